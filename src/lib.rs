@@ -1,0 +1,2 @@
+//! smtpx: an interactive SMTP session explorer.
+pub mod proto;

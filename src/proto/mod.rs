@@ -1,0 +1,8 @@
+//! Protocol core: the SMTP client side as pure data transformations (sans-IO).
+//!
+//! Layer: bottom. Uses std, thiserror and base64 only — no tokio, sockets, clocks or
+//! randomness — so the same session logic serves the live explorer, the headless probe,
+//! replay and the tests.
+pub mod enhanced;
+pub mod reply;
+pub mod text;

@@ -1,0 +1,482 @@
+//! SMTP replies and the incremental reply parser.
+//!
+//! A reply is one or more lines `code SP text` / `code - text`
+//! ([RFC 5321 §4.2](https://www.rfc-editor.org/rfc/rfc5321#section-4.2)). The parser is fed
+//! bytes as they arrive, split anywhere, and yields whole replies. It is written for an
+//! explorer, not a mail sender: every byte of every line is kept, and anything malformed is
+//! kept and *flagged* ([`Malformation`]) rather than dropped, repaired or turned into an
+//! error. The only errors are the limits ([`ReplyError`]), because everything the peer
+//! controls is bounded.
+//!
+//! Layer: protocol core (sans-IO).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use super::enhanced::EnhancedCode;
+
+/// Longest reply line accepted, terminator included. RFC 5321 §4.5.3.1.5 says 512 octets,
+/// but real servers send longer lines (long EHLO keyword lists, verbose rejections), so the
+/// default is generous while still bounding memory.
+pub const DEFAULT_MAX_LINE_LEN: usize = 64 * 1024;
+/// Most lines accepted in one reply (RFC 5321 sets no limit; a hostile server could send
+/// an endless multi-line reply).
+pub const DEFAULT_MAX_LINES: usize = 10_000;
+
+/// Bounds on what the peer can make the parser hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_line_len: usize,
+    pub max_lines: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_line_len: DEFAULT_MAX_LINE_LEN,
+            max_lines: DEFAULT_MAX_LINES,
+        }
+    }
+}
+
+/// The peer exceeded a limit. The connection cannot be resynchronised after this.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReplyError {
+    #[error("reply line longer than {limit} bytes (no line end after {seen} bytes)")]
+    LineTooLong { limit: usize, seen: usize },
+    #[error("reply has more than {limit} lines")]
+    TooManyLines { limit: usize },
+}
+
+/// Something wrong with a reply line, kept for display instead of being repaired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Malformation {
+    /// The line does not start with three digits.
+    NoCode,
+    /// The three digits are not a valid reply code (first digit 2–5, second 0–5;
+    /// [RFC 5321 §4.2.1](https://www.rfc-editor.org/rfc/rfc5321#section-4.2.1)).
+    CodeOutOfRange,
+    /// A line of a multi-line reply carries a different code from the first line
+    /// ([RFC 5321 §4.2.1](https://www.rfc-editor.org/rfc/rfc5321#section-4.2.1): all lines
+    /// must use the same code).
+    MismatchedCode,
+    /// The character after the code is neither `-`, a space, nor the line end.
+    BadSeparator,
+    /// The line ended in LF without CR.
+    BareLf,
+    /// A CR that is not part of the line's CRLF.
+    StrayCr,
+    /// The line is not valid UTF-8.
+    InvalidUtf8,
+    /// The connection ended before the reply's final line (or before a line ended).
+    Unterminated,
+}
+
+impl Malformation {
+    /// A short phrase for display.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Malformation::NoCode => "line has no reply code",
+            Malformation::CodeOutOfRange => "reply code outside 200-559",
+            Malformation::MismatchedCode => "code differs from the first line of the reply",
+            Malformation::BadSeparator => "bad separator after the code (not '-' or ' ')",
+            Malformation::BareLf => "line ends in bare LF (no CR)",
+            Malformation::StrayCr => "stray CR inside the line",
+            Malformation::InvalidUtf8 => "bytes that are not UTF-8",
+            Malformation::Unterminated => "connection ended before the reply was complete",
+        }
+    }
+
+    /// A stable machine name (JSON output, transcripts).
+    pub fn name(self) -> &'static str {
+        match self {
+            Malformation::NoCode => "no_code",
+            Malformation::CodeOutOfRange => "code_out_of_range",
+            Malformation::MismatchedCode => "mismatched_code",
+            Malformation::BadSeparator => "bad_separator",
+            Malformation::BareLf => "bare_lf",
+            Malformation::StrayCr => "stray_cr",
+            Malformation::InvalidUtf8 => "invalid_utf8",
+            Malformation::Unterminated => "unterminated",
+        }
+    }
+}
+
+impl fmt::Display for Malformation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// One line of a reply, with its exact bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyLine {
+    /// Exactly what arrived, terminator included (if one arrived).
+    pub raw: Vec<u8>,
+    /// The three-digit code, when the line starts with three digits.
+    pub code: Option<u16>,
+    /// Whether this line ends the reply (separator space, or code with nothing after it).
+    pub is_last: bool,
+    /// Everything that is not `raw`'s code, separator or line terminator.
+    text_range: (usize, usize),
+    /// What is wrong with the line, in a fixed order, without repeats.
+    pub malformations: Vec<Malformation>,
+}
+
+impl ReplyLine {
+    /// Parses one complete line (terminator included, or none for a cut-off line).
+    fn parse(raw: Vec<u8>, terminated: bool) -> ReplyLine {
+        let mut malformations = Vec::new();
+        let content_end = if raw.ends_with(b"\r\n") {
+            raw.len() - 2
+        } else if raw.ends_with(b"\n") {
+            malformations.push(Malformation::BareLf);
+            raw.len() - 1
+        } else {
+            raw.len()
+        };
+        let content = &raw[..content_end];
+        let (code, is_last, text_start) = match content {
+            [a, b, c, rest @ ..] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => {
+                let code = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
+                if !(b'2'..=b'5').contains(a) || !(b'0'..=b'5').contains(b) {
+                    malformations.push(Malformation::CodeOutOfRange);
+                }
+                match rest.first() {
+                    None => (Some(code), true, 3),
+                    Some(b' ') => (Some(code), true, 4),
+                    Some(b'-') => (Some(code), false, 4),
+                    Some(_) => {
+                        // Treat as final: waiting for more lines could hang on a server
+                        // that considers its reply finished.
+                        malformations.push(Malformation::BadSeparator);
+                        (Some(code), true, 3)
+                    }
+                }
+            }
+            _ => {
+                malformations.push(Malformation::NoCode);
+                (None, true, 0)
+            }
+        };
+        if content.contains(&b'\r') {
+            malformations.push(Malformation::StrayCr);
+        }
+        if std::str::from_utf8(content).is_err() {
+            malformations.push(Malformation::InvalidUtf8);
+        }
+        if !terminated {
+            malformations.push(Malformation::Unterminated);
+        }
+        ReplyLine {
+            raw,
+            code,
+            is_last,
+            text_range: (text_start, content_end),
+            malformations,
+        }
+    }
+
+    /// The reply text of this line (after code and separator, before the terminator).
+    pub fn text(&self) -> &[u8] {
+        &self.raw[self.text_range.0..self.text_range.1]
+    }
+
+    /// The text as UTF-8, with invalid bytes replaced. For display, escape it first
+    /// ([`crate::proto::text::escape_bytes`]); this form is for matching keywords.
+    pub fn text_lossy(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(self.text())
+    }
+
+    /// The enhanced status code at the start of the text, if any
+    /// ([RFC 2034 §4](https://www.rfc-editor.org/rfc/rfc2034#section-4)).
+    pub fn enhanced(&self) -> Option<EnhancedCode> {
+        EnhancedCode::parse_prefix(self.text()).map(|(code, _)| code)
+    }
+}
+
+/// What a reply code says about the outcome
+/// ([RFC 5321 §4.2.1](https://www.rfc-editor.org/rfc/rfc5321#section-4.2.1)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Severity {
+    /// 2yz: the requested action was completed.
+    PositiveCompletion,
+    /// 3yz: accepted, more information is needed (354 to DATA, 334 during AUTH).
+    PositiveIntermediate,
+    /// 4yz: not done this time; trying again later may work.
+    TransientNegative,
+    /// 5yz: not done; do not repeat it unchanged.
+    PermanentNegative,
+    /// No code, or a code outside 2yz–5yz.
+    Unknown,
+}
+
+impl Severity {
+    pub fn of(code: Option<u16>) -> Severity {
+        match code.map(|c| c / 100) {
+            Some(2) => Severity::PositiveCompletion,
+            Some(3) => Severity::PositiveIntermediate,
+            Some(4) => Severity::TransientNegative,
+            Some(5) => Severity::PermanentNegative,
+            _ => Severity::Unknown,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::PositiveCompletion => "positive_completion",
+            Severity::PositiveIntermediate => "positive_intermediate",
+            Severity::TransientNegative => "transient_negative",
+            Severity::PermanentNegative => "permanent_negative",
+            Severity::Unknown => "unknown",
+        }
+    }
+}
+
+/// A whole reply: one or more lines. 4yz and 5yz replies are values like any other —
+/// for an explorer a rejection is something to show, not an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub lines: Vec<ReplyLine>,
+}
+
+impl Reply {
+    /// The reply code: that of the final line, which is what clients act on (the first
+    /// line's when the final line has none).
+    pub fn code(&self) -> Option<u16> {
+        self.lines
+            .last()
+            .and_then(|l| l.code)
+            .or_else(|| self.lines.first().and_then(|l| l.code))
+    }
+
+    pub fn severity(&self) -> Severity {
+        Severity::of(self.code())
+    }
+
+    /// True for 2yz and 3yz.
+    pub fn is_positive(&self) -> bool {
+        matches!(
+            self.severity(),
+            Severity::PositiveCompletion | Severity::PositiveIntermediate
+        )
+    }
+
+    /// The enhanced status code of the final line, else of the first line that has one.
+    pub fn enhanced(&self) -> Option<EnhancedCode> {
+        self.lines
+            .last()
+            .and_then(ReplyLine::enhanced)
+            .or_else(|| self.lines.iter().find_map(ReplyLine::enhanced))
+    }
+
+    /// Every malformation of every line, each once, in a fixed order.
+    pub fn malformations(&self) -> Vec<Malformation> {
+        let mut all: Vec<Malformation> = self
+            .lines
+            .iter()
+            .flat_map(|l| l.malformations.iter().copied())
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// Whether the reply ended with a proper final line.
+    pub fn is_complete(&self) -> bool {
+        !self
+            .lines
+            .iter()
+            .any(|l| l.malformations.contains(&Malformation::Unterminated))
+    }
+
+    /// The exact bytes of the whole reply.
+    pub fn raw(&self) -> Vec<u8> {
+        self.lines.iter().flat_map(|l| l.raw.iter().copied()).collect()
+    }
+
+    /// The text of each line (lossy UTF-8; escape before display).
+    pub fn text_lines(&self) -> impl Iterator<Item = Cow<'_, str>> {
+        self.lines.iter().map(ReplyLine::text_lossy)
+    }
+
+    /// Parses a complete reply from bytes in one go (tests, transcripts). Returns `None`
+    /// when the bytes hold no line at all; a reply without its final line is returned
+    /// flagged [`Malformation::Unterminated`].
+    pub fn parse_all(bytes: &[u8]) -> Result<Vec<Reply>, ReplyError> {
+        let mut reader = ReplyReader::new(Limits::default());
+        reader.push(bytes);
+        let mut replies = Vec::new();
+        while let Some(reply) = reader.next_reply()? {
+            replies.push(reply);
+        }
+        replies.extend(reader.finish());
+        Ok(replies)
+    }
+}
+
+/// Incremental parser: feed it the bytes you have; it consumes whole lines and returns a
+/// reply once its final line has arrived. Lines of an unfinished reply are held inside.
+#[derive(Debug, Clone, Default)]
+pub struct ReplyParser {
+    limits: Limits,
+    pending: Vec<ReplyLine>,
+}
+
+impl ReplyParser {
+    pub fn new(limits: Limits) -> ReplyParser {
+        ReplyParser {
+            limits,
+            pending: Vec::new(),
+        }
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Consumes complete lines from `input`, stopping after the first complete reply.
+    /// Returns how many bytes were consumed and the reply if one finished. Bytes after the
+    /// returned reply are not consumed (they may be pipelined replies, or — after a 220 to
+    /// STARTTLS — injected plaintext that the caller must inspect).
+    ///
+    /// Incomplete input is not an error: `(0, None)` means "need more bytes".
+    pub fn parse(&mut self, input: &[u8]) -> Result<(usize, Option<Reply>), ReplyError> {
+        let mut consumed = 0;
+        loop {
+            let rest = &input[consumed..];
+            let Some(lf) = rest.iter().position(|&b| b == b'\n') else {
+                if rest.len() >= self.limits.max_line_len {
+                    return Err(ReplyError::LineTooLong {
+                        limit: self.limits.max_line_len,
+                        seen: rest.len(),
+                    });
+                }
+                return Ok((consumed, None));
+            };
+            if lf + 1 > self.limits.max_line_len {
+                return Err(ReplyError::LineTooLong {
+                    limit: self.limits.max_line_len,
+                    seen: lf + 1,
+                });
+            }
+            if self.pending.len() >= self.limits.max_lines {
+                return Err(ReplyError::TooManyLines {
+                    limit: self.limits.max_lines,
+                });
+            }
+            let line = ReplyLine::parse(rest[..=lf].to_vec(), true);
+            consumed += lf + 1;
+            if let Some(reply) = self.accept(line) {
+                return Ok((consumed, Some(reply)));
+            }
+        }
+    }
+
+    /// Adds a parsed line to the pending reply; returns the reply if the line ended it.
+    fn accept(&mut self, mut line: ReplyLine) -> Option<Reply> {
+        if let Some(first) = self.pending.first() {
+            if line.code.is_some() && first.code.is_some() && line.code != first.code {
+                line.malformations.push(Malformation::MismatchedCode);
+                line.malformations.sort();
+            }
+            if line.code.is_none() {
+                // A line without a code inside a multi-line reply: keep it there, flagged,
+                // and keep waiting for the final line.
+                self.pending.push(line);
+                return None;
+            }
+        }
+        let is_last = line.is_last;
+        self.pending.push(line);
+        is_last.then(|| Reply {
+            lines: std::mem::take(&mut self.pending),
+        })
+    }
+
+    /// Whether lines of an unfinished reply are held.
+    pub fn in_progress(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// The connection ended (or the caller gives up). `rest` is the input not consumed so
+    /// far (a partial line, maybe empty). Returns what was held as a reply flagged
+    /// [`Malformation::Unterminated`], or `None` if nothing was held.
+    pub fn finish(&mut self, rest: &[u8]) -> Option<Reply> {
+        let mut lines = std::mem::take(&mut self.pending);
+        if !rest.is_empty() {
+            let cut = rest.len().min(self.limits.max_line_len);
+            lines.push(ReplyLine::parse(rest[..cut].to_vec(), false));
+        } else if let Some(last) = lines.last_mut() {
+            if !last.malformations.contains(&Malformation::Unterminated) {
+                last.malformations.push(Malformation::Unterminated);
+                last.malformations.sort();
+            }
+        }
+        (!lines.is_empty()).then_some(Reply { lines })
+    }
+}
+
+/// A [`ReplyParser`] that owns its input buffer: push bytes as they arrive, pull replies.
+/// The buffer is inspectable so that bytes received after the 220 to STARTTLS (response
+/// injection, CVE-2011-0411) can be found and discarded before the TLS handshake
+/// ([RFC 3207 §6](https://www.rfc-editor.org/rfc/rfc3207#section-6)).
+#[derive(Debug, Clone, Default)]
+pub struct ReplyReader {
+    parser: ReplyParser,
+    buffer: Vec<u8>,
+}
+
+impl ReplyReader {
+    pub fn new(limits: Limits) -> ReplyReader {
+        ReplyReader {
+            parser: ReplyParser::new(limits),
+            buffer: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buffer.extend_from_slice(bytes);
+    }
+
+    /// The next complete reply, if the buffer holds one.
+    pub fn next_reply(&mut self) -> Result<Option<Reply>, ReplyError> {
+        let (consumed, reply) = self.parser.parse(&self.buffer)?;
+        self.buffer.drain(..consumed);
+        Ok(reply)
+    }
+
+    /// Bytes received but not yet consumed as lines (a partial line, or complete lines
+    /// after a reply that was just returned). Lines of an unfinished reply are held by the
+    /// parser instead; see [`ReplyReader::in_progress`] and [`ReplyReader::take_all`].
+    pub fn buffered(&self) -> &[u8] {
+        &self.buffer
+    }
+
+    /// Whether anything at all is held: unparsed bytes or lines of an unfinished reply.
+    pub fn in_progress(&self) -> bool {
+        !self.buffer.is_empty() || self.parser.in_progress()
+    }
+
+    /// Takes and clears everything held (unfinished reply lines and unparsed bytes), as
+    /// raw bytes. Used to discard injected plaintext after STARTTLS.
+    pub fn take_all(&mut self) -> Vec<u8> {
+        let mut held = self
+            .parser
+            .finish(&[])
+            .map(|r| r.raw())
+            .unwrap_or_default();
+        held.append(&mut self.buffer);
+        held
+    }
+
+    /// End of input: whatever was held, as a reply flagged unterminated.
+    pub fn finish(&mut self) -> Option<Reply> {
+        let rest = std::mem::take(&mut self.buffer);
+        self.parser.finish(&rest)
+    }
+}
+
+#[cfg(test)]
+#[path = "reply_tests.rs"]
+mod tests;

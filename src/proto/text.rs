@@ -1,0 +1,100 @@
+//! Making untrusted bytes safe to show.
+//!
+//! Security invariant: text that came from the peer (server replies, certificate fields,
+//! transcript files) never reaches a terminal raw. Control characters (C0, DEL, C1),
+//! escape sequences and invalid UTF-8 are rendered as visible escapes, so a hostile server
+//! cannot move the cursor, set the window title (OSC 0) or write the clipboard (OSC 52).
+//!
+//! Layer: protocol core (sans-IO).
+
+use std::fmt::Write;
+
+/// Renders bytes for display: printable UTF-8 is kept, everything else becomes a visible
+/// escape (`\r`, `\n`, `\t`, `\x1b`, `\u{9b}`, and `\xff` for bytes that are not UTF-8).
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        escape_str_into(chunk.valid(), &mut out);
+        for b in chunk.invalid() {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
+/// Like [`escape_bytes`] for text already known to be UTF-8.
+pub fn escape_str(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_str_into(text, &mut out);
+    out
+}
+
+fn escape_str_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            // C1 controls (U+0080–U+009F) act as escape introducers on some terminals;
+            // bidi overrides and other format characters can disguise text.
+            c if is_dangerous_format(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+fn is_dangerous_format(c: char) -> bool {
+    matches!(c as u32,
+        0x80..=0x9f
+        | 0x200b..=0x200f   // zero-width and directional marks
+        | 0x202a..=0x202e   // bidi embeddings and overrides
+        | 0x2066..=0x2069   // bidi isolates
+        | 0xfeff            // zero-width no-break space
+    )
+}
+
+/// Lower-case hex of bytes (fingerprints, digests).
+pub fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_and_escape_sequences_become_visible() {
+        assert_eq!(escape_bytes(b"220 ok\r\n"), "220 ok\\r\\n");
+        assert_eq!(escape_bytes(b"\x1b[2J\x1b]0;pwned\x07"), "\\x1b[2J\\x1b]0;pwned\\x07");
+        assert_eq!(escape_bytes(b"a\x00b\x7f"), "a\\x00b\\x7f");
+        assert_eq!(escape_bytes("c1 \u{9b}31m".as_bytes()), "c1 \\u{9b}31m");
+        assert_eq!(escape_bytes("rtl \u{202e}txt".as_bytes()), "rtl \\u{202e}txt");
+    }
+
+    #[test]
+    fn invalid_utf8_is_shown_as_hex_and_valid_utf8_kept() {
+        assert_eq!(escape_bytes(b"caf\xc3\xa9 \xff\xfe"), "café \\xff\\xfe");
+        assert_eq!(escape_bytes("Grüße ✓".as_bytes()), "Grüße ✓");
+    }
+
+    #[test]
+    fn backslash_is_escaped_so_output_is_unambiguous() {
+        assert_eq!(escape_bytes(b"a\\x1b"), "a\\\\x1b");
+    }
+
+    #[test]
+    fn hex_is_lowercase_pairs() {
+        assert_eq!(hex(&[0, 0xab, 0x10]), "00ab10");
+    }
+}
