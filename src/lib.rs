@@ -1,2 +1,21 @@
 //! smtpx: an interactive SMTP session explorer.
+//!
+//! Layers, dependencies pointing down only:
+//!
+//! ```text
+//! cli / main ─▶ probe, demo, sandbox (front ends and the built-in server)
+//!                 │
+//!                 ▼
+//!               driver  (owns a connection + session, emits SessionEvents)
+//!                 │
+//!                 ▼
+//!               net     (TCP, implicit TLS, STARTTLS, certificate verdicts)
+//!                 │
+//!                 ▼
+//!               proto   (sans-IO: replies, commands, capabilities, SASL, DATA, session)
+//! ```
+pub mod cli;
+pub mod driver;
+pub mod net;
+pub mod probe;
 pub mod proto;

@@ -1,1 +1,44 @@
-fn main() {}
+//! The `smtpx` binary: parses the command line and hands over to the library.
+//!
+//! Layer: CLI entry (wiring only).
+use std::process::ExitCode;
+
+use clap::Parser;
+use smtpx::cli::{Cli, CommandKind};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("smtpx: cannot start the async runtime: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Some(CommandKind::Probe(args)) => {
+                ExitCode::from(smtpx::probe::run(args).await.exit_code())
+            }
+            None => match cli.explore {
+                Some(args) => {
+                    eprintln!(
+                        "smtpx: the interactive explorer is not built yet. Run the same session \
+                         headless with:\n  smtpx probe {}",
+                        args.target
+                    );
+                    ExitCode::from(2)
+                }
+                None => {
+                    eprintln!(
+                        "smtpx: give a HOST[:PORT] to explore, or a subcommand (see smtpx --help)"
+                    );
+                    ExitCode::from(2)
+                }
+            },
+        }
+    })
+}

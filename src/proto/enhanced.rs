@@ -64,7 +64,11 @@ impl EnhancedCode {
 /// One to three ASCII digits, no leading zeros beyond a lone `0`
 /// ([RFC 3463 §2](https://www.rfc-editor.org/rfc/rfc3463#section-2): `1*3digit`).
 fn number(bytes: &[u8]) -> Option<(u16, usize)> {
-    let len = bytes.iter().take(4).take_while(|b| b.is_ascii_digit()).count();
+    let len = bytes
+        .iter()
+        .take(4)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
     if len == 0 || len > 3 {
         return None;
     }
@@ -96,8 +100,8 @@ mod tests {
             (b"2.", None),
         ];
         for (input, expected) in cases {
-            let got = EnhancedCode::parse_prefix(input)
-                .map(|(c, n)| (c.class, c.subject, c.detail, n));
+            let got =
+                EnhancedCode::parse_prefix(input).map(|(c, n)| (c.class, c.subject, c.detail, n));
             assert_eq!(got, *expected, "input {:?}", String::from_utf8_lossy(input));
         }
     }

@@ -137,8 +137,11 @@ impl ReplyLine {
         };
         let content = &raw[..content_end];
         let (code, is_last, text_start) = match content {
-            [a, b, c, rest @ ..] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => {
-                let code = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
+            [a, b, c, rest @ ..]
+                if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() =>
+            {
+                let code =
+                    u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
                 if !(b'2'..=b'5').contains(a) || !(b'0'..=b'5').contains(b) {
                     malformations.push(Malformation::CodeOutOfRange);
                 }
@@ -292,7 +295,10 @@ impl Reply {
 
     /// The exact bytes of the whole reply.
     pub fn raw(&self) -> Vec<u8> {
-        self.lines.iter().flat_map(|l| l.raw.iter().copied()).collect()
+        self.lines
+            .iter()
+            .flat_map(|l| l.raw.iter().copied())
+            .collect()
     }
 
     /// The text of each line (lossy UTF-8; escape before display).
@@ -461,11 +467,7 @@ impl ReplyReader {
     /// Takes and clears everything held (unfinished reply lines and unparsed bytes), as
     /// raw bytes. Used to discard injected plaintext after STARTTLS.
     pub fn take_all(&mut self) -> Vec<u8> {
-        let mut held = self
-            .parser
-            .finish(&[])
-            .map(|r| r.raw())
-            .unwrap_or_default();
+        let mut held = self.parser.finish(&[]).map(|r| r.raw()).unwrap_or_default();
         held.append(&mut self.buffer);
         held
     }

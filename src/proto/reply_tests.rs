@@ -23,7 +23,12 @@ fn parse_everywhere(input: &[u8]) -> Vec<Reply> {
     let whole = parse_split(input, input.len()).expect("within limits");
     for split in 0..=input.len() {
         let got = parse_split(input, split).expect("within limits");
-        assert_eq!(got, whole, "split at {split} of {:?}", String::from_utf8_lossy(input));
+        assert_eq!(
+            got,
+            whole,
+            "split at {split} of {:?}",
+            String::from_utf8_lossy(input)
+        );
     }
     // Byte-exactness: concatenated raw lines give back the input.
     let raw: Vec<u8> = whole.iter().flat_map(Reply::raw).collect();
@@ -56,7 +61,11 @@ const CASES: &[Case] = &[
     Case {
         name: "two pipelined replies",
         input: "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n",
-        replies: &[(Some(250), 1, &[]), (Some(250), 1, &[]), (Some(354), 1, &[])],
+        replies: &[
+            (Some(250), 1, &[]),
+            (Some(250), 1, &[]),
+            (Some(354), 1, &[]),
+        ],
     },
     Case {
         name: "code only final line",
@@ -113,9 +122,17 @@ const CASES: &[Case] = &[
 #[test]
 fn table_with_crlf_and_bare_lf_split_everywhere() {
     for case in CASES {
-        for (variant, input) in [("crlf", case.input.to_string()), ("lf", lf_variant(case.input))] {
+        for (variant, input) in [
+            ("crlf", case.input.to_string()),
+            ("lf", lf_variant(case.input)),
+        ] {
             let replies = parse_everywhere(input.as_bytes());
-            assert_eq!(replies.len(), case.replies.len(), "{} ({variant})", case.name);
+            assert_eq!(
+                replies.len(),
+                case.replies.len(),
+                "{} ({variant})",
+                case.name
+            );
             for (reply, (code, lines, flags)) in replies.iter().zip(case.replies) {
                 assert_eq!(reply.code(), *code, "{} ({variant})", case.name);
                 assert_eq!(reply.lines.len(), *lines, "{} ({variant})", case.name);
@@ -150,7 +167,10 @@ fn text_excludes_code_separator_and_terminator() {
 #[test]
 fn enhanced_code_is_recognised_on_the_final_line() {
     let replies = parse_everywhere(b"550-5.7.1 first\r\n550 5.7.1 Relay access denied\r\n");
-    assert_eq!(replies[0].enhanced().map(|c| c.to_string()).as_deref(), Some("5.7.1"));
+    assert_eq!(
+        replies[0].enhanced().map(|c| c.to_string()).as_deref(),
+        Some("5.7.1")
+    );
     assert_eq!(replies[0].severity(), Severity::PermanentNegative);
     let plain = parse_everywhere(b"250 mx.example.com\r\n");
     assert_eq!(plain[0].enhanced(), None);
@@ -190,7 +210,10 @@ fn take_all_returns_held_lines_and_partial_bytes() {
 
 #[test]
 fn line_longer_than_limit_is_a_typed_error() {
-    let limits = Limits { max_line_len: 16, max_lines: 10 };
+    let limits = Limits {
+        max_line_len: 16,
+        max_lines: 10,
+    };
     let mut reader = ReplyReader::new(limits);
     reader.push(b"250 0123456789abcdef"); // 20 bytes and no LF
     assert!(matches!(
@@ -199,7 +222,10 @@ fn line_longer_than_limit_is_a_typed_error() {
     ));
     let mut reader = ReplyReader::new(limits);
     reader.push(b"250 0123456789abcdef\r\n");
-    assert!(matches!(reader.next_reply(), Err(ReplyError::LineTooLong { .. })));
+    assert!(matches!(
+        reader.next_reply(),
+        Err(ReplyError::LineTooLong { .. })
+    ));
     let mut reader = ReplyReader::new(limits);
     reader.push(b"250 0123456789\r\n"); // 16 bytes exactly: allowed
     assert!(reader.next_reply().expect("at the limit").is_some());
@@ -207,12 +233,18 @@ fn line_longer_than_limit_is_a_typed_error() {
 
 #[test]
 fn too_many_lines_is_a_typed_error() {
-    let limits = Limits { max_line_len: 100, max_lines: 3 };
+    let limits = Limits {
+        max_line_len: 100,
+        max_lines: 3,
+    };
     let mut reader = ReplyReader::new(limits);
     reader.push(b"250-a\r\n250-b\r\n250 c\r\n");
     assert!(reader.next_reply().expect("three lines allowed").is_some());
     reader.push(b"250-a\r\n250-b\r\n250-c\r\n250 d\r\n");
-    assert_eq!(reader.next_reply(), Err(ReplyError::TooManyLines { limit: 3 }));
+    assert_eq!(
+        reader.next_reply(),
+        Err(ReplyError::TooManyLines { limit: 3 })
+    );
 }
 
 #[test]

@@ -76,10 +76,16 @@ mod tests {
     #[test]
     fn control_and_escape_sequences_become_visible() {
         assert_eq!(escape_bytes(b"220 ok\r\n"), "220 ok\\r\\n");
-        assert_eq!(escape_bytes(b"\x1b[2J\x1b]0;pwned\x07"), "\\x1b[2J\\x1b]0;pwned\\x07");
+        assert_eq!(
+            escape_bytes(b"\x1b[2J\x1b]0;pwned\x07"),
+            "\\x1b[2J\\x1b]0;pwned\\x07"
+        );
         assert_eq!(escape_bytes(b"a\x00b\x7f"), "a\\x00b\\x7f");
         assert_eq!(escape_bytes("c1 \u{9b}31m".as_bytes()), "c1 \\u{9b}31m");
-        assert_eq!(escape_bytes("rtl \u{202e}txt".as_bytes()), "rtl \\u{202e}txt");
+        assert_eq!(
+            escape_bytes("rtl \u{202e}txt".as_bytes()),
+            "rtl \\u{202e}txt"
+        );
     }
 
     #[test]

@@ -1,0 +1,239 @@
+//! Command-line interface: the whole command map, parsed with clap.
+//!
+//! Layer: CLI entry. Wiring only — each subcommand hands its arguments to the module that
+//! does the work.
+//!
+//! ```text
+//! smtpx HOST[:PORT]      interactive explorer (the TUI)
+//! smtpx demo             explorer + built-in sandbox server
+//! smtpx serve            the sandbox server alone
+//! smtpx probe HOST       a whole session headless, swaks-style
+//! smtpx scan HOST        which port speaks what            (planned)
+//! smtpx replay FILE      step through / --serve / --against (planned)
+//! smtpx export | diff    transcripts                        (planned)
+//! smtpx explain CODE     what a reply or keyword means      (planned)
+//! ```
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::net::Target;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "smtpx",
+    version,
+    about = "Explore an SMTP session interactively: EHLO, STARTTLS, certificates, AUTH, mail",
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<CommandKind>,
+
+    /// Open the interactive explorer connected to HOST[:PORT].
+    #[command(flatten)]
+    pub explore: Option<ConnectArgs>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommandKind {
+    /// Run a whole SMTP session without a UI and report where it stopped.
+    Probe(ProbeArgs),
+
+}
+
+/// How to reach the server and how to treat its TLS. Shared by the explorer and the probe.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectArgs {
+    /// Server to connect to: HOST, HOST:PORT, [IPv6]:PORT.
+    #[arg(value_name = "HOST[:PORT]")]
+    pub target: String,
+
+    /// Port (overrides one given in HOST:PORT). Default 25; 465 implies --tls-on-connect,
+    /// 587 implies --starttls.
+    #[arg(long, short = 'p')]
+    pub port: Option<u16>,
+
+    /// Implicit TLS: start TLS right after connecting (RFC 8314), as on port 465.
+    #[arg(long, conflicts_with_all = ["no_tls_on_connect", "starttls", "starttls_optional"])]
+    pub tls_on_connect: bool,
+
+    /// Do not start TLS on connect, even on port 465.
+    #[arg(long)]
+    pub no_tls_on_connect: bool,
+
+    /// Send STARTTLS after EHLO and fail if it is not offered (RFC 3207).
+    #[arg(long, conflicts_with_all = ["starttls_optional", "no_starttls"])]
+    pub starttls: bool,
+
+    /// Send STARTTLS if offered; continue in plaintext if not (the default except on 587).
+    #[arg(long, conflicts_with = "no_starttls")]
+    pub starttls_optional: bool,
+
+    /// Never send STARTTLS: stay in plaintext.
+    #[arg(long)]
+    pub no_starttls: bool,
+
+    /// Name to send in EHLO (default: this machine's host name).
+    #[arg(long, value_name = "NAME")]
+    pub ehlo: Option<String>,
+
+    /// Server name indication to send (default: the host name; none for an IP address).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    pub sni: Option<String>,
+
+    /// Send no SNI at all.
+    #[arg(long)]
+    pub no_sni: bool,
+
+    /// Name to verify the certificate against (default: the host connected to).
+    #[arg(long, value_name = "NAME")]
+    pub verify_name: Option<String>,
+
+    /// Extra trust anchors (PEM), besides the built-in webpki roots.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// `report`: record the verdict and go on (default); `strict`: a failed verdict stops.
+    #[arg(long, value_enum, default_value_t = VerifyArg::Report)]
+    pub tls_verify: VerifyArg,
+
+    /// Seconds to wait for the connection and for each reply.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyArg {
+    Report,
+    Strict,
+}
+
+/// How TLS is used on the connection, after port defaults and flags are applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// TLS from the first byte (RFC 8314 §3).
+    Implicit,
+    /// STARTTLS, and stop if the server does not offer it.
+    StartTlsRequired,
+    /// STARTTLS when offered.
+    StartTlsOptional,
+    /// Plaintext only.
+    Plain,
+}
+
+impl ConnectArgs {
+    /// The target with the port resolved: `--port`, else the one in HOST:PORT, else 25.
+    pub fn resolved_target(&self) -> Result<Target, String> {
+        let mut target = Target::parse(&self.target, 25).map_err(|e| e.to_string())?;
+        if let Some(port) = self.port {
+            target.port = port;
+        }
+        Ok(target)
+    }
+
+    /// Port defaults: 465 implies implicit TLS and 587 STARTTLS
+    /// ([RFC 8314 §3.3](https://www.rfc-editor.org/rfc/rfc8314#section-3.3),
+    /// [RFC 6409 §3.1](https://www.rfc-editor.org/rfc/rfc6409#section-3.1)); flags override.
+    pub fn tls_mode(&self, port: u16) -> TlsMode {
+        if self.tls_on_connect || (port == 465 && !self.no_tls_on_connect) {
+            TlsMode::Implicit
+        } else if self.no_starttls {
+            TlsMode::Plain
+        } else if self.starttls {
+            TlsMode::StartTlsRequired
+        } else if self.starttls_optional {
+            TlsMode::StartTlsOptional
+        } else if port == 587 {
+            TlsMode::StartTlsRequired
+        } else {
+            TlsMode::StartTlsOptional
+        }
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.timeout.clamp(0.001, 86_400.0))
+    }
+}
+
+/// Where the probe stops on purpose (`--quit-after`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum QuitAfter {
+    Connect,
+    Greeting,
+    Ehlo,
+    Tls,
+    Auth,
+    Mail,
+    Rcpt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    Plain,
+    Login,
+    #[value(name = "cram-md5")]
+    CramMd5,
+    Xoauth2,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ProbeArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+
+    /// Authenticate with this SASL mechanism (RFC 4954).
+    #[arg(long, value_enum)]
+    pub auth: Option<AuthArg>,
+
+    /// User name for AUTH.
+    #[arg(long, short = 'u', value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Read the password (or XOAUTH2 token) from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "password_file")]
+    pub password_env: Option<String>,
+
+    /// Read the password (or XOAUTH2 token) from the first line of this file.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// Envelope sender for MAIL FROM (default: USER@host name; `<>` for the null sender).
+    #[arg(long, short = 'f', value_name = "ADDR")]
+    pub from: Option<String>,
+
+    /// Envelope recipient for RCPT TO (repeatable). Without one the probe stops before MAIL.
+    #[arg(long, short = 't', value_name = "ADDR")]
+    pub to: Vec<String>,
+
+    /// The message to send, exactly as in the file (`-` for standard input).
+    #[arg(long, value_name = "FILE", conflicts_with = "body")]
+    pub data: Option<PathBuf>,
+
+    /// A body text; a minimal RFC 5322 message (Date, Message-ID, From, To, Subject) is
+    /// built around it.
+    #[arg(long, value_name = "TEXT")]
+    pub body: Option<String>,
+
+    /// Subject of the built message.
+    #[arg(long, value_name = "TEXT", default_value = "smtpx probe")]
+    pub subject: String,
+
+    /// Stop (with QUIT) after this step.
+    #[arg(long, value_enum, value_name = "STEP")]
+    pub quit_after: Option<QuitAfter>,
+
+    /// One JSON object per event on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Run the sandbox in submission mode (STARTTLS before AUTH, AUTH before MAIL).
+    #[arg(long)]
+    pub submission: bool,
+}

@@ -1,0 +1,104 @@
+//! What the driver reports: [`SessionEvent`]s with owned data, one per thing that happened
+//! on the wire or to the connection.
+//!
+//! Layer: driver (between transport and front ends). The probe prints these, the explorer
+//! will draw them, the recorder will write them; replay will produce the same values.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::net::TlsInfo;
+use crate::proto::reply::Reply;
+
+/// Whether bytes travelled in plaintext or inside TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Plain,
+    Tls,
+}
+
+impl Layer {
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Plain => "plain",
+            Layer::Tls => "tls",
+        }
+    }
+}
+
+/// A security-relevant observation, shown on a line of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finding {
+    /// Bytes that arrived after the 220 to STARTTLS and before the TLS handshake: a
+    /// response-injection attempt or a broken server (CVE-2011-0411 class,
+    /// [RFC 3207 §6](https://www.rfc-editor.org/rfc/rfc3207#section-6)). They were discarded.
+    InjectedPlaintext { bytes: Vec<u8> },
+    /// The certificate did not pass verification, and the session went on (report mode).
+    UnverifiedCertificate { summary: String },
+    /// AUTH credentials were sent without TLS.
+    AuthOverPlaintext,
+}
+
+impl Finding {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Finding::InjectedPlaintext { .. } => "injected_plaintext",
+            Finding::UnverifiedCertificate { .. } => "unverified_certificate",
+            Finding::AuthOverPlaintext => "auth_over_plaintext",
+        }
+    }
+
+    /// One sentence for a person.
+    pub fn describe(&self) -> String {
+        match self {
+            Finding::InjectedPlaintext { bytes } => format!(
+                "{} bytes arrived in plaintext after the 220 to STARTTLS, before the TLS handshake \
+                 (response injection, CVE-2011-0411); they were discarded, not treated as protected",
+                bytes.len()
+            ),
+            Finding::UnverifiedCertificate { summary } => {
+                format!("certificate NOT verified, continuing anyway: {summary}")
+            }
+            Finding::AuthOverPlaintext => {
+                "credentials were sent over a plaintext connection".to_string()
+            }
+        }
+    }
+}
+
+/// One thing that happened. `at` is the time since the session started.
+#[derive(Debug, Clone)]
+pub enum SessionEvent {
+    /// A TCP connection was established (TLS, if implicit, comes as its own event).
+    Connected {
+        at: Duration,
+        peer: SocketAddr,
+        took: Duration,
+    },
+    /// The client sent bytes. `shown` is the display form with secrets redacted; `bytes`
+    /// is empty when the line was secret (the exact bytes never leave the driver).
+    Sent {
+        at: Duration,
+        layer: Layer,
+        shown: String,
+        bytes: Vec<u8>,
+        secret: bool,
+    },
+    /// A whole reply (or the partial one left when the connection ended).
+    Received {
+        at: Duration,
+        layer: Layer,
+        reply: Reply,
+        /// Time since the last bytes were sent.
+        latency: Option<Duration>,
+    },
+    /// The TLS handshake completed (after STARTTLS or on connect).
+    TlsEstablished { at: Duration, info: Box<TlsInfo> },
+    Finding { at: Duration, finding: Finding },
+    /// Something smtpx itself wants to say (why it stopped, what it decided).
+    Note { at: Duration, text: String },
+    /// The network failed or the server broke the protocol.
+    Failed { at: Duration, error: String },
+    /// The connection is closed (by either side).
+    Closed { at: Duration, by_peer: bool },
+}

@@ -1,0 +1,385 @@
+//! The session driver: owns the connection and the protocol session, performs what a front
+//! end asks (send a command, upgrade to TLS, authenticate, send a message), and reports
+//! every wire event as a [`SessionEvent`] to a sink.
+//!
+//! Layer: driver — above the transport (`net`) and the protocol core (`proto`), below the
+//! front ends (probe, explorer). Replies are data: a 5yz comes back as `Ok(reply)`; only a
+//! network failure or a protocol breach is an `Err`.
+//!
+//! ```text
+//!  front end ──(method calls / Intents)──▶ Driver ──▶ Connection (net) ──▶ server
+//!      ▲                                     │
+//!      └────────────── SessionEvent ◀────────┘ (also to the recorder)
+//! ```
+
+pub mod event;
+
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
+
+pub use event::{Finding, Layer, SessionEvent};
+
+use crate::net::{ConnectOptions, Connection, NetError, ReadOutcome, Target, TlsInfo, TlsOptions};
+use crate::proto::auth::{AuthStep, Credentials, Mechanism, SaslClient};
+use crate::proto::command::Command;
+use crate::proto::data::dot_stuff;
+use crate::proto::reply::Reply;
+use crate::proto::session::{Sent, Session};
+
+/// Where events go. The probe prints them; the explorer forwards them over a channel.
+pub type EventSink = Box<dyn FnMut(SessionEvent) + Send>;
+
+/// Why the driver could not go on. A reply the server chose to send is never one of these.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    /// The network failed, a timeout fired, or the server broke the protocol.
+    #[error(transparent)]
+    Net(#[from] NetError),
+    /// The server closed the connection.
+    #[error("the server closed the connection{}", if *.during_reply { " in the middle of a reply" } else { "" })]
+    Closed { during_reply: bool },
+    /// No connection is open.
+    #[error("not connected")]
+    NotConnected,
+    /// A command could not be encoded (CR/LF in an argument, …).
+    #[error("cannot send that command: {0}")]
+    Command(#[from] crate::proto::command::CommandError),
+    /// The SASL exchange could not go on (bad challenge, unexpected reply).
+    #[error("authentication exchange failed: {0}")]
+    Auth(String),
+}
+
+pub struct Driver {
+    target: Target,
+    options: ConnectOptions,
+    tls: TlsOptions,
+    reply_timeout: Duration,
+    connection: Option<Connection>,
+    session: Session,
+    start: Instant,
+    last_sent: Option<Instant>,
+    sink: EventSink,
+}
+
+impl Driver {
+    pub fn new(
+        target: Target,
+        options: ConnectOptions,
+        tls: TlsOptions,
+        reply_timeout: Duration,
+        sink: EventSink,
+    ) -> Driver {
+        Driver {
+            target,
+            options,
+            tls,
+            reply_timeout,
+            connection: None,
+            session: Session::new(),
+            start: Instant::now(),
+            last_sent: None,
+            sink,
+        }
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.connection.is_some()
+    }
+
+    pub fn is_tls(&self) -> bool {
+        self.connection.as_ref().is_some_and(Connection::is_tls)
+    }
+
+    fn layer(&self) -> Layer {
+        if self.is_tls() { Layer::Tls } else { Layer::Plain }
+    }
+
+    fn at(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    fn emit(&mut self, event: SessionEvent) {
+        (self.sink)(event);
+    }
+
+    /// Says something from smtpx itself (why it stopped, what it decided).
+    pub fn note(&mut self, text: impl Into<String>) {
+        let at = self.at();
+        self.emit(SessionEvent::Note {
+            at,
+            text: text.into(),
+        });
+    }
+
+    /// Reports a failure and passes it on.
+    fn fail<T>(&mut self, error: DriverError) -> Result<T, DriverError> {
+        let at = self.at();
+        self.emit(SessionEvent::Failed {
+            at,
+            error: error.to_string(),
+        });
+        Err(error)
+    }
+
+    /// Connects over TCP, with TLS from the first byte when `implicit_tls`
+    /// ([RFC 8314 §3](https://www.rfc-editor.org/rfc/rfc8314#section-3)).
+    pub async fn connect(&mut self, implicit_tls: bool) -> Result<(), DriverError> {
+        self.start = Instant::now();
+        self.session = Session::new();
+        let started = Instant::now();
+        let result = if implicit_tls {
+            Connection::connect_tls(&self.target, &self.options, &self.tls)
+                .await
+                .map(|(c, info)| (c, Some(info)))
+        } else {
+            Connection::connect(&self.target, &self.options)
+                .await
+                .map(|c| (c, None))
+        };
+        let (connection, tls) = match result {
+            Ok(ok) => ok,
+            Err(e) => return self.fail(e.into()),
+        };
+        let at = self.at();
+        let peer = connection.peer_addr();
+        self.emit(SessionEvent::Connected {
+            at,
+            peer,
+            took: started.elapsed(),
+        });
+        self.connection = Some(connection);
+        if let Some(info) = tls {
+            self.tls_established(info);
+        }
+        Ok(())
+    }
+
+    fn tls_established(&mut self, info: TlsInfo) {
+        let at = self.at();
+        let verdict_ok = info.verdict.ok();
+        let summary = info.verdict.summary();
+        self.emit(SessionEvent::TlsEstablished {
+            at,
+            info: Box::new(info),
+        });
+        if !verdict_ok {
+            self.emit(SessionEvent::Finding {
+                at,
+                finding: Finding::UnverifiedCertificate { summary },
+            });
+        }
+    }
+
+    /// Reads the next reply and reports it. A 4yz/5yz is `Ok`.
+    pub async fn read_reply(&mut self) -> Result<Reply, DriverError> {
+        let layer = self.layer();
+        let Some(connection) = self.connection.as_mut() else {
+            return self.fail(DriverError::NotConnected);
+        };
+        let outcome = connection.read_reply(self.reply_timeout).await;
+        match outcome {
+            Ok(ReadOutcome::Reply(reply)) => {
+                self.received(layer, reply.clone());
+                self.session.on_reply(&reply);
+                Ok(reply)
+            }
+            Ok(ReadOutcome::Closed { partial }) => {
+                let during_reply = partial.is_some();
+                if let Some(reply) = partial {
+                    self.received(layer, reply);
+                }
+                self.closed(true);
+                self.fail(DriverError::Closed { during_reply })
+            }
+            Err(error) => {
+                if let Some(partial) = self.connection.as_mut().and_then(Connection::take_partial)
+                {
+                    self.received(layer, partial);
+                }
+                self.fail(error.into())
+            }
+        }
+    }
+
+    fn received(&mut self, layer: Layer, reply: Reply) {
+        let at = self.at();
+        let latency = self.last_sent.map(|t| t.elapsed());
+        self.emit(SessionEvent::Received {
+            at,
+            layer,
+            reply,
+            latency,
+        });
+    }
+
+    fn closed(&mut self, by_peer: bool) {
+        self.connection = None;
+        self.session.on_closed();
+        let at = self.at();
+        self.emit(SessionEvent::Closed { at, by_peer });
+    }
+
+    /// Sends bytes and reports them with `shown` as their display form.
+    async fn send_bytes(
+        &mut self,
+        bytes: &[u8],
+        shown: String,
+        secret: bool,
+    ) -> Result<(), DriverError> {
+        let layer = self.layer();
+        let Some(connection) = self.connection.as_mut() else {
+            return self.fail(DriverError::NotConnected);
+        };
+        if let Err(error) = connection.send(bytes).await {
+            return self.fail(error.into());
+        }
+        self.last_sent = Some(Instant::now());
+        let at = self.at();
+        self.emit(SessionEvent::Sent {
+            at,
+            layer,
+            shown,
+            bytes: if secret { Vec::new() } else { bytes.to_vec() },
+            secret,
+        });
+        Ok(())
+    }
+
+    /// Sends one command (exact wire bytes from the encoder).
+    pub async fn send(&mut self, command: &Command) -> Result<(), DriverError> {
+        let bytes = match command.encode() {
+            Ok(bytes) => bytes,
+            Err(e) => return self.fail(e.into()),
+        };
+        let shown = command.redacted().to_string();
+        self.send_bytes(&bytes, shown, command.is_secret()).await?;
+        self.session.on_sent(&Sent::Command(command.clone()));
+        Ok(())
+    }
+
+    /// Sends a command and reads its reply.
+    pub async fn command(&mut self, command: &Command) -> Result<Reply, DriverError> {
+        self.send(command).await?;
+        self.read_reply().await
+    }
+
+    /// Sends bytes exactly as given (raw mode): nothing added, nothing checked.
+    pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), DriverError> {
+        let shown = crate::proto::text::escape_bytes(bytes);
+        self.send_bytes(bytes, shown, false).await?;
+        self.session.on_sent(&Sent::Raw(bytes.to_vec()));
+        Ok(())
+    }
+
+    /// After a 220 to STARTTLS: looks for injected plaintext, then does the handshake
+    /// ([RFC 3207 §4.2](https://www.rfc-editor.org/rfc/rfc3207#section-4.2)).
+    pub async fn start_tls(&mut self) -> Result<(), DriverError> {
+        let Some(connection) = self.connection.take() else {
+            return self.fail(DriverError::NotConnected);
+        };
+        match connection.starttls(&self.tls).await {
+            Ok((connection, info, injection)) => {
+                if let Some(injection) = injection {
+                    let at = self.at();
+                    self.emit(SessionEvent::Finding {
+                        at,
+                        finding: Finding::InjectedPlaintext {
+                            bytes: injection.bytes,
+                        },
+                    });
+                }
+                self.connection = Some(connection);
+                self.session.on_tls_established();
+                self.tls_established(info);
+                Ok(())
+            }
+            Err(error) => {
+                self.closed(false);
+                self.fail(error.into())
+            }
+        }
+    }
+
+    /// Runs a whole SASL exchange ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4))
+    /// and returns the final reply (235 or a failure — both are data).
+    pub async fn authenticate(
+        &mut self,
+        mechanism: Mechanism,
+        user: &str,
+        secret: Zeroizing<String>,
+    ) -> Result<Reply, DriverError> {
+        if !self.is_tls() {
+            let at = self.at();
+            self.emit(SessionEvent::Finding {
+                at,
+                finding: Finding::AuthOverPlaintext,
+            });
+        }
+        let credentials = Credentials::new(user, secret);
+        let mut client = match SaslClient::new(mechanism, credentials, true) {
+            Ok(client) => client,
+            Err(e) => return self.fail(DriverError::Auth(e.to_string())),
+        };
+        let first = match client.start() {
+            Ok(line) => line,
+            Err(e) => return self.fail(DriverError::Auth(e.to_string())),
+        };
+        self.send(first.command()).await?;
+        // A server that keeps challenging forever is cut off: no mechanism we speak needs
+        // more than a few rounds.
+        for _ in 0..8 {
+            let reply = self.read_reply().await?;
+            let code = reply.code().unwrap_or(0);
+            let text = reply.lines.last().map(|l| l.text().to_vec()).unwrap_or_default();
+            match client.on_reply(code, &text) {
+                Ok(AuthStep::Done(_)) => return Ok(reply),
+                Ok(AuthStep::Send(line)) => self.send(line.command()).await?,
+                Err(e) => {
+                    // Cancel with `*` so the session stays usable (RFC 4954 §4).
+                    if let Ok(cancel) = client.cancel() {
+                        self.send(cancel.command()).await?;
+                        self.read_reply().await?;
+                    }
+                    return self.fail(DriverError::Auth(e.to_string()));
+                }
+            }
+        }
+        self.fail(DriverError::Auth(
+            "the server kept sending 334 challenges".into(),
+        ))
+    }
+
+    /// Sends a message after a 354: dot-stuffed, with the end marker
+    /// ([RFC 5321 §4.5.2](https://www.rfc-editor.org/rfc/rfc5321#section-4.5.2)), and reads the
+    /// final reply.
+    pub async fn send_message(&mut self, message: &[u8]) -> Result<Reply, DriverError> {
+        let stuffed = dot_stuff(message);
+        let shown = format!(
+            "<message: {} bytes, {} lines dot-stuffed, end marker>",
+            message.len(),
+            stuffed.report.stuffed_lines
+        );
+        self.send_bytes(&stuffed.bytes, shown, false).await?;
+        self.session.on_sent(&Sent::Message(stuffed.bytes));
+        self.read_reply().await
+    }
+
+    /// Closes the connection from our side.
+    pub async fn close(&mut self) {
+        if let Some(mut connection) = self.connection.take() {
+            connection.shutdown().await;
+            self.session.on_closed();
+            let at = self.at();
+            self.emit(SessionEvent::Closed { at, by_peer: false });
+        }
+    }
+}

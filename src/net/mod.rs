@@ -1,0 +1,26 @@
+//! Transport: the layer that does I/O with tokio. It connects (TCP, implicit TLS per
+//! [RFC 8314 §3](https://www.rfc-editor.org/rfc/rfc8314#section-3), STARTTLS per
+//! [RFC 3207](https://www.rfc-editor.org/rfc/rfc3207)), sends bytes, and reads replies through
+//! the sans-IO parser of [`crate::proto::reply`]. It verifies certificates and *records* the
+//! verdict instead of only enforcing it, and it explains failures in words.
+//!
+//! Files: `target.rs` (what to connect to), `connection.rs` (plain | TLS, owns the reply
+//! buffer, STARTTLS and injection detection), `tls.rs` (handshake, negotiated parameters,
+//! failure explanations), `verify.rs` (recording certificate verifier, [`TlsVerdict`]),
+//! `cert.rs` (certificate details for display), `error.rs` ([`NetError`]).
+//!
+//! Layer: transport — uses `proto`, tokio, tokio-rustls, x509-parser; never the UI or app state.
+
+pub mod cert;
+pub mod connection;
+pub mod error;
+pub mod target;
+pub mod tls;
+pub mod verify;
+
+pub use cert::{CertSummary, SanEntry, summarize, summarize_chain};
+pub use connection::{ConnectOptions, Connection, Injection, ReadOutcome};
+pub use error::{AttemptFailure, ConnectAttempt, NetError, Phase};
+pub use target::{AddressFamily, SMTP_PORT, SUBMISSION_PORT, SUBMISSIONS_PORT, Target};
+pub use tls::{Sni, TlsInfo, TlsOptions, TlsVersion, VerifyMode};
+pub use verify::{NameCheck, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};

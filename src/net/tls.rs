@@ -1,0 +1,593 @@
+//! The TLS client handshake: configuration from [`TlsOptions`], the handshake itself (for
+//! STARTTLS, [RFC 3207](https://www.rfc-editor.org/rfc/rfc3207), and implicit TLS,
+//! [RFC 8314 §3](https://www.rfc-editor.org/rfc/rfc8314#section-3)), what was negotiated
+//! ([`TlsInfo`]), and handshake failures turned into explanations a person understands
+//! (legacy servers, plaintext where TLS was expected).
+//!
+//! Security invariants: the crypto provider is always ring, passed explicitly (never the
+//! process default); each handshake gets its own verifier, so a verdict belongs to one
+//! connection; the verification name is independent of the address and of the SNI.
+//!
+//! Layer: transport.
+
+use std::io;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use rustls::client::ClientConfig;
+use rustls::pki_types::ServerName;
+use rustls::{AlertDescription, Error as TlsError, PeerIncompatible, PeerMisbehaved};
+use rustls::{HandshakeKind, ProtocolVersion, RootCertStore};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use super::error::{NetError, Phase};
+use super::verify::{RecordingVerifier, TlsVerdict};
+use crate::proto::text::escape_bytes;
+
+/// Which server name indication to send.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Sni {
+    /// The verification name if it is a DNS name, else the target host if it is one; none
+    /// for IP addresses. (Using the verification name first means "connect to 192.0.2.1,
+    /// verify mx.example.com" also asks the server for mx.example.com's certificate.)
+    #[default]
+    Default,
+    Custom(String),
+    None,
+}
+
+/// What a failed verification does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VerifyMode {
+    /// Record the verdict and continue: the explorer's default.
+    #[default]
+    Report,
+    /// A failed verdict fails the handshake ([`NetError::CertificateRejected`]).
+    Strict,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TlsVersion {
+    Tls12,
+    Tls13,
+}
+
+impl TlsVersion {
+    pub fn name(self) -> &'static str {
+        match self {
+            TlsVersion::Tls12 => "TLS 1.2",
+            TlsVersion::Tls13 => "TLS 1.3",
+        }
+    }
+}
+
+/// How to do TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsOptions {
+    pub sni: Sni,
+    /// The name the certificate must match; default: the target host (an IP address is
+    /// checked against IP subjectAltNames).
+    pub verify_name: Option<String>,
+    /// PEM file of extra trust anchors, a separate store in the verdict.
+    pub ca_file: Option<PathBuf>,
+    pub mode: VerifyMode,
+    pub min_version: Option<TlsVersion>,
+    pub max_version: Option<TlsVersion>,
+    /// ALPN protocols to offer (none by default; SMTP does not use ALPN).
+    pub alpn: Vec<Vec<u8>>,
+    pub handshake_timeout: Duration,
+}
+
+impl Default for TlsOptions {
+    fn default() -> Self {
+        TlsOptions {
+            sni: Sni::Default,
+            verify_name: None,
+            ca_file: None,
+            mode: VerifyMode::Report,
+            min_version: None,
+            max_version: None,
+            alpn: Vec::new(),
+            handshake_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl TlsOptions {
+    fn versions_restricted(&self) -> bool {
+        self.min_version.is_some() || self.max_version.is_some()
+    }
+}
+
+/// What the handshake negotiated and what verification found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsInfo {
+    /// `TLSv1.3`, `TLSv1.2`.
+    pub version: String,
+    /// IANA-style name, e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub cipher_suite: String,
+    /// e.g. `X25519`, `secp256r1`.
+    pub key_exchange_group: Option<String>,
+    pub alpn: Option<String>,
+    /// The certificates the server sent, leaf first (DER).
+    pub chain_der: Vec<Vec<u8>>,
+    pub handshake: Duration,
+    pub resumed: bool,
+    pub sni_sent: Option<String>,
+    pub verdict: TlsVerdict,
+}
+
+/// Why TLS is being started: it changes what plaintext in the handshake means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TlsStart {
+    /// Implicit TLS on connect ([RFC 8314 §3](https://www.rfc-editor.org/rfc/rfc8314#section-3)).
+    OnConnect,
+    /// After the 220 to STARTTLS ([RFC 3207 §4.2](https://www.rfc-editor.org/rfc/rfc3207#section-4.2)).
+    StartTls,
+}
+
+/// How much of what the server sends during the handshake is kept for a diagnosis.
+const SNIFF_LIMIT: usize = 512;
+
+/// The TCP stream under TLS, recording the first bytes read during the handshake so that
+/// a failure can show what the server actually sent (an SMTP greeting, injected replies).
+#[derive(Debug)]
+pub struct Sniff<T> {
+    inner: T,
+    seen: Option<Vec<u8>>,
+}
+
+impl<T> Sniff<T> {
+    fn new(inner: T) -> Sniff<T> {
+        Sniff {
+            inner,
+            seen: Some(Vec::new()),
+        }
+    }
+
+    fn stop(&mut self) {
+        self.seen = None;
+    }
+
+    pub fn get_ref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Sniff<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let (Poll::Ready(Ok(())), Some(seen)) = (&polled, self.seen.as_mut()) {
+            let new = &buf.filled()[before..];
+            let room = SNIFF_LIMIT.saturating_sub(seen.len());
+            seen.extend_from_slice(&new[..new.len().min(room)]);
+        }
+        polled
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Sniff<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+pub(crate) type ClientTls = TlsStream<Sniff<TcpStream>>;
+
+fn option_error(option: &'static str, reason: impl Into<String>) -> NetError {
+    NetError::TlsOption {
+        option,
+        reason: reason.into(),
+    }
+}
+
+fn read_ca_file(path: &PathBuf) -> Result<RootCertStore, NetError> {
+    let fail = |reason: String| NetError::CaFile {
+        path: path.clone(),
+        reason,
+    };
+    let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    let mut store = RootCertStore::empty();
+    for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+        let cert = cert.map_err(|e| fail(format!("bad PEM: {e}")))?;
+        store
+            .add(cert)
+            .map_err(|e| fail(format!("unusable certificate: {e}")))?;
+    }
+    if store.is_empty() {
+        return Err(fail("no CERTIFICATE block found".to_string()));
+    }
+    Ok(store)
+}
+
+/// The names used for one handshake: (verify, SNI to send).
+fn names(host: &str, tls: &TlsOptions) -> Result<(ServerName<'static>, Option<String>), NetError> {
+    let verify_text = tls.verify_name.as_deref().unwrap_or(host);
+    let verify = ServerName::try_from(verify_text.to_string()).map_err(|_| {
+        option_error(
+            "verify name",
+            format!(
+                "'{}' is not a DNS name or IP address",
+                escape_bytes(verify_text.as_bytes())
+            ),
+        )
+    })?;
+    let is_dns = |name: &str| matches!(ServerName::try_from(name), Ok(ServerName::DnsName(_)));
+    let sni = match &tls.sni {
+        Sni::Default => [tls.verify_name.as_deref(), Some(host)]
+            .into_iter()
+            .flatten()
+            .find(|n| is_dns(n))
+            .map(str::to_string),
+        Sni::Custom(name) if is_dns(name) => Some(name.clone()),
+        Sni::Custom(name) => {
+            return Err(option_error(
+                "SNI",
+                format!(
+                    "'{}' is not a DNS name (SNI cannot carry an IP address)",
+                    escape_bytes(name.as_bytes())
+                ),
+            ));
+        }
+        Sni::None => None,
+    };
+    Ok((verify, sni))
+}
+
+/// Runs the client handshake on a bare TCP stream.
+pub(crate) async fn handshake(
+    tcp: TcpStream,
+    host: &str,
+    tls: &TlsOptions,
+    start: TlsStart,
+) -> Result<(ClientTls, TlsInfo), NetError> {
+    let (verify_name, sni) = names(host, tls)?;
+    let ca_file = match &tls.ca_file {
+        Some(path) => Some((path.clone(), read_ca_file(path)?)),
+        None => None,
+    };
+    let min = tls.min_version.unwrap_or(TlsVersion::Tls12);
+    let max = tls.max_version.unwrap_or(TlsVersion::Tls13);
+    let versions: Vec<&'static rustls::SupportedProtocolVersion> = [
+        (TlsVersion::Tls12, &rustls::version::TLS12),
+        (TlsVersion::Tls13, &rustls::version::TLS13),
+    ]
+    .into_iter()
+    .filter(|(v, _)| (min..=max).contains(v))
+    .map(|(_, s)| s)
+    .collect();
+    if versions.is_empty() {
+        return Err(option_error(
+            "TLS version",
+            format!("minimum {} is above maximum {}", min.name(), max.name()),
+        ));
+    }
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = RecordingVerifier::new(
+        provider.clone(),
+        ca_file,
+        verify_name.clone(),
+        tls.mode == VerifyMode::Strict,
+    )
+    .map_err(|e| option_error("trust store", e))?;
+    let verdict_slot = verifier.verdict_slot();
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&versions)
+        .map_err(|e| option_error("TLS version", e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    config.alpn_protocols = tls.alpn.clone();
+    config.enable_sni = sni.is_some();
+    // rustls sends SNI from the name given to `connect`; with `enable_sni` off the name is
+    // only used for the (per-config, so unused) session cache.
+    let connect_name = match &sni {
+        Some(name) => ServerName::try_from(name.clone()).unwrap_or_else(|_| verify_name.clone()),
+        None => verify_name.clone(),
+    };
+
+    let connector = TlsConnector::from(Arc::new(config));
+    let started = Instant::now();
+    let connecting = connector
+        .connect(connect_name, Sniff::new(tcp))
+        .into_fallible();
+    let result = match tokio::time::timeout(tls.handshake_timeout, connecting).await {
+        Ok(result) => result,
+        Err(_) => {
+            return Err(NetError::Timeout {
+                waiting_for: Phase::TlsHandshake,
+                after: tls.handshake_timeout,
+            });
+        }
+    };
+    let verdict = verdict_slot.lock().ok().and_then(|mut v| v.take());
+    let mut stream = match result {
+        Ok(stream) => stream,
+        Err((error, sniff)) => {
+            return Err(explain_failure(
+                error,
+                sniff.seen.unwrap_or_default(),
+                verdict,
+                tls,
+                start,
+            ));
+        }
+    };
+    let handshake = started.elapsed();
+    stream.get_mut().0.stop();
+    let (_, conn) = stream.get_ref();
+    let info = TlsInfo {
+        version: conn
+            .protocol_version()
+            .map(version_name)
+            .unwrap_or_default(),
+        cipher_suite: conn
+            .negotiated_cipher_suite()
+            .map(|s| format!("{:?}", s.suite()))
+            .unwrap_or_default(),
+        key_exchange_group: conn
+            .negotiated_key_exchange_group()
+            .map(|g| format!("{:?}", g.name())),
+        alpn: conn.alpn_protocol().map(escape_bytes),
+        chain_der: conn
+            .peer_certificates()
+            .map(|certs| certs.iter().map(|c| c.as_ref().to_vec()).collect())
+            .unwrap_or_default(),
+        handshake,
+        resumed: conn.handshake_kind() == Some(HandshakeKind::Resumed),
+        sni_sent: sni,
+        verdict: verdict.unwrap_or_else(TlsVerdict::not_checked),
+    };
+    Ok((stream, info))
+}
+
+fn version_name(v: ProtocolVersion) -> String {
+    match v {
+        ProtocolVersion::TLSv1_2 => "TLSv1.2".to_string(),
+        ProtocolVersion::TLSv1_3 => "TLSv1.3".to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Whether bytes could be the start of a TLS record (content type 20–24, major version 3).
+fn looks_like_tls(bytes: &[u8]) -> bool {
+    match bytes {
+        [] => true,
+        [t] => (0x14..=0x18).contains(t),
+        [t, major, ..] => (0x14..=0x18).contains(t) && *major == 3,
+    }
+}
+
+/// The first line of untrusted bytes, escaped and shortened for a message.
+fn excerpt(bytes: &[u8]) -> String {
+    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut text = escape_bytes(&line[..line.len().min(100)]);
+    if line.len() > 100 || line.len() < bytes.len().saturating_sub(2) {
+        text.push('…');
+    }
+    text
+}
+
+const LEGACY: &str = "the server only offers TLS 1.0/1.1 or legacy cipher suites (RSA key exchange, \
+    CBC-SHA1, 3DES, RC4), which smtpx (rustls) does not speak; rustls implements only TLS 1.2 and 1.3 \
+    with forward-secret AEAD cipher suites";
+
+fn explain_failure(
+    error: io::Error,
+    seen: Vec<u8>,
+    verdict: Option<TlsVerdict>,
+    tls: &TlsOptions,
+    start: TlsStart,
+) -> NetError {
+    if !looks_like_tls(&seen) {
+        let explanation = match start {
+            TlsStart::OnConnect => format!(
+                "the server answered in plaintext: '{}' — this port does not use implicit TLS, \
+                 try without --tls-on-connect / with STARTTLS",
+                excerpt(&seen)
+            ),
+            TlsStart::StartTls => format!(
+                "the server sent plaintext after its 220 to STARTTLS instead of a TLS handshake: \
+                 '{}' — response injection (CVE-2011-0411 class, RFC 3207 §6) or a broken server; \
+                 none of it was treated as TLS-protected",
+                excerpt(&seen)
+            ),
+        };
+        return NetError::Tls {
+            explanation,
+            plaintext: Some(seen),
+            source: error,
+        };
+    }
+    let rustls_error = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<TlsError>())
+        .cloned();
+    if let (Some(verdict), VerifyMode::Strict, Some(TlsError::InvalidCertificate(_))) =
+        (&verdict, tls.mode, &rustls_error)
+    {
+        if !verdict.ok() {
+            return NetError::CertificateRejected {
+                verdict: Box::new(verdict.clone()),
+            };
+        }
+    }
+    let explanation = match &rustls_error {
+        Some(e) => explain_rustls(e, tls),
+        None if error.kind() == io::ErrorKind::UnexpectedEof => {
+            return NetError::ClosedDuringHandshake;
+        }
+        None => format!("network error: {error}"),
+    };
+    NetError::Tls {
+        explanation,
+        plaintext: None,
+        source: error,
+    }
+}
+
+fn allowed_versions(tls: &TlsOptions) -> String {
+    let min = tls.min_version.unwrap_or(TlsVersion::Tls12);
+    let max = tls.max_version.unwrap_or(TlsVersion::Tls13);
+    if min == max {
+        format!("only {}", min.name())
+    } else {
+        format!("{} to {}", min.name(), max.name())
+    }
+}
+
+/// A rustls handshake error in words, with the likely cause.
+pub(crate) fn explain_rustls(error: &TlsError, tls: &TlsOptions) -> String {
+    let version_alert = matches!(
+        error,
+        TlsError::AlertReceived(AlertDescription::ProtocolVersion)
+            | TlsError::PeerIncompatible(
+                PeerIncompatible::ServerDoesNotSupportTls12Or13
+                    | PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig
+                    | PeerIncompatible::Tls12NotOffered
+                    | PeerIncompatible::Tls12NotOfferedOrEnabled
+                    | PeerIncompatible::SupportedVersionsExtensionRequired
+            )
+    );
+    if version_alert && tls.versions_restricted() {
+        return format!(
+            "no TLS version in common: smtpx was limited to {} by the version options, and the \
+             server does not accept that ({error})",
+            allowed_versions(tls)
+        );
+    }
+    match error {
+        _ if version_alert => format!("{LEGACY} ({error})"),
+        TlsError::AlertReceived(
+            AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity,
+        ) => format!(
+            "{LEGACY} — that is the usual reason for this alert; it can also mean the server \
+             wants a client certificate or has no certificate for the name sent in SNI ({error})"
+        ),
+        TlsError::PeerIncompatible(
+            PeerIncompatible::NoCipherSuitesInCommon
+            | PeerIncompatible::NoKxGroupsInCommon
+            | PeerIncompatible::NoSignatureSchemesInCommon
+            | PeerIncompatible::EcPointsExtensionRequired
+            | PeerIncompatible::ExtendedMasterSecretExtensionRequired,
+        )
+        | TlsError::PeerMisbehaved(
+            PeerMisbehaved::SelectedUnofferedCipherSuite
+            | PeerMisbehaved::SelectedUnofferedKxGroup
+            | PeerMisbehaved::SelectedTls12UsingTls13VersionExtension,
+        ) => format!("{LEGACY} ({error})"),
+        TlsError::AlertReceived(alert) => {
+            format!("the server aborted the handshake with a {alert:?} alert ({error})")
+        }
+        TlsError::InvalidCertificate(e) => format!("certificate rejected: {e}"),
+        TlsError::InvalidMessage(_) | TlsError::InappropriateHandshakeMessage { .. } => {
+            format!("the server sent something that is not a valid TLS handshake ({error})")
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_sni_prefers_a_dns_verify_name_and_skips_ips() {
+        let opts = TlsOptions::default();
+        assert_eq!(
+            names("mx.example.com", &opts).unwrap().1.as_deref(),
+            Some("mx.example.com")
+        );
+        assert_eq!(names("127.0.0.1", &opts).unwrap().1, None);
+        let opts = TlsOptions {
+            verify_name: Some("mx.example.com".into()),
+            ..TlsOptions::default()
+        };
+        let (verify, sni) = names("192.0.2.1", &opts).unwrap();
+        assert_eq!(sni.as_deref(), Some("mx.example.com"));
+        assert!(matches!(verify, ServerName::DnsName(_)));
+        let opts = TlsOptions {
+            sni: Sni::None,
+            ..TlsOptions::default()
+        };
+        assert_eq!(names("mx.example.com", &opts).unwrap().1, None);
+        let opts = TlsOptions {
+            sni: Sni::Custom("127.0.0.1".into()),
+            ..TlsOptions::default()
+        };
+        assert!(names("mx.example.com", &opts).is_err());
+    }
+
+    #[test]
+    fn plaintext_is_recognised_and_excerpted() {
+        assert!(!looks_like_tls(b"220 mx ESMTP\r\n"));
+        assert!(looks_like_tls(b"\x16\x03\x03\x00\x10"));
+        assert!(looks_like_tls(b"\x15"));
+        assert_eq!(excerpt(b"220 mx ESMTP\r\n"), "220 mx ESMTP");
+        assert_eq!(excerpt(b"220 a\x1b[2J\r\n250 b\r\n"), "220 a\\x1b[2J…");
+    }
+
+    #[test]
+    fn legacy_alerts_are_explained() {
+        let opts = TlsOptions::default();
+        let text = explain_rustls(
+            &TlsError::AlertReceived(AlertDescription::HandshakeFailure),
+            &opts,
+        );
+        assert!(
+            text.contains("TLS 1.0/1.1 or legacy cipher suites"),
+            "{text}"
+        );
+        let text = explain_rustls(
+            &TlsError::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13),
+            &opts,
+        );
+        assert!(text.contains("does not speak"), "{text}");
+        let limited = TlsOptions {
+            max_version: Some(TlsVersion::Tls12),
+            ..TlsOptions::default()
+        };
+        let text = explain_rustls(
+            &TlsError::AlertReceived(AlertDescription::ProtocolVersion),
+            &limited,
+        );
+        assert!(text.contains("limited to only TLS 1.2"), "{text}");
+    }
+}

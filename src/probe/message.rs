@@ -1,0 +1,154 @@
+//! Building the minimal RFC 5322 message the probe sends when given `--body`.
+//!
+//! Layer: probe (headless front end). The clock and host name are passed in, so the
+//! result is reproducible in tests.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// What goes into a built message.
+#[derive(Debug, Clone)]
+pub struct MessageSpec<'a> {
+    pub from: &'a str,
+    pub to: &'a [String],
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub now: SystemTime,
+    /// Right-hand side of the Message-ID.
+    pub id_domain: &'a str,
+    /// Left-hand side of the Message-ID; unique per message (time and process id).
+    pub id_local: String,
+}
+
+/// A message with Date, Message-ID, From, To, Subject and MIME headers
+/// ([RFC 5322 §3.6](https://www.rfc-editor.org/rfc/rfc5322#section-3.6)), CRLF line ends,
+/// body lines normalised to CRLF. Non-ASCII bodies are declared UTF-8 and 8bit.
+pub fn build_message(spec: &MessageSpec<'_>) -> Vec<u8> {
+    let mut out = String::new();
+    out.push_str(&format!("Date: {}\r\n", rfc5322_date(spec.now)));
+    out.push_str(&format!(
+        "Message-ID: <{}@{}>\r\n",
+        spec.id_local, spec.id_domain
+    ));
+    let from = if spec.from.is_empty() {
+        "<>".to_string()
+    } else {
+        format!("<{}>", spec.from)
+    };
+    out.push_str(&format!("From: {from}\r\n"));
+    let to: Vec<String> = spec.to.iter().map(|t| format!("<{t}>")).collect();
+    if !to.is_empty() {
+        out.push_str(&format!("To: {}\r\n", to.join(", ")));
+    }
+    out.push_str(&format!("Subject: {}\r\n", single_line(spec.subject)));
+    out.push_str("MIME-Version: 1.0\r\n");
+    if spec.body.is_ascii() {
+        out.push_str("Content-Type: text/plain; charset=us-ascii\r\n");
+        out.push_str("Content-Transfer-Encoding: 7bit\r\n");
+    } else {
+        out.push_str("Content-Type: text/plain; charset=utf-8\r\n");
+        out.push_str("Content-Transfer-Encoding: 8bit\r\n");
+    }
+    out.push_str("\r\n");
+    for line in spec.body.lines() {
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}
+
+/// Header values must not carry line breaks (they would start a new header).
+fn single_line(text: &str) -> String {
+    text.replace(['\r', '\n'], " ")
+}
+
+/// `Sat, 28 Nov 2026 04:40:00 +0000`
+/// ([RFC 5322 §3.3](https://www.rfc-editor.org/rfc/rfc5322#section-3.3)), always in UTC.
+pub fn rfc5322_date(now: SystemTime) -> String {
+    let secs = now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    // 1970-01-01 was a Thursday.
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
+    let month_name = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][(month - 1) as usize];
+    format!(
+        "{weekday}, {day} {month_name} {year} {:02}:{:02}:{:02} +0000",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// ISO 8601 UTC timestamp with seconds, `2026-11-28T04:40:00Z`.
+pub fn iso8601(now: SystemTime) -> String {
+    let secs = now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+    let rem = secs % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's
+/// `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn dates_format_as_rfc5322_in_utc() {
+        assert_eq!(rfc5322_date(UNIX_EPOCH), "Thu, 1 Jan 1970 00:00:00 +0000");
+        let t = UNIX_EPOCH + Duration::from_secs(1_795_824_000 + 4 * 3600 + 40 * 60);
+        assert_eq!(rfc5322_date(t), "Sat, 28 Nov 2026 04:40:00 +0000");
+        assert_eq!(iso8601(t), "2026-11-28T04:40:00Z");
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+        assert_eq!(rfc5322_date(leap), "Tue, 29 Feb 2000 00:00:00 +0000");
+    }
+
+    #[test]
+    fn built_message_has_headers_and_crlf_body() {
+        let to = vec!["b@example.org".to_string()];
+        let spec = MessageSpec {
+            from: "a@example.com",
+            to: &to,
+            subject: "hi\r\nBcc: evil@example.net",
+            body: "line one\n.dot line\nGrüße",
+            now: UNIX_EPOCH,
+            id_domain: "host.example",
+            id_local: "1.2".into(),
+        };
+        let msg = String::from_utf8(build_message(&spec)).expect("built as UTF-8");
+        assert!(msg.starts_with("Date: Thu, 1 Jan 1970 00:00:00 +0000\r\n"));
+        assert!(msg.contains("Message-ID: <1.2@host.example>\r\n"));
+        assert!(msg.contains("From: <a@example.com>\r\nTo: <b@example.org>\r\n"));
+        assert!(msg.contains("Subject: hi  Bcc: evil@example.net\r\n"));
+        assert!(msg.contains("charset=utf-8"));
+        assert!(msg.ends_with("\r\n\r\nline one\r\n.dot line\r\nGrüße\r\n"));
+        assert!(!msg.replace("\r\n", "").contains('\n'));
+    }
+}

@@ -1,0 +1,463 @@
+//! `smtpx probe`: a whole SMTP session without a UI, swaks-style.
+//!
+//! Layer: front end. Drives the same [`Driver`] the explorer uses, prints every event, and
+//! exits with a code that says where the session stopped ([`Stage`]).
+//!
+//! ```text
+//! connect ─▶ greeting ─▶ EHLO ─▶ [STARTTLS ─▶ EHLO] ─▶ [AUTH] ─▶ MAIL ─▶ RCPT… ─▶ DATA ─▶ QUIT
+//!   20          21        22          23                 24      25      26       27
+//! ```
+
+pub mod message;
+pub mod output;
+
+use std::io::Read;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use zeroize::Zeroizing;
+
+use crate::cli::{AuthArg, ProbeArgs, QuitAfter, TlsMode, VerifyArg};
+use crate::driver::{Driver, DriverError};
+use crate::net::{ConnectOptions, Sni, TlsOptions, VerifyMode};
+use crate::proto::auth::Mechanism;
+use crate::proto::capability::Capabilities;
+use crate::proto::command::{Body, Command, Param};
+use crate::proto::reply::{Reply, Severity};
+
+/// Where a session stopped; the process exit code tells scripts which step failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Everything asked for was done.
+    Done,
+    /// Bad options or an unreadable local file.
+    Local,
+    Connect,
+    Greeting,
+    Ehlo,
+    Tls,
+    Auth,
+    Mail,
+    Rcpt,
+    Data,
+}
+
+impl Stage {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Stage::Done => 0,
+            Stage::Local => 3,
+            Stage::Connect => 20,
+            Stage::Greeting => 21,
+            Stage::Ehlo => 22,
+            Stage::Tls => 23,
+            Stage::Auth => 24,
+            Stage::Mail => 25,
+            Stage::Rcpt => 26,
+            Stage::Data => 27,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Done => "done",
+            Stage::Local => "local",
+            Stage::Connect => "connect",
+            Stage::Greeting => "greeting",
+            Stage::Ehlo => "ehlo",
+            Stage::Tls => "tls",
+            Stage::Auth => "auth",
+            Stage::Mail => "mail",
+            Stage::Rcpt => "rcpt",
+            Stage::Data => "data",
+        }
+    }
+}
+
+/// Builds the transport options shared by the probe and the explorer.
+pub fn connect_options(args: &crate::cli::ConnectArgs) -> (ConnectOptions, TlsOptions) {
+    let sni = if args.no_sni {
+        Sni::None
+    } else if let Some(name) = &args.sni {
+        Sni::Custom(name.clone())
+    } else {
+        Sni::Default
+    };
+    let connect = ConnectOptions {
+        connect_timeout: args.timeout(),
+        resolve_timeout: args.timeout(),
+        send_timeout: args.timeout(),
+        ..ConnectOptions::default()
+    };
+    let tls = TlsOptions {
+        sni,
+        verify_name: args.verify_name.clone(),
+        ca_file: args.ca_file.clone(),
+        mode: match args.tls_verify {
+            VerifyArg::Report => VerifyMode::Report,
+            VerifyArg::Strict => VerifyMode::Strict,
+        },
+        handshake_timeout: args.timeout(),
+        ..TlsOptions::default()
+    };
+    (connect, tls)
+}
+
+/// This machine's host name, for EHLO and the default sender.
+pub fn local_hostname() -> String {
+    for path in ["/proc/sys/kernel/hostname", "/etc/hostname"] {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            let name = text.trim();
+            if !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            {
+                return name.to_string();
+            }
+        }
+    }
+    "localhost".to_string()
+}
+
+/// Runs the probe and returns where it stopped. Events are printed as they happen.
+pub async fn run(args: ProbeArgs) -> Stage {
+    let mut probe = match Probe::new(args) {
+        Ok(probe) => probe,
+        Err(message) => {
+            eprintln!("smtpx probe: {message}");
+            return Stage::Local;
+        }
+    };
+    let stage = probe.session().await;
+    probe.finish(stage).await;
+    stage
+}
+
+struct Probe {
+    args: ProbeArgs,
+    driver: Driver,
+    mode: TlsMode,
+    ehlo_name: String,
+    secret: Option<Zeroizing<String>>,
+    message: Option<Vec<u8>>,
+}
+
+impl Probe {
+    fn new(args: ProbeArgs) -> Result<Probe, String> {
+        let target = args.connect.resolved_target()?;
+        let mode = args.connect.tls_mode(target.port);
+        let ehlo_name = args.connect.ehlo.clone().unwrap_or_else(local_hostname);
+        if args.auth.is_some() && args.user.is_none() {
+            return Err("--auth needs --user".into());
+        }
+        let secret = match (&args.auth, &args.user) {
+            (Some(_), Some(user)) | (None, Some(user)) => Some(read_secret(&args, user)?),
+            _ => None,
+        };
+        let message = if args.to.is_empty() {
+            None
+        } else {
+            Some(load_message(&args, &ehlo_name)?)
+        };
+        let (options, tls) = connect_options(&args.connect);
+        let sink = output::printer(args.json);
+        let driver = Driver::new(target, options, tls, args.connect.timeout(), sink);
+        Ok(Probe {
+            args,
+            driver,
+            mode,
+            ehlo_name,
+            secret,
+            message,
+        })
+    }
+
+    fn quit_after(&self, step: QuitAfter) -> bool {
+        self.args.quit_after == Some(step)
+    }
+
+    /// The session, step by step. Returns the stage that failed, or `Done`.
+    async fn session(&mut self) -> Stage {
+        if self
+            .driver
+            .connect(self.mode == TlsMode::Implicit)
+            .await
+            .is_err()
+        {
+            return Stage::Connect;
+        }
+        if self.quit_after(QuitAfter::Connect) {
+            return Stage::Done;
+        }
+
+        // Greeting (RFC 5321 §4.3.1: 220, or 554 for "no service here").
+        match self.driver.read_reply().await {
+            Ok(reply) if reply.code() == Some(220) => {}
+            Ok(_) => return Stage::Greeting,
+            Err(error) => {
+                self.explain_missing_greeting(&error);
+                return Stage::Greeting;
+            }
+        }
+        if self.quit_after(QuitAfter::Greeting) {
+            return Stage::Done;
+        }
+
+        let Some(mut caps) = self.hello().await else {
+            return Stage::Ehlo;
+        };
+        if self.quit_after(QuitAfter::Ehlo) {
+            return Stage::Done;
+        }
+
+        if matches!(self.mode, TlsMode::StartTlsRequired | TlsMode::StartTlsOptional) {
+            if caps.starttls() {
+                match self.driver.command(&Command::StartTls).await {
+                    Ok(reply) if reply.code() == Some(220) => {}
+                    _ => return Stage::Tls,
+                }
+                if self.driver.start_tls().await.is_err() {
+                    return Stage::Tls;
+                }
+                // RFC 3207 §4.2: forget what was learnt in plaintext, ask again.
+                caps = match self.hello().await {
+                    Some(caps) => caps,
+                    None => return Stage::Tls,
+                };
+            } else if self.mode == TlsMode::StartTlsRequired {
+                self.driver
+                    .note("the server does not offer STARTTLS, and --starttls requires it");
+                return Stage::Tls;
+            } else {
+                self.driver
+                    .note("the server does not offer STARTTLS; continuing in plaintext");
+            }
+        }
+        if self.quit_after(QuitAfter::Tls) {
+            return Stage::Done;
+        }
+
+        if let Some(secret) = self.secret.take() {
+            let mechanism = self.mechanism(&caps);
+            let user = self.args.user.clone().unwrap_or_default();
+            match self.driver.authenticate(mechanism, &user, secret).await {
+                Ok(reply) if reply.code() == Some(235) => {}
+                _ => return Stage::Auth,
+            }
+        }
+        if self.quit_after(QuitAfter::Auth) {
+            return Stage::Done;
+        }
+
+        let Some(message) = self.message.take() else {
+            self.driver
+                .note("no --to given: stopping before the mail transaction");
+            return Stage::Done;
+        };
+        self.transaction(&caps, &message).await
+    }
+
+    /// EHLO, falling back to HELO when EHLO is refused
+    /// ([RFC 5321 §3.2](https://www.rfc-editor.org/rfc/rfc5321#section-3.2)).
+    async fn hello(&mut self) -> Option<Capabilities> {
+        let ehlo = Command::Ehlo(self.ehlo_name.clone());
+        let reply = self.driver.command(&ehlo).await.ok()?;
+        if reply.code() == Some(250) {
+            return Some(Capabilities::from_ehlo_reply(&reply));
+        }
+        if reply.severity() != Severity::PermanentNegative {
+            return None;
+        }
+        self.driver.note("EHLO refused; trying HELO (no extensions)");
+        let helo = Command::Helo(self.ehlo_name.clone());
+        let reply = self.driver.command(&helo).await.ok()?;
+        (reply.code() == Some(250)).then(|| Capabilities::from_ehlo_reply(&reply))
+    }
+
+    fn mechanism(&self, caps: &Capabilities) -> Mechanism {
+        match self.args.auth {
+            Some(AuthArg::Plain) => Mechanism::Plain,
+            Some(AuthArg::Login) => Mechanism::Login,
+            Some(AuthArg::CramMd5) => Mechanism::CramMd5,
+            Some(AuthArg::Xoauth2) => Mechanism::XOAuth2,
+            None => {
+                // Choose the first one offered that we speak, preferring PLAIN.
+                let offered = caps.auth_mechanisms();
+                let has = |name: &str| offered.iter().any(|m| m.eq_ignore_ascii_case(name));
+                if has("PLAIN") || offered.is_empty() {
+                    Mechanism::Plain
+                } else if has("LOGIN") {
+                    Mechanism::Login
+                } else if has("CRAM-MD5") {
+                    Mechanism::CramMd5
+                } else {
+                    Mechanism::Plain
+                }
+            }
+        }
+    }
+
+    /// MAIL, RCPT for each recipient, DATA ([RFC 5321 §3.3](https://www.rfc-editor.org/rfc/rfc5321#section-3.3)).
+    async fn transaction(&mut self, caps: &Capabilities, message: &[u8]) -> Stage {
+        let from = self.sender();
+        let mut params = Vec::new();
+        if caps.size().is_some() {
+            params.push(Param::size(message.len() as u64));
+        }
+        if !message.is_ascii() && caps.eight_bit_mime() {
+            params.push(Param::body(Body::EightBitMime));
+        }
+        let mail = Command::Mail { from, params };
+        match self.driver.command(&mail).await {
+            Ok(reply) if reply.code() == Some(250) => {}
+            _ => return Stage::Mail,
+        }
+        if self.quit_after(QuitAfter::Mail) {
+            return Stage::Done;
+        }
+        let mut accepted = 0;
+        for to in self.args.to.clone() {
+            let rcpt = Command::Rcpt {
+                to,
+                params: Vec::new(),
+            };
+            match self.driver.command(&rcpt).await {
+                Ok(reply) if matches!(reply.code(), Some(250 | 251)) => accepted += 1,
+                Ok(_) => {}
+                Err(_) => return Stage::Rcpt,
+            }
+        }
+        if accepted == 0 {
+            self.driver.note("no recipient was accepted");
+            return Stage::Rcpt;
+        }
+        if self.quit_after(QuitAfter::Rcpt) {
+            return Stage::Done;
+        }
+        match self.driver.command(&Command::Data).await {
+            Ok(reply) if reply.code() == Some(354) => {}
+            _ => return Stage::Data,
+        }
+        match self.driver.send_message(message).await {
+            Ok(reply) if reply.code() == Some(250) => Stage::Done,
+            _ => Stage::Data,
+        }
+    }
+
+    fn sender(&self) -> String {
+        match self.args.from.as_deref() {
+            Some("<>") | Some("") => String::new(),
+            Some(from) => from.trim_start_matches('<').trim_end_matches('>').to_string(),
+            None => {
+                let user = std::env::var("USER").unwrap_or_else(|_| "smtpx".into());
+                format!("{user}@{}", self.ehlo_name)
+            }
+        }
+    }
+
+    /// Says why no greeting came, in plain words, when the cause is a classic one.
+    fn explain_missing_greeting(&mut self, error: &DriverError) {
+        let timed_out = matches!(error, DriverError::Net(crate::net::NetError::Timeout { .. }));
+        if timed_out && self.mode != TlsMode::Implicit {
+            self.driver.note(
+                "no greeting arrived: the server may expect TLS first (implicit TLS, as on \
+                 port 465) — try --tls-on-connect",
+            );
+        }
+    }
+
+    /// QUIT when the connection is still usable, then close; prints the final status.
+    async fn finish(&mut self, stage: Stage) {
+        if stage != Stage::Connect && self.driver.is_connected() {
+            if self.driver.session().greeted() {
+                let _ = self.driver.command(&Command::Quit).await;
+            }
+            self.driver.close().await;
+        }
+        let text = if stage == Stage::Done {
+            "done".to_string()
+        } else {
+            format!(
+                "stopped at {} (exit code {})",
+                stage.name(),
+                stage.exit_code()
+            )
+        };
+        if self.args.json {
+            println!(
+                "{}",
+                serde_json::json!({"event": "done", "stage": stage.name(), "exit_code": stage.exit_code()})
+            );
+        } else {
+            println!("=== {text}");
+        }
+    }
+}
+
+/// The secret comes from an environment variable, a file, or a prompt — never from argv.
+fn read_secret(args: &ProbeArgs, user: &str) -> Result<Zeroizing<String>, String> {
+    if let Some(var) = &args.password_env {
+        return std::env::var(var)
+            .map(Zeroizing::new)
+            .map_err(|_| format!("environment variable {var} is not set"));
+    }
+    if let Some(path) = &args.password_file {
+        let text = Zeroizing::new(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+        );
+        let line = text.lines().next().unwrap_or("");
+        return Ok(Zeroizing::new(line.to_string()));
+    }
+    rpassword::prompt_password(format!("Password for {user}: "))
+        .map(Zeroizing::new)
+        .map_err(|e| format!("cannot prompt for a password ({e}); use --password-env or --password-file"))
+}
+
+/// The message: a file as is, standard input, or one built around `--body`.
+fn load_message(args: &ProbeArgs, host: &str) -> Result<Vec<u8>, String> {
+    match &args.data {
+        Some(path) if path == Path::new("-") => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("cannot read the message from standard input: {e}"))?;
+            Ok(bytes)
+        }
+        Some(path) => {
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        }
+        None => {
+            let now = SystemTime::now();
+            let nanos = now
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            let from = args.from.clone().unwrap_or_else(|| {
+                let user = std::env::var("USER").unwrap_or_else(|_| "smtpx".into());
+                format!("{user}@{host}")
+            });
+            let from = from.trim_start_matches('<').trim_end_matches('>').to_string();
+            let spec = message::MessageSpec {
+                from: &from,
+                to: &args.to,
+                subject: &args.subject,
+                body: args
+                    .body
+                    .as_deref()
+                    .unwrap_or("This is a test message sent by smtpx probe."),
+                now,
+                id_domain: host,
+                id_local: format!("{nanos}.{}", std::process::id()),
+            };
+            Ok(message::build_message(&spec))
+        }
+    }
+}
+
+/// Tells whether a reply ended the probe on purpose (for callers that want the reason).
+pub fn reply_summary(reply: &Reply) -> String {
+    let code = reply.code().map(|c| c.to_string()).unwrap_or_default();
+    format!("{code} {}", reply.text_lines().last().unwrap_or_default())
+}

@@ -1,0 +1,215 @@
+//! ESMTP parameters of MAIL and RCPT: the [`Param`] value, constructors for the known keywords,
+//! and xtext ([RFC 3461 §4](https://www.rfc-editor.org/rfc/rfc3461#section-4)).
+//!
+//! Layer: protocol core (`proto`), sans-IO. A child of [`command`](crate::proto::command), which
+//! re-exports everything here.
+
+use std::fmt;
+
+use thiserror::Error;
+
+use super::{CommandError, check_nonempty_token, check_token};
+
+/// One ESMTP parameter, `keyword[=value]`
+/// ([RFC 5321 §4.1.2](https://www.rfc-editor.org/rfc/rfc5321#section-4.1.2) `esmtp-param`).
+///
+/// `value` holds the wire form: xtext-encoded where the extension says so. Any keyword passes
+/// through; the constructors below build the known ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    pub keyword: String,
+    pub value: Option<String>,
+}
+
+/// `BODY=` values ([RFC 6152 §2](https://www.rfc-editor.org/rfc/rfc6152#section-2),
+/// [RFC 3030 §3](https://www.rfc-editor.org/rfc/rfc3030#section-3)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    SevenBit,
+    EightBitMime,
+    /// Needs BDAT for the content ([RFC 3030 §3](https://www.rfc-editor.org/rfc/rfc3030#section-3)).
+    BinaryMime,
+}
+
+/// `RET=` values: what a DSN returns of the message
+/// ([RFC 3461 §4.3](https://www.rfc-editor.org/rfc/rfc3461#section-4.3)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ret {
+    Full,
+    Hdrs,
+}
+
+/// `NOTIFY=` values ([RFC 3461 §4.1](https://www.rfc-editor.org/rfc/rfc3461#section-4.1)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notify {
+    /// `NOTIFY=NEVER`.
+    Never,
+    /// `NOTIFY=SUCCESS,FAILURE,DELAY` (those set). Nothing set is sent as `NEVER`.
+    On {
+        success: bool,
+        failure: bool,
+        delay: bool,
+    },
+}
+
+impl Param {
+    /// A parameter with no value, e.g. `SMTPUTF8`.
+    pub fn flag(keyword: impl Into<String>) -> Self {
+        Self {
+            keyword: keyword.into(),
+            value: None,
+        }
+    }
+
+    /// `keyword=value`, value taken as already in wire form.
+    pub fn with_value(keyword: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            keyword: keyword.into(),
+            value: Some(value.into()),
+        }
+    }
+
+    /// `SIZE=n`, the message size in octets
+    /// ([RFC 1870 §3](https://www.rfc-editor.org/rfc/rfc1870#section-3)).
+    pub fn size(octets: u64) -> Self {
+        Self::with_value("SIZE", octets.to_string())
+    }
+
+    /// `BODY=7BIT|8BITMIME|BINARYMIME`.
+    pub fn body(body: Body) -> Self {
+        let value = match body {
+            Body::SevenBit => "7BIT",
+            Body::EightBitMime => "8BITMIME",
+            Body::BinaryMime => "BINARYMIME",
+        };
+        Self::with_value("BODY", value)
+    }
+
+    /// `SMTPUTF8` ([RFC 6531 §3.4](https://www.rfc-editor.org/rfc/rfc6531#section-3.4)).
+    pub fn smtputf8() -> Self {
+        Self::flag("SMTPUTF8")
+    }
+
+    /// `REQUIRETLS` ([RFC 8689 §2](https://www.rfc-editor.org/rfc/rfc8689#section-2)).
+    pub fn requiretls() -> Self {
+        Self::flag("REQUIRETLS")
+    }
+
+    /// `RET=FULL|HDRS`.
+    pub fn ret(ret: Ret) -> Self {
+        Self::with_value("RET", if ret == Ret::Full { "FULL" } else { "HDRS" })
+    }
+
+    /// `ENVID=xtext(id)` ([RFC 3461 §4.4](https://www.rfc-editor.org/rfc/rfc3461#section-4.4)).
+    pub fn envid(id: &str) -> Self {
+        Self::with_value("ENVID", xtext_encode(id))
+    }
+
+    /// `AUTH=<>` for `None`, else `AUTH=xtext(mailbox)`: the submitter the client vouches for
+    /// ([RFC 4954 §5](https://www.rfc-editor.org/rfc/rfc4954#section-5)).
+    pub fn auth(mailbox: Option<&str>) -> Self {
+        Self::with_value(
+            "AUTH",
+            mailbox.map_or_else(|| "<>".to_owned(), xtext_encode),
+        )
+    }
+
+    /// `NOTIFY=…` on RCPT.
+    pub fn notify(notify: Notify) -> Self {
+        let value = match notify {
+            Notify::On {
+                success,
+                failure,
+                delay,
+            } if success || failure || delay => {
+                [(success, "SUCCESS"), (failure, "FAILURE"), (delay, "DELAY")]
+                    .iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, name)| *name)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }
+            _ => "NEVER".to_owned(),
+        };
+        Self::with_value("NOTIFY", value)
+    }
+
+    /// `ORCPT=rfc822;xtext(address)` on RCPT
+    /// ([RFC 3461 §4.2](https://www.rfc-editor.org/rfc/rfc3461#section-4.2)).
+    pub fn orcpt(address: &str) -> Self {
+        Self::with_value("ORCPT", format!("rfc822;{}", xtext_encode(address)))
+    }
+
+    /// The keyword must be non-empty and hold no `=`; neither part may hold whitespace, CR, LF or
+    /// NUL — each would make the line read back differently.
+    pub(crate) fn validate(&self) -> Result<(), CommandError> {
+        check_nonempty_token("parameter keyword", &self.keyword)?;
+        if self.keyword.contains('=') {
+            return Err(CommandError::Malformed {
+                field: "parameter keyword",
+                reason: "contains '='",
+            });
+        }
+        check_token("parameter value", self.value.as_deref().unwrap_or(""))
+    }
+}
+
+impl fmt::Display for Param {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.value {
+            Some(value) => write!(f, "{}={value}", self.keyword),
+            None => f.write_str(&self.keyword),
+        }
+    }
+}
+
+/// Encodes text as xtext: bytes outside `!`..`~`, and `+` and `=`, become `+HH`
+/// ([RFC 3461 §4](https://www.rfc-editor.org/rfc/rfc3461#section-4)).
+pub fn xtext_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        if (b'!'..=b'~').contains(&b) && b != b'+' && b != b'=' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("+{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A `+` not followed by two uppercase hex digits, or a byte xtext does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("invalid xtext at offset {offset}")]
+pub struct XtextError {
+    pub offset: usize,
+}
+
+/// Decodes xtext to bytes (which need not be UTF-8)
+/// ([RFC 3461 §4](https://www.rfc-editor.org/rfc/rfc3461#section-4)).
+pub fn xtext_decode(text: &str) -> Result<Vec<u8>, XtextError> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'+' => {
+                let hex = bytes.get(i + 1..i + 3).filter(|h| {
+                    h.iter()
+                        .all(|&d| d.is_ascii_digit() || (b'A'..=b'F').contains(&d))
+                });
+                let value = hex
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or(XtextError { offset: i })?;
+                out.push(value);
+                i += 3;
+            }
+            b'!'..=b'~' if b != b'=' => {
+                out.push(b);
+                i += 1;
+            }
+            _ => return Err(XtextError { offset: i }),
+        }
+    }
+    Ok(out)
+}
