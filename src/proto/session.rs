@@ -12,22 +12,26 @@
 //! capabilities, TLS, authenticated, mail transaction, message mode) is kept beside it.
 //!
 //! ```text
-//!  connect ──▶ ExpectGreeting ──220──▶ Ready ◀──────────────────────────────────────┐
-//!              (implicit TLS: on_tls_established() first; the greeting is still due) │
-//!   Ready ─EHLO/LHLO─▶ ExpectEhloReply/ExpectLhloReply ──250──▶ Ready + capabilities │
-//!   Ready ─HELO─▶ ExpectHeloReply ──250──▶ Ready (no extensions)                     │
-//!   Ready ─STARTTLS─▶ ExpectTlsGo ──220──▶ TlsHandshake ─on_tls_established()─▶ Ready │
-//!                                           (capabilities forgotten: EHLO again)     │
-//!   Ready ─AUTH─▶ ExpectAuthChallenge ──334──▶ AuthResponseDue ─response─┐           │
-//!                      ▲  │ ──235──▶ Ready (authenticated)               │           │
-//!                      └──┼──────────────────────────────────────────────┘           │
-//!   Ready ─MAIL─▶ ExpectMailReply ──250──▶ Ready (mail transaction)                  │
-//!   Ready ─RCPT─▶ ExpectRcptReply ──250/550──▶ Ready (n recipients accepted)         │
-//!   Ready ─DATA─▶ ExpectDataGo ──354──▶ MessageMode ─CRLF.CRLF─▶ ExpectDataReply ────┤
-//!   Ready ─BDAT─▶ ExpectBdatReply ──250──▶ Ready (LAST ends the transaction) ─────────┤
-//!   Ready ─RSET/NOOP/VRFY/EXPN/HELP/other─▶ ExpectReply(verb) ──any──────────────────┘
-//!   Ready ─QUIT─▶ ExpectQuitReply ──221──▶ Closed
-//!   any ──421──▶ Closed (RFC 5321 §3.8)        on_closed() ──▶ Closed
+//! connect --> ExpectGreeting --220--> Ready
+//!             (implicit TLS: on_tls_established() comes first; the greeting stays due)
+//!
+//! Ready --EHLO/LHLO--> ExpectEhloReply/ExpectLhloReply --250--> Ready + capabilities
+//! Ready --HELO-------> ExpectHeloReply --250-----------------> Ready (no extensions)
+//! Ready --STARTTLS---> ExpectTlsGo --220--> TlsHandshake
+//!                        --on_tls_established()-------------> Ready (capabilities forgotten)
+//! Ready --AUTH-------> ExpectAuthChallenge --235-------------> Ready (authenticated)
+//!                        ^          |
+//!                        |         334
+//!                    response       v
+//!                        +---- AuthResponseDue
+//! Ready --MAIL-------> ExpectMailReply --250-----------------> Ready (mail transaction open)
+//! Ready --RCPT-------> ExpectRcptReply --250/550-------------> Ready (recipient counted)
+//! Ready --DATA-------> ExpectDataGo --354--> MessageMode
+//!                        --CRLF.CRLF--> ExpectDataReply -----> Ready (transaction over)
+//! Ready --BDAT-------> ExpectBdatReply --250-----------------> Ready (LAST: transaction over)
+//! Ready --other------> ExpectReply(verb) --any reply---------> Ready
+//! Ready --QUIT-------> ExpectQuitReply --221-----------------> Closed
+//! any state --421, or on_closed()----------------------------> Closed
 //! ```
 //!
 //! A 4yz/5yz reply leaves the phase as it was (a rejected RCPT adds no recipient; a

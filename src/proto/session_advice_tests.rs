@@ -2,8 +2,8 @@
 //! the session's own tests.
 
 use super::super::tests::{
-    EHLO_BARE, EHLO_PLAIN, EHLO_TLS, GREETING, after_ehlo, command, recommended, recv, send,
-    verbs, with_recipient,
+    EHLO_BARE, EHLO_PLAIN, EHLO_TLS, GREETING, after_ehlo, command, recommended, recv, send, verbs,
+    with_recipient,
 };
 use crate::proto::command::{Command, SaslResponse};
 use crate::proto::session::{Sent, Session, Warning};

@@ -1,0 +1,60 @@
+//! Shared helpers for integration tests. Use with `mod support;` in a test file.
+//!
+//! - [`pki`]: a test CA and leaves (good / self-signed / wrong name / expired / not yet
+//!   valid) made with rcgen, realistic dates, the CA PEM in a temp file for `ca_file`, and
+//!   rustls server configs.
+//! - [`server`]: the scripted server on `127.0.0.1:0`. A script is a list of [`Step`]s,
+//!   played byte for byte; what the client sent comes back as [`Event`]s.
+//!
+//! ```ignore
+//! mod support;
+//! use support::*;
+//!
+//! let pki = TestPki::new();
+//! let tls = server_config(&pki.leaf(LeafKind::Good));
+//! let mut server = ScriptedServer::start_starttls(tls, vec![
+//!     Step::send("220 mx ESMTP\r\n"),
+//!     Step::expect("EHLO"),
+//!     Step::Send(reply(250, &["mx", "STARTTLS"])),
+//!     Step::expect("STARTTLS"),
+//!     Step::send("220 go ahead\r\n"),
+//!     Step::StartTls,                 // or SendThenStartTls(b"250 injected\r\n".to_vec())
+//!     Step::expect("EHLO"),
+//!     Step::send("250 mx\r\n"),
+//!     Step::expect("MAIL FROM:"),
+//!     Step::send("451 4.3.0 try later\r\n"),
+//!     Step::expect("DATA"), Step::send("354 go\r\n"), Step::ExpectData,
+//!     Step::expect("QUIT"),
+//!     Step::send("221 bye\r\n"),
+//!     Step::Close,                   // or Reset, Sleep(ms), ExpectClose
+//! ]).await;
+//! // … drive the client against server.target() …
+//! let events = server.finish().await;  // Accepted, Received{line, matched}, TlsEstablished, …, Done
+//! ```
+//!
+//! Other starts: `ScriptedServer::start(steps)` (plain only),
+//! `start_implicit_tls(config, steps)` (TLS from the first byte, RFC 8314), and
+//! `start_with(ServerOptions { bind, tls, implicit_tls, connections, step_timeout }, steps)`
+//! (e.g. `bind: "[::1]:0"`, or several connections in a row). `server.next_event()` reads
+//! one event at a time (panics after 10 s), `received_lines()` gives the client's lines.
+//! An `Expect` that does not match is reported (`matched: false`), not fatal; a step that
+//! waits longer than `step_timeout`, or a socket error, ends the script with `Event::Error`.
+//! `unused_port()` gives a port with nothing listening (for "connection refused").
+#![allow(dead_code, unused_imports)] // each test file uses a different subset
+
+pub mod pki;
+pub mod server;
+
+pub use pki::{Identity, LeafKind, TestPki, acceptor, server_config, server_config_versions, test_pki};
+pub use server::{Event, ScriptedServer, ServerOptions, Step, reply};
+
+/// A loopback port that was just free: bound, then released. Connecting to it is refused.
+pub fn unused_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// Whether this machine can listen on IPv6 loopback.
+pub fn has_ipv6_loopback() -> bool {
+    std::net::TcpListener::bind("[::1]:0").is_ok()
+}
