@@ -1,0 +1,191 @@
+//! `smtpx probe` against a real Postfix + Dovecot on loopback, set up by
+//! `tests/interop/postfix-up.sh` (see `tests/interop/README.md`).
+//!
+//! With `SMTPX_INTEROP=1` (set by `.ci/run`) these tests fail loudly when Postfix is not
+//! reachable; without it (a plain `cargo test` on a laptop) they print a note and pass
+//! without running.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const MTA: &str = "127.0.0.1:10025";
+const SUBMISSION: &str = "127.0.0.1:10587";
+const SUBMISSIONS: &str = "127.0.0.1:10465";
+const USER: &str = "smtpxtest";
+const PASSWORD: &str = "smtpx-test-password";
+const CERT: &str = "/etc/smtpx-interop/cert.pem";
+const MAILDIR: &str = "/home/smtpxtest/Maildir";
+
+/// Whether to run; panics if asked to run and Postfix is not there.
+fn enabled() -> bool {
+    if std::env::var_os("SMTPX_INTEROP").is_none() {
+        eprintln!("note: SMTPX_INTEROP is not set; skipping the Postfix interop test");
+        return false;
+    }
+    for addr in [MTA, SUBMISSION, SUBMISSIONS] {
+        let parsed = addr.parse().expect("valid address");
+        if std::net::TcpStream::connect_timeout(&parsed, Duration::from_secs(2)).is_err() {
+            panic!("SMTPX_INTEROP is set but Postfix is not listening on {addr}: run tests/interop/postfix-up.sh");
+        }
+    }
+    true
+}
+
+fn smtpx(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_smtpx"))
+        .arg("probe")
+        .args(args)
+        .env("INTEROP_PASSWORD", PASSWORD)
+        .output()
+        .expect("run smtpx")
+}
+
+fn unique(tag: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("smtpx-interop-{tag}-{nanos}-{}", std::process::id())
+}
+
+/// Waits (bounded) for a delivered message whose text contains `needle`.
+fn delivered(needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        for dir in ["new", "cur"] {
+            let Ok(entries) = std::fs::read_dir(Path::new(MAILDIR).join(dir)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                if let Ok(bytes) = std::fs::read(entry.path()) {
+                    let text = String::from_utf8_lossy(&bytes);
+                    if text.contains(needle) {
+                        return text.into_owned();
+                    }
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "no message containing {needle:?} in {MAILDIR}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn starttls_auth_plain_submission_is_delivered_byte_for_byte() {
+    if !enabled() {
+        return;
+    }
+    let subject = unique("plain");
+    let body = "first line\n.a line that starts with a dot\n..two dots\nlast line";
+    let output = smtpx(&[
+        SUBMISSION,
+        "--starttls",
+        "--ehlo",
+        "client.test",
+        "--auth",
+        "plain",
+        "--user",
+        USER,
+        "--password-env",
+        "INTEROP_PASSWORD",
+        "--from",
+        "smtpxtest@smtpx.test",
+        "--to",
+        "smtpxtest@smtpx.test",
+        "--subject",
+        &subject,
+        "--body",
+        body,
+    ]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(out.contains("S~ 235 2.7.0"), "{out}");
+    assert!(!out.contains(PASSWORD));
+    let message = delivered(&subject);
+    // Dot-stuffing was undone by Postfix: the body arrives as written.
+    assert!(
+        message.contains("\n\nfirst line\n.a line that starts with a dot\n..two dots\nlast line\n"),
+        "{message}"
+    );
+}
+
+#[test]
+fn implicit_tls_auth_login_submission_is_delivered() {
+    if !enabled() {
+        return;
+    }
+    let subject = unique("login");
+    let output = smtpx(&[
+        SUBMISSIONS,
+        "--tls-on-connect",
+        "--auth",
+        "login",
+        "--user",
+        USER,
+        "--password-env",
+        "INTEROP_PASSWORD",
+        "--from",
+        "smtpxtest@smtpx.test",
+        "--to",
+        "smtpxtest@localhost",
+        "--subject",
+        &subject,
+        "--body",
+        "via implicit TLS",
+    ]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(out.contains("=== TLS TLSv1.3"), "{out}");
+    delivered(&subject);
+}
+
+#[test]
+fn tls_verdict_is_untrusted_by_default_and_trusted_with_the_ca_file() {
+    if !enabled() {
+        return;
+    }
+    let default = smtpx(&[MTA, "--starttls", "--quit-after", "tls"]);
+    let out = stdout(&default);
+    assert_eq!(default.status.code(), Some(0), "{out}");
+    assert!(out.contains("NOT trusted: self-signed"), "{out}");
+
+    let trusted = smtpx(&[
+        MTA,
+        "--starttls",
+        "--ca-file",
+        CERT,
+        "--verify-name",
+        "localhost",
+        "--quit-after",
+        "tls",
+    ]);
+    let out = stdout(&trusted);
+    assert_eq!(trusted.status.code(), Some(0), "{out}");
+    assert!(out.contains("=== certificate: trusted"), "{out}");
+    assert!(!out.contains("!!!"), "no finding when verified: {out}");
+}
+
+#[test]
+fn auth_before_starttls_on_submission_gets_530() {
+    if !enabled() {
+        return;
+    }
+    let output = smtpx(&[
+        SUBMISSION,
+        "--no-starttls",
+        "--auth",
+        "plain",
+        "--user",
+        USER,
+        "--password-env",
+        "INTEROP_PASSWORD",
+    ]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(24), "{out}");
+    assert!(out.contains("S< 530 5.7.0"), "{out}");
+}
