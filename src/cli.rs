@@ -42,7 +42,6 @@ pub struct Cli {
 pub enum CommandKind {
     /// Run a whole SMTP session without a UI and report where it stopped.
     Probe(ProbeArgs),
-
 }
 
 /// How to reach the server and how to treat its TLS. Shared by the explorer and the probe.

@@ -26,7 +26,9 @@ fn enabled() -> bool {
     for addr in [MTA, SUBMISSION, SUBMISSIONS] {
         let parsed = addr.parse().expect("valid address");
         if std::net::TcpStream::connect_timeout(&parsed, Duration::from_secs(2)).is_err() {
-            panic!("SMTPX_INTEROP is set but Postfix is not listening on {addr}: run tests/interop/postfix-up.sh");
+            panic!(
+                "SMTPX_INTEROP is set but Postfix is not listening on {addr}: run tests/interop/postfix-up.sh"
+            );
         }
     }
     true
@@ -66,7 +68,10 @@ fn delivered(needle: &str) -> String {
                 }
             }
         }
-        assert!(Instant::now() < deadline, "no message containing {needle:?} in {MAILDIR}");
+        assert!(
+            Instant::now() < deadline,
+            "no message containing {needle:?} in {MAILDIR}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }

@@ -66,7 +66,12 @@ fn args(list: &[&str]) -> Vec<String> {
 }
 
 fn ehlo_reply(extra: &[&str]) -> Vec<u8> {
-    let mut lines = vec!["mx.test greets you", "PIPELINING", "SIZE 1000000", "8BITMIME"];
+    let mut lines = vec![
+        "mx.test greets you",
+        "PIPELINING",
+        "SIZE 1000000",
+        "8BITMIME",
+    ];
     lines.extend_from_slice(extra);
     reply(250, &lines)
 }
@@ -104,7 +109,12 @@ fn mail_args(target: &str) -> Vec<String> {
 
 fn all_matched(events: &[Event]) {
     for event in events {
-        if let Event::Received { expected, line, matched } = event {
+        if let Event::Received {
+            expected,
+            line,
+            matched,
+        } = event
+        {
             assert!(
                 matched,
                 "server expected {expected:?}, got {:?}",
@@ -124,7 +134,10 @@ async fn plain_session_delivers_a_dot_stuffed_message() {
     steps.extend(accept_transaction());
     let mut server = ScriptedServer::start(steps).await;
     let mut a = mail_args(&server.addr.to_string());
-    a.extend(args(&["--body", "line one\n.starts with a dot\n..two dots"]));
+    a.extend(args(&[
+        "--body",
+        "line one\n.starts with a dot\n..two dots",
+    ]));
     let run = probe(a).await;
     let events = server.finish().await;
     all_matched(&events);
@@ -137,11 +150,18 @@ async fn plain_session_delivers_a_dot_stuffed_message() {
             _ => None,
         })
         .expect("the server received a message");
-    assert!(data.contains("\r\nline one\r\n..starts with a dot\r\n...two dots\r\n.\r\n"), "{data:?}");
+    assert!(
+        data.contains("\r\nline one\r\n..starts with a dot\r\n...two dots\r\n.\r\n"),
+        "{data:?}"
+    );
     assert!(data.contains("Subject: smtpx probe\r\n"));
     assert!(data.contains("Message-ID: <"));
     // The server advertised no STARTTLS: the probe said so and went on in plaintext.
-    assert!(run.of("note").iter().any(|n| n["message"].as_str().is_some_and(|m| m.contains("does not offer STARTTLS"))));
+    assert!(run.of("note").iter().any(|n| {
+        n["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("does not offer STARTTLS"))
+    }));
     assert!(run.of("sent").iter().all(|s| s["layer"] == "plain"));
 }
 
@@ -184,17 +204,33 @@ async fn starttls_with_trusted_ca_then_auth_plain() {
     let tls = run.of("tls");
     assert_eq!(tls.len(), 1);
     assert_eq!(tls[0]["verdict"]["ok"], true, "{}", tls[0]);
-    assert!(tls[0]["version"].as_str().is_some_and(|v| v.contains("1.3")));
-    assert!(tls[0]["cipher_suite"].as_str().is_some_and(|v| !v.is_empty()));
+    assert!(
+        tls[0]["version"]
+            .as_str()
+            .is_some_and(|v| v.contains("1.3"))
+    );
+    assert!(
+        tls[0]["cipher_suite"]
+            .as_str()
+            .is_some_and(|v| !v.is_empty())
+    );
     assert!(tls[0]["chain"].as_array().is_some_and(|c| c.len() == 2));
     assert!(run.of("finding").is_empty(), "{}", run.stdout);
     // Everything after the handshake went inside TLS; the secret never reached the output.
     let sent = run.of("sent");
-    let after_tls: Vec<_> = sent.iter().skip_while(|s| s["line"] != "STARTTLS").skip(1).collect();
+    let after_tls: Vec<_> = sent
+        .iter()
+        .skip_while(|s| s["line"] != "STARTTLS")
+        .skip(1)
+        .collect();
     assert!(after_tls.iter().all(|s| s["layer"] == "tls"));
     assert!(!run.stdout.contains(PASSWORD));
     assert!(!run.stdout.contains("AHVzZXIAczNjcmV0LXBhNTU="));
-    assert!(run.sent().iter().any(|l| l.starts_with("AUTH PLAIN <redacted")));
+    assert!(
+        run.sent()
+            .iter()
+            .any(|l| l.starts_with("AUTH PLAIN <redacted"))
+    );
 }
 
 #[tokio::test]
@@ -255,7 +291,15 @@ async fn cram_md5_answers_the_challenge() {
         let target = server.addr.to_string();
         move || {
             std::process::Command::new(env!("CARGO_BIN_EXE_smtpx"))
-                .args(["probe", &target, "--no-starttls", "--auth", "cram-md5", "--user", "tim"])
+                .args([
+                    "probe",
+                    &target,
+                    "--no-starttls",
+                    "--auth",
+                    "cram-md5",
+                    "--user",
+                    "tim",
+                ])
                 .args(["--password-env", "CRAM_SECRET", "--json", "--timeout", "5"])
                 .env("CRAM_SECRET", "tanstaaftanstaaf")
                 .output()
@@ -267,7 +311,10 @@ async fn cram_md5_answers_the_challenge() {
     all_matched(&server.finish().await);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("auth_over_plaintext"), "AUTH without TLS is a finding");
+    assert!(
+        stdout.contains("auth_over_plaintext"),
+        "AUTH without TLS is a finding"
+    );
 }
 
 #[tokio::test]
@@ -407,12 +454,19 @@ async fn injection_after_starttls_is_reported_and_discarded() {
     let findings = run.of("finding");
     assert_eq!(findings.len(), 1, "{}", run.stdout);
     assert_eq!(findings[0]["kind"], "injected_plaintext");
-    assert!(findings[0]["bytes"].as_str().is_some_and(|b| b.contains("250-injected")));
+    assert!(
+        findings[0]["bytes"]
+            .as_str()
+            .is_some_and(|b| b.contains("250-injected"))
+    );
     // The injected 250 was not taken as the reply to anything: the EHLO after TLS got the
     // server's real reply, inside TLS.
     let replies = run.of("reply");
     assert!(replies.iter().all(|r| r["lines"][0] != "injected"));
-    assert_eq!(replies.last().map(|r| r["layer"].clone()), Some("tls".into()));
+    assert_eq!(
+        replies.last().map(|r| r["layer"].clone()),
+        Some("tls".into())
+    );
 }
 
 #[tokio::test]
@@ -429,9 +483,17 @@ async fn disconnect_mid_reply_keeps_the_partial_reply() {
     assert_eq!(run.code, 22, "{}", run.stdout);
     let partial = run.of("reply")[1];
     assert_eq!(partial["complete"], false);
-    assert!(partial["flags"].as_array().is_some_and(|f| f.iter().any(|x| x == "unterminated")));
+    assert!(
+        partial["flags"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|x| x == "unterminated"))
+    );
     assert_eq!(partial["lines"][2], "SIZ");
-    assert!(run.of("error").iter().any(|e| e["message"].as_str().is_some_and(|m| m.contains("closed"))));
+    assert!(
+        run.of("error")
+            .iter()
+            .any(|e| e["message"].as_str().is_some_and(|m| m.contains("closed")))
+    );
 }
 
 #[tokio::test]
@@ -441,8 +503,16 @@ async fn greeting_timeout_stops_at_greeting_with_a_hint() {
     let run = probe(args(&[&server.addr.to_string(), "--timeout", "0.5"])).await;
     drop(server.next_event().await);
     assert_eq!(run.code, 21, "{}", run.stdout);
-    assert!(run.of("error").iter().any(|e| e["message"].as_str().is_some_and(|m| m.contains("timed out"))));
-    assert!(run.of("note").iter().any(|e| e["message"].as_str().is_some_and(|m| m.contains("--tls-on-connect"))));
+    assert!(run.of("error").iter().any(|e| {
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("timed out"))
+    }));
+    assert!(run.of("note").iter().any(|e| {
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("--tls-on-connect"))
+    }));
 }
 
 #[tokio::test]
@@ -451,7 +521,13 @@ async fn connection_refused_stops_at_connect() {
     let run = probe(args(&[&format!("127.0.0.1:{port}"), "--timeout", "2"])).await;
     assert_eq!(run.code, 20, "{}", run.stdout);
     let error = run.of("error");
-    assert!(error[0]["message"].as_str().is_some_and(|m| m.contains(&port.to_string())), "{}", run.stdout);
+    assert!(
+        error[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&port.to_string())),
+        "{}",
+        run.stdout
+    );
 }
 
 /// Runs a STARTTLS session against `leaf` and returns the probe's result.
@@ -514,9 +590,18 @@ async fn wrong_name_certificate_is_reported_and_the_session_goes_on() {
     let (run, events) = starttls_with(LeafKind::WrongName, false).await;
     all_matched(&events);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    let summary = run.of("tls")[0]["verdict"]["summary"].as_str().unwrap_or_default().to_string();
-    assert!(summary.contains("localhost"), "names the name checked: {summary}");
-    assert!(summary.contains("trusted (ca-file"), "the chain itself is trusted: {summary}");
+    let summary = run.of("tls")[0]["verdict"]["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        summary.contains("localhost"),
+        "names the name checked: {summary}"
+    );
+    assert!(
+        summary.contains("trusted (ca-file"),
+        "the chain itself is trusted: {summary}"
+    );
     assert_eq!(run.of("tls")[0]["verdict"]["ok"], false);
 }
 
@@ -525,7 +610,11 @@ async fn strict_mode_stops_at_tls_on_untrusted_certificate() {
     let (run, _) = starttls_with(LeafKind::SelfSigned, true).await;
     assert_eq!(run.code, 23, "{}", run.stdout);
     assert!(run.of("tls").is_empty());
-    assert!(run.of("error").iter().any(|e| e["message"].as_str().is_some_and(|m| m.to_lowercase().contains("certificate"))));
+    assert!(run.of("error").iter().any(|e| {
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.to_lowercase().contains("certificate"))
+    }));
 }
 
 #[tokio::test]
@@ -563,7 +652,14 @@ async fn ehlo_refused_falls_back_to_helo() {
         Step::Close,
     ];
     let mut server = ScriptedServer::start(steps).await;
-    let run = probe(args(&[&server.addr.to_string(), "--ehlo", "client.test", "--quit-after", "ehlo"])).await;
+    let run = probe(args(&[
+        &server.addr.to_string(),
+        "--ehlo",
+        "client.test",
+        "--quit-after",
+        "ehlo",
+    ]))
+    .await;
     all_matched(&server.finish().await);
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
@@ -590,10 +686,16 @@ async fn escape_sequences_from_the_server_never_reach_the_output_raw() {
     .expect("probe task");
     server.finish().await;
     assert_eq!(output.status.code(), Some(0));
-    assert!(!output.stdout.contains(&0x1b), "no raw ESC in the human output");
+    assert!(
+        !output.stdout.contains(&0x1b),
+        "no raw ESC in the human output"
+    );
     assert!(!output.stdout.contains(&0x07));
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("220 evil\\x1b]0;pwned\\x07\\x1b[2J \\xff"), "{text}");
+    assert!(
+        text.contains("220 evil\\x1b]0;pwned\\x07\\x1b[2J \\xff"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -605,7 +707,12 @@ async fn quit_after_greeting_sends_only_quit() {
         Step::Close,
     ];
     let mut server = ScriptedServer::start(steps).await;
-    let run = probe(args(&[&server.addr.to_string(), "--quit-after", "greeting"])).await;
+    let run = probe(args(&[
+        &server.addr.to_string(),
+        "--quit-after",
+        "greeting",
+    ]))
+    .await;
     let lines = server.received_lines().await;
     assert_eq!(lines, vec!["QUIT\r\n"]);
     assert_eq!(run.code, 0);

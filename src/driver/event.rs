@@ -93,12 +93,27 @@ pub enum SessionEvent {
         latency: Option<Duration>,
     },
     /// The TLS handshake completed (after STARTTLS or on connect).
-    TlsEstablished { at: Duration, info: Box<TlsInfo> },
-    Finding { at: Duration, finding: Finding },
+    TlsEstablished {
+        at: Duration,
+        info: Box<TlsInfo>,
+    },
+    Finding {
+        at: Duration,
+        finding: Finding,
+    },
     /// Something smtpx itself wants to say (why it stopped, what it decided).
-    Note { at: Duration, text: String },
+    Note {
+        at: Duration,
+        text: String,
+    },
     /// The network failed or the server broke the protocol.
-    Failed { at: Duration, error: String },
+    Failed {
+        at: Duration,
+        error: String,
+    },
     /// The connection is closed (by either side).
-    Closed { at: Duration, by_peer: bool },
+    Closed {
+        at: Duration,
+        by_peer: bool,
+    },
 }

@@ -100,7 +100,11 @@ impl Driver {
     }
 
     fn layer(&self) -> Layer {
-        if self.is_tls() { Layer::Tls } else { Layer::Plain }
+        if self.is_tls() {
+            Layer::Tls
+        } else {
+            Layer::Plain
+        }
     }
 
     fn at(&self) -> Duration {
@@ -201,8 +205,7 @@ impl Driver {
                 self.fail(DriverError::Closed { during_reply })
             }
             Err(error) => {
-                if let Some(partial) = self.connection.as_mut().and_then(Connection::take_partial)
-                {
+                if let Some(partial) = self.connection.as_mut().and_then(Connection::take_partial) {
                     self.received(layer, partial);
                 }
                 self.fail(error.into())
@@ -339,7 +342,11 @@ impl Driver {
         for _ in 0..8 {
             let reply = self.read_reply().await?;
             let code = reply.code().unwrap_or(0);
-            let text = reply.lines.last().map(|l| l.text().to_vec()).unwrap_or_default();
+            let text = reply
+                .lines
+                .last()
+                .map(|l| l.text().to_vec())
+                .unwrap_or_default();
             match client.on_reply(code, &text) {
                 Ok(AuthStep::Done(_)) => return Ok(reply),
                 Ok(AuthStep::Send(line)) => self.send(line.command()).await?,

@@ -211,7 +211,10 @@ impl Probe {
             return Stage::Done;
         }
 
-        if matches!(self.mode, TlsMode::StartTlsRequired | TlsMode::StartTlsOptional) {
+        if matches!(
+            self.mode,
+            TlsMode::StartTlsRequired | TlsMode::StartTlsOptional
+        ) {
             if caps.starttls() {
                 match self.driver.command(&Command::StartTls).await {
                     Ok(reply) if reply.code() == Some(220) => {}
@@ -269,7 +272,8 @@ impl Probe {
         if reply.severity() != Severity::PermanentNegative {
             return None;
         }
-        self.driver.note("EHLO refused; trying HELO (no extensions)");
+        self.driver
+            .note("EHLO refused; trying HELO (no extensions)");
         let helo = Command::Helo(self.ehlo_name.clone());
         let reply = self.driver.command(&helo).await.ok()?;
         (reply.code() == Some(250)).then(|| Capabilities::from_ehlo_reply(&reply))
@@ -348,7 +352,10 @@ impl Probe {
     fn sender(&self) -> String {
         match self.args.from.as_deref() {
             Some("<>") | Some("") => String::new(),
-            Some(from) => from.trim_start_matches('<').trim_end_matches('>').to_string(),
+            Some(from) => from
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string(),
             None => {
                 let user = std::env::var("USER").unwrap_or_else(|_| "smtpx".into());
                 format!("{user}@{}", self.ehlo_name)
@@ -358,7 +365,10 @@ impl Probe {
 
     /// Says why no greeting came, in plain words, when the cause is a classic one.
     fn explain_missing_greeting(&mut self, error: &DriverError) {
-        let timed_out = matches!(error, DriverError::Net(crate::net::NetError::Timeout { .. }));
+        let timed_out = matches!(
+            error,
+            DriverError::Net(crate::net::NetError::Timeout { .. })
+        );
         if timed_out && self.mode != TlsMode::Implicit {
             self.driver.note(
                 "no greeting arrived: the server may expect TLS first (implicit TLS, as on \
@@ -412,7 +422,9 @@ fn read_secret(args: &ProbeArgs, user: &str) -> Result<Zeroizing<String>, String
     }
     rpassword::prompt_password(format!("Password for {user}: "))
         .map(Zeroizing::new)
-        .map_err(|e| format!("cannot prompt for a password ({e}); use --password-env or --password-file"))
+        .map_err(|e| {
+            format!("cannot prompt for a password ({e}); use --password-env or --password-file")
+        })
 }
 
 /// The message: a file as is, standard input, or one built around `--body`.
@@ -438,7 +450,10 @@ fn load_message(args: &ProbeArgs, host: &str) -> Result<Vec<u8>, String> {
                 let user = std::env::var("USER").unwrap_or_else(|_| "smtpx".into());
                 format!("{user}@{host}")
             });
-            let from = from.trim_start_matches('<').trim_end_matches('>').to_string();
+            let from = from
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string();
             let spec = message::MessageSpec {
                 from: &from,
                 to: &args.to,

@@ -50,7 +50,12 @@ pub fn human(event: &SessionEvent) -> Vec<String> {
     }
 }
 
-fn reply_lines(at: Duration, layer: Layer, reply: &Reply, latency: Option<Duration>) -> Vec<String> {
+fn reply_lines(
+    at: Duration,
+    layer: Layer,
+    reply: &Reply,
+    latency: Option<Duration>,
+) -> Vec<String> {
     let marker = if layer == Layer::Tls { "S~" } else { "S<" };
     let mut out = Vec::with_capacity(reply.lines.len() + 1);
     for (i, line) in reply.lines.iter().enumerate() {
@@ -76,7 +81,11 @@ fn reply_lines(at: Duration, layer: Layer, reply: &Reply, latency: Option<Durati
     let flags = reply.malformations();
     if !flags.is_empty() {
         let words: Vec<&str> = flags.iter().map(|m| m.describe()).collect();
-        out.push(format!("{:>8} !!! malformed reply: {}", "", words.join("; ")));
+        out.push(format!(
+            "{:>8} !!! malformed reply: {}",
+            "",
+            words.join("; ")
+        ));
     }
     out
 }
@@ -191,7 +200,9 @@ pub fn json(event: &SessionEvent) -> Value {
             },
         }),
         SessionEvent::Note { at, text } => json!({"event": "note", "t": t(at), "message": text}),
-        SessionEvent::Failed { at, error } => json!({"event": "error", "t": t(at), "message": error}),
+        SessionEvent::Failed { at, error } => {
+            json!({"event": "error", "t": t(at), "message": error})
+        }
         SessionEvent::Closed { at, by_peer } => {
             json!({"event": "closed", "t": t(at), "by_peer": by_peer})
         }

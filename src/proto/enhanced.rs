@@ -84,7 +84,8 @@ mod tests {
 
     #[test]
     fn recognises_codes_followed_by_text_or_end() {
-        let cases: &[(&[u8], Option<(u8, u16, u16, usize)>)] = &[
+        type Expected = Option<(u8, u16, u16, usize)>;
+        let cases: &[(&[u8], Expected)] = &[
             (b"2.0.0 Ok", Some((2, 0, 0, 5))),
             (b"5.7.1", Some((5, 7, 1, 5))),
             (b"4.7.1\tTry again", Some((4, 7, 1, 5))),
