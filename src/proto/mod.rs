@@ -3,8 +3,8 @@
 //! Layer: bottom. Uses std, thiserror and base64 only — no tokio, sockets, clocks or
 //! randomness — so the same session logic serves the live explorer, the headless probe,
 //! replay and the tests.
-pub mod capability;
 pub mod auth;
+pub mod capability;
 pub mod command;
 pub mod data;
 pub mod enhanced;
