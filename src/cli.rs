@@ -42,6 +42,10 @@ pub struct Cli {
 pub enum CommandKind {
     /// Run a whole SMTP session without a UI and report where it stopped.
     Probe(ProbeArgs),
+    /// Run the built-in sandbox SMTP server on loopback.
+    Serve(crate::sandbox::ServeArgs),
+    /// Start the sandbox in-process and run a session against it.
+    Demo(DemoArgs),
 }
 
 /// How to reach the server and how to treat its TLS. Shared by the explorer and the probe.

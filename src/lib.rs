@@ -15,7 +15,9 @@
 //!               proto   (sans-IO: replies, commands, capabilities, SASL, DATA, session)
 //! ```
 pub mod cli;
+pub mod demo;
 pub mod driver;
 pub mod net;
 pub mod probe;
 pub mod proto;
+pub mod sandbox;

@@ -23,6 +23,14 @@ fn main() -> ExitCode {
             Some(CommandKind::Probe(args)) => {
                 ExitCode::from(smtpx::probe::run(args).await.exit_code())
             }
+            Some(CommandKind::Serve(args)) => match smtpx::sandbox::run_serve(args).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("smtpx serve: {e:#}");
+                    ExitCode::from(3)
+                }
+            },
+            Some(CommandKind::Demo(args)) => smtpx::demo::run(args).await,
             None => match cli.explore {
                 Some(args) => {
                     eprintln!(

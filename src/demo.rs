@@ -1,0 +1,121 @@
+//! `smtpx demo`: the built-in sandbox server, started in-process on free loopback ports,
+//! with a session run against it — nothing outside this machine is needed.
+//!
+//! Layer: front end (wiring). Until the interactive explorer lands, the session is the
+//! headless probe doing a whole submission: EHLO, STARTTLS, EHLO, AUTH PLAIN, MAIL, RCPT,
+//! DATA, QUIT — then the stored message is shown.
+
+use std::process::ExitCode;
+
+use crate::cli::{AuthArg, ConnectArgs, DemoArgs, ProbeArgs, VerifyArg};
+use crate::sandbox::{self, SandboxConfig};
+
+pub async fn run(args: DemoArgs) -> ExitCode {
+    let config = SandboxConfig {
+        submission: args.submission,
+        ..SandboxConfig::default()
+    };
+    let handle = match sandbox::start(config).await {
+        Ok(handle) => handle,
+        Err(e) => {
+            eprintln!("smtpx demo: cannot start the sandbox server: {e:#}");
+            return ExitCode::from(3);
+        }
+    };
+    let addr = handle.plain_addr();
+    let user = handle.credentials().user.clone();
+    let password = handle.credentials().password.clone();
+    let mut messages = handle.messages();
+    println!("smtpx demo — a sandbox SMTP server is running on {addr} (loopback only).");
+    println!(
+        "Demo credentials: user {user}, password {password}; its CA certificate: {}",
+        handle.ca_pem_path().display()
+    );
+    println!(
+        "Running a whole submission against it (the same as: smtpx probe {addr} --starttls \
+         --ca-file {} --auth plain --user {user} --password-env SMTPX_DEMO_PASSWORD \
+         --to demo@localhost):",
+        handle.ca_pem_path().display()
+    );
+    println!();
+
+    // The probe reads secrets only from the environment, a file or a prompt, never argv.
+    let secret_file = match write_secret_file(&password) {
+        Ok(file) => file,
+        Err(e) => {
+            eprintln!("smtpx demo: cannot write a temporary file: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let probe = ProbeArgs {
+        connect: ConnectArgs {
+            target: addr.to_string(),
+            port: None,
+            tls_on_connect: false,
+            no_tls_on_connect: false,
+            starttls: true,
+            starttls_optional: false,
+            no_starttls: false,
+            ehlo: Some("demo.client.localhost".into()),
+            sni: None,
+            no_sni: false,
+            verify_name: Some("localhost".into()),
+            ca_file: Some(handle.ca_pem_path().to_path_buf()),
+            tls_verify: VerifyArg::Report,
+            timeout: 10.0,
+        },
+        auth: Some(AuthArg::Plain),
+        user: Some(user.clone()),
+        password_env: None,
+        password_file: Some(secret_file.path().to_path_buf()),
+        from: Some(format!("{user}@localhost")),
+        to: vec!["demo@localhost".into()],
+        data: None,
+        body: Some(
+            "Hello from smtpx demo.\n.A line starting with a dot is dot-stuffed on the wire."
+                .into(),
+        ),
+        subject: "smtpx demo".into(),
+        quit_after: None,
+        json: false,
+    };
+    let stage = crate::probe::run(probe).await;
+    println!();
+    let stored = tokio::time::timeout(std::time::Duration::from_secs(2), messages.recv()).await;
+    match stored {
+        Ok(Some(message)) => {
+            println!(
+                "The sandbox stored the message ({} bytes, from <{}> to {} recipient(s)) as {} — it reads:",
+                message.size,
+                message.from,
+                message.recipients.len(),
+                message.path.display()
+            );
+            if let Ok(bytes) = std::fs::read(&message.path) {
+                for line in bytes.split(|&b| b == b'\n') {
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    println!("  | {}", crate::proto::text::escape_bytes(line));
+                }
+            }
+            println!(
+                "(The demo's maildir is temporary; `smtpx serve --maildir DIR` keeps messages.)"
+            );
+        }
+        _ => println!("The sandbox stored no message."),
+    }
+    println!(
+        "Try it yourself: `smtpx serve` in one terminal (it prints its CA path and credentials), \
+         then `smtpx probe 127.0.0.1:2525 --starttls --ca-file CA.pem --auth plain --user demo \
+         --to you@localhost` in another."
+    );
+    handle.shutdown().await;
+    ExitCode::from(stage.exit_code())
+}
+
+fn write_secret_file(secret: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    use std::io::Write;
+    let mut file = tempfile::NamedTempFile::new()?;
+    file.write_all(secret.as_bytes())?;
+    file.flush()?;
+    Ok(file)
+}

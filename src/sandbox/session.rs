@@ -1,0 +1,512 @@
+//! One SMTP server session as a sans-IO state machine: bytes in, [`Event`]s out (replies to
+//! send, things to log, "upgrade to TLS now", "store this message", "close"). The connection
+//! driver ([`conn`](super::conn)) does the I/O and timing; this module decides every reply.
+//!
+//! ```text
+//!            greeting
+//!               │
+//!               ▼            AUTH + 334            ┌────────────────────┐
+//!   ┌──► ExpectCommand ─────────────────────────► │ ExpectAuthResponse │ (redacted in log)
+//!   │      │  │   │  ◄──── 235 / 535 / 501 ────── └────────────────────┘
+//!   │      │  │   │ DATA + 354     ┌────────────────┐
+//!   │      │  │   └──────────────► │ ReceivingData  │ ── CRLF.CRLF ──► Deliver ──┐
+//!   │      │  │ BDAT n             └────────────────┘                            │
+//!   │      │  └──────────────────► ReceivingChunk (n octets) ── LAST ──► Deliver ─┤
+//!   │      │ QUIT / drop-after                                                    │
+//!   │      ▼                                                                      │
+//!   │    Closed                                                                   │
+//!   └─────────────────────────────── 250 queued as … ◄────────────────────────────┘
+//! ```
+//!
+//! Security invariants: every line is bounded (1000 octets for commands, 12288 inside AUTH;
+//! longer lines are discarded as they arrive, never buffered), message content is bounded by
+//! the SIZE limit, and SASL payloads are never logged. After STARTTLS everything learnt from
+//! the client is forgotten ([RFC 3207 §4.2](https://www.rfc-editor.org/rfc/rfc3207#section-4.2)).
+//!
+//! Layer: sandbox (server side), sans-IO; uses `proto` for command lines and DATA.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::proto::command::{Command, InitialResponse};
+use crate::proto::data::{DataProgress, DataReceiver};
+use crate::proto::text::{escape_bytes, escape_str};
+
+use super::auth::{self, AuthExchange, AuthStep, MECHANISMS};
+use super::behaviours::Policy;
+use super::config::Credentials;
+use super::parse::{self, MailParams};
+use super::replies::{ServerReply, bad_sequence};
+
+#[path = "session_mail.rs"]
+mod mail;
+
+/// Longest command line, CRLF included: the text-line limit of
+/// [RFC 5321 §4.5.3.1.6](https://www.rfc-editor.org/rfc/rfc5321#section-4.5.3.1.6). The
+/// command-line limit of §4.5.3.1.4 is 512, but SMTP extensions lengthen MAIL and RCPT, so
+/// servers accept more.
+pub const MAX_COMMAND_LINE: usize = 1000;
+/// Longest line inside an AUTH exchange ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4)).
+pub const MAX_AUTH_LINE: usize = 12288;
+
+/// The fixed part of a session's configuration, shared by all sessions of a server.
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    pub hostname: String,
+    pub submission: bool,
+    pub max_message_size: usize,
+    pub max_recipients: usize,
+    pub credentials: Credentials,
+    /// Upper-case verb after which the connection is dropped.
+    pub drop_after: Option<String>,
+}
+
+/// What the session tells its driver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Send this reply.
+    Reply(ServerReply),
+    /// What the client sent, for the log (`C:` lines); escaped, secrets redacted.
+    Client(String),
+    /// A remark for the log (leniency used, policy decisions).
+    Note(String),
+    /// The 220 to STARTTLS was queued: send it, discard any buffered input, start TLS, then
+    /// call [`Session::tls_started`].
+    StartTls,
+    /// A message was accepted: store it, then send [`Session::delivered`]'s reply.
+    Deliver(Envelope),
+    /// Send what is queued and close.
+    Close,
+    /// Close now without a reply (`--drop-after`).
+    Drop,
+}
+
+/// An accepted message and its envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub from: String,
+    pub recipients: Vec<String>,
+    /// The content exactly as received (unstuffed for DATA).
+    pub content: Vec<u8>,
+    pub helo: String,
+    pub esmtp: bool,
+    pub tls: bool,
+    pub authenticated: Option<String>,
+    pub smtputf8: bool,
+    pub peer: SocketAddr,
+    pub conn_id: u64,
+}
+
+/// The result of [`Session::advance`]: how much input was used and what to do.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub consumed: usize,
+    pub events: Vec<Event>,
+}
+
+impl Progress {
+    /// Nothing used, nothing to do: the driver must read more.
+    pub fn needs_input(&self) -> bool {
+        self.consumed == 0 && self.events.is_empty()
+    }
+}
+
+/// What the session waits for.
+#[derive(Debug)]
+enum State {
+    ExpectCommand,
+    ExpectAuthResponse(AuthExchange),
+    ReceivingData(DataReceiver),
+    ReceivingChunk(Chunk),
+    Closed,
+}
+
+/// A BDAT chunk being read. Its octets are read even when the command was refused, so the
+/// session stays in step with the client ([RFC 3030 §2](https://www.rfc-editor.org/rfc/rfc3030#section-2)).
+#[derive(Debug)]
+struct Chunk {
+    size: u64,
+    remaining: u64,
+    last: bool,
+    refusal: Option<ServerReply>,
+}
+
+/// The mail transaction between MAIL and the end of the message.
+#[derive(Debug)]
+struct Transaction {
+    from: String,
+    params: MailParams,
+    recipients: Vec<String>,
+    /// BDAT content so far (bounded by the size limit).
+    chunks: Vec<u8>,
+    chunk_total: u64,
+    used_bdat: bool,
+}
+
+/// One client's session.
+#[derive(Debug)]
+pub struct Session {
+    settings: Arc<SessionSettings>,
+    peer: SocketAddr,
+    conn_id: u64,
+    state: State,
+    tls: bool,
+    /// The HELO/EHLO name and whether it was EHLO.
+    helo: Option<(String, bool)>,
+    user: Option<String>,
+    transaction: Option<Transaction>,
+    /// Octets of an over-long line discarded so far.
+    discarding: Option<usize>,
+}
+
+impl Session {
+    /// A session on a fresh connection; `tls` is true on the implicit-TLS listener.
+    pub fn new(
+        settings: Arc<SessionSettings>,
+        peer: SocketAddr,
+        conn_id: u64,
+        tls: bool,
+    ) -> Session {
+        Session {
+            settings,
+            peer,
+            conn_id,
+            state: State::ExpectCommand,
+            tls,
+            helo: None,
+            user: None,
+            transaction: None,
+            discarding: None,
+        }
+    }
+
+    /// The greeting ([RFC 5321 §4.3.1](https://www.rfc-editor.org/rfc/rfc5321#section-4.3.1));
+    /// no enhanced code (RFC 2034 §3).
+    pub fn greeting(&self) -> ServerReply {
+        ServerReply::plain(
+            220,
+            format!("{} ESMTP smtpx sandbox", self.settings.hostname),
+        )
+    }
+
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed)
+    }
+
+    /// The TLS handshake after STARTTLS succeeded: forget HELO, AUTH and any transaction; the
+    /// client must send EHLO again ([RFC 3207 §4.2](https://www.rfc-editor.org/rfc/rfc3207#section-4.2)).
+    pub fn tls_started(&mut self) {
+        self.tls = true;
+        self.helo = None;
+        self.user = None;
+        self.transaction = None;
+        self.discarding = None;
+        self.state = State::ExpectCommand;
+    }
+
+    /// The reply after the driver tried to store a [`Event::Deliver`]ed message.
+    pub fn delivered(&self, stored: Result<&str, String>) -> ServerReply {
+        match stored {
+            Ok(id) => ServerReply::new(250, "2.0.0", format!("Ok: queued as {id}")),
+            Err(_) => ServerReply::new(451, "4.3.0", "Error: could not store the message"),
+        }
+    }
+
+    /// Consumes at most one command line, or a piece of message content, from `input`.
+    /// Call again with the rest until [`Progress::needs_input`].
+    pub fn advance(&mut self, input: &[u8], policy: &dyn Policy) -> Progress {
+        match &mut self.state {
+            State::Closed => Progress::default(),
+            State::ReceivingData(receiver) => match receiver.feed(input) {
+                DataProgress::NeedMore => Progress {
+                    consumed: input.len(),
+                    events: Vec::new(),
+                },
+                DataProgress::Complete { consumed, message } => {
+                    self.state = State::ExpectCommand;
+                    Progress {
+                        consumed,
+                        events: self.end_of_data(message),
+                    }
+                }
+            },
+            State::ReceivingChunk(chunk) => {
+                let take = usize::try_from(chunk.remaining)
+                    .unwrap_or(usize::MAX)
+                    .min(input.len());
+                chunk.remaining -= take as u64;
+                let done = chunk.remaining == 0;
+                self.chunk_bytes(&input[..take]);
+                let events = if done {
+                    self.end_of_chunk()
+                } else {
+                    Vec::new()
+                };
+                Progress {
+                    consumed: take,
+                    events,
+                }
+            }
+            State::ExpectCommand | State::ExpectAuthResponse(_) => self.line(input, policy),
+        }
+    }
+
+    /// Frames one line, discarding over-long lines as they arrive.
+    fn line(&mut self, input: &[u8], policy: &dyn Policy) -> Progress {
+        let limit = match self.state {
+            State::ExpectAuthResponse(_) => MAX_AUTH_LINE,
+            _ => MAX_COMMAND_LINE,
+        };
+        let window = &input[..input.len().min(limit)];
+        let lf = window.iter().position(|&b| b == b'\n');
+        if lf.is_none() && self.discarding.is_none() {
+            if input.len() < limit {
+                return Progress::default();
+            }
+            self.discarding = Some(0);
+        }
+        if let Some(seen) = self.discarding {
+            // Over the limit: drop bytes up to the next LF as they arrive, then answer once.
+            let Some(lf) = input.iter().position(|&b| b == b'\n') else {
+                self.discarding = Some(seen + input.len());
+                return Progress {
+                    consumed: input.len(),
+                    events: Vec::new(),
+                };
+            };
+            self.discarding = None;
+            if matches!(self.state, State::ExpectAuthResponse(_)) {
+                self.state = State::ExpectCommand;
+            }
+            return Progress {
+                consumed: lf + 1,
+                events: vec![
+                    Event::Client(format!("<line of {} octets discarded>", seen + lf + 1)),
+                    Event::Reply(ServerReply::new(500, "5.5.6", "Error: line too long")),
+                ],
+            };
+        }
+        let Some(lf) = lf else {
+            return Progress::default();
+        };
+        let consumed = lf + 1;
+        let mut events = Vec::new();
+        let line = match input[..lf].strip_suffix(b"\r") {
+            Some(line) => line,
+            None => {
+                events.push(Event::Note(
+                    "line ended in bare LF (accepted for commands)".into(),
+                ));
+                &input[..lf]
+            }
+        };
+        let more = match std::mem::replace(&mut self.state, State::ExpectCommand) {
+            State::ExpectAuthResponse(exchange) => self.auth_response(exchange, line),
+            _ => self.command(line, policy),
+        };
+        events.extend(more);
+        Progress { consumed, events }
+    }
+
+    fn command(&mut self, line: &[u8], policy: &dyn Policy) -> Vec<Event> {
+        let verb = line
+            .split(|&b| b == b' ')
+            .next()
+            .map(|v| String::from_utf8_lossy(v).to_ascii_uppercase())
+            .unwrap_or_default();
+        let accepted = parse::read_command(line);
+        let shown = match &accepted {
+            Ok(accepted) => escape_str(accepted.command.redacted().as_str()),
+            Err(_) if verb == "AUTH" => "AUTH <redacted: unparsable>".to_owned(),
+            Err(_) => escape_bytes(line),
+        };
+        let mut events = vec![Event::Client(shown)];
+        if self.settings.drop_after.as_deref() == Some(verb.as_str()) {
+            self.state = State::Closed;
+            events.push(Event::Note(format!(
+                "dropping the connection after {verb} (--drop-after)"
+            )));
+            events.push(Event::Drop);
+            return events;
+        }
+        let accepted = match accepted {
+            Ok(accepted) => accepted,
+            Err(reply) => {
+                events.push(Event::Reply(reply));
+                return events;
+            }
+        };
+        events.extend(accepted.notes.into_iter().map(Event::Note));
+        match accepted.command {
+            Command::Helo(name) => {
+                self.helo = Some((name, false));
+                self.transaction = None;
+                events.push(Event::Reply(ServerReply::plain(
+                    250,
+                    self.settings.hostname.clone(),
+                )));
+            }
+            Command::Ehlo(name) => {
+                let reply = self.ehlo_reply(&name);
+                self.helo = Some((name, true));
+                self.transaction = None;
+                events.push(Event::Reply(reply));
+            }
+            Command::StartTls => events.extend(self.starttls()),
+            Command::Auth {
+                mechanism,
+                initial_response,
+            } => {
+                let initial = match &initial_response {
+                    None => None,
+                    Some(InitialResponse::Empty) => Some("="),
+                    Some(InitialResponse::Base64(text)) => Some(text.as_str()),
+                };
+                events.extend(self.auth(&mechanism, initial, policy));
+            }
+            Command::Mail { from, params } => {
+                events.push(Event::Reply(self.mail(&from, &params, policy)))
+            }
+            Command::Rcpt { to, params } => {
+                events.push(Event::Reply(self.rcpt(&to, &params, policy)))
+            }
+            Command::Data => events.push(Event::Reply(self.data())),
+            Command::Bdat { size, last } => events.extend(self.bdat(size, last)),
+            Command::Rset => {
+                self.transaction = None;
+                events.push(Event::Reply(ServerReply::new(250, "2.0.0", "Ok")));
+            }
+            Command::Noop(_) => events.push(Event::Reply(ServerReply::new(250, "2.0.0", "Ok"))),
+            Command::Vrfy(_) => events.push(Event::Reply(ServerReply::new(
+                252,
+                "2.5.0",
+                "Cannot VRFY user, but will accept message and attempt delivery",
+            ))),
+            Command::Help(_) => events.push(Event::Reply(ServerReply::new(
+                214,
+                "2.0.0",
+                "Commands: HELO EHLO STARTTLS AUTH MAIL RCPT DATA BDAT RSET NOOP VRFY HELP QUIT",
+            ))),
+            Command::Quit => {
+                self.state = State::Closed;
+                events.push(Event::Reply(ServerReply::new(221, "2.0.0", "Bye")));
+                events.push(Event::Close);
+            }
+            // `read_command` refuses the rest (EXPN, LHLO, unknown verbs, AUTH responses).
+            _ => events.push(Event::Reply(ServerReply::new(
+                500,
+                "5.5.2",
+                "Error: command not recognized",
+            ))),
+        }
+        events
+    }
+
+    /// The EHLO reply: the extension keywords this session offers now
+    /// ([RFC 5321 §4.1.1.1](https://www.rfc-editor.org/rfc/rfc5321#section-4.1.1.1)).
+    fn ehlo_reply(&self, name: &str) -> ServerReply {
+        let mut lines = vec![
+            format!("{} Hello {}", self.settings.hostname, escape_str(name)),
+            "PIPELINING".to_owned(),
+            format!("SIZE {}", self.settings.max_message_size),
+            "8BITMIME".to_owned(),
+            "SMTPUTF8".to_owned(),
+            "CHUNKING".to_owned(),
+            "ENHANCEDSTATUSCODES".to_owned(),
+            "DSN".to_owned(),
+        ];
+        if !self.tls {
+            lines.push("STARTTLS".to_owned());
+        }
+        if self.tls || !self.settings.submission {
+            lines.push(format!("AUTH {MECHANISMS}"));
+        }
+        lines.push("HELP".to_owned());
+        ServerReply::multiline(250, lines)
+    }
+
+    /// STARTTLS ([RFC 3207 §4](https://www.rfc-editor.org/rfc/rfc3207#section-4)).
+    fn starttls(&mut self) -> Vec<Event> {
+        if self.tls {
+            return vec![Event::Reply(bad_sequence("TLS already active"))];
+        }
+        if self.transaction.is_some() {
+            return vec![Event::Reply(bad_sequence("MAIL transaction in progress"))];
+        }
+        vec![
+            Event::Reply(ServerReply::new(220, "2.0.0", "Ready to start TLS")),
+            Event::StartTls,
+        ]
+    }
+
+    /// AUTH ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4)).
+    fn auth(&mut self, mechanism: &str, initial: Option<&str>, policy: &dyn Policy) -> Vec<Event> {
+        let refusal = if self.settings.submission && !self.tls {
+            Some(must_starttls())
+        } else if !matches!(self.helo, Some((_, true))) {
+            Some(bad_sequence("send EHLO first"))
+        } else if self.user.is_some() {
+            Some(bad_sequence("already authenticated"))
+        } else if self.transaction.is_some() {
+            Some(bad_sequence("MAIL transaction in progress"))
+        } else {
+            None
+        };
+        if let Some(reply) = refusal {
+            return vec![Event::Reply(reply)];
+        }
+        let challenge_id = format!(
+            "{}.{}@{}",
+            self.conn_id,
+            policy.nonce(),
+            self.settings.hostname
+        );
+        self.auth_step(auth::start(
+            mechanism,
+            initial,
+            &self.settings.credentials,
+            &challenge_id,
+        ))
+    }
+
+    fn auth_response(&mut self, exchange: AuthExchange, line: &[u8]) -> Vec<Event> {
+        let shown = if line == b"*" {
+            "*".to_owned()
+        } else {
+            format!("<redacted {} bytes>", line.len())
+        };
+        // Bytes that are not UTF-8 are not base64 either: "!" makes `respond` answer 501.
+        let text = std::str::from_utf8(line).unwrap_or("!");
+        let mut events = vec![Event::Client(shown)];
+        events.extend(self.auth_step(auth::respond(exchange, text, &self.settings.credentials)));
+        events
+    }
+
+    fn auth_step(&mut self, step: AuthStep) -> Vec<Event> {
+        let reply = match step {
+            AuthStep::Continue(reply, exchange) => {
+                self.state = State::ExpectAuthResponse(exchange);
+                reply
+            }
+            AuthStep::Success(user) => {
+                let note = Event::Note(format!("authenticated as {}", escape_str(&user)));
+                self.user = Some(user);
+                return vec![
+                    note,
+                    Event::Reply(ServerReply::new(235, "2.7.0", "Authentication successful")),
+                ];
+            }
+            AuthStep::Failure(reply) => reply,
+        };
+        vec![Event::Reply(reply)]
+    }
+}
+
+/// `530 5.7.0` in submission mode before TLS ([RFC 3207 §4](https://www.rfc-editor.org/rfc/rfc3207#section-4)).
+fn must_starttls() -> ServerReply {
+    ServerReply::new(530, "5.7.0", "Must issue a STARTTLS command first")
+}
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;

@@ -1,0 +1,212 @@
+//! Accepted messages on disk: one `.eml` file per message in the maildir, holding a
+//! `Received:` trace header ([RFC 5321 §4.4](https://www.rfc-editor.org/rfc/rfc5321#section-4.4))
+//! followed by the content exactly as received (after dot-unstuffing).
+//!
+//! Files are written under a temporary name and renamed, so anything watching the directory
+//! only ever sees complete messages.
+//!
+//! Layer: sandbox (server side); tokio file I/O.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tempfile::TempDir;
+
+use super::clock::{Civil, now_unix};
+use super::session::Envelope;
+
+/// A message written to the maildir.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// Also the file stem and what the 250 reply says ("queued as …").
+    pub id: String,
+    pub path: PathBuf,
+    pub conn_id: u64,
+    pub peer: SocketAddr,
+    /// The reverse-path; empty for `<>`.
+    pub from: String,
+    pub recipients: Vec<String>,
+    /// Octets of content, trace header not counted.
+    pub size: usize,
+    /// Octets of the `Received:` header at the start of the file.
+    pub trace_header_len: usize,
+    pub tls: bool,
+    pub authenticated: Option<String>,
+}
+
+impl StoredMessage {
+    /// The content as received: the file without the trace header.
+    pub fn read_content(&self) -> io::Result<Vec<u8>> {
+        let mut bytes = std::fs::read(&self.path)?;
+        bytes.drain(..self.trace_header_len.min(bytes.len()));
+        Ok(bytes)
+    }
+}
+
+/// The directory messages are stored in.
+#[derive(Debug)]
+pub struct Maildir {
+    dir: PathBuf,
+    /// Set when the sandbox made a temporary directory; removing it is tied to this value.
+    _temp: Option<TempDir>,
+    sequence: AtomicU64,
+}
+
+impl Maildir {
+    /// Uses `dir` (created if missing), or a new temporary directory.
+    pub fn open(dir: Option<PathBuf>) -> io::Result<Maildir> {
+        let (dir, temp) = match dir {
+            Some(dir) => {
+                std::fs::create_dir_all(&dir)?;
+                (dir, None)
+            }
+            None => {
+                let temp = tempfile::Builder::new()
+                    .prefix("smtpx-maildir-")
+                    .tempdir()?;
+                (temp.path().to_path_buf(), Some(temp))
+            }
+        };
+        Ok(Maildir {
+            dir,
+            _temp: temp,
+            sequence: AtomicU64::new(0),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes one message; the file name is its id plus `.eml`.
+    pub async fn store(&self, envelope: &Envelope, hostname: &str) -> io::Result<StoredMessage> {
+        let now = Civil::from_unix(now_unix());
+        let sequence = self.sequence.fetch_add(1, Ordering::Relaxed) + 1;
+        let id = format!("{}-c{}-m{sequence}", now.compact(), envelope.conn_id);
+        let header = received_header(envelope, hostname, &id, &now.rfc5322());
+        let mut file = Vec::with_capacity(header.len() + envelope.content.len());
+        file.extend_from_slice(header.as_bytes());
+        file.extend_from_slice(&envelope.content);
+        let path = self.dir.join(format!("{id}.eml"));
+        let partial = self.dir.join(format!(".{id}.partial"));
+        tokio::fs::write(&partial, &file).await?;
+        tokio::fs::rename(&partial, &path).await?;
+        Ok(StoredMessage {
+            id,
+            path,
+            conn_id: envelope.conn_id,
+            peer: envelope.peer,
+            from: envelope.from.clone(),
+            recipients: envelope.recipients.clone(),
+            size: envelope.content.len(),
+            trace_header_len: header.len(),
+            tls: envelope.tls,
+            authenticated: envelope.authenticated.clone(),
+        })
+    }
+}
+
+/// The `with` protocol name: SMTP, ESMTP, plus S for TLS and A for AUTH
+/// ([RFC 3848](https://www.rfc-editor.org/rfc/rfc3848)); UTF8SMTP… with SMTPUTF8
+/// ([RFC 6531 §3.7.3](https://www.rfc-editor.org/rfc/rfc6531#section-3.7.3)).
+fn protocol(envelope: &Envelope) -> String {
+    let base = match (envelope.smtputf8, envelope.esmtp) {
+        (true, _) => "UTF8SMTP",
+        (false, true) => "ESMTP",
+        (false, false) => return "SMTP".to_owned(),
+    };
+    let tls = if envelope.tls { "S" } else { "" };
+    let auth = if envelope.authenticated.is_some() {
+        "A"
+    } else {
+        ""
+    };
+    format!("{base}{tls}{auth}")
+}
+
+/// `Received: from helo ([ip]) by host (smtpx sandbox) with ESMTPSA id …; date`, folded.
+/// The HELO name comes from the client: anything but visible ASCII outside `();\` becomes
+/// `?`, so it cannot break the header's structure.
+pub fn received_header(envelope: &Envelope, hostname: &str, id: &str, date: &str) -> String {
+    let helo: String = envelope
+        .helo
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && !"();\\".contains(c) {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    let helo = if helo.is_empty() {
+        "unknown".to_owned()
+    } else {
+        helo
+    };
+    // RFC 5321 §7.2: name the recipient only when there is exactly one.
+    let recipient = match envelope.recipients.as_slice() {
+        [only] => format!("\r\n\tfor <{}>", only.replace(['\r', '\n'], "")),
+        _ => String::new(),
+    };
+    format!(
+        "Received: from {helo} ([{ip}])\r\n\tby {hostname} (smtpx sandbox) with {protocol} id {id}{recipient};\r\n\t{date}\r\n",
+        ip = envelope.peer.ip(),
+        protocol = protocol(envelope),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope() -> Envelope {
+        Envelope {
+            from: "a@x.test".into(),
+            recipients: vec!["b@y.test".into()],
+            content: b"Subject: hi\r\n\r\nbody\r\n".to_vec(),
+            helo: "client (evil)".into(),
+            esmtp: true,
+            tls: true,
+            authenticated: Some("demo".into()),
+            smtputf8: false,
+            peer: "127.0.0.1:4000".parse().expect("literal address"),
+            conn_id: 7,
+        }
+    }
+
+    #[test]
+    fn received_header_names_protocol_and_sanitises_helo() {
+        let header = received_header(
+            &envelope(),
+            "localhost",
+            "ID1",
+            "Thu, 1 Jan 1970 00:00:00 +0000",
+        );
+        assert_eq!(
+            header,
+            "Received: from client??evil? ([127.0.0.1])\r\n\tby localhost (smtpx sandbox) with ESMTPSA id ID1\r\n\tfor <b@y.test>;\r\n\tThu, 1 Jan 1970 00:00:00 +0000\r\n"
+        );
+        let mut plain = envelope();
+        plain.tls = false;
+        plain.authenticated = None;
+        plain.recipients.push("c@y.test".into());
+        let header = received_header(&plain, "localhost", "ID2", "date");
+        assert!(header.contains("with ESMTP id ID2;"), "{header}");
+    }
+
+    #[tokio::test]
+    async fn stored_file_is_trace_header_plus_exact_content() {
+        let maildir = Maildir::open(None).expect("temp maildir");
+        let stored = maildir
+            .store(&envelope(), "localhost")
+            .await
+            .expect("stored");
+        assert!(stored.path.starts_with(maildir.path()));
+        assert_eq!(stored.read_content().expect("readable"), envelope().content);
+        let whole = std::fs::read(&stored.path).expect("readable");
+        assert!(whole.starts_with(b"Received: from "));
+    }
+}
