@@ -723,3 +723,81 @@ fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+/// The message body the server received (raw DATA bytes, stuffing and end marker included).
+fn received_data(events: &[Event]) -> Vec<u8> {
+    events
+        .iter()
+        .find_map(|e| match e {
+            Event::ReceivedData(d) => Some(d.clone()),
+            _ => None,
+        })
+        .expect("the server received a message")
+}
+
+fn transaction_server_steps() -> Vec<Step> {
+    let mut steps = vec![
+        Step::send("220 mx.test ESMTP\r\n"),
+        Step::expect("EHLO"),
+        Step::Send(ehlo_reply(&[])),
+    ];
+    steps.extend(accept_transaction());
+    steps
+}
+
+#[tokio::test]
+async fn data_file_is_sent_exactly_with_dot_stuffing() {
+    let mut server = ScriptedServer::start(transaction_server_steps()).await;
+    let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    std::io::Write::write_all(
+        &mut file,
+        b"Subject: x\r\n\r\n.leading dot\r\nno final newline",
+    )
+    .expect("write message");
+    let mut a = mail_args(&server.addr.to_string());
+    a.extend(args(&["--data", file.path().to_str().expect("utf-8 path")]));
+    let run = probe(a).await;
+    let events = server.finish().await;
+    all_matched(&events);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(
+        received_data(&events),
+        b"Subject: x\r\n\r\n..leading dot\r\nno final newline\r\n.\r\n"
+    );
+}
+
+#[tokio::test]
+async fn data_from_stdin_with_bare_lf_is_sent_as_crlf() {
+    let mut server = ScriptedServer::start(transaction_server_steps()).await;
+    let mut a = mail_args(&server.addr.to_string());
+    a.extend(args(&["--data", "-"]));
+    let output = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smtpx"))
+            .arg("probe")
+            .args(&a)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run smtpx");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"Subject: y\n\nline\n.\nafter a lone dot\n")
+            .expect("write stdin");
+        child.wait_with_output().expect("wait")
+    })
+    .await
+    .expect("probe task");
+    let events = server.finish().await;
+    all_matched(&events);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("5 bare LF"), "the normalisation is reported: {stdout}");
+    // A lone "." line inside the message is stuffed, so it cannot end the message early.
+    assert_eq!(
+        received_data(&events),
+        b"Subject: y\r\n\r\nline\r\n..\r\nafter a lone dot\r\n.\r\n"
+    );
+}

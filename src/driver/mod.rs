@@ -375,6 +375,20 @@ impl Driver {
             message.len(),
             stuffed.report.stuffed_lines
         );
+        let issues = &stuffed.report.issues;
+        if issues.bare_lf > 0 || issues.bare_cr > 0 {
+            // SMTP-smuggling defences reject bare line ends; say what was changed.
+            self.note(format!(
+                "the message had {} bare LF and {} bare CR line ends; they were sent as CRLF \
+                 (RFC 5321 §2.3.8)",
+                issues.bare_lf, issues.bare_cr
+            ));
+        }
+        if stuffed.report.added_final_crlf {
+            self.note(
+                "the message did not end with a line break; CRLF was added before the end marker",
+            );
+        }
         self.send_bytes(&stuffed.bytes, shown, false).await?;
         self.session.on_sent(&Sent::Message(stuffed.bytes));
         self.read_reply().await
