@@ -52,7 +52,10 @@ async fn plain_connection_reads_greeting_and_multiline_reply() {
     let mut server = ScriptedServer::start(vec![
         Step::send("220 mx.example.com ESMTP\r\n"),
         Step::expect("EHLO"),
-        Step::Send(support::reply(250, &["mx.example.com", "PIPELINING", "SIZE 10240000"])),
+        Step::Send(support::reply(
+            250,
+            &["mx.example.com", "PIPELINING", "SIZE 10240000"],
+        )),
         Step::ExpectClose,
     ])
     .await;
@@ -77,7 +80,6 @@ async fn plain_connection_reads_greeting_and_multiline_reply() {
 
 #[tokio::test]
 async fn pipelined_replies_are_buffered() {
-    let _server_keepalive;
     let server = ScriptedServer::start(vec![
         Step::send("220 hi\r\n250 one\r\n250 two\r\n"),
         Step::ExpectClose,
@@ -91,7 +93,7 @@ async fn pipelined_replies_are_buffered() {
     assert_eq!(reply(&mut conn).await.lines[0].text(), b"one");
     assert_eq!(reply(&mut conn).await.lines[0].text(), b"two");
     assert!(!conn.has_buffered());
-    _server_keepalive = server;
+    drop(server);
 }
 
 #[tokio::test]
@@ -104,10 +106,13 @@ async fn ipv6_loopback_literal_connects() {
         bind: "[::1]:0".parse().unwrap(),
         ..ServerOptions::default()
     };
-    let server = ScriptedServer::start_with(opts, vec![Step::send("220 v6\r\n"), Step::ExpectClose]).await;
+    let server =
+        ScriptedServer::start_with(opts, vec![Step::send("220 v6\r\n"), Step::ExpectClose]).await;
     let target = smtpx::net::Target::parse(&format!("[::1]:{}", server.addr.port()), 25).unwrap();
     assert_eq!(target.host, "::1");
-    let mut conn = Connection::connect(&target, &ConnectOptions::default()).await.unwrap();
+    let mut conn = Connection::connect(&target, &ConnectOptions::default())
+        .await
+        .unwrap();
     assert!(conn.peer_addr().is_ipv6());
     assert_eq!(reply(&mut conn).await.code(), Some(220));
 }
@@ -116,7 +121,9 @@ async fn ipv6_loopback_literal_connects() {
 async fn refused_connection_names_the_address() {
     let port = unused_port();
     let target = smtpx::net::Target::new("127.0.0.1", port);
-    let err = Connection::connect(&target, &ConnectOptions::default()).await.unwrap_err();
+    let err = Connection::connect(&target, &ConnectOptions::default())
+        .await
+        .unwrap_err();
     match &err {
         NetError::Connect { attempts, .. } => {
             assert_eq!(attempts.len(), 1);
@@ -125,19 +132,31 @@ async fn refused_connection_names_the_address() {
         other => panic!("expected Connect, got {other:?}"),
     }
     let text = err.to_string();
-    assert!(text.contains(&format!("refused on 127.0.0.1:{port}")), "{text}");
+    assert!(
+        text.contains(&format!("refused on 127.0.0.1:{port}")),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn greeting_timeout_keeps_what_arrived() {
-    let _server = ScriptedServer::start(vec![Step::send("220-slow server\r\n"), Step::Sleep(3_000)]).await;
-    let mut conn = Connection::connect(&_server.target(), &ConnectOptions::default()).await.unwrap();
-    let err = conn.read_reply(Duration::from_millis(300)).await.unwrap_err();
+    let _server =
+        ScriptedServer::start(vec![Step::send("220-slow server\r\n"), Step::Sleep(3_000)]).await;
+    let mut conn = Connection::connect(&_server.target(), &ConnectOptions::default())
+        .await
+        .unwrap();
+    let err = conn
+        .read_reply(Duration::from_millis(300))
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, NetError::Timeout { waiting_for: Phase::Reply, after } if after == Duration::from_millis(300)),
         "{err:?}"
     );
-    assert_eq!(err.to_string(), "timed out after 300 ms waiting for a reply");
+    assert_eq!(
+        err.to_string(),
+        "timed out after 300 ms waiting for a reply"
+    );
     assert!(conn.has_buffered());
     let partial = conn.partial().expect("partial reply kept");
     assert_eq!(partial.lines[0].text(), b"slow server");
@@ -149,26 +168,48 @@ async fn greeting_timeout_keeps_what_arrived() {
 
 #[tokio::test]
 async fn peer_close_mid_reply_keeps_the_partial() {
-    let server = ScriptedServer::start(vec![Step::send("220-first line\r\n220-second"), Step::Close]).await;
-    let mut conn = Connection::connect(&server.target(), &ConnectOptions::default()).await.unwrap();
+    let server = ScriptedServer::start(vec![
+        Step::send("220-first line\r\n220-second"),
+        Step::Close,
+    ])
+    .await;
+    let mut conn = Connection::connect(&server.target(), &ConnectOptions::default())
+        .await
+        .unwrap();
     match conn.read_reply(WAIT).await.unwrap() {
-        ReadOutcome::Closed { partial: Some(partial) } => {
+        ReadOutcome::Closed {
+            partial: Some(partial),
+        } => {
             assert_eq!(partial.lines.len(), 2);
-            assert!(partial.malformations().contains(&Malformation::Unterminated));
+            assert!(
+                partial
+                    .malformations()
+                    .contains(&Malformation::Unterminated)
+            );
             assert_eq!(partial.raw(), b"220-first line\r\n220-second");
         }
         other => panic!("expected Closed with a partial, got {other:?}"),
     }
     assert!(conn.is_closed());
-    assert_eq!(conn.read_reply(WAIT).await.unwrap(), ReadOutcome::Closed { partial: None });
+    assert_eq!(
+        conn.read_reply(WAIT).await.unwrap(),
+        ReadOutcome::Closed { partial: None }
+    );
 }
 
 #[tokio::test]
 async fn reset_mid_reply_keeps_the_partial_in_the_error() {
-    let server = ScriptedServer::start(vec![Step::send("220-going"), Step::Sleep(100), Step::Reset]).await;
-    let mut conn = Connection::connect(&server.target(), &ConnectOptions::default()).await.unwrap();
+    let server =
+        ScriptedServer::start(vec![Step::send("220-going"), Step::Sleep(100), Step::Reset]).await;
+    let mut conn = Connection::connect(&server.target(), &ConnectOptions::default())
+        .await
+        .unwrap();
     match conn.read_reply(WAIT).await {
-        Err(NetError::Io { during: Phase::Reply, partial: Some(partial), source }) => {
+        Err(NetError::Io {
+            during: Phase::Reply,
+            partial: Some(partial),
+            source,
+        }) => {
             assert_eq!(source.kind(), std::io::ErrorKind::ConnectionReset);
             assert_eq!(partial.raw(), b"220-going");
         }
@@ -180,7 +221,10 @@ async fn reset_mid_reply_keeps_the_partial_in_the_error() {
 async fn oversized_reply_is_a_typed_error() {
     let _server = ScriptedServer::start(vec![Step::send(vec![b'x'; 300]), Step::ExpectClose]).await;
     let opts = ConnectOptions {
-        limits: Limits { max_line_len: 100, max_lines: 10 },
+        limits: Limits {
+            max_line_len: 100,
+            max_lines: 10,
+        },
         ..ConnectOptions::default()
     };
     let mut conn = Connection::connect(&_server.target(), &opts).await.unwrap();
@@ -192,24 +236,54 @@ async fn oversized_reply_is_a_typed_error() {
 async fn starttls_with_trusted_ca_fills_tls_info() {
     let pki = TestPki::new();
     let mut steps = until_starttls();
-    steps.extend([Step::StartTls, Step::expect("EHLO"), Step::send("250 mx\r\n"), Step::ExpectClose]);
-    let mut server = ScriptedServer::start_starttls(server_config(&pki.leaf(LeafKind::Good)), steps).await;
+    steps.extend([
+        Step::StartTls,
+        Step::expect("EHLO"),
+        Step::send("250 mx\r\n"),
+        Step::ExpectClose,
+    ]);
+    let mut server =
+        ScriptedServer::start_starttls(server_config(&pki.leaf(LeafKind::Good)), steps).await;
     let conn = plain_until_starttls(&server).await;
-    let opts = TlsOptions { verify_name: Some("localhost".into()), ..trusted_opts(&pki) };
+    let opts = TlsOptions {
+        verify_name: Some("localhost".into()),
+        ..trusted_opts(&pki)
+    };
     let (mut conn, info, injection) = conn.starttls(&opts).await.expect("starttls");
     assert!(injection.is_none());
     assert!(conn.is_tls());
     assert!(info.verdict.ok(), "{}", info.verdict.summary());
-    assert_eq!(info.verdict.trusted, Trust::Trusted { store: TrustStore::CaFile(pki.ca_file()) });
+    assert_eq!(
+        info.verdict.trusted,
+        Trust::Trusted {
+            store: TrustStore::CaFile(pki.ca_file())
+        }
+    );
     assert_eq!(
         info.verdict.name,
-        NameCheck::Matched { name: "localhost".into(), san: "localhost".into() }
+        NameCheck::Matched {
+            name: "localhost".into(),
+            san: "localhost".into()
+        }
     );
-    assert!(matches!(info.verdict.validity, Validity::Valid { days_left: 89 | 90, .. }));
+    assert!(matches!(
+        info.verdict.validity,
+        Validity::Valid {
+            days_left: 89 | 90,
+            ..
+        }
+    ));
     let summary = info.verdict.summary();
-    assert!(summary.starts_with("trusted (ca-file ") && summary.contains("name ok (localhost), valid 89 days"), "{summary}");
+    assert!(
+        summary.starts_with("trusted (ca-file ") && summary.contains("name ok (localhost), valid "),
+        "{summary}"
+    );
     assert_eq!(info.version, "TLSv1.3");
-    assert!(info.cipher_suite.starts_with("TLS13_"), "{}", info.cipher_suite);
+    assert!(
+        info.cipher_suite.starts_with("TLS13_"),
+        "{}",
+        info.cipher_suite
+    );
     assert_eq!(info.key_exchange_group.as_deref(), Some("X25519"));
     assert_eq!(info.chain_der.len(), 2);
     assert_eq!(info.sni_sent.as_deref(), Some("localhost"));
@@ -222,7 +296,9 @@ async fn starttls_with_trusted_ca_fills_tls_info() {
     drop(conn);
     let events = server.finish().await;
     assert!(
-        events.iter().any(|e| matches!(e, Event::TlsEstablished { sni: Some(sni), .. } if sni == "localhost")),
+        events.iter().any(
+            |e| matches!(e, Event::TlsEstablished { sni: Some(sni), .. } if sni == "localhost")
+        ),
         "{events:?}"
     );
 }
@@ -232,18 +308,27 @@ async fn ip_target_is_verified_against_ip_sans_without_sni() {
     let pki = TestPki::new();
     let mut steps = until_starttls();
     steps.extend([Step::StartTls, Step::ExpectClose]);
-    let mut server = ScriptedServer::start_starttls(server_config(&pki.leaf(LeafKind::Good)), steps).await;
+    let mut server =
+        ScriptedServer::start_starttls(server_config(&pki.leaf(LeafKind::Good)), steps).await;
     let conn = plain_until_starttls(&server).await;
     let (_conn, info, _) = conn.starttls(&trusted_opts(&pki)).await.unwrap();
     assert!(info.verdict.ok(), "{}", info.verdict.summary());
     assert_eq!(
         info.verdict.name,
-        NameCheck::Matched { name: "127.0.0.1".into(), san: "127.0.0.1".into() }
+        NameCheck::Matched {
+            name: "127.0.0.1".into(),
+            san: "127.0.0.1".into()
+        }
     );
     assert_eq!(info.sni_sent, None);
     drop(_conn);
     let events = server.finish().await;
-    assert!(events.iter().any(|e| matches!(e, Event::TlsEstablished { sni: None, .. })), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::TlsEstablished { sni: None, .. })),
+        "{events:?}"
+    );
 }
 
 #[tokio::test]
@@ -262,7 +347,9 @@ async fn injection_in_the_same_segment_is_detected_and_discarded() {
         ],
     )
     .await;
-    let mut conn = Connection::connect(&server.target(), &ConnectOptions::default()).await.unwrap();
+    let mut conn = Connection::connect(&server.target(), &ConnectOptions::default())
+        .await
+        .unwrap();
     assert_eq!(reply(&mut conn).await.code(), Some(220));
     conn.send(b"STARTTLS\r\n").await.unwrap();
     assert_eq!(reply(&mut conn).await.lines[0].text(), b"go ahead");
@@ -291,7 +378,8 @@ async fn injection_in_a_later_segment_is_never_treated_as_tls() {
         Step::SendThenStartTls(b"250 injected\r\n".to_vec()),
         Step::ExpectClose,
     ]);
-    let _server = ScriptedServer::start_starttls(server_config(&pki.leaf(LeafKind::Good)), steps).await;
+    let _server =
+        ScriptedServer::start_starttls(server_config(&pki.leaf(LeafKind::Good)), steps).await;
     let conn = plain_until_starttls(&_server).await;
     match conn.starttls(&trusted_opts(&pki)).await {
         Ok((_, _, injection)) => {
@@ -300,7 +388,10 @@ async fn injection_in_a_later_segment_is_never_treated_as_tls() {
         Err(err) => {
             assert_eq!(err.plaintext(), Some(&b"250 injected\r\n"[..]), "{err:?}");
             let text = err.to_string();
-            assert!(text.contains("'250 injected'") && text.contains("CVE-2011-0411"), "{text}");
+            assert!(
+                text.contains("'250 injected'") && text.contains("CVE-2011-0411"),
+                "{text}"
+            );
         }
     }
 }
@@ -309,8 +400,12 @@ async fn injection_in_a_later_segment_is_never_treated_as_tls() {
 async fn late_injection_can_be_taken_before_the_handshake() {
     let pki = TestPki::new();
     let mut steps = until_starttls();
-    steps.extend([Step::SendThenStartTls(b"250 injected\r\n".to_vec()), Step::ExpectClose]);
-    let _server = ScriptedServer::start_starttls(server_config(&pki.leaf(LeafKind::Good)), steps).await;
+    steps.extend([
+        Step::SendThenStartTls(b"250 injected\r\n".to_vec()),
+        Step::ExpectClose,
+    ]);
+    let _server =
+        ScriptedServer::start_starttls(server_config(&pki.leaf(LeafKind::Good)), steps).await;
     let mut conn = plain_until_starttls(&_server).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let injection = conn.take_injection().unwrap().expect("waiting bytes");
@@ -324,54 +419,99 @@ async fn implicit_tls_reads_the_greeting_inside_tls() {
     let pki = TestPki::new();
     let mut server = ScriptedServer::start_implicit_tls(
         server_config(&pki.leaf(LeafKind::Good)),
-        vec![Step::send("220 mx ESMTP over TLS\r\n"), Step::expect("QUIT"), Step::send("221 bye\r\n"), Step::Close],
+        vec![
+            Step::send("220 mx ESMTP over TLS\r\n"),
+            Step::expect("QUIT"),
+            Step::send("221 bye\r\n"),
+            Step::Close,
+        ],
     )
     .await;
-    let (mut conn, info) = Connection::connect_tls(&server.target(), &ConnectOptions::default(), &trusted_opts(&pki))
-        .await
-        .unwrap();
+    let (mut conn, info) = Connection::connect_tls(
+        &server.target(),
+        &ConnectOptions::default(),
+        &trusted_opts(&pki),
+    )
+    .await
+    .unwrap();
     assert!(conn.is_tls());
     assert!(info.verdict.ok());
     assert_eq!(reply(&mut conn).await.code(), Some(220));
     conn.send(b"QUIT\r\n").await.unwrap();
     assert_eq!(reply(&mut conn).await.code(), Some(221));
-    assert_eq!(conn.read_reply(WAIT).await.unwrap(), ReadOutcome::Closed { partial: None });
+    assert_eq!(
+        conn.read_reply(WAIT).await.unwrap(),
+        ReadOutcome::Closed { partial: None }
+    );
     let lines = server.received_lines().await;
     assert_eq!(lines, ["QUIT\r\n"]);
     let err = conn.starttls(&TlsOptions::default()).await.unwrap_err();
     assert!(matches!(err, NetError::AlreadyTls));
 }
 
-async fn implicit_tls_with(kind: LeafKind, mode: VerifyMode) -> Result<smtpx::net::TlsInfo, NetError> {
+async fn implicit_tls_with(
+    kind: LeafKind,
+    mode: VerifyMode,
+) -> Result<smtpx::net::TlsInfo, NetError> {
     let pki = TestPki::new();
     let _server = ScriptedServer::start_implicit_tls(
         server_config(&pki.leaf(kind)),
         vec![Step::send("220 mx\r\n"), Step::ExpectClose],
     )
     .await;
-    let opts = TlsOptions { mode, verify_name: Some("localhost".into()), ..trusted_opts(&pki) };
-    let (mut conn, info) = Connection::connect_tls(&_server.target(), &ConnectOptions::default(), &opts).await?;
-    assert_eq!(reply(&mut conn).await.code(), Some(220), "report mode continues");
+    let opts = TlsOptions {
+        mode,
+        verify_name: Some("localhost".into()),
+        ..trusted_opts(&pki)
+    };
+    let (mut conn, info) =
+        Connection::connect_tls(&_server.target(), &ConnectOptions::default(), &opts).await?;
+    assert_eq!(
+        reply(&mut conn).await.code(),
+        Some(220),
+        "report mode continues"
+    );
     Ok(info)
 }
 
 #[tokio::test]
 async fn self_signed_certificate_is_reported_and_rejected_when_strict() {
-    let info = implicit_tls_with(LeafKind::SelfSigned, VerifyMode::Report).await.unwrap();
+    let info = implicit_tls_with(LeafKind::SelfSigned, VerifyMode::Report)
+        .await
+        .unwrap();
     let verdict = &info.verdict;
     assert!(!verdict.ok());
-    assert!(matches!(verdict.trusted, Trust::NotTrusted { reason: UntrustedReason::SelfSigned, .. }), "{verdict:?}");
+    assert!(
+        matches!(
+            verdict.trusted,
+            Trust::NotTrusted {
+                reason: UntrustedReason::SelfSigned,
+                ..
+            }
+        ),
+        "{verdict:?}"
+    );
     assert!(matches!(verdict.name, NameCheck::Matched { .. }));
     assert!(
-        verdict.summary().starts_with("NOT trusted: self-signed certificate; name ok (localhost); valid 8"),
+        verdict
+            .summary()
+            .starts_with("NOT trusted: self-signed certificate; name ok (localhost); valid "),
         "{}",
         verdict.summary()
     );
 
-    let err = implicit_tls_with(LeafKind::SelfSigned, VerifyMode::Strict).await.unwrap_err();
+    let err = implicit_tls_with(LeafKind::SelfSigned, VerifyMode::Strict)
+        .await
+        .unwrap_err();
     match &err {
         NetError::CertificateRejected { verdict } => {
-            assert!(matches!(verdict.trusted, Trust::NotTrusted { reason: UntrustedReason::SelfSigned, .. }));
+            assert!(matches!(
+                verdict.trusted,
+                Trust::NotTrusted {
+                    reason: UntrustedReason::SelfSigned,
+                    ..
+                }
+            ));
         }
         other => panic!("expected CertificateRejected, got {other:?}"),
     }
@@ -380,44 +520,111 @@ async fn self_signed_certificate_is_reported_and_rejected_when_strict() {
 
 #[tokio::test]
 async fn wrong_name_is_reported_and_rejected_when_strict() {
-    let info = implicit_tls_with(LeafKind::WrongName, VerifyMode::Report).await.unwrap();
+    let info = implicit_tls_with(LeafKind::WrongName, VerifyMode::Report)
+        .await
+        .unwrap();
     let verdict = &info.verdict;
-    assert!(matches!(verdict.trusted, Trust::Trusted { .. }), "{verdict:?}");
+    assert!(
+        matches!(verdict.trusted, Trust::Trusted { .. }),
+        "{verdict:?}"
+    );
     assert_eq!(
         verdict.name,
-        NameCheck::Mismatch { name: "localhost".into(), presented: vec!["wrong.example.com".into()] }
+        NameCheck::Mismatch {
+            name: "localhost".into(),
+            presented: vec!["wrong.example.com".into()]
+        }
     );
-    assert!(verdict.summary().contains("name MISMATCH (localhost not in wrong.example.com)"), "{}", verdict.summary());
+    assert!(
+        verdict
+            .summary()
+            .contains("name MISMATCH (localhost not in wrong.example.com)"),
+        "{}",
+        verdict.summary()
+    );
 
-    let err = implicit_tls_with(LeafKind::WrongName, VerifyMode::Strict).await.unwrap_err();
-    assert!(matches!(&err, NetError::CertificateRejected { verdict } if matches!(verdict.name, NameCheck::Mismatch { .. })), "{err:?}");
+    let err = implicit_tls_with(LeafKind::WrongName, VerifyMode::Strict)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, NetError::CertificateRejected { verdict } if matches!(verdict.name, NameCheck::Mismatch { .. })),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
 async fn expired_certificate_is_reported() {
-    let info = implicit_tls_with(LeafKind::Expired, VerifyMode::Report).await.unwrap();
+    let info = implicit_tls_with(LeafKind::Expired, VerifyMode::Report)
+        .await
+        .unwrap();
     let verdict = &info.verdict;
-    assert!(matches!(verdict.trusted, Trust::NotTrusted { reason: UntrustedReason::Expired, .. }), "{verdict:?}");
-    assert!(matches!(verdict.validity, Validity::Expired { days_ago: 9 | 10, .. }), "{verdict:?}");
-    assert!(verdict.summary().contains("EXPIRED"), "{}", verdict.summary());
+    assert!(
+        matches!(
+            verdict.trusted,
+            Trust::NotTrusted {
+                reason: UntrustedReason::Expired,
+                ..
+            }
+        ),
+        "{verdict:?}"
+    );
+    assert!(
+        matches!(
+            verdict.validity,
+            Validity::Expired {
+                days_ago: 9 | 10,
+                ..
+            }
+        ),
+        "{verdict:?}"
+    );
+    assert!(
+        verdict.summary().contains("EXPIRED"),
+        "{}",
+        verdict.summary()
+    );
 }
 
 #[tokio::test]
 async fn unknown_issuer_without_ca_file() {
     let pki = TestPki::new();
-    let _server = ScriptedServer::start_implicit_tls(server_config(&pki.leaf(LeafKind::Good)), vec![Step::ExpectClose]).await;
-    let opts = TlsOptions { sni: Sni::Custom("localhost".into()), ..TlsOptions::default() };
-    let (_conn, info) = Connection::connect_tls(&_server.target(), &ConnectOptions::default(), &opts).await.unwrap();
-    assert!(matches!(info.verdict.trusted, Trust::NotTrusted { reason: UntrustedReason::UnknownIssuer, .. }));
+    let _server = ScriptedServer::start_implicit_tls(
+        server_config(&pki.leaf(LeafKind::Good)),
+        vec![Step::ExpectClose],
+    )
+    .await;
+    let opts = TlsOptions {
+        sni: Sni::Custom("localhost".into()),
+        ..TlsOptions::default()
+    };
+    let (_conn, info) =
+        Connection::connect_tls(&_server.target(), &ConnectOptions::default(), &opts)
+            .await
+            .unwrap();
+    assert!(matches!(
+        info.verdict.trusted,
+        Trust::NotTrusted {
+            reason: UntrustedReason::UnknownIssuer,
+            ..
+        }
+    ));
     assert_eq!(info.sni_sent.as_deref(), Some("localhost"));
 }
 
 #[tokio::test]
 async fn plaintext_server_on_an_implicit_tls_port_is_explained() {
-    let _server = ScriptedServer::start(vec![Step::send("220 mx.example.com ESMTP Postfix\r\n"), Step::ExpectClose]).await;
-    let err = Connection::connect_tls(&_server.target(), &ConnectOptions::default(), &TlsOptions::default())
-        .await
-        .unwrap_err();
+    let _server = ScriptedServer::start(vec![
+        Step::send("220 mx.example.com ESMTP Postfix\r\n"),
+        Step::ExpectClose,
+    ])
+    .await;
+    let err = Connection::connect_tls(
+        &_server.target(),
+        &ConnectOptions::default(),
+        &TlsOptions::default(),
+    )
+    .await
+    .unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("the server answered in plaintext: '220 mx.example.com ESMTP Postfix' — this port does not use implicit TLS"),
@@ -431,39 +638,118 @@ async fn tls13_only_server_with_tls12_client_is_explained() {
     let pki = TestPki::new();
     let config = server_config_versions(&pki.leaf(LeafKind::Good), &[&rustls::version::TLS13]);
     let _server = ScriptedServer::start_implicit_tls(config, vec![Step::ExpectClose]).await;
-    let opts = TlsOptions { max_version: Some(TlsVersion::Tls12), ..trusted_opts(&pki) };
+    let opts = TlsOptions {
+        max_version: Some(TlsVersion::Tls12),
+        ..trusted_opts(&pki)
+    };
     let err = Connection::connect_tls(&_server.target(), &ConnectOptions::default(), &opts)
         .await
         .unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, NetError::Tls { .. }), "{err:?}");
-    assert!(text.contains("no TLS version in common") && text.contains("only TLS 1.2"), "{text}");
+    assert!(
+        text.contains("no TLS version in common") && text.contains("only TLS 1.2"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn tls12_is_negotiated_when_asked() {
     let pki = TestPki::new();
-    let _server = ScriptedServer::start_implicit_tls(server_config(&pki.leaf(LeafKind::Good)), vec![Step::ExpectClose]).await;
-    let opts = TlsOptions { max_version: Some(TlsVersion::Tls12), ..trusted_opts(&pki) };
-    let (_conn, info) = Connection::connect_tls(&_server.target(), &ConnectOptions::default(), &opts).await.unwrap();
+    let _server = ScriptedServer::start_implicit_tls(
+        server_config(&pki.leaf(LeafKind::Good)),
+        vec![Step::ExpectClose],
+    )
+    .await;
+    let opts = TlsOptions {
+        max_version: Some(TlsVersion::Tls12),
+        ..trusted_opts(&pki)
+    };
+    let (_conn, info) =
+        Connection::connect_tls(&_server.target(), &ConnectOptions::default(), &opts)
+            .await
+            .unwrap();
     assert_eq!(info.version, "TLSv1.2");
-    assert!(info.cipher_suite.starts_with("TLS_ECDHE_"), "{}", info.cipher_suite);
+    assert!(
+        info.cipher_suite.starts_with("TLS_ECDHE_"),
+        "{}",
+        info.cipher_suite
+    );
     assert!(info.verdict.ok());
 }
 
 #[tokio::test]
 async fn server_closing_during_handshake_is_reported() {
-    let _server = ScriptedServer::start(vec![Step::expect(""), Step::Close]).await;
-    let err = Connection::connect_tls(&_server.target(), &ConnectOptions::default(), &TlsOptions::default())
-        .await
-        .unwrap_err();
-    assert!(matches!(err, NetError::ClosedDuringHandshake | NetError::Tls { .. }), "{err:?}");
+    let _server = ScriptedServer::start(vec![Step::ReadSome, Step::Close]).await;
+    let err = Connection::connect_tls(
+        &_server.target(),
+        &ConnectOptions::default(),
+        &TlsOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, NetError::ClosedDuringHandshake), "{err:?}");
 }
 
 #[tokio::test]
 async fn missing_ca_file_is_a_clear_error() {
     let _server = ScriptedServer::start(vec![Step::ExpectClose]).await;
-    let opts = TlsOptions { ca_file: Some("/nonexistent/ca.pem".into()), ..TlsOptions::default() };
-    let err = Connection::connect_tls(&_server.target(), &ConnectOptions::default(), &opts).await.unwrap_err();
+    let opts = TlsOptions {
+        ca_file: Some("/nonexistent/ca.pem".into()),
+        ..TlsOptions::default()
+    };
+    let err = Connection::connect_tls(&_server.target(), &ConnectOptions::default(), &opts)
+        .await
+        .unwrap_err();
     assert!(matches!(err, NetError::CaFile { .. }), "{err:?}");
+}
+
+async fn legacy_handshake_error(answer: Vec<u8>) -> NetError {
+    let _server =
+        ScriptedServer::start(vec![Step::ReadSome, Step::Send(answer), Step::ExpectClose]).await;
+    Connection::connect_tls(
+        &_server.target(),
+        &ConnectOptions::default(),
+        &TlsOptions::default(),
+    )
+    .await
+    .unwrap_err()
+}
+
+#[tokio::test]
+async fn tls10_only_server_is_explained() {
+    let err = legacy_handshake_error(tls10_server_hello()).await;
+    let text = err.to_string();
+    assert!(
+        text.contains("the server only offers TLS 1.0/1.1 or legacy cipher suites, which smtpx (rustls) does not speak"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn handshake_failure_alert_is_explained_as_a_legacy_server() {
+    let err = legacy_handshake_error(ALERT_HANDSHAKE_FAILURE.to_vec()).await;
+    let text = err.to_string();
+    assert!(
+        text.contains("TLS 1.0/1.1 or legacy cipher suites") && text.contains("HandshakeFailure"),
+        "{text}"
+    );
+    assert!(err.plaintext().is_none());
+}
+
+#[tokio::test]
+async fn host_name_tries_every_address() {
+    // `localhost` usually resolves to ::1 and 127.0.0.1; the server listens on IPv4 only,
+    // so an IPv6 attempt (if any) is refused and recorded before IPv4 succeeds.
+    let _server = ScriptedServer::start(vec![Step::send("220 hi\r\n"), Step::ExpectClose]).await;
+    let target = smtpx::net::Target::new("localhost", _server.addr.port());
+    let mut conn = Connection::connect(&target, &ConnectOptions::default())
+        .await
+        .unwrap();
+    assert!(conn.peer_addr().is_ipv4());
+    for attempt in conn.failed_attempts() {
+        assert!(attempt.addr.is_ipv6(), "{attempt}");
+        assert_eq!(attempt.failure, smtpx::net::AttemptFailure::Refused);
+    }
+    assert_eq!(reply(&mut conn).await.code(), Some(220));
 }

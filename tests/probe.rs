@@ -794,7 +794,10 @@ async fn data_from_stdin_with_bare_lf_is_sent_as_crlf() {
     all_matched(&events);
     assert_eq!(output.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("5 bare LF"), "the normalisation is reported: {stdout}");
+    assert!(
+        stdout.contains("5 bare LF"),
+        "the normalisation is reported: {stdout}"
+    );
     // A lone "." line inside the message is stuffed, so it cannot end the message early.
     assert_eq!(
         received_data(&events),

@@ -5,8 +5,9 @@
 //! verdict instead of only enforcing it, and it explains failures in words.
 //!
 //! Files: `target.rs` (what to connect to), `connection.rs` (plain | TLS, owns the reply
-//! buffer, STARTTLS and injection detection), `tls.rs` (handshake, negotiated parameters,
-//! failure explanations), `verify.rs` (recording certificate verifier, [`TlsVerdict`]),
+//! buffer, STARTTLS and injection detection), `tls.rs` (handshake, negotiated parameters),
+//! `explain.rs` (failed handshakes in words), `sniff.rs` (records what the server sent during
+//! the handshake), `verify.rs` (recording certificate verifier), `verdict.rs` ([`TlsVerdict`]),
 //! `cert.rs` (certificate details for display), `error.rs` ([`NetError`]).
 //!
 //! Layer: transport — uses `proto`, tokio, tokio-rustls, x509-parser; never the UI or app state.
@@ -14,8 +15,11 @@
 pub mod cert;
 pub mod connection;
 pub mod error;
+mod explain;
+mod sniff;
 pub mod target;
 pub mod tls;
+pub mod verdict;
 pub mod verify;
 
 pub use cert::{CertSummary, SanEntry, summarize, summarize_chain};
@@ -23,4 +27,4 @@ pub use connection::{ConnectOptions, Connection, Injection, ReadOutcome};
 pub use error::{AttemptFailure, ConnectAttempt, NetError, Phase};
 pub use target::{AddressFamily, SMTP_PORT, SUBMISSION_PORT, SUBMISSIONS_PORT, Target};
 pub use tls::{Sni, TlsInfo, TlsOptions, TlsVersion, VerifyMode};
-pub use verify::{NameCheck, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};
+pub use verdict::{NameCheck, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};

@@ -10,23 +10,20 @@
 //!
 //! Layer: transport.
 
-use std::io;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use rustls::client::ClientConfig;
 use rustls::pki_types::ServerName;
-use rustls::{AlertDescription, Error as TlsError, PeerIncompatible, PeerMisbehaved};
 use rustls::{HandshakeKind, ProtocolVersion, RootCertStore};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use super::error::{NetError, Phase};
+use super::explain::explain_failure;
+use super::sniff::Sniff;
 use super::verify::{RecordingVerifier, TlsVerdict};
 use crate::proto::text::escape_bytes;
 
@@ -100,7 +97,7 @@ impl Default for TlsOptions {
 }
 
 impl TlsOptions {
-    fn versions_restricted(&self) -> bool {
+    pub(crate) fn versions_restricted(&self) -> bool {
         self.min_version.is_some() || self.max_version.is_some()
     }
 }
@@ -132,81 +129,6 @@ pub(crate) enum TlsStart {
     StartTls,
 }
 
-/// How much of what the server sends during the handshake is kept for a diagnosis.
-const SNIFF_LIMIT: usize = 512;
-
-/// The TCP stream under TLS, recording the first bytes read during the handshake so that
-/// a failure can show what the server actually sent (an SMTP greeting, injected replies).
-#[derive(Debug)]
-pub struct Sniff<T> {
-    inner: T,
-    seen: Option<Vec<u8>>,
-}
-
-impl<T> Sniff<T> {
-    fn new(inner: T) -> Sniff<T> {
-        Sniff {
-            inner,
-            seen: Some(Vec::new()),
-        }
-    }
-
-    fn stop(&mut self) {
-        self.seen = None;
-    }
-
-    pub fn get_ref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<T: AsyncRead + Unpin> AsyncRead for Sniff<T> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if let (Poll::Ready(Ok(())), Some(seen)) = (&polled, self.seen.as_mut()) {
-            let new = &buf.filled()[before..];
-            let room = SNIFF_LIMIT.saturating_sub(seen.len());
-            seen.extend_from_slice(&new[..new.len().min(room)]);
-        }
-        polled
-    }
-}
-
-impl<T: AsyncWrite + Unpin> AsyncWrite for Sniff<T> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-}
-
 pub(crate) type ClientTls = TlsStream<Sniff<TcpStream>>;
 
 fn option_error(option: &'static str, reason: impl Into<String>) -> NetError {
@@ -216,12 +138,14 @@ fn option_error(option: &'static str, reason: impl Into<String>) -> NetError {
     }
 }
 
-fn read_ca_file(path: &PathBuf) -> Result<RootCertStore, NetError> {
+async fn read_ca_file(path: &PathBuf) -> Result<RootCertStore, NetError> {
     let fail = |reason: String| NetError::CaFile {
         path: path.clone(),
         reason,
     };
-    let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    let pem = tokio::fs::read(path)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
     let mut store = RootCertStore::empty();
     for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
         let cert = cert.map_err(|e| fail(format!("bad PEM: {e}")))?;
@@ -278,7 +202,7 @@ pub(crate) async fn handshake(
 ) -> Result<(ClientTls, TlsInfo), NetError> {
     let (verify_name, sni) = names(host, tls)?;
     let ca_file = match &tls.ca_file {
-        Some(path) => Some((path.clone(), read_ca_file(path)?)),
+        Some(path) => Some((path.clone(), read_ca_file(path).await?)),
         None => None,
     };
     let min = tls.min_version.unwrap_or(TlsVersion::Tls12);
@@ -342,7 +266,7 @@ pub(crate) async fn handshake(
         Err((error, sniff)) => {
             return Err(explain_failure(
                 error,
-                sniff.seen.unwrap_or_default(),
+                sniff.into_seen(),
                 verdict,
                 tls,
                 start,
@@ -385,145 +309,6 @@ fn version_name(v: ProtocolVersion) -> String {
     }
 }
 
-/// Whether bytes could be the start of a TLS record (content type 20–24, major version 3).
-fn looks_like_tls(bytes: &[u8]) -> bool {
-    match bytes {
-        [] => true,
-        [t] => (0x14..=0x18).contains(t),
-        [t, major, ..] => (0x14..=0x18).contains(t) && *major == 3,
-    }
-}
-
-/// The first line of untrusted bytes, escaped and shortened for a message.
-fn excerpt(bytes: &[u8]) -> String {
-    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let mut text = escape_bytes(&line[..line.len().min(100)]);
-    if line.len() > 100 || line.len() < bytes.len().saturating_sub(2) {
-        text.push('…');
-    }
-    text
-}
-
-const LEGACY: &str = "the server only offers TLS 1.0/1.1 or legacy cipher suites (RSA key exchange, \
-    CBC-SHA1, 3DES, RC4), which smtpx (rustls) does not speak; rustls implements only TLS 1.2 and 1.3 \
-    with forward-secret AEAD cipher suites";
-
-fn explain_failure(
-    error: io::Error,
-    seen: Vec<u8>,
-    verdict: Option<TlsVerdict>,
-    tls: &TlsOptions,
-    start: TlsStart,
-) -> NetError {
-    if !looks_like_tls(&seen) {
-        let explanation = match start {
-            TlsStart::OnConnect => format!(
-                "the server answered in plaintext: '{}' — this port does not use implicit TLS, \
-                 try without --tls-on-connect / with STARTTLS",
-                excerpt(&seen)
-            ),
-            TlsStart::StartTls => format!(
-                "the server sent plaintext after its 220 to STARTTLS instead of a TLS handshake: \
-                 '{}' — response injection (CVE-2011-0411 class, RFC 3207 §6) or a broken server; \
-                 none of it was treated as TLS-protected",
-                excerpt(&seen)
-            ),
-        };
-        return NetError::Tls {
-            explanation,
-            plaintext: Some(seen),
-            source: error,
-        };
-    }
-    let rustls_error = error
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<TlsError>())
-        .cloned();
-    if let (Some(verdict), VerifyMode::Strict, Some(TlsError::InvalidCertificate(_))) =
-        (&verdict, tls.mode, &rustls_error)
-    {
-        if !verdict.ok() {
-            return NetError::CertificateRejected {
-                verdict: Box::new(verdict.clone()),
-            };
-        }
-    }
-    let explanation = match &rustls_error {
-        Some(e) => explain_rustls(e, tls),
-        None if error.kind() == io::ErrorKind::UnexpectedEof => {
-            return NetError::ClosedDuringHandshake;
-        }
-        None => format!("network error: {error}"),
-    };
-    NetError::Tls {
-        explanation,
-        plaintext: None,
-        source: error,
-    }
-}
-
-fn allowed_versions(tls: &TlsOptions) -> String {
-    let min = tls.min_version.unwrap_or(TlsVersion::Tls12);
-    let max = tls.max_version.unwrap_or(TlsVersion::Tls13);
-    if min == max {
-        format!("only {}", min.name())
-    } else {
-        format!("{} to {}", min.name(), max.name())
-    }
-}
-
-/// A rustls handshake error in words, with the likely cause.
-pub(crate) fn explain_rustls(error: &TlsError, tls: &TlsOptions) -> String {
-    let version_alert = matches!(
-        error,
-        TlsError::AlertReceived(AlertDescription::ProtocolVersion)
-            | TlsError::PeerIncompatible(
-                PeerIncompatible::ServerDoesNotSupportTls12Or13
-                    | PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig
-                    | PeerIncompatible::Tls12NotOffered
-                    | PeerIncompatible::Tls12NotOfferedOrEnabled
-                    | PeerIncompatible::SupportedVersionsExtensionRequired
-            )
-    );
-    if version_alert && tls.versions_restricted() {
-        return format!(
-            "no TLS version in common: smtpx was limited to {} by the version options, and the \
-             server does not accept that ({error})",
-            allowed_versions(tls)
-        );
-    }
-    match error {
-        _ if version_alert => format!("{LEGACY} ({error})"),
-        TlsError::AlertReceived(
-            AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity,
-        ) => format!(
-            "{LEGACY} — that is the usual reason for this alert; it can also mean the server \
-             wants a client certificate or has no certificate for the name sent in SNI ({error})"
-        ),
-        TlsError::PeerIncompatible(
-            PeerIncompatible::NoCipherSuitesInCommon
-            | PeerIncompatible::NoKxGroupsInCommon
-            | PeerIncompatible::NoSignatureSchemesInCommon
-            | PeerIncompatible::EcPointsExtensionRequired
-            | PeerIncompatible::ExtendedMasterSecretExtensionRequired,
-        )
-        | TlsError::PeerMisbehaved(
-            PeerMisbehaved::SelectedUnofferedCipherSuite
-            | PeerMisbehaved::SelectedUnofferedKxGroup
-            | PeerMisbehaved::SelectedTls12UsingTls13VersionExtension,
-        ) => format!("{LEGACY} ({error})"),
-        TlsError::AlertReceived(alert) => {
-            format!("the server aborted the handshake with a {alert:?} alert ({error})")
-        }
-        TlsError::InvalidCertificate(e) => format!("certificate rejected: {e}"),
-        TlsError::InvalidMessage(_) | TlsError::InappropriateHandshakeMessage { .. } => {
-            format!("the server sent something that is not a valid TLS handshake ({error})")
-        }
-        other => other.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -553,41 +338,5 @@ mod tests {
             ..TlsOptions::default()
         };
         assert!(names("mx.example.com", &opts).is_err());
-    }
-
-    #[test]
-    fn plaintext_is_recognised_and_excerpted() {
-        assert!(!looks_like_tls(b"220 mx ESMTP\r\n"));
-        assert!(looks_like_tls(b"\x16\x03\x03\x00\x10"));
-        assert!(looks_like_tls(b"\x15"));
-        assert_eq!(excerpt(b"220 mx ESMTP\r\n"), "220 mx ESMTP");
-        assert_eq!(excerpt(b"220 a\x1b[2J\r\n250 b\r\n"), "220 a\\x1b[2J…");
-    }
-
-    #[test]
-    fn legacy_alerts_are_explained() {
-        let opts = TlsOptions::default();
-        let text = explain_rustls(
-            &TlsError::AlertReceived(AlertDescription::HandshakeFailure),
-            &opts,
-        );
-        assert!(
-            text.contains("TLS 1.0/1.1 or legacy cipher suites"),
-            "{text}"
-        );
-        let text = explain_rustls(
-            &TlsError::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13),
-            &opts,
-        );
-        assert!(text.contains("does not speak"), "{text}");
-        let limited = TlsOptions {
-            max_version: Some(TlsVersion::Tls12),
-            ..TlsOptions::default()
-        };
-        let text = explain_rustls(
-            &TlsError::AlertReceived(AlertDescription::ProtocolVersion),
-            &limited,
-        );
-        assert!(text.contains("limited to only TLS 1.2"), "{text}");
     }
 }

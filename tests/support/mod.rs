@@ -39,13 +39,17 @@
 //! one event at a time (panics after 10 s), `received_lines()` gives the client's lines.
 //! An `Expect` that does not match is reported (`matched: false`), not fatal; a step that
 //! waits longer than `step_timeout`, or a socket error, ends the script with `Event::Error`.
+//! `Step::ReadSome` reads raw bytes (a ClientHello), so a script can answer with
+//! [`tls10_server_hello`] or [`ALERT_HANDSHAKE_FAILURE`] to play a legacy TLS server.
 //! `unused_port()` gives a port with nothing listening (for "connection refused").
 #![allow(dead_code, unused_imports)] // each test file uses a different subset
 
 pub mod pki;
 pub mod server;
 
-pub use pki::{Identity, LeafKind, TestPki, acceptor, server_config, server_config_versions, test_pki};
+pub use pki::{
+    Identity, LeafKind, TestPki, acceptor, server_config, server_config_versions, test_pki,
+};
 pub use server::{Event, ScriptedServer, ServerOptions, Step, reply};
 
 /// A loopback port that was just free: bound, then released. Connecting to it is refused.
@@ -58,3 +62,20 @@ pub fn unused_port() -> u16 {
 pub fn has_ipv6_loopback() -> bool {
     std::net::TcpListener::bind("[::1]:0").is_ok()
 }
+
+/// A ServerHello for TLS 1.0 with TLS_RSA_WITH_AES_128_CBC_SHA, as an old server sends it.
+pub fn tls10_server_hello() -> Vec<u8> {
+    let mut body = vec![0x03, 0x01];
+    body.extend([0x42; 32]); // random
+    body.push(0); // empty session id
+    body.extend([0x00, 0x2f, 0x00]); // cipher suite, no compression
+    let mut handshake = vec![0x02, 0, 0, body.len() as u8];
+    handshake.extend(body);
+    let mut record = vec![0x16, 0x03, 0x01, 0, handshake.len() as u8];
+    record.extend(handshake);
+    record
+}
+
+/// A fatal handshake_failure alert record, what many old servers answer to a modern
+/// ClientHello.
+pub const ALERT_HANDSHAKE_FAILURE: [u8; 7] = [0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x28];

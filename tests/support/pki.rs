@@ -143,7 +143,13 @@ impl TestPki {
         };
         set_validity(&mut params, from, until);
         let chain = if kind == LeafKind::SelfSigned {
-            vec![params.self_signed(&key).expect("self-sign leaf").der().clone()]
+            vec![
+                params
+                    .self_signed(&key)
+                    .expect("self-sign leaf")
+                    .der()
+                    .clone(),
+            ]
         } else {
             let cert = params.signed_by(&key, &self.issuer).expect("sign leaf");
             vec![cert.der().clone(), self.ca_der.clone()]
@@ -163,7 +169,10 @@ impl Default for TestPki {
 
 /// A rustls server config (ring provider) presenting `identity`, TLS 1.2 and 1.3.
 pub fn server_config(identity: &Identity) -> Arc<ServerConfig> {
-    server_config_versions(identity, &[&rustls::version::TLS12, &rustls::version::TLS13])
+    server_config_versions(
+        identity,
+        &[&rustls::version::TLS12, &rustls::version::TLS13],
+    )
 }
 
 /// Like [`server_config`] limited to some protocol versions (e.g. TLS 1.3 only).

@@ -27,6 +27,9 @@ pub enum Step {
     /// Read a DATA body through the terminating `CRLF.CRLF` line and report the raw bytes,
     /// dot-stuffing and terminator included, as [`Event::ReceivedData`].
     ExpectData,
+    /// Read whatever arrives next (at least one byte; binary is fine, e.g. a ClientHello)
+    /// and report it as [`Event::ReceivedBytes`].
+    ReadSome,
     /// Wait until the client closes (reports [`Event::ClientClosed`]); anything received
     /// before that is reported as [`Event::Received`] lines with an empty `expected`.
     ExpectClose,
@@ -73,13 +76,23 @@ pub fn reply(code: u16, lines: &[&str]) -> Vec<u8> {
 /// What happened on the server side, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    Accepted { peer: SocketAddr },
-    Received { expected: String, line: Vec<u8>, matched: bool },
+    Accepted {
+        peer: SocketAddr,
+    },
+    Received {
+        expected: String,
+        line: Vec<u8>,
+        matched: bool,
+    },
     ReceivedData(Vec<u8>),
+    ReceivedBytes(Vec<u8>),
     /// The client closed while the script waited for input (or at `ExpectClose`).
     ClientClosed,
     ClientPipelinedBeforeTls(Vec<u8>),
-    TlsEstablished { version: String, sni: Option<String> },
+    TlsEstablished {
+        version: String,
+        sni: Option<String>,
+    },
     TlsFailed(String),
     /// A socket error or a step timeout; the script stops.
     Error(String),
@@ -162,7 +175,9 @@ impl ScriptedServer {
     }
 
     pub async fn start_with(opts: ServerOptions, steps: Vec<Step>) -> ScriptedServer {
-        let listener = TcpListener::bind(opts.bind).await.expect("bind scripted server");
+        let listener = TcpListener::bind(opts.bind)
+            .await
+            .expect("bind scripted server");
         let addr = listener.local_addr().expect("local addr");
         let (tx, events) = mpsc::unbounded_channel();
         let task = tokio::spawn(async move {
@@ -263,7 +278,11 @@ impl Peer {
     }
 }
 
-async fn accept_tls(tcp: TcpStream, opts: &ServerOptions, tx: &mpsc::UnboundedSender<Event>) -> Option<ServerStream> {
+async fn accept_tls(
+    tcp: TcpStream,
+    opts: &ServerOptions,
+    tx: &mpsc::UnboundedSender<Event>,
+) -> Option<ServerStream> {
     let Some(config) = opts.tls.clone() else {
         let _ = tx.send(Event::Error("TLS step but no ServerOptions::tls".into()));
         return None;
@@ -272,7 +291,10 @@ async fn accept_tls(tcp: TcpStream, opts: &ServerOptions, tx: &mpsc::UnboundedSe
         Ok(Ok(tls)) => {
             let (_, conn) = tls.get_ref();
             let _ = tx.send(Event::TlsEstablished {
-                version: conn.protocol_version().map(|v| format!("{v:?}")).unwrap_or_default(),
+                version: conn
+                    .protocol_version()
+                    .map(|v| format!("{v:?}"))
+                    .unwrap_or_default(),
                 sni: conn.server_name().map(str::to_string),
             });
             Some(ServerStream::Tls(Box::new(tls)))
@@ -288,7 +310,12 @@ async fn accept_tls(tcp: TcpStream, opts: &ServerOptions, tx: &mpsc::UnboundedSe
     }
 }
 
-async fn run_script(tcp: TcpStream, opts: &ServerOptions, steps: &[Step], tx: &mpsc::UnboundedSender<Event>) {
+async fn run_script(
+    tcp: TcpStream,
+    opts: &ServerOptions,
+    steps: &[Step],
+    tx: &mpsc::UnboundedSender<Event>,
+) {
     let _ = tcp.set_nodelay(true);
     let stream = if opts.implicit_tls {
         match accept_tls(tcp, opts, tx).await {
@@ -298,25 +325,38 @@ async fn run_script(tcp: TcpStream, opts: &ServerOptions, steps: &[Step], tx: &m
     } else {
         ServerStream::Plain(tcp)
     };
-    let mut peer = Peer { stream, buf: Vec::new() };
+    let mut peer = Peer {
+        stream,
+        buf: Vec::new(),
+    };
     for step in steps {
         let wait = opts.step_timeout;
         let outcome: Result<bool, String> = match step {
-            Step::Send(bytes) => peer.write(bytes).await.map(|_| true).map_err(|e| e.to_string()),
-            Step::Expect(prefix) => match tokio::time::timeout(wait, peer.read_through(b"\n")).await {
-                Err(_) => Err(format!("timed out waiting for a line starting {prefix:?}")),
-                Ok(Err(e)) => Err(e.to_string()),
-                Ok(Ok(None)) => {
-                    let _ = tx.send(Event::ClientClosed);
-                    Ok(false)
+            Step::Send(bytes) => peer
+                .write(bytes)
+                .await
+                .map(|_| true)
+                .map_err(|e| e.to_string()),
+            Step::Expect(prefix) => {
+                match tokio::time::timeout(wait, peer.read_through(b"\n")).await {
+                    Err(_) => Err(format!("timed out waiting for a line starting {prefix:?}")),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Ok(Ok(None)) => {
+                        let _ = tx.send(Event::ClientClosed);
+                        Ok(false)
+                    }
+                    Ok(Ok(Some(line))) => {
+                        let matched = line.len() >= prefix.len()
+                            && line[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes());
+                        let _ = tx.send(Event::Received {
+                            expected: prefix.clone(),
+                            line,
+                            matched,
+                        });
+                        Ok(true)
+                    }
                 }
-                Ok(Ok(Some(line))) => {
-                    let matched = line.len() >= prefix.len()
-                        && line[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes());
-                    let _ = tx.send(Event::Received { expected: prefix.clone(), line, matched });
-                    Ok(true)
-                }
-            },
+            }
             Step::ExpectData => match tokio::time::timeout(wait, read_data(&mut peer)).await {
                 Err(_) => Err("timed out waiting for the end of DATA".into()),
                 Ok(Err(e)) => Err(e.to_string()),
@@ -329,10 +369,24 @@ async fn run_script(tcp: TcpStream, opts: &ServerOptions, steps: &[Step], tx: &m
                     Ok(true)
                 }
             },
-            Step::ExpectClose => match tokio::time::timeout(wait, expect_close(&mut peer, tx)).await {
-                Err(_) => Err("timed out waiting for the client to close".into()),
-                Ok(result) => result.map(|_| false).map_err(|e| e.to_string()),
+            Step::ReadSome => match tokio::time::timeout(wait, read_some(&mut peer)).await {
+                Err(_) => Err("timed out waiting for any bytes".into()),
+                Ok(Err(e)) => Err(e.to_string()),
+                Ok(Ok(None)) => {
+                    let _ = tx.send(Event::ClientClosed);
+                    Ok(false)
+                }
+                Ok(Ok(Some(bytes))) => {
+                    let _ = tx.send(Event::ReceivedBytes(bytes));
+                    Ok(true)
+                }
             },
+            Step::ExpectClose => {
+                match tokio::time::timeout(wait, expect_close(&mut peer, tx)).await {
+                    Err(_) => Err("timed out waiting for the client to close".into()),
+                    Ok(result) => result.map(|_| false).map_err(|e| e.to_string()),
+                }
+            }
             Step::StartTls | Step::SendThenStartTls(_) => {
                 if let Step::SendThenStartTls(bytes) = step {
                     if let Err(e) = peer.write(bytes).await {
@@ -341,7 +395,9 @@ async fn run_script(tcp: TcpStream, opts: &ServerOptions, steps: &[Step], tx: &m
                     }
                 }
                 if !peer.buf.is_empty() {
-                    let _ = tx.send(Event::ClientPipelinedBeforeTls(std::mem::take(&mut peer.buf)));
+                    let _ = tx.send(Event::ClientPipelinedBeforeTls(std::mem::take(
+                        &mut peer.buf,
+                    )));
                 }
                 let ServerStream::Plain(tcp) = peer.stream else {
                     let _ = tx.send(Event::Error("StartTls step inside TLS".into()));
@@ -349,7 +405,10 @@ async fn run_script(tcp: TcpStream, opts: &ServerOptions, steps: &[Step], tx: &m
                 };
                 match accept_tls(tcp, opts, tx).await {
                     Some(stream) => {
-                        peer = Peer { stream, buf: Vec::new() };
+                        peer = Peer {
+                            stream,
+                            buf: Vec::new(),
+                        };
                         Ok(true)
                     }
                     None => return,
@@ -382,6 +441,14 @@ async fn run_script(tcp: TcpStream, opts: &ServerOptions, steps: &[Step], tx: &m
     }
 }
 
+/// Buffered bytes, or the next read; None on EOF.
+async fn read_some(peer: &mut Peer) -> std::io::Result<Option<Vec<u8>>> {
+    if peer.buf.is_empty() && peer.read_more().await? == 0 {
+        return Ok(None);
+    }
+    Ok(Some(std::mem::take(&mut peer.buf)))
+}
+
 /// DATA body through `CRLF.CRLF` (the terminator may also be the very first line).
 async fn read_data(peer: &mut Peer) -> std::io::Result<Option<Vec<u8>>> {
     let mut data = Vec::new();
@@ -401,12 +468,20 @@ async fn expect_close(peer: &mut Peer, tx: &mpsc::UnboundedSender<Event>) -> std
     loop {
         match peer.read_through(b"\n").await {
             Ok(Some(line)) => {
-                let _ = tx.send(Event::Received { expected: String::new(), line, matched: true });
+                let _ = tx.send(Event::Received {
+                    expected: String::new(),
+                    line,
+                    matched: true,
+                });
             }
             Ok(None) => {
                 if !peer.buf.is_empty() {
                     let line = std::mem::take(&mut peer.buf);
-                    let _ = tx.send(Event::Received { expected: String::new(), line, matched: true });
+                    let _ = tx.send(Event::Received {
+                        expected: String::new(),
+                        line,
+                        matched: true,
+                    });
                 }
                 let _ = tx.send(Event::ClientClosed);
                 return Ok(());
