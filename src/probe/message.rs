@@ -5,6 +5,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::proto::civil::Civil;
+
 /// What goes into a built message.
 #[derive(Debug, Clone)]
 pub struct MessageSpec<'a> {
@@ -64,55 +66,17 @@ fn single_line(text: &str) -> String {
 /// `Sat, 28 Nov 2026 04:40:00 +0000`
 /// ([RFC 5322 §3.3](https://www.rfc-editor.org/rfc/rfc5322#section-3.3)), always in UTC.
 pub fn rfc5322_date(now: SystemTime) -> String {
-    let secs = now
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    // 1970-01-01 was a Thursday.
-    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
-    let month_name = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ][(month - 1) as usize];
-    format!(
-        "{weekday}, {day} {month_name} {year} {:02}:{:02}:{:02} +0000",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    Civil::from_unix(unix_seconds(now)).rfc5322()
 }
 
 /// ISO 8601 UTC timestamp with seconds, `2026-11-28T04:40:00Z`.
 pub fn iso8601(now: SystemTime) -> String {
-    let secs = now
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
-    let rem = secs % 86_400;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    Civil::from_unix(unix_seconds(now)).iso8601()
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's
-/// `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+fn unix_seconds(now: SystemTime) -> i64 {
+    now.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]
@@ -122,7 +86,7 @@ mod tests {
 
     #[test]
     fn dates_format_as_rfc5322_in_utc() {
-        assert_eq!(rfc5322_date(UNIX_EPOCH), "Thu, 1 Jan 1970 00:00:00 +0000");
+        assert_eq!(rfc5322_date(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 +0000");
         let t = UNIX_EPOCH + Duration::from_secs(1_795_824_000 + 4 * 3600 + 40 * 60);
         assert_eq!(rfc5322_date(t), "Sat, 28 Nov 2026 04:40:00 +0000");
         assert_eq!(iso8601(t), "2026-11-28T04:40:00Z");
@@ -143,7 +107,7 @@ mod tests {
             id_local: "1.2".into(),
         };
         let msg = String::from_utf8(build_message(&spec)).expect("built as UTF-8");
-        assert!(msg.starts_with("Date: Thu, 1 Jan 1970 00:00:00 +0000\r\n"));
+        assert!(msg.starts_with("Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"));
         assert!(msg.contains("Message-ID: <1.2@host.example>\r\n"));
         assert!(msg.contains("From: <a@example.com>\r\nTo: <b@example.org>\r\n"));
         assert!(msg.contains("Subject: hi  Bcc: evil@example.net\r\n"));

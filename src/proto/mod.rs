@@ -5,6 +5,7 @@
 //! replay and the tests.
 pub mod auth;
 pub mod capability;
+pub mod civil;
 pub mod command;
 pub mod data;
 pub mod enhanced;
