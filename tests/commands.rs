@@ -26,7 +26,7 @@ fn demo_runs_a_whole_submission_against_the_sandbox() {
         "  | .A line starting with a dot",
     ] {
         assert!(
-            stdout.contains(&expected),
+            stdout.contains(expected),
             "missing {expected:?} in:\n{stdout}"
         );
     }
