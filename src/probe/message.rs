@@ -69,11 +69,6 @@ pub fn rfc5322_date(now: SystemTime) -> String {
     Civil::from_unix(unix_seconds(now)).rfc5322()
 }
 
-/// ISO 8601 UTC timestamp with seconds, `2026-11-28T04:40:00Z`.
-pub fn iso8601(now: SystemTime) -> String {
-    Civil::from_unix(unix_seconds(now)).iso8601()
-}
-
 fn unix_seconds(now: SystemTime) -> i64 {
     now.duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -89,7 +84,6 @@ mod tests {
         assert_eq!(rfc5322_date(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 +0000");
         let t = UNIX_EPOCH + Duration::from_secs(1_795_824_000 + 4 * 3600 + 40 * 60);
         assert_eq!(rfc5322_date(t), "Sat, 28 Nov 2026 04:40:00 +0000");
-        assert_eq!(iso8601(t), "2026-11-28T04:40:00Z");
         let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
         assert_eq!(rfc5322_date(leap), "Tue, 29 Feb 2000 00:00:00 +0000");
     }

@@ -23,7 +23,7 @@ use crate::net::{ConnectOptions, Sni, TlsOptions, VerifyMode};
 use crate::proto::auth::Mechanism;
 use crate::proto::capability::Capabilities;
 use crate::proto::command::{Body, Command, Param};
-use crate::proto::reply::{Reply, Severity};
+use crate::proto::reply::Severity;
 
 /// Where a session stopped; the process exit code tells scripts which step failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -350,17 +350,7 @@ impl Probe {
     }
 
     fn sender(&self) -> String {
-        match self.args.from.as_deref() {
-            Some("<>") | Some("") => String::new(),
-            Some(from) => from
-                .trim_start_matches('<')
-                .trim_end_matches('>')
-                .to_string(),
-            None => {
-                let user = std::env::var("USER").unwrap_or_else(|_| "smtpx".into());
-                format!("{user}@{}", self.ehlo_name)
-            }
-        }
+        envelope_sender(self.args.from.as_deref(), &self.ehlo_name)
     }
 
     /// Says why no greeting came, in plain words, when the cause is a classic one.
@@ -401,6 +391,21 @@ impl Probe {
             );
         } else {
             println!("=== {text}");
+        }
+    }
+}
+
+/// The reverse-path for MAIL FROM and the From header: `--from` without angle brackets,
+/// `""` for the null sender `<>`, or `$USER@host` by default.
+fn envelope_sender(from: Option<&str>, host: &str) -> String {
+    match from {
+        Some(from) => from
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_string(),
+        None => {
+            let user = std::env::var("USER").unwrap_or_else(|_| "smtpx".into());
+            format!("{user}@{host}")
         }
     }
 }
@@ -446,14 +451,7 @@ fn load_message(args: &ProbeArgs, host: &str) -> Result<Vec<u8>, String> {
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_nanos())
                 .unwrap_or(0);
-            let from = args.from.clone().unwrap_or_else(|| {
-                let user = std::env::var("USER").unwrap_or_else(|_| "smtpx".into());
-                format!("{user}@{host}")
-            });
-            let from = from
-                .trim_start_matches('<')
-                .trim_end_matches('>')
-                .to_string();
+            let from = envelope_sender(args.from.as_deref(), host);
             let spec = message::MessageSpec {
                 from: &from,
                 to: &args.to,
@@ -469,10 +467,4 @@ fn load_message(args: &ProbeArgs, host: &str) -> Result<Vec<u8>, String> {
             Ok(message::build_message(&spec))
         }
     }
-}
-
-/// Tells whether a reply ended the probe on purpose (for callers that want the reason).
-pub fn reply_summary(reply: &Reply) -> String {
-    let code = reply.code().map(|c| c.to_string()).unwrap_or_default();
-    format!("{code} {}", reply.text_lines().last().unwrap_or_default())
 }

@@ -3,8 +3,6 @@
 //!
 //! Layer: protocol core (sans-IO). A child of [`session`](super).
 
-use base64::Engine as _;
-
 use super::{Hello, MessageScan, Pending, Session, State, Transaction};
 use crate::proto::capability::Capabilities;
 use crate::proto::reply::{Reply, Severity};
@@ -220,6 +218,5 @@ impl Session {
 
 /// The challenge of a 334 reply, base64-decoded ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4)).
 fn decode_challenge(reply: &Reply) -> Option<Vec<u8>> {
-    let text = reply.lines.last()?.text().trim_ascii();
-    base64::engine::general_purpose::STANDARD.decode(text).ok()
+    crate::proto::auth::decode_challenge(reply.lines.last()?.text()).ok()
 }
