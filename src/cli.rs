@@ -225,6 +225,19 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "TEXT", default_value = "smtpx probe")]
     pub subject: String,
 
+    /// Send the message with BDAT chunks (RFC 3030 CHUNKING) instead of DATA.
+    #[arg(long)]
+    pub bdat: bool,
+
+    /// Largest BDAT chunk in octets.
+    #[arg(
+        long,
+        value_name = "OCTETS",
+        default_value_t = 65_536,
+        requires = "bdat"
+    )]
+    pub chunk_size: usize,
+
     /// Stop (with QUIT) after this step.
     #[arg(long, value_enum, value_name = "STEP")]
     pub quit_after: Option<QuitAfter>,

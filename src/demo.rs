@@ -76,6 +76,8 @@ pub async fn run(args: DemoArgs) -> ExitCode {
                 .into(),
         ),
         subject: "smtpx demo".into(),
+        bdat: false,
+        chunk_size: 65_536,
         quit_after: None,
         json: false,
     };

@@ -194,3 +194,117 @@ fn auth_before_starttls_on_submission_gets_530() {
     assert_eq!(output.status.code(), Some(24), "{out}");
     assert!(out.contains("S< 530 5.7.0"), "{out}");
 }
+
+/// The EHLO replies of a session, as lists of keyword lines, from `--json` output.
+fn ehlo_replies(json_lines: &str) -> Vec<Vec<String>> {
+    json_lines
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["event"] == "reply" && e["lines"].as_array().is_some_and(|l| l.len() > 1))
+        .map(|e| {
+            e["lines"]
+                .as_array()
+                .map(|lines| {
+                    lines
+                        .iter()
+                        .filter_map(|l| l.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[test]
+fn starttls_is_offered_in_plaintext_and_gone_after_tls() {
+    if !enabled() {
+        return;
+    }
+    let output = smtpx(&[MTA, "--starttls", "--quit-after", "tls", "--json"]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    let ehlos = ehlo_replies(&out);
+    assert_eq!(ehlos.len(), 2, "one EHLO before and one after TLS: {out}");
+    assert!(ehlos[0].iter().any(|l| l == "STARTTLS"), "{:?}", ehlos[0]);
+    assert!(!ehlos[1].iter().any(|l| l == "STARTTLS"), "{:?}", ehlos[1]);
+    assert!(ehlos[1].iter().any(|l| l == "CHUNKING"), "{:?}", ehlos[1]);
+}
+
+#[test]
+fn wrong_password_gets_535_and_the_session_goes_on() {
+    if !enabled() {
+        return;
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_smtpx"))
+        .args([
+            "probe",
+            SUBMISSION,
+            "--starttls",
+            "--auth",
+            "plain",
+            "--user",
+            USER,
+        ])
+        .args(["--password-env", "WRONG_PASSWORD"])
+        .env("WRONG_PASSWORD", "not-the-password")
+        .output()
+        .expect("run smtpx");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(24), "{out}");
+    assert!(out.contains("S~ 535 5.7.8"), "{out}");
+    // Still in sync after the failure: QUIT gets its 221.
+    assert!(out.contains("S~ 221 2.0.0"), "{out}");
+}
+
+#[test]
+fn relay_to_a_foreign_domain_is_refused() {
+    if !enabled() {
+        return;
+    }
+    let output = smtpx(&[
+        MTA,
+        "--starttls",
+        "--from",
+        "someone@smtpx.test",
+        "--to",
+        "nobody@example.com",
+    ]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(26), "{out}");
+    assert!(
+        out.contains("S~ 554 5.7.1") || out.contains("S~ 550 "),
+        "relay refused: {out}"
+    );
+}
+
+#[test]
+fn bdat_chunked_message_is_delivered() {
+    if !enabled() {
+        return;
+    }
+    let subject = unique("bdat");
+    let output = smtpx(&[
+        MTA,
+        "--starttls",
+        "--from",
+        "someone@smtpx.test",
+        "--to",
+        "smtpxtest@localhost",
+        "--subject",
+        &subject,
+        "--body",
+        "sent in BDAT chunks\n.this dot is not stuffed",
+        "--bdat",
+        "--chunk-size",
+        "64",
+    ]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(out.contains("C~ BDAT 64 <chunk: 64 bytes>"), "{out}");
+    assert!(out.contains(" LAST <chunk: "), "{out}");
+    let message = delivered(&subject);
+    assert!(
+        message.contains("\nsent in BDAT chunks\n.this dot is not stuffed\n"),
+        "{message}"
+    );
+}

@@ -804,3 +804,46 @@ async fn data_from_stdin_with_bare_lf_is_sent_as_crlf() {
         b"Subject: y\r\n\r\nline\r\n..\r\nafter a lone dot\r\n.\r\n"
     );
 }
+
+#[tokio::test]
+async fn bdat_sends_chunks_without_dot_stuffing() {
+    let steps = vec![
+        Step::send("220 mx.test ESMTP\r\n"),
+        Step::expect("EHLO"),
+        Step::Send(ehlo_reply(&["CHUNKING"])),
+        Step::expect("MAIL FROM:<a@client.test>"),
+        Step::send("250 2.1.0 Ok\r\n"),
+        Step::expect("RCPT TO:<b@mx.test>"),
+        Step::send("250 2.1.5 Ok\r\n"),
+        Step::ReadSome,
+        Step::send("250 2.0.0 chunk ok\r\n"),
+        Step::ReadSome,
+        Step::send("250 2.0.0 Ok: queued\r\n"),
+        Step::expect("QUIT"),
+        Step::send("221 bye\r\n"),
+        Step::Close,
+    ];
+    let mut server = ScriptedServer::start(steps).await;
+    let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    // 25 bytes: one full chunk of 16 and a LAST chunk of 9.
+    std::io::Write::write_all(&mut file, b"Subject: z\r\n\r\n.dot\r\nend\r\n").expect("write");
+    let mut a = mail_args(&server.addr.to_string());
+    a.extend(args(&["--data", file.path().to_str().expect("utf-8 path")]));
+    a.extend(args(&["--bdat", "--chunk-size", "16"]));
+    let run = probe(a).await;
+    let events = server.finish().await;
+    all_matched(&events);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let bytes: Vec<u8> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ReceivedBytes(b) => Some(b.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(
+        bytes,
+        b"BDAT 16\r\nSubject: z\r\n\r\n.dBDAT 9 LAST\r\not\r\nend\r\n"
+    );
+}

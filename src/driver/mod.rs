@@ -23,7 +23,7 @@ pub use event::{Finding, Layer, SessionEvent};
 use crate::net::{ConnectOptions, Connection, NetError, ReadOutcome, Target, TlsInfo, TlsOptions};
 use crate::proto::auth::{AuthStep, Credentials, Mechanism, SaslClient};
 use crate::proto::command::Command;
-use crate::proto::data::dot_stuff;
+use crate::proto::data::{bdat_chunks, dot_stuff};
 use crate::proto::reply::Reply;
 use crate::proto::session::{Sent, Session};
 
@@ -392,6 +392,42 @@ impl Driver {
         self.send_bytes(&stuffed.bytes, shown, false).await?;
         self.session.on_sent(&Sent::Message(stuffed.bytes));
         self.read_reply().await
+    }
+
+    /// Sends a message with BDAT chunks ([RFC 3030 §2](https://www.rfc-editor.org/rfc/rfc3030#section-2)):
+    /// each chunk's command line and bytes in one write, no dot-stuffing, no end marker.
+    /// Returns the reply to the last chunk sent — the `LAST` one, or the first that was refused.
+    pub async fn send_bdat(
+        &mut self,
+        message: &[u8],
+        chunk_size: usize,
+    ) -> Result<Reply, DriverError> {
+        let mut last_reply = None;
+        for (command, chunk) in bdat_chunks(message, chunk_size) {
+            let mut bytes = match command.encode() {
+                Ok(bytes) => bytes,
+                Err(e) => return self.fail(e.into()),
+            };
+            bytes.extend_from_slice(chunk);
+            let shown = format!("{} <chunk: {} bytes>", command.redacted(), chunk.len());
+            self.send_bytes(&bytes, shown, false).await?;
+            let last = matches!(command, Command::Bdat { last: true, .. });
+            self.session.on_sent(&Sent::BdatChunk {
+                last,
+                data: chunk.to_vec(),
+            });
+            let reply = self.read_reply().await?;
+            let accepted = reply.code() == Some(250);
+            last_reply = Some(reply);
+            if !accepted {
+                break;
+            }
+        }
+        match last_reply {
+            Some(reply) => Ok(reply),
+            // `bdat_chunks` always yields at least `BDAT 0 LAST`.
+            None => self.fail(DriverError::NotConnected),
+        }
     }
 
     /// Closes the connection from our side.

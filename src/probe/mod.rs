@@ -339,6 +339,16 @@ impl Probe {
         if self.quit_after(QuitAfter::Rcpt) {
             return Stage::Done;
         }
+        if self.args.bdat {
+            if !caps.chunking() {
+                self.driver
+                    .note("the server does not advertise CHUNKING; sending BDAT anyway");
+            }
+            return match self.driver.send_bdat(message, self.args.chunk_size).await {
+                Ok(reply) if reply.code() == Some(250) => Stage::Done,
+                _ => Stage::Data,
+            };
+        }
         match self.driver.command(&Command::Data).await {
             Ok(reply) if reply.code() == Some(354) => {}
             _ => return Stage::Data,
