@@ -161,6 +161,9 @@ impl AcceptLoop {
                     continue;
                 }
             };
+            // Replies are small writes: with Nagle on, a reply that follows unacknowledged
+            // data (TLS 1.3 session tickets) waits for the client's delayed ACK (~40 ms).
+            let _ = tcp.set_nodelay(true);
             let conn = self.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
             self.shared
                 .stats
