@@ -8,10 +8,10 @@
 //! smtpx demo             explorer + built-in sandbox server
 //! smtpx serve            the sandbox server alone
 //! smtpx probe HOST       a whole session headless, swaks-style
-//! smtpx scan HOST        which port speaks what            (planned)
-//! smtpx replay FILE      step through / --serve / --against (planned)
-//! smtpx export | diff    transcripts                        (planned)
-//! smtpx explain CODE     what a reply or keyword means      (planned)
+//! smtpx scan HOST        which port speaks what, which to use
+//! smtpx replay FILE      prints it (stepping, --serve, --against planned)
+//! smtpx export | diff    transcripts: text/markdown/json; compare two
+//! smtpx explain CODE     what a reply or keyword means
 //! ```
 
 use std::path::PathBuf;
@@ -46,6 +46,16 @@ pub enum CommandKind {
     Serve(crate::sandbox::ServeArgs),
     /// Start the sandbox in-process and run a session against it.
     Demo(DemoArgs),
+    /// Explain a reply code, enhanced status code, EHLO keyword, SASL mechanism or reply.
+    Explain(crate::explain::ExplainArgs),
+    /// Which port speaks what: SMTP, STARTTLS, implicit TLS, AUTH; and which one to use.
+    Scan(crate::scan::ScanArgs),
+    /// Show a recorded session, serve its server side (--serve), or re-run it (--against).
+    Replay(crate::transcript::args::ReplayArgs),
+    /// Write a transcript as swaks-style text, markdown for an issue, or JSON.
+    Export(crate::transcript::args::ExportArgs),
+    /// Compare two transcripts: reply codes, capabilities, certificate, TLS parameters.
+    Diff(crate::transcript::args::DiffArgs),
 }
 
 /// How to reach the server and how to treat its TLS. Shared by the explorer and the probe.
@@ -245,6 +255,9 @@ pub struct ProbeArgs {
     /// One JSON object per event on standard output.
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub record: crate::transcript::args::RecordArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -252,6 +265,10 @@ pub struct DemoArgs {
     /// Run the sandbox in submission mode (STARTTLS before AUTH, AUTH before MAIL).
     #[arg(long)]
     pub submission: bool,
+
+    /// Run the scripted submission with the headless probe instead of opening the explorer.
+    #[arg(long)]
+    pub headless: bool,
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! `smtpx demo`: the built-in sandbox server, started in-process on free loopback ports,
 //! with a session run against it — nothing outside this machine is needed.
 //!
-//! Layer: front end (wiring). Until the interactive explorer lands, the session is the
-//! headless probe doing a whole submission: EHLO, STARTTLS, EHLO, AUTH PLAIN, MAIL, RCPT,
-//! DATA, QUIT — then the stored message is shown.
+//! Layer: front end (wiring). By default the interactive explorer opens connected to the
+//! sandbox, with a short hint of what to type (EHLO, STARTTLS, AUTH with the demo
+//! credentials, a message). `--headless` runs the scripted probe instead: EHLO, STARTTLS,
+//! EHLO, AUTH PLAIN, MAIL, RCPT, DATA, QUIT. Either way the stored message is shown after.
 
 use std::process::ExitCode;
 
@@ -26,6 +27,28 @@ pub async fn run(args: DemoArgs) -> ExitCode {
     let user = handle.credentials().user.clone();
     let password = handle.credentials().password.clone();
     let mut messages = handle.messages();
+    if !args.headless {
+        let connect = demo_connect_args(&addr.to_string(), handle.ca_pem_path());
+        let intro = hint(&addr.to_string(), &user, &password);
+        let code = crate::tui::run(connect, intro).await;
+        let mut stored = 0;
+        let quick = std::time::Duration::from_millis(50);
+        while let Ok(Some(message)) = tokio::time::timeout(quick, messages.recv()).await {
+            stored += 1;
+            println!(
+                "The sandbox stored a message ({} bytes, from <{}>) as {} (temporary: it goes \
+                 when the demo ends; `smtpx serve --maildir DIR` keeps messages).",
+                message.size,
+                message.from,
+                message.path.display()
+            );
+        }
+        if stored == 0 {
+            println!("The sandbox stored no message.");
+        }
+        handle.shutdown().await;
+        return code;
+    }
     println!("smtpx demo — a sandbox SMTP server is running on {addr} (loopback only).");
     println!(
         "Demo credentials: user {user}, password {password}; its CA certificate: {}",
@@ -48,22 +71,7 @@ pub async fn run(args: DemoArgs) -> ExitCode {
         }
     };
     let probe = ProbeArgs {
-        connect: ConnectArgs {
-            target: addr.to_string(),
-            port: None,
-            tls_on_connect: false,
-            no_tls_on_connect: false,
-            starttls: true,
-            starttls_optional: false,
-            no_starttls: false,
-            ehlo: Some("demo.client.localhost".into()),
-            sni: None,
-            no_sni: false,
-            verify_name: Some("localhost".into()),
-            ca_file: Some(handle.ca_pem_path().to_path_buf()),
-            tls_verify: VerifyArg::Report,
-            timeout: 10.0,
-        },
+        connect: demo_connect_args(&addr.to_string(), handle.ca_pem_path()),
         auth: Some(AuthArg::Plain),
         user: Some(user.clone()),
         password_env: None,
@@ -80,6 +88,7 @@ pub async fn run(args: DemoArgs) -> ExitCode {
         chunk_size: 65_536,
         quit_after: None,
         json: false,
+        record: Default::default(),
     };
     let stage = crate::probe::run(probe).await;
     println!();
@@ -112,6 +121,40 @@ pub async fn run(args: DemoArgs) -> ExitCode {
     );
     handle.shutdown().await;
     ExitCode::from(stage.exit_code())
+}
+
+/// The sandbox's address, verified as `localhost` against the sandbox's own CA.
+fn demo_connect_args(target: &str, ca: &std::path::Path) -> ConnectArgs {
+    ConnectArgs {
+        target: target.to_string(),
+        port: None,
+        tls_on_connect: false,
+        no_tls_on_connect: false,
+        starttls: true,
+        starttls_optional: false,
+        no_starttls: false,
+        ehlo: Some("demo.client.localhost".into()),
+        sni: None,
+        no_sni: false,
+        verify_name: Some("localhost".into()),
+        ca_file: Some(ca.to_path_buf()),
+        tls_verify: VerifyArg::Report,
+        timeout: 10.0,
+    }
+}
+
+/// What to type, shown at the top of the explorer's transcript.
+fn hint(addr: &str, user: &str, password: &str) -> Vec<String> {
+    use base64::Engine;
+    let plain = base64::engine::general_purpose::STANDARD
+        .encode(format!("\0{user}\0{password}").as_bytes());
+    vec![
+        format!("smtpx demo: sandbox SMTP server on {addr}. Try typing:"),
+        "  EHLO me · STARTTLS · EHLO me".to_string(),
+        format!("  AUTH PLAIN {plain}  ({user} / {password})"),
+        format!("  MAIL FROM:<{user}@localhost> · RCPT TO:<you@localhost> · DATA"),
+        "  then message lines, a lone . to send, QUIT. F1 help, Ctrl-C leaves".to_string(),
+    ]
 }
 
 fn write_secret_file(secret: &str) -> std::io::Result<tempfile::NamedTempFile> {

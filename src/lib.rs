@@ -14,10 +14,17 @@
 //!                 ▼
 //!               proto   (sans-IO: replies, commands, capabilities, SASL, DATA, session)
 //! ```
+pub mod app;
 pub mod cli;
 pub mod demo;
+pub mod diagnose;
 pub mod driver;
+pub mod explain;
 pub mod net;
 pub mod probe;
 pub mod proto;
 pub mod sandbox;
+pub mod scan;
+pub mod transcript;
+pub mod tui;
+pub mod ui;

@@ -31,15 +31,13 @@ fn main() -> ExitCode {
                 }
             },
             Some(CommandKind::Demo(args)) => smtpx::demo::run(args).await,
+            Some(CommandKind::Explain(args)) => smtpx::explain::run(args),
+            Some(CommandKind::Scan(args)) => ExitCode::from(smtpx::scan::run(args).await),
+            Some(CommandKind::Replay(args)) => smtpx::transcript::run::run_replay(args).await,
+            Some(CommandKind::Export(args)) => smtpx::transcript::run::run_export(args),
+            Some(CommandKind::Diff(args)) => smtpx::transcript::run::run_diff(args),
             None => match cli.explore {
-                Some(args) => {
-                    eprintln!(
-                        "smtpx: the interactive explorer is not built yet. Run the same session \
-                         headless with:\n  smtpx probe {}",
-                        args.target
-                    );
-                    ExitCode::from(2)
-                }
+                Some(args) => smtpx::tui::run(args, Vec::new()).await,
                 None => {
                     eprintln!(
                         "smtpx: give a HOST[:PORT] to explore, or a subcommand (see smtpx --help)"

@@ -7,12 +7,21 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 fn smtpx() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_smtpx"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_smtpx"));
+    // Sessions are recorded by default: keep the transcripts out of the real home.
+    command.env(
+        "XDG_STATE_HOME",
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+    );
+    command
 }
 
 #[test]
 fn demo_runs_a_whole_submission_against_the_sandbox() {
-    let output = smtpx().arg("demo").output().expect("run smtpx demo");
+    let output = smtpx()
+        .args(["demo", "--headless"])
+        .output()
+        .expect("run smtpx demo --headless");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     for expected in [

@@ -36,6 +36,10 @@ fn enabled() -> bool {
 
 fn smtpx(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_smtpx"))
+        .env(
+            "XDG_STATE_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+        )
         .arg("probe")
         .args(args)
         .env("INTEROP_PASSWORD", PASSWORD)
@@ -236,6 +240,10 @@ fn wrong_password_gets_535_and_the_session_goes_on() {
         return;
     }
     let output = Command::new(env!("CARGO_BIN_EXE_smtpx"))
+        .env(
+            "XDG_STATE_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+        )
         .args([
             "probe",
             SUBMISSION,

@@ -39,6 +39,10 @@ impl ProbeRun {
 async fn probe(args: Vec<String>) -> ProbeRun {
     tokio::task::spawn_blocking(move || {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_smtpx"))
+            .env(
+                "XDG_STATE_HOME",
+                concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+            )
             .arg("probe")
             .args(&args)
             .arg("--json")
@@ -291,6 +295,10 @@ async fn cram_md5_answers_the_challenge() {
         let target = server.addr.to_string();
         move || {
             std::process::Command::new(env!("CARGO_BIN_EXE_smtpx"))
+                .env(
+                    "XDG_STATE_HOME",
+                    concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+                )
                 .args([
                     "probe",
                     &target,
@@ -678,6 +686,10 @@ async fn escape_sequences_from_the_server_never_reach_the_output_raw() {
     let target = server.addr.to_string();
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_smtpx"))
+            .env(
+                "XDG_STATE_HOME",
+                concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+            )
             .args(["probe", &target, "--quit-after", "ehlo"])
             .output()
             .expect("run smtpx")
@@ -774,6 +786,10 @@ async fn data_from_stdin_with_bare_lf_is_sent_as_crlf() {
     let output = tokio::task::spawn_blocking(move || {
         use std::io::Write;
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smtpx"))
+            .env(
+                "XDG_STATE_HOME",
+                concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+            )
             .arg("probe")
             .args(&a)
             .stdin(std::process::Stdio::piped())

@@ -4,8 +4,11 @@
 //! Layer: driver (between transport and front ends). The probe prints these, the explorer
 //! will draw them, the recorder will write them; replay will produce the same values.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
+
+use zeroize::Zeroizing;
 
 use crate::net::TlsInfo;
 use crate::proto::reply::Reply;
@@ -76,13 +79,17 @@ pub enum SessionEvent {
         took: Duration,
     },
     /// The client sent bytes. `shown` is the display form with secrets redacted; `bytes`
-    /// is empty when the line was secret (the exact bytes never leave the driver).
+    /// is empty when the line was secret (the exact bytes never leave the driver), and
+    /// `revealed` carries them only when a front end asked for them
+    /// ([`Driver::reveal_secrets`](crate::driver::Driver::reveal_secrets), for
+    /// `--record-secrets`); `None` otherwise.
     Sent {
         at: Duration,
         layer: Layer,
         shown: String,
         bytes: Vec<u8>,
         secret: bool,
+        revealed: Option<SecretBytes>,
     },
     /// A whole reply (or the partial one left when the connection ended).
     Received {
@@ -116,4 +123,26 @@ pub enum SessionEvent {
         at: Duration,
         by_peer: bool,
     },
+}
+
+/// The exact bytes of a secret line, wiped from memory when dropped. `Debug` shows only the
+/// length, so a stray `{:?}` cannot leak a password into a log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretBytes(Zeroizing<Vec<u8>>);
+
+impl SecretBytes {
+    pub fn new(bytes: Vec<u8>) -> SecretBytes {
+        SecretBytes(Zeroizing::new(bytes))
+    }
+
+    /// The secret wire bytes. Only a recorder the user told to keep secrets should read them.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretBytes(<{} bytes>)", self.0.len())
+    }
 }

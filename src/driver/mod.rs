@@ -13,12 +13,14 @@
 //! ```
 
 pub mod event;
+pub mod sink;
+pub mod task;
 
 use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-pub use event::{Finding, Layer, SessionEvent};
+pub use event::{Finding, Layer, SecretBytes, SessionEvent};
 
 use crate::net::{ConnectOptions, Connection, NetError, ReadOutcome, Target, TlsInfo, TlsOptions};
 use crate::proto::auth::{AuthStep, Credentials, Mechanism, SaslClient};
@@ -60,6 +62,8 @@ pub struct Driver {
     start: Instant,
     last_sent: Option<Instant>,
     sink: EventSink,
+    /// Whether `Sent` events carry secret bytes in `revealed` (`--record-secrets`).
+    reveal_secrets: bool,
 }
 
 impl Driver {
@@ -80,7 +84,14 @@ impl Driver {
             start: Instant::now(),
             last_sent: None,
             sink,
+            reveal_secrets: false,
         }
+    }
+
+    /// From now on, `Sent` events for secret lines carry the exact bytes in `revealed`,
+    /// for a recorder the user told to keep secrets (`--record-secrets`).
+    pub fn reveal_secrets(&mut self, reveal: bool) {
+        self.reveal_secrets = reveal;
     }
 
     pub fn session(&self) -> &Session {
@@ -97,6 +108,11 @@ impl Driver {
 
     pub fn is_tls(&self) -> bool {
         self.connection.as_ref().is_some_and(Connection::is_tls)
+    }
+
+    /// How long a reply is awaited before a timeout is reported.
+    pub fn reply_timeout(&self) -> Duration {
+        self.reply_timeout
     }
 
     fn layer(&self) -> Layer {
@@ -213,6 +229,54 @@ impl Driver {
         }
     }
 
+    /// The explorer's read: waits up to `timeout` (`None`: as long as it takes, for a
+    /// server that speaks unasked or closes while the person thinks). Unlike
+    /// [`Driver::read_reply`] a clean close between replies is not a failure (servers close
+    /// after 221), and a timeout leaves the connection open: the reply may still come.
+    /// Cancel-safe, like [`Connection::read_reply`]: the explorer drops this future whenever
+    /// the person sends something.
+    pub async fn read_reply_interactive(
+        &mut self,
+        timeout: Option<Duration>,
+    ) -> Result<Reply, DriverError> {
+        // A year stands for "no timeout" without a second code path in the transport.
+        const FOREVER: Duration = Duration::from_secs(365 * 24 * 3600);
+        let layer = self.layer();
+        let Some(connection) = self.connection.as_mut() else {
+            return Err(DriverError::NotConnected);
+        };
+        match connection.read_reply(timeout.unwrap_or(FOREVER)).await {
+            Ok(ReadOutcome::Closed { partial: None }) => {
+                self.closed(true);
+                Err(DriverError::Closed {
+                    during_reply: false,
+                })
+            }
+            Ok(ReadOutcome::Reply(reply)) => {
+                self.received(layer, reply.clone());
+                self.session.on_reply(&reply);
+                Ok(reply)
+            }
+            Ok(ReadOutcome::Closed {
+                partial: Some(reply),
+            }) => {
+                self.received(layer, reply);
+                self.closed(true);
+                self.fail(DriverError::Closed { during_reply: true })
+            }
+            Err(error) => {
+                if !matches!(error, NetError::Timeout { .. }) {
+                    if let Some(partial) =
+                        self.connection.as_mut().and_then(Connection::take_partial)
+                    {
+                        self.received(layer, partial);
+                    }
+                }
+                self.fail(error.into())
+            }
+        }
+    }
+
     fn received(&mut self, layer: Layer, reply: Reply) {
         let at = self.at();
         let latency = self.last_sent.map(|t| t.elapsed());
@@ -253,6 +317,7 @@ impl Driver {
             shown,
             bytes: if secret { Vec::new() } else { bytes.to_vec() },
             secret,
+            revealed: (secret && self.reveal_secrets).then(|| SecretBytes::new(bytes.to_vec())),
         });
         Ok(())
     }
@@ -369,6 +434,13 @@ impl Driver {
     /// ([RFC 5321 §4.5.2](https://www.rfc-editor.org/rfc/rfc5321#section-4.5.2)), and reads the
     /// final reply.
     pub async fn send_message(&mut self, message: &[u8]) -> Result<Reply, DriverError> {
+        self.send_message_only(message).await?;
+        self.read_reply().await
+    }
+
+    /// Sends a message like [`Driver::send_message`] without waiting for the reply (the
+    /// explorer reads replies in its own loop).
+    pub async fn send_message_only(&mut self, message: &[u8]) -> Result<(), DriverError> {
         let stuffed = dot_stuff(message);
         let shown = format!(
             "<message: {} bytes, {} lines dot-stuffed, end marker>",
@@ -391,7 +463,7 @@ impl Driver {
         }
         self.send_bytes(&stuffed.bytes, shown, false).await?;
         self.session.on_sent(&Sent::Message(stuffed.bytes));
-        self.read_reply().await
+        Ok(())
     }
 
     /// Sends a message with BDAT chunks ([RFC 3030 §2](https://www.rfc-editor.org/rfc/rfc3030#section-2)):

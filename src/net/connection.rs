@@ -310,7 +310,13 @@ impl Connection {
         if self.is_tls() {
             return Err(NetError::AlreadyTls);
         }
-        let injection = self.take_injection()?;
+        // Only after a 220 to STARTTLS is waiting plaintext an injection. On connect the
+        // server has sent nothing we asked for; if it greets in plaintext, the handshake's
+        // sniffer sees the greeting and explains "this port is not implicit TLS".
+        let injection = match start {
+            TlsStart::StartTls => self.take_injection()?,
+            TlsStart::OnConnect => None,
+        };
         let Connection {
             stream,
             reader,

@@ -141,6 +141,8 @@ struct Probe {
     ehlo_name: String,
     secret: Option<Zeroizing<String>>,
     message: Option<Vec<u8>>,
+    /// Where the transcript is written (none with `--no-record`).
+    transcript: Option<std::path::PathBuf>,
 }
 
 impl Probe {
@@ -161,8 +163,15 @@ impl Probe {
             Some(load_message(&args, &ehlo_name)?)
         };
         let (options, tls) = connect_options(&args.connect);
-        let sink = output::printer(args.json);
-        let driver = Driver::new(target, options, tls, args.connect.timeout(), sink);
+        let header = crate::transcript::args::probe_header(&args, &target, mode, &ehlo_name);
+        let recorder = args.record.start(header).map_err(|e| e.to_string())?;
+        let transcript = recorder.as_ref().map(|r| r.path().to_path_buf());
+        let mut sinks = vec![output::printer(args.json)];
+        sinks.extend(recorder.map(crate::transcript::Recorder::into_sink));
+        // Classic failures are explained as notes right after the event that shows them.
+        let sink = crate::diagnose::watch(crate::driver::sink::fan_out(sinks), target.port);
+        let mut driver = Driver::new(target, options, tls, args.connect.timeout(), sink);
+        driver.reveal_secrets(args.record.record_secrets);
         Ok(Probe {
             args,
             driver,
@@ -170,6 +179,7 @@ impl Probe {
             ehlo_name,
             secret,
             message,
+            transcript,
         })
     }
 
@@ -179,12 +189,8 @@ impl Probe {
 
     /// The session, step by step. Returns the stage that failed, or `Done`.
     async fn session(&mut self) -> Stage {
-        if self
-            .driver
-            .connect(self.mode == TlsMode::Implicit)
-            .await
-            .is_err()
-        {
+        if let Err(error) = self.driver.connect(self.mode == TlsMode::Implicit).await {
+            self.explain_connect_failure(&error);
             return Stage::Connect;
         }
         if self.quit_after(QuitAfter::Connect) {
@@ -365,15 +371,22 @@ impl Probe {
 
     /// Says why no greeting came, in plain words, when the cause is a classic one.
     fn explain_missing_greeting(&mut self, error: &DriverError) {
-        let timed_out = matches!(
-            error,
-            DriverError::Net(crate::net::NetError::Timeout { .. })
-        );
-        if timed_out && self.mode != TlsMode::Implicit {
-            self.driver.note(
-                "no greeting arrived: the server may expect TLS first (implicit TLS, as on \
-                 port 465) — try --tls-on-connect",
-            );
+        let (port, implicit) = (self.driver.target().port, self.mode == TlsMode::Implicit);
+        if let DriverError::Net(error) = error {
+            if let Some(diagnosis) = crate::diagnose::missing_greeting(error, port, implicit) {
+                self.driver.note(diagnosis.note());
+            }
+        }
+    }
+
+    /// Says why connecting failed when the cause is a classic one (port 25 blocked, TLS
+    /// on connect to a plaintext port).
+    fn explain_connect_failure(&mut self, error: &DriverError) {
+        let port = self.driver.target().port;
+        if let DriverError::Net(error) = error {
+            if let Some(diagnosis) = crate::diagnose::connect_failure(error, port) {
+                self.driver.note(diagnosis.note());
+            }
         }
     }
 
@@ -384,6 +397,16 @@ impl Probe {
                 let _ = self.driver.command(&Command::Quit).await;
             }
             self.driver.close().await;
+        }
+        if let Some(path) = &self.transcript {
+            if self.args.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"event": "transcript", "path": path.display().to_string()})
+                );
+            } else {
+                println!("=== transcript saved to {}", path.display());
+            }
         }
         let text = if stage == Stage::Done {
             "done".to_string()

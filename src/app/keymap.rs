@@ -1,0 +1,387 @@
+//! One keymap table per mode. The same tables decide what a key does, draw the help
+//! overlay and the one-line key hint — so the help can never disagree with the keys.
+//!
+//! Layer: app state. Keys not in a table go to the line editor (tui-input: ← → Home End,
+//! Ctrl-A/E/U/W/K, Backspace, Delete).
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a bound key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAction {
+    Submit,
+    Complete,
+    HistoryPrevious,
+    HistoryNext,
+    LineUp,
+    LineDown,
+    PageUp,
+    PageDown,
+    Bottom,
+    Help,
+    Panel,
+    /// Close an overlay, leave raw mode, or clear the line.
+    Escape,
+    Quit,
+    Suspend,
+    Redraw,
+}
+
+/// One row of a keymap.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+    /// How the key is written in help and hints.
+    pub label: &'static str,
+    pub action: KeyAction,
+    pub description: &'static str,
+    /// The word shown in the one-line hint under the prompt, if any.
+    pub hint: Option<&'static str>,
+}
+
+const fn bind(
+    code: KeyCode,
+    modifiers: KeyModifiers,
+    label: &'static str,
+    action: KeyAction,
+    description: &'static str,
+    hint: Option<&'static str>,
+) -> Binding {
+    Binding {
+        code,
+        modifiers,
+        label,
+        action,
+        description,
+        hint,
+    }
+}
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
+
+/// Keys every prompt mode shares (scrolling, overlays, leaving).
+macro_rules! common {
+    () => {
+        [
+            bind(
+                KeyCode::PageUp,
+                NONE,
+                "PgUp",
+                KeyAction::PageUp,
+                "scroll a page back / forward (the bottom follows new output)",
+                Some("scroll"),
+            ),
+            bind(
+                KeyCode::PageDown,
+                NONE,
+                "PgDn",
+                KeyAction::PageDown,
+                "scroll a page back / forward (the bottom follows new output)",
+                None,
+            ),
+            bind(
+                KeyCode::Up,
+                SHIFT,
+                "Shift-↑",
+                KeyAction::LineUp,
+                "scroll a line back / forward",
+                None,
+            ),
+            bind(
+                KeyCode::Down,
+                SHIFT,
+                "Shift-↓",
+                KeyAction::LineDown,
+                "scroll a line back / forward",
+                None,
+            ),
+            bind(
+                KeyCode::End,
+                CTRL,
+                "Ctrl-End",
+                KeyAction::Bottom,
+                "back to the bottom, following new output",
+                None,
+            ),
+            bind(
+                KeyCode::Char('g'),
+                CTRL,
+                "Ctrl-G",
+                KeyAction::Bottom,
+                "back to the bottom, following new output",
+                None,
+            ),
+            bind(
+                KeyCode::F(1),
+                NONE,
+                "F1",
+                KeyAction::Help,
+                "this help (also /help)",
+                Some("help"),
+            ),
+            bind(
+                KeyCode::F(3),
+                NONE,
+                "F3",
+                KeyAction::Panel,
+                "side panel: capabilities, valid commands (/panel)",
+                Some("panel"),
+            ),
+            bind(
+                KeyCode::Char('l'),
+                CTRL,
+                "Ctrl-L",
+                KeyAction::Redraw,
+                "redraw the screen",
+                None,
+            ),
+            bind(
+                KeyCode::Char('z'),
+                CTRL,
+                "Ctrl-Z",
+                KeyAction::Suspend,
+                "suspend (fg resumes)",
+                None,
+            ),
+            bind(
+                KeyCode::Char('c'),
+                CTRL,
+                "Ctrl-C",
+                KeyAction::Quit,
+                "quit: close the connection and leave (/quit)",
+                Some("quit"),
+            ),
+            bind(
+                KeyCode::Char('q'),
+                CTRL,
+                "Ctrl-Q",
+                KeyAction::Quit,
+                "quit: close the connection and leave (/quit)",
+                None,
+            ),
+        ]
+    };
+}
+
+/// The SMTP prompt: a line is a command; `/` lines are for smtpx.
+pub static COMMAND: [Binding; 17] = {
+    let c = common!();
+    [
+        bind(
+            KeyCode::Enter,
+            NONE,
+            "Enter",
+            KeyAction::Submit,
+            "send the line as an SMTP command (CRLF added)",
+            Some("send"),
+        ),
+        bind(
+            KeyCode::Tab,
+            NONE,
+            "Tab",
+            KeyAction::Complete,
+            "complete a command, parameter or /command (again: next)",
+            Some("complete"),
+        ),
+        bind(
+            KeyCode::Up,
+            NONE,
+            "↑",
+            KeyAction::HistoryPrevious,
+            "history: previous / next line (kept across runs)",
+            None,
+        ),
+        bind(
+            KeyCode::Down,
+            NONE,
+            "↓",
+            KeyAction::HistoryNext,
+            "history: previous / next line (kept across runs)",
+            None,
+        ),
+        bind(
+            KeyCode::Esc,
+            NONE,
+            "Esc",
+            KeyAction::Escape,
+            "clear the line",
+            None,
+        ),
+        c[0],
+        c[1],
+        c[2],
+        c[3],
+        c[4],
+        c[5],
+        c[6],
+        c[7],
+        c[8],
+        c[9],
+        c[10],
+        c[11],
+    ]
+};
+
+/// Raw, byte-exact mode: escapes are sent literally, nothing is added.
+pub static RAW: [Binding; 17] = {
+    let c = common!();
+    [
+        bind(
+            KeyCode::Enter,
+            NONE,
+            "Enter",
+            KeyAction::Submit,
+            "send exactly these bytes (\\r \\n \\t \\0 \\\\ \\xHH; no CRLF added)",
+            Some("send bytes"),
+        ),
+        bind(
+            KeyCode::Tab,
+            NONE,
+            "Tab",
+            KeyAction::Complete,
+            "complete a /command",
+            None,
+        ),
+        bind(
+            KeyCode::Up,
+            NONE,
+            "↑",
+            KeyAction::HistoryPrevious,
+            "history: previous / next line (kept across runs)",
+            None,
+        ),
+        bind(
+            KeyCode::Down,
+            NONE,
+            "↓",
+            KeyAction::HistoryNext,
+            "history: previous / next line (kept across runs)",
+            None,
+        ),
+        bind(
+            KeyCode::Esc,
+            NONE,
+            "Esc",
+            KeyAction::Escape,
+            "leave raw mode (also /raw)",
+            Some("leave raw"),
+        ),
+        c[0],
+        c[1],
+        c[2],
+        c[3],
+        c[4],
+        c[5],
+        c[6],
+        c[7],
+        c[8],
+        c[9],
+        c[10],
+        c[11],
+    ]
+};
+
+/// After 354: lines are message content until a lone `.`.
+pub static MESSAGE: [Binding; 13] = {
+    let c = common!();
+    [
+        bind(
+            KeyCode::Enter,
+            NONE,
+            "Enter",
+            KeyAction::Submit,
+            "add the line to the message; a lone . sends it (dot-stuffed)",
+            Some("add line, a lone . sends"),
+        ),
+        c[0],
+        c[1],
+        c[2],
+        c[3],
+        c[4],
+        c[5],
+        c[6],
+        c[7],
+        c[8],
+        c[9],
+        c[10],
+        c[11],
+    ]
+};
+
+/// The help overlay.
+pub static HELP: [Binding; 5] = [
+    bind(
+        KeyCode::Esc,
+        NONE,
+        "Esc",
+        KeyAction::Escape,
+        "close the help",
+        Some("close"),
+    ),
+    bind(
+        KeyCode::F(1),
+        NONE,
+        "F1",
+        KeyAction::Escape,
+        "close the help",
+        None,
+    ),
+    bind(
+        KeyCode::Char('q'),
+        NONE,
+        "q",
+        KeyAction::Escape,
+        "close the help",
+        None,
+    ),
+    bind(
+        KeyCode::Char('c'),
+        CTRL,
+        "Ctrl-C",
+        KeyAction::Quit,
+        "quit",
+        Some("quit"),
+    ),
+    bind(
+        KeyCode::Char('z'),
+        CTRL,
+        "Ctrl-Z",
+        KeyAction::Suspend,
+        "suspend",
+        None,
+    ),
+];
+
+/// The binding for a key in a table, if any. Shift is ignored for characters (terminals
+/// differ on whether they report it).
+pub fn find(table: &[Binding], key: &KeyEvent) -> Option<KeyAction> {
+    table
+        .iter()
+        .find(|b| {
+            b.code == key.code
+                && (b.modifiers == key.modifiers
+                    || (matches!(key.code, KeyCode::Char(_))
+                        && b.modifiers == key.modifiers - KeyModifiers::SHIFT))
+        })
+        .map(|b| b.action)
+}
+
+/// The slash commands, for help and completion.
+pub const SLASH_COMMANDS: &[(&str, &str)] = &[
+    ("/help", "keys and commands"),
+    ("/quit", "close the connection and leave"),
+    (
+        "/starttls",
+        "send STARTTLS (the handshake follows its 220 at once)",
+    ),
+    ("/reconnect", "close and connect again"),
+    (
+        "/raw",
+        "toggle byte-exact raw mode; /raw TEXT sends TEXT raw once",
+    ),
+    ("/save", "/save PATH writes the transcript as text"),
+    ("/panel", "show or hide the side panel"),
+];

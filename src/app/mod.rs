@@ -1,0 +1,500 @@
+//! The explorer's state and the one place it changes: [`App::update`] takes an [`Action`]
+//! (a key, a driver update, a resize, a clock tick) and returns [`Effect`]s for the loop to
+//! carry out (send an intent, write a file, quit) — the Elm architecture, testable with no
+//! terminal.
+//!
+//! Layer: app state. Uses `proto` (session snapshot, command classification), the driver's
+//! message types, and crossterm's key type; no terminal I/O, no sockets, no files.
+//!
+//! ```text
+//!   Command ──/raw──▶ Raw ──/raw, Esc──▶ Command
+//!      │  ▲
+//!   354│  │ lone "." sent (or the connection ended)
+//!      ▼  │
+//!    Message
+//! ```
+
+pub mod entries;
+pub mod keymap;
+pub mod prompt;
+pub mod script;
+pub mod scroll;
+mod slash;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use crate::driver::SessionEvent;
+use crate::driver::task::{Intent, Update};
+use crate::proto::auth::looks_like_auth_secret;
+use crate::proto::command::raw_bytes;
+use crate::proto::session::{Session, State};
+
+pub use entries::{Entry, Kind};
+pub use keymap::{Binding, KeyAction};
+pub use prompt::{Completion, History};
+pub use scroll::Scroll;
+
+/// What the prompt does with a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A line is an SMTP command; CRLF is added.
+    Command,
+    /// Byte-exact: escapes become bytes, nothing is added.
+    Raw,
+    /// After 354: lines are collected until a lone `.`.
+    Message,
+}
+
+/// Something drawn over the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+}
+
+/// Everything that can happen to the explorer.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(KeyEvent),
+    Paste(String),
+    /// Mouse wheel: positive scrolls back.
+    Wheel(i32),
+    /// The transcript area's size changed (columns, rows).
+    Viewport(u16, u16),
+    Driver(Update),
+    /// Time connected, from the loop's clock.
+    Clock(Duration),
+    /// `/save` finished.
+    Saved {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
+}
+
+/// What the loop must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Intent(Intent),
+    /// Write the transcript text to a file (`/save`).
+    Save {
+        path: PathBuf,
+        text: String,
+    },
+    /// Append a line to the history file.
+    Remember(String),
+    /// Stop the UI (after `Intent::Quit` went out).
+    Quit,
+    Suspend,
+    /// Clear and redraw everything.
+    Redraw,
+}
+
+/// The explorer's state.
+#[derive(Debug)]
+pub struct App {
+    /// `host:port` as the person gave it.
+    pub target: String,
+    pub entries: Vec<Entry>,
+    /// The driver's latest session snapshot.
+    pub session: Session,
+    pub connected: bool,
+    /// `TLSv1.3` and whether the certificate was verified, while TLS is up.
+    pub tls: Option<(String, bool)>,
+    pub connected_for: Option<Duration>,
+    pub mode: Mode,
+    pub overlay: Option<Overlay>,
+    /// The side panel, when the person toggled it (wide screens show it by default).
+    pub panel: Option<bool>,
+    pub input: Input,
+    pub history: History,
+    pub completion: Option<Completion>,
+    /// Message lines collected after 354.
+    pub message: Vec<String>,
+    pub scroll: Scroll,
+    /// Transcript area (columns, rows).
+    pub viewport: (u16, u16),
+    /// A one-line notice under the transcript (a local error, a hint).
+    pub notice: Option<String>,
+    pub saved_to: Option<PathBuf>,
+    pub no_color: bool,
+    /// Box drawing characters unavailable (TERM=linux): ASCII markers and borders.
+    pub ascii: bool,
+    pub stopped: bool,
+}
+
+impl App {
+    pub fn new(target: impl Into<String>, history: Vec<String>) -> App {
+        App {
+            target: target.into(),
+            entries: Vec::new(),
+            session: Session::new(),
+            connected: false,
+            tls: None,
+            connected_for: None,
+            mode: Mode::Command,
+            overlay: None,
+            panel: None,
+            input: Input::default(),
+            history: History::new(history),
+            completion: None,
+            message: Vec::new(),
+            scroll: Scroll::Follow,
+            viewport: (80, 20),
+            notice: None,
+            saved_to: None,
+            no_color: false,
+            ascii: false,
+            stopped: false,
+        }
+    }
+
+    /// The keymap of the current mode (the overlay's when one is open).
+    pub fn keymap(&self) -> &'static [Binding] {
+        match (self.overlay, self.mode) {
+            (Some(Overlay::Help), _) => &keymap::HELP,
+            (None, Mode::Command) => &keymap::COMMAND,
+            (None, Mode::Raw) => &keymap::RAW,
+            (None, Mode::Message) => &keymap::MESSAGE,
+        }
+    }
+
+    /// Whether a 334 awaits the person's SASL response (the next line is a secret).
+    pub fn awaits_sasl_response(&self) -> bool {
+        self.session.state() == State::AuthResponseDue
+    }
+
+    pub fn push(&mut self, entry: Entry) {
+        self.entries.push(entry);
+    }
+
+    /// The transcript as plain text (what `/save` writes for now).
+    pub fn transcript_text(&self) -> String {
+        let mut out = String::new();
+        for entry in &self.entries {
+            for line in entry.plain() {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// The one place state changes.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Key(key) => self.on_key(key),
+            Action::Paste(text) => {
+                // A pasted block is typed, not sent: line breaks become spaces.
+                for c in text.chars() {
+                    let c = if c == '\r' || c == '\n' { ' ' } else { c };
+                    self.input.handle(tui_input::InputRequest::InsertChar(c));
+                }
+                Vec::new()
+            }
+            Action::Wheel(rows) => {
+                let width = usize::from(self.viewport.0);
+                if rows > 0 {
+                    self.scroll
+                        .up(&self.entries, width, rows.unsigned_abs() as usize);
+                } else {
+                    self.scroll
+                        .down(&self.entries, width, rows.unsigned_abs() as usize);
+                }
+                Vec::new()
+            }
+            Action::Viewport(width, height) => {
+                self.viewport = (width, height);
+                Vec::new()
+            }
+            Action::Driver(update) => {
+                self.on_update(update);
+                Vec::new()
+            }
+            Action::Clock(elapsed) => {
+                self.connected_for = self.connected.then_some(elapsed);
+                Vec::new()
+            }
+            Action::Saved { path, result } => {
+                match result {
+                    Ok(()) => {
+                        self.push(Entry::local(format!(
+                            "transcript saved to {}",
+                            path.display()
+                        )));
+                        self.saved_to = Some(path);
+                    }
+                    Err(e) => self.push(Entry::local(format!(
+                        "could not save to {}: {e}",
+                        path.display()
+                    ))),
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind != KeyEventKind::Press {
+            return Vec::new();
+        }
+        if let Some(action) = keymap::find(self.keymap(), &key) {
+            if action != KeyAction::Complete {
+                self.completion = None;
+            }
+            return self.perform(action);
+        }
+        if self.overlay.is_some() {
+            return Vec::new();
+        }
+        self.completion = None;
+        self.notice = None;
+        self.input.handle_event(&Event::Key(key));
+        Vec::new()
+    }
+
+    fn perform(&mut self, action: KeyAction) -> Vec<Effect> {
+        let width = usize::from(self.viewport.0);
+        let page = usize::from(self.viewport.1.saturating_sub(1)).max(1);
+        match action {
+            KeyAction::Submit => return self.submit(),
+            KeyAction::Complete => self.complete(),
+            KeyAction::HistoryPrevious => {
+                if let Some(line) = self.history.previous(self.input.value()) {
+                    self.input = Input::new(line);
+                }
+            }
+            KeyAction::HistoryNext => {
+                if let Some(line) = self.history.forward() {
+                    self.input = Input::new(line);
+                }
+            }
+            KeyAction::LineUp => self.scroll.up(&self.entries, width, 1),
+            KeyAction::LineDown => self.scroll.down(&self.entries, width, 1),
+            KeyAction::PageUp => self.scroll.up(&self.entries, width, page),
+            KeyAction::PageDown => self.scroll.down(&self.entries, width, page),
+            KeyAction::Bottom => self.scroll = Scroll::Follow,
+            KeyAction::Help => self.overlay = Some(Overlay::Help),
+            KeyAction::Panel => self.toggle_panel(),
+            KeyAction::Escape => {
+                if self.overlay.is_some() {
+                    self.overlay = None;
+                } else if self.mode == Mode::Raw {
+                    self.mode = Mode::Command;
+                } else {
+                    self.input.reset();
+                    self.history.reset();
+                }
+                self.notice = None;
+            }
+            KeyAction::Quit => return self.quit(),
+            KeyAction::Suspend => return vec![Effect::Suspend],
+            KeyAction::Redraw => return vec![Effect::Redraw],
+        }
+        Vec::new()
+    }
+
+    fn toggle_panel(&mut self) {
+        let shown = self.panel.unwrap_or(false);
+        self.panel = Some(!shown);
+    }
+
+    fn quit(&mut self) -> Vec<Effect> {
+        vec![Effect::Intent(Intent::Quit), Effect::Quit]
+    }
+
+    fn complete(&mut self) {
+        let next = match &self.completion {
+            Some(c) if c.current() == Some(self.input.value()) && c.candidates.len() > 1 => {
+                Some(Completion {
+                    candidates: c.candidates.clone(),
+                    index: (c.index + 1) % c.candidates.len(),
+                })
+            }
+            Some(c) if c.current() == Some(self.input.value()) => None,
+            _ => {
+                let candidates =
+                    prompt::candidates(self.input.value(), &self.session, self.mode == Mode::Raw);
+                (!candidates.is_empty()).then_some(Completion {
+                    candidates,
+                    index: 0,
+                })
+            }
+        };
+        match next {
+            Some(completion) => {
+                if let Some(line) = completion.current() {
+                    self.input = Input::new(line.to_string());
+                }
+                self.completion = Some(completion);
+            }
+            None => {
+                let completed = self
+                    .completion
+                    .take()
+                    .is_some_and(|c| c.current() == Some(self.input.value()));
+                if !completed {
+                    self.notice = Some("nothing to complete here".into());
+                }
+            }
+        }
+    }
+
+    fn submit(&mut self) -> Vec<Effect> {
+        self.scroll = Scroll::Follow;
+        self.notice = None;
+        let line = self.input.value().to_string();
+        self.input.reset();
+        if self.mode == Mode::Message {
+            return self.message_line(line);
+        }
+        if line.trim().is_empty() {
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        // Secrets are neither kept nor written to the history file.
+        if !looks_like_auth_secret(&line, self.awaits_sasl_response()) {
+            self.history.push(&line);
+            effects.push(Effect::Remember(line.clone()));
+        } else {
+            self.history.reset();
+        }
+        if let Some(rest) = line.strip_prefix('/') {
+            effects.extend(self.slash(rest));
+            return effects;
+        }
+        match self.mode {
+            Mode::Raw => match raw_bytes(&line) {
+                Ok(bytes) => effects.push(Effect::Intent(Intent::Raw(bytes))),
+                Err(e) => self.notice = Some(format!("raw: {e}")),
+            },
+            _ => effects.push(Effect::Intent(Intent::Line(line))),
+        }
+        effects
+    }
+
+    /// A line typed after 354: collected, or the end of the message.
+    fn message_line(&mut self, line: String) -> Vec<Effect> {
+        if line != "." {
+            self.push(Entry::new(
+                None,
+                Kind::Draft,
+                self.tls.is_some(),
+                vec![crate::proto::text::escape_str(&line)],
+            ));
+            self.message.push(line);
+            return Vec::new();
+        }
+        let mut bytes = Vec::new();
+        for line in self.message.drain(..) {
+            bytes.extend_from_slice(line.as_bytes());
+            bytes.extend_from_slice(b"\r\n");
+        }
+        // The draft lines are replaced by the wire lines the driver reports.
+        self.entries.retain(|e| e.kind != Kind::Draft);
+        self.mode = Mode::Command;
+        vec![Effect::Intent(Intent::Message(bytes))]
+    }
+
+    fn on_update(&mut self, update: Update) {
+        match update {
+            Update::Event(event) => self.on_event(&event),
+            Update::Session(session) => {
+                self.session = *session;
+                let message_mode = self.session.in_message_mode();
+                if message_mode && self.mode == Mode::Command {
+                    self.mode = Mode::Message;
+                    self.message.clear();
+                } else if !message_mode && self.mode == Mode::Message {
+                    self.mode = Mode::Command;
+                    self.entries.retain(|e| e.kind != Kind::Draft);
+                }
+            }
+            Update::Stopped => self.stopped = true,
+        }
+    }
+
+    fn on_event(&mut self, event: &SessionEvent) {
+        match event {
+            SessionEvent::Connected { .. } => {
+                self.connected = true;
+                self.tls = None;
+                self.connected_for = Some(Duration::ZERO);
+            }
+            SessionEvent::TlsEstablished { info, .. } => {
+                self.tls = Some((info.version.clone(), info.verdict.ok()));
+            }
+            SessionEvent::Closed { .. } => {
+                self.connected = false;
+                self.tls = None;
+                self.connected_for = None;
+            }
+            SessionEvent::Failed { .. } if !self.session_open() => self.connected = false,
+            _ => {}
+        }
+        let new = entries::from_event(event);
+        // Scrolled back: keep the view where it is; following: stay at the bottom.
+        for entry in new {
+            self.push(entry);
+        }
+    }
+
+    fn session_open(&self) -> bool {
+        self.connected && !self.session.is_closed()
+    }
+
+    /// The side panel is drawn at this total screen width.
+    pub fn panel_visible(&self, screen_width: u16) -> bool {
+        self.panel.unwrap_or(screen_width >= 100)
+    }
+
+    /// The prompt's label.
+    pub fn prompt_label(&self) -> &'static str {
+        match (self.mode, self.tls.is_some()) {
+            (Mode::Raw, _) => "RAW> ",
+            (Mode::Message, _) => "data> ",
+            (Mode::Command, _) if self.awaits_sasl_response() => "sasl> ",
+            (Mode::Command, false) => "smtp> ",
+            (Mode::Command, true) => "smtp~> ",
+        }
+    }
+
+    /// A short name for the session state.
+    pub fn state_name(&self) -> String {
+        if !self.connected {
+            return "closed".into();
+        }
+        match self.session.state() {
+            State::ExpectGreeting => "awaiting greeting".into(),
+            State::Ready if self.session.transaction().is_some() => "in mail transaction".into(),
+            State::Ready if self.session.authenticated() => "authenticated".into(),
+            State::Ready if self.session.greeted() && self.session.hello().is_none() => {
+                "greeted: send EHLO".into()
+            }
+            State::Ready => "ready".into(),
+            State::ExpectEhloReply | State::ExpectLhloReply | State::ExpectHeloReply => {
+                "awaiting hello reply".into()
+            }
+            State::ExpectTlsGo => "awaiting 220 to STARTTLS".into(),
+            State::TlsHandshake => "TLS handshake".into(),
+            State::ExpectAuthChallenge => "awaiting AUTH reply".into(),
+            State::AuthResponseDue => "334: type the SASL response".into(),
+            State::ExpectMailReply => "awaiting MAIL reply".into(),
+            State::ExpectRcptReply => "awaiting RCPT reply".into(),
+            State::ExpectDataGo => "awaiting 354".into(),
+            State::MessageMode => "message mode".into(),
+            State::ExpectDataReply | State::ExpectBdatReply { .. } => {
+                "awaiting message reply".into()
+            }
+            State::ExpectQuitReply => "awaiting 221".into(),
+            State::ExpectReply(verb) => format!("awaiting {verb} reply"),
+            State::Closed => "closed".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,450 @@
+//! Plain-words diagnosis of the classic SMTP failures: which port and which encryption the
+//! server wants, and why sending fails. Each [`Diagnosis`] names the cause and the fix in one
+//! or two sentences, instead of a raw error or reply.
+//!
+//! The classic cases:
+//! - port 25 times out or is refused: outbound 25 is usually blocked; submit on 587/465;
+//! - plaintext to an implicit-TLS port: no greeting, the server waits for a ClientHello
+//!   ([RFC 8314 §3](https://www.rfc-editor.org/rfc/rfc8314#section-3));
+//! - TLS to a plaintext port: the handshake meets a `220` greeting; use STARTTLS
+//!   ([RFC 3207](https://www.rfc-editor.org/rfc/rfc3207));
+//! - STARTTLS not offered, or only on some ports;
+//! - AUTH hidden until STARTTLS (normal on submission ports,
+//!   [RFC 6409](https://www.rfc-editor.org/rfc/rfc6409)), or AUTH offered in plaintext;
+//! - `530` STARTTLS or authentication required, `535` authentication failed, `550`/`554`
+//!   relay access denied ([RFC 4954 §6](https://www.rfc-editor.org/rfc/rfc4954#section-6));
+//! - a certificate that does not cover the name connected to (often: connected by IP);
+//! - a port where something other than SMTP answers.
+//!
+//! The functions here are pure: they read errors, replies, capabilities and verdicts that
+//! the transport and protocol layers already produced. [`watch`] applies them to a stream
+//! of [`SessionEvent`]s, so the probe and the explorer diagnose the same way; the scan calls
+//! them directly.
+//!
+//! Layer: diagnosis — above `net` and `proto` (reads their values and the driver's events),
+//! below the front ends. No I/O.
+
+mod watch;
+
+use std::net::IpAddr;
+
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+pub use watch::{Watcher, watch};
+
+use crate::net::{AttemptFailure, NameCheck, NetError, Phase, TlsVerdict};
+use crate::proto::reply::Reply;
+use crate::proto::text::{escape_bytes, escape_str};
+
+/// A recognised failure (or a risky configuration) with its explanation and fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Diagnosis {
+    /// Connecting to port 25 timed out (`refused: false`) or was refused.
+    Port25Blocked { refused: bool },
+    /// Connected in plaintext and no greeting came: the port expects implicit TLS.
+    ExpectsImplicitTls { port: u16 },
+    /// TLS on connect met a plaintext SMTP greeting: the port expects STARTTLS.
+    PlaintextPort { port: u16, greeting: String },
+    /// The plaintext EHLO reply does not list STARTTLS.
+    StartTlsNotOffered { port: u16 },
+    /// Some SMTP ports offer STARTTLS, others do not (scan).
+    StartTlsOnSomePorts { with: Vec<u16>, without: Vec<u16> },
+    /// AUTH is not offered before STARTTLS (after it, it is).
+    AuthOnlyAfterStartTls { port: u16 },
+    /// AUTH is offered on a plaintext connection (`mechanisms` as advertised).
+    AuthOverPlaintext { port: u16, mechanisms: Vec<String> },
+    /// `530` because STARTTLS must come first ([RFC 3207 §4](https://www.rfc-editor.org/rfc/rfc3207#section-4)).
+    StartTlsRequired { reply: String },
+    /// `530` because the client must authenticate first ([RFC 4954 §6](https://www.rfc-editor.org/rfc/rfc4954#section-6)).
+    AuthenticationRequired { reply: String },
+    /// `535`: wrong credentials ([RFC 4954 §6](https://www.rfc-editor.org/rfc/rfc4954#section-6)).
+    AuthenticationFailed { reply: String },
+    /// `550`/`554` relay access denied (or `5.7.1` to RCPT).
+    RelayDenied { reply: String, authenticated: bool },
+    /// The certificate does not cover the name that was checked.
+    CertificateNameMismatch {
+        name: String,
+        presented: Vec<String>,
+        by_ip: bool,
+    },
+    /// Something other than SMTP answers on this port (`service`: "SSH", "HTTP", …).
+    NotSmtp {
+        port: u16,
+        service: String,
+        banner: String,
+    },
+}
+
+impl Diagnosis {
+    /// A stable machine name (JSON output, tests).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Diagnosis::Port25Blocked { .. } => "port25_blocked",
+            Diagnosis::ExpectsImplicitTls { .. } => "expects_implicit_tls",
+            Diagnosis::PlaintextPort { .. } => "plaintext_port",
+            Diagnosis::StartTlsNotOffered { .. } => "starttls_not_offered",
+            Diagnosis::StartTlsOnSomePorts { .. } => "starttls_on_some_ports",
+            Diagnosis::AuthOnlyAfterStartTls { .. } => "auth_only_after_starttls",
+            Diagnosis::AuthOverPlaintext { .. } => "auth_over_plaintext",
+            Diagnosis::StartTlsRequired { .. } => "starttls_required",
+            Diagnosis::AuthenticationRequired { .. } => "authentication_required",
+            Diagnosis::AuthenticationFailed { .. } => "authentication_failed",
+            Diagnosis::RelayDenied { .. } => "relay_denied",
+            Diagnosis::CertificateNameMismatch { .. } => "certificate_name_mismatch",
+            Diagnosis::NotSmtp { .. } => "not_smtp",
+        }
+    }
+
+    /// The cause and the fix, in one or two sentences. Server text in it is escaped.
+    pub fn message(&self) -> String {
+        match self {
+            Diagnosis::Port25Blocked { refused: false } => {
+                "Port 25 did not answer: many ISPs and cloud providers block outbound port 25 \
+                 (it is for server-to-server relay), so the problem is likely your network, not \
+                 the server. A mail client should submit on port 587 (STARTTLS) or 465 \
+                 (implicit TLS) with AUTH instead."
+                    .to_string()
+            }
+            Diagnosis::Port25Blocked { refused: true } => {
+                "Port 25 refused the connection: nothing listens there, or a firewall on the way \
+                 rejects it (some ISPs block outbound 25 like this). A mail client should submit \
+                 on port 587 (STARTTLS) or 465 (implicit TLS) with AUTH; port 25 is for \
+                 server-to-server relay."
+                    .to_string()
+            }
+            Diagnosis::ExpectsImplicitTls { port } => format!(
+                "No greeting arrives on port {port} in plaintext: the server waits for a TLS \
+                 ClientHello first (implicit TLS, as on port 465, RFC 8314). Connect with TLS \
+                 from the first byte: --tls-on-connect (\"SSL/TLS\" in mail clients, not \
+                 \"STARTTLS\")."
+            ),
+            Diagnosis::PlaintextPort { port, greeting } => format!(
+                "The TLS handshake on port {port} failed because the server answered in \
+                 plaintext ('{greeting}'): this port speaks plain SMTP and upgrades with STARTTLS. \
+                 Connect without --tls-on-connect and use STARTTLS (\"STARTTLS\" in mail \
+                 clients, not \"SSL/TLS\")."
+            ),
+            Diagnosis::StartTlsNotOffered { port } => format!(
+                "Port {port} does not offer STARTTLS, so everything sent there, passwords \
+                 included, travels in plaintext. Use a port that offers TLS (587 with STARTTLS \
+                 or 465); if STARTTLS should be there, a firewall or antivirus may be stripping \
+                 it, or the server has no certificate configured."
+            ),
+            Diagnosis::StartTlsOnSomePorts { with, without } => format!(
+                "STARTTLS is offered on port {} but not on port {}: a connection to the latter \
+                 stays in plaintext. Use a port that offers it, or enable TLS on every port \
+                 (Postfix: smtpd_tls_security_level in master.cf).",
+                ports(with),
+                ports(without)
+            ),
+            Diagnosis::AuthOnlyAfterStartTls { port } => format!(
+                "Port {port} offers no AUTH before STARTTLS, which is normal on submission \
+                 ports: they hide AUTH until the connection is encrypted. Send STARTTLS first \
+                 (--starttls), then EHLO again, then AUTH."
+            ),
+            Diagnosis::AuthOverPlaintext { port, mechanisms } => format!(
+                "Port {port} offers AUTH ({}) without TLS: a client that logs in there sends its \
+                 password in clear. Send STARTTLS before AUTH (or use port 465); server side, \
+                 allow AUTH only over TLS (Postfix: smtpd_tls_auth_only = yes).",
+                escape_str(&mechanisms.join(" "))
+            ),
+            Diagnosis::StartTlsRequired { reply } => format!(
+                "'{reply}': the server requires STARTTLS before this command (RFC 3207). Send \
+                 STARTTLS and a new EHLO first (--starttls, or \"STARTTLS\" in a mail client)."
+            ),
+            Diagnosis::AuthenticationRequired { reply } => format!(
+                "'{reply}': the server wants you to log in before it takes mail (RFC 4954). \
+                 Authenticate first (--auth plain --user NAME), over TLS."
+            ),
+            Diagnosis::AuthenticationFailed { reply } => format!(
+                "'{reply}': the server rejected the user name or password, not the connection. \
+                 Check both (some servers want the whole address as user name, some an \
+                 app-specific password) and the AUTH mechanism."
+            ),
+            Diagnosis::RelayDenied {
+                reply,
+                authenticated: false,
+            } => format!(
+                "'{reply}': without login the server takes mail only for its own domains, and \
+                 this recipient is elsewhere (it will not relay). Authenticate with AUTH on the \
+                 submission port (587 or 465) to send to other domains, or deliver to the \
+                 recipient domain's own MX."
+            ),
+            Diagnosis::RelayDenied {
+                reply,
+                authenticated: true,
+            } => format!(
+                "'{reply}': even after login the server will not relay this message. Check that \
+                 the sender address belongs to your account and that the account may send to \
+                 other domains."
+            ),
+            Diagnosis::CertificateNameMismatch {
+                name,
+                presented,
+                by_ip,
+            } => {
+                let covers = if presented.is_empty() {
+                    "names no host at all".to_string()
+                } else {
+                    format!("is for {}", escape_str(&presented.join(", ")))
+                };
+                let name = escape_str(name);
+                if *by_ip {
+                    format!(
+                        "The certificate does not cover {name} (it {covers}): you connected by \
+                         IP address, which certificates rarely name. Connect by a host name the \
+                         certificate covers, or check it against one with --verify-name NAME."
+                    )
+                } else {
+                    format!(
+                        "The certificate does not cover {name} (it {covers}): the name connected \
+                         to is an alias or another host. Connect by a name the certificate \
+                         covers (often the MX or smtp. host), or use --verify-name NAME."
+                    )
+                }
+            }
+            Diagnosis::NotSmtp {
+                port,
+                service,
+                banner,
+            } => format!(
+                "Port {port} answers with '{banner}', which is {service}, not SMTP: another \
+                 service listens there. Use a mail port (587 or 465 to submit, 25 for relay)."
+            ),
+        }
+    }
+
+    /// The line a front end shows: `diagnosis: …`.
+    pub fn note(&self) -> String {
+        format!("diagnosis: {}", self.message())
+    }
+}
+
+impl Serialize for Diagnosis {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Diagnosis", 2)?;
+        s.serialize_field("kind", self.name())?;
+        s.serialize_field("message", &self.message())?;
+        s.end()
+    }
+}
+
+fn ports(list: &[u16]) -> String {
+    let words: Vec<String> = list.iter().map(u16::to_string).collect();
+    match words.as_slice() {
+        [] => "none".to_string(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The first line of a reply, escaped and shortened: what a message quotes.
+pub fn quote_reply(reply: &Reply) -> String {
+    let first = reply.lines.first().map(|l| l.raw.as_slice()).unwrap_or(&[]);
+    quote_bytes(first)
+}
+
+/// The first line of untrusted bytes, escaped, at most 80 characters.
+pub fn quote_bytes(bytes: &[u8]) -> String {
+    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut text = escape_bytes(&line[..line.len().min(80)]);
+    if line.len() > 80 {
+        text.push('…');
+    }
+    text
+}
+
+/// Connecting failed: port 25 refused or timed out (every address), or TLS on connect met a
+/// plaintext greeting.
+pub fn connect_failure(error: &NetError, port: u16) -> Option<Diagnosis> {
+    match error {
+        NetError::Connect { attempts, .. } if port == 25 && !attempts.is_empty() => {
+            let refused = attempts
+                .iter()
+                .all(|a| matches!(a.failure, AttemptFailure::Refused));
+            let blocked = attempts.iter().all(|a| {
+                matches!(
+                    a.failure,
+                    AttemptFailure::Refused | AttemptFailure::TimedOut { .. }
+                )
+            });
+            blocked.then_some(Diagnosis::Port25Blocked { refused })
+        }
+        NetError::Timeout {
+            waiting_for: Phase::Connect,
+            ..
+        } if port == 25 => Some(Diagnosis::Port25Blocked { refused: false }),
+        NetError::Tls {
+            plaintext: Some(bytes),
+            ..
+        } if looks_like_smtp(bytes) => Some(Diagnosis::PlaintextPort {
+            port,
+            greeting: quote_bytes(bytes),
+        }),
+        _ => None,
+    }
+}
+
+/// No greeting: a timeout on a plaintext connection means the port most likely expects
+/// implicit TLS.
+pub fn missing_greeting(error: &NetError, port: u16, implicit_tls: bool) -> Option<Diagnosis> {
+    let timed_out = matches!(
+        error,
+        NetError::Timeout {
+            waiting_for: Phase::Reply,
+            ..
+        }
+    );
+    (timed_out && !implicit_tls).then_some(Diagnosis::ExpectsImplicitTls { port })
+}
+
+/// Whether bytes start like an SMTP reply line: three digits, then a space, `-` or the end.
+pub fn looks_like_smtp(bytes: &[u8]) -> bool {
+    match bytes {
+        [a, b, c, rest @ ..] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => {
+            matches!(rest.first(), None | Some(b' ' | b'-' | b'\r' | b'\n'))
+        }
+        _ => false,
+    }
+}
+
+/// A reply that is one of the classic refusals. `command` is the verb it answers (`AUTH`,
+/// `MAIL`, `RCPT`, …) when known; `authenticated` whether a `235` came earlier.
+pub fn reply(reply: &Reply, command: Option<&str>, authenticated: bool) -> Option<Diagnosis> {
+    let code = reply.code()?;
+    let text: String = reply
+        .text_lines()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    let enhanced = reply.enhanced().map(|c| (c.class, c.subject, c.detail));
+    let quoted = quote_reply(reply);
+    let is = |verb: &str| command.is_some_and(|c| c.eq_ignore_ascii_case(verb));
+    match code {
+        // 538: encryption required for the requested mechanism (RFC 4954 §6).
+        530 | 538 if text.contains("tls") || code == 538 => {
+            Some(Diagnosis::StartTlsRequired { reply: quoted })
+        }
+        530 => Some(Diagnosis::AuthenticationRequired { reply: quoted }),
+        535 => Some(Diagnosis::AuthenticationFailed { reply: quoted }),
+        550 | 551 | 553 | 554
+            if text.contains("relay")
+                || (is("RCPT") && enhanced == Some((5, 7, 1)) && !text.contains("sender")) =>
+        {
+            Some(Diagnosis::RelayDenied {
+                reply: quoted,
+                authenticated,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A certificate that does not cover the name that was checked.
+pub fn certificate(verdict: &TlsVerdict) -> Option<Diagnosis> {
+    match &verdict.name {
+        NameCheck::Mismatch { name, presented } => Some(Diagnosis::CertificateNameMismatch {
+            name: name.clone(),
+            presented: presented.clone(),
+            by_ip: name.parse::<IpAddr>().is_ok(),
+        }),
+        _ => None,
+    }
+}
+
+/// What answers on a port that is not SMTP, from its first bytes (`None`: unrecognised).
+pub fn service_name(banner: &[u8]) -> Option<&'static str> {
+    let starts = |prefix: &[u8]| {
+        banner.len() >= prefix.len() && banner[..prefix.len()].eq_ignore_ascii_case(prefix)
+    };
+    if starts(b"SSH-") {
+        Some("SSH")
+    } else if starts(b"HTTP/") || starts(b"<!DOCTYPE html") || starts(b"<html") {
+        Some("HTTP")
+    } else if starts(b"* OK") {
+        Some("IMAP")
+    } else if starts(b"+OK") {
+        Some("POP3")
+    } else {
+        None
+    }
+}
+
+/// A non-SMTP answer as a diagnosis.
+pub fn not_smtp(port: u16, banner: &[u8]) -> Diagnosis {
+    Diagnosis::NotSmtp {
+        port,
+        service: service_name(banner)
+            .map(str::to_string)
+            .unwrap_or_else(|| "something else".to_string()),
+        banner: quote_bytes(banner),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(bytes: &[u8]) -> Reply {
+        Reply::parse_all(bytes)
+            .ok()
+            .and_then(|mut r| r.pop())
+            .unwrap_or(Reply { lines: Vec::new() })
+    }
+
+    #[test]
+    fn refusals_are_told_apart_by_code_and_text() {
+        let d = |b: &[u8], cmd| reply(&parsed(b), cmd, false).map(|d| d.name());
+        let must = b"530 5.7.0 Must issue a STARTTLS command first\r\n";
+        assert_eq!(d(must, Some("MAIL")), Some("starttls_required"));
+        let auth = b"530 5.7.0 Authentication required\r\n";
+        assert_eq!(d(auth, Some("MAIL")), Some("authentication_required"));
+        let failed = b"535 5.7.8 Error: authentication failed\r\n";
+        assert_eq!(d(failed, Some("AUTH")), Some("authentication_failed"));
+        let relay = b"554 5.7.1 <a@b.example>: Relay access denied\r\n";
+        assert_eq!(d(relay, Some("RCPT")), Some("relay_denied"));
+        let access = b"554 5.7.1 <a@b.example>: Recipient address rejected: Access denied\r\n";
+        assert_eq!(d(access, Some("RCPT")), Some("relay_denied"));
+        assert_eq!(d(access, Some("MAIL")), None);
+        assert_eq!(d(b"550 5.1.1 no such user\r\n", Some("RCPT")), None);
+        assert_eq!(d(b"250 ok\r\n", None), None);
+    }
+
+    #[test]
+    fn smtp_lines_and_services_are_recognised() {
+        assert!(looks_like_smtp(b"220 mx ESMTP\r\n"));
+        assert!(looks_like_smtp(b"220-mx\r\n"));
+        assert!(!looks_like_smtp(b"HTTP/1.1 400 Bad Request\r\n"));
+        assert!(!looks_like_smtp(b"2200"));
+        assert_eq!(service_name(b"SSH-2.0-OpenSSH_9.2\r\n"), Some("SSH"));
+        assert_eq!(service_name(b"http/1.0 400"), Some("HTTP"));
+        assert_eq!(service_name(b"\x00\x01"), None);
+        assert_eq!(quote_bytes(b"220 a\x1b[2J\r\nmore"), "220 a\\x1b[2J");
+    }
+
+    #[test]
+    fn only_port_25_connect_failures_are_called_blocked() {
+        let attempt = |failure| crate::net::ConnectAttempt {
+            addr: "192.0.2.1:25".parse().expect("literal address"),
+            failure,
+        };
+        let error = |failure| NetError::Connect {
+            target: crate::net::Target::new("192.0.2.1", 25),
+            attempts: vec![attempt(failure)],
+        };
+        let refused = error(AttemptFailure::Refused);
+        assert_eq!(
+            connect_failure(&refused, 25),
+            Some(Diagnosis::Port25Blocked { refused: true })
+        );
+        assert_eq!(connect_failure(&refused, 587), None);
+        let timed_out = error(AttemptFailure::TimedOut {
+            after: std::time::Duration::from_secs(5),
+        });
+        assert_eq!(
+            connect_failure(&timed_out, 25),
+            Some(Diagnosis::Port25Blocked { refused: false })
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! `smtpx scan HOST`: which port speaks what, and which one a mail client should use.
+//!
+//! For each port (25, 465, 587 and 2525 unless `--ports` says otherwise), concurrently and
+//! with a short timeout: can it be reached (open, refused, or filtered — no answer at all,
+//! typical of a firewall or an ISP blocking 25); what does it say first (a plaintext SMTP
+//! greeting; nothing, and then a ClientHello gets a ServerHello — implicit TLS per
+//! [RFC 8314 §3](https://www.rfc-editor.org/rfc/rfc8314#section-3); something else, such as
+//! an SSH or HTTP banner; or nothing at all); whether STARTTLS is offered
+//! ([RFC 3207](https://www.rfc-editor.org/rfc/rfc3207)) and which AUTH mechanisms come
+//! before and after it; the TLS version, cipher, certificate subject, verdict and days
+//! left; the greeting and how long it took. Then the verdict: the port and mode for mail
+//! submission ([RFC 6409](https://www.rfc-editor.org/rfc/rfc6409)) and what an MTA sees on
+//! port 25.
+//!
+//! Nothing beyond EHLO, STARTTLS and QUIT is sent: no AUTH attempt, no mail.
+//!
+//! Exit codes: 0 some port speaks SMTP; 2 bad command line; 20 no port could be reached
+//! (or the name did not resolve); 21 ports answered, none with SMTP.
+//!
+//! Files: `port.rs` (one port, explored), `report.rs` (the data), `verdict.rs` (the
+//! recommendation), `table.rs` (the human rendering). `--json` prints the report itself.
+//!
+//! Layer: front end — over `net` and `proto`, with the shared [`crate::diagnose`].
+
+pub mod port;
+pub mod report;
+pub mod table;
+pub mod verdict;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+pub use port::{ScanConfig, scan_port};
+pub use report::{PortReport, Reach, ScanReport, Speaks, Submission, TlsReport, Verdict};
+
+use crate::cli::{ConnectArgs, VerifyArg};
+use crate::diagnose::Diagnosis;
+use crate::net::Target;
+use crate::proto::command::Command;
+
+/// The ports tried when `--ports` is not given: relay, submissions, submission, and the
+/// common alternative submission port.
+pub const DEFAULT_PORTS: [u16; 4] = [25, 465, 587, 2525];
+
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Host to scan: a DNS name or an IP address (HOST:PORT scans just that port).
+    #[arg(value_name = "HOST")]
+    pub host: String,
+
+    /// Ports to try, comma-separated (default 25,465,587,2525).
+    #[arg(long, value_delimiter = ',', value_name = "PORTS",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub ports: Vec<u16>,
+
+    /// Seconds to wait for each step (connect, greeting, reply, TLS handshake).
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub timeout: f64,
+
+    /// Name to send in EHLO (default: this machine's host name).
+    #[arg(long, value_name = "NAME")]
+    pub ehlo: Option<String>,
+
+    /// Server name indication to send (default: the host name; none for an IP address).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    pub sni: Option<String>,
+
+    /// Send no SNI at all.
+    #[arg(long)]
+    pub no_sni: bool,
+
+    /// Name to verify certificates against (default: the host scanned).
+    #[arg(long, value_name = "NAME")]
+    pub verify_name: Option<String>,
+
+    /// Extra trust anchors (PEM), besides the built-in webpki roots.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// `report`: record the verdict and go on (default); `strict`: a failed verdict stops
+    /// the port's exploration.
+    #[arg(long, value_enum, default_value_t = VerifyArg::Report)]
+    pub tls_verify: VerifyArg,
+
+    /// Print the report as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl ScanArgs {
+    /// The host and the ports to scan, or why the command line is unusable.
+    pub fn targets(&self) -> Result<(String, Vec<u16>), String> {
+        let target = Target::parse(&self.host, 0).map_err(|e| e.to_string())?;
+        let mut ports = if !self.ports.is_empty() {
+            self.ports.clone()
+        } else if target.port != 0 {
+            vec![target.port]
+        } else {
+            DEFAULT_PORTS.to_vec()
+        };
+        let mut seen = Vec::new();
+        ports.retain(|p| {
+            let new = !seen.contains(p);
+            seen.push(*p);
+            new
+        });
+        Ok((target.host, ports))
+    }
+
+    /// The transport options, built exactly as the probe builds them.
+    pub fn config(&self) -> Result<ScanConfig, String> {
+        let (host, _) = self.targets()?;
+        let connect = ConnectArgs {
+            target: host,
+            port: None,
+            tls_on_connect: false,
+            no_tls_on_connect: false,
+            starttls: false,
+            starttls_optional: false,
+            no_starttls: false,
+            ehlo: self.ehlo.clone(),
+            sni: self.sni.clone(),
+            no_sni: self.no_sni,
+            verify_name: self.verify_name.clone(),
+            ca_file: self.ca_file.clone(),
+            tls_verify: self.tls_verify,
+            timeout: self.timeout,
+        };
+        let (connect_options, tls) = crate::probe::connect_options(&connect);
+        let ehlo = self
+            .ehlo
+            .clone()
+            .unwrap_or_else(crate::probe::local_hostname);
+        if Command::Ehlo(ehlo.clone()).encode().is_err() {
+            return Err(format!("--ehlo {ehlo:?} is not a usable EHLO name"));
+        }
+        Ok(ScanConfig {
+            connect: connect_options,
+            tls,
+            timeout: connect.timeout(),
+            ehlo,
+        })
+    }
+}
+
+/// Scans every port concurrently and decides the verdict.
+pub async fn scan(host: &str, ports: &[u16], config: &ScanConfig) -> ScanReport {
+    // Each step is bounded by the timeout; this bounds a port that drips bytes slowly.
+    let budget = config.timeout * 8 + Duration::from_secs(2);
+    let scans = ports.iter().map(|&port| async move {
+        match tokio::time::timeout(budget, scan_port(host, port, config)).await {
+            Ok(report) => report,
+            Err(_) => {
+                let mut report = PortReport::new(port, Reach::Filtered);
+                report.problem = Some(format!(
+                    "gave up after {}",
+                    crate::net::error::human_duration(budget)
+                ));
+                report
+            }
+        }
+    });
+    let reports = futures::future::join_all(scans).await;
+    let diagnoses = across_ports(&reports);
+    ScanReport {
+        host: crate::proto::text::escape_str(host),
+        timeout_ms: u64::try_from(config.timeout.as_millis()).unwrap_or(u64::MAX),
+        verdict: verdict::verdict(&reports),
+        ports: reports,
+        diagnoses,
+    }
+}
+
+/// STARTTLS on some SMTP ports and not on others.
+fn across_ports(ports: &[PortReport]) -> Vec<Diagnosis> {
+    let offering = |offered: bool| -> Vec<u16> {
+        ports
+            .iter()
+            .filter(|p| p.starttls_offered == Some(offered))
+            .map(|p| p.port)
+            .collect()
+    };
+    let (with, without) = (offering(true), offering(false));
+    if with.is_empty() || without.is_empty() {
+        return Vec::new();
+    }
+    vec![Diagnosis::StartTlsOnSomePorts { with, without }]
+}
+
+/// Runs `smtpx scan` and returns the exit code.
+pub async fn run(args: ScanArgs) -> u8 {
+    let (host, ports, config) = match args.targets().and_then(|(h, p)| Ok((h, p, args.config()?))) {
+        Ok(parts) => parts,
+        Err(message) => {
+            eprintln!("smtpx scan: {message}");
+            return 2;
+        }
+    };
+    let report = scan(&host, &ports, &config).await;
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("smtpx scan: cannot write JSON: {e}");
+                return 3;
+            }
+        }
+    } else {
+        print!("{}", table::render(&report));
+    }
+    report.exit_code()
+}

@@ -1,0 +1,241 @@
+//! `smtpx export`: a transcript as swaks-style text, as markdown for an issue, or as one
+//! JSON document.
+//!
+//! Text markers: `->`/`<-` client and server in plaintext, `~>`/`<~` inside TLS, `===`
+//! smtpx's own lines, `!!!` findings, `***` failures. Every byte from the file is escaped
+//! before it is shown (the file is untrusted, like the server it recorded).
+//!
+//! Layer: transcript (pure: a transcript in, a string out).
+
+use std::fmt::Write;
+
+use super::format::EventLine;
+use super::read::Transcript;
+use super::summary::Summary;
+use crate::driver::{Layer, SessionEvent};
+use crate::proto::text::{escape_bytes, escape_str};
+
+/// The export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+pub fn export(transcript: &Transcript, format: ExportFormat) -> String {
+    match format {
+        ExportFormat::Text => text(transcript),
+        ExportFormat::Markdown => markdown(transcript),
+        ExportFormat::Json => json(transcript),
+    }
+}
+
+/// The swaks-style plaintext transcript.
+pub fn text(transcript: &Transcript) -> String {
+    let h = &transcript.header;
+    let mut out = format!(
+        "=== smtpx transcript of {}:{} ({}), started {}, recorded by smtpx {}\n",
+        escape_str(&h.target.host),
+        h.target.port,
+        h.transport.name(),
+        escape_str(&h.started),
+        escape_str(&h.smtpx)
+    );
+    for warning in &transcript.warnings {
+        let _ = writeln!(out, "=== warning: {}", escape_str(warning));
+    }
+    for entry in &transcript.entries {
+        for line in event_lines(&entry.event, entry.annotation.by_person) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The text lines of one event.
+pub fn event_lines(event: &SessionEvent, by_person: bool) -> Vec<String> {
+    let tls = |layer: &Layer| *layer == Layer::Tls;
+    match event {
+        SessionEvent::Connected { peer, took, .. } => vec![format!(
+            "=== connected to {peer} in {:.1} ms",
+            took.as_secs_f64() * 1000.0
+        )],
+        SessionEvent::Sent {
+            layer,
+            shown,
+            bytes,
+            secret,
+            ..
+        } => {
+            let marker = if tls(layer) { "~>" } else { "->" };
+            if *secret || bytes.is_empty() {
+                vec![format!("{marker} {}", escape_str(shown))]
+            } else {
+                wire_lines(bytes)
+                    .into_iter()
+                    .map(|l| format!("{marker} {l}"))
+                    .collect()
+            }
+        }
+        SessionEvent::Received { layer, reply, .. } => {
+            let marker = if tls(layer) { "<~" } else { "<-" };
+            let mut out: Vec<String> = wire_lines(&reply.raw())
+                .into_iter()
+                .map(|l| format!("{marker} {l}"))
+                .collect();
+            let flags = reply.malformations();
+            if !flags.is_empty() {
+                let words: Vec<&str> = flags.iter().map(|m| m.describe()).collect();
+                out.push(format!("!!! malformed reply: {}", words.join("; ")));
+            }
+            out
+        }
+        SessionEvent::TlsEstablished { info, .. } => {
+            let mut head = format!(
+                "=== TLS {} · {}",
+                escape_str(&info.version),
+                escape_str(&info.cipher_suite)
+            );
+            if let Some(group) = &info.key_exchange_group {
+                let _ = write!(head, " · {}", escape_str(group));
+            }
+            let mut out = vec![
+                head,
+                format!("=== certificate: {}", escape_str(&info.verdict.summary())),
+            ];
+            for (i, cert) in crate::net::cert::summarize_chain(&info.chain_der)
+                .iter()
+                .enumerate()
+            {
+                out.push(format!(
+                    "===     [{i}] subject {} · issuer {}",
+                    escape_str(cert.subject.as_deref().unwrap_or("?")),
+                    escape_str(cert.issuer.as_deref().unwrap_or("?")),
+                ));
+            }
+            out
+        }
+        SessionEvent::Finding { finding, .. } => {
+            vec![format!("!!! {}", escape_str(&finding.describe()))]
+        }
+        SessionEvent::Note { text, .. } if by_person => {
+            vec![format!("=== note: {}", escape_str(text))]
+        }
+        SessionEvent::Note { text, .. } => vec![format!("=== {}", escape_str(text))],
+        SessionEvent::Failed { error, .. } => vec![format!("*** {}", escape_str(error))],
+        SessionEvent::Closed { by_peer, .. } => vec![format!(
+            "=== connection closed{}",
+            if *by_peer { " by the server" } else { "" }
+        )],
+    }
+}
+
+/// Bytes as display lines: split after each LF, CRLF or LF dropped, the rest escaped (a
+/// bare CR stays visible as `\r`).
+fn wire_lines(bytes: &[u8]) -> Vec<String> {
+    bytes
+        .split_inclusive(|&b| b == b'\n')
+        .map(|line| {
+            let line = line
+                .strip_suffix(b"\r\n")
+                .or_else(|| line.strip_suffix(b"\n"))
+                .unwrap_or(line);
+            escape_bytes(line)
+        })
+        .collect()
+}
+
+/// Ready to paste into an issue: a summary table and the text transcript, fenced.
+pub fn markdown(transcript: &Transcript) -> String {
+    let h = &transcript.header;
+    let summary = Summary::of(transcript.events());
+    let mut out = format!(
+        "### SMTP session with `{}:{}`\n\n| | |\n|---|---|\n",
+        cell(&h.target.host),
+        h.target.port
+    );
+    let mut row = |key: &str, value: String| {
+        let _ = writeln!(out, "| {key} | {value} |");
+    };
+    row("transport", h.transport.name().into());
+    row(
+        "recorded",
+        format!("{} by smtpx {}", cell(&h.started), cell(&h.smtpx)),
+    );
+    match &summary.tls {
+        Some(info) => {
+            let mut tls = format!("{} · {}", cell(&info.version), cell(&info.cipher_suite));
+            if let Some(group) = &info.key_exchange_group {
+                let _ = write!(tls, " · {}", cell(group));
+            }
+            row("TLS", tls);
+            let verdict = cell(&info.verdict.summary());
+            row(
+                "certificate",
+                if info.verdict.ok() {
+                    verdict
+                } else {
+                    format!("**{verdict}**")
+                },
+            );
+        }
+        None => row("TLS", "none (plaintext)".into()),
+    }
+    if let Some(caps) = summary.capabilities() {
+        let list: Vec<String> = caps.iter().map(|c| format!("`{}`", cell(c))).collect();
+        row("capabilities", list.join(" "));
+    }
+    for finding in &summary.findings {
+        row("finding", cell(finding));
+    }
+    row(
+        "outcome",
+        match &summary.failure {
+            Some(failure) => format!("failed: `{}`", cell(failure)),
+            None => "no failure".into(),
+        },
+    );
+    let body = text(transcript);
+    let fence = if body.contains("```") { "````" } else { "```" };
+    let _ = write!(out, "\n{fence}text\n{body}{fence}\n");
+    out
+}
+
+/// Text for a markdown table cell: escaped, pipes and backticks neutralised.
+fn cell(text: &str) -> String {
+    escape_str(text).replace('|', "\\|").replace('`', "'")
+}
+
+/// One JSON document: `{"header": …, "events": [ … ], "warnings": [ … ]}`, the events in the
+/// file's own line format.
+pub fn json(transcript: &Transcript) -> String {
+    let events: Vec<serde_json::Value> = transcript
+        .entries
+        .iter()
+        .filter_map(|entry| {
+            let mut line = EventLine::from_event(&entry.event);
+            if let super::format::EventKind::Sent { redacted, data, .. } = &mut line.kind {
+                if entry.annotation.redacted.is_some() {
+                    *redacted = entry.annotation.redacted.clone();
+                    if data.text.as_deref() == Some("") {
+                        *data = super::format::Payload::none();
+                    }
+                }
+            }
+            if let super::format::EventKind::Note { author, .. } = &mut line.kind {
+                if entry.annotation.by_person {
+                    *author = "person".into();
+                }
+            }
+            serde_json::to_value(line).ok()
+        })
+        .collect();
+    let document = serde_json::json!({
+        "header": transcript.header,
+        "events": events,
+        "warnings": transcript.warnings,
+    });
+    serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
+}

@@ -1,0 +1,520 @@
+//! The transcript file format, version 1: JSON Lines. The first line is a [`Header`]; every
+//! further line is one [`EventLine`] — one [`SessionEvent`] — in the order it happened.
+//!
+//! ```text
+//! {"format":"smtpx-transcript","version":1,"smtpx":"0.1.0","target":{…},"transport":…}
+//! {"at":0.000412,"dir":"smtpx","kind":"connected","peer":"127.0.0.1:2525","took":0.0003}
+//! {"at":0.0021,"dir":"server","kind":"received","layer":"plain","text":"220 ready\r\n"}
+//! {"at":0.0023,"dir":"client","kind":"sent","layer":"plain","text":"EHLO me\r\n","shown":"EHLO me"}
+//! ```
+//!
+//! Bytes are exact: `text` when they are valid UTF-8 (CR, LF and control bytes are JSON
+//! escapes), `base64` otherwise. The full description and the version policy are in
+//! `recordings/README.md`.
+//!
+//! Layer: transcript (serde data and conversions; no I/O).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+use super::tls::TlsRecord;
+use crate::driver::{Finding, Layer, SessionEvent};
+use crate::proto::reply::Reply;
+
+/// The `format` value of every transcript header.
+pub const FORMAT_NAME: &str = "smtpx-transcript";
+/// The version this smtpx writes, and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The first line of a transcript.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// Always [`FORMAT_NAME`].
+    pub format: String,
+    pub version: u32,
+    /// The smtpx version that wrote the file.
+    pub smtpx: String,
+    pub target: TargetRecord,
+    pub transport: Transport,
+    /// Session start, UTC, RFC 3339 (`2025-11-28T04:15:00Z`).
+    pub started: String,
+    /// The same instant in Unix seconds.
+    pub started_unix: i64,
+    /// Options that shaped the session (EHLO name, SNI, verification name, AUTH mechanism…).
+    #[serde(default)]
+    pub options: BTreeMap<String, serde_json::Value>,
+    /// What was left out when writing.
+    #[serde(default)]
+    pub redaction: RedactionPolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetRecord {
+    pub host: String,
+    pub port: u16,
+}
+
+/// How TLS was used on the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    /// TLS from the first byte (RFC 8314 §3).
+    ImplicitTls,
+    StarttlsRequired,
+    StarttlsOptional,
+    Plain,
+    /// A person drove the session (the explorer): whatever they typed.
+    Interactive,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::ImplicitTls => "implicit-tls",
+            Transport::StarttlsRequired => "starttls-required",
+            Transport::StarttlsOptional => "starttls-optional",
+            Transport::Plain => "plain",
+            Transport::Interactive => "interactive",
+        }
+    }
+}
+
+/// Whether secrets and message bodies were kept out of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedactionPolicy {
+    pub secrets: bool,
+    pub body: bool,
+}
+
+impl Default for RedactionPolicy {
+    fn default() -> Self {
+        RedactionPolicy {
+            secrets: true,
+            body: false,
+        }
+    }
+}
+
+impl Header {
+    /// A header for a session starting at `started_unix` (UTC seconds).
+    pub fn new(host: &str, port: u16, transport: Transport, started_unix: i64) -> Header {
+        Header {
+            format: FORMAT_NAME.into(),
+            version: FORMAT_VERSION,
+            smtpx: env!("CARGO_PKG_VERSION").into(),
+            target: TargetRecord {
+                host: host.into(),
+                port,
+            },
+            transport,
+            started: crate::proto::civil::Civil::from_unix(started_unix).iso8601(),
+            started_unix,
+            options: BTreeMap::new(),
+            redaction: RedactionPolicy::default(),
+        }
+    }
+}
+
+/// Who an event line comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Client,
+    Server,
+    Smtpx,
+}
+
+/// One event line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventLine {
+    /// Seconds since the session started (microsecond resolution).
+    pub at: f64,
+    pub dir: Direction,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// The `kind` of an event line and its fields. New kinds may appear in later version-1
+/// files; a reader skips kinds it does not know (with a warning).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    Connected {
+        peer: String,
+        took: f64,
+    },
+    Sent {
+        layer: LayerName,
+        #[serde(flatten)]
+        data: Payload,
+        shown: String,
+        #[serde(default, skip_serializing_if = "is_false")]
+        secret: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        redacted: Option<Redaction>,
+    },
+    Received {
+        layer: LayerName,
+        #[serde(flatten)]
+        data: Payload,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        latency: Option<f64>,
+    },
+    Tls(Box<TlsRecord>),
+    Finding {
+        finding: String,
+        message: String,
+        #[serde(flatten)]
+        data: Payload,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        summary: Option<String>,
+    },
+    Note {
+        text: String,
+        /// `smtpx`, or `person` for a note someone added (`/note` in the explorer).
+        #[serde(default = "smtpx_author")]
+        author: String,
+    },
+    Failed {
+        error: String,
+    },
+    Closed {
+        by_peer: bool,
+    },
+}
+
+/// Every `kind` this version knows.
+pub const KNOWN_KINDS: [&str; 8] = [
+    "connected",
+    "sent",
+    "received",
+    "tls",
+    "finding",
+    "note",
+    "failed",
+    "closed",
+];
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn smtpx_author() -> String {
+    "smtpx".into()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LayerName {
+    Plain,
+    Tls,
+}
+
+impl From<Layer> for LayerName {
+    fn from(layer: Layer) -> Self {
+        match layer {
+            Layer::Plain => LayerName::Plain,
+            Layer::Tls => LayerName::Tls,
+        }
+    }
+}
+
+impl From<LayerName> for Layer {
+    fn from(layer: LayerName) -> Self {
+        match layer {
+            LayerName::Plain => Layer::Plain,
+            LayerName::Tls => Layer::Tls,
+        }
+    }
+}
+
+/// What was left out of a `sent` line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Redaction {
+    /// SASL secrets; `bytes` is the length of the line on the wire, when known.
+    Secret {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bytes: Option<usize>,
+    },
+    /// A message body (DATA content or a BDAT chunk), with its size and SHA-256 (hex).
+    Body { size: usize, sha256: String },
+}
+
+/// Exact bytes: `text` when valid UTF-8, `base64` otherwise, neither when left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payload {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base64: Option<String>,
+}
+
+impl Payload {
+    pub fn from_bytes(bytes: &[u8]) -> Payload {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Payload {
+                text: Some(text.to_string()),
+                base64: None,
+            },
+            Err(_) => Payload {
+                text: None,
+                base64: Some(STANDARD.encode(bytes)),
+            },
+        }
+    }
+
+    /// No bytes recorded (redacted, or an event without bytes).
+    pub fn none() -> Payload {
+        Payload::default()
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        match (&self.text, &self.base64) {
+            (Some(_), Some(_)) => Err("both `text` and `base64` are given".into()),
+            (Some(text), None) => Ok(text.as_bytes().to_vec()),
+            (None, Some(b64)) => STANDARD
+                .decode(b64)
+                .map_err(|e| format!("`base64` is not valid base64: {e}")),
+            (None, None) => Ok(Vec::new()),
+        }
+    }
+
+    pub fn is_none(&self) -> bool {
+        self.text.is_none() && self.base64.is_none()
+    }
+}
+
+/// Seconds, rounded to the microsecond.
+pub fn secs(d: Duration) -> f64 {
+    d.as_micros() as f64 / 1e6
+}
+
+/// Seconds back to a duration; `field` names the value in the error.
+pub fn duration_from_secs(secs: f64, field: &str) -> Result<Duration, String> {
+    if !secs.is_finite() || !(0.0..=1e12).contains(&secs) {
+        return Err(format!("`{field}` is not a time in seconds: {secs}"));
+    }
+    Ok(Duration::from_micros((secs * 1e6).round() as u64))
+}
+
+/// What a line adds beyond its [`SessionEvent`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Annotation {
+    /// A note a person added.
+    pub by_person: bool,
+    pub redacted: Option<Redaction>,
+}
+
+impl EventLine {
+    /// The line for an event, faithfully (redaction is the recorder's job): secret lines
+    /// without revealed bytes become a `secret` redaction, revealed ones are written as sent.
+    pub fn from_event(event: &SessionEvent) -> EventLine {
+        let (at, dir, kind) = match event {
+            SessionEvent::Connected { at, peer, took } => (
+                at,
+                Direction::Smtpx,
+                EventKind::Connected {
+                    peer: peer.to_string(),
+                    took: secs(*took),
+                },
+            ),
+            SessionEvent::Sent {
+                at,
+                layer,
+                shown,
+                bytes,
+                secret,
+                revealed,
+            } => {
+                let (data, redacted) = match (secret, revealed) {
+                    (true, Some(revealed)) => (Payload::from_bytes(revealed.expose()), None),
+                    (true, None) => (Payload::none(), Some(Redaction::Secret { bytes: None })),
+                    (false, _) => (Payload::from_bytes(bytes), None),
+                };
+                (
+                    at,
+                    Direction::Client,
+                    EventKind::Sent {
+                        layer: (*layer).into(),
+                        data,
+                        shown: shown.clone(),
+                        secret: *secret,
+                        redacted,
+                    },
+                )
+            }
+            SessionEvent::Received {
+                at,
+                layer,
+                reply,
+                latency,
+            } => (
+                at,
+                Direction::Server,
+                EventKind::Received {
+                    layer: (*layer).into(),
+                    data: Payload::from_bytes(&reply.raw()),
+                    latency: latency.map(secs),
+                },
+            ),
+            SessionEvent::TlsEstablished { at, info } => (
+                at,
+                Direction::Smtpx,
+                EventKind::Tls(Box::new(TlsRecord::from_info(info))),
+            ),
+            SessionEvent::Finding { at, finding } => {
+                let (data, summary) = match finding {
+                    Finding::InjectedPlaintext { bytes } => (Payload::from_bytes(bytes), None),
+                    Finding::UnverifiedCertificate { summary } => {
+                        (Payload::none(), Some(summary.clone()))
+                    }
+                    Finding::AuthOverPlaintext => (Payload::none(), None),
+                };
+                let kind = EventKind::Finding {
+                    finding: finding.name().into(),
+                    message: finding.describe(),
+                    data,
+                    summary,
+                };
+                (at, Direction::Smtpx, kind)
+            }
+            SessionEvent::Note { at, text } => (
+                at,
+                Direction::Smtpx,
+                EventKind::Note {
+                    text: text.clone(),
+                    author: smtpx_author(),
+                },
+            ),
+            SessionEvent::Failed { at, error } => (
+                at,
+                Direction::Smtpx,
+                EventKind::Failed {
+                    error: error.clone(),
+                },
+            ),
+            SessionEvent::Closed { at, by_peer } => (
+                at,
+                Direction::Smtpx,
+                EventKind::Closed { by_peer: *by_peer },
+            ),
+        };
+        EventLine {
+            at: secs(*at),
+            dir,
+            kind,
+        }
+    }
+
+    /// The event this line stands for; an error says which field is wrong.
+    pub fn to_event(&self) -> Result<(SessionEvent, Annotation), String> {
+        let at = duration_from_secs(self.at, "at")?;
+        let expected = match self.kind {
+            EventKind::Sent { .. } => Direction::Client,
+            EventKind::Received { .. } => Direction::Server,
+            _ => Direction::Smtpx,
+        };
+        if self.dir != expected {
+            return Err(format!(
+                "`dir` is {:?} but this kind of event comes from {:?}",
+                self.dir, expected
+            ));
+        }
+        let mut note = Annotation::default();
+        let event = match &self.kind {
+            EventKind::Connected { peer, took } => SessionEvent::Connected {
+                at,
+                peer: peer
+                    .parse()
+                    .map_err(|_| format!("`peer` is not an address: {peer:?}"))?,
+                took: duration_from_secs(*took, "took")?,
+            },
+            EventKind::Sent {
+                layer,
+                data,
+                shown,
+                secret,
+                redacted,
+            } => {
+                note.redacted = redacted.clone();
+                SessionEvent::Sent {
+                    at,
+                    layer: (*layer).into(),
+                    shown: shown.clone(),
+                    bytes: data.to_bytes()?,
+                    secret: *secret || matches!(redacted, Some(Redaction::Secret { .. })),
+                    revealed: None,
+                }
+            }
+            EventKind::Received {
+                layer,
+                data,
+                latency,
+            } => SessionEvent::Received {
+                at,
+                layer: (*layer).into(),
+                reply: reply_from_bytes(&data.to_bytes()?)?,
+                latency: latency
+                    .map(|l| duration_from_secs(l, "latency"))
+                    .transpose()?,
+            },
+            EventKind::Tls(record) => SessionEvent::TlsEstablished {
+                at,
+                info: Box::new(record.to_info()?),
+            },
+            EventKind::Finding {
+                finding,
+                data,
+                summary,
+                ..
+            } => SessionEvent::Finding {
+                at,
+                finding: match finding.as_str() {
+                    "injected_plaintext" => Finding::InjectedPlaintext {
+                        bytes: data.to_bytes()?,
+                    },
+                    "unverified_certificate" => Finding::UnverifiedCertificate {
+                        summary: summary.clone().unwrap_or_default(),
+                    },
+                    "auth_over_plaintext" => Finding::AuthOverPlaintext,
+                    other => return Err(format!("unknown finding {other:?}")),
+                },
+            },
+            EventKind::Note { text, author } => {
+                note.by_person = author == "person";
+                SessionEvent::Note {
+                    at,
+                    text: text.clone(),
+                }
+            }
+            EventKind::Failed { error } => SessionEvent::Failed {
+                at,
+                error: error.clone(),
+            },
+            EventKind::Closed { by_peer } => SessionEvent::Closed {
+                at,
+                by_peer: *by_peer,
+            },
+        };
+        Ok((event, note))
+    }
+}
+
+/// Exactly one reply, parsed from the bytes it arrived as.
+fn reply_from_bytes(bytes: &[u8]) -> Result<Reply, String> {
+    let mut replies = Reply::parse_all(bytes).map_err(|e| format!("reply bytes: {e}"))?;
+    match replies.len() {
+        1 => replies.pop().ok_or_else(|| "no reply".to_string()),
+        0 => Err("a `received` line holds no reply".into()),
+        n => Err(format!("a `received` line holds {n} replies, not one")),
+    }
+}
+
+#[cfg(test)]
+#[path = "format_tests.rs"]
+mod tests;

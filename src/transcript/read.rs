@@ -1,0 +1,227 @@
+//! Reading a transcript back: the header, then each line as the [`SessionEvent`] it
+//! recorded, so every view works the same on a replay as on a live session.
+//!
+//! Everything in the file is untrusted input. Every defect is an error naming the line —
+//! not a transcript, written by a newer smtpx, not JSON, a field of the wrong type, invalid
+//! base64, a line over [`MAX_LINE_LEN`] — and never a panic. One defect is expected and only
+//! a warning: a last line cut off mid-way (the session was killed); everything before it is
+//! read.
+//!
+//! Layer: transcript.
+
+use std::io::{BufRead, Read};
+use std::path::{Path, PathBuf};
+
+use super::format::{Annotation, EventLine, FORMAT_NAME, FORMAT_VERSION, Header, KNOWN_KINDS};
+use crate::driver::SessionEvent;
+
+/// The longest line read (a DATA event holds a whole message, base64 if not UTF-8).
+pub const MAX_LINE_LEN: usize = 64 * 1024 * 1024;
+
+/// Why a transcript cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the file is empty: no transcript header")]
+    Empty,
+    #[error("line 1: not an smtpx transcript ({0})")]
+    NotATranscript(String),
+    #[error(
+        "line 1: this transcript was written by a newer smtpx ({written_by}, format version \
+         {version}); this smtpx reads versions up to {FORMAT_VERSION} — upgrade smtpx to read it"
+    )]
+    Newer { version: u64, written_by: String },
+    #[error("line {line}: {detail}")]
+    Line { line: usize, detail: String },
+    #[error("line {line}: longer than {MAX_LINE_LEN} bytes")]
+    TooLong { line: usize },
+}
+
+/// One event read back, with the line it came from.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// 1-based line number in the file.
+    pub line: usize,
+    pub event: SessionEvent,
+    pub annotation: Annotation,
+}
+
+/// A whole transcript.
+#[derive(Debug, Clone)]
+pub struct Transcript {
+    pub header: Header,
+    pub entries: Vec<Entry>,
+    /// Things a reader should know, e.g. the file was cut off after line N.
+    pub warnings: Vec<String>,
+}
+
+impl Transcript {
+    /// The events, in order.
+    pub fn events(&self) -> impl Iterator<Item = &SessionEvent> {
+        self.entries.iter().map(|e| &e.event)
+    }
+}
+
+/// Reads a transcript file.
+pub fn read_file(path: &Path) -> Result<Transcript, ReadError> {
+    let file = std::fs::File::open(path).map_err(|source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_from(std::io::BufReader::new(file)).map_err(|e| match e {
+        ReadError::Io { source, .. } => ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => other,
+    })
+}
+
+/// Reads a transcript from bytes in memory.
+pub fn read_bytes(bytes: &[u8]) -> Result<Transcript, ReadError> {
+    read_from(bytes)
+}
+
+/// Reads a transcript from any buffered reader.
+pub fn read_from(mut input: impl BufRead) -> Result<Transcript, ReadError> {
+    let mut lines = Vec::new();
+    let mut number = 0;
+    loop {
+        number += 1;
+        let mut buf = Vec::new();
+        let limit = MAX_LINE_LEN as u64 + 1;
+        let n = input
+            .by_ref()
+            .take(limit)
+            .read_until(b'\n', &mut buf)
+            .map_err(|source| ReadError::Io {
+                path: PathBuf::new(),
+                source,
+            })?;
+        if n == 0 {
+            break;
+        }
+        let terminated = buf.last() == Some(&b'\n');
+        if !terminated && buf.len() > MAX_LINE_LEN {
+            return Err(ReadError::TooLong { line: number });
+        }
+        if terminated {
+            buf.pop();
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+        }
+        lines.push((number, buf, terminated));
+    }
+    let mut lines = lines.into_iter();
+    let Some((_, first, first_terminated)) = lines.next() else {
+        return Err(ReadError::Empty);
+    };
+    let header = parse_header(&first, first_terminated)?;
+    let mut warnings = Vec::new();
+    let mut entries = Vec::new();
+    for (line, bytes, terminated) in lines {
+        if bytes.iter().all(u8::is_ascii_whitespace) && terminated {
+            continue;
+        }
+        match parse_event(&bytes) {
+            Ok(Some((event, annotation))) => {
+                if !terminated {
+                    warnings.push(format!(
+                        "line {line}: the file ends without a final line break (the session \
+                         may have been cut off)"
+                    ));
+                }
+                entries.push(Entry {
+                    line,
+                    event,
+                    annotation,
+                });
+            }
+            Ok(None) => warnings.push(format!(
+                "line {line}: an event kind this smtpx does not know was skipped"
+            )),
+            Err(_) if !terminated => warnings.push(format!(
+                "line {line}: the file is cut off in the middle of this event (the session was \
+                 interrupted); read up to line {}",
+                line - 1
+            )),
+            Err(detail) => return Err(ReadError::Line { line, detail }),
+        }
+    }
+    Ok(Transcript {
+        header,
+        entries,
+        warnings,
+    })
+}
+
+fn parse_header(bytes: &[u8], terminated: bool) -> Result<Header, ReadError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        let cut = if terminated {
+            ""
+        } else {
+            " (the file is cut off)"
+        };
+        ReadError::NotATranscript(format!("the first line is not a JSON header{cut}: {e}"))
+    })?;
+    let format = value.get("format").and_then(|f| f.as_str());
+    if format != Some(FORMAT_NAME) {
+        return Err(ReadError::NotATranscript(format!(
+            "`format` is {}, not {FORMAT_NAME:?}",
+            format.map_or("missing".to_string(), |f| format!("{f:?}"))
+        )));
+    }
+    let version = value
+        .get("version")
+        .and_then(|v| v.as_u64())
+        .ok_or_else(|| ReadError::NotATranscript("`version` is missing".into()))?;
+    if version > u64::from(FORMAT_VERSION) {
+        let written_by = value
+            .get("smtpx")
+            .and_then(|v| v.as_str())
+            .map_or("unknown version".to_string(), |v| {
+                format!("smtpx {}", crate::proto::text::escape_str(v))
+            });
+        return Err(ReadError::Newer {
+            version,
+            written_by,
+        });
+    }
+    if version == 0 {
+        return Err(ReadError::NotATranscript(
+            "`version` 0 does not exist".into(),
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| ReadError::Line {
+        line: 1,
+        detail: format!("bad header: {e}"),
+    })
+}
+
+/// An event, `None` for a kind this version does not know, or what is wrong with the line.
+fn parse_event(bytes: &[u8]) -> Result<Option<(SessionEvent, Annotation)>, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("not a JSON event: {e}"))?;
+    let Some(kind) = value
+        .get("kind")
+        .and_then(|k| k.as_str())
+        .map(str::to_owned)
+    else {
+        return Err("the event has no `kind`".into());
+    };
+    if !KNOWN_KINDS.contains(&kind.as_str()) {
+        return Ok(None);
+    }
+    let line: EventLine =
+        serde_json::from_value(value).map_err(|e| format!("bad {kind:?} event: {e}"))?;
+    line.to_event().map(Some)
+}
+
+#[cfg(test)]
+#[path = "read_tests.rs"]
+mod tests;

@@ -1,0 +1,142 @@
+use super::*;
+use crate::transcript::format::{EventLine, Header, Transport};
+use crate::transcript::testdata::{every_kind, same};
+
+/// A file as the recorder writes it, without redaction.
+fn file_of(events: &[SessionEvent]) -> Vec<u8> {
+    let header = Header::new(
+        "mx.example.com",
+        25,
+        Transport::StarttlsOptional,
+        1_700_000_000,
+    );
+    let mut out = serde_json::to_string(&header).expect("header");
+    out.push('\n');
+    for event in events {
+        out.push_str(&serde_json::to_string(&EventLine::from_event(event)).expect("line"));
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+fn error_of(bytes: &[u8]) -> String {
+    read_bytes(bytes).expect_err("must be refused").to_string()
+}
+
+#[test]
+fn a_whole_file_reads_back_to_the_same_events() {
+    let events = every_kind();
+    let transcript = read_bytes(&file_of(&events)).expect("reads");
+    assert!(transcript.warnings.is_empty(), "{:?}", transcript.warnings);
+    assert_eq!(transcript.header.target.host, "mx.example.com");
+    let back: Vec<SessionEvent> = transcript.events().cloned().collect();
+    same(&events, &back);
+    assert_eq!(transcript.entries[0].line, 2);
+}
+
+#[test]
+fn a_file_cut_at_every_byte_of_its_last_event_reads_up_to_the_cut() {
+    let events = every_kind();
+    let whole = file_of(&events);
+    let body = &whole[..whole.len() - 1];
+    let last_start = body.iter().rposition(|&b| b == b'\n').expect("lines") + 1;
+    for cut in last_start..whole.len() {
+        let transcript =
+            read_bytes(&whole[..cut]).unwrap_or_else(|e| panic!("cut at {cut} must read: {e}"));
+        let complete = cut == whole.len() - 1;
+        let expected = if complete {
+            events.len()
+        } else {
+            events.len() - 1
+        };
+        assert_eq!(transcript.entries.len(), expected, "cut at {cut}");
+        if cut > last_start {
+            assert_eq!(transcript.warnings.len(), 1, "cut at {cut}");
+            let warning = &transcript.warnings[0];
+            assert!(
+                warning.contains("cut off") || warning.contains("without a final line break"),
+                "{warning}"
+            );
+        }
+        same(
+            &events[..expected],
+            &transcript.events().cloned().collect::<Vec<_>>(),
+        );
+    }
+}
+
+#[test]
+fn a_file_cut_inside_the_header_is_not_a_transcript() {
+    let whole = file_of(&[]);
+    for cut in 1..whole.len() - 1 {
+        let error = error_of(&whole[..cut]);
+        assert!(error.starts_with("line 1:"), "cut at {cut}: {error}");
+    }
+    assert_eq!(error_of(b""), "the file is empty: no transcript header");
+}
+
+#[test]
+fn a_newer_version_says_so() {
+    let text = r#"{"format":"smtpx-transcript","version":2,"smtpx":"9.0.0"}"#;
+    let error = error_of(text.as_bytes());
+    assert!(
+        error.contains("written by a newer smtpx (smtpx 9.0.0"),
+        "{error}"
+    );
+    assert!(error.contains("upgrade smtpx"), "{error}");
+}
+
+#[test]
+fn garbage_and_other_json_are_not_transcripts() {
+    assert!(error_of(b"\x00\xffgarbage\n").contains("not an smtpx transcript"));
+    assert!(error_of(b"{\"format\":\"har\",\"version\":1}\n").contains("not \"smtpx-transcript\""));
+    assert!(error_of(b"{\"format\":\"smtpx-transcript\"}\n").contains("`version` is missing"));
+}
+
+#[test]
+fn a_bad_line_in_the_middle_is_an_error_naming_it() {
+    let mut file = file_of(&every_kind()[..3]);
+    let good_tail = file_of(&every_kind()[3..4]);
+    let tail_line = good_tail.split(|&b| b == b'\n').nth(1).expect("event line");
+    for (bad, words) in [
+        (&b"not json"[..], "not a JSON event"),
+        (br#"{"at":1,"dir":"client"}"#, "no `kind`"),
+        (
+            br#"{"at":1,"dir":"client","kind":"sent","layer":"plain","shown":"x","base64":"@@@"}"#,
+            "not valid base64",
+        ),
+        (
+            br#"{"at":-1,"dir":"smtpx","kind":"closed","by_peer":true}"#,
+            "`at`",
+        ),
+        (
+            br#"{"at":1,"dir":"server","kind":"received","layer":"plain","text":""}"#,
+            "no reply",
+        ),
+        (
+            br#"{"at":1,"dir":"smtpx","kind":"tls","version":"x"}"#,
+            "bad \"tls\" event",
+        ),
+    ] {
+        let mut f = file.clone();
+        f.extend_from_slice(bad);
+        f.push(b'\n');
+        f.extend_from_slice(tail_line);
+        f.push(b'\n');
+        let error = error_of(&f);
+        assert!(error.starts_with("line 5: "), "{error}");
+        assert!(error.contains(words), "{error} should say {words}");
+    }
+    file.extend_from_slice(br#"{"at":1,"dir":"smtpx","kind":"hologram"}"#);
+    file.push(b'\n');
+    let transcript = read_bytes(&file).expect("unknown kinds are skipped");
+    assert_eq!(transcript.entries.len(), 3);
+    assert!(transcript.warnings[0].contains("does not know"));
+}
+
+#[test]
+fn an_over_long_line_is_refused_without_reading_it_all() {
+    let mut file = file_of(&[]);
+    file.extend(std::iter::repeat_n(b'x', MAX_LINE_LEN + 10));
+    assert!(error_of(&file).contains("line 2: longer than"));
+}

@@ -1,0 +1,230 @@
+//! The recorder: a sink that writes each [`SessionEvent`] to the transcript the moment it
+//! happens, one `write` per line, so a session killed with `kill -9` leaves a file that
+//! reads up to its last complete event.
+//!
+//! Security invariants: secrets are redacted before a line is built into bytes
+//! ([`Redactor`]); files are created mode 0600 (a transcript may hold a message, or secrets
+//! with `--record-secrets`).
+//!
+//! Layer: transcript. Blocking file writes of one short line each, called from the driver's
+//! task — as the probe's printer writes to stdout.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::format::{EventKind, EventLine, Header, secs};
+use super::redact::Redactor;
+use crate::driver::{EventSink, SessionEvent};
+
+/// Why a transcript could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("cannot create {}: {source}", path.display())]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no state directory for transcripts (set XDG_STATE_HOME, or use --record PATH)")]
+    NoStateDir,
+}
+
+/// Writes a transcript line by line.
+pub struct Recorder {
+    file: File,
+    path: PathBuf,
+    redactor: Redactor,
+    /// Set after the first failed write; later events are dropped (said once on stderr).
+    broken: bool,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Recorder {
+    /// Creates (or replaces) `path`, with parent directories, and writes the header.
+    pub fn create(path: &Path, header: &Header) -> Result<Recorder, RecordError> {
+        Self::open(path, header, false)
+    }
+
+    /// Like [`Recorder::create`], but never replaces a file: a name already taken gets `-2`,
+    /// `-3`, … before `.jsonl` (two sessions to one host in the same second).
+    pub fn create_new(path: &Path, header: &Header) -> Result<Recorder, RecordError> {
+        let mut candidate = path.to_path_buf();
+        for n in 2..1000 {
+            match Self::open(&candidate, header, true) {
+                Err(RecordError::Create { source, .. })
+                    if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                {
+                    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+                    candidate = path.with_file_name(format!("{stem}-{n}.jsonl"));
+                }
+                other => return other,
+            }
+        }
+        Self::open(&candidate, header, true)
+    }
+
+    fn open(path: &Path, header: &Header, new: bool) -> Result<Recorder, RecordError> {
+        let create_error = |source| RecordError::Create {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(create_error)?;
+        }
+        let mut options = OpenOptions::new();
+        options.write(true);
+        if new {
+            options.create_new(true);
+        } else {
+            options.create(true).truncate(true);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(path).map_err(create_error)?;
+        let mut recorder = Recorder {
+            file,
+            path: path.to_path_buf(),
+            redactor: Redactor::new(header.redaction),
+            broken: false,
+        };
+        let line = serde_json::to_string(header).map_err(|e| RecordError::Write {
+            path: path.to_path_buf(),
+            source: e.into(),
+        })?;
+        recorder
+            .write_line(line)
+            .map_err(|source| RecordError::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(recorder)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes one event (redacted as the header's policy says) and flushes it.
+    pub fn record(&mut self, event: &SessionEvent) {
+        let mut line = EventLine::from_event(event);
+        self.redactor.apply(&mut line);
+        self.write_event(&line);
+    }
+
+    /// A note a person added at `at` (`/note` in the explorer).
+    pub fn note_by_person(&mut self, at: Duration, text: &str) {
+        self.write_event(&EventLine {
+            at: secs(at),
+            dir: super::format::Direction::Smtpx,
+            kind: EventKind::Note {
+                text: text.to_string(),
+                author: "person".into(),
+            },
+        });
+    }
+
+    fn write_event(&mut self, line: &EventLine) {
+        if self.broken {
+            return;
+        }
+        let result = serde_json::to_string(line)
+            .map_err(std::io::Error::from)
+            .and_then(|text| self.write_line(text));
+        if let Err(e) = result {
+            self.broken = true;
+            eprintln!(
+                "smtpx: the transcript {} stopped being written: {e}",
+                self.path.display()
+            );
+        }
+    }
+
+    /// One `write` of the whole line and its LF: a crash cuts at most the line in flight.
+    fn write_line(&mut self, mut text: String) -> std::io::Result<()> {
+        text.push('\n');
+        self.file.write_all(text.as_bytes())?;
+        self.file.flush()
+    }
+
+    /// A sink that records every event it is given.
+    pub fn into_sink(mut self) -> EventSink {
+        Box::new(move |event| self.record(&event))
+    }
+
+    /// A sink plus a handle for the front end (notes, the file's path) sharing one recorder.
+    pub fn shared(self) -> (EventSink, RecorderHandle) {
+        let shared = Arc::new(Mutex::new(self));
+        let sink_side = Arc::clone(&shared);
+        let sink: EventSink = Box::new(move |event| {
+            if let Ok(mut recorder) = sink_side.lock() {
+                recorder.record(&event);
+            }
+        });
+        (sink, RecorderHandle(shared))
+    }
+}
+
+/// The front end's side of a shared [`Recorder`].
+#[derive(Debug, Clone)]
+pub struct RecorderHandle(Arc<Mutex<Recorder>>);
+
+impl RecorderHandle {
+    pub fn note_by_person(&self, at: Duration, text: &str) {
+        if let Ok(mut recorder) = self.0.lock() {
+            recorder.note_by_person(at, text);
+        }
+    }
+
+    pub fn path(&self) -> Option<PathBuf> {
+        self.0.lock().ok().map(|r| r.path.clone())
+    }
+}
+
+/// `$XDG_STATE_HOME/smtpx/sessions/<UTC time>-<host>.jsonl` (on systems without a state
+/// directory, the local data directory).
+pub fn default_path(host: &str, started_unix: i64) -> Result<PathBuf, RecordError> {
+    let dirs = directories::BaseDirs::new().ok_or(RecordError::NoStateDir)?;
+    let base = dirs
+        .state_dir()
+        .unwrap_or_else(|| dirs.data_local_dir())
+        .to_path_buf();
+    Ok(base
+        .join("smtpx")
+        .join("sessions")
+        .join(file_name(host, started_unix)))
+}
+
+/// `20251128T041500Z-mx.example.com.jsonl`; anything but letters, digits, `.` and `-` in
+/// the host becomes `_`, so a host can never name a path.
+pub fn file_name(host: &str, started_unix: i64) -> String {
+    let stamp = crate::proto::civil::Civil::from_unix(started_unix).compact();
+    let host: String = host
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let host = host.trim_start_matches('.');
+    format!("{stamp}-{host}.jsonl")
+}

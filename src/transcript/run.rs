@@ -1,0 +1,82 @@
+//! The transcript subcommands' entry points: read the file, do the work, pick an exit code
+//! (0 done; 1 `diff` found differences; 3 the file could not be read or written).
+//!
+//! Layer: front end for transcripts (wiring).
+
+use std::process::ExitCode;
+
+use super::args::{DiffArgs, ExportArgs, ReplayArgs};
+use super::export::{ExportFormat, export};
+use super::read::{Transcript, read_file};
+
+/// Reads a transcript, printing its warnings to stderr; `None` after printing the error.
+pub fn load(path: &std::path::Path, command: &str) -> Option<Transcript> {
+    match read_file(path) {
+        Ok(transcript) => {
+            for warning in &transcript.warnings {
+                eprintln!("smtpx {command}: {}: {warning}", path.display());
+            }
+            Some(transcript)
+        }
+        Err(e) => {
+            eprintln!("smtpx {command}: {}: {e}", path.display());
+            None
+        }
+    }
+}
+
+pub fn run_export(args: ExportArgs) -> ExitCode {
+    let Some(transcript) = load(&args.file, "export") else {
+        return ExitCode::from(3);
+    };
+    let text = export(&transcript, args.format);
+    match &args.output {
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("smtpx export: cannot write {}: {e}", path.display());
+                ExitCode::from(3)
+            }
+        },
+        None => {
+            use std::io::Write;
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+pub async fn run_replay(args: ReplayArgs) -> ExitCode {
+    let Some(transcript) = load(&args.file, "replay") else {
+        return ExitCode::from(3);
+    };
+    if args.serve {
+        return super::serve::run(&transcript, &args).await;
+    }
+    if args.against.is_some() {
+        eprintln!("smtpx replay --against: not built yet; use `smtpx diff` on two recordings");
+        return ExitCode::from(2);
+    }
+    print!("{}", export(&transcript, ExportFormat::Text));
+    eprintln!(
+        "smtpx replay: stepping through a recording comes with the interactive explorer; \
+         this is the transcript as text (also: --serve, smtpx export)."
+    );
+    ExitCode::SUCCESS
+}
+
+pub fn run_diff(args: DiffArgs) -> ExitCode {
+    let (Some(a), Some(b)) = (load(&args.a, "diff"), load(&args.b, "diff")) else {
+        return ExitCode::from(3);
+    };
+    let differences = super::diff::diff(&a, &b);
+    if differences.is_empty() {
+        println!("=== no differences in reply codes, capabilities, certificate or TLS parameters");
+        ExitCode::SUCCESS
+    } else {
+        for line in &differences {
+            println!("{line}");
+        }
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,224 @@
+//! The explorer's event loop: one `tokio::select!` over the terminal's events, the
+//! driver's updates, signals, and — only while connected — a one-second clock for the
+//! status bar. It draws after handling what is ready and never on a timer otherwise, so an
+//! idle explorer uses no CPU.
+//!
+//! Layer: CLI edge. Owns the terminal and the [`App`]; the network task owns the driver
+//! (see [`crate::driver::task`]).
+//!
+//! ```text
+//!  crossterm EventStream ─┐
+//!  driver Update (mpsc) ──┼─▶ App::update(Action) ─▶ [Effect] ─▶ Intent (mpsc) ─▶ driver task
+//!  SIGINT/TERM/HUP/TSTP ──┤                                    └▶ files, quit, suspend
+//!  1 s clock (connected) ─┘            then draw(&App) once
+//! ```
+
+pub mod history;
+pub mod terminal;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use ratatui::crossterm::event::{Event, EventStream, MouseEventKind};
+use ratatui::layout::Rect;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+use crate::app::{Action, App, Effect, Entry};
+use crate::cli::{ConnectArgs, TlsMode};
+use crate::driver::task::{self, Intent, Update};
+use crate::driver::{Driver, SessionEvent};
+
+/// How the explorer was left.
+enum Exit {
+    Quit,
+    Signal(i32),
+}
+
+/// Opens the explorer connected to `args`. `intro` lines are shown first (the demo's
+/// hint).
+pub async fn run(args: ConnectArgs, intro: Vec<String>) -> ExitCode {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        eprintln!(
+            "smtpx: the explorer needs a terminal. Run the same session headless with:\n  \
+             smtpx probe {}",
+            args.target
+        );
+        return ExitCode::from(2);
+    }
+    let target = match args.resolved_target() {
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("smtpx: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let implicit = args.tls_mode(target.port) == TlsMode::Implicit;
+    let (options, tls) = crate::probe::connect_options(&args);
+    let (update_tx, update_rx) = mpsc::unbounded_channel();
+    let (intent_tx, intent_rx) = mpsc::unbounded_channel();
+    let label = format!("{}:{}", target.host, target.port);
+    let driver = Driver::new(
+        target,
+        options,
+        tls,
+        args.timeout(),
+        task::sink(update_tx.clone()),
+    );
+    let network = tokio::spawn(task::run(driver, implicit, intent_rx, update_tx));
+
+    let mut app = App::new(label, history::load());
+    app.no_color = crate::ui::theme::no_color_from_env();
+    app.ascii = std::env::var("TERM").is_ok_and(|t| t == "linux");
+    for line in intro {
+        app.push(Entry::local(line));
+    }
+
+    terminal::install_panic_hook();
+    let mut tui = match terminal::enter() {
+        Ok(tui) => tui,
+        Err(e) => {
+            eprintln!("smtpx: cannot set up the terminal: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let exit = event_loop(&mut tui, &mut app, update_rx, &intent_tx).await;
+    terminal::restore();
+    let _ = intent_tx.send(Intent::Quit);
+    // The task closes the connection politely (bounded by a second in the transport).
+    let _ = tokio::time::timeout(Duration::from_secs(2), network).await;
+
+    match &app.saved_to {
+        Some(path) => println!("smtpx: transcript saved to {}", path.display()),
+        None => println!("smtpx: the transcript was not saved (use /save PATH next time)."),
+    }
+    match exit {
+        Ok(Exit::Quit) => ExitCode::SUCCESS,
+        Ok(Exit::Signal(n)) => ExitCode::from(u8::try_from(128 + n).unwrap_or(1)),
+        Err(e) => {
+            eprintln!("smtpx: terminal error: {e}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+async fn event_loop(
+    tui: &mut terminal::Tui,
+    app: &mut App,
+    mut updates: mpsc::UnboundedReceiver<Update>,
+    intents: &mpsc::UnboundedSender<Intent>,
+) -> std::io::Result<Exit> {
+    let mut events = EventStream::new();
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    // Handling SIGTSTP ourselves (from `kill -TSTP`) lets us restore the terminal first.
+    let mut sigtstp = signal(SignalKind::from_raw(SIGTSTP))?;
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut connected_at: Option<Instant> = None;
+    let mut dirty = true;
+    loop {
+        if dirty {
+            let size = tui.size()?;
+            let areas = crate::ui::areas(Rect::new(0, 0, size.width, size.height), app);
+            let viewport = (areas.transcript.width, areas.transcript.height);
+            if app.viewport != viewport {
+                app.update(Action::Viewport(viewport.0, viewport.1));
+            }
+            tui.draw(|frame| crate::ui::draw(frame, app))?;
+            dirty = false;
+        }
+        let mut effects = Vec::new();
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Resize(..))) => dirty = true,
+                Some(Ok(event)) => {
+                    if let Some(action) = action_for(event) {
+                        effects = app.update(action);
+                        dirty = true;
+                    }
+                }
+                Some(Err(e)) => return Err(e),
+                // The terminal went away.
+                None => return Ok(Exit::Signal(1)),
+            },
+            update = updates.recv() => {
+                let Some(update) = update else { return Ok(Exit::Quit) };
+                // Take everything already waiting before drawing once.
+                let mut batch = vec![update];
+                while let Ok(more) = updates.try_recv() {
+                    batch.push(more);
+                }
+                for update in batch {
+                    match &update {
+                        Update::Event(SessionEvent::Connected { .. }) => {
+                            connected_at = Some(Instant::now());
+                            clock.reset();
+                        }
+                        Update::Event(SessionEvent::Closed { .. }) => connected_at = None,
+                        _ => {}
+                    }
+                    effects.extend(app.update(Action::Driver(update)));
+                }
+                dirty = true;
+            },
+            _ = clock.tick(), if connected_at.is_some() && app.connected => {
+                if let Some(at) = connected_at {
+                    app.update(Action::Clock(at.elapsed()));
+                    dirty = true;
+                }
+            },
+            _ = sigint.recv() => return Ok(Exit::Signal(2)),
+            _ = sigterm.recv() => return Ok(Exit::Signal(15)),
+            _ = sighup.recv() => return Ok(Exit::Signal(1)),
+            _ = sigtstp.recv() => effects.push(Effect::Suspend),
+        }
+        for effect in effects {
+            match effect {
+                Effect::Intent(intent) => {
+                    let _ = intents.send(intent);
+                }
+                Effect::Save { path, text } => {
+                    let result = tokio::fs::write(&path, text)
+                        .await
+                        .map_err(|e| e.to_string());
+                    app.update(Action::Saved { path, result });
+                    dirty = true;
+                }
+                Effect::Remember(line) => history::append(&line),
+                Effect::Quit => return Ok(Exit::Quit),
+                Effect::Suspend => {
+                    terminal::suspend(tui).await?;
+                    dirty = true;
+                }
+                Effect::Redraw => {
+                    tui.clear()?;
+                    dirty = true;
+                }
+            }
+        }
+    }
+}
+
+/// Terminal events the app cares about; mouse motion and clicks are ignored.
+fn action_for(event: Event) -> Option<Action> {
+    match event {
+        Event::Key(key) => Some(Action::Key(key)),
+        Event::Paste(text) => Some(Action::Paste(text)),
+        Event::Mouse(mouse) => match mouse.kind {
+            MouseEventKind::ScrollUp => Some(Action::Wheel(3)),
+            MouseEventKind::ScrollDown => Some(Action::Wheel(-3)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// SIGTSTP on Linux; the BSDs and macOS number it 18.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const SIGTSTP: i32 = 20;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const SIGTSTP: i32 = 18;

@@ -1,0 +1,108 @@
+//! Terminal setup and restore on every exit path: normal quit, error, panic (the hook is
+//! installed before raw mode), signals, and suspend/resume with Ctrl-Z.
+//!
+//! Layer: CLI edge (terminal I/O). No `unsafe`: stopping ourselves for Ctrl-Z is done by
+//! asking `kill(1)` to send SIGSTOP to this process, and SIGCONT is awaited through tokio.
+
+use std::io::{self, Stdout, Write};
+use std::sync::Once;
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::cursor::Show;
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+
+pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+
+static HOOK: Once = Once::new();
+
+/// Restores the terminal before the default panic message is printed, so the message is
+/// readable and the shell usable. Installed once, before raw mode is entered.
+pub fn install_panic_hook() {
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+    });
+}
+
+/// Raw mode, the alternate screen, mouse wheel and bracketed paste.
+pub fn enter() -> io::Result<Tui> {
+    enable_raw_mode()?;
+    let mut stdout = io::stdout();
+    if let Err(e) = execute!(
+        stdout,
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    ) {
+        restore();
+        return Err(e);
+    }
+    let mut terminal = match Terminal::new(CrosstermBackend::new(io::stdout())) {
+        Ok(terminal) => terminal,
+        Err(e) => {
+            restore();
+            return Err(e);
+        }
+    };
+    terminal.clear()?;
+    Ok(terminal)
+}
+
+/// Undoes [`enter`]. Safe to call more than once and from the panic hook.
+pub fn restore() {
+    let mut stdout = io::stdout();
+    let _ = execute!(
+        stdout,
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        Show
+    );
+    let _ = disable_raw_mode();
+    let _ = stdout.flush();
+}
+
+/// Ctrl-Z: restore the terminal, stop this process as the shell expects, and when `fg`
+/// continues it, re-enter the UI with a full redraw.
+pub async fn suspend(terminal: &mut Tui) -> io::Result<()> {
+    restore();
+    let mut cont =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(SIGCONT)).ok();
+    let stopped = std::process::Command::new("kill")
+        .args(["-STOP", &std::process::id().to_string()])
+        .status();
+    if let Ok(status) = stopped
+        && status.success()
+    {
+        // The stop may land a moment after kill(1) returns; wait for the continue, with a
+        // bound in case job control is unavailable (an orphaned process group).
+        if let Some(cont) = cont.as_mut() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), cont.recv()).await;
+        }
+    }
+    enable_raw_mode()?;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )?;
+    terminal.clear()
+}
+
+/// SIGCONT on Linux and the BSDs' common numbering used by tokio's `SignalKind`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const SIGCONT: i32 = 18;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const SIGCONT: i32 = 19;

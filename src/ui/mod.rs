@@ -1,0 +1,94 @@
+//! The explorer's views: each draws one region from `&App` into a `Rect`; nothing here
+//! changes state or touches the network.
+//!
+//! Layer: views (ratatui only).
+//!
+//! ```text
+//!  ┌ status: target · transport + verdict · state · time · saved-to ───────────────┐
+//!  │ transcript (only visible rows laid out)            │ side panel (wide, or F3)  │
+//!  │   0.031 S< 220 …                                   │  Server offers            │
+//!  │                                                    │  Valid now                │
+//!  ├ notice: completion candidates, mode hint, local errors ────────────────────────┤
+//!  ├ prompt: smtp> EHLO me█ ────────────────────────────────────────────────────────┤
+//!  └ key hint, from the keymap ─────────────────────────────────────────────────────┘
+//! ```
+
+mod help;
+mod prompt;
+mod side;
+mod status;
+pub mod theme;
+mod transcript;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+
+use crate::app::{App, Overlay};
+
+/// Width of the side panel on wide screens.
+const PANEL_WIDTH: u16 = 34;
+
+/// Where each region goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub status: Rect,
+    pub transcript: Rect,
+    pub panel: Option<Rect>,
+    pub notice: Rect,
+    pub prompt: Rect,
+    pub hint: Rect,
+}
+
+/// Splits the screen. The panel sits beside the transcript when there is room for both,
+/// and over its right part on a narrow screen.
+pub fn areas(screen: Rect, app: &App) -> Areas {
+    let [status, middle, notice, prompt, hint] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(screen);
+    let wide = screen.width >= 100;
+    let (transcript, panel) = if !app.panel_visible(screen.width) {
+        (middle, None)
+    } else if wide {
+        let [t, p] = Layout::horizontal([Constraint::Min(20), Constraint::Length(PANEL_WIDTH)])
+            .areas(middle);
+        (t, Some(p))
+    } else {
+        let width = PANEL_WIDTH.min(middle.width);
+        let p = Rect::new(
+            middle.right().saturating_sub(width),
+            middle.y,
+            width,
+            middle.height,
+        );
+        (middle, Some(p))
+    };
+    Areas {
+        status,
+        transcript,
+        panel,
+        notice,
+        prompt,
+        hint,
+    }
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let areas = areas(frame.area(), app);
+    status::draw(frame, areas.status, app);
+    transcript::draw(frame, areas.transcript, app);
+    if let Some(panel) = areas.panel {
+        side::draw(frame, panel, app);
+    }
+    prompt::draw_notice(frame, areas.notice, app);
+    prompt::draw_prompt(frame, areas.prompt, app);
+    prompt::draw_hint(frame, areas.hint, app);
+    if app.overlay == Some(Overlay::Help) {
+        help::draw(frame, frame.area(), app);
+    }
+}

@@ -1,0 +1,120 @@
+//! The three bottom rows: a notice (completion candidates, the mode's rule, local errors),
+//! the prompt with its mode label, and the key hint taken from the current keymap.
+//!
+//! Layer: views.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::theme;
+use crate::app::{App, Mode};
+use crate::proto::text::escape_str;
+
+pub fn draw_notice(frame: &mut Frame, area: Rect, app: &App) {
+    let line = if let Some(c) = &app.completion {
+        let mut spans = vec![Span::styled("Tab: ", theme::dim())];
+        for (i, candidate) in c.candidates.iter().enumerate() {
+            let style = if i == c.index {
+                theme::key(app.no_color).add_modifier(Modifier::REVERSED)
+            } else {
+                ratatui::style::Style::default()
+            };
+            spans.push(Span::styled(escape_str(candidate.trim_end()), style));
+            spans.push(Span::raw(" "));
+        }
+        Line::from(spans)
+    } else if let Some(notice) = &app.notice {
+        Line::styled(escape_str(notice), theme::alarm(app.no_color))
+    } else {
+        match app.mode {
+            Mode::Raw => Line::styled(
+                "RAW byte-exact: \\r \\n \\t \\0 \\\\ \\xHH are sent as bytes; no CRLF is added",
+                theme::alarm(app.no_color),
+            ),
+            Mode::Message => Line::styled(
+                format!(
+                    "message mode: {} line(s) collected; a lone . ends and sends it, dot-stuffed",
+                    app.message.len()
+                ),
+                theme::key(app.no_color),
+            ),
+            Mode::Command if app.awaits_sasl_response() => Line::styled(
+                "334: the next line is the SASL response (shown redacted); * cancels",
+                theme::key(app.no_color),
+            ),
+            Mode::Command => Line::styled(last_reply_hint(app), theme::dim()),
+        }
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// What the latest reply's code class means
+/// ([RFC 5321 §4.2.1](https://www.rfc-editor.org/rfc/rfc5321#section-4.2.1)).
+fn last_reply_hint(app: &App) -> String {
+    use crate::app::Kind;
+    use crate::proto::reply::Severity;
+    let Some(kind) = app.entries.iter().rev().find_map(|e| match e.kind {
+        Kind::Server(s) => Some(s),
+        _ => None,
+    }) else {
+        return String::new();
+    };
+    match kind {
+        Severity::PositiveCompletion => "2yz: done".into(),
+        Severity::PositiveIntermediate => "3yz: go on — the server waits for more".into(),
+        Severity::TransientNegative => {
+            "4yz: transient failure — the same command may work later".into()
+        }
+        Severity::PermanentNegative => "5yz: permanent failure — do not repeat as is".into(),
+        _ => "the reply code is not valid SMTP".into(),
+    }
+}
+
+pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App) {
+    let label = app.prompt_label();
+    let label_style = match app.mode {
+        Mode::Raw => theme::alarm(app.no_color).add_modifier(Modifier::REVERSED),
+        _ => theme::key(app.no_color),
+    };
+    let label_width = label.chars().count() as u16;
+    let width = area.width.saturating_sub(label_width + 1).max(1);
+    let scroll = app.input.visual_scroll(usize::from(width));
+    let shown: String = if app.awaits_sasl_response() && app.mode == Mode::Command {
+        // A SASL response is a secret: never on screen, not even while typed.
+        "•".repeat(app.input.value().chars().count())
+    } else {
+        escape_str(app.input.value())
+    };
+    let line = Line::from(vec![
+        Span::styled(label, label_style),
+        Span::raw(shown.chars().skip(scroll).collect::<String>()),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+    if app.overlay.is_none() {
+        let cursor = app.input.visual_cursor().saturating_sub(scroll) as u16;
+        frame.set_cursor_position(Position::new(
+            area.x + label_width + cursor.min(width),
+            area.y,
+        ));
+    }
+}
+
+pub fn draw_hint(frame: &mut Frame, area: Rect, app: &App) {
+    let mut spans = Vec::new();
+    for binding in app.keymap() {
+        let Some(word) = binding.hint else { continue };
+        if !spans.is_empty() {
+            spans.push(Span::styled(" · ", theme::dim()));
+        }
+        spans.push(Span::styled(binding.label, theme::key(app.no_color)));
+        spans.push(Span::raw(format!(" {word}")));
+    }
+    if app.overlay.is_none() && app.mode == Mode::Command {
+        spans.push(Span::styled(" · ", theme::dim()));
+        spans.push(Span::styled("/help", theme::key(app.no_color)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,75 @@
+//! The side panel: the current EHLO capabilities and the commands valid now
+//! ([`Session::valid_next`](crate::proto::session::Session::valid_next)).
+//!
+//! Layer: views. Capability text comes from the server and is escaped.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::theme;
+use crate::app::App;
+use crate::proto::text::escape_str;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    frame.render_widget(Clear, area);
+    let mut lines = Vec::new();
+    let bold = ratatui::style::Style::default().add_modifier(Modifier::BOLD);
+    let title = if app.session.tls_active() {
+        "Server offers (in TLS)"
+    } else {
+        "Server offers"
+    };
+    lines.push(Line::styled(title, bold));
+    match app.session.capabilities() {
+        Some(caps) => {
+            let keywords: Vec<_> = caps.extensions.iter().collect();
+            if keywords.is_empty() {
+                lines.push(Line::from(" (no extensions)"));
+            }
+            for ext in keywords {
+                lines.push(Line::from(format!(" {}", escape_str(&ext.raw_line))));
+            }
+        }
+        None if app.session.tls_active() => {
+            lines.push(Line::styled(" (forgotten after TLS: EHLO)", theme::dim()))
+        }
+        None => lines.push(Line::styled(" (send EHLO to see)", theme::dim())),
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled("Valid now", bold));
+    let valid = app.session.valid_next();
+    if valid.is_empty() {
+        lines.push(Line::styled(" (wait for the reply)", theme::dim()));
+    }
+    for suggestion in valid {
+        let mark = if suggestion.recommended { "▸" } else { " " };
+        let mark = if app.ascii && suggestion.recommended {
+            ">"
+        } else {
+            mark
+        };
+        lines.push(Line::from(vec![
+            Span::styled(mark, theme::key(app.no_color)),
+            Span::raw(suggestion.syntax),
+        ]));
+    }
+    let block = if app.ascii {
+        Block::default()
+            .borders(Borders::LEFT)
+            .border_set(ratatui::symbols::border::PLAIN)
+            .border_style(theme::dim())
+    } else {
+        Block::default()
+            .borders(Borders::LEFT)
+            .border_style(theme::dim())
+    };
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}

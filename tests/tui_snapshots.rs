@@ -1,0 +1,176 @@
+//! The explorer's screens drawn into ratatui's `TestBackend` at 80x24 and 120x40 and
+//! compared with reviewed insta snapshots (text only; `tests/snapshots/`). Sessions are
+//! scripted (`smtpx::app::script`), so times and latencies are fixed.
+
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use smtpx::app::script::Script;
+use smtpx::app::{Action, App};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let areas = smtpx::ui::areas(Rect::new(0, 0, width, height), app);
+    app.update(Action::Viewport(
+        areas.transcript.width,
+        areas.transcript.height,
+    ));
+    app.update(Action::Clock(Duration::from_secs(42)));
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal
+        .draw(|frame| smtpx::ui::draw(frame, app))
+        .expect("draw");
+    terminal
+}
+
+fn check(name: &str, script: &mut Script) {
+    for (w, h) in SIZES {
+        let terminal = render(&mut script.app, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), terminal.backend());
+    }
+}
+
+fn greeting() -> Script {
+    let mut s = Script::new("127.0.0.1:2525");
+    s.connected()
+        .server(b"220 mx.example.com ESMTP Postfix\r\n");
+    s
+}
+
+fn after_ehlo() -> Script {
+    let mut s = greeting();
+    s.client("EHLO laptop.example").server(
+        b"250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 35882577\r\n250-STARTTLS\r\n\
+          250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
+    );
+    s
+}
+
+fn after_starttls() -> Script {
+    let mut s = after_ehlo();
+    s.client("STARTTLS")
+        .server(b"220 2.0.0 Ready to start TLS\r\n")
+        .tls(true);
+    s
+}
+
+#[test]
+fn greeting_screen() {
+    check("greeting", &mut greeting());
+}
+
+#[test]
+fn after_ehlo_screen() {
+    check("after_ehlo", &mut after_ehlo());
+}
+
+#[test]
+fn after_starttls_screen() {
+    check("after_starttls", &mut after_starttls());
+}
+
+#[test]
+fn unverified_tls_screen() {
+    let mut s = after_ehlo();
+    s.client("STARTTLS")
+        .server(b"220 2.0.0 Ready to start TLS\r\n")
+        .tls(false);
+    check("unverified_tls", &mut s);
+}
+
+#[test]
+fn message_mode_screen() {
+    let mut s = after_starttls();
+    s.client("EHLO laptop.example")
+        .server(b"250-mx.example.com\r\n250-AUTH PLAIN LOGIN\r\n250 PIPELINING\r\n")
+        .client("AUTH PLAIN AGRlbW8AZGVtby1wYXNzd29yZA==")
+        .server(b"235 2.7.0 Authentication successful\r\n")
+        .client("MAIL FROM:<me@example.com>")
+        .server(b"250 2.1.0 Ok\r\n")
+        .client("RCPT TO:<you@example.org>")
+        .server(b"250 2.1.5 Ok\r\n")
+        .client("DATA")
+        .server(b"354 End data with <CR><LF>.<CR><LF>\r\n");
+    for line in ["Subject: hello", "", ".a line with a dot"] {
+        s.app.input = tui_input::Input::new(line.into());
+        s.app
+            .update(Action::Key(ratatui::crossterm::event::KeyEvent::from(
+                ratatui::crossterm::event::KeyCode::Enter,
+            )));
+    }
+    s.app.input = tui_input::Input::new("last line".into());
+    check("message_mode", &mut s);
+}
+
+#[test]
+fn message_sent_screen() {
+    let mut s = after_starttls();
+    s.client("EHLO x")
+        .server(b"250 mx.example.com\r\n")
+        .client("MAIL FROM:<me@example.com>")
+        .server(b"250 2.1.0 Ok\r\n")
+        .client("RCPT TO:<you@example.org>")
+        .server(b"250 2.1.5 Ok\r\n")
+        .client("DATA")
+        .server(b"354 go ahead\r\n")
+        .message(b"Subject: hello\r\n\r\n.a line with a dot\r\n")
+        .server(b"250 2.0.0 Ok: queued as 4XyZ\r\n");
+    check("message_sent", &mut s);
+}
+
+#[test]
+fn help_overlay_screen() {
+    let mut s = greeting();
+    s.app
+        .update(Action::Key(ratatui::crossterm::event::KeyEvent::from(
+            ratatui::crossterm::event::KeyCode::F(1),
+        )));
+    check("help_overlay", &mut s);
+}
+
+#[test]
+fn permanent_failure_screen() {
+    let mut s = after_ehlo();
+    s.client("MAIL FROM:<me@example.com>")
+        .server(b"250 2.1.0 Ok\r\n")
+        .client("RCPT TO:<nobody@example.org>")
+        .server(b"550 5.1.1 <nobody@example.org>: Recipient address rejected: User unknown\r\n");
+    check("permanent_failure", &mut s);
+}
+
+#[test]
+fn connection_failure_screen() {
+    let mut s = Script::new("127.0.0.1:1");
+    s.failed("cannot connect to 127.0.0.1:1: connection refused (127.0.0.1:1)");
+    check("connection_failure", &mut s);
+}
+
+#[test]
+fn escape_sequences_from_the_server_are_shown_escaped() {
+    let mut s = Script::new("127.0.0.1:2525");
+    s.connected()
+        .server(b"220 evil \x1b]0;pwned\x07\x1b[2J\x1b[31mred \x9b\xff\r\n")
+        .client("EHLO me")
+        .server(b"250-evil\r\n250 X-\x1b[5mBLINK\r\n");
+    for (w, h) in SIZES {
+        let terminal = render(&mut s.app, w, h);
+        let text = format!("{}", terminal.backend());
+        assert!(!text.contains('\x1b'), "raw ESC reached the screen");
+        assert!(text.contains("\\x1b]0;pwned\\x07"), "{text}");
+    }
+    check("escape_sequences", &mut s);
+}
+
+#[test]
+fn long_transcripts_draw_only_the_visible_rows() {
+    let mut s = after_ehlo();
+    for i in 0..2000 {
+        s.client(&format!("NOOP {i}")).server(b"250 2.0.0 Ok\r\n");
+    }
+    let terminal = render(&mut s.app, 80, 24);
+    let text = format!("{}", terminal.backend());
+    assert!(text.contains("NOOP 1999"), "{text}");
+}
