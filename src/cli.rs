@@ -9,7 +9,7 @@
 //! smtpx serve            the sandbox server alone
 //! smtpx probe HOST       a whole session headless, swaks-style
 //! smtpx scan HOST        which port speaks what, which to use
-//! smtpx replay FILE      prints it (stepping, --serve, --against planned)
+//! smtpx replay FILE      print / --serve / --against (stepping in the UI planned)
 //! smtpx export | diff    transcripts: text/markdown/json; compare two
 //! smtpx explain CODE     what a reply or keyword means
 //! ```
@@ -36,6 +36,10 @@ pub struct Cli {
     /// Open the interactive explorer connected to HOST[:PORT].
     #[command(flatten)]
     pub explore: Option<ConnectArgs>,
+
+    /// The explorer records its session like the probe (`--record`, `--no-record`, …).
+    #[command(flatten)]
+    pub record: crate::transcript::args::RecordArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,9 +110,26 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "NAME")]
     pub verify_name: Option<String>,
 
-    /// Extra trust anchors (PEM), besides the built-in webpki roots.
+    /// Extra trust anchors (PEM), ADDED to the built-in webpki roots (not replacing them);
+    /// the verdict says which store vouched for the chain.
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
+
+    /// Lowest TLS version to offer.
+    #[arg(long, value_enum, value_name = "1.2|1.3")]
+    pub tls_min: Option<TlsVersionArg>,
+
+    /// Highest TLS version to offer.
+    #[arg(long, value_enum, value_name = "1.2|1.3")]
+    pub tls_max: Option<TlsVersionArg>,
+
+    /// Client certificate for mutual TLS (PEM; a chain, leaf first, is allowed).
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
 
     /// `report`: record the verdict and go on (default); `strict`: a failed verdict stops.
     #[arg(long, value_enum, default_value_t = VerifyArg::Report)]
@@ -117,6 +138,14 @@ pub struct ConnectArgs {
     /// Seconds to wait for the connection and for each reply.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsVersionArg {
+    #[value(name = "1.2")]
+    Tls12,
+    #[value(name = "1.3")]
+    Tls13,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -252,9 +281,18 @@ pub struct ProbeArgs {
     #[arg(long, value_enum, value_name = "STEP")]
     pub quit_after: Option<QuitAfter>,
 
-    /// One JSON object per event on standard output.
+    /// One JSON object per event on standard output (the tls event carries every
+    /// certificate field).
     #[arg(long)]
     pub json: bool,
+
+    /// Print every certificate field, how the chain links, and the three verdicts.
+    #[arg(long)]
+    pub show_cert: bool,
+
+    /// Write the chain the server sent as PEM (leaf first) to this file.
+    #[arg(long, value_name = "PATH")]
+    pub save_chain: Option<PathBuf>,
 
     #[command(flatten)]
     pub record: crate::transcript::args::RecordArgs,

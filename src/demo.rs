@@ -30,7 +30,7 @@ pub async fn run(args: DemoArgs) -> ExitCode {
     if !args.headless {
         let connect = demo_connect_args(&addr.to_string(), handle.ca_pem_path());
         let intro = hint(&addr.to_string(), &user, &password);
-        let code = crate::tui::run(connect, intro).await;
+        let code = crate::tui::run(connect, Default::default(), intro).await;
         let mut stored = 0;
         let quick = std::time::Duration::from_millis(50);
         while let Ok(Some(message)) = tokio::time::timeout(quick, messages.recv()).await {
@@ -88,6 +88,8 @@ pub async fn run(args: DemoArgs) -> ExitCode {
         chunk_size: 65_536,
         quit_after: None,
         json: false,
+        show_cert: false,
+        save_chain: None,
         record: Default::default(),
     };
     let stage = crate::probe::run(probe).await;
@@ -138,6 +140,10 @@ fn demo_connect_args(target: &str, ca: &std::path::Path) -> ConnectArgs {
         no_sni: false,
         verify_name: Some("localhost".into()),
         ca_file: Some(ca.to_path_buf()),
+        tls_min: None,
+        tls_max: None,
+        client_cert: None,
+        client_key: None,
         tls_verify: VerifyArg::Report,
         timeout: 10.0,
     }

@@ -37,7 +37,7 @@ fn main() -> ExitCode {
             Some(CommandKind::Export(args)) => smtpx::transcript::run::run_export(args),
             Some(CommandKind::Diff(args)) => smtpx::transcript::run::run_diff(args),
             None => match cli.explore {
-                Some(args) => smtpx::tui::run(args, Vec::new()).await,
+                Some(args) => smtpx::tui::run(args, cli.record, Vec::new()).await,
                 None => {
                     eprintln!(
                         "smtpx: give a HOST[:PORT] to explore, or a subcommand (see smtpx --help)"

@@ -316,3 +316,87 @@ fn bdat_chunked_message_is_delivered() {
         "{message}"
     );
 }
+
+#[test]
+fn recorded_postfix_session_replays_with_the_same_events() {
+    if !enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = dir.path().join("first.jsonl");
+    let again = dir.path().join("again.jsonl");
+    let subject = unique("replay");
+    let output = smtpx(&[
+        SUBMISSION,
+        "--starttls",
+        "--auth",
+        "plain",
+        "--user",
+        USER,
+        "--password-env",
+        "INTEROP_PASSWORD",
+        "--from",
+        "smtpxtest@smtpx.test",
+        "--to",
+        "smtpxtest@smtpx.test",
+        "--subject",
+        &subject,
+        "--record",
+        first.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    delivered(&subject);
+
+    // Reading the file back gives the session as it was shown.
+    let export = Command::new(env!("CARGO_BIN_EXE_smtpx"))
+        .args([
+            "export",
+            first.to_str().expect("utf-8 path"),
+            "--format",
+            "text",
+        ])
+        .output()
+        .expect("run smtpx export");
+    let text = stdout(&export);
+    assert_eq!(export.status.code(), Some(0), "{text}");
+    assert!(text.contains("STARTTLS") && text.contains("235"), "{text}");
+    assert!(!text.contains(PASSWORD));
+
+    // Re-running the client side against the same Postfix gives the same replies.
+    let replay = Command::new(env!("CARGO_BIN_EXE_smtpx"))
+        .env(
+            "XDG_STATE_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+        )
+        .args([
+            "replay",
+            first.to_str().expect("utf-8 path"),
+            "--against",
+            SUBMISSION,
+        ])
+        .args([
+            "--user",
+            USER,
+            "--password-env",
+            "INTEROP_PASSWORD",
+            "--record",
+        ])
+        .arg(&again)
+        .env("INTEROP_PASSWORD", PASSWORD)
+        .output()
+        .expect("run smtpx replay --against");
+    let out = stdout(&replay);
+    assert_eq!(
+        replay.status.code(),
+        Some(0),
+        "same result expected:\n{out}\n{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    let diff = Command::new(env!("CARGO_BIN_EXE_smtpx"))
+        .args(["diff"])
+        .arg(&first)
+        .arg(&again)
+        .output()
+        .expect("run smtpx diff");
+    assert_eq!(diff.status.code(), Some(0), "{}", stdout(&diff));
+}

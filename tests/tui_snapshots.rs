@@ -174,3 +174,86 @@ fn long_transcripts_draw_only_the_visible_rows() {
     let text = format!("{}", terminal.backend());
     assert!(text.contains("NOOP 1999"), "{text}");
 }
+
+fn key(code: ratatui::crossterm::event::KeyCode) -> Action {
+    Action::Key(ratatui::crossterm::event::KeyEvent::from(code))
+}
+
+#[test]
+fn explanation_panel_screen() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut s = after_ehlo();
+    s.client("MAIL FROM:<me@example.com>")
+        .server(b"250 2.1.0 Ok\r\n")
+        .client("RCPT TO:<nobody@example.org>")
+        .server(b"550 5.1.1 <nobody@example.org>: Recipient address rejected: User unknown\r\n")
+        .client("RSET")
+        .server(b"250 2.0.0 Ok\r\n");
+    // Esc on the empty prompt picks the latest line; Up moves to the 550.
+    s.app.update(key(KeyCode::Esc));
+    s.app.update(key(KeyCode::Up));
+    s.app.update(key(KeyCode::Up));
+    for (w, h) in SIZES {
+        let text = format!("{}", render(&mut s.app, w, h).backend());
+        assert!(text.contains("Explain: line"), "{text}");
+        assert!(text.contains("5.1.1"), "{text}");
+    }
+    check("explanation_panel", &mut s);
+    s.app.update(key(KeyCode::Enter));
+    assert_eq!(s.app.overlay, None);
+}
+
+#[test]
+fn warning_before_sending_screen() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut s = greeting();
+    s.app.input = tui_input::Input::new("MAIL FROM:<me@example.com>".into());
+    let effects = s.app.update(key(KeyCode::Enter));
+    assert!(effects.is_empty(), "held back, not sent: {effects:?}");
+    assert_eq!(s.app.input.value(), "MAIL FROM:<me@example.com>");
+    check("warning_before_sending", &mut s);
+    // The second Enter sends it anyway.
+    let effects = s.app.update(key(KeyCode::Enter));
+    assert!(
+        effects.contains(&smtpx::app::Effect::Intent(
+            smtpx::driver::task::Intent::Line("MAIL FROM:<me@example.com>".into())
+        )),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn picking_the_first_line_keeps_it_visible() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut s = after_ehlo();
+    s.app.update(key(KeyCode::Esc));
+    for _ in 0..10 {
+        s.app.update(key(KeyCode::Up));
+    }
+    for (w, h) in SIZES {
+        let text = format!("{}", render(&mut s.app, w, h).backend());
+        assert!(text.contains("> 0.010 == connected"), "{text}");
+        assert!(text.contains("Explain: line 1"), "{text}");
+    }
+}
+
+#[test]
+fn status_bar_shows_the_recording_shortened_when_narrow() {
+    let mut s = greeting();
+    s.app.recording = Some("/home/me/.local/state/smtpx/sessions/20261128T044000Z-mx.jsonl".into());
+    let wide = format!("{}", render(&mut s.app, 120, 40).backend());
+    let first = wide.lines().next().unwrap_or_default().to_string();
+    assert!(
+        first.contains("rec: …/20261128T044000Z-mx.jsonl"),
+        "{first}"
+    );
+    assert!(!first.contains("/home/me"), "{first}");
+    let narrow = format!("{}", render(&mut s.app, 80, 24).backend());
+    let first = narrow.lines().next().unwrap_or_default().to_string();
+    assert!(first.contains(" rec"), "{first}");
+    assert!(!first.contains("jsonl"), "{first}");
+    s.app.record_failed("cannot create /x: denied".into());
+    let narrow = format!("{}", render(&mut s.app, 80, 24).backend());
+    assert!(narrow.contains("rec FAILED"), "{narrow}");
+    assert!(narrow.contains("recording failed"), "{narrow}");
+}

@@ -1,131 +1,184 @@
 //! The explorer in a real terminal: tmux (on a private socket) runs `smtpx` against the
-//! sandbox server started in-process, types EHLO, STARTTLS, EHLO, QUIT with `send-keys`,
-//! and reads the screen with `capture-pane`, polling under a timeout. The tmux server is
-//! killed at the end whatever happens.
+//! sandbox server started in-process, types with `send-keys`, and reads the screen with
+//! `capture-pane`, polling under a timeout. The tmux server is killed at the end whatever
+//! happens.
 //!
 //! Needs tmux; CI (`.ci/run`, `SMTPX_INTEROP=1` or `CI`) installs it, so there a missing
 //! tmux fails the test instead of skipping it.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+#[path = "tui_tmux/support.rs"]
+mod support;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
 use smtpx::sandbox::{self, SandboxConfig};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let output = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux");
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "explore"])
-    }
-
-    fn type_line(&self, line: &str) {
-        self.run(&["send-keys", "-t", "explore", "-l", line]);
-        self.run(&["send-keys", "-t", "explore", "Enter"]);
-    }
-
-    /// Polls the screen until every needle is on it.
-    async fn wait_for(&self, needles: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let screen = self.screen();
-            if needles.iter().all(|n| screen.contains(n)) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {needles:?}; the screen:\n{screen}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+use support::{Tmux, explorer_command, tmux_available};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explorer_drives_starttls_in_a_real_terminal() {
     if !tmux_available() {
-        let in_ci = std::env::var_os("CI").is_some() || std::env::var_os("SMTPX_INTEROP").is_some();
-        assert!(!in_ci, "tmux is required in CI (.ci/run installs it)");
-        eprintln!("skipping: tmux is not installed");
         return;
     }
     let sandbox = sandbox::start(SandboxConfig::default())
         .await
         .expect("start the sandbox");
     let state = tempfile::tempdir().expect("temp dir");
-    let tmux = Tmux {
-        socket: format!("smtpx-test-{}", std::process::id()),
-    };
-    let command = format!(
-        "env XDG_STATE_HOME={} TERM=xterm-256color {} {} --verify-name localhost --ca-file {}; \
-         echo EXITED $?; sleep 30",
-        state.path().display(),
-        env!("CARGO_BIN_EXE_smtpx"),
+    let tmux = Tmux::new("starttls");
+    let args = format!(
+        "{} --verify-name localhost --ca-file {}",
         sandbox.plain_addr(),
         sandbox.ca_pem_path().display()
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "explore",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &command,
-    ]);
+    let env = format!("XDG_STATE_HOME={}", state.path().display());
+    let command = explorer_command(&state.path().join("pid"), &env, &args);
+    tmux.start("explore", 100, 30, &command);
+    let t = "explore";
 
-    tmux.wait_for(&["S< 220", "plaintext"]).await;
-    tmux.type_line("EHLO x");
-    tmux.wait_for(&["C> EHLO x", "250-STARTTLS"]).await;
-    tmux.type_line("STARTTLS");
+    // Recorded by default under the state directory; the status bar says where.
+    tmux.wait_for(t, &["S< 220", "plaintext", "rec: …/"]).await;
+    tmux.type_line(t, "EHLO x");
+    tmux.wait_for(t, &["C> EHLO x", "250-STARTTLS"]).await;
+    tmux.type_line(t, "STARTTLS");
     let screen = tmux
-        .wait_for(&[
-            "S< 220",
-            "TLS 1.3",
-            "certificate VERIFIED",
-            "TLS1.3 VERIFIED",
-        ])
+        .wait_for(
+            t,
+            &[
+                "S< 220",
+                "TLS 1.3",
+                "certificate VERIFIED",
+                "TLS1.3 VERIFIED",
+            ],
+        )
         .await;
     assert!(screen.contains("C> STARTTLS"), "{screen}");
-    tmux.type_line("EHLO x");
-    tmux.wait_for(&["C~ EHLO x", "S~ 250-"]).await;
-    tmux.type_line("QUIT");
-    tmux.wait_for(&["S~ 221", "connection closed by the server"])
+    tmux.type_line(t, "EHLO x");
+    tmux.wait_for(t, &["C~ EHLO x", "S~ 250-"]).await;
+    tmux.type_line(t, "QUIT");
+    tmux.wait_for(t, &["S~ 221", "connection closed by the server"])
         .await;
-    tmux.run(&["send-keys", "-t", "explore", "C-c"]);
-    let screen = tmux.wait_for(&["EXITED 0"]).await;
+    tmux.keys(t, &["C-c"]);
+    let screen = tmux.wait_for(t, &["EXITED 0", "TTY-COOKED"]).await;
     // The terminal was restored: the shell's output is on the normal screen.
-    assert!(screen.contains("the transcript was not saved"), "{screen}");
-    // History was kept in the state directory given, without the secret-free lines lost.
+    assert!(screen.contains("smtpx: transcript saved to"), "{screen}");
+    let sessions = state.path().join("smtpx/sessions");
+    let files: Vec<_> = std::fs::read_dir(&sessions)
+        .expect("the sessions directory")
+        .flatten()
+        .collect();
+    assert_eq!(files.len(), 1, "one transcript in {}", sessions.display());
+    // History was kept in the state directory given.
     let history = std::fs::read_to_string(state.path().join("smtpx/history")).unwrap_or_default();
     assert!(history.contains("STARTTLS"), "{history}");
+    sandbox.shutdown().await;
+}
+
+/// AUTH typed by hand — a LOGIN exchange and an AUTH PLAIN with its initial response —
+/// is redacted in the transcript file; `/note` lands in it; exit says where it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hand_typed_auth_is_redacted_in_the_recorded_transcript() {
+    if !tmux_available() {
+        return;
+    }
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start the sandbox");
+    let user = sandbox.credentials().user.clone();
+    let password = sandbox.credentials().password.clone();
+    let wrong = "wrong-Secret-4711";
+    let state = tempfile::tempdir().expect("temp dir");
+    let record = state.path().join("auth.jsonl");
+    let tmux = Tmux::new("auth");
+    let args = format!("{} --record {}", sandbox.plain_addr(), record.display());
+    let env = format!("XDG_STATE_HOME={}", state.path().display());
+    tmux.start(
+        "auth",
+        100,
+        30,
+        &explorer_command(&state.path().join("pid"), &env, &args),
+    );
+    let t = "auth";
+    tmux.wait_for(t, &["S< 220", "rec: …/auth.jsonl"]).await;
+    tmux.type_line(t, "EHLO x");
+    tmux.wait_for(t, &["250 HELP"]).await;
+
+    // LOGIN by hand, with a wrong password: warned first (AUTH over plaintext), then sent.
+    tmux.type_line(t, "AUTH LOGIN");
+    tmux.wait_for(t, &["Enter again sends"]).await;
+    tmux.keys(t, &["Enter"]);
+    tmux.wait_for(t, &["334 VXNlcm5hbWU6"]).await;
+    tmux.type_line(t, &B64.encode(&user));
+    tmux.wait_for(t, &["334 UGFzc3dvcmQ6"]).await;
+    tmux.type_line(t, &B64.encode(wrong));
+    tmux.wait_for(t, &["S< 535"]).await;
+
+    // PLAIN with the initial response on the command line.
+    let plain = B64.encode(format!("\0{user}\0{password}"));
+    tmux.type_line(t, &format!("AUTH PLAIN {plain}"));
+    tmux.wait_for(t, &["Enter again sends"]).await;
+    tmux.keys(t, &["Enter"]);
+    let screen = tmux.wait_for(t, &["S< 235"]).await;
+    assert!(!screen.contains(&plain), "the secret is masked on screen");
+    tmux.type_line(t, "/note the server took PLAIN");
+    tmux.wait_for(t, &["note: the server took PLAIN"]).await;
+    tmux.type_line(t, "/quit");
+    let screen = tmux.wait_for(t, &["EXITED 0", "TTY-COOKED"]).await;
+    assert!(
+        screen.contains(&format!("transcript saved to {}", record.display())),
+        "{screen}"
+    );
+
+    let text = std::fs::read_to_string(&record).expect("the transcript");
+    for secret in [
+        password.clone(),
+        B64.encode(&password),
+        wrong.to_string(),
+        B64.encode(wrong),
+        plain.clone(),
+    ] {
+        assert!(
+            !text.contains(&secret),
+            "{secret:?} in the transcript:\n{text}"
+        );
+    }
+    assert!(text.contains("the server took PLAIN"), "{text}");
+    assert!(text.contains("AUTH LOGIN"), "{text}");
+    let transcript = smtpx::transcript::read::read_file(&record).expect("reads back");
+    assert!(transcript.events().count() > 5);
+    sandbox.shutdown().await;
+}
+
+/// A transcript that cannot be written is said on screen, and the session goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unwritable_transcript_is_shown_and_the_session_goes_on() {
+    if !tmux_available() {
+        return;
+    }
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start the sandbox");
+    let state = tempfile::tempdir().expect("temp dir");
+    // A regular file where a directory must be: creating the transcript fails, even as root.
+    let blocker = state.path().join("not-a-dir");
+    std::fs::write(&blocker, b"x").expect("write");
+    let args = format!(
+        "{} --record {}",
+        sandbox.plain_addr(),
+        blocker.join("t.jsonl").display()
+    );
+    let tmux = Tmux::new("unwritable");
+    tmux.start(
+        "unwritable",
+        100,
+        30,
+        &explorer_command(&state.path().join("pid"), "", &args),
+    );
+    let t = "unwritable";
+    tmux.wait_for(t, &["recording failed", "rec FAILED", "S< 220"])
+        .await;
+    tmux.type_line(t, "EHLO x");
+    tmux.wait_for(t, &["C> EHLO x", "250-STARTTLS"]).await;
+    tmux.type_line(t, "/quit");
+    let screen = tmux.wait_for(t, &["EXITED 0"]).await;
+    assert!(screen.contains("not recorded"), "{screen}");
     sandbox.shutdown().await;
 }

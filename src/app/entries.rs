@@ -46,6 +46,8 @@ pub struct Entry {
     pub tls: bool,
     /// Escaped text, never empty.
     pub lines: Vec<String>,
+    /// The reply a server entry shows, kept for its explanation (Esc picks a line).
+    pub reply: Option<Box<Reply>>,
 }
 
 /// Columns before the text: `  0.031 S< `.
@@ -63,6 +65,7 @@ impl Entry {
             kind,
             tls,
             lines,
+            reply: None,
         }
     }
 
@@ -237,12 +240,9 @@ fn received(at: Duration, tls: bool, reply: &Reply, latency: Option<Duration>) -
     if count == 0 {
         lines.push("(empty reply)".into());
     }
-    let mut out = vec![Entry::new(
-        Some(at),
-        Kind::Server(reply.severity()),
-        tls,
-        lines,
-    )];
+    let mut entry = Entry::new(Some(at), Kind::Server(reply.severity()), tls, lines);
+    entry.reply = Some(Box::new(reply.clone()));
+    let mut out = vec![entry];
     let flags = reply.malformations();
     if !flags.is_empty() {
         let words: Vec<&str> = flags.iter().map(|m| m.describe()).collect();

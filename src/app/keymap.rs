@@ -20,8 +20,20 @@ pub enum KeyAction {
     Bottom,
     Help,
     Panel,
-    /// Close an overlay, leave raw mode, or clear the line.
+    /// F2: the certificate view (`cert.rs` has its own keys).
+    Certificate,
+    CertPrevious,
+    CertNext,
+    CertScrollUp,
+    CertScrollDown,
+    /// Close an overlay, leave raw mode, clear the line, or (on an empty line) pick a
+    /// transcript line to explain.
     Escape,
+    /// In line-pick mode: the cursor to the previous / next transcript entry.
+    PickPrevious,
+    PickNext,
+    /// Leave line-pick mode.
+    PickLeave,
     Quit,
     Suspend,
     Redraw,
@@ -123,6 +135,14 @@ macro_rules! common {
                 Some("help"),
             ),
             bind(
+                KeyCode::F(2),
+                NONE,
+                "F2",
+                KeyAction::Certificate,
+                "certificate view: chain, fields, verdicts (/cert)",
+                Some("cert"),
+            ),
+            bind(
                 KeyCode::F(3),
                 NONE,
                 "F3",
@@ -167,7 +187,7 @@ macro_rules! common {
 }
 
 /// The SMTP prompt: a line is a command; `/` lines are for smtpx.
-pub static COMMAND: [Binding; 17] = {
+pub static COMMAND: [Binding; 18] = {
     let c = common!();
     [
         bind(
@@ -207,8 +227,8 @@ pub static COMMAND: [Binding; 17] = {
             NONE,
             "Esc",
             KeyAction::Escape,
-            "clear the line",
-            None,
+            "clear the line; on an empty one, pick a line to explain",
+            Some("pick a line"),
         ),
         c[0],
         c[1],
@@ -222,11 +242,12 @@ pub static COMMAND: [Binding; 17] = {
         c[9],
         c[10],
         c[11],
+        c[12],
     ]
 };
 
 /// Raw, byte-exact mode: escapes are sent literally, nothing is added.
-pub static RAW: [Binding; 17] = {
+pub static RAW: [Binding; 18] = {
     let c = common!();
     [
         bind(
@@ -281,11 +302,12 @@ pub static RAW: [Binding; 17] = {
         c[9],
         c[10],
         c[11],
+        c[12],
     ]
 };
 
 /// After 354: lines are message content until a lone `.`.
-pub static MESSAGE: [Binding; 13] = {
+pub static MESSAGE: [Binding; 14] = {
     let c = common!();
     [
         bind(
@@ -308,8 +330,69 @@ pub static MESSAGE: [Binding; 13] = {
         c[9],
         c[10],
         c[11],
+        c[12],
     ]
 };
+
+/// Line-pick mode: a cursor over the transcript, the line's explanation in a panel.
+pub static PICK: [Binding; 7] = [
+    bind(
+        KeyCode::Up,
+        NONE,
+        "↑",
+        KeyAction::PickPrevious,
+        "the previous / next transcript line",
+        Some("move"),
+    ),
+    bind(
+        KeyCode::Down,
+        NONE,
+        "↓",
+        KeyAction::PickNext,
+        "the previous / next transcript line",
+        None,
+    ),
+    bind(
+        KeyCode::Enter,
+        NONE,
+        "Enter",
+        KeyAction::PickLeave,
+        "back to the prompt",
+        Some("back"),
+    ),
+    bind(
+        KeyCode::Esc,
+        NONE,
+        "Esc",
+        KeyAction::Escape,
+        "back to the prompt",
+        None,
+    ),
+    bind(
+        KeyCode::Char('c'),
+        CTRL,
+        "Ctrl-C",
+        KeyAction::Quit,
+        "quit",
+        Some("quit"),
+    ),
+    bind(
+        KeyCode::Char('q'),
+        CTRL,
+        "Ctrl-Q",
+        KeyAction::Quit,
+        "quit",
+        None,
+    ),
+    bind(
+        KeyCode::Char('z'),
+        CTRL,
+        "Ctrl-Z",
+        KeyAction::Suspend,
+        "suspend",
+        None,
+    ),
+];
 
 /// The help overlay.
 pub static HELP: [Binding; 5] = [
@@ -384,4 +467,5 @@ pub const SLASH_COMMANDS: &[(&str, &str)] = &[
     ),
     ("/save", "/save PATH writes the transcript as text"),
     ("/panel", "show or hide the side panel"),
+    ("/note", "/note TEXT adds a note to the recorded transcript"),
 ];

@@ -14,8 +14,13 @@
 //!    Message
 //! ```
 
+pub mod cert;
 pub mod entries;
+mod events;
+mod guard;
 pub mod keymap;
+mod labels;
+mod pick;
 pub mod prompt;
 pub mod script;
 pub mod scroll;
@@ -28,7 +33,6 @@ use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use crate::driver::SessionEvent;
 use crate::driver::task::{Intent, Update};
 use crate::proto::auth::looks_like_auth_secret;
 use crate::proto::command::raw_bytes;
@@ -54,6 +58,10 @@ pub enum Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overlay {
     Help,
+    /// Esc on an empty prompt: a cursor over the transcript, the line's explanation shown.
+    Pick,
+    /// F2 or `/cert`: the chain, its fields and the verdicts (`cert.rs`).
+    Certificate,
 }
 
 /// Everything that can happen to the explorer.
@@ -86,6 +94,8 @@ pub enum Effect {
     },
     /// Append a line to the history file.
     Remember(String),
+    /// Write a person's note into the transcript file (`/note TEXT`).
+    Note(String),
     /// Stop the UI (after `Intent::Quit` went out).
     Quit,
     Suspend,
@@ -120,10 +130,20 @@ pub struct App {
     /// A one-line notice under the transcript (a local error, a hint).
     pub notice: Option<String>,
     pub saved_to: Option<PathBuf>,
+    /// The transcript file being written (none with `--no-record`).
+    pub recording: Option<PathBuf>,
+    /// Why recording stopped or never started; shown in the status bar.
+    pub record_error: Option<String>,
+    /// A line held back because it breaks a rule; Enter on the same line sends it.
+    pub held: Option<String>,
+    /// The entry under the cursor in [`Overlay::Pick`], and the scroll to go back to.
+    pub picked: Option<(usize, Scroll)>,
     pub no_color: bool,
     /// Box drawing characters unavailable (TERM=linux): ASCII markers and borders.
     pub ascii: bool,
     pub stopped: bool,
+    /// The certificate view's state.
+    pub cert: cert::CertState,
 }
 
 impl App {
@@ -146,9 +166,14 @@ impl App {
             viewport: (80, 20),
             notice: None,
             saved_to: None,
+            recording: None,
+            record_error: None,
+            held: None,
+            picked: None,
             no_color: false,
             ascii: false,
             stopped: false,
+            cert: cert::CertState::default(),
         }
     }
 
@@ -156,6 +181,8 @@ impl App {
     pub fn keymap(&self) -> &'static [Binding] {
         match (self.overlay, self.mode) {
             (Some(Overlay::Help), _) => &keymap::HELP,
+            (Some(Overlay::Pick), _) => &keymap::PICK,
+            (Some(Overlay::Certificate), _) => &cert::KEYS,
             (None, Mode::Command) => &keymap::COMMAND,
             (None, Mode::Raw) => &keymap::RAW,
             (None, Mode::Message) => &keymap::MESSAGE,
@@ -218,6 +245,9 @@ impl App {
                 self.connected_for = self.connected.then_some(elapsed);
                 Vec::new()
             }
+            Action::Saved { path, result } if self.cert.pending_save.as_ref() == Some(&path) => {
+                self.chain_saved(path, result)
+            }
             Action::Saved { path, result } => {
                 match result {
                     Ok(()) => {
@@ -260,6 +290,11 @@ impl App {
         let width = usize::from(self.viewport.0);
         let page = usize::from(self.viewport.1.saturating_sub(1)).max(1);
         match action {
+            KeyAction::Certificate
+            | KeyAction::CertPrevious
+            | KeyAction::CertNext
+            | KeyAction::CertScrollUp
+            | KeyAction::CertScrollDown => return self.cert_key(action),
             KeyAction::Submit => return self.submit(),
             KeyAction::Complete => self.complete(),
             KeyAction::HistoryPrevious => {
@@ -280,16 +315,24 @@ impl App {
             KeyAction::Help => self.overlay = Some(Overlay::Help),
             KeyAction::Panel => self.toggle_panel(),
             KeyAction::Escape => {
-                if self.overlay.is_some() {
+                if self.overlay == Some(Overlay::Pick) {
+                    self.leave_pick();
+                } else if self.overlay.is_some() {
                     self.overlay = None;
                 } else if self.mode == Mode::Raw {
                     self.mode = Mode::Command;
+                } else if self.input.value().is_empty() && !self.entries.is_empty() {
+                    self.enter_pick();
                 } else {
+                    self.held = None;
                     self.input.reset();
                     self.history.reset();
                 }
                 self.notice = None;
             }
+            KeyAction::PickPrevious => self.pick_move(false),
+            KeyAction::PickNext => self.pick_move(true),
+            KeyAction::PickLeave => self.leave_pick(),
             KeyAction::Quit => return self.quit(),
             KeyAction::Suspend => return vec![Effect::Suspend],
             KeyAction::Redraw => return vec![Effect::Redraw],
@@ -354,6 +397,9 @@ impl App {
         if line.trim().is_empty() {
             return Vec::new();
         }
+        if self.hold_if_warned(&line) {
+            return Vec::new();
+        }
         let mut effects = Vec::new();
         // Secrets are neither kept nor written to the history file.
         if !looks_like_auth_secret(&line, self.awaits_sasl_response()) {
@@ -399,102 +445,13 @@ impl App {
         vec![Effect::Intent(Intent::Message(bytes))]
     }
 
-    fn on_update(&mut self, update: Update) {
-        match update {
-            Update::Event(event) => self.on_event(&event),
-            Update::Session(session) => {
-                self.session = *session;
-                let message_mode = self.session.in_message_mode();
-                if message_mode && self.mode == Mode::Command {
-                    self.mode = Mode::Message;
-                    self.message.clear();
-                } else if !message_mode && self.mode == Mode::Message {
-                    self.mode = Mode::Command;
-                    self.entries.retain(|e| e.kind != Kind::Draft);
-                }
-            }
-            Update::Stopped => self.stopped = true,
-        }
-    }
-
-    fn on_event(&mut self, event: &SessionEvent) {
-        match event {
-            SessionEvent::Connected { .. } => {
-                self.connected = true;
-                self.tls = None;
-                self.connected_for = Some(Duration::ZERO);
-            }
-            SessionEvent::TlsEstablished { info, .. } => {
-                self.tls = Some((info.version.clone(), info.verdict.ok()));
-            }
-            SessionEvent::Closed { .. } => {
-                self.connected = false;
-                self.tls = None;
-                self.connected_for = None;
-            }
-            SessionEvent::Failed { .. } if !self.session_open() => self.connected = false,
-            _ => {}
-        }
-        let new = entries::from_event(event);
-        // Scrolled back: keep the view where it is; following: stay at the bottom.
-        for entry in new {
-            self.push(entry);
-        }
-    }
-
-    fn session_open(&self) -> bool {
-        self.connected && !self.session.is_closed()
-    }
-
     /// The side panel is drawn at this total screen width.
     pub fn panel_visible(&self, screen_width: u16) -> bool {
         self.panel.unwrap_or(screen_width >= 100)
-    }
-
-    /// The prompt's label.
-    pub fn prompt_label(&self) -> &'static str {
-        match (self.mode, self.tls.is_some()) {
-            (Mode::Raw, _) => "RAW> ",
-            (Mode::Message, _) => "data> ",
-            (Mode::Command, _) if self.awaits_sasl_response() => "sasl> ",
-            (Mode::Command, false) => "smtp> ",
-            (Mode::Command, true) => "smtp~> ",
-        }
-    }
-
-    /// A short name for the session state.
-    pub fn state_name(&self) -> String {
-        if !self.connected {
-            return "closed".into();
-        }
-        match self.session.state() {
-            State::ExpectGreeting => "awaiting greeting".into(),
-            State::Ready if self.session.transaction().is_some() => "in mail transaction".into(),
-            State::Ready if self.session.authenticated() => "authenticated".into(),
-            State::Ready if self.session.greeted() && self.session.hello().is_none() => {
-                "greeted: send EHLO".into()
-            }
-            State::Ready => "ready".into(),
-            State::ExpectEhloReply | State::ExpectLhloReply | State::ExpectHeloReply => {
-                "awaiting hello reply".into()
-            }
-            State::ExpectTlsGo => "awaiting 220 to STARTTLS".into(),
-            State::TlsHandshake => "TLS handshake".into(),
-            State::ExpectAuthChallenge => "awaiting AUTH reply".into(),
-            State::AuthResponseDue => "334: type the SASL response".into(),
-            State::ExpectMailReply => "awaiting MAIL reply".into(),
-            State::ExpectRcptReply => "awaiting RCPT reply".into(),
-            State::ExpectDataGo => "awaiting 354".into(),
-            State::MessageMode => "message mode".into(),
-            State::ExpectDataReply | State::ExpectBdatReply { .. } => {
-                "awaiting message reply".into()
-            }
-            State::ExpectQuitReply => "awaiting 221".into(),
-            State::ExpectReply(verb) => format!("awaiting {verb} reply"),
-            State::Closed => "closed".into(),
-        }
     }
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_explain;

@@ -44,6 +44,9 @@ impl App {
                 }];
             }
             "panel" => self.toggle_panel(),
+            "cert" => return self.cert_command(rest),
+            "note" if rest.is_empty() => self.notice = Some("usage: /note TEXT".into()),
+            "note" => return self.note(rest),
             other => {
                 self.notice = Some(format!(
                     "unknown command /{} — /help lists them",

@@ -27,7 +27,7 @@ use crate::proto::auth::{AuthStep, Credentials, Mechanism, SaslClient};
 use crate::proto::command::Command;
 use crate::proto::data::{bdat_chunks, dot_stuff};
 use crate::proto::reply::Reply;
-use crate::proto::session::{Sent, Session};
+use crate::proto::session::{Change, Sent, Session, Unexpected};
 
 /// Where events go. The probe prints them; the explorer forwards them over a channel.
 pub type EventSink = Box<dyn FnMut(SessionEvent) + Send>;
@@ -50,7 +50,17 @@ pub enum DriverError {
     /// The SASL exchange could not go on (bad challenge, unexpected reply).
     #[error("authentication exchange failed: {0}")]
     Auth(String),
+    /// The server kept sending replies no command asked for; reading stopped so that a
+    /// flood cannot grow memory or the transcript without bound.
+    #[error(
+        "the server sent {count} replies in a row that no command asked for (a flood); \
+         smtpx stopped reading and closed the connection"
+    )]
+    Flood { count: usize },
 }
+
+/// Unsolicited replies in a row before the driver gives up on the connection.
+const MAX_UNSOLICITED: usize = 100;
 
 pub struct Driver {
     target: Target,
@@ -64,6 +74,8 @@ pub struct Driver {
     sink: EventSink,
     /// Whether `Sent` events carry secret bytes in `revealed` (`--record-secrets`).
     reveal_secrets: bool,
+    /// Replies in a row that no command awaited.
+    unsolicited: usize,
 }
 
 impl Driver {
@@ -85,6 +97,7 @@ impl Driver {
             last_sent: None,
             sink,
             reveal_secrets: false,
+            unsolicited: 0,
         }
     }
 
@@ -209,7 +222,7 @@ impl Driver {
         match outcome {
             Ok(ReadOutcome::Reply(reply)) => {
                 self.received(layer, reply.clone());
-                self.session.on_reply(&reply);
+                self.apply_reply(&reply).await?;
                 Ok(reply)
             }
             Ok(ReadOutcome::Closed { partial }) => {
@@ -221,7 +234,15 @@ impl Driver {
                 self.fail(DriverError::Closed { during_reply })
             }
             Err(error) => {
-                if let Some(partial) = self.connection.as_mut().and_then(Connection::take_partial) {
+                // A socket error hands back the unfinished reply itself; keep it.
+                let partial = match &error {
+                    NetError::Io {
+                        partial: Some(partial),
+                        ..
+                    } => Some(partial.clone()),
+                    _ => self.connection.as_mut().and_then(Connection::take_partial),
+                };
+                if let Some(partial) = partial {
                     self.received(layer, partial);
                 }
                 self.fail(error.into())
@@ -254,7 +275,7 @@ impl Driver {
             }
             Ok(ReadOutcome::Reply(reply)) => {
                 self.received(layer, reply.clone());
-                self.session.on_reply(&reply);
+                self.apply_reply(&reply).await?;
                 Ok(reply)
             }
             Ok(ReadOutcome::Closed {
@@ -265,12 +286,16 @@ impl Driver {
                 self.fail(DriverError::Closed { during_reply: true })
             }
             Err(error) => {
-                if !matches!(error, NetError::Timeout { .. }) {
-                    if let Some(partial) =
-                        self.connection.as_mut().and_then(Connection::take_partial)
-                    {
-                        self.received(layer, partial);
-                    }
+                let partial = match &error {
+                    NetError::Timeout { .. } => None,
+                    NetError::Io {
+                        partial: Some(partial),
+                        ..
+                    } => Some(partial.clone()),
+                    _ => self.connection.as_mut().and_then(Connection::take_partial),
+                };
+                if let Some(partial) = partial {
+                    self.received(layer, partial);
                 }
                 self.fail(error.into())
             }
@@ -280,12 +305,68 @@ impl Driver {
     fn received(&mut self, layer: Layer, reply: Reply) {
         let at = self.at();
         let latency = self.last_sent.map(|t| t.elapsed());
+        let controls = crate::proto::text::describe_controls(&reply.raw());
         self.emit(SessionEvent::Received {
             at,
             layer,
             reply,
             latency,
         });
+        if let Some(kinds) = controls {
+            // Security: a hostile server aims these at the person's terminal.
+            self.note(format!(
+                "the server sent control characters in its reply ({kinds}); they are shown \
+                 escaped, never passed to the terminal"
+            ));
+        }
+    }
+
+    /// Applies a reply to the session and says when no command awaited it; too many of
+    /// those in a row end the connection.
+    async fn apply_reply(&mut self, reply: &Reply) -> Result<(), DriverError> {
+        let outcome = self.session.on_reply(reply);
+        if outcome.change != Change::Unexpected(Unexpected::NothingAwaited) {
+            self.unsolicited = 0;
+            return Ok(());
+        }
+        self.unsolicited += 1;
+        if self.unsolicited > MAX_UNSOLICITED {
+            let count = self.unsolicited;
+            self.unsolicited = 0;
+            self.close().await;
+            return self.fail(DriverError::Flood { count });
+        }
+        if self.unsolicited == 1 {
+            self.note(
+                "the server sent a reply before smtpx's next command, with no command awaiting \
+                 one (it talks out of turn); it is shown, not taken as the answer to the next \
+                 command",
+            );
+        }
+        Ok(())
+    }
+
+    /// Before a command: whole replies already received while none was awaited came
+    /// unasked; read them now so they are not taken as the answer to this command.
+    async fn drain_unsolicited(&mut self) -> Result<(), DriverError> {
+        while self.session.pending().next().is_none() {
+            let layer = self.layer();
+            let Some(connection) = self.connection.as_mut() else {
+                return Ok(());
+            };
+            if !connection.has_buffered() {
+                return Ok(());
+            }
+            match connection.read_reply(Duration::ZERO).await {
+                Ok(ReadOutcome::Reply(reply)) => {
+                    self.received(layer, reply.clone());
+                    self.apply_reply(&reply).await?;
+                }
+                // A partial reply or a close: the next read reports it.
+                _ => return Ok(()),
+            }
+        }
+        Ok(())
     }
 
     fn closed(&mut self, by_peer: bool) {
@@ -328,6 +409,7 @@ impl Driver {
             Ok(bytes) => bytes,
             Err(e) => return self.fail(e.into()),
         };
+        self.drain_unsolicited().await?;
         let shown = command.redacted().to_string();
         self.send_bytes(&bytes, shown, command.is_secret()).await?;
         self.session.on_sent(&Sent::Command(command.clone()));

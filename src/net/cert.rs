@@ -1,24 +1,36 @@
-//! Certificate details for display: subject, issuer, serial, dates, subjectAltNames, key,
-//! signature algorithm and fingerprints, decoded with x509-parser.
+//! Certificate details for display, decoded with x509-parser: subject, issuer, serial, dates,
+//! subjectAltNames, key, signature algorithm, fingerprints, and the extensions a mail admin
+//! asks about ([RFC 5280 §4.2](https://www.rfc-editor.org/rfc/rfc5280#section-4.2); decoded
+//! in [`ext`]). How a chain links is in [`chain`], the readable and JSON forms in [`render`],
+//! PEM export in [`pem`].
 //!
 //! rustls does the verifying (see `verify.rs`); this file only describes. It never panics on
 //! odd certificates: what cannot be decoded is left out (`None`, empty) and noted in
 //! [`CertSummary::problems`]. Every string in a summary came from the peer — escape it
 //! ([`crate::proto::text::escape_str`]) before it reaches a terminal; [`CertSummary::lines`]
-//! does.
+//! does. Subject and issuer are the exception: they are built attribute by attribute with
+//! every control character and invalid UTF-8 byte already escaped (`\x1b`, `\xff`),
+//! because a DN's string types may hold bytes that are not text at all.
 //!
 //! Layer: transport.
+
+pub mod chain;
+pub mod ext;
+pub mod pem;
+pub mod render;
 
 use std::fmt;
 use std::net::IpAddr;
 
+use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use x509_parser::extensions::GeneralName;
 use x509_parser::objects::{oid_registry, oid2sn};
 use x509_parser::oid_registry::Oid;
 use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::x509::X509Name;
 
-use crate::proto::text::{escape_str, hex};
+use crate::proto::text::{escape_bytes, escape_str, hex};
 
 /// One subjectAltName entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +97,9 @@ impl fmt::Display for SanEntry {
 /// What a certificate says, as far as it could be decoded. Strings are untrusted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CertSummary {
+    /// `CN=mx.example.com, O=Example` — already escaped (see the module docs).
     pub subject: Option<String>,
+    /// Already escaped, like `subject`.
     pub issuer: Option<String>,
     /// Hex with colons, as x509-parser prints it.
     pub serial: Option<String>,
@@ -102,8 +116,13 @@ pub struct CertSummary {
     pub self_issued: bool,
     /// SHA-256 of the whole DER certificate, lower-case hex.
     pub sha256: String,
-    /// SHA-256 of the DER SubjectPublicKeyInfo (what key pinning uses), if decodable.
+    /// SHA-256 of the DER SubjectPublicKeyInfo (what DANE `3 1 1` records and key pins use,
+    /// [RFC 7671 §5.1](https://www.rfc-editor.org/rfc/rfc7671#section-5.1)), if decodable.
     pub spki_sha256: Option<String>,
+    /// SHA-1 of the whole DER certificate (what older tools print), lower-case hex.
+    pub sha1: String,
+    /// The extensions, decoded.
+    pub ext: ext::Extensions,
     /// What could not be decoded.
     pub problems: Vec<String>,
 }
@@ -123,6 +142,7 @@ fn oid_name(oid: &Oid<'_>) -> String {
 pub fn summarize(der: &[u8]) -> CertSummary {
     let mut summary = CertSummary {
         sha256: sha256_hex(der),
+        sha1: hex(Sha1::digest(der).as_slice()),
         ..CertSummary::default()
     };
     let cert = match X509Certificate::from_der(der) {
@@ -142,8 +162,8 @@ pub fn summarize(der: &[u8]) -> CertSummary {
             return summary;
         }
     };
-    summary.subject = Some(cert.subject().to_string());
-    summary.issuer = Some(cert.issuer().to_string());
+    summary.subject = Some(format_name(cert.subject()));
+    summary.issuer = Some(format_name(cert.issuer()));
     summary.self_issued = cert.subject().as_raw() == cert.issuer().as_raw();
     summary.serial = Some(cert.raw_serial_as_string());
     summary.not_before = Some(cert.validity().not_before.timestamp());
@@ -197,7 +217,37 @@ pub fn summarize(der: &[u8]) -> CertSummary {
             .problems
             .push(format!("cannot decode subjectAltName: {e}")),
     }
+    summary.ext = ext::decode(&cert, &mut summary.problems);
     summary
+}
+
+/// A distinguished name as `CN=…, O=…` in the order stored, each value escaped: valid
+/// UTF-8 (or ASCII) string types through [`escape_str`], anything else byte by byte
+/// ([`escape_bytes`]), so neither control characters nor invalid UTF-8 reach a terminal.
+pub fn format_name(name: &X509Name<'_>) -> String {
+    let mut parts = Vec::new();
+    for rdn in name.iter() {
+        for attr in rdn.iter() {
+            let key = oid2sn(attr.attr_type(), oid_registry())
+                .map(|sn| match sn {
+                    "commonName" => "CN",
+                    "countryName" => "C",
+                    "organizationName" => "O",
+                    "organizationalUnitName" => "OU",
+                    "localityName" => "L",
+                    "stateOrProvinceName" => "ST",
+                    other => other,
+                })
+                .map(str::to_string)
+                .unwrap_or_else(|_| attr.attr_type().to_id_string());
+            let value = match attr.as_str() {
+                Ok(text) => escape_str(text),
+                Err(_) => escape_bytes(attr.attr_value().data),
+            };
+            parts.push(format!("{key}={value}"));
+        }
+    }
+    parts.join(", ")
 }
 
 fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
@@ -222,13 +272,17 @@ impl CertSummary {
     /// `label: value` lines for display, escaped.
     pub fn lines(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
+        // Subject and issuer are escaped already.
+        for (label, name) in [("subject", &self.subject), ("issuer", &self.issuer)] {
+            if let Some(name) = name {
+                out.push((label, name.clone()));
+            }
+        }
         let mut push = |label, value: Option<String>| {
             if let Some(v) = value {
                 out.push((label, escape_str(&v)));
             }
         };
-        push("subject", self.subject.clone());
-        push("issuer", self.issuer.clone());
         push("serial", self.serial.clone());
         push("not before", self.not_before.map(format_time));
         push("not after", self.not_after.map(format_time));

@@ -129,7 +129,11 @@ pub enum NetError {
     Timeout { waiting_for: Phase, after: Duration },
 
     /// A socket error (reset, broken pipe, …). A reply cut off by it is kept in `partial`.
-    #[error("network error during {during}: {source}{}", partial_note(partial))]
+    #[error(
+        "network error during {during}: {source}{}{}",
+        alert_note(source),
+        partial_note(partial)
+    )]
     Io {
         during: Phase,
         partial: Option<Reply>,
@@ -178,6 +182,21 @@ pub enum NetError {
         option: &'static str,
         reason: String,
     },
+}
+
+/// A TLS alert that has a plain meaning. In TLS 1.3 the client finishes its handshake before
+/// the server checks the client certificate, so "certificate required"
+/// ([RFC 8446 §6.2](https://www.rfc-editor.org/rfc/rfc8446#section-6.2)) arrives with the
+/// first read, not the handshake.
+fn alert_note(source: &io::Error) -> &'static str {
+    let text = source.to_string();
+    if text.contains("CertificateRequired") {
+        " — the server requires a client certificate (mutual TLS): give --client-cert and --client-key"
+    } else if text.contains("alert: BadCertificate") || text.contains("alert: UnknownCA") {
+        " — the server rejected the client certificate"
+    } else {
+        ""
+    }
 }
 
 fn partial_note(partial: &Option<Reply>) -> String {

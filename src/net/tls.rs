@@ -71,8 +71,13 @@ pub struct TlsOptions {
     /// The name the certificate must match; default: the target host (an IP address is
     /// checked against IP subjectAltNames).
     pub verify_name: Option<String>,
-    /// PEM file of extra trust anchors, a separate store in the verdict.
+    /// PEM file of extra trust anchors, a separate store in the verdict. *Added to* the
+    /// webpki roots, never replacing them: the verdict names the store that vouched.
     pub ca_file: Option<PathBuf>,
+    /// Mutual TLS: a PEM certificate (chain allowed, leaf first) and its private key
+    /// ([RFC 8446 §4.4.2](https://www.rfc-editor.org/rfc/rfc8446#section-4.4.2)). Both or neither.
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
     pub mode: VerifyMode,
     pub min_version: Option<TlsVersion>,
     pub max_version: Option<TlsVersion>,
@@ -87,6 +92,8 @@ impl Default for TlsOptions {
             sni: Sni::Default,
             verify_name: None,
             ca_file: None,
+            client_cert: None,
+            client_key: None,
             mode: VerifyMode::Report,
             min_version: None,
             max_version: None,
@@ -157,6 +164,56 @@ async fn read_ca_file(path: &PathBuf) -> Result<RootCertStore, NetError> {
         return Err(fail("no CERTIFICATE block found".to_string()));
     }
     Ok(store)
+}
+
+/// Reads the client certificate chain and key for mutual TLS.
+async fn read_client_identity(
+    tls: &TlsOptions,
+) -> Result<
+    Option<(
+        Vec<rustls::pki_types::CertificateDer<'static>>,
+        rustls::pki_types::PrivateKeyDer<'static>,
+    )>,
+    NetError,
+> {
+    let (cert_path, key_path) = match (&tls.client_cert, &tls.client_key) {
+        (None, None) => return Ok(None),
+        (Some(c), Some(k)) => (c, k),
+        _ => {
+            return Err(option_error(
+                "client certificate",
+                "--client-cert and --client-key go together",
+            ));
+        }
+    };
+    let read = |path: &PathBuf| {
+        let path = path.clone();
+        async move {
+            tokio::fs::read(&path)
+                .await
+                .map_err(|e| option_error("client certificate", format!("{}: {e}", path.display())))
+        }
+    };
+    let pem = read(cert_path).await?;
+    let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
+        .collect::<Result<_, _>>()
+        .map_err(|e| option_error("client certificate", format!("bad PEM: {e}")))?;
+    if certs.is_empty() {
+        return Err(option_error(
+            "client certificate",
+            format!("no CERTIFICATE block in {}", cert_path.display()),
+        ));
+    }
+    let pem = read(key_path).await?;
+    let key = rustls_pemfile::private_key(&mut pem.as_slice())
+        .map_err(|e| option_error("client certificate", format!("bad key PEM: {e}")))?
+        .ok_or_else(|| {
+            option_error(
+                "client certificate",
+                format!("no private key in {}", key_path.display()),
+            )
+        })?;
+    Ok(Some((certs, key)))
 }
 
 /// The names used for one handshake: (verify, SNI to send).
@@ -231,12 +288,17 @@ pub(crate) async fn handshake(
     )
     .map_err(|e| option_error("trust store", e))?;
     let verdict_slot = verifier.verdict_slot();
-    let mut config = ClientConfig::builder_with_provider(provider)
+    let builder = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&versions)
         .map_err(|e| option_error("TLS version", e.to_string()))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(Arc::new(verifier));
+    let mut config = match read_client_identity(tls).await? {
+        Some((certs, key)) => builder
+            .with_client_auth_cert(certs, key)
+            .map_err(|e| option_error("client certificate", e.to_string()))?,
+        None => builder.with_no_client_auth(),
+    };
     config.alpn_protocols = tls.alpn.clone();
     config.enable_sni = sni.is_some();
     // rustls sends SNI from the name given to `connect`; with `enable_sni` off the name is

@@ -9,6 +9,7 @@
 //! ```
 
 pub mod message;
+mod options;
 pub mod output;
 
 use std::io::Read;
@@ -17,13 +18,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use zeroize::Zeroizing;
 
-use crate::cli::{AuthArg, ProbeArgs, QuitAfter, TlsMode, VerifyArg};
+use crate::cli::{AuthArg, ProbeArgs, QuitAfter, TlsMode};
 use crate::driver::{Driver, DriverError};
-use crate::net::{ConnectOptions, Sni, TlsOptions, VerifyMode};
 use crate::proto::auth::Mechanism;
 use crate::proto::capability::Capabilities;
 use crate::proto::command::{Body, Command, Param};
 use crate::proto::reply::Severity;
+
+pub use options::connect_options;
 
 /// Where a session stopped; the process exit code tells scripts which step failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,35 +74,6 @@ impl Stage {
             Stage::Data => "data",
         }
     }
-}
-
-/// Builds the transport options shared by the probe and the explorer.
-pub fn connect_options(args: &crate::cli::ConnectArgs) -> (ConnectOptions, TlsOptions) {
-    let sni = if args.no_sni {
-        Sni::None
-    } else if let Some(name) = &args.sni {
-        Sni::Custom(name.clone())
-    } else {
-        Sni::Default
-    };
-    let connect = ConnectOptions {
-        connect_timeout: args.timeout(),
-        resolve_timeout: args.timeout(),
-        send_timeout: args.timeout(),
-        ..ConnectOptions::default()
-    };
-    let tls = TlsOptions {
-        sni,
-        verify_name: args.verify_name.clone(),
-        ca_file: args.ca_file.clone(),
-        mode: match args.tls_verify {
-            VerifyArg::Report => VerifyMode::Report,
-            VerifyArg::Strict => VerifyMode::Strict,
-        },
-        handshake_timeout: args.timeout(),
-        ..TlsOptions::default()
-    };
-    (connect, tls)
 }
 
 /// This machine's host name, for EHLO and the default sender.
@@ -166,7 +139,11 @@ impl Probe {
         let header = crate::transcript::args::probe_header(&args, &target, mode, &ehlo_name);
         let recorder = args.record.start(header).map_err(|e| e.to_string())?;
         let transcript = recorder.as_ref().map(|r| r.path().to_path_buf());
-        let mut sinks = vec![output::printer(args.json)];
+        let mut sinks = vec![output::printer_with(output::PrintOptions {
+            json: args.json,
+            show_cert: args.show_cert,
+            save_chain: args.save_chain.clone(),
+        })];
         sinks.extend(recorder.map(crate::transcript::Recorder::into_sink));
         // Classic failures are explained as notes right after the event that shows them.
         let sink = crate::diagnose::watch(crate::driver::sink::fan_out(sinks), target.port);
@@ -230,10 +207,16 @@ impl Probe {
                     return Stage::Tls;
                 }
                 // RFC 3207 §4.2: forget what was learnt in plaintext, ask again.
+                let before = caps;
                 caps = match self.hello().await {
                     Some(caps) => caps,
                     None => return Stage::Tls,
                 };
+                if self.args.show_cert {
+                    for line in output::capability_diff(&before, &caps) {
+                        self.driver.note(line);
+                    }
+                }
             } else if self.mode == TlsMode::StartTlsRequired {
                 self.driver
                     .note("the server does not offer STARTTLS, and --starttls requires it");

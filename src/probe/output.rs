@@ -5,12 +5,14 @@
 //! escaped before it is printed ([`crate::proto::text::escape_bytes`]).
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::driver::{Layer, SessionEvent};
 use crate::net::TlsInfo;
+use crate::proto::capability::Capabilities;
 use crate::proto::reply::Reply;
 use crate::proto::text::{escape_bytes, escape_str};
 
@@ -120,8 +122,9 @@ fn tls_lines(at: Duration, info: &TlsInfo) -> Vec<String> {
         out.push(format!(
             "{:>8}     [{i}] subject {} · issuer {} · until {}",
             "",
-            escape_str(cert.subject.as_deref().unwrap_or("?")),
-            escape_str(cert.issuer.as_deref().unwrap_or("?")),
+            // Names are escaped when decoded.
+            cert.subject.as_deref().unwrap_or("?"),
+            cert.issuer.as_deref().unwrap_or("?"),
             cert.not_after
                 .map(crate::net::cert::format_time)
                 .unwrap_or_else(|| "?".into())
@@ -142,6 +145,12 @@ fn millis(d: Duration) -> String {
 /// Renders one event as a JSON object (one line of `--json` output).
 pub fn json(event: &SessionEvent) -> Value {
     let t = |at: &Duration| at.as_secs_f64();
+    let report = match event {
+        SessionEvent::TlsEstablished { info, .. } => {
+            crate::net::cert::render::report_json(info, crate::net::cert::render::unix_now())
+        }
+        _ => Value::Null,
+    };
     match event {
         SessionEvent::Connected { at, peer, took } => json!({
             "event": "connected", "t": t(at), "peer": peer.to_string(),
@@ -180,16 +189,9 @@ pub fn json(event: &SessionEvent) -> Value {
             "handshake_ms": info.handshake.as_secs_f64() * 1000.0,
             "resumed": info.resumed,
             "sni": info.sni_sent,
-            "verdict": {
-                "ok": info.verdict.ok(),
-                "summary": info.verdict.summary(),
-            },
-            "chain": crate::net::cert::summarize_chain(&info.chain_der).iter().map(|c| json!({
-                "subject": c.subject,
-                "issuer": c.issuer,
-                "not_after": c.not_after.map(crate::net::cert::format_time),
-                "sha256": c.sha256,
-            })).collect::<Vec<_>>(),
+            // `verdict` (three answers, ok, summary) and `chain` (every field, leaf first).
+            "verdict": report["verdict"],
+            "chain": report["chain"],
         }),
         SessionEvent::Finding { at, finding } => json!({
             "event": "finding", "t": t(at), "kind": finding.name(),
@@ -209,17 +211,103 @@ pub fn json(event: &SessionEvent) -> Value {
     }
 }
 
+/// The EHLO capabilities before and after STARTTLS side by side (`--show-cert`): `+` new
+/// inside TLS, `-` gone, `~` parameters changed
+/// ([RFC 3207 §4.2](https://www.rfc-editor.org/rfc/rfc3207#section-4.2)).
+pub fn capability_diff(before: &Capabilities, after: &Capabilities) -> Vec<String> {
+    let diff = Capabilities::diff(before, after);
+    let width = before
+        .extensions
+        .iter()
+        .map(|e| escape_str(&e.raw_line).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    let mut out = vec![format!("  {:<width$}   after TLS", "before TLS")];
+    let rows = before.extensions.len().max(after.extensions.len());
+    for i in 0..rows {
+        let left = before
+            .extensions
+            .get(i)
+            .map(|e| escape_str(&e.raw_line))
+            .unwrap_or_default();
+        let (mark, right) = match after.extensions.get(i) {
+            Some(e) => {
+                let mark = if diff.added.iter().any(|a| a.keyword == e.keyword) {
+                    "+"
+                } else if diff.changed.iter().any(|(_, a)| a.keyword == e.keyword) {
+                    "~"
+                } else {
+                    " "
+                };
+                (mark, escape_str(&e.raw_line))
+            }
+            None => (" ", String::new()),
+        };
+        out.push(format!("  {left:<width$} {mark} {right}"));
+    }
+    for gone in &diff.removed {
+        out.push(format!(
+            "  - {} (gone after TLS)",
+            escape_str(&gone.raw_line)
+        ));
+    }
+    out
+}
+
+/// What the printer shows beyond the events.
+#[derive(Debug, Clone, Default)]
+pub struct PrintOptions {
+    pub json: bool,
+    /// `--show-cert`: the whole certificate report after the TLS event.
+    pub show_cert: bool,
+    /// `--save-chain`: write the chain as PEM when TLS is up.
+    pub save_chain: Option<PathBuf>,
+}
+
 /// A sink that prints events to standard output as they happen.
 pub fn printer(as_json: bool) -> crate::driver::EventSink {
+    printer_with(PrintOptions {
+        json: as_json,
+        ..PrintOptions::default()
+    })
+}
+
+/// [`printer`] with `--show-cert` and `--save-chain`.
+pub fn printer_with(options: PrintOptions) -> crate::driver::EventSink {
     Box::new(move |event| {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         // A closed stdout (e.g. `| head`) must not abort the session mid-way.
-        if as_json {
+        if options.json {
             let _ = writeln!(out, "{}", json(&event));
         } else {
             for line in human(&event) {
                 let _ = writeln!(out, "{line}");
+            }
+        }
+        if let SessionEvent::TlsEstablished { info, .. } = &event {
+            if options.show_cert && !options.json {
+                let now = crate::net::cert::render::unix_now();
+                for line in crate::net::cert::render::report_lines(info, now) {
+                    let _ = writeln!(out, "{:>8}     {line}", "");
+                }
+            }
+            if let Some(path) = &options.save_chain {
+                let pem = crate::net::cert::pem::chain_pem(&info.chain_der);
+                let message = match std::fs::write(path, pem) {
+                    Ok(()) => format!(
+                        "chain ({} certificates) saved to {}",
+                        info.chain_der.len(),
+                        path.display()
+                    ),
+                    Err(e) => format!("could not save the chain to {}: {e}", path.display()),
+                };
+                if options.json {
+                    let _ = writeln!(out, "{}", json!({"event": "note", "message": message}));
+                } else {
+                    let _ = writeln!(out, "{:>8} === {message}", "");
+                }
             }
         }
         let _ = out.flush();

@@ -42,10 +42,20 @@ impl Default for Limits {
 /// The peer exceeded a limit. The connection cannot be resynchronised after this.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReplyError {
-    #[error("reply line longer than {limit} bytes (no line end after {seen} bytes)")]
+    #[error("the server sent a line longer than {} (no line end after {seen} bytes)", size(*.limit))]
     LineTooLong { limit: usize, seen: usize },
-    #[error("reply has more than {limit} lines")]
+    #[error("the server sent a reply of more than {limit} lines")]
     TooManyLines { limit: usize },
+}
+
+/// A byte count as people read limits: `64 KiB`, `1 MiB`, or bytes.
+fn size(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    match bytes {
+        b if b >= KIB * KIB && b % (KIB * KIB) == 0 => format!("{} MiB", b / (KIB * KIB)),
+        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
+        b => format!("{b} bytes"),
+    }
 }
 
 /// Something wrong with a reply line, kept for display instead of being repaired.
@@ -352,7 +362,9 @@ impl ReplyParser {
         loop {
             let rest = &input[consumed..];
             let Some(lf) = rest.iter().position(|&b| b == b'\n') else {
-                if rest.len() >= self.limits.max_line_len {
+                // `>`: a line cut at exactly the limit (what `finish` keeps of an endless
+                // line) must read back from a transcript.
+                if rest.len() > self.limits.max_line_len {
                     return Err(ReplyError::LineTooLong {
                         limit: self.limits.max_line_len,
                         seen: rest.len(),
@@ -410,7 +422,8 @@ impl ReplyParser {
     /// [`Malformation::Unterminated`], or `None` if nothing was held.
     pub fn finish(&mut self, rest: &[u8]) -> Option<Reply> {
         let mut lines = std::mem::take(&mut self.pending);
-        if !rest.is_empty() {
+        // Within the limits, so that what is kept reads back the same (transcripts).
+        if !rest.is_empty() && lines.len() < self.limits.max_lines {
             let cut = rest.len().min(self.limits.max_line_len);
             lines.push(ReplyLine::parse(rest[..cut].to_vec(), false));
         } else if let Some(last) = lines.last_mut() {

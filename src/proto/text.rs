@@ -23,6 +23,42 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// Names the kinds of control characters in untrusted bytes that a terminal would act on
+/// (escape sequences, NUL, other C0 controls, 8-bit C1 controls), for a note saying what
+/// the peer sent; `None` when there are none besides TAB and the line ends. Bytes that are
+/// not UTF-8 count as C1 controls when they are in 0x80–0x9f (8-bit terminals read 0x9b
+/// as CSI).
+pub fn describe_controls(bytes: &[u8]) -> Option<String> {
+    let mut kinds: Vec<&'static str> = Vec::new();
+    let mut add = |kind: &'static str| {
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    };
+    for chunk in bytes.utf8_chunks() {
+        let mut chars = chunk.valid().chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\x1b' => add(match chars.peek() {
+                    Some('[') => "CSI escape sequences (cursor and screen control)",
+                    Some(']') => "OSC escape sequences (window title, clipboard)",
+                    Some('P') => "DCS escape sequences",
+                    _ => "ESC characters",
+                }),
+                '\0' => add("NUL bytes"),
+                '\r' | '\n' | '\t' => {}
+                c if (c as u32) < 0x20 || c == '\u{7f}' => add("C0 control characters"),
+                c if (0x80..=0x9f).contains(&(c as u32)) => add("8-bit C1 control characters"),
+                _ => {}
+            }
+        }
+        if chunk.invalid().iter().any(|b| (0x80..=0x9f).contains(b)) {
+            add("8-bit C1 control characters");
+        }
+    }
+    (!kinds.is_empty()).then(|| kinds.join(", "))
+}
+
 /// Like [`escape_bytes`] for text already known to be UTF-8.
 pub fn escape_str(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -72,6 +108,16 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_named_by_kind() {
+        assert_eq!(describe_controls(b"250 ok\tfine\r\n"), None);
+        let found = describe_controls(b"220 \x1b[2J \x1b]0;t\x07 \x00 \x9b").unwrap_or_default();
+        for kind in ["CSI", "OSC", "NUL", "C0", "C1"] {
+            assert!(found.contains(kind), "{kind} missing from {found}");
+        }
+        assert!(describe_controls("\u{9b}2J".as_bytes()).is_some());
+    }
 
     #[test]
     fn control_and_escape_sequences_become_visible() {

@@ -125,6 +125,10 @@ impl ScanArgs {
             no_sni: self.no_sni,
             verify_name: self.verify_name.clone(),
             ca_file: self.ca_file.clone(),
+            tls_min: None,
+            tls_max: None,
+            client_cert: None,
+            client_key: None,
             tls_verify: self.tls_verify,
             timeout: self.timeout,
         };

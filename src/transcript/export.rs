@@ -111,8 +111,10 @@ pub fn event_lines(event: &SessionEvent, by_person: bool) -> Vec<String> {
             {
                 out.push(format!(
                     "===     [{i}] subject {} · issuer {}",
-                    escape_str(cert.subject.as_deref().unwrap_or("?")),
-                    escape_str(cert.issuer.as_deref().unwrap_or("?")),
+                    // Already escaped when decoded (net::cert): escaping again would
+                    // double every backslash.
+                    cert.subject.as_deref().unwrap_or("?"),
+                    cert.issuer.as_deref().unwrap_or("?"),
                 ));
             }
             out

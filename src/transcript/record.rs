@@ -195,6 +195,11 @@ impl RecorderHandle {
     pub fn path(&self) -> Option<PathBuf> {
         self.0.lock().ok().map(|r| r.path.clone())
     }
+
+    /// Whether a write failed and later events are being dropped (the explorer shows it).
+    pub fn failed(&self) -> bool {
+        self.0.lock().map_or(true, |r| r.broken)
+    }
 }
 
 /// `$XDG_STATE_HOME/smtpx/sessions/<UTC time>-<host>.jsonl` (on systems without a state

@@ -1,5 +1,6 @@
 //! The transcript subcommands' entry points: read the file, do the work, pick an exit code
-//! (0 done; 1 `diff` found differences; 3 the file could not be read or written).
+//! (0 done; 1 `diff` or `replay --against` found differences, or a client left a served
+//! recording; 3 the file could not be read or written).
 //!
 //! Layer: front end for transcripts (wiring).
 
@@ -53,9 +54,8 @@ pub async fn run_replay(args: ReplayArgs) -> ExitCode {
     if args.serve {
         return super::serve::run(&transcript, &args).await;
     }
-    if args.against.is_some() {
-        eprintln!("smtpx replay --against: not built yet; use `smtpx diff` on two recordings");
-        return ExitCode::from(2);
+    if let Some(against) = &args.against {
+        return super::against::run(&transcript, &args, against).await;
     }
     print!("{}", export(&transcript, ExportFormat::Text));
     eprintln!(

@@ -1,24 +1,397 @@
-//! `smtpx replay FILE --serve`: a mock server playing the recorded server side.
+//! `smtpx replay FILE --serve`: a mock server playing the recorded server side to any client
+//! — to reproduce a client bug without the original server.
 //!
-//! Not built yet (see the transcript issue): the reader already yields the recorded
-//! greeting and the reply to every client command as [`SessionEvent`]s, which is what the
-//! server will play back.
+//! It sends the recorded greeting, then answers each client command with the reply recorded
+//! for the command at the same point ([`Script`], matched by verb; EHLO names, addresses and
+//! redacted credentials may differ). Message content after a 354 is read up to the end
+//! marker ([RFC 5321 §4.5.2](https://www.rfc-editor.org/rfc/rfc5321#section-4.5.2)), BDAT
+//! chunks by their size ([RFC 3030 §2](https://www.rfc-editor.org/rfc/rfc3030#section-2)).
+//! STARTTLS ([RFC 3207](https://www.rfc-editor.org/rfc/rfc3207)) and implicit TLS use a
+//! certificate generated now ([`serve_tls`](super::serve_tls)), which the output says is not
+//! the original. Where a client leaves the recording, each connection's output says so and
+//! the client gets [`NO_REPLY`].
 //!
-//! Layer: front end for transcripts.
+//! Security: listens on loopback unless told otherwise; every line is bounded
+//! ([`MAX_LINE`], [`MAX_BODY`]) and every read has [`IDLE_TIMEOUT`]; client text is printed
+//! escaped, and SASL lines are never printed.
 //!
-//! [`SessionEvent`]: crate::driver::SessionEvent
+//! Layer: front end for transcripts (tokio, rustls) — wiring around the pure [`Script`].
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
-use super::args::ReplayArgs;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use super::args::{ReplayArgs, Timing};
 use super::read::Transcript;
+use super::script::{Match, Script, Step, StepKind, compare, verb};
+use super::serve_io::{Io, Wire, trim_line_end};
+use crate::proto::text::escape_bytes;
 
-/// Says plainly that serving is not available yet (exit code 2).
-pub async fn run(_transcript: &Transcript, args: &ReplayArgs) -> ExitCode {
-    eprintln!(
-        "smtpx replay --serve: not built yet (would listen on {}); \
-         `smtpx replay FILE` or `smtpx export FILE` show the recording",
-        args.listen
+/// The reply to a command the recording has no reply for.
+pub const NO_REPLY: &[u8] =
+    b"503 5.5.1 smtpx replay: the recording has no reply for this command\r\n";
+/// The longest command line accepted.
+pub const MAX_LINE: usize = 64 * 1024;
+/// The largest message (DATA or one BDAT chunk) accepted.
+pub const MAX_BODY: usize = 64 * 1024 * 1024;
+/// How long a client may stay silent.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Serves until Ctrl-C / SIGTERM (or after one client with `--once`). Exit code 0, or 1 when
+/// a client diverged from the recording; 3 when the address cannot be used.
+pub async fn run(transcript: &Transcript, args: &ReplayArgs) -> ExitCode {
+    let script = Arc::new(Script::of(transcript));
+    let uses_tls = script.implicit_tls || script.steps.iter().any(|s| s.starts_tls);
+    let acceptor = if uses_tls {
+        match super::serve_tls::stand_in(script.leaf.as_deref(), &transcript.header.target.host) {
+            Ok(made) => {
+                println!("{}", made.banner);
+                Some(TlsAcceptor::from(made.config))
+            }
+            Err(e) => {
+                eprintln!("smtpx replay --serve: {e}");
+                return ExitCode::from(3);
+            }
+        }
+    } else {
+        None
+    };
+    let listener = match TcpListener::bind(&args.listen).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!(
+                "smtpx replay --serve: cannot listen on {}: {e}",
+                args.listen
+            );
+            return ExitCode::from(3);
+        }
+    };
+    let addr = match listener.local_addr() {
+        Ok(addr) => addr,
+        Err(e) => {
+            eprintln!("smtpx replay --serve: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    if !addr.ip().is_loopback() {
+        println!("=== not loopback: anyone who can reach {addr} is answered from this recording");
+    }
+    println!(
+        "=== serving {} ({} client steps{}, timing {}) on {addr}",
+        args.file.display(),
+        script.steps.len(),
+        if script.implicit_tls {
+            ", implicit TLS"
+        } else {
+            ""
+        },
+        if args.timing == Timing::Fast {
+            "fast"
+        } else {
+            "as recorded"
+        },
     );
-    ExitCode::from(2)
+    let diverged = Arc::new(AtomicBool::new(false));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut number = 0u64;
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = shutdown_signal() => {
+                println!("=== stopped by signal");
+                break;
+            }
+        };
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(e) => {
+                println!("=== accept failed: {e}");
+                continue;
+            }
+        };
+        number += 1;
+        let conn = Conn {
+            label: format!("[{number}]"),
+            wire: Wire {
+                io: Io::Plain(stream),
+                pending: Vec::new(),
+            },
+            script: Arc::clone(&script),
+            acceptor: acceptor.clone(),
+            timing: args.timing,
+            diverged: Arc::clone(&diverged),
+        };
+        println!("{} connected from {peer}", conn.label);
+        if args.once {
+            tokio::select! {
+                () = conn.serve() => {}
+                () = shutdown_signal() => println!("=== stopped by signal"),
+            }
+            break;
+        }
+        tasks.spawn(conn.serve());
+        while tasks.try_join_next().is_some() {}
+    }
+    tasks.abort_all();
+    if diverged.load(Ordering::Relaxed) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+struct Conn {
+    label: String,
+    wire: Wire,
+    script: Arc<Script>,
+    acceptor: Option<TlsAcceptor>,
+    timing: Timing,
+    diverged: Arc<AtomicBool>,
+}
+
+/// Why a connection ends.
+enum End {
+    Closed,
+    Said(String),
+}
+
+impl Conn {
+    fn say(&self, text: &str) {
+        println!("{} {text}", self.label);
+    }
+
+    async fn serve(mut self) {
+        let end = self.session().await;
+        let text = match end {
+            End::Closed => "connection closed".to_string(),
+            End::Said(why) => format!("connection closed: {why}"),
+        };
+        self.say(&text);
+        match &mut self.wire.io {
+            Io::Plain(s) => {
+                let _ = s.shutdown().await;
+            }
+            Io::Tls(s) => {
+                let _ = s.shutdown().await;
+            }
+            Io::Gone => {}
+        }
+    }
+
+    async fn session(&mut self) -> End {
+        if self.script.implicit_tls {
+            if let Err(end) = self.handshake().await {
+                return end;
+            }
+        }
+        let Some(greeting) = self.script.greeting.clone() else {
+            self.say("!!! the recording has no greeting; answering 554 and closing");
+            let _ = self
+                .wire
+                .write(b"554 5.3.0 smtpx replay: the recording has no greeting\r\n")
+                .await;
+            return End::Closed;
+        };
+        self.pause(greeting.delay).await;
+        if let Err(e) = self.wire.write(&greeting.bytes).await {
+            return End::Said(e);
+        }
+        let total = self.script.steps.len();
+        let mut cursor = 0;
+        loop {
+            let line = match self.wire.read_line().await {
+                Ok(Some(line)) => line,
+                Ok(None) => return End::Said(format!("by the client after step {cursor}/{total}")),
+                Err(e) => return End::Said(e),
+            };
+            let text = trim_line_end(&line).to_vec();
+            if verb(&String::from_utf8_lossy(&text)) == "BDAT" {
+                if let Err(e) = self.wire.read_chunk(&text).await {
+                    return End::Said(e);
+                }
+            }
+            let script = Arc::clone(&self.script);
+            let step = script.steps.get(cursor);
+            let verdict = step.map_or(Match::Diverged, |s| compare(s, &text));
+            let shown = display(step, &text);
+            let step = match (verdict, step) {
+                (Match::Diverged, _) | (_, None) => {
+                    if let Some(end) = self.diverge(step, cursor, &shown, &text).await {
+                        return end;
+                    }
+                    continue;
+                }
+                (Match::Exact, Some(step)) => {
+                    self.say(&format!("step {}/{total} {shown}: as recorded", cursor + 1));
+                    step
+                }
+                (Match::Tolerated(why), Some(step)) => {
+                    self.say(&format!("step {}/{total} {shown}: {why}", cursor + 1));
+                    step
+                }
+            };
+            cursor += 1;
+            if let Err(end) = self.answer(step).await {
+                return end;
+            }
+            if step.replies.last().and_then(|r| r.code()) == Some(354) {
+                let body = match self.wire.read_body().await {
+                    Ok(body) => body,
+                    Err(e) => return End::Said(e),
+                };
+                match script.steps.get(cursor) {
+                    Some(next) if next.kind == StepKind::Body => {
+                        let same = next.sent.is_empty() || next.sent == body;
+                        self.say(&format!(
+                            "step {}/{total} message of {} bytes: {}",
+                            cursor + 1,
+                            body.len(),
+                            if same {
+                                "as recorded"
+                            } else {
+                                "content differs from the recording; answered anyway"
+                            }
+                        ));
+                        cursor += 1;
+                        if let Err(end) = self.answer(next).await {
+                            return end;
+                        }
+                    }
+                    _ => {
+                        self.mark_diverged(&format!(
+                            "!!! diverged after step {cursor}/{total}: the recording has no reply to the message"
+                        ));
+                        if let Err(e) = self.wire.write(NO_REPLY).await {
+                            return End::Said(e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends the recorded replies of `step`; starts TLS after a 220 to STARTTLS.
+    async fn answer(&mut self, step: &Step) -> Result<(), End> {
+        if step.replies.is_empty() {
+            return Err(End::Said(
+                "the recorded server closed the connection here".into(),
+            ));
+        }
+        for reply in &step.replies {
+            self.pause(reply.delay).await;
+            self.wire.write(&reply.bytes).await.map_err(End::Said)?;
+        }
+        if step.starts_tls && step.replies.last().and_then(|r| r.code()) == Some(220) {
+            if !self.wire.pending.is_empty() {
+                // RFC 3207 §4.2 / CVE-2011-0411: nothing sent before the handshake counts.
+                self.say(&format!(
+                    "!!! the client sent {} bytes after STARTTLS before the handshake; discarded",
+                    self.wire.pending.len()
+                ));
+                self.wire.pending.clear();
+            }
+            self.handshake().await?;
+        }
+        Ok(())
+    }
+
+    /// The client left the recording: say where and what it gets. `Some` ends the session.
+    async fn diverge(
+        &mut self,
+        step: Option<&Step>,
+        cursor: usize,
+        shown: &str,
+        text: &[u8],
+    ) -> Option<End> {
+        let total = self.script.steps.len();
+        let expected = step.map_or("nothing (the recording has ended)".to_string(), |s| {
+            format!("\"{}\"", crate::proto::text::escape_str(&s.line()))
+        });
+        let quit = verb(&String::from_utf8_lossy(text)) == "QUIT";
+        let answer = if quit {
+            "221 and closed"
+        } else {
+            "503 5.5.1 (no recorded reply)"
+        };
+        self.mark_diverged(&format!(
+            "!!! diverged at step {}/{total}: the recording has {expected} next, the client sent \"{shown}\"; answered {answer}",
+            cursor + 1
+        ));
+        if quit {
+            let _ = self
+                .wire
+                .write(b"221 2.0.0 smtpx replay: bye (QUIT is not next in the recording)\r\n")
+                .await;
+            return Some(End::Closed);
+        }
+        self.wire.write(NO_REPLY).await.err().map(End::Said)
+    }
+
+    fn mark_diverged(&self, text: &str) {
+        self.diverged.store(true, Ordering::Relaxed);
+        self.say(text);
+    }
+
+    async fn pause(&self, delay: Duration) {
+        if self.timing == Timing::Recorded && !delay.is_zero() {
+            tokio::time::sleep(delay.min(Duration::from_secs(60))).await;
+        }
+    }
+
+    async fn handshake(&mut self) -> Result<(), End> {
+        let Some(acceptor) = self.acceptor.clone() else {
+            return Err(End::Said("no TLS configured".into()));
+        };
+        let Io::Plain(stream) = std::mem::replace(&mut self.wire.io, Io::Gone) else {
+            return Err(End::Said("TLS requested twice".into()));
+        };
+        match tokio::time::timeout(IDLE_TIMEOUT, acceptor.accept(stream)).await {
+            Ok(Ok(tls)) => {
+                let (_, conn) = tls.get_ref();
+                let version = conn
+                    .protocol_version()
+                    .map_or("?".into(), |v| format!("{v:?}"));
+                self.wire.io = Io::Tls(Box::new(tls));
+                self.say(&format!("=== TLS established ({version}) with the stand-in certificate, not the original"));
+                Ok(())
+            }
+            Ok(Err(e)) => Err(End::Said(format!("TLS handshake failed: {e}"))),
+            Err(_) => Err(End::Said("TLS handshake timed out".into())),
+        }
+    }
+}
+
+/// How a client line is shown: SASL material never, only its size.
+fn display(step: Option<&Step>, text: &[u8]) -> String {
+    let sasl = step.is_some_and(|s| s.kind == StepKind::SaslAnswer);
+    let line = String::from_utf8_lossy(text);
+    let v = verb(&line);
+    if sasl {
+        format!("<SASL answer, {} bytes>", text.len())
+    } else if v.starts_with("AUTH ") && line.split_ascii_whitespace().nth(2).is_some() {
+        format!("{v} <{} bytes>", text.len())
+    } else {
+        escape_bytes(text)
+    }
 }

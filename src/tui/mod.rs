@@ -14,6 +14,7 @@
 //! ```
 
 pub mod history;
+mod recording;
 pub mod terminal;
 
 use std::io::IsTerminal;
@@ -30,6 +31,9 @@ use crate::app::{Action, App, Effect, Entry};
 use crate::cli::{ConnectArgs, TlsMode};
 use crate::driver::task::{self, Intent, Update};
 use crate::driver::{Driver, SessionEvent};
+use crate::transcript::Recorder;
+use crate::transcript::args::RecordArgs;
+use crate::transcript::record::RecorderHandle;
 
 /// How the explorer was left.
 enum Exit {
@@ -39,7 +43,7 @@ enum Exit {
 
 /// Opens the explorer connected to `args`. `intro` lines are shown first (the demo's
 /// hint).
-pub async fn run(args: ConnectArgs, intro: Vec<String>) -> ExitCode {
+pub async fn run(args: ConnectArgs, record: RecordArgs, intro: Vec<String>) -> ExitCode {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         eprintln!(
             "smtpx: the explorer needs a terminal. Run the same session headless with:\n  \
@@ -55,21 +59,34 @@ pub async fn run(args: ConnectArgs, intro: Vec<String>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let implicit = args.tls_mode(target.port) == TlsMode::Implicit;
+    let mode = args.tls_mode(target.port);
+    let implicit = mode == TlsMode::Implicit;
     let (options, tls) = crate::probe::connect_options(&args);
     let (update_tx, update_rx) = mpsc::unbounded_channel();
     let (intent_tx, intent_rx) = mpsc::unbounded_channel();
     let label = format!("{}:{}", target.host, target.port);
-    let driver = Driver::new(
-        target,
-        options,
-        tls,
-        args.timeout(),
-        task::sink(update_tx.clone()),
-    );
+    // Recording is on by default, as in the probe; a transcript that cannot be started is
+    // said in the UI and the session goes on unrecorded.
+    let (recorder, record_error) = match record.start(recording::header(&args, &target, mode)) {
+        Ok(recorder) => (recorder.map(Recorder::shared), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let mut sinks = vec![task::sink(update_tx.clone())];
+    let notes = recorder.map(|(sink, handle)| {
+        sinks.push(sink);
+        handle
+    });
+    // Classic failures are explained as notes right after the event that shows them.
+    let sink = crate::diagnose::watch(crate::driver::sink::fan_out(sinks), target.port);
+    let mut driver = Driver::new(target, options, tls, args.timeout(), sink);
+    driver.reveal_secrets(record.record_secrets);
     let network = tokio::spawn(task::run(driver, implicit, intent_rx, update_tx));
 
     let mut app = App::new(label, history::load());
+    app.recording = notes.as_ref().and_then(RecorderHandle::path);
+    if let Some(error) = record_error {
+        app.record_failed(error);
+    }
     app.no_color = crate::ui::theme::no_color_from_env();
     app.ascii = std::env::var("TERM").is_ok_and(|t| t == "linux");
     for line in intro {
@@ -84,15 +101,19 @@ pub async fn run(args: ConnectArgs, intro: Vec<String>) -> ExitCode {
             return ExitCode::from(3);
         }
     };
-    let exit = event_loop(&mut tui, &mut app, update_rx, &intent_tx).await;
+    let exit = event_loop(&mut tui, &mut app, update_rx, &intent_tx, notes.as_ref()).await;
     terminal::restore();
     let _ = intent_tx.send(Intent::Quit);
     // The task closes the connection politely (bounded by a second in the transport).
     let _ = tokio::time::timeout(Duration::from_secs(2), network).await;
 
-    match &app.saved_to {
-        Some(path) => println!("smtpx: transcript saved to {}", path.display()),
-        None => println!("smtpx: the transcript was not saved (use /save PATH next time)."),
+    match (&app.recording, &app.saved_to) {
+        (Some(path), _) => println!("smtpx: transcript saved to {}", path.display()),
+        (None, Some(_)) => {}
+        (None, None) => println!("smtpx: the session was not recorded."),
+    }
+    if let Some(path) = &app.saved_to {
+        println!("smtpx: text transcript saved to {}", path.display());
     }
     match exit {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
@@ -109,6 +130,7 @@ async fn event_loop(
     app: &mut App,
     mut updates: mpsc::UnboundedReceiver<Update>,
     intents: &mpsc::UnboundedSender<Intent>,
+    notes: Option<&RecorderHandle>,
 ) -> std::io::Result<Exit> {
     let mut events = EventStream::new();
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -130,6 +152,7 @@ async fn event_loop(
             }
             tui.draw(|frame| crate::ui::draw(frame, app))?;
             dirty = false;
+            recording::panic_if_asked();
         }
         let mut effects = Vec::new();
         tokio::select! {
@@ -163,6 +186,11 @@ async fn event_loop(
                     }
                     effects.extend(app.update(Action::Driver(update)));
                 }
+                if app.record_error.is_none() && notes.is_some_and(RecorderHandle::failed) {
+                    app.record_failed("a write to the transcript failed; later events are not recorded".into());
+                    // The recorder said so on stderr too: wipe it off the screen.
+                    tui.clear()?;
+                }
                 dirty = true;
             },
             _ = clock.tick(), if connected_at.is_some() && app.connected => {
@@ -189,6 +217,12 @@ async fn event_loop(
                     dirty = true;
                 }
                 Effect::Remember(line) => history::append(&line),
+                Effect::Note(text) => {
+                    if let Some(notes) = notes {
+                        let at = connected_at.map(|at| at.elapsed()).unwrap_or_default();
+                        notes.note_by_person(at, &text);
+                    }
+                }
                 Effect::Quit => return Ok(Exit::Quit),
                 Effect::Suspend => {
                     terminal::suspend(tui).await?;

@@ -13,6 +13,8 @@
 //!  └ key hint, from the keymap ─────────────────────────────────────────────────────┘
 //! ```
 
+pub mod cert;
+mod explain;
 mod help;
 mod prompt;
 mod side;
@@ -85,9 +87,15 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(panel) = areas.panel {
         side::draw(frame, panel, app);
     }
+    if app.overlay == Some(Overlay::Pick) {
+        explain::draw(frame, areas.transcript, app);
+    }
     prompt::draw_notice(frame, areas.notice, app);
     prompt::draw_prompt(frame, areas.prompt, app);
     prompt::draw_hint(frame, areas.hint, app);
+    if app.overlay == Some(Overlay::Certificate) {
+        cert::draw(frame, frame.area(), app);
+    }
     if app.overlay == Some(Overlay::Help) {
         help::draw(frame, frame.area(), app);
     }

@@ -26,6 +26,11 @@ pub fn draw_notice(frame: &mut Frame, area: Rect, app: &App) {
             spans.push(Span::raw(" "));
         }
         Line::from(spans)
+    } else if app.overlay == Some(crate::app::Overlay::Pick) {
+        Line::styled(
+            "pick a line: ↑/↓ move the cursor, its explanation is shown; Enter or Esc goes back",
+            theme::key(app.no_color),
+        )
     } else if let Some(notice) = &app.notice {
         Line::styled(escape_str(notice), theme::alarm(app.no_color))
     } else {
@@ -51,26 +56,9 @@ pub fn draw_notice(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// What the latest reply's code class means
-/// ([RFC 5321 §4.2.1](https://www.rfc-editor.org/rfc/rfc5321#section-4.2.1)).
+/// The latest reply explained: codes, title, reference (`explain::reply`).
 fn last_reply_hint(app: &App) -> String {
-    use crate::app::Kind;
-    use crate::proto::reply::Severity;
-    let Some(kind) = app.entries.iter().rev().find_map(|e| match e.kind {
-        Kind::Server(s) => Some(s),
-        _ => None,
-    }) else {
-        return String::new();
-    };
-    match kind {
-        Severity::PositiveCompletion => "2yz: done".into(),
-        Severity::PositiveIntermediate => "3yz: go on — the server waits for more".into(),
-        Severity::TransientNegative => {
-            "4yz: transient failure — the same command may work later".into()
-        }
-        Severity::PermanentNegative => "5yz: permanent failure — do not repeat as is".into(),
-        _ => "the reply code is not valid SMTP".into(),
-    }
+    app.latest_reply_explained().unwrap_or_default()
 }
 
 pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App) {
@@ -103,18 +91,38 @@ pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 pub fn draw_hint(frame: &mut Frame, area: Rect, app: &App) {
-    let mut spans = Vec::new();
+    use crate::app::KeyAction;
+    // (label, word, keep): the first key, quitting and /help stay when the row is short.
+    let mut items: Vec<(&str, String, bool)> = Vec::new();
     for binding in app.keymap() {
         let Some(word) = binding.hint else { continue };
+        let keep = items.is_empty() || matches!(binding.action, KeyAction::Quit | KeyAction::Help);
+        items.push((binding.label, format!(" {word}"), keep));
+    }
+    if app.overlay.is_none() && app.mode == Mode::Command {
+        items.push(("/help", String::new(), true));
+    }
+    let width = |items: &[(&str, String, bool)]| -> usize {
+        items
+            .iter()
+            .map(|(label, word, _)| label.chars().count() + word.chars().count() + 3)
+            .sum::<usize>()
+            .saturating_sub(3)
+    };
+    // Drop optional hints from the right until the row fits (80 columns keeps Ctrl-C quit).
+    while width(&items) > usize::from(area.width) {
+        let Some(drop) = items.iter().rposition(|(_, _, keep)| !keep) else {
+            break;
+        };
+        items.remove(drop);
+    }
+    let mut spans = Vec::new();
+    for (label, word, _) in items {
         if !spans.is_empty() {
             spans.push(Span::styled(" · ", theme::dim()));
         }
-        spans.push(Span::styled(binding.label, theme::key(app.no_color)));
-        spans.push(Span::raw(format!(" {word}")));
-    }
-    if app.overlay.is_none() && app.mode == Mode::Command {
-        spans.push(Span::styled(" · ", theme::dim()));
-        spans.push(Span::styled("/help", theme::key(app.no_color)));
+        spans.push(Span::styled(label, theme::key(app.no_color)));
+        spans.push(Span::raw(word));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -30,7 +30,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 lines.push(Line::from(" (no extensions)"));
             }
             for ext in keywords {
-                lines.push(Line::from(format!(" {}", escape_str(&ext.raw_line))));
+                let mut spans = vec![Span::raw(format!(" {}", escape_str(&ext.raw_line)))];
+                // The parameters in plain words: `SIZE 10485760  10 MiB`.
+                if let Some(words) = crate::explain::capability_params(ext) {
+                    // The short form; the exact octets are in the reply beside it.
+                    let words = words.split(" (").next().unwrap_or(&words).to_string();
+                    spans.push(Span::styled(
+                        format!("  {}", escape_str(&words)),
+                        theme::dim(),
+                    ));
+                }
+                lines.push(Line::from(spans));
             }
         }
         None if app.session.tls_active() => {

@@ -71,6 +71,28 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             theme::alarm(app.no_color).add_modifier(Modifier::REVERSED),
         ));
     }
+    if let Some(error) = &app.record_error {
+        spans.push(Span::styled("  ", base));
+        let label = if wide {
+            format!("rec FAILED: {}", escape_str(error))
+        } else {
+            "rec FAILED".to_string()
+        };
+        spans.push(Span::styled(label, theme::alarm(app.no_color)));
+    } else if let Some(path) = &app.recording {
+        // UI.md: the whole path only where there is room; the file name otherwise.
+        let label = if wide {
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let ellipsis = if app.ascii { ".../" } else { "…/" };
+            format!("  rec: {ellipsis}{}", escape_str(&name))
+        } else {
+            "  rec".to_string()
+        };
+        spans.push(Span::styled(label, base));
+    }
     if wide && let Some(path) = &app.saved_to {
         spans.push(Span::styled(
             format!("  saved: {}", escape_str(&path.display().to_string())),

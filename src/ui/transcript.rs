@@ -22,8 +22,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .into_iter()
         .filter_map(|(index, first, text)| {
             let entry = app.entries.get(index)?;
-            let style = theme::entry(entry.kind, app.no_color);
-            let prefix = if first {
+            let mut style = theme::entry(entry.kind, app.no_color);
+            if app.picked_entry() == Some(index) {
+                style = style.add_modifier(ratatui::style::Modifier::REVERSED);
+            }
+            let prefix = if first && app.picked_entry() == Some(index) {
+                // The cursor, readable without colour.
+                let mut p = entry.prefix(app.ascii);
+                p.replace_range(0..1, ">");
+                p
+            } else if first {
                 entry.prefix(app.ascii)
             } else {
                 pad.clone()

@@ -194,3 +194,104 @@ pub fn server_config_versions(
 pub fn acceptor(identity: &Identity) -> TlsAcceptor {
     TlsAcceptor::from(server_config(identity))
 }
+
+/// The fixed certificates under `tests/data/certs/` (made by its `make.sh` with openssl):
+/// file name → PEM contents.
+pub fn fixed_pem(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/certs")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The DER certificates of a PEM text.
+pub fn pem_certs(pem: &str) -> Vec<CertificateDer<'static>> {
+    rustls_pemfile::certs(&mut pem.as_bytes())
+        .collect::<Result<_, _>>()
+        .expect("PEM certificates")
+}
+
+/// The private key of a PEM text.
+pub fn pem_key(pem: &str) -> PrivateKeyDer<'static> {
+    rustls_pemfile::private_key(&mut pem.as_bytes())
+        .expect("PEM key")
+        .expect("a key")
+}
+
+impl TestPki {
+    /// A leaf for `localhost` signed by the CA after `adjust` changed its parameters
+    /// (extra extensions, many names, odd subject strings). Chain: leaf, CA.
+    pub fn leaf_with(&self, adjust: impl FnOnce(&mut CertificateParams)) -> Identity {
+        let key = KeyPair::generate().expect("generate leaf key");
+        let mut params = CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        set_validity(&mut params, now() - DAY, now() + 90 * DAY);
+        adjust(&mut params);
+        let cert = params.signed_by(&key, &self.issuer).expect("sign leaf");
+        Identity {
+            chain: vec![cert.der().clone(), self.ca_der.clone()],
+            key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        }
+    }
+
+    /// CA → intermediate → leaf for `localhost`. With `send_intermediate` the chain is
+    /// leaf, intermediate (as a well-configured server sends it); without, the leaf alone
+    /// (the classic "intermediate missing").
+    pub fn intermediate_chain(&self, send_intermediate: bool) -> Identity {
+        let ikey = KeyPair::generate().expect("intermediate key");
+        let mut iparams = CertificateParams::new(Vec::<String>::new()).expect("params");
+        iparams.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        iparams
+            .distinguished_name
+            .push(DnType::CommonName, "smtpx test intermediate");
+        iparams.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        iparams.use_authority_key_identifier_extension = true;
+        set_validity(&mut iparams, now() - DAY, now() + 365 * DAY);
+        let icert = iparams
+            .signed_by(&ikey, &self.issuer)
+            .expect("sign intermediate");
+        let intermediate = Issuer::new(iparams, ikey);
+        let key = KeyPair::generate().expect("leaf key");
+        let mut params = CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        params.use_authority_key_identifier_extension = true;
+        set_validity(&mut params, now() - DAY, now() + 90 * DAY);
+        let leaf = params.signed_by(&key, &intermediate).expect("sign leaf");
+        let mut chain = vec![leaf.der().clone()];
+        if send_intermediate {
+            chain.push(icert.der().clone());
+        }
+        Identity {
+            chain,
+            key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        }
+    }
+}
+
+/// A server config that requires a client certificate issued by `client_ca`.
+pub fn mtls_server_config(
+    identity: &Identity,
+    client_ca: CertificateDer<'static>,
+) -> Arc<ServerConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(client_ca).expect("client CA");
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .expect("client verifier");
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(identity.chain.clone(), identity.key.clone_key())
+        .expect("server certificate");
+    Arc::new(config)
+}

@@ -1,0 +1,342 @@
+//! `smtpx replay FILE --against HOST[:PORT]`: the client side of a recording re-run against a
+//! live server, recorded like a probe session, then compared with the original by
+//! [`diff`](super::diff::diff) — the same comparison as `smtpx diff`.
+//!
+//! Each recorded client step is sent again byte for byte and answered by as many replies as
+//! were recorded; STARTTLS is followed by a handshake when the server says 220
+//! ([RFC 3207 §4](https://www.rfc-editor.org/rfc/rfc3207#section-4)). What the file left out
+//! must come from elsewhere: a redacted AUTH exchange is run again with `--user` and the
+//! secret from `--password-env` or a prompt
+//! ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4)); a body recorded with
+//! `--redact-body` is replaced by `--body`/`--data`, or the replay refuses to start.
+//!
+//! Layer: front end for transcripts (drives the [`Driver`]).
+
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use zeroize::Zeroizing;
+
+use super::args::{ReplayArgs, unix_now};
+use super::format::{Annotation, Header, Redaction};
+use super::read::{Entry, Transcript};
+use super::script::{Script, StepKind, verb};
+use crate::driver::{Driver, SessionEvent};
+use crate::net::{ConnectOptions, Sni, Target, TlsOptions, VerifyMode};
+use crate::proto::auth::Mechanism;
+
+/// What the replay needs besides the file, gathered before connecting.
+struct Inputs {
+    credentials: Option<(String, Zeroizing<String>)>,
+    message: Option<Vec<u8>>,
+}
+
+/// Re-runs the recording; exit 0 when nothing differs, 1 when the comparison found
+/// differences, 2 for a bad target, 3 when something the replay needs is missing.
+pub async fn run(original: &Transcript, args: &ReplayArgs, against: &str) -> ExitCode {
+    let target = match Target::parse(against, original.header.target.port) {
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("smtpx replay --against: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let script = Script::of(original);
+    let inputs = match gather(original, &script, args) {
+        Ok(inputs) => inputs,
+        Err(message) => {
+            eprintln!("smtpx replay --against: {message}");
+            return ExitCode::from(3);
+        }
+    };
+    let header = new_header(&original.header, &target, args);
+    let recorder = match args.record.start(header.clone()) {
+        Ok(recorder) => recorder,
+        Err(e) => {
+            eprintln!("smtpx replay --against: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    if let Some(r) = &recorder {
+        println!("=== recording this session to {}", r.path().display());
+    }
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let collected = Arc::clone(&events);
+    let mut sinks = vec![
+        crate::probe::output::printer(false),
+        Box::new(move |event: SessionEvent| {
+            if let Ok(mut list) = collected.lock() {
+                list.push(event);
+            }
+        }) as crate::driver::EventSink,
+    ];
+    sinks.extend(recorder.map(super::Recorder::into_sink));
+    let (connect, tls) = options(&original.header, args);
+    let timeout = std::time::Duration::from_secs_f64(args.timeout.clamp(0.001, 86_400.0));
+    // Steps go out with `send_raw`, which shows bytes escaped; the recorded display form
+    // of the same bytes is kept instead, so both sessions read (and compare) alike.
+    let shown: Arc<Mutex<Option<String>>> = Arc::default();
+    let next_shown = Arc::clone(&shown);
+    let mut inner = crate::driver::sink::fan_out(sinks);
+    let sink = Box::new(move |mut event: SessionEvent| {
+        if let SessionEvent::Sent { shown, .. } = &mut event {
+            if let Some(recorded) = next_shown.lock().ok().and_then(|mut s| s.take()) {
+                *shown = recorded;
+            }
+        }
+        inner(event);
+    });
+    let mut driver = Driver::new(target, connect, tls, timeout, sink);
+    driver.reveal_secrets(args.record.record_secrets);
+    play(&mut driver, &script, original, inputs, &shown).await;
+    driver.close().await;
+    drop(driver);
+    let events = events.lock().map(|e| e.clone()).unwrap_or_default();
+    let replayed = Transcript {
+        header,
+        entries: events
+            .into_iter()
+            .map(|event| Entry {
+                line: 0,
+                event,
+                annotation: Annotation::default(),
+            })
+            .collect(),
+        warnings: Vec::new(),
+    };
+    let differences = super::diff::diff(original, &replayed);
+    // The target is expected to differ: that is the point of --against.
+    let differences: Vec<_> = differences
+        .into_iter()
+        .filter(|d| !d.starts_with("target: "))
+        .collect();
+    if differences.is_empty() {
+        println!(
+            "=== same as the recording: reply codes, capabilities, certificate and TLS parameters"
+        );
+        ExitCode::SUCCESS
+    } else {
+        println!("=== differences from the recording (A: recorded, B: now):");
+        for line in &differences {
+            println!("{line}");
+        }
+        ExitCode::from(1)
+    }
+}
+
+/// Checks up front that everything left out of the file can be supplied.
+fn gather(original: &Transcript, script: &Script, args: &ReplayArgs) -> Result<Inputs, String> {
+    let mut inputs = Inputs {
+        credentials: None,
+        message: None,
+    };
+    if script.has_redacted_body() {
+        inputs.message = Some(match (&args.body, &args.data) {
+            (_, Some(path)) => {
+                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
+            }
+            (Some(body), None) => build(original, body),
+            (None, None) => {
+                return Err(
+                    "this recording was made with --redact-body: the message body is \
+                            not in the file, so it cannot be re-sent; give --body TEXT or \
+                            --data FILE to send another message in its place"
+                        .into(),
+                );
+            }
+        });
+    }
+    let redacted_auth = script
+        .steps
+        .iter()
+        .any(|s| s.kind == StepKind::Command && s.secret && s.sent.is_empty());
+    if redacted_auth {
+        let user = args
+            .user
+            .clone()
+            .or_else(|| {
+                let user = original.header.options.get("user")?;
+                user.as_str().map(str::to_owned)
+            })
+            .ok_or(
+                "the recording's AUTH exchange is redacted and holds no user name; give --user",
+            )?;
+        let secret = match &args.password_env {
+            Some(var) => std::env::var(var)
+                .map(Zeroizing::new)
+                .map_err(|_| format!("environment variable {var} is not set"))?,
+            None => rpassword::prompt_password(format!(
+                "Password for {user} (redacted in the recording): "
+            ))
+            .map(Zeroizing::new)
+            .map_err(|e| {
+                format!("cannot prompt for the redacted secret ({e}); use --password-env")
+            })?,
+        };
+        inputs.credentials = Some((user, secret));
+    }
+    Ok(inputs)
+}
+
+/// A minimal message around `--body`, addressed as recorded.
+fn build(original: &Transcript, body: &str) -> Vec<u8> {
+    let option = |key: &str| original.header.options.get(key);
+    let from = option("from")
+        .and_then(|v| v.as_str())
+        .unwrap_or("smtpx@localhost");
+    let to: Vec<String> = option("to")
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let host = option("ehlo")
+        .and_then(|v| v.as_str())
+        .unwrap_or("localhost");
+    let now = std::time::SystemTime::now();
+    crate::probe::message::build_message(&crate::probe::message::MessageSpec {
+        from,
+        to: &to,
+        subject: "smtpx replay",
+        body,
+        now,
+        id_domain: host,
+        id_local: format!("{}.{}", unix_now(), std::process::id()),
+    })
+}
+
+/// The original header with the new target, start time and front end.
+fn new_header(original: &Header, target: &Target, args: &ReplayArgs) -> Header {
+    let mut header = Header::new(&target.host, target.port, original.transport, unix_now());
+    header.options = original.options.clone();
+    header.options.remove("user");
+    header
+        .options
+        .insert("front_end".into(), serde_json::json!("replay"));
+    header.options.insert(
+        "replayed_from".into(),
+        serde_json::json!(args.file.display().to_string()),
+    );
+    header
+}
+
+/// Transport options from the recorded ones; `--ca-file` and `--timeout` override.
+fn options(header: &Header, args: &ReplayArgs) -> (ConnectOptions, TlsOptions) {
+    let timeout = std::time::Duration::from_secs_f64(args.timeout.clamp(0.001, 86_400.0));
+    let option = |key: &str| header.options.get(key);
+    let sni = match option("sni") {
+        Some(serde_json::Value::Bool(false)) => Sni::None,
+        Some(serde_json::Value::String(name)) => Sni::Custom(name.clone()),
+        _ => Sni::Default,
+    };
+    let recorded_ca = option("ca_file")
+        .and_then(|v| v.as_str())
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.exists());
+    let tls = TlsOptions {
+        sni,
+        verify_name: option("verify_name")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned),
+        ca_file: args.ca_file.clone().or(recorded_ca),
+        mode: match option("tls_verify").and_then(|v| v.as_str()) {
+            Some("strict") => VerifyMode::Strict,
+            _ => VerifyMode::Report,
+        },
+        handshake_timeout: timeout,
+        ..TlsOptions::default()
+    };
+    let connect = ConnectOptions {
+        connect_timeout: timeout,
+        resolve_timeout: timeout,
+        send_timeout: timeout,
+        ..ConnectOptions::default()
+    };
+    (connect, tls)
+}
+
+/// Walks the script; stops at the first network failure (the driver reports it).
+async fn play(
+    driver: &mut Driver,
+    script: &Script,
+    original: &Transcript,
+    mut inputs: Inputs,
+    shown: &Mutex<Option<String>>,
+) {
+    if driver.connect(script.implicit_tls).await.is_err() {
+        return;
+    }
+    if script.greeting.is_some() && driver.read_reply().await.is_err() {
+        return;
+    }
+    let mut steps = script.steps.iter().peekable();
+    while let Some(step) = steps.next() {
+        let mut last_code = None;
+        let redacted_body = matches!(step.redacted, Some(Redaction::Body { .. }));
+        if step.kind == StepKind::Command && step.secret && step.sent.is_empty() {
+            let Some((user, secret)) = inputs.credentials.take() else {
+                return;
+            };
+            let Some(mechanism) = mechanism(&verb(&step.shown)) else {
+                driver.note(format!("cannot re-run {}: unknown mechanism", step.shown));
+                return;
+            };
+            if driver.authenticate(mechanism, &user, secret).await.is_err() {
+                return;
+            }
+            while steps.next_if(|s| s.kind == StepKind::SaslAnswer).is_some() {}
+            continue;
+        } else if redacted_body && step.kind == StepKind::Bdat {
+            let message = inputs.message.take().unwrap_or_default();
+            let chunk = original
+                .header
+                .options
+                .get("bdat")
+                .and_then(serde_json::Value::as_u64)
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(message.len().max(1));
+            if driver.send_bdat(&message, chunk).await.is_err() {
+                return;
+            }
+            while steps.next_if(|s| s.kind == StepKind::Bdat).is_some() {}
+            continue;
+        } else if redacted_body {
+            let message = inputs.message.take().unwrap_or_default();
+            if driver.send_message_only(&message).await.is_err() {
+                return;
+            }
+        } else {
+            if let Ok(mut next) = shown.lock() {
+                *next = Some(step.shown.clone());
+            }
+            if driver.send_raw(&step.sent).await.is_err() {
+                return;
+            }
+        }
+        for _ in &step.replies {
+            match driver.read_reply().await {
+                Ok(reply) => last_code = reply.code(),
+                Err(_) => return,
+            }
+        }
+        if step.replies.is_empty() {
+            driver.note("the recorded server closed the connection here");
+            return;
+        }
+        if step.starts_tls && last_code == Some(220) && driver.start_tls().await.is_err() {
+            return;
+        }
+    }
+}
+
+fn mechanism(verb: &str) -> Option<Mechanism> {
+    match verb.strip_prefix("AUTH ")? {
+        "PLAIN" => Some(Mechanism::Plain),
+        "LOGIN" => Some(Mechanism::Login),
+        "CRAM-MD5" => Some(Mechanism::CramMd5),
+        "XOAUTH2" => Some(Mechanism::XOAuth2),
+        _ => None,
+    }
+}

@@ -1,0 +1,54 @@
+//! Hostile servers: each test scripts a server that misbehaves on purpose and checks that
+//! the probe neither panics, hangs nor runs out of memory, says what the server did, and
+//! keeps the transcript up to that point; a representative subset also drives the
+//! explorer's App model through the real driver task and checks the text stays escaped.
+//! Plus the secrets test: the password never shows anywhere.
+//!
+//! The harness is in `hostile/harness.rs`; behaviours are grouped by what the server
+//! attacks: the text (`hostile/text.rs`), the framing and timing (`hostile/wire.rs`),
+//! STARTTLS and TLS (`hostile/tls.rs`), DATA and AUTH (`hostile/transaction.rs`).
+
+mod support;
+
+#[path = "hostile/harness.rs"]
+mod harness;
+#[path = "hostile/secrets.rs"]
+mod secrets;
+#[path = "hostile/text.rs"]
+mod text;
+#[path = "hostile/tls.rs"]
+mod tls;
+#[path = "hostile/transaction.rs"]
+mod transaction;
+#[path = "hostile/wire.rs"]
+mod wire;
+
+use support::{ScriptedServer, Step, reply};
+
+/// Probe arguments for a session that stops after EHLO, with a 1 s timeout.
+fn ehlo_args(server: &ScriptedServer) -> Vec<String> {
+    vec![
+        server.addr.to_string(),
+        "--ehlo".into(),
+        "client.test".into(),
+        "--timeout".into(),
+        "1".into(),
+        "--quit-after".into(),
+        "ehlo".into(),
+        "--no-starttls".into(),
+    ]
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// A normal EHLO reply.
+fn ehlo_ok() -> Step {
+    Step::Send(reply(250, &["mx.test", "PIPELINING", "8BITMIME"]))
+}
+
+/// A normal QUIT exchange and close.
+fn quit() -> Vec<Step> {
+    vec![Step::expect("QUIT"), Step::send("221 bye\r\n"), Step::Close]
+}

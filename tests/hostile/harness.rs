@@ -1,0 +1,358 @@
+//! The hostile suite's harness: runs the probe binary against a scripted server under a
+//! test-side deadline while polling its peak memory (`VmHWM` in `/proc/<pid>/status`) and
+//! command line, reads back the transcript it recorded, and runs the explorer's App model
+//! against the same server through the real driver task (no terminal).
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use serde_json::Value;
+use smtpx::app::{Action, App};
+use smtpx::driver::task::{self, Intent, Update};
+use smtpx::driver::{Driver, SessionEvent};
+use smtpx::net::{ConnectOptions, Target, TlsOptions};
+use tokio::sync::mpsc;
+
+/// The most memory the probe may use against any hostile server.
+pub const MEMORY_BOUND_KIB: u64 = 200 * 1024;
+/// No probe run may take longer than this, whatever the server does.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+/// The password of every AUTH test.
+pub const PASSWORD: &str = "hunter2-Xy9!pw";
+
+static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh path under the test target directory (never in the real home).
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hostile");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let n = RUNS.fetch_add(1, Ordering::SeqCst);
+    dir.join(format!("{}-{n}-{name}", std::process::id()))
+}
+
+/// What one probe run did.
+pub struct ProbeRun {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub events: Vec<Value>,
+    #[allow(dead_code)] // asserted in the runner; kept for debugging output
+    pub peak_kib: u64,
+    /// Every command line seen while the probe ran.
+    pub cmdlines: Vec<String>,
+    pub record: PathBuf,
+    pub took: Duration,
+}
+
+impl ProbeRun {
+    pub fn of(&self, kind: &str) -> Vec<&Value> {
+        self.events.iter().filter(|e| e["event"] == kind).collect()
+    }
+
+    /// Every error, note and finding message, one per line.
+    pub fn messages(&self) -> String {
+        self.events
+            .iter()
+            .filter(|e| matches!(e["event"].as_str(), Some("error" | "note" | "finding")))
+            .filter_map(|e| e["message"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn codes(&self) -> Vec<i64> {
+        self.of("reply")
+            .iter()
+            .filter_map(|e| e["code"].as_i64())
+            .collect()
+    }
+
+    /// Asserts a message (error, note or finding) contains `needle`.
+    pub fn says(&self, needle: &str) {
+        assert!(
+            self.messages().contains(needle),
+            "expected a message containing {needle:?}; messages:\n{}\nstderr: {}",
+            self.messages(),
+            self.stderr
+        );
+    }
+
+    /// The transcript the probe recorded, read back with smtpx's reader.
+    pub fn transcript(&self) -> smtpx::transcript::read::Transcript {
+        smtpx::transcript::read::read_file(&self.record)
+            .unwrap_or_else(|e| panic!("read transcript {}: {e}", self.record.display()))
+    }
+
+    /// Server reply codes the transcript kept, in order.
+    pub fn recorded_codes(&self) -> Vec<u16> {
+        self.transcript()
+            .events()
+            .filter_map(|e| match e {
+                SessionEvent::Received { reply, .. } => reply.code(),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Asserts the transcript kept these reply codes first (the session up to the trouble).
+    pub fn recorded_starts_with(&self, codes: &[u16]) {
+        let got = self.recorded_codes();
+        assert!(
+            got.starts_with(codes),
+            "transcript replies {got:?} do not start with {codes:?}"
+        );
+    }
+}
+
+/// Runs `smtpx probe <args> --json --record <tmp>` with `env`, panicking if it panics, hangs
+/// past [`DEADLINE`] or goes over [`MEMORY_BOUND_KIB`].
+pub async fn probe(args: &[&str], env: &[(&str, &str)]) -> ProbeRun {
+    probe_mode(args, env, true).await
+}
+
+/// Like [`probe`] with the human-readable output.
+pub async fn probe_text(args: &[&str], env: &[(&str, &str)]) -> ProbeRun {
+    probe_mode(args, env, false).await
+}
+
+async fn probe_mode(args: &[&str], env: &[(&str, &str)], json: bool) -> ProbeRun {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || run_blocking(args, env, json))
+        .await
+        .expect("probe runner")
+}
+
+fn run_blocking(args: Vec<String>, env: Vec<(String, String)>, json: bool) -> ProbeRun {
+    let record = scratch("session.jsonl");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_smtpx"));
+    command
+        .env(
+            "XDG_STATE_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+        )
+        .env("NO_COLOR", "1")
+        .arg("probe")
+        .args(&args)
+        .arg("--record")
+        .arg(&record)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if json {
+        command.arg("--json");
+    }
+    for (k, v) in &env {
+        command.env(k, v);
+    }
+    let started = Instant::now();
+    let mut child = command.spawn().expect("spawn smtpx");
+    let pid = child.id();
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out.read_to_end(&mut buf);
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err.read_to_end(&mut buf);
+        buf
+    });
+    let mut peak_kib = 0;
+    let mut cmdlines = Vec::new();
+    let status = loop {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            if let Some(kib) = vm_hwm_kib(&status) {
+                peak_kib = peak_kib.max(kib);
+            }
+        }
+        if let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) {
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            if !cmdline.is_empty() && !cmdlines.contains(&cmdline) {
+                cmdlines.push(cmdline);
+            }
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the probe hung: still running after {DEADLINE:?} ({args:?})");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out_reader.join().expect("stdout reader")).into_owned();
+    let stderr = String::from_utf8_lossy(&err_reader.join().expect("stderr reader")).into_owned();
+    assert!(
+        !stderr.contains("panicked") && status.code() != Some(101),
+        "the probe panicked: {stderr}"
+    );
+    assert!(
+        peak_kib > 0 && peak_kib < MEMORY_BOUND_KIB,
+        "the probe used {peak_kib} KiB, over the {MEMORY_BOUND_KIB} KiB bound"
+    );
+    let events = if json {
+        stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON {l:?}: {e}")))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    ProbeRun {
+        code: status.code(),
+        stdout,
+        stderr,
+        events,
+        peak_kib,
+        cmdlines,
+        record,
+        took,
+    }
+}
+
+fn vm_hwm_kib(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The explorer's model after a session against a live server: the real driver task,
+/// the App fed its updates, no terminal.
+pub struct TuiRun {
+    pub app: App,
+}
+
+impl TuiRun {
+    /// Everything the transcript pane would show, as plain text.
+    pub fn text(&self) -> String {
+        self.app.transcript_text()
+    }
+
+    /// The screen drawn into a `TestBackend`, as text.
+    pub fn screen(&mut self, width: u16, height: u16) -> String {
+        let areas = smtpx::ui::areas(Rect::new(0, 0, width, height), &self.app);
+        self.app.update(Action::Viewport(
+            areas.transcript.width,
+            areas.transcript.height,
+        ));
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("backend");
+        terminal
+            .draw(|frame| smtpx::ui::draw(frame, &self.app))
+            .expect("draw");
+        let buffer = terminal.backend().buffer().clone();
+        buffer
+            .content()
+            .chunks(width as usize)
+            .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Asserts nothing the terminal would act on reaches the screen or the entries.
+    pub fn assert_escaped(&mut self) {
+        let text = self.text();
+        let screen = self.screen(120, 40);
+        for (what, s) in [("entries", &text), ("screen", &screen)] {
+            assert!(
+                !s.chars()
+                    .any(|c| (c.is_control() && c != '\n') || ('\u{80}'..='\u{9f}').contains(&c)),
+                "raw control character in the {what}: {s:?}"
+            );
+        }
+    }
+}
+
+/// Runs the explorer's network task against `target`, sends `lines` one after another as
+/// the person would (each once the previous reply or failure arrived), and feeds every
+/// update to an [`App`]. Returns when the task reports the connection closed or after
+/// `settle` of quiet at the end.
+pub async fn tui(target: Target, tls: TlsOptions, lines: &[&str], settle: Duration) -> TuiRun {
+    let options = ConnectOptions {
+        connect_timeout: Duration::from_secs(1),
+        send_timeout: Duration::from_secs(1),
+        ..ConnectOptions::default()
+    };
+    let tls = TlsOptions {
+        handshake_timeout: Duration::from_secs(1),
+        ..tls
+    };
+    let (update_tx, mut updates) = mpsc::unbounded_channel();
+    let (intent_tx, intents) = mpsc::unbounded_channel();
+    let driver = Driver::new(
+        target.clone(),
+        options,
+        tls,
+        Duration::from_secs(1),
+        task::sink(update_tx.clone()),
+    );
+    let handle = tokio::spawn(task::run(driver, false, intents, update_tx));
+    let mut app = App::new(target.to_string(), Vec::new());
+    app.update(Action::Viewport(100, 30));
+    let mut pending: Vec<String> = lines.iter().rev().map(|s| s.to_string()).collect();
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let mut closed = false;
+    loop {
+        let wait = if pending.is_empty() || closed {
+            settle
+        } else {
+            Duration::from_millis(1500)
+        };
+        match tokio::time::timeout_at(
+            deadline.min(tokio::time::Instant::now() + wait),
+            updates.recv(),
+        )
+        .await
+        {
+            Ok(Some(update)) => {
+                let answered = matches!(
+                    &update,
+                    Update::Event(SessionEvent::Received { .. } | SessionEvent::Failed { .. })
+                );
+                if matches!(&update, Update::Event(SessionEvent::Closed { .. })) {
+                    closed = true;
+                }
+                let stopped = matches!(update, Update::Stopped);
+                app.update(Action::Driver(update));
+                if stopped {
+                    break;
+                }
+                if answered && !closed {
+                    if let Some(line) = pending.pop() {
+                        let _ = intent_tx.send(Intent::Line(line));
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "the explorer's task hung"
+                );
+                match pending.pop() {
+                    Some(line) if !closed => {
+                        let _ = intent_tx.send(Intent::Line(line));
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+    let _ = intent_tx.send(Intent::Quit);
+    let _ = tokio::time::timeout(Duration::from_secs(3), handle)
+        .await
+        .expect("the explorer's task did not stop after Quit")
+        .map_err(|e| panic!("the explorer's task panicked: {e}"));
+    TuiRun { app }
+}

@@ -1,0 +1,206 @@
+//! The password never shows: not as itself, not as the base64 PLAIN payload, not as
+//! LOGIN's base64, not as the CRAM-MD5 response — in the transcript, `smtpx export` (every
+//! format), the probe's stdout/stderr, its command line, or the explorer's screen.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use smtpx::net::TlsOptions;
+
+use super::harness::{PASSWORD, probe, probe_text, scratch, tui};
+use super::strs;
+use super::support::{Event, ScriptedServer, Step, reply};
+
+const USER: &str = "me@client.test";
+
+/// A server that accepts `mechanism` and reports what the client sent.
+fn auth_server(mechanism: &str) -> Vec<Step> {
+    let mut steps = vec![
+        Step::send("220 mx.test ESMTP\r\n"),
+        Step::expect("EHLO"),
+        Step::Send(reply(250, &["mx.test", "AUTH PLAIN LOGIN CRAM-MD5"])),
+        Step::expect("AUTH"),
+    ];
+    match mechanism {
+        "plain" => {}
+        // The username goes with AUTH LOGIN as an initial response (RFC 4954 §4).
+        "login" => steps.extend([Step::send("334 UGFzc3dvcmQ6\r\n"), Step::expect("")]),
+        _ => steps.extend([
+            Step::send("334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UuZXhhbXBsZS5uZXQ+\r\n"),
+            Step::expect(""),
+        ]),
+    }
+    steps.extend([
+        Step::send("235 2.7.0 ok\r\n"),
+        Step::expect("QUIT"),
+        Step::send("221 bye\r\n"),
+        Step::Close,
+    ]);
+    steps
+}
+
+/// The forms the secret takes on the wire: the password, and every line the client sent
+/// from AUTH on (PLAIN's payload, LOGIN's base64 password, CRAM-MD5's response).
+fn secret_forms(events: &[Event]) -> Vec<String> {
+    let mut forms = vec![
+        PASSWORD.to_string(),
+        STANDARD.encode(PASSWORD),
+        STANDARD.encode(format!("\0{USER}\0{PASSWORD}")),
+    ];
+    let lines: Vec<String> = events.iter().filter_map(Event::line).collect();
+    let auth = lines
+        .iter()
+        .position(|l| l.starts_with("AUTH"))
+        .expect("the client sent AUTH");
+    for line in &lines[auth..] {
+        let line = line.trim_end();
+        if line.starts_with("QUIT") {
+            break;
+        }
+        let payload = line.rsplit(' ').next().unwrap_or(line);
+        let mechanism = ["LOGIN", "PLAIN", "CRAM-MD5"]
+            .iter()
+            .any(|m| payload.eq_ignore_ascii_case(m));
+        if payload.len() >= 8 && !mechanism {
+            forms.push(payload.to_string());
+            // CRAM-MD5: "user hexdigest" inside the base64.
+            if let Ok(decoded) = STANDARD.decode(payload) {
+                let text = String::from_utf8_lossy(&decoded).into_owned();
+                if let Some(digest) = text.strip_prefix(&format!("{USER} ")) {
+                    forms.push(digest.to_string());
+                }
+            }
+        }
+    }
+    forms
+}
+
+fn assert_absent(what: &str, haystack: &str, forms: &[String]) {
+    for form in forms {
+        assert!(
+            !haystack.contains(form.as_str()),
+            "the secret {form:?} appears in {what}:\n{haystack}"
+        );
+    }
+}
+
+fn export(path: &std::path::Path, format: &str) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smtpx"))
+        .env(
+            "XDG_STATE_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+        )
+        .args(["export", "--format", format])
+        .arg(path)
+        .output()
+        .expect("run smtpx export");
+    assert!(out.status.success(), "export failed: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+async fn check_mechanism(mechanism: &str, from_file: bool) {
+    let server_steps = auth_server(mechanism);
+    let mut server = ScriptedServer::start(server_steps.clone()).await;
+    let password_file = scratch("password");
+    std::fs::write(&password_file, format!("{PASSWORD}\n")).expect("write password file");
+    let mut args = vec![
+        server.addr.to_string(),
+        "--ehlo".into(),
+        "client.test".into(),
+        "--timeout".into(),
+        "2".into(),
+        "--no-starttls".into(),
+        "--auth".into(),
+        mechanism.into(),
+        "--user".into(),
+        USER.into(),
+        "--quit-after".into(),
+        "auth".into(),
+    ];
+    if from_file {
+        args.extend([
+            "--password-file".into(),
+            password_file.display().to_string(),
+        ]);
+    } else {
+        args.extend(["--password-env".into(), "HOSTILE_PW".into()]);
+    }
+    let run = probe(&strs(&args), &[("HOSTILE_PW", PASSWORD)]).await;
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    let events = server.finish().await;
+    let forms = secret_forms(&events);
+    assert!(forms.len() > 3, "no AUTH payload seen: {events:?}");
+
+    assert_absent("the probe's JSON output", &run.stdout, &forms);
+    assert_absent("the probe's stderr", &run.stderr, &forms);
+    assert!(!run.cmdlines.is_empty(), "the command line was never read");
+    for cmdline in &run.cmdlines {
+        assert_absent("the command line", cmdline, &forms);
+    }
+    let recorded =
+        String::from_utf8_lossy(&std::fs::read(&run.record).expect("transcript")).into_owned();
+    assert_absent("the transcript file", &recorded, &forms);
+    for format in ["text", "markdown", "json"] {
+        assert_absent(
+            &format!("smtpx export --format {format}"),
+            &export(&run.record, format),
+            &forms,
+        );
+    }
+
+    let server = ScriptedServer::start(server_steps.clone()).await;
+    args[0] = server.addr.to_string();
+    let run = probe_text(&strs(&args), &[("HOSTILE_PW", PASSWORD)]).await;
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert_absent("the probe's text output", &run.stdout, &forms);
+    assert_absent("the probe's stderr", &run.stderr, &forms);
+    drop(server);
+
+    // The explorer: the person types the secret lines; the screen shows them masked.
+    let typed: Vec<String> = match mechanism {
+        "plain" => vec![format!(
+            "AUTH PLAIN {}",
+            STANDARD.encode(format!("\0{USER}\0{PASSWORD}"))
+        )],
+        "login" => vec![
+            format!("AUTH LOGIN {}", STANDARD.encode(USER)),
+            STANDARD.encode(PASSWORD),
+        ],
+        _ => {
+            let cram = forms.last().cloned().unwrap_or_default();
+            vec![
+                "AUTH CRAM-MD5".into(),
+                STANDARD.encode(format!("{USER} {cram}")),
+            ]
+        }
+    };
+    let mut lines = vec!["EHLO me".to_string()];
+    lines.extend(typed);
+    let server = ScriptedServer::start(server_steps).await;
+    let mut ui = tui(
+        server.target(),
+        TlsOptions::default(),
+        &strs(&lines),
+        Duration::from_millis(200),
+    )
+    .await;
+    assert_absent("the explorer's entries", &ui.text(), &forms);
+    assert_absent("the explorer's screen", &ui.screen(120, 40), &forms);
+    assert!(ui.text().contains("235"), "{}", ui.text());
+}
+
+#[tokio::test]
+async fn password_never_appears_with_auth_plain() {
+    check_mechanism("plain", false).await;
+}
+
+#[tokio::test]
+async fn password_never_appears_with_auth_login() {
+    check_mechanism("login", true).await;
+}
+
+#[tokio::test]
+async fn password_never_appears_with_auth_cram_md5() {
+    check_mechanism("cram-md5", false).await;
+}

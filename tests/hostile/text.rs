@@ -1,0 +1,181 @@
+//! Text attacks: terminal escape sequences, NUL bytes, invalid UTF-8. The probe's human
+//! output and the explorer must show them escaped; the transcript keeps the exact bytes.
+
+use std::time::Duration;
+
+use smtpx::driver::SessionEvent;
+use smtpx::net::TlsOptions;
+
+use super::harness::{probe, probe_text, tui};
+use super::support::{ScriptedServer, Step};
+use super::{ehlo_args, ehlo_ok, quit, strs};
+
+/// A session whose greeting is `greeting` and whose EHLO reply is `ehlo`.
+fn script(greeting: &[u8], ehlo: &[u8]) -> Vec<Step> {
+    let mut steps = vec![Step::send(greeting), Step::expect("EHLO"), Step::send(ehlo)];
+    steps.extend(quit());
+    steps
+}
+
+/// Checks one text attack end to end: probe JSON (a message names the control
+/// characters), probe text output (escaped, no raw byte), transcript (exact bytes), and
+/// the explorer (escaped).
+async fn check(greeting: &[u8], ehlo: &[u8], raw: &[u8], escaped: &str) {
+    let server = ScriptedServer::start(script(greeting, ehlo)).await;
+    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert_eq!(run.codes(), vec![220, 250, 221]);
+    run.says("control characters");
+    let recorded: Vec<u8> = run
+        .transcript()
+        .events()
+        .filter_map(|e| match e {
+            SessionEvent::Received { reply, .. } => Some(reply.raw()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(
+        recorded.windows(raw.len()).any(|w| w == raw),
+        "the transcript lost the exact bytes {raw:?}"
+    );
+
+    let server = ScriptedServer::start(script(greeting, ehlo)).await;
+    let run = probe_text(&strs(&ehlo_args(&server)), &[]).await;
+    assert!(
+        run.stdout.contains(escaped),
+        "{escaped} not shown:\n{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || ('\u{80}'..='\u{9f}').contains(&c)),
+        "raw control character in the probe's output: {:?}",
+        run.stdout
+    );
+
+    let server = ScriptedServer::start(script(greeting, ehlo)).await;
+    let mut ui = tui(
+        server.target(),
+        TlsOptions::default(),
+        &["EHLO me", "QUIT"],
+        Duration::from_millis(200),
+    )
+    .await;
+    ui.assert_escaped();
+    assert!(
+        ui.text().contains(escaped),
+        "{escaped} not in {}",
+        ui.text()
+    );
+}
+
+#[tokio::test]
+async fn csi_cursor_moves_in_the_greeting_are_shown_escaped() {
+    let greeting = b"220 mx.test \x1b[2J\x1b[H\x1b[10;10Hfake prompt ESMTP\r\n";
+    let ehlo = b"250 mx.test\r\n";
+    check(greeting, ehlo, b"\x1b[2J\x1b[H", "\\x1b[2J").await;
+}
+
+#[tokio::test]
+async fn osc0_title_in_the_greeting_is_shown_escaped() {
+    let greeting = b"220 mx.test \x1b]0;pwned title\x07 ESMTP\r\n";
+    check(
+        greeting,
+        b"250 mx.test\r\n",
+        b"\x1b]0;pwned",
+        "\\x1b]0;pwned",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn osc52_clipboard_write_in_an_ehlo_reply_is_shown_escaped() {
+    let ehlo = b"250-mx.test\r\n250-\x1b]52;c;cm0gLXJmIH4=\x07\r\n250 8BITMIME\r\n";
+    check(b"220 mx.test\r\n", ehlo, b"\x1b]52;c;", "\\x1b]52;c;").await;
+}
+
+#[tokio::test]
+async fn dcs_sequence_in_an_ehlo_reply_is_shown_escaped() {
+    let ehlo = b"250-mx.test\r\n250 \x1bP+q544e\x1b\\ PIPELINING\r\n";
+    check(b"220 mx.test\r\n", ehlo, b"\x1bP+q", "\\x1bP+q").await;
+}
+
+#[tokio::test]
+async fn eight_bit_c1_csi_in_a_reply_is_shown_escaped() {
+    // U+009B (CSI as one C1 character, UTF-8 encoded) and U+009D (OSC).
+    let ehlo = "250 mx.test \u{9b}2J \u{9d}0;title\u{9c}\r\n".as_bytes();
+    check(b"220 mx.test\r\n", ehlo, "\u{9b}2J".as_bytes(), "\\u{9b}2J").await;
+}
+
+#[tokio::test]
+async fn nul_bytes_in_the_greeting_are_shown_escaped() {
+    check(
+        b"220 mx.test\x00\x00 hidden\x00\r\n",
+        b"250 mx.test\r\n",
+        b"\x00\x00 hidden",
+        "hidden",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn invalid_utf8_and_raw_8bit_c1_bytes_are_flagged_and_escaped() {
+    let greeting = b"220 mx.test \xff\xfe \x9b2J \xc3\x28\r\n";
+    let server = ScriptedServer::start(script(greeting, b"250 mx.test\r\n")).await;
+    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    let flags = &run.of("reply")[0]["flags"];
+    assert!(
+        flags
+            .as_array()
+            .is_some_and(|f| f.iter().any(|f| f == "invalid_utf8")),
+        "{flags}"
+    );
+    let kept = run.transcript().events().any(|e| match e {
+        SessionEvent::Received { reply, .. } => reply.raw() == greeting,
+        _ => false,
+    });
+    assert!(kept, "the transcript did not keep the exact greeting");
+
+    let server = ScriptedServer::start(script(greeting, b"250 mx.test\r\n")).await;
+    let run = probe_text(&strs(&ehlo_args(&server)), &[]).await;
+    assert!(run.stdout.contains("\\xff\\xfe \\x9b2J"), "{}", run.stdout);
+
+    let server = ScriptedServer::start(script(greeting, b"250 mx.test\r\n")).await;
+    let mut ui = tui(
+        server.target(),
+        TlsOptions::default(),
+        &["EHLO me"],
+        Duration::from_millis(200),
+    )
+    .await;
+    ui.assert_escaped();
+    assert!(ui.text().contains("\\x9b2J"), "{}", ui.text());
+}
+
+#[tokio::test]
+async fn escape_sequences_in_a_rejection_are_shown_escaped() {
+    let mut steps = vec![
+        Step::send("220 mx.test\r\n"),
+        Step::expect("EHLO"),
+        ehlo_ok(),
+        Step::expect("MAIL FROM"),
+        Step::send("550 5.7.1 \x1b[8mhidden\x1b[0m \x1b]0;t\x07 no\r\n"),
+    ];
+    steps.extend(quit());
+    let server = ScriptedServer::start(steps).await;
+    let mut args = ehlo_args(&server);
+    args.truncate(5);
+    args.extend([
+        "--from".into(),
+        "a@client.test".into(),
+        "--to".into(),
+        "b@mx.test".into(),
+    ]);
+    let run = probe(&strs(&args), &[]).await;
+    assert_eq!(run.code, Some(25), "{}", run.stdout);
+    run.says("control characters");
+    run.recorded_starts_with(&[220, 250, 550]);
+}

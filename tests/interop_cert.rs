@@ -1,0 +1,147 @@
+//! The certificate inspector against the real Postfix on loopback (see
+//! `tests/interop/README.md`): the fields smtpx decodes from what Postfix sends must be the
+//! fields of `/etc/smtpx-interop/cert.pem`, and the verdicts must follow `--ca-file`.
+//!
+//! Gated like `tests/interop.rs`: with `SMTPX_INTEROP=1` the tests fail loudly when Postfix
+//! is not reachable; without it they print a note and pass without running.
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use serde_json::Value;
+use smtpx::net::summarize;
+
+const SUBMISSION: &str = "127.0.0.1:10587";
+const SUBMISSIONS: &str = "127.0.0.1:10465";
+const CERT: &str = "/etc/smtpx-interop/cert.pem";
+
+fn enabled() -> bool {
+    if std::env::var_os("SMTPX_INTEROP").is_none() {
+        eprintln!("note: SMTPX_INTEROP is not set; skipping the Postfix certificate test");
+        return false;
+    }
+    for addr in [SUBMISSION, SUBMISSIONS] {
+        let parsed = addr.parse().expect("valid address");
+        if std::net::TcpStream::connect_timeout(&parsed, Duration::from_secs(2)).is_err() {
+            panic!(
+                "SMTPX_INTEROP is set but Postfix is not listening on {addr}: run tests/interop/postfix-up.sh"
+            );
+        }
+    }
+    true
+}
+
+fn smtpx(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_smtpx"))
+        .env(
+            "XDG_STATE_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+        )
+        .arg("probe")
+        .args(args)
+        .arg("--no-record")
+        .output()
+        .expect("run smtpx")
+}
+
+fn cert_der() -> Vec<u8> {
+    let pem = std::fs::read(CERT).expect("read the interop certificate");
+    rustls_pemfile::certs(&mut pem.as_slice())
+        .next()
+        .expect("a certificate")
+        .expect("valid PEM")
+        .as_ref()
+        .to_vec()
+}
+
+#[test]
+fn postfix_certificate_fields_match_the_file_and_the_chain_is_saved() {
+    if !enabled() {
+        return;
+    }
+    let file = summarize(&cert_der());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let saved = dir.path().join("postfix.pem");
+    let out = smtpx(&[
+        SUBMISSIONS,
+        "--tls-on-connect",
+        "--ca-file",
+        CERT,
+        "--verify-name",
+        "localhost",
+        "--quit-after",
+        "tls",
+        "--json",
+        "--save-chain",
+        saved.to_str().expect("utf-8 path"),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let tls: Value = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|e| e["event"] == "tls")
+        .unwrap_or_else(|| panic!("no tls event: {text}"));
+    assert_eq!(tls["verdict"]["ok"], true, "{tls}");
+    assert!(
+        tls["verdict"]["chain"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("trusted by ca-file"))
+    );
+    assert_eq!(
+        tls["verdict"]["name"],
+        "localhost matches subjectAltName localhost"
+    );
+    let leaf = &tls["chain"][0];
+    assert_eq!(leaf["subject"], "CN=localhost");
+    assert_eq!(leaf["issuer"], "CN=localhost");
+    assert_eq!(leaf["key_algorithm"], "RSA");
+    assert_eq!(leaf["key_bits"], 2048);
+    assert_eq!(leaf["signature_algorithm"], "sha256WithRSAEncryption");
+    assert_eq!(leaf["sans"]["dns"][0], "localhost");
+    assert_eq!(leaf["sans"]["ip"][0], "127.0.0.1");
+    assert_eq!(leaf["basic_constraints"]["ca"], false);
+    assert_eq!(leaf["extended_key_usage"][0], "serverAuth");
+    assert_eq!(leaf["sha256"], file.sha256.as_str());
+    assert_eq!(leaf["sha1"], file.sha1.as_str());
+    assert_eq!(leaf["spki_sha256"].as_str(), file.spki_sha256.as_deref());
+    assert_eq!(
+        leaf["subject_key_id"].as_str(),
+        file.ext.subject_key_id.as_deref()
+    );
+    assert!(
+        leaf["flags"].as_array().is_some_and(Vec::is_empty),
+        "{leaf}"
+    );
+    let pem = std::fs::read(&saved).expect("chain saved");
+    let first = rustls_pemfile::certs(&mut pem.as_slice())
+        .next()
+        .expect("a certificate")
+        .expect("valid PEM");
+    assert_eq!(first.as_ref(), cert_der().as_slice());
+}
+
+#[test]
+fn postfix_starttls_show_cert_without_ca_file_says_self_signed() {
+    if !enabled() {
+        return;
+    }
+    let out = smtpx(&[
+        SUBMISSION,
+        "--starttls",
+        "--quit-after",
+        "tls",
+        "--show-cert",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("chain: NOT trusted: self-signed"), "{text}");
+    assert!(text.contains("public key: RSA 2048 bits"), "{text}");
+    assert!(
+        text.contains("self-issued: a root or a self-signed certificate"),
+        "{text}"
+    );
+    assert!(text.contains("must-staple: no"), "{text}");
+    assert!(text.contains("+ AUTH PLAIN LOGIN"), "{text}");
+    assert!(text.contains("- STARTTLS (gone after TLS)"), "{text}");
+}

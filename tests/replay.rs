@@ -1,0 +1,468 @@
+//! `smtpx replay FILE --serve` against independent clients: Python's smtplib and swaks must
+//! see the recorded replies, for the shipped recordings and for fresh ones made here from the
+//! sandbox (STARTTLS, implicit TLS, BDAT); a client leaving the recording is reported.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use smtpx::sandbox::SandboxConfig;
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn state_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_TARGET_TMPDIR"), "/replay-xdg-state"))
+}
+
+fn smtpx() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_smtpx"));
+    command
+        .env("XDG_STATE_HOME", state_dir())
+        .env("SMTPX_TEST_PASS", "demo-password");
+    command
+}
+
+/// A served recording (`--once`): stdout lines arrive over a channel.
+struct Served {
+    child: Child,
+    port: u16,
+    lines: mpsc::Receiver<String>,
+    /// What it printed before it was ready (the certificate banner, the address).
+    banner: String,
+}
+
+impl Served {
+    fn start(file: &Path) -> Served {
+        Served::start_with(file, &["--once", "--timing", "fast"])
+    }
+
+    fn start_with(file: &Path, extra: &[&str]) -> Served {
+        let mut child = smtpx()
+            .args(["replay", "--serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .arg(file)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start smtpx replay --serve");
+        let stdout = child.stdout.take();
+        let (tx, lines) = mpsc::channel();
+        let mut served = Served {
+            child,
+            port: 0,
+            lines,
+            banner: String::new(),
+        };
+        let stdout = stdout.expect("piped stdout");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let line = served
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .expect("the server prints where it listens");
+            served.banner.push_str(&line);
+            served.banner.push('\n');
+            if line.starts_with("=== serving") {
+                served.port = line
+                    .rsplit(':')
+                    .next()
+                    .and_then(|p| p.trim().parse().ok())
+                    .expect("a port at the end of the serving line");
+                return served;
+            }
+        }
+    }
+
+    /// Waits for the server to exit (after its one client) and returns its output.
+    fn finish(mut self) -> (String, Option<i32>) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status.code();
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut out = std::mem::take(&mut self.banner);
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        (out, status)
+    }
+}
+
+impl Drop for Served {
+    /// A failed test still ends its server (this child only, by its id).
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// smtplib, driven by a list of operations; prints `op code text` per reply.
+const SMTPLIB: &str = r#"
+import smtplib, ssl, sys
+port, ops = int(sys.argv[1]), sys.argv[2:]
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+if ops[0] == "ssl":
+    s = smtplib.SMTP_SSL("127.0.0.1", port, local_hostname="client.example", timeout=10, context=ctx)
+    ops = ops[1:]
+else:
+    s = smtplib.SMTP("127.0.0.1", port, local_hostname="client.example", timeout=10)
+def show(op, reply):
+    code, text = reply
+    t = text.decode() if isinstance(text, bytes) else text
+    print(op, code, t.replace("\n", "|"), flush=True)
+for op in ops:
+    name, _, arg = op.partition(":")
+    if name == "ehlo": show(name, s.ehlo())
+    elif name == "starttls": show(name, s.starttls(context=ctx))
+    elif name == "auth":
+        s.user, s.password = "demo", "not-the-recorded-password"
+        show(name, s.auth("PLAIN", s.auth_plain))
+    elif name == "mail": show(name, s.mail(arg))
+    elif name == "rcpt": show(name, s.rcpt(arg))
+    elif name == "data": show(name, s.data(b"Subject: replayed\r\n\r\nhello\r\n.dotted\r\n"))
+    elif name == "quit": show(name, s.docmd("QUIT"))
+"#;
+
+fn smtplib(port: u16, ops: &[&str]) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(SMTPLIB)
+        .arg(port.to_string())
+        .args(ops)
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "smtplib failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+const FULL: &[&str] = &[
+    "ehlo",
+    "starttls",
+    "ehlo",
+    "auth",
+    "mail:demo@localhost",
+    "rcpt:you@localhost",
+    "data",
+    "quit",
+];
+
+#[test]
+fn smtplib_sees_the_recorded_replies_of_the_sandbox_sample() {
+    let served = Served::start(&repo("recordings/sandbox-starttls-auth-message.jsonl"));
+    let out = smtplib(served.port, FULL);
+    let (log, status) = served.finish();
+    let codes: Vec<&str> = out
+        .lines()
+        .map(|l| l.split(' ').nth(1).unwrap_or(""))
+        .collect();
+    assert_eq!(
+        codes,
+        ["250", "220", "250", "235", "250", "250", "250", "221"],
+        "{out}"
+    );
+    assert!(
+        out.contains("data 250 2.0.0 Ok: queued as 20261128T051331Z-c1-m1"),
+        "{out}"
+    );
+    assert!(log.contains("NOT the original"), "{log}");
+    assert!(log.contains("TLS established"), "{log}");
+    assert!(!log.contains("diverged"), "{log}");
+    assert!(
+        !log.contains("not-the-recorded-password"),
+        "secrets are never printed: {log}"
+    );
+    assert_eq!(status, Some(0), "{log}");
+}
+
+#[test]
+fn smtplib_sees_the_recorded_postfix_replies() {
+    let served = Served::start(&repo("recordings/postfix-submission.jsonl"));
+    let out = smtplib(
+        served.port,
+        &[
+            "ehlo",
+            "starttls",
+            "ehlo",
+            "auth",
+            "mail:me@x.test",
+            "rcpt:you@x.test",
+            "data",
+            "quit",
+        ],
+    );
+    let (log, status) = served.finish();
+    assert!(
+        out.contains("data 250 2.0.0 Ok: queued as 7602FBC001"),
+        "{out}"
+    );
+    assert!(out.contains("quit 221 2.0.0 Bye"), "{out}");
+    assert!(log.contains("the address or parameters differ"), "{log}");
+    assert_eq!(status, Some(0), "{log}");
+}
+
+#[test]
+fn smtplib_sees_the_recorded_rcpt_rejection() {
+    let served = Served::start(&repo("recordings/sandbox-rcpt-rejected-5xx.jsonl"));
+    let out = smtplib(
+        served.port,
+        &[
+            "ehlo",
+            "starttls",
+            "ehlo",
+            "mail:demo@localhost",
+            "rcpt:someone@blocked.test",
+            "quit",
+        ],
+    );
+    let (log, status) = served.finish();
+    assert!(
+        out.contains("rcpt 550 5.1.1 <someone@blocked.test>: Recipient address rejected"),
+        "{out}"
+    );
+    assert_eq!(status, Some(0), "{log}");
+}
+
+#[test]
+fn a_client_leaving_the_recording_gets_503_and_the_server_says_where() {
+    let served = Served::start(&repo("recordings/sandbox-rcpt-rejected-5xx.jsonl"));
+    let out = smtplib(served.port, &["ehlo", "mail:demo@localhost", "quit"]);
+    let (log, status) = served.finish();
+    assert!(out.contains("ehlo 250"), "{out}");
+    assert!(
+        out.contains("mail 503 5.5.1 smtpx replay: the recording has no reply for this command"),
+        "{out}"
+    );
+    assert!(out.contains("quit 221"), "{out}");
+    assert!(
+        log.contains("diverged at step 2/6: the recording has \"STARTTLS\" next, the client sent \"mail FROM:<demo@localhost>\""),
+        "{log}"
+    );
+    assert_eq!(status, Some(1), "{log}");
+}
+
+#[test]
+fn swaks_sees_the_recorded_replies() {
+    if Command::new("swaks").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("SMTPX_INTEROP").is_none(),
+            "swaks is missing in CI"
+        );
+        eprintln!("swaks not installed: skipped (apt-get install swaks)");
+        return;
+    }
+    let served = Served::start(&repo("recordings/sandbox-starttls-auth-message.jsonl"));
+    let out = Command::new("swaks")
+        .args(["--server", &format!("127.0.0.1:{}", served.port)])
+        .args(["--ehlo", "client.example", "--tls", "--auth", "PLAIN"])
+        .args(["--auth-user", "demo", "--auth-password", "whatever"])
+        .args([
+            "--from",
+            "demo@localhost",
+            "--to",
+            "you@localhost",
+            "--timeout",
+            "10",
+        ])
+        .output()
+        .expect("swaks runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (log, status) = served.finish();
+    for expected in [
+        "<-  220 localhost ESMTP smtpx sandbox",
+        "<-  220 2.0.0 Ready to start TLS",
+        "<~  235 2.7.0 Authentication successful",
+        "<~  250 2.0.0 Ok: queued as 20261128T051331Z-c1-m1",
+        "<~  221 2.0.0 Bye",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing:\n{text}\n{log}"
+        );
+    }
+    assert!(out.status.success(), "{text}");
+    assert_eq!(status, Some(0), "{log}");
+}
+
+/// A fresh recording of a probe session against the sandbox.
+fn record(
+    dir: &Path,
+    name: &str,
+    config: SandboxConfig,
+    extra: &[&str],
+    implicit: bool,
+) -> PathBuf {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let server = rt
+        .block_on(smtpx::sandbox::start(config))
+        .expect("sandbox starts");
+    let addr = if implicit {
+        server.tls_addr().expect("tls listener")
+    } else {
+        server.plain_addr()
+    };
+    let path = dir.join(name);
+    let out: Output = smtpx()
+        .args([
+            "probe",
+            &addr.to_string(),
+            "--ehlo",
+            "client.example",
+            "--from",
+            "demo@localhost",
+        ])
+        .args([
+            "--to",
+            "you@localhost",
+            "--body",
+            "fresh",
+            "--timeout",
+            "5",
+            "--record",
+        ])
+        .arg(&path)
+        .args(extra)
+        .output()
+        .expect("probe runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    rt.block_on(server.shutdown());
+    path
+}
+
+#[test]
+fn fresh_starttls_and_implicit_tls_recordings_serve_to_smtplib() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let auth = [
+        "--auth",
+        "plain",
+        "--user",
+        "demo",
+        "--password-env",
+        "SMTPX_TEST_PASS",
+    ];
+    let mut args = auth.to_vec();
+    args.push("--starttls");
+    let starttls = record(
+        dir.path(),
+        "starttls.jsonl",
+        SandboxConfig::default(),
+        &args,
+        false,
+    );
+    let served = Served::start(&starttls);
+    let out = smtplib(served.port, FULL);
+    let (log, status) = served.finish();
+    assert!(
+        out.contains("auth 235") && out.contains("data 250 2.0.0 Ok: queued as"),
+        "{out}"
+    );
+    assert_eq!(status, Some(0), "{log}");
+
+    let config = SandboxConfig {
+        tls_listen: Some(([127, 0, 0, 1], 0).into()),
+        ..SandboxConfig::default()
+    };
+    let implicit = record(
+        dir.path(),
+        "implicit.jsonl",
+        config,
+        &["--tls-on-connect"],
+        true,
+    );
+    let served = Served::start(&implicit);
+    let out = smtplib(
+        served.port,
+        &[
+            "ssl",
+            "ehlo",
+            "mail:demo@localhost",
+            "rcpt:you@localhost",
+            "data",
+            "quit",
+        ],
+    );
+    let (log, status) = served.finish();
+    assert!(
+        out.contains("ehlo 250") && out.contains("data 250 2.0.0 Ok: queued as"),
+        "{out}"
+    );
+    assert!(
+        log.contains("implicit TLS") && log.contains("NOT the original"),
+        "{log}"
+    );
+    assert_eq!(status, Some(0), "{log}");
+}
+
+#[test]
+fn bdat_recording_serves_and_replays_against_itself_without_differences() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bdat = record(
+        dir.path(),
+        "bdat.jsonl",
+        SandboxConfig::default(),
+        &["--no-starttls", "--bdat", "--chunk-size", "100"],
+        false,
+    );
+    let text = std::fs::read_to_string(&bdat).expect("recording");
+    assert!(text.matches("BDAT ").count() >= 3, "several chunks: {text}");
+    let served = Served::start(&bdat);
+    let out = smtpx()
+        .args(["replay", "--no-record", "--timeout", "5", "--against"])
+        .arg(format!("127.0.0.1:{}", served.port))
+        .arg(&bdat)
+        .output()
+        .expect("replay --against runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (log, status) = served.finish();
+    assert!(stdout.contains("same as the recording"), "{stdout}\n{log}");
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(!log.contains("diverged"), "{log}");
+    assert_eq!(status, Some(0), "{log}");
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let served = Served::start_with(
+        &repo("recordings/sandbox-untrusted-certificate.jsonl"),
+        &["--timing", "recorded"],
+    );
+    let out = smtplib(served.port, &["ehlo", "quit"]);
+    assert!(out.contains("ehlo 250"), "{out}");
+    let status = Command::new("kill")
+        .args(["-TERM", &served.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let (log, status) = served.finish();
+    assert!(log.contains("=== stopped by signal"), "{log}");
+    assert_eq!(status, Some(1), "QUIT after EHLO left the recording: {log}");
+}
