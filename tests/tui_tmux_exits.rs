@@ -133,3 +133,43 @@ async fn resizing_to_20x5_and_back_keeps_the_session() {
     assert_restored(&tmux, t, 0).await;
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_z_suspends_and_fg_resumes_with_a_full_redraw() {
+    if !tmux_available() {
+        return;
+    }
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start the sandbox");
+    let tmux = Tmux::new("suspend");
+    // An interactive shell with job control, as a person has over SSH.
+    tmux.start(
+        "z",
+        100,
+        30,
+        "env -i PATH=/usr/bin:/bin TERM=xterm-256color PS1='shell$ ' bash --norc --noprofile -i",
+    );
+    tmux.wait_for("z", &["shell$"]).await;
+    tmux.type_line(
+        "z",
+        &format!(
+            "XDG_STATE_HOME={} {} {} --no-record",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+            env!("CARGO_BIN_EXE_smtpx"),
+            sandbox.plain_addr()
+        ),
+    );
+    tmux.wait_for("z", &["S< 220"]).await;
+    tmux.keys("z", &["C-z"]);
+    let stopped = tmux.wait_for("z", &["Stopped"]).await;
+    assert_eq!(tmux.display("z", "#{alternate_on}"), "0", "{stopped}");
+    tmux.type_line("z", "fg");
+    // Back in the explorer, redrawn whole: the greeting and the prompt are on screen again.
+    let resumed = tmux.wait_for("z", &["S< 220", "smtp>"]).await;
+    assert_eq!(tmux.display("z", "#{alternate_on}"), "1", "{resumed}");
+    tmux.type_line("z", "EHLO after-resume");
+    tmux.wait_for("z", &["S< 250", "after-resume"]).await;
+    tmux.type_line("z", "/quit");
+    tmux.wait_for("z", &["shell$"]).await;
+}
