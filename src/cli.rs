@@ -9,7 +9,7 @@
 //! smtpx serve            the sandbox server alone
 //! smtpx probe HOST       a whole session headless, swaks-style
 //! smtpx scan HOST        which port speaks what, which to use
-//! smtpx replay FILE      print / --serve / --against (stepping in the UI planned)
+//! smtpx replay FILE      step through it in the explorer / --text / --serve / --against
 //! smtpx export | diff    transcripts: text/markdown/json; compare two
 //! smtpx explain CODE     what a reply or keyword means
 //! ```
@@ -54,7 +54,8 @@ pub enum CommandKind {
     Explain(crate::explain::ExplainArgs),
     /// Which port speaks what: SMTP, STARTTLS, implicit TLS, AUTH; and which one to use.
     Scan(crate::scan::ScanArgs),
-    /// Show a recorded session, serve its server side (--serve), or re-run it (--against).
+    /// Step through a recorded session in the explorer, serve its server side (--serve), or
+    /// re-run it (--against).
     Replay(crate::transcript::args::ReplayArgs),
     /// Write a transcript as swaks-style text, markdown for an issue, or JSON.
     Export(crate::transcript::args::ExportArgs),

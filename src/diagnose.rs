@@ -16,6 +16,9 @@
 //! - a certificate that does not cover the name connected to (often: connected by IP);
 //! - a port where something other than SMTP answers.
 //!
+//! Protocol breaches (a reply code that changes mid-reply, DATA answered with anything but
+//! `354`) are named in [`breach`], every time they happen.
+//!
 //! The functions here are pure: they read errors, replies, capabilities and verdicts that
 //! the transport and protocol layers already produced. [`watch`] applies them to a stream
 //! of [`SessionEvent`]s, so the probe and the explorer diagnose the same way; the scan calls
@@ -24,12 +27,14 @@
 //! Layer: diagnosis — above `net` and `proto` (reads their values and the driver's events),
 //! below the front ends. No I/O.
 
+pub mod breach;
 mod watch;
 
 use std::net::IpAddr;
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
+pub use breach::Breach;
 pub use watch::{Watcher, watch};
 
 use crate::net::{AttemptFailure, NameCheck, NetError, Phase, TlsVerdict};

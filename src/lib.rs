@@ -23,6 +23,7 @@ pub mod explain;
 pub mod net;
 pub mod probe;
 pub mod proto;
+pub mod replay;
 pub mod sandbox;
 pub mod scan;
 pub mod transcript;

@@ -33,7 +33,7 @@ fn main() -> ExitCode {
             Some(CommandKind::Demo(args)) => smtpx::demo::run(args).await,
             Some(CommandKind::Explain(args)) => smtpx::explain::run(args),
             Some(CommandKind::Scan(args)) => ExitCode::from(smtpx::scan::run(args).await),
-            Some(CommandKind::Replay(args)) => smtpx::transcript::run::run_replay(args).await,
+            Some(CommandKind::Replay(args)) => smtpx::replay::run::run_replay(args).await,
             Some(CommandKind::Export(args)) => smtpx::transcript::run::run_export(args),
             Some(CommandKind::Diff(args)) => smtpx::transcript::run::run_diff(args),
             None => match cli.explore {

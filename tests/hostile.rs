@@ -2,7 +2,8 @@
 //! the probe neither panics, hangs nor runs out of memory, says what the server did, and
 //! keeps the transcript up to that point; a representative subset also drives the
 //! explorer's App model through the real driver task and checks the text stays escaped.
-//! Plus the secrets test: the password never shows anywhere.
+//! Plus the secrets tests (`hostile/secrets.rs`): the password never shows anywhere, typed
+//! at a prompt (under tmux) or passed by environment or file.
 //!
 //! The harness is in `hostile/harness.rs`; behaviours are grouped by what the server
 //! attacks: the text (`hostile/text.rs`), the framing and timing (`hostile/wire.rs`),
@@ -18,6 +19,8 @@ mod secrets;
 mod text;
 #[path = "hostile/tls.rs"]
 mod tls;
+#[path = "tui_tmux/support.rs"]
+mod tmux;
 #[path = "hostile/transaction.rs"]
 mod transaction;
 #[path = "hostile/wire.rs"]

@@ -48,6 +48,9 @@ pub struct Entry {
     pub lines: Vec<String>,
     /// The reply a server entry shows, kept for its explanation (Esc picks a line).
     pub reply: Option<Box<Reply>>,
+    /// Where each line ends in rows, for long entries (`app::scroll`); a cache, so `lines`
+    /// are not edited once the entry is made.
+    pub(super) row_index: super::scroll::RowIndex,
 }
 
 /// Columns before the text: `  0.031 S< `.
@@ -66,6 +69,7 @@ impl Entry {
             tls,
             lines,
             reply: None,
+            row_index: Default::default(),
         }
     }
 
@@ -100,13 +104,10 @@ impl Entry {
         format!("{time} {} ", self.marker(ascii))
     }
 
-    /// Rows this entry takes at `width` columns.
+    /// Rows this entry takes at `width` columns. Independent of the number of lines once
+    /// asked at a width (`app::scroll::RowIndex`).
     pub fn rows(&self, width: usize) -> usize {
-        let text_width = text_width(width);
-        self.lines
-            .iter()
-            .map(|line| line.chars().count().div_ceil(text_width).max(1))
-            .sum()
+        super::scroll::entry_rows(self, width)
     }
 
     /// The entry's rows at `width`: (is the first row of the entry, text of the row).
@@ -141,7 +142,7 @@ impl Entry {
     }
 }
 
-fn text_width(width: usize) -> usize {
+pub(super) fn text_width(width: usize) -> usize {
     width.saturating_sub(PREFIX_WIDTH).max(8)
 }
 
@@ -234,6 +235,12 @@ fn received(at: Duration, tls: bool, reply: &Reply, latency: Option<Duration>) -
             escape_bytes(content)
         })
         .collect();
+    // RFC 4954 §4: a 334's text is base64; show what it says beside it.
+    if reply.code() == Some(334)
+        && let (Some(last), Some(line)) = (lines.last_mut(), reply.lines.last())
+    {
+        last.push_str(&format!("  [{}]", decode_challenge_text(line.text())));
+    }
     if let (Some(last), Some(latency)) = (lines.last_mut(), latency) {
         last.push_str(&format!("   ({})", millis(latency)));
     }
@@ -283,6 +290,15 @@ fn boundary(at: Duration, info: &TlsInfo) -> Entry {
             ),
         ],
     )
+}
+
+/// A 334 challenge decoded for display (escaped), or why it could not be.
+fn decode_challenge_text(text: &[u8]) -> String {
+    match crate::proto::auth::decode_challenge(text) {
+        Ok(bytes) if bytes.is_empty() => "empty challenge".into(),
+        Ok(bytes) => escape_bytes(&bytes),
+        Err(_) => "not base64".into(),
+    }
 }
 
 fn millis(d: Duration) -> String {

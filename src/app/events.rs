@@ -48,10 +48,32 @@ impl App {
             SessionEvent::Failed { .. } if !self.session_open() => self.connected = false,
             _ => {}
         }
-        let new = entries::from_event(event);
+        self.timeline.observe(event);
+        let mut new = entries::from_event(event);
+        self.trace_auth(event, &mut new);
         // Scrolled back: keep the view where it is; following: stay at the bottom.
         for entry in new {
             self.push(entry);
+        }
+    }
+
+    /// A form-started AUTH exchange: secret client lines get their decoded form (masked);
+    /// the exchange ends with the first reply that is not a 334.
+    fn trace_auth(&mut self, event: &SessionEvent, new: &mut [super::Entry]) {
+        let Some(trace) = self.auth_trace.as_mut() else {
+            return;
+        };
+        match event {
+            SessionEvent::Sent { secret: true, .. } => {
+                if let Some(entry) = new.first_mut() {
+                    trace.annotate(entry, self.ascii);
+                }
+            }
+            SessionEvent::Received { reply, .. } if reply.code() != Some(334) => {
+                self.auth_trace = None;
+            }
+            SessionEvent::Closed { .. } | SessionEvent::Connected { .. } => self.auth_trace = None,
+            _ => {}
         }
     }
 

@@ -26,6 +26,20 @@ pub enum KeyAction {
     CertNext,
     CertScrollUp,
     CertScrollDown,
+    /// F4 / `/auth`: the AUTH form.
+    Auth,
+    /// F5 / `/mail`: the mail transaction composer.
+    Compose,
+    /// F6 / `/timeline`: per-step timing.
+    Timeline,
+    /// In a form: the next / previous field (in the composer's body: the next line).
+    FormNext,
+    FormPrevious,
+    /// In a form: change a choice, or move the cursor in a text field.
+    FormLeft,
+    FormRight,
+    /// In the composer: review what will be sent (the confirmation before anything goes).
+    FormSend,
     /// Close an overlay, leave raw mode, clear the line, or (on an empty line) pick a
     /// transcript line to explain.
     Escape,
@@ -37,6 +51,8 @@ pub enum KeyAction {
     Quit,
     Suspend,
     Redraw,
+    /// Replay mode: stepping, jumping, searching, playing (`replay_keys.rs`).
+    Replay(super::replay_keys::ReplayKey),
 }
 
 /// One row of a keymap.
@@ -151,6 +167,30 @@ macro_rules! common {
                 Some("panel"),
             ),
             bind(
+                KeyCode::F(4),
+                NONE,
+                "F4",
+                KeyAction::Auth,
+                "AUTH helper: mechanism, user, masked password (/auth)",
+                None,
+            ),
+            bind(
+                KeyCode::F(5),
+                NONE,
+                "F5",
+                KeyAction::Compose,
+                "compose a mail transaction, preview the bytes (/mail)",
+                None,
+            ),
+            bind(
+                KeyCode::F(6),
+                NONE,
+                "F6",
+                KeyAction::Timeline,
+                "timeline: each step's latency, slow ones flagged (/timeline)",
+                None,
+            ),
+            bind(
                 KeyCode::Char('l'),
                 CTRL,
                 "Ctrl-L",
@@ -187,7 +227,7 @@ macro_rules! common {
 }
 
 /// The SMTP prompt: a line is a command; `/` lines are for smtpx.
-pub static COMMAND: [Binding; 18] = {
+pub static COMMAND: [Binding; 21] = {
     let c = common!();
     [
         bind(
@@ -243,11 +283,14 @@ pub static COMMAND: [Binding; 18] = {
         c[10],
         c[11],
         c[12],
+        c[13],
+        c[14],
+        c[15],
     ]
 };
 
 /// Raw, byte-exact mode: escapes are sent literally, nothing is added.
-pub static RAW: [Binding; 18] = {
+pub static RAW: [Binding; 21] = {
     let c = common!();
     [
         bind(
@@ -303,11 +346,14 @@ pub static RAW: [Binding; 18] = {
         c[10],
         c[11],
         c[12],
+        c[13],
+        c[14],
+        c[15],
     ]
 };
 
 /// After 354: lines are message content until a lone `.`.
-pub static MESSAGE: [Binding; 14] = {
+pub static MESSAGE: [Binding; 17] = {
     let c = common!();
     [
         bind(
@@ -331,6 +377,9 @@ pub static MESSAGE: [Binding; 14] = {
         c[10],
         c[11],
         c[12],
+        c[13],
+        c[14],
+        c[15],
     ]
 };
 
@@ -468,4 +517,13 @@ pub const SLASH_COMMANDS: &[(&str, &str)] = &[
     ("/save", "/save PATH writes the transcript as text"),
     ("/panel", "show or hide the side panel"),
     ("/note", "/note TEXT adds a note to the recorded transcript"),
+    (
+        "/auth",
+        "the AUTH form: each step shown decoded, secrets masked",
+    ),
+    (
+        "/mail",
+        "compose a mail transaction: MAIL, RCPT, the message, DATA or BDAT",
+    ),
+    ("/timeline", "each step's latency; slow steps flagged"),
 ];

@@ -14,7 +14,9 @@
 //!    Message
 //! ```
 
+pub mod auth_form;
 pub mod cert;
+pub mod compose;
 pub mod entries;
 mod events;
 mod guard;
@@ -22,9 +24,15 @@ pub mod keymap;
 mod labels;
 mod pick;
 pub mod prompt;
+pub mod replay;
+mod replay_find;
+pub mod replay_keys;
+pub mod replay_session;
+mod replay_window;
 pub mod script;
 pub mod scroll;
 mod slash;
+pub mod timeline;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -62,6 +70,12 @@ pub enum Overlay {
     Pick,
     /// F2 or `/cert`: the chain, its fields and the verdicts (`cert.rs`).
     Certificate,
+    /// F4 or `/auth`: the AUTH form (`auth_form.rs`).
+    AuthForm,
+    /// F5 or `/mail`: the mail transaction composer (`compose.rs`).
+    Composer,
+    /// F6 or `/timeline`: per-step timing (`timeline.rs`).
+    Timeline,
 }
 
 /// Everything that can happen to the explorer.
@@ -76,6 +90,11 @@ pub enum Action {
     Driver(Update),
     /// Time connected, from the loop's clock.
     Clock(Duration),
+    /// Replay mode: the loop's clock (time since it started); playing applies what is due.
+    ReplayTick(Duration),
+    /// The wall clock, when the app asked for it ([`Effect::ReadClock`]): the composer's
+    /// Date and Message-ID.
+    WallClock(std::time::SystemTime),
     /// `/save` finished.
     Saved {
         path: PathBuf,
@@ -101,6 +120,8 @@ pub enum Effect {
     Suspend,
     /// Clear and redraw everything.
     Redraw,
+    /// Answer with [`Action::WallClock`] (the app has no clock of its own).
+    ReadClock,
 }
 
 /// The explorer's state.
@@ -144,6 +165,16 @@ pub struct App {
     pub stopped: bool,
     /// The certificate view's state.
     pub cert: cert::CertState,
+    /// Replay mode (`smtpx replay FILE`): the recording and the current step.
+    pub replay: Option<Box<replay::Replay>>,
+    /// The AUTH form while open (holds the masked password).
+    pub auth_form: Option<auth_form::AuthForm>,
+    /// A form-started AUTH exchange under way: its steps are shown decoded.
+    pub auth_trace: Option<auth_form::AuthTrace>,
+    /// The composer's state, kept while closed so a draft survives Esc.
+    pub composer: Option<Box<compose::Composer>>,
+    /// Per-step timing, folded from the driver's events.
+    pub timeline: timeline::Timeline,
 }
 
 impl App {
@@ -174,6 +205,11 @@ impl App {
             ascii: false,
             stopped: false,
             cert: cert::CertState::default(),
+            replay: None,
+            auth_form: None,
+            auth_trace: None,
+            composer: None,
+            timeline: timeline::Timeline::default(),
         }
     }
 
@@ -183,6 +219,10 @@ impl App {
             (Some(Overlay::Help), _) => &keymap::HELP,
             (Some(Overlay::Pick), _) => &keymap::PICK,
             (Some(Overlay::Certificate), _) => &cert::KEYS,
+            (Some(Overlay::AuthForm), _) => &auth_form::KEYS,
+            (Some(Overlay::Composer), _) => compose::keys(self),
+            (Some(Overlay::Timeline), _) => &timeline::KEYS,
+            (None, _) if self.replay.is_some() => self.replay_keymap().unwrap_or(&[]),
             (None, Mode::Command) => &keymap::COMMAND,
             (None, Mode::Raw) => &keymap::RAW,
             (None, Mode::Message) => &keymap::MESSAGE,
@@ -214,12 +254,29 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Key(key) => self.on_key(key),
+            Action::Paste(text)
+                if matches!(self.overlay, Some(Overlay::AuthForm | Overlay::Composer)) =>
+            {
+                self.paste_into_overlay(&text)
+            }
+            Action::WallClock(now) => {
+                self.wall_clock(now);
+                Vec::new()
+            }
             Action::Paste(text) => {
                 // A pasted block is typed, not sent: line breaks become spaces.
                 for c in text.chars() {
                     let c = if c == '\r' || c == '\n' { ' ' } else { c };
                     self.input.handle(tui_input::InputRequest::InsertChar(c));
                 }
+                Vec::new()
+            }
+            Action::Wheel(rows) if self.replay.is_some() => {
+                self.replay_wheel(rows);
+                Vec::new()
+            }
+            Action::ReplayTick(now) => {
+                self.replay_tick(now);
                 Vec::new()
             }
             Action::Wheel(rows) => {
@@ -271,6 +328,12 @@ impl App {
         if key.kind != KeyEventKind::Press {
             return Vec::new();
         }
+        if let Some(effects) = self.tool_key(key) {
+            return effects;
+        }
+        if self.replay.is_some() && self.overlay.is_none() {
+            return self.replay_key(&key);
+        }
         if let Some(action) = keymap::find(self.keymap(), &key) {
             if action != KeyAction::Complete {
                 self.completion = None;
@@ -295,6 +358,13 @@ impl App {
             | KeyAction::CertNext
             | KeyAction::CertScrollUp
             | KeyAction::CertScrollDown => return self.cert_key(action),
+            KeyAction::Auth => return self.open_auth_form(),
+            KeyAction::Compose => return self.open_composer(),
+            KeyAction::Timeline => {
+                self.refresh_replay_timeline();
+                self.overlay = Some(Overlay::Timeline);
+            }
+            KeyAction::Replay(key) => return self.replay_action(key),
             KeyAction::Submit => return self.submit(),
             KeyAction::Complete => self.complete(),
             KeyAction::HistoryPrevious => {
@@ -336,6 +406,12 @@ impl App {
             KeyAction::Quit => return self.quit(),
             KeyAction::Suspend => return vec![Effect::Suspend],
             KeyAction::Redraw => return vec![Effect::Redraw],
+            // Only the forms bind these; `tool_key` takes them first.
+            KeyAction::FormNext
+            | KeyAction::FormPrevious
+            | KeyAction::FormLeft
+            | KeyAction::FormRight
+            | KeyAction::FormSend => {}
         }
         Vec::new()
     }

@@ -44,6 +44,9 @@ impl App {
                 }];
             }
             "panel" => self.toggle_panel(),
+            "auth" => return self.open_auth_form(),
+            "mail" | "compose" => return self.open_composer(),
+            "timeline" | "timing" => self.overlay = Some(Overlay::Timeline),
             "cert" => return self.cert_command(rest),
             "note" if rest.is_empty() => self.notice = Some("usage: /note TEXT".into()),
             "note" => return self.note(rest),

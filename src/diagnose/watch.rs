@@ -1,8 +1,10 @@
 //! Diagnosis of a live or replayed session: a [`Watcher`] reads the [`SessionEvent`]s a
 //! driver emits and says when one of the classic failures shows up — STARTTLS missing from
 //! the plaintext EHLO reply, AUTH tried before STARTTLS on a port that hides it, a `530`,
-//! `535` or relay refusal, a certificate for another name. [`watch`] wraps an event sink so
-//! that each diagnosis follows the event that caused it as a [`SessionEvent::Note`].
+//! `535` or relay refusal, a certificate for another name — and every protocol breach
+//! ([`super::breach`]: a code that changes mid-reply, DATA answered without `354`).
+//! [`watch`] wraps an event sink so that each diagnosis and breach follows the event that
+//! caused it as a [`SessionEvent::Note`].
 //!
 //! Layer: diagnosis (reads driver events; no I/O).
 
@@ -12,6 +14,7 @@ use crate::driver::{EventSink, Layer, SessionEvent};
 use crate::proto::capability::Capabilities;
 
 use super::Diagnosis;
+use super::breach::{self, Breach};
 
 /// Session state the diagnoses depend on. Each kind of diagnosis is reported once.
 #[derive(Debug, Clone, Default)]
@@ -23,6 +26,10 @@ pub struct Watcher {
     plain_caps: Option<Capabilities>,
     authenticated: bool,
     reported: Vec<&'static str>,
+    /// DATA was sent and its reply (354 or not) has not come yet.
+    awaiting_data_go: bool,
+    /// Protocol breaches seen since [`Watcher::take_breaches`] last ran.
+    breaches: Vec<Breach>,
 }
 
 impl Watcher {
@@ -39,6 +46,8 @@ impl Watcher {
         let found = match event {
             SessionEvent::Sent { layer, shown, .. } => self.sent(*layer, shown),
             SessionEvent::Received { layer, reply, .. } => {
+                let answers_data = std::mem::take(&mut self.awaiting_data_go);
+                self.breaches.extend(breach::reply(reply, answers_data));
                 let verb = self.last_verb.as_deref();
                 if verb == Some("EHLO") && reply.code() == Some(250) && *layer == Layer::Plain {
                     let caps = Capabilities::from_ehlo_reply(reply);
@@ -68,6 +77,11 @@ impl Watcher {
         vec![diagnosis]
     }
 
+    /// The protocol breaches the events observed so far showed, each said once.
+    pub fn take_breaches(&mut self) -> Vec<Breach> {
+        std::mem::take(&mut self.breaches)
+    }
+
     fn sent(&mut self, layer: Layer, shown: &str) -> Option<Diagnosis> {
         let word = shown.split([' ', ':']).next().unwrap_or_default();
         // SASL continuation lines keep the verb of their AUTH command: they are shown as
@@ -80,6 +94,7 @@ impl Watcher {
             .plain_caps
             .as_ref()
             .is_some_and(|caps| caps.starttls() && !caps.auth());
+        self.awaiting_data_go = verb == "DATA";
         let found = (verb == "AUTH" && layer == Layer::Plain && hidden_auth)
             .then_some(Diagnosis::AuthOnlyAfterStartTls { port: self.port });
         self.last_verb = Some(verb);
@@ -97,17 +112,23 @@ fn event_time(event: &SessionEvent) -> Option<Duration> {
 }
 
 /// Wraps `sink`: every event passes through unchanged, followed by a
-/// [`SessionEvent::Note`] (`diagnosis: …`) for each diagnosis it gives.
+/// [`SessionEvent::Note`] for each protocol breach (`protocol breach: …`) and each
+/// diagnosis (`diagnosis: …`) it gives.
 pub fn watch(mut sink: EventSink, port: u16) -> EventSink {
     let mut watcher = Watcher::new(port);
     Box::new(move |event| {
         let at = event_time(&event);
         let found = watcher.observe(&event);
+        let breaches = watcher.take_breaches();
         sink(event);
-        for diagnosis in found {
+        let notes = breaches
+            .iter()
+            .map(Breach::note)
+            .chain(found.iter().map(Diagnosis::note));
+        for text in notes {
             sink(SessionEvent::Note {
                 at: at.unwrap_or_default(),
-                text: diagnosis.note(),
+                text,
             });
         }
     })
@@ -188,6 +209,55 @@ mod tests {
         assert_eq!(
             names(&mut watcher, &events),
             ["starttls_not_offered", "relay_denied"]
+        );
+    }
+
+    fn breaches(watcher: &mut Watcher, events: &[SessionEvent]) -> Vec<&'static str> {
+        events
+            .iter()
+            .flat_map(|e| {
+                watcher.observe(e);
+                watcher.take_breaches()
+            })
+            .map(|b| b.name())
+            .collect()
+    }
+
+    #[test]
+    fn only_the_first_reply_after_data_must_be_354() {
+        let mut watcher = Watcher::new(25);
+        let accepted = [
+            sent(Layer::Plain, "DATA", false),
+            received(Layer::Plain, b"354 go ahead\r\n"),
+            sent(
+                Layer::Plain,
+                "<message: 5 bytes, 0 lines dot-stuffed, end marker>",
+                false,
+            ),
+            received(Layer::Plain, b"250 2.0.0 queued\r\n"),
+        ];
+        assert!(breaches(&mut watcher, &accepted).is_empty());
+        let uninvited = [
+            sent(Layer::Plain, "DATA", false),
+            received(Layer::Plain, b"250 2.0.0 queued?\r\n"),
+            sent(Layer::Plain, "NOOP", false),
+            received(Layer::Plain, b"250 ok\r\n"),
+        ];
+        assert_eq!(breaches(&mut watcher, &uninvited), ["data_not_invited"]);
+    }
+
+    #[test]
+    fn a_code_change_is_named_every_time_it_happens() {
+        let mut watcher = Watcher::new(25);
+        let events = [
+            sent(Layer::Plain, "EHLO me", false),
+            received(Layer::Plain, b"250-mx\r\n550 no\r\n"),
+            sent(Layer::Plain, "NOOP", false),
+            received(Layer::Plain, b"250-mx\r\n451 later\r\n"),
+        ];
+        assert_eq!(
+            breaches(&mut watcher, &events),
+            ["code_changed_mid_reply", "code_changed_mid_reply"]
         );
     }
 

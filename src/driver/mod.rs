@@ -12,7 +12,9 @@
 //!      └────────────── SessionEvent ◀────────┘ (also to the recorder)
 //! ```
 
+mod data;
 pub mod event;
+mod read;
 pub mod sink;
 pub mod task;
 
@@ -20,14 +22,14 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
+pub use data::{RECORDED_BODY_LIMIT, STREAM_CHUNK, streamed_body_digest};
 pub use event::{Finding, Layer, SecretBytes, SessionEvent};
 
-use crate::net::{ConnectOptions, Connection, NetError, ReadOutcome, Target, TlsInfo, TlsOptions};
+use crate::net::{ConnectOptions, Connection, NetError, Target, TlsInfo, TlsOptions};
 use crate::proto::auth::{AuthStep, Credentials, Mechanism, SaslClient};
 use crate::proto::command::Command;
-use crate::proto::data::{bdat_chunks, dot_stuff};
 use crate::proto::reply::Reply;
-use crate::proto::session::{Change, Sent, Session, Unexpected};
+use crate::proto::session::{Sent, Session};
 
 /// Where events go. The probe prints them; the explorer forwards them over a channel.
 pub type EventSink = Box<dyn FnMut(SessionEvent) + Send>;
@@ -50,6 +52,9 @@ pub enum DriverError {
     /// The SASL exchange could not go on (bad challenge, unexpected reply).
     #[error("authentication exchange failed: {0}")]
     Auth(String),
+    /// The message could not be read from its source (a file being streamed).
+    #[error("cannot read the message: {0}")]
+    Source(std::io::Error),
     /// The server kept sending replies no command asked for; reading stopped so that a
     /// flood cannot grow memory or the transcript without bound.
     #[error(
@@ -212,170 +217,6 @@ impl Driver {
         }
     }
 
-    /// Reads the next reply and reports it. A 4yz/5yz is `Ok`.
-    pub async fn read_reply(&mut self) -> Result<Reply, DriverError> {
-        let layer = self.layer();
-        let Some(connection) = self.connection.as_mut() else {
-            return self.fail(DriverError::NotConnected);
-        };
-        let outcome = connection.read_reply(self.reply_timeout).await;
-        match outcome {
-            Ok(ReadOutcome::Reply(reply)) => {
-                self.received(layer, reply.clone());
-                self.apply_reply(&reply).await?;
-                Ok(reply)
-            }
-            Ok(ReadOutcome::Closed { partial }) => {
-                let during_reply = partial.is_some();
-                if let Some(reply) = partial {
-                    self.received(layer, reply);
-                }
-                self.closed(true);
-                self.fail(DriverError::Closed { during_reply })
-            }
-            Err(error) => {
-                // A socket error hands back the unfinished reply itself; keep it.
-                let partial = match &error {
-                    NetError::Io {
-                        partial: Some(partial),
-                        ..
-                    } => Some(partial.clone()),
-                    _ => self.connection.as_mut().and_then(Connection::take_partial),
-                };
-                if let Some(partial) = partial {
-                    self.received(layer, partial);
-                }
-                self.fail(error.into())
-            }
-        }
-    }
-
-    /// The explorer's read: waits up to `timeout` (`None`: as long as it takes, for a
-    /// server that speaks unasked or closes while the person thinks). Unlike
-    /// [`Driver::read_reply`] a clean close between replies is not a failure (servers close
-    /// after 221), and a timeout leaves the connection open: the reply may still come.
-    /// Cancel-safe, like [`Connection::read_reply`]: the explorer drops this future whenever
-    /// the person sends something.
-    pub async fn read_reply_interactive(
-        &mut self,
-        timeout: Option<Duration>,
-    ) -> Result<Reply, DriverError> {
-        // A year stands for "no timeout" without a second code path in the transport.
-        const FOREVER: Duration = Duration::from_secs(365 * 24 * 3600);
-        let layer = self.layer();
-        let Some(connection) = self.connection.as_mut() else {
-            return Err(DriverError::NotConnected);
-        };
-        match connection.read_reply(timeout.unwrap_or(FOREVER)).await {
-            Ok(ReadOutcome::Closed { partial: None }) => {
-                self.closed(true);
-                Err(DriverError::Closed {
-                    during_reply: false,
-                })
-            }
-            Ok(ReadOutcome::Reply(reply)) => {
-                self.received(layer, reply.clone());
-                self.apply_reply(&reply).await?;
-                Ok(reply)
-            }
-            Ok(ReadOutcome::Closed {
-                partial: Some(reply),
-            }) => {
-                self.received(layer, reply);
-                self.closed(true);
-                self.fail(DriverError::Closed { during_reply: true })
-            }
-            Err(error) => {
-                let partial = match &error {
-                    NetError::Timeout { .. } => None,
-                    NetError::Io {
-                        partial: Some(partial),
-                        ..
-                    } => Some(partial.clone()),
-                    _ => self.connection.as_mut().and_then(Connection::take_partial),
-                };
-                if let Some(partial) = partial {
-                    self.received(layer, partial);
-                }
-                self.fail(error.into())
-            }
-        }
-    }
-
-    fn received(&mut self, layer: Layer, reply: Reply) {
-        let at = self.at();
-        let latency = self.last_sent.map(|t| t.elapsed());
-        let controls = crate::proto::text::describe_controls(&reply.raw());
-        self.emit(SessionEvent::Received {
-            at,
-            layer,
-            reply,
-            latency,
-        });
-        if let Some(kinds) = controls {
-            // Security: a hostile server aims these at the person's terminal.
-            self.note(format!(
-                "the server sent control characters in its reply ({kinds}); they are shown \
-                 escaped, never passed to the terminal"
-            ));
-        }
-    }
-
-    /// Applies a reply to the session and says when no command awaited it; too many of
-    /// those in a row end the connection.
-    async fn apply_reply(&mut self, reply: &Reply) -> Result<(), DriverError> {
-        let outcome = self.session.on_reply(reply);
-        if outcome.change != Change::Unexpected(Unexpected::NothingAwaited) {
-            self.unsolicited = 0;
-            return Ok(());
-        }
-        self.unsolicited += 1;
-        if self.unsolicited > MAX_UNSOLICITED {
-            let count = self.unsolicited;
-            self.unsolicited = 0;
-            self.close().await;
-            return self.fail(DriverError::Flood { count });
-        }
-        if self.unsolicited == 1 {
-            self.note(
-                "the server sent a reply before smtpx's next command, with no command awaiting \
-                 one (it talks out of turn); it is shown, not taken as the answer to the next \
-                 command",
-            );
-        }
-        Ok(())
-    }
-
-    /// Before a command: whole replies already received while none was awaited came
-    /// unasked; read them now so they are not taken as the answer to this command.
-    async fn drain_unsolicited(&mut self) -> Result<(), DriverError> {
-        while self.session.pending().next().is_none() {
-            let layer = self.layer();
-            let Some(connection) = self.connection.as_mut() else {
-                return Ok(());
-            };
-            if !connection.has_buffered() {
-                return Ok(());
-            }
-            match connection.read_reply(Duration::ZERO).await {
-                Ok(ReadOutcome::Reply(reply)) => {
-                    self.received(layer, reply.clone());
-                    self.apply_reply(&reply).await?;
-                }
-                // A partial reply or a close: the next read reports it.
-                _ => return Ok(()),
-            }
-        }
-        Ok(())
-    }
-
-    fn closed(&mut self, by_peer: bool) {
-        self.connection = None;
-        self.session.on_closed();
-        let at = self.at();
-        self.emit(SessionEvent::Closed { at, by_peer });
-    }
-
     /// Sends bytes and reports them with `shown` as their display form.
     async fn send_bytes(
         &mut self,
@@ -510,78 +351,6 @@ impl Driver {
         self.fail(DriverError::Auth(
             "the server kept sending 334 challenges".into(),
         ))
-    }
-
-    /// Sends a message after a 354: dot-stuffed, with the end marker
-    /// ([RFC 5321 §4.5.2](https://www.rfc-editor.org/rfc/rfc5321#section-4.5.2)), and reads the
-    /// final reply.
-    pub async fn send_message(&mut self, message: &[u8]) -> Result<Reply, DriverError> {
-        self.send_message_only(message).await?;
-        self.read_reply().await
-    }
-
-    /// Sends a message like [`Driver::send_message`] without waiting for the reply (the
-    /// explorer reads replies in its own loop).
-    pub async fn send_message_only(&mut self, message: &[u8]) -> Result<(), DriverError> {
-        let stuffed = dot_stuff(message);
-        let shown = format!(
-            "<message: {} bytes, {} lines dot-stuffed, end marker>",
-            message.len(),
-            stuffed.report.stuffed_lines
-        );
-        let issues = &stuffed.report.issues;
-        if issues.bare_lf > 0 || issues.bare_cr > 0 {
-            // SMTP-smuggling defences reject bare line ends; say what was changed.
-            self.note(format!(
-                "the message had {} bare LF and {} bare CR line ends; they were sent as CRLF \
-                 (RFC 5321 §2.3.8)",
-                issues.bare_lf, issues.bare_cr
-            ));
-        }
-        if stuffed.report.added_final_crlf {
-            self.note(
-                "the message did not end with a line break; CRLF was added before the end marker",
-            );
-        }
-        self.send_bytes(&stuffed.bytes, shown, false).await?;
-        self.session.on_sent(&Sent::Message(stuffed.bytes));
-        Ok(())
-    }
-
-    /// Sends a message with BDAT chunks ([RFC 3030 §2](https://www.rfc-editor.org/rfc/rfc3030#section-2)):
-    /// each chunk's command line and bytes in one write, no dot-stuffing, no end marker.
-    /// Returns the reply to the last chunk sent — the `LAST` one, or the first that was refused.
-    pub async fn send_bdat(
-        &mut self,
-        message: &[u8],
-        chunk_size: usize,
-    ) -> Result<Reply, DriverError> {
-        let mut last_reply = None;
-        for (command, chunk) in bdat_chunks(message, chunk_size) {
-            let mut bytes = match command.encode() {
-                Ok(bytes) => bytes,
-                Err(e) => return self.fail(e.into()),
-            };
-            bytes.extend_from_slice(chunk);
-            let shown = format!("{} <chunk: {} bytes>", command.redacted(), chunk.len());
-            self.send_bytes(&bytes, shown, false).await?;
-            let last = matches!(command, Command::Bdat { last: true, .. });
-            self.session.on_sent(&Sent::BdatChunk {
-                last,
-                data: chunk.to_vec(),
-            });
-            let reply = self.read_reply().await?;
-            let accepted = reply.code() == Some(250);
-            last_reply = Some(reply);
-            if !accepted {
-                break;
-            }
-        }
-        match last_reply {
-            Some(reply) => Ok(reply),
-            // `bdat_chunks` always yields at least `BDAT 0 LAST`.
-            None => self.fail(DriverError::NotConnected),
-        }
     }
 
     /// Closes the connection from our side.

@@ -19,9 +19,15 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use super::{Driver, DriverError, EventSink, SessionEvent};
 use crate::net::NetError;
-use crate::proto::auth::parse_sasl_response_line;
+use crate::proto::auth::{Mechanism, parse_sasl_response_line};
 use crate::proto::command::{LineIssue, parse_command_line};
 use crate::proto::session::{Session, State};
+
+#[path = "transaction.rs"]
+mod transaction;
+
+use transaction::run_transaction;
+pub use transaction::{SecretSource, SecretText, SendMethod, TransactionPlan};
 
 /// What the person asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +42,17 @@ pub enum Intent {
     /// Message content after 354; dot-stuffed and ended with `CRLF.CRLF` on the wire
     /// ([RFC 5321 §4.5.2](https://www.rfc-editor.org/rfc/rfc5321#section-4.5.2)).
     Message(Vec<u8>),
+    /// Run a whole SASL exchange ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4))
+    /// from the AUTH form. The secret travels as a [`SecretSource`]: typed (zeroized when
+    /// dropped, `Debug` shows nothing) or the name of where to read an XOAUTH2 token — the
+    /// task reads it, the app does no I/O.
+    Auth {
+        mechanism: Mechanism,
+        user: String,
+        secret: SecretSource,
+    },
+    /// Run a mail transaction from the composer, step by step (`transaction.rs`).
+    Transaction(Box<TransactionPlan>),
     /// Close whatever is open and connect again.
     Reconnect,
     /// Close the connection and end the task.
@@ -133,6 +150,12 @@ async fn perform(driver: &mut Driver, intent: Intent, implicit_tls: bool) {
         Intent::Message(bytes) => {
             let _ = driver.send_message_only(&bytes).await;
         }
+        Intent::Auth {
+            mechanism,
+            user,
+            secret,
+        } => auth(driver, mechanism, &user, secret).await,
+        Intent::Transaction(plan) => run_transaction(driver, &plan).await,
         Intent::Reconnect => {
             driver.close().await;
             let _ = driver.connect(implicit_tls).await;
@@ -165,6 +188,34 @@ async fn send_line(driver: &mut Driver, line: &str) {
         driver.note(warning);
     }
     let _ = driver.send(&command).await;
+}
+
+/// Reads the secret (a token from the environment or a file, for XOAUTH2) and runs the
+/// exchange. A secret that cannot be read is said in a note; nothing is sent.
+async fn auth(driver: &mut Driver, mechanism: Mechanism, user: &str, secret: SecretSource) {
+    let secret = match secret.read().await {
+        Ok(secret) => secret,
+        Err(why) => {
+            driver.note(format!("AUTH {mechanism} not started: {why}"));
+            return;
+        }
+    };
+    // The same warnings a typed AUTH line gets (not advertised, mechanism not offered, …).
+    let opening = crate::proto::command::Command::Auth {
+        mechanism: mechanism.to_string(),
+        initial_response: None,
+    };
+    let warnings: Vec<String> = driver
+        .session()
+        .check(&opening)
+        .iter()
+        .map(|w| format!("warning: {w}"))
+        .collect();
+    for warning in warnings {
+        driver.note(warning);
+    }
+    // The replies (235, 535, …) are data the UI shows; failures were reported as events.
+    let _ = driver.authenticate(mechanism, user, secret).await;
 }
 
 fn describe_issue(issue: &LineIssue) -> Option<String> {

@@ -38,6 +38,11 @@ impl<T> Sniff<T> {
     pub(crate) fn stop(&mut self) {
         self.seen = None;
     }
+
+    /// The wrapped stream (for socket options).
+    pub(crate) fn get_ref(&self) -> &T {
+        &self.inner
+    }
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for Sniff<T> {

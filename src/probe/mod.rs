@@ -11,10 +11,7 @@
 pub mod message;
 mod options;
 pub mod output;
-
-use std::io::Read;
-use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
+mod source;
 
 use zeroize::Zeroizing;
 
@@ -26,6 +23,7 @@ use crate::proto::command::{Body, Command, Param};
 use crate::proto::reply::Severity;
 
 pub use options::connect_options;
+use source::{MessageSource, load_message};
 
 /// Where a session stopped; the process exit code tells scripts which step failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,9 +111,11 @@ struct Probe {
     mode: TlsMode,
     ehlo_name: String,
     secret: Option<Zeroizing<String>>,
-    message: Option<Vec<u8>>,
+    message: Option<MessageSource>,
     /// Where the transcript is written (none with `--no-record`).
     transcript: Option<std::path::PathBuf>,
+    /// The recorder, to ask at the end whether every write succeeded.
+    recording: Option<crate::transcript::record::RecorderHandle>,
 }
 
 impl Probe {
@@ -137,14 +137,23 @@ impl Probe {
         };
         let (options, tls) = connect_options(&args.connect);
         let header = crate::transcript::args::probe_header(&args, &target, mode, &ehlo_name);
-        let recorder = args.record.start(header).map_err(|e| e.to_string())?;
+        // A transcript that cannot be started (full disk, unwritable directory) is said on
+        // stderr and the session goes on unrecorded, as in the explorer.
+        let recorder = args.record.start(header).unwrap_or_else(|e| {
+            eprintln!("smtpx probe: warning: not recording: {e}; the session goes on unrecorded");
+            None
+        });
         let transcript = recorder.as_ref().map(|r| r.path().to_path_buf());
         let mut sinks = vec![output::printer_with(output::PrintOptions {
             json: args.json,
             show_cert: args.show_cert,
             save_chain: args.save_chain.clone(),
         })];
-        sinks.extend(recorder.map(crate::transcript::Recorder::into_sink));
+        let recording = recorder.map(|recorder| {
+            let (sink, handle) = recorder.shared();
+            sinks.push(sink);
+            handle
+        });
         // Classic failures are explained as notes right after the event that shows them.
         let sink = crate::diagnose::watch(crate::driver::sink::fan_out(sinks), target.port);
         let mut driver = Driver::new(target, options, tls, args.connect.timeout(), sink);
@@ -157,6 +166,7 @@ impl Probe {
             secret,
             message,
             transcript,
+            recording,
         })
     }
 
@@ -247,7 +257,7 @@ impl Probe {
                 .note("no --to given: stopping before the mail transaction");
             return Stage::Done;
         };
-        self.transaction(&caps, &message).await
+        self.transaction(&caps, message).await
     }
 
     /// EHLO, falling back to HELO when EHLO is refused
@@ -292,11 +302,11 @@ impl Probe {
     }
 
     /// MAIL, RCPT for each recipient, DATA ([RFC 5321 §3.3](https://www.rfc-editor.org/rfc/rfc5321#section-3.3)).
-    async fn transaction(&mut self, caps: &Capabilities, message: &[u8]) -> Stage {
+    async fn transaction(&mut self, caps: &Capabilities, message: MessageSource) -> Stage {
         let from = self.sender();
         let mut params = Vec::new();
         if caps.size().is_some() {
-            params.push(Param::size(message.len() as u64));
+            params.push(Param::size(message.size()));
         }
         if !message.is_ascii() && caps.eight_bit_mime() {
             params.push(Param::body(Body::EightBitMime));
@@ -333,7 +343,14 @@ impl Probe {
                 self.driver
                     .note("the server does not advertise CHUNKING; sending BDAT anyway");
             }
-            return match self.driver.send_bdat(message, self.args.chunk_size).await {
+            let message = match message.into_bytes() {
+                Ok(bytes) => bytes,
+                Err(error) => {
+                    self.driver.note(error);
+                    return Stage::Local;
+                }
+            };
+            return match self.driver.send_bdat(&message, self.args.chunk_size).await {
                 Ok(reply) if reply.code() == Some(250) => Stage::Done,
                 _ => Stage::Data,
             };
@@ -342,7 +359,17 @@ impl Probe {
             Ok(reply) if reply.code() == Some(354) => {}
             _ => return Stage::Data,
         }
-        match self.driver.send_message(message).await {
+        let sent = match message {
+            MessageSource::Bytes(bytes) => self.driver.send_message(&bytes).await,
+            MessageSource::File { file, .. } => {
+                let mut file = tokio::fs::File::from_std(file);
+                // Fewer, larger reads: tokio's default buffer is 2 MiB per blocking read,
+                // the driver asks for its own chunk size.
+                file.set_max_buf_size(crate::driver::STREAM_CHUNK);
+                self.driver.send_message_from(&mut file).await
+            }
+        };
+        match sent {
             Ok(reply) if reply.code() == Some(250) => Stage::Done,
             _ => Stage::Data,
         }
@@ -381,7 +408,22 @@ impl Probe {
             }
             self.driver.close().await;
         }
-        if let Some(path) = &self.transcript {
+        let failure = self
+            .recording
+            .as_ref()
+            .and_then(crate::transcript::record::RecorderHandle::failure);
+        if let (Some(path), Some(failure)) = (&self.transcript, &failure) {
+            // Said on stderr when it happened; the summary must not claim a whole file.
+            eprintln!("smtpx probe: warning: {failure}; the transcript is incomplete");
+            if self.args.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"event": "transcript", "path": path.display().to_string(), "complete": false, "error": failure})
+                );
+            } else {
+                println!("=== transcript INCOMPLETE: {}", path.display());
+            }
+        } else if let Some(path) = &self.transcript {
             if self.args.json {
                 println!(
                     "{}",
@@ -413,7 +455,7 @@ impl Probe {
 
 /// The reverse-path for MAIL FROM and the From header: `--from` without angle brackets,
 /// `""` for the null sender `<>`, or `$USER@host` by default.
-fn envelope_sender(from: Option<&str>, host: &str) -> String {
+pub(crate) fn envelope_sender(from: Option<&str>, host: &str) -> String {
     match from {
         Some(from) => from
             .trim_start_matches('<')
@@ -446,41 +488,4 @@ fn read_secret(args: &ProbeArgs, user: &str) -> Result<Zeroizing<String>, String
         .map_err(|e| {
             format!("cannot prompt for a password ({e}); use --password-env or --password-file")
         })
-}
-
-/// The message: a file as is, standard input, or one built around `--body`.
-fn load_message(args: &ProbeArgs, host: &str) -> Result<Vec<u8>, String> {
-    match &args.data {
-        Some(path) if path == Path::new("-") => {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .map_err(|e| format!("cannot read the message from standard input: {e}"))?;
-            Ok(bytes)
-        }
-        Some(path) => {
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-        }
-        None => {
-            let now = SystemTime::now();
-            let nanos = now
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0);
-            let from = envelope_sender(args.from.as_deref(), host);
-            let spec = message::MessageSpec {
-                from: &from,
-                to: &args.to,
-                subject: &args.subject,
-                body: args
-                    .body
-                    .as_deref()
-                    .unwrap_or("This is a test message sent by smtpx probe."),
-                now,
-                id_domain: host,
-                id_local: format!("{nanos}.{}", std::process::id()),
-            };
-            Ok(message::build_message(&spec))
-        }
-    }
 }

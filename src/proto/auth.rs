@@ -483,6 +483,9 @@ impl SaslClient {
 #[path = "auth_typed.rs"]
 mod typed;
 
+#[path = "auth_zeroize.rs"]
+mod wipe;
+
 pub use typed::{
     awaits_sasl_response, looks_like_auth_secret, parse_sasl_response_line, redact_typed_line,
 };

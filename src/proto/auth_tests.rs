@@ -1,5 +1,6 @@
 use super::*;
 use crate::proto::command::parse_command_line;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 const CRAM_CHALLENGE: &[u8] = b"PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+";
 
@@ -286,4 +287,70 @@ fn typed_secrets_are_recognised_and_redacted() {
     );
     assert_eq!(redact_typed_line("*", true).as_str(), "*");
     assert_eq!(redact_typed_line("EHLO me\r\n", false).as_str(), "EHLO me");
+}
+
+/// Compiles only if the value wipes itself when dropped.
+fn wiped_on_drop<T: ZeroizeOnDrop>(_: &T) {}
+
+#[test]
+fn every_buffer_holding_a_secret_is_wiped_on_drop() {
+    // Field by field, so a secret moved into a plain `String` or `Vec` stops the build.
+    let credentials = credentials("tim", "tanstaaftanstaaf");
+    wiped_on_drop(&credentials);
+    wiped_on_drop(&credentials.secret);
+    for mechanism in [Mechanism::Plain, Mechanism::Login, Mechanism::XOAuth2] {
+        let mut client = client(mechanism, true);
+        wiped_on_drop(&client);
+        let line = client.start().expect("start");
+        wiped_on_drop(&line);
+        wiped_on_drop(&line.bytes);
+        match line.command() {
+            Command::Auth {
+                initial_response: Some(InitialResponse::Base64(payload)),
+                ..
+            } => wiped_on_drop(payload),
+            other => panic!("no initial response: {other:?}"),
+        }
+    }
+    let mut cram = client(Mechanism::CramMd5, true);
+    cram.start().expect("start");
+    let line = cram.respond(CRAM_CHALLENGE).expect("respond");
+    match line.command() {
+        Command::AuthResponse(SaslResponse::Data(data)) => wiped_on_drop(data),
+        other => panic!("not a SASL response: {other:?}"),
+    }
+    wiped_on_drop(&cram_md5_response("tim", "tanstaaftanstaaf", b"<1@x>"));
+    wiped_on_drop(&plain_payload(None, "tim", "pw").expect("payload"));
+    wiped_on_drop(&encode_response(b"pw"));
+}
+
+#[test]
+fn credentials_wipe_user_authzid_and_secret_and_say_none_of_them() {
+    let mut credentials =
+        credentials("tim@example.com", "tanstaaftanstaaf").with_authzid("admin@example.com");
+    let shown = format!("{credentials:?}");
+    assert!(!shown.contains("tanstaaf"), "{shown}");
+    // What Drop runs: every field is emptied (its bytes overwritten first by zeroize).
+    credentials.zeroize();
+    assert!(credentials.secret.is_empty());
+    assert!(credentials.username.is_empty());
+    assert_eq!(credentials.authzid, None);
+}
+
+#[test]
+fn a_finished_exchange_leaves_no_secret_in_its_lines() {
+    // The lines a client hands out are all a caller keeps after the exchange; the
+    // secret-bearing ones are shown redacted and wiped when dropped.
+    let mut client = client(Mechanism::Login, true);
+    let first = client.start().expect("start");
+    let second = client.respond(b"UGFzc3dvcmQ6").expect("password");
+    for line in [&first, &second] {
+        let shown = format!("{line:?} {}", line.redacted().as_str());
+        assert!(!shown.contains("dGFuc3RhYWZ0YW5zdGFhZg"), "{shown}");
+        assert!(!shown.contains("tanstaaf"), "{shown}");
+    }
+    assert!(matches!(
+        client.on_reply(235, b"ok"),
+        Ok(AuthStep::Done(Outcome::Authenticated))
+    ));
 }

@@ -146,13 +146,38 @@ impl DotStuffer {
 
     /// Stuffs `chunk`, appending what can be sent so far to `out`.
     pub fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        if self.normalise {
+            self.push_normalising_runs(chunk, out);
+            return;
+        }
         for &byte in chunk {
-            if self.normalise {
-                self.push_normalising(byte, out);
-            } else {
-                self.push_exact(byte, out);
-            }
+            self.push_exact(byte, out);
             self.offset += 1;
+        }
+    }
+
+    /// Normalising mode, a run at a time: the bytes inside a line up to the next CR or LF
+    /// are copied in one go (nothing in them can need stuffing); line starts and line breaks
+    /// go byte by byte through [`Self::push_normalising`]. Same output as byte by byte, at
+    /// memory speed for ordinary text (a 100 MB `--data` file streams through this).
+    fn push_normalising_runs(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        out.reserve(chunk.len() + 2);
+        let mut rest = chunk;
+        while let Some(&first) = rest.first() {
+            if self.pending_cr || self.at_line_start || matches!(first, b'\r' | b'\n') {
+                self.push_normalising(first, out);
+                self.offset += 1;
+                rest = &rest[1..];
+                continue;
+            }
+            let run = rest
+                .iter()
+                .position(|&b| b == b'\r' || b == b'\n')
+                .unwrap_or(rest.len());
+            out.extend_from_slice(&rest[..run]);
+            self.offset += run as u64;
+            self.previous_dot_stuffed = false;
+            rest = &rest[run..];
         }
     }
 

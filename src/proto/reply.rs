@@ -6,7 +6,13 @@
 //! explorer, not a mail sender: every byte of every line is kept, and anything malformed is
 //! kept and *flagged* ([`Malformation`]) rather than dropped, repaired or turned into an
 //! error. The only errors are the limits ([`ReplyError`]), because everything the peer
-//! controls is bounded.
+//! controls is bounded: the length of a line, the number of lines in a reply, and the
+//! bytes in a reply.
+//!
+//! Cost: each byte is looked at a constant number of times (one `memchr` for the line end,
+//! one UTF-8 check, one CR search), however the input is split; [`ReplyReader`] remembers
+//! how much of an unfinished line it has already searched and consumes replies without
+//! moving the rest of its buffer.
 //!
 //! Layer: protocol core (sans-IO).
 
@@ -22,12 +28,28 @@ pub const DEFAULT_MAX_LINE_LEN: usize = 64 * 1024;
 /// Most lines accepted in one reply (RFC 5321 sets no limit; a hostile server could send
 /// an endless multi-line reply).
 pub const DEFAULT_MAX_LINES: usize = 10_000;
+/// Most bytes accepted in one reply, all its lines and terminators together: 1 MiB.
+///
+/// The two limits above alone would let one reply hold 64 KiB × 10,000 = 640 MiB. RFC 5321
+/// bounds a reply line at 512 octets including CRLF
+/// ([§4.5.3.1.5](https://www.rfc-editor.org/rfc/rfc5321#section-4.5.3.1.5)) and sets no
+/// line count; the largest replies real servers send are EHLO lists and HELP texts of a
+/// few KiB (a 30-keyword EHLO is under 1 KiB). 1 MiB is 2,048 RFC-maximum lines and
+/// several hundred times any real reply, so no server that is merely verbose hits it,
+/// while a hostile one can make the explorer hold at most 1 MiB (plus per-line overhead
+/// for at most [`DEFAULT_MAX_LINES`] lines) per reply — and the views lay out at most
+/// that much for one entry.
+pub const DEFAULT_MAX_REPLY_LEN: usize = 1024 * 1024;
 
 /// Bounds on what the peer can make the parser hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
+    /// Longest line, terminator included.
     pub max_line_len: usize,
+    /// Most lines in one reply.
     pub max_lines: usize,
+    /// Most bytes in one reply, terminators included.
+    pub max_reply_len: usize,
 }
 
 impl Default for Limits {
@@ -35,6 +57,7 @@ impl Default for Limits {
         Limits {
             max_line_len: DEFAULT_MAX_LINE_LEN,
             max_lines: DEFAULT_MAX_LINES,
+            max_reply_len: DEFAULT_MAX_REPLY_LEN,
         }
     }
 }
@@ -46,6 +69,18 @@ pub enum ReplyError {
     LineTooLong { limit: usize, seen: usize },
     #[error("the server sent a reply of more than {limit} lines")]
     TooManyLines { limit: usize },
+    /// The lines of one reply add up to more than [`Limits::max_reply_len`] bytes.
+    #[error(
+        "the server sent a reply longer than {} in total (no final line after {seen} bytes in {lines} lines)",
+        size(*.limit)
+    )]
+    ReplyTooLong {
+        limit: usize,
+        /// Bytes of the reply so far, the line that went over included.
+        seen: usize,
+        /// Lines of the reply so far, the line that went over included.
+        lines: usize,
+    },
 }
 
 /// A byte count as people read limits: `64 KiB`, `1 MiB`, or bytes.
@@ -172,15 +207,24 @@ impl ReplyLine {
                 (None, true, 0)
             }
         };
-        if content.contains(&b'\r') {
+        // One pass with no early exit finds a CR and any byte above ASCII (it vectorises,
+        // and lines are short: a call to a search routine per line costs more); only a
+        // line with bytes above ASCII pays for UTF-8 validation.
+        let (stray_cr, high) = content
+            .iter()
+            .fold((false, 0u8), |(cr, high), &b| (cr | (b == b'\r'), high | b));
+        let non_ascii = high >= 0x80;
+        if stray_cr {
             malformations.push(Malformation::StrayCr);
         }
-        if std::str::from_utf8(content).is_err() {
+        if non_ascii && std::str::from_utf8(content).is_err() {
             malformations.push(Malformation::InvalidUtf8);
         }
         if !terminated {
             malformations.push(Malformation::Unterminated);
         }
+        // The documented fixed order is the enum's (BareLf is found first but sorts later).
+        malformations.sort();
         ReplyLine {
             raw,
             code,
@@ -305,10 +349,11 @@ impl Reply {
 
     /// The exact bytes of the whole reply.
     pub fn raw(&self) -> Vec<u8> {
-        self.lines
-            .iter()
-            .flat_map(|l| l.raw.iter().copied())
-            .collect()
+        let mut raw = Vec::with_capacity(self.lines.iter().map(|l| l.raw.len()).sum());
+        for line in &self.lines {
+            raw.extend_from_slice(&line.raw);
+        }
+        raw
     }
 
     /// The text of each line (lossy UTF-8; escape before display).
@@ -337,6 +382,8 @@ impl Reply {
 pub struct ReplyParser {
     limits: Limits,
     pending: Vec<ReplyLine>,
+    /// Bytes of the `pending` lines, terminators included.
+    pending_len: usize,
 }
 
 impl ReplyParser {
@@ -344,6 +391,7 @@ impl ReplyParser {
         ReplyParser {
             limits,
             pending: Vec::new(),
+            pending_len: 0,
         }
     }
 
@@ -358,33 +406,62 @@ impl ReplyParser {
     ///
     /// Incomplete input is not an error: `(0, None)` means "need more bytes".
     pub fn parse(&mut self, input: &[u8]) -> Result<(usize, Option<Reply>), ReplyError> {
+        self.parse_from(input, 0)
+    }
+
+    /// [`ReplyParser::parse`], told that the first `searched` bytes of `input` hold no LF
+    /// (the unfinished line a previous call already searched), so they are not searched
+    /// again: a line that arrives a few bytes at a time costs its length, not its square.
+    fn parse_from(
+        &mut self,
+        input: &[u8],
+        searched: usize,
+    ) -> Result<(usize, Option<Reply>), ReplyError> {
+        let limits = self.limits;
         let mut consumed = 0;
+        let mut searched = searched.min(input.len());
         loop {
             let rest = &input[consumed..];
-            let Some(lf) = rest.iter().position(|&b| b == b'\n') else {
+            let Some(lf) = memchr::memchr(b'\n', &rest[searched..]).map(|i| i + searched) else {
                 // `>`: a line cut at exactly the limit (what `finish` keeps of an endless
                 // line) must read back from a transcript.
-                if rest.len() > self.limits.max_line_len {
+                if rest.len() > limits.max_line_len {
                     return Err(ReplyError::LineTooLong {
-                        limit: self.limits.max_line_len,
+                        limit: limits.max_line_len,
                         seen: rest.len(),
+                    });
+                }
+                if self.pending_len + rest.len() > limits.max_reply_len {
+                    return Err(ReplyError::ReplyTooLong {
+                        limit: limits.max_reply_len,
+                        seen: self.pending_len + rest.len(),
+                        lines: self.pending.len() + 1,
                     });
                 }
                 return Ok((consumed, None));
             };
-            if lf + 1 > self.limits.max_line_len {
+            searched = 0;
+            let len = lf + 1;
+            if len > limits.max_line_len {
                 return Err(ReplyError::LineTooLong {
-                    limit: self.limits.max_line_len,
-                    seen: lf + 1,
+                    limit: limits.max_line_len,
+                    seen: len,
                 });
             }
-            if self.pending.len() >= self.limits.max_lines {
+            if self.pending.len() >= limits.max_lines {
                 return Err(ReplyError::TooManyLines {
-                    limit: self.limits.max_lines,
+                    limit: limits.max_lines,
                 });
             }
-            let line = ReplyLine::parse(rest[..=lf].to_vec(), true);
-            consumed += lf + 1;
+            if self.pending_len + len > limits.max_reply_len {
+                return Err(ReplyError::ReplyTooLong {
+                    limit: limits.max_reply_len,
+                    seen: self.pending_len + len,
+                    lines: self.pending.len() + 1,
+                });
+            }
+            let line = ReplyLine::parse(rest[..len].to_vec(), true);
+            consumed += len;
             if let Some(reply) = self.accept(line) {
                 return Ok((consumed, Some(reply)));
             }
@@ -393,6 +470,7 @@ impl ReplyParser {
 
     /// Adds a parsed line to the pending reply; returns the reply if the line ended it.
     fn accept(&mut self, mut line: ReplyLine) -> Option<Reply> {
+        self.pending_len += line.raw.len();
         if let Some(first) = self.pending.first() {
             if line.code.is_some() && first.code.is_some() && line.code != first.code {
                 line.malformations.push(Malformation::MismatchedCode);
@@ -407,9 +485,17 @@ impl ReplyParser {
         }
         let is_last = line.is_last;
         self.pending.push(line);
-        is_last.then(|| Reply {
-            lines: std::mem::take(&mut self.pending),
-        })
+        is_last.then(|| self.take_pending())
+    }
+
+    /// The held lines as a reply. The reply gets a vector of exactly its size and the
+    /// parser keeps its own, grown once, for the next reply: one allocation per reply
+    /// instead of a doubling series.
+    fn take_pending(&mut self) -> Reply {
+        self.pending_len = 0;
+        Reply {
+            lines: self.pending.drain(..).collect(),
+        }
     }
 
     /// Whether lines of an unfinished reply are held.
@@ -421,10 +507,13 @@ impl ReplyParser {
     /// far (a partial line, maybe empty). Returns what was held as a reply flagged
     /// [`Malformation::Unterminated`], or `None` if nothing was held.
     pub fn finish(&mut self, rest: &[u8]) -> Option<Reply> {
-        let mut lines = std::mem::take(&mut self.pending);
-        // Within the limits, so that what is kept reads back the same (transcripts).
-        if !rest.is_empty() && lines.len() < self.limits.max_lines {
-            let cut = rest.len().min(self.limits.max_line_len);
+        let budget = self.limits.max_reply_len.saturating_sub(self.pending_len);
+        let mut lines = self.take_pending().lines;
+        // Within the limits, so that what is kept reads back the same (transcripts). After
+        // a limit error, `rest` holds no LF before the cut: the error came from a line end
+        // past it.
+        let cut = rest.len().min(self.limits.max_line_len).min(budget);
+        if cut > 0 && lines.len() < self.limits.max_lines {
             lines.push(ReplyLine::parse(rest[..cut].to_vec(), false));
         } else if let Some(last) = lines.last_mut() {
             if !last.malformations.contains(&Malformation::Unterminated) {
@@ -436,61 +525,9 @@ impl ReplyParser {
     }
 }
 
-/// A [`ReplyParser`] that owns its input buffer: push bytes as they arrive, pull replies.
-/// The buffer is inspectable so that bytes received after the 220 to STARTTLS (response
-/// injection, CVE-2011-0411) can be found and discarded before the TLS handshake
-/// ([RFC 3207 §6](https://www.rfc-editor.org/rfc/rfc3207#section-6)).
-#[derive(Debug, Clone, Default)]
-pub struct ReplyReader {
-    parser: ReplyParser,
-    buffer: Vec<u8>,
-}
-
-impl ReplyReader {
-    pub fn new(limits: Limits) -> ReplyReader {
-        ReplyReader {
-            parser: ReplyParser::new(limits),
-            buffer: Vec::new(),
-        }
-    }
-
-    pub fn push(&mut self, bytes: &[u8]) {
-        self.buffer.extend_from_slice(bytes);
-    }
-
-    /// The next complete reply, if the buffer holds one.
-    pub fn next_reply(&mut self) -> Result<Option<Reply>, ReplyError> {
-        let (consumed, reply) = self.parser.parse(&self.buffer)?;
-        self.buffer.drain(..consumed);
-        Ok(reply)
-    }
-
-    /// Bytes received but not yet consumed as lines (a partial line, or complete lines
-    /// after a reply that was just returned). Lines of an unfinished reply are held by the
-    /// parser instead; see [`ReplyReader::in_progress`] and [`ReplyReader::take_all`].
-    pub fn buffered(&self) -> &[u8] {
-        &self.buffer
-    }
-
-    /// Whether anything at all is held: unparsed bytes or lines of an unfinished reply.
-    pub fn in_progress(&self) -> bool {
-        !self.buffer.is_empty() || self.parser.in_progress()
-    }
-
-    /// Takes and clears everything held (unfinished reply lines and unparsed bytes), as
-    /// raw bytes. Used to discard injected plaintext after STARTTLS.
-    pub fn take_all(&mut self) -> Vec<u8> {
-        let mut held = self.parser.finish(&[]).map(|r| r.raw()).unwrap_or_default();
-        held.append(&mut self.buffer);
-        held
-    }
-
-    /// End of input: whatever was held, as a reply flagged unterminated.
-    pub fn finish(&mut self) -> Option<Reply> {
-        let rest = std::mem::take(&mut self.buffer);
-        self.parser.finish(&rest)
-    }
-}
+#[path = "reply_reader.rs"]
+mod reader;
+pub use reader::ReplyReader;
 
 #[cfg(test)]
 #[path = "reply_tests.rs"]

@@ -30,10 +30,54 @@ fn parse_everywhere(input: &[u8]) -> Vec<Reply> {
             String::from_utf8_lossy(input)
         );
     }
+    // One byte per push: the reader's memory of what it already searched must not skip
+    // a line end.
+    assert_eq!(
+        parse_chunks(input, 1, Limits::default()).expect("within limits"),
+        whole,
+        "byte by byte: {:?}",
+        String::from_utf8_lossy(input)
+    );
     // Byte-exactness: concatenated raw lines give back the input.
     let raw: Vec<u8> = whole.iter().flat_map(Reply::raw).collect();
     assert_eq!(raw, input);
     whole
+}
+
+/// Parses `input` pushed `chunk` bytes at a time under `limits`, draining after each push.
+fn parse_chunks(input: &[u8], chunk: usize, limits: Limits) -> Result<Vec<Reply>, ReplyError> {
+    let mut reader = ReplyReader::new(limits);
+    let mut replies = Vec::new();
+    for piece in input.chunks(chunk.max(1)) {
+        reader.push(piece);
+        while let Some(reply) = reader.next_reply()? {
+            replies.push(reply);
+        }
+    }
+    replies.extend(reader.finish());
+    Ok(replies)
+}
+
+/// Like [`parse_split`] with `limits`, returning the reader too (to finish after an error).
+fn parse_split_with(
+    input: &[u8],
+    split: usize,
+    limits: Limits,
+) -> (ReplyReader, Result<Vec<Reply>, ReplyError>) {
+    let mut reader = ReplyReader::new(limits);
+    let mut replies = Vec::new();
+    for piece in [&input[..split], &input[split..]] {
+        reader.push(piece);
+        loop {
+            match reader.next_reply() {
+                Ok(Some(reply)) => replies.push(reply),
+                Ok(None) => break,
+                Err(e) => return (reader, Err(e)),
+            }
+        }
+    }
+    replies.extend(reader.finish());
+    (reader, Ok(replies))
 }
 
 fn lf_variant(crlf: &str) -> String {
@@ -213,6 +257,7 @@ fn line_longer_than_limit_is_a_typed_error() {
     let limits = Limits {
         max_line_len: 16,
         max_lines: 10,
+        ..Limits::default()
     };
     let mut reader = ReplyReader::new(limits);
     reader.push(b"250 0123456789abcdef"); // 20 bytes and no LF
@@ -236,6 +281,7 @@ fn too_many_lines_is_a_typed_error() {
     let limits = Limits {
         max_line_len: 100,
         max_lines: 3,
+        ..Limits::default()
     };
     let mut reader = ReplyReader::new(limits);
     reader.push(b"250-a\r\n250-b\r\n250 c\r\n");
@@ -244,6 +290,108 @@ fn too_many_lines_is_a_typed_error() {
     assert_eq!(
         reader.next_reply(),
         Err(ReplyError::TooManyLines { limit: 3 })
+    );
+}
+
+/// Small limits for the total-length tests: lines up to 100 bytes, a reply up to 32.
+const SMALL_REPLY: Limits = Limits {
+    max_line_len: 100,
+    max_lines: 100,
+    max_reply_len: 32,
+};
+
+#[test]
+fn reply_longer_than_the_total_limit_is_a_typed_error_at_every_split() {
+    // 15 + 15 + 15 = 45 bytes before the final line: over 32 on the third line.
+    let crlf = "250-aaaaaaaaa\r\n250-bbbbbbbbb\r\n250-ccccccccc\r\n250 end\r\n";
+    for input in [crlf.to_string(), lf_variant(crlf)] {
+        for split in 0..=input.len() {
+            let (_, result) = parse_split_with(input.as_bytes(), split, SMALL_REPLY);
+            match result {
+                Err(ReplyError::ReplyTooLong { limit, seen, lines }) => {
+                    assert_eq!(limit, 32);
+                    assert!(seen > limit, "seen {seen} at split {split}");
+                    assert_eq!(lines, 3, "the third line goes over (split {split})");
+                }
+                other => panic!("split {split} of {input:?}: expected ReplyTooLong, got {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn reply_of_exactly_the_total_limit_is_accepted_at_every_split() {
+    // 15 + 17 = 32 bytes with CRLF; the bare-LF variant is 30 and also within.
+    let crlf = "250-aaaaaaaaa\r\n250 bbbbbbbbbbb\r\n";
+    assert_eq!(crlf.len(), 32);
+    for input in [crlf.to_string(), lf_variant(crlf)] {
+        for split in 0..=input.len() {
+            let (_, result) = parse_split_with(input.as_bytes(), split, SMALL_REPLY);
+            let replies = result.unwrap_or_else(|e| panic!("split {split}: {e}"));
+            assert_eq!(replies.len(), 1, "split {split}");
+            assert_eq!(replies[0].raw(), input.as_bytes(), "split {split}");
+            assert!(replies[0].is_complete());
+        }
+    }
+}
+
+#[test]
+fn total_limit_counts_each_reply_afresh() {
+    // Three replies of 21 bytes: 63 in all, but each within 32.
+    let crlf = "250-a\r\n250 2.0.0 Ok\r\n".repeat(3);
+    for input in [crlf.clone(), lf_variant(&crlf)] {
+        for split in 0..=input.len() {
+            let (_, result) = parse_split_with(input.as_bytes(), split, SMALL_REPLY);
+            let replies = result.unwrap_or_else(|e| panic!("split {split}: {e}"));
+            assert_eq!(replies.len(), 3, "split {split}");
+        }
+    }
+}
+
+#[test]
+fn finish_after_the_total_limit_keeps_what_fits_and_reads_back_the_same() {
+    let crlf = "250-aaaaaaaaa\r\n250-bbbbbbbbb\r\n250-ccccccccc\r\n250 end\r\n";
+    for input in [crlf.to_string(), lf_variant(crlf)] {
+        for split in 0..=input.len() {
+            let (mut reader, result) = parse_split_with(input.as_bytes(), split, SMALL_REPLY);
+            assert!(result.is_err(), "split {split}");
+            let kept = reader
+                .finish()
+                .expect("the lines before the limit are kept");
+            let raw = kept.raw();
+            assert!(raw.len() <= 32, "kept {} bytes (split {split})", raw.len());
+            assert!(input.as_bytes().starts_with(&raw), "split {split}");
+            assert!(!kept.is_complete(), "flagged unterminated (split {split})");
+            assert!(kept.malformations().contains(&Unterminated));
+            // What a transcript keeps must parse back to the same reply under the limits.
+            let (_, again) = parse_split_with(&raw, raw.len(), SMALL_REPLY);
+            assert_eq!(
+                again.expect("kept bytes are within the limits"),
+                vec![kept],
+                "split {split}"
+            );
+        }
+    }
+}
+
+#[test]
+fn default_total_limit_is_named_in_mebibytes() {
+    // 17 lines of 62 KiB + CRLF: each line within 64 KiB, together past 1 MiB.
+    let mut wire = Vec::new();
+    for _ in 0..17 {
+        wire.extend_from_slice(b"250-");
+        wire.resize(wire.len() + 62 * 1024, b'x');
+        wire.extend_from_slice(b"\r\n");
+    }
+    wire.extend_from_slice(b"250 end\r\n");
+    let error = Reply::parse_all(&wire).expect_err("over 1 MiB");
+    assert!(
+        matches!(error, ReplyError::ReplyTooLong { limit, lines: 17, .. } if limit == DEFAULT_MAX_REPLY_LEN),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("reply longer than 1 MiB"),
+        "{error}"
     );
 }
 
@@ -264,6 +412,39 @@ mod properties {
             let replies = Reply::parse_all(&input).expect("default limits are far above 600 bytes");
             let raw: Vec<u8> = replies.iter().flat_map(Reply::raw).collect();
             prop_assert_eq!(raw, input);
+        }
+
+        #[test]
+        fn chunked_input_under_small_limits_agrees_with_whole_input(
+            input in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'\r'), Just(b'-'), Just(b' '), Just(b'2'), Just(b'5'), any::<u8>()], 0..300),
+            chunk in 1usize..40,
+        ) {
+            // Replies before any error are the same, and an error happens either way or not
+            // at all (its kind may differ: a partial line can go over the total first).
+            let limits = Limits { max_line_len: 40, max_lines: 6, max_reply_len: 64 };
+            let outcome = |result: Result<Vec<Reply>, ReplyError>, reader_replies: Vec<Reply>| {
+                (result.is_err(), reader_replies)
+            };
+            let run = |chunk: usize| {
+                let mut reader = ReplyReader::new(limits);
+                let mut replies = Vec::new();
+                for piece in input.chunks(chunk) {
+                    reader.push(piece);
+                    loop {
+                        match reader.next_reply() {
+                            Ok(Some(reply)) => {
+                                prop_assert!(reply.raw().len() <= limits.max_reply_len);
+                                replies.push(reply);
+                            }
+                            Ok(None) => break,
+                            Err(e) => return Ok(outcome(Err(e), replies)),
+                        }
+                    }
+                }
+                replies.extend(reader.finish());
+                Ok(outcome(Ok(Vec::new()), replies))
+            };
+            prop_assert_eq!(run(chunk)?, run(input.len().max(1))?);
         }
 
         #[test]

@@ -35,7 +35,9 @@ mod behaviours;
 mod clock;
 mod config;
 mod conn;
-mod parse;
+/// Public only so that the fuzz targets (`fuzz/`) and property tests can reach the command
+/// parser; nothing else outside the sandbox uses it.
+pub mod parse;
 mod replies;
 mod server;
 mod session;

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tempfile::TempDir;
+use tokio::io::AsyncWriteExt;
 
 use super::clock::{Civil, now_unix};
 use super::session::Envelope;
@@ -86,12 +87,15 @@ impl Maildir {
         let sequence = self.sequence.fetch_add(1, Ordering::Relaxed) + 1;
         let id = format!("{}-c{}-m{sequence}", now.compact(), envelope.conn_id);
         let header = received_header(envelope, hostname, &id, &now.rfc5322());
-        let mut file = Vec::with_capacity(header.len() + envelope.content.len());
-        file.extend_from_slice(header.as_bytes());
-        file.extend_from_slice(&envelope.content);
         let path = self.dir.join(format!("{id}.eml"));
         let partial = self.dir.join(format!(".{id}.partial"));
-        tokio::fs::write(&partial, &file).await?;
+        // Header and content written in turn, not joined first: a large message is not
+        // copied again (`tokio::fs::write` would copy the whole buffer once more).
+        let mut file = tokio::fs::File::create(&partial).await?;
+        file.write_all(header.as_bytes()).await?;
+        file.write_all(&envelope.content).await?;
+        file.flush().await?;
+        drop(file);
         tokio::fs::rename(&partial, &path).await?;
         Ok(StoredMessage {
             id,

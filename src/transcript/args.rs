@@ -139,11 +139,16 @@ pub enum Timing {
     Fast,
 }
 
-/// `smtpx replay FILE [--serve | --against HOST[:PORT]]`.
+/// `smtpx replay FILE [--text | --serve | --against HOST[:PORT]]`.
 #[derive(Debug, Clone, Args)]
 pub struct ReplayArgs {
     /// The transcript (`.jsonl`).
     pub file: PathBuf,
+
+    /// Print the transcript as text instead of stepping through it in the explorer (the
+    /// default when standard output is not a terminal).
+    #[arg(long, conflicts_with_all = ["serve", "against"])]
+    pub text: bool,
 
     /// Play the recorded server side to any client that connects.
     #[arg(long, conflicts_with = "against")]

@@ -86,45 +86,23 @@ pub fn read_bytes(bytes: &[u8]) -> Result<Transcript, ReadError> {
     read_from(bytes)
 }
 
-/// Reads a transcript from any buffered reader.
+/// Reads a transcript from any buffered reader, one line at a time: at most one line
+/// (up to [`MAX_LINE_LEN`]) is held besides the events read so far, so a file of any size
+/// — or a single endless line — costs no more than that.
 pub fn read_from(mut input: impl BufRead) -> Result<Transcript, ReadError> {
-    let mut lines = Vec::new();
+    let mut header = None;
+    let mut warnings = Vec::new();
+    let mut entries = Vec::new();
     let mut number = 0;
     loop {
         number += 1;
-        let mut buf = Vec::new();
-        let limit = MAX_LINE_LEN as u64 + 1;
-        let n = input
-            .by_ref()
-            .take(limit)
-            .read_until(b'\n', &mut buf)
-            .map_err(|source| ReadError::Io {
-                path: PathBuf::new(),
-                source,
-            })?;
-        if n == 0 {
+        let Some((bytes, terminated)) = next_line(&mut input, number)? else {
             break;
+        };
+        if header.is_none() {
+            header = Some(parse_header(&bytes, terminated)?);
+            continue;
         }
-        let terminated = buf.last() == Some(&b'\n');
-        if !terminated && buf.len() > MAX_LINE_LEN {
-            return Err(ReadError::TooLong { line: number });
-        }
-        if terminated {
-            buf.pop();
-            if buf.last() == Some(&b'\r') {
-                buf.pop();
-            }
-        }
-        lines.push((number, buf, terminated));
-    }
-    let mut lines = lines.into_iter();
-    let Some((_, first, first_terminated)) = lines.next() else {
-        return Err(ReadError::Empty);
-    };
-    let header = parse_header(&first, first_terminated)?;
-    let mut warnings = Vec::new();
-    let mut entries = Vec::new();
-    for (line, bytes, terminated) in lines {
         if bytes.iter().all(u8::is_ascii_whitespace) && terminated {
             continue;
         }
@@ -132,32 +110,71 @@ pub fn read_from(mut input: impl BufRead) -> Result<Transcript, ReadError> {
             Ok(Some((event, annotation))) => {
                 if !terminated {
                     warnings.push(format!(
-                        "line {line}: the file ends without a final line break (the session \
+                        "line {number}: the file ends without a final line break (the session \
                          may have been cut off)"
                     ));
                 }
                 entries.push(Entry {
-                    line,
+                    line: number,
                     event,
                     annotation,
                 });
             }
             Ok(None) => warnings.push(format!(
-                "line {line}: an event kind this smtpx does not know was skipped"
+                "line {number}: an event kind this smtpx does not know was skipped"
             )),
+            // Only the last line of a file can lack its LF (`next_line` stops at EOF).
             Err(_) if !terminated => warnings.push(format!(
-                "line {line}: the file is cut off in the middle of this event (the session was \
-                 interrupted); read up to line {}",
-                line - 1
+                "line {number}: the file is cut off in the middle of this event (the session \
+                 was interrupted); read up to line {}",
+                number - 1
             )),
-            Err(detail) => return Err(ReadError::Line { line, detail }),
+            Err(detail) => {
+                return Err(ReadError::Line {
+                    line: number,
+                    detail,
+                });
+            }
         }
     }
+    let header = header.ok_or(ReadError::Empty)?;
     Ok(Transcript {
         header,
         entries,
         warnings,
     })
+}
+
+/// The next line without its line end, and whether it had one; `None` at the end. Reads
+/// at most [`MAX_LINE_LEN`] + 1 bytes: a longer line is refused before the rest is read.
+fn next_line(
+    input: &mut impl BufRead,
+    number: usize,
+) -> Result<Option<(Vec<u8>, bool)>, ReadError> {
+    let mut buf = Vec::new();
+    let limit = MAX_LINE_LEN as u64 + 1;
+    let n = input
+        .by_ref()
+        .take(limit)
+        .read_until(b'\n', &mut buf)
+        .map_err(|source| ReadError::Io {
+            path: PathBuf::new(),
+            source,
+        })?;
+    if n == 0 {
+        return Ok(None);
+    }
+    let terminated = buf.last() == Some(&b'\n');
+    if !terminated && buf.len() > MAX_LINE_LEN {
+        return Err(ReadError::TooLong { line: number });
+    }
+    if terminated {
+        buf.pop();
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+    }
+    Ok(Some((buf, terminated)))
 }
 
 fn parse_header(bytes: &[u8], terminated: bool) -> Result<Header, ReadError> {

@@ -140,3 +140,69 @@ fn an_over_long_line_is_refused_without_reading_it_all() {
     file.extend(std::iter::repeat_n(b'x', MAX_LINE_LEN + 10));
     assert!(error_of(&file).contains("line 2: longer than"));
 }
+
+/// A header, then one line of `x` up to `total` bytes with no line end; counts the bytes
+/// handed out, so a test can tell how much of the line the reader took.
+struct EndlessLine {
+    header: Vec<u8>,
+    total: u64,
+    served: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl std::io::Read for EndlessLine {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let at = self.served.get();
+        let left = self.total.saturating_sub(at);
+        let n = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        for (i, byte) in buf[..n].iter_mut().enumerate() {
+            let pos = at + i as u64;
+            *byte = match usize::try_from(pos).ok().and_then(|p| self.header.get(p)) {
+                Some(b) => *b,
+                None => b'x',
+            };
+        }
+        self.served.set(at + n as u64);
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_one_gigabyte_line_is_refused_after_reading_about_the_limit_not_all_of_it() {
+    let header = file_of(&[]);
+    let served = std::rc::Rc::new(std::cell::Cell::new(0));
+    let input = EndlessLine {
+        header: header.clone(),
+        total: 1 << 30,
+        served: std::rc::Rc::clone(&served),
+    };
+    let capacity = 64 * 1024;
+    let error = read_from(std::io::BufReader::with_capacity(capacity, input))
+        .expect_err("a 1 GiB line must be refused");
+    assert_eq!(
+        error.to_string(),
+        format!("line 2: longer than {MAX_LINE_LEN} bytes")
+    );
+    let bound = (header.len() + MAX_LINE_LEN + 1 + capacity) as u64;
+    assert!(
+        served.get() <= bound,
+        "read {} bytes of a 1 GiB line; the limit allows {bound}",
+        served.get()
+    );
+}
+
+#[test]
+fn a_line_just_over_the_limit_is_refused_and_one_at_the_limit_is_read_as_a_line() {
+    let mut file = file_of(&[]);
+    // Exactly the limit, then its LF: a whole line (not JSON: named by number, not "too long").
+    file.extend(std::iter::repeat_n(b'x', MAX_LINE_LEN));
+    file.push(b'\n');
+    let error = error_of(&file);
+    assert!(error.starts_with("line 2: not a JSON event"), "{error}");
+    // One byte more, with its LF still to come: refused as too long.
+    file.pop();
+    file.extend_from_slice(b"x\n");
+    assert_eq!(
+        error_of(&file),
+        format!("line 2: longer than {MAX_LINE_LEN} bytes")
+    );
+}

@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::format::{EventKind, EventLine, Header, secs};
+use super::format::{EventKind, EventLine, Header, Payload, Redaction, RedactionPolicy, secs};
 use super::redact::Redactor;
-use crate::driver::{EventSink, SessionEvent};
+use crate::driver::{EventSink, SessionEvent, streamed_body_digest};
 
 /// Why a transcript could not be started.
 #[derive(Debug, thiserror::Error)]
@@ -40,9 +40,14 @@ pub enum RecordError {
 pub struct Recorder {
     file: File,
     path: PathBuf,
+    policy: RedactionPolicy,
     redactor: Redactor,
-    /// Set after the first failed write; later events are dropped (said once on stderr).
-    broken: bool,
+    /// Set after the first failed write (the error, with the path); later events are
+    /// dropped (said once on stderr, and to the front end through [`RecorderHandle`]).
+    broken: Option<String>,
+    /// Whether a failed write is also said on stderr (not when stderr is the explorer's
+    /// screen: text written there under the UI corrupts it).
+    stderr: bool,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -101,8 +106,10 @@ impl Recorder {
         let mut recorder = Recorder {
             file,
             path: path.to_path_buf(),
+            policy: header.redaction,
             redactor: Redactor::new(header.redaction),
-            broken: false,
+            broken: None,
+            stderr: true,
         };
         let line = serde_json::to_string(header).map_err(|e| RecordError::Write {
             path: path.to_path_buf(),
@@ -121,8 +128,21 @@ impl Recorder {
         &self.path
     }
 
+    /// A failed write is not said on stderr: the front end asks [`RecorderHandle::failure`]
+    /// and shows it itself (the explorer, whose screen stderr is).
+    pub fn without_stderr(mut self) -> Recorder {
+        self.stderr = false;
+        self
+    }
+
     /// Writes one event (redacted as the header's policy says) and flushes it.
     pub fn record(&mut self, event: &SessionEvent) {
+        if let Some(line) = streamed_body_line(event) {
+            // A body ended; after any body the redactor is back in its initial state.
+            self.redactor = Redactor::new(self.policy);
+            self.write_event(&line);
+            return;
+        }
         let mut line = EventLine::from_event(event);
         self.redactor.apply(&mut line);
         self.write_event(&line);
@@ -141,18 +161,21 @@ impl Recorder {
     }
 
     fn write_event(&mut self, line: &EventLine) {
-        if self.broken {
+        if self.broken.is_some() {
             return;
         }
         let result = serde_json::to_string(line)
             .map_err(std::io::Error::from)
             .and_then(|text| self.write_line(text));
         if let Err(e) = result {
-            self.broken = true;
-            eprintln!(
-                "smtpx: the transcript {} stopped being written: {e}",
+            let failure = format!(
+                "the transcript {} stopped being written: {e}",
                 self.path.display()
             );
+            if self.stderr {
+                eprintln!("smtpx: {failure}");
+            }
+            self.broken = Some(failure);
         }
     }
 
@@ -181,6 +204,36 @@ impl Recorder {
     }
 }
 
+/// The line for a streamed message too large to keep
+/// ([`RECORDED_BODY_LIMIT`](crate::driver::RECORDED_BODY_LIMIT)): its event carries no bytes,
+/// only their size and SHA-256, written as a `--redact-body` line is, so that replay and
+/// export treat it the same way and no line grows with the message.
+fn streamed_body_line(event: &SessionEvent) -> Option<EventLine> {
+    let SessionEvent::Sent {
+        at,
+        layer,
+        shown,
+        bytes,
+        secret: false,
+        ..
+    } = event
+    else {
+        return None;
+    };
+    let (size, sha256) = streamed_body_digest(shown).filter(|_| bytes.is_empty())?;
+    Some(EventLine {
+        at: secs(*at),
+        dir: super::format::Direction::Client,
+        kind: EventKind::Sent {
+            layer: (*layer).into(),
+            data: Payload::none(),
+            shown: shown.clone(),
+            secret: false,
+            redacted: Some(Redaction::Body { size, sha256 }),
+        },
+    })
+}
+
 /// The front end's side of a shared [`Recorder`].
 #[derive(Debug, Clone)]
 pub struct RecorderHandle(Arc<Mutex<Recorder>>);
@@ -198,7 +251,15 @@ impl RecorderHandle {
 
     /// Whether a write failed and later events are being dropped (the explorer shows it).
     pub fn failed(&self) -> bool {
-        self.0.lock().map_or(true, |r| r.broken)
+        self.0.lock().map_or(true, |r| r.broken.is_some())
+    }
+
+    /// Why writing stopped (names the file and the error), once a write failed.
+    pub fn failure(&self) -> Option<String> {
+        match self.0.lock() {
+            Ok(recorder) => recorder.broken.clone(),
+            Err(_) => Some("the transcript recorder failed".into()),
+        }
     }
 }
 

@@ -1,13 +1,13 @@
-//! The transcript subcommands' entry points: read the file, do the work, pick an exit code
-//! (0 done; 1 `diff` or `replay --against` found differences, or a client left a served
-//! recording; 3 the file could not be read or written).
+//! The synchronous transcript subcommands' entry points (`export`, `diff`): read the file,
+//! do the work, pick an exit code (0 done; 1 `diff` found differences; 3 the file could not
+//! be read or written). `replay` is in [`crate::replay::run`].
 //!
-//! Layer: front end for transcripts (wiring).
+//! Layer: front end for transcripts (wiring; std I/O only, no tokio).
 
 use std::process::ExitCode;
 
-use super::args::{DiffArgs, ExportArgs, ReplayArgs};
-use super::export::{ExportFormat, export};
+use super::args::{DiffArgs, ExportArgs};
+use super::export::export;
 use super::read::{Transcript, read_file};
 
 /// Reads a transcript, printing its warnings to stderr; `None` after printing the error.
@@ -45,24 +45,6 @@ pub fn run_export(args: ExportArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
     }
-}
-
-pub async fn run_replay(args: ReplayArgs) -> ExitCode {
-    let Some(transcript) = load(&args.file, "replay") else {
-        return ExitCode::from(3);
-    };
-    if args.serve {
-        return super::serve::run(&transcript, &args).await;
-    }
-    if let Some(against) = &args.against {
-        return super::against::run(&transcript, &args, against).await;
-    }
-    print!("{}", export(&transcript, ExportFormat::Text));
-    eprintln!(
-        "smtpx replay: stepping through a recording comes with the interactive explorer; \
-         this is the transcript as text (also: --serve, smtpx export)."
-    );
-    ExitCode::SUCCESS
 }
 
 pub fn run_diff(args: DiffArgs) -> ExitCode {

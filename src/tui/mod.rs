@@ -15,6 +15,7 @@
 
 pub mod history;
 mod recording;
+pub mod replay;
 pub mod terminal;
 
 use std::io::IsTerminal;
@@ -31,7 +32,6 @@ use crate::app::{Action, App, Effect, Entry};
 use crate::cli::{ConnectArgs, TlsMode};
 use crate::driver::task::{self, Intent, Update};
 use crate::driver::{Driver, SessionEvent};
-use crate::transcript::Recorder;
 use crate::transcript::args::RecordArgs;
 use crate::transcript::record::RecorderHandle;
 
@@ -68,7 +68,7 @@ pub async fn run(args: ConnectArgs, record: RecordArgs, intro: Vec<String>) -> E
     // Recording is on by default, as in the probe; a transcript that cannot be started is
     // said in the UI and the session goes on unrecorded.
     let (recorder, record_error) = match record.start(recording::header(&args, &target, mode)) {
-        Ok(recorder) => (recorder.map(Recorder::shared), None),
+        Ok(recorder) => (recorder.map(|r| r.without_stderr().shared()), None),
         Err(e) => (None, Some(e.to_string())),
     };
     let mut sinks = vec![task::sink(update_tx.clone())];
@@ -112,6 +112,9 @@ pub async fn run(args: ConnectArgs, record: RecordArgs, intro: Vec<String>) -> E
         (None, Some(_)) => {}
         (None, None) => println!("smtpx: the session was not recorded."),
     }
+    if let Some(error) = &app.record_error {
+        eprintln!("smtpx: recording failed: {error}");
+    }
     if let Some(path) = &app.saved_to {
         println!("smtpx: text transcript saved to {}", path.display());
     }
@@ -153,6 +156,7 @@ async fn event_loop(
             tui.draw(|frame| crate::ui::draw(frame, app))?;
             dirty = false;
             recording::panic_if_asked();
+            log_first_frame();
         }
         let mut effects = Vec::new();
         tokio::select! {
@@ -186,10 +190,10 @@ async fn event_loop(
                     }
                     effects.extend(app.update(Action::Driver(update)));
                 }
-                if app.record_error.is_none() && notes.is_some_and(RecorderHandle::failed) {
-                    app.record_failed("a write to the transcript failed; later events are not recorded".into());
-                    // The recorder said so on stderr too: wipe it off the screen.
-                    tui.clear()?;
+                let failure = notes.and_then(RecorderHandle::failure);
+                if let Some(failure) = failure.filter(|_| app.record_error.is_none()) {
+                    // Said on the screen only: the recorder writes nothing to stderr here.
+                    app.record_failed(failure);
                 }
                 dirty = true;
             },
@@ -229,12 +233,32 @@ async fn event_loop(
                     dirty = true;
                 }
                 Effect::Redraw => {
-                    tui.clear()?;
+                    terminal::repaint(tui)?;
+                    dirty = true;
+                }
+                Effect::ReadClock => {
+                    app.update(Action::WallClock(std::time::SystemTime::now()));
                     dirty = true;
                 }
             }
         }
     }
+}
+
+/// Benchmark hook (README "Performance" §4, `benches/tui_startup_idle.sh`): with
+/// `SMTPX_FIRST_FRAME_LOG=PATH`, the first completed draw writes the wall-clock time as Unix
+/// nanoseconds to PATH — in release builds too — and the script subtracts the time it
+/// started the process. Once per process; errors are ignored (a benchmark aid).
+fn log_first_frame() {
+    static FIRST: std::sync::Once = std::sync::Once::new();
+    FIRST.call_once(|| {
+        if let Some(path) = std::env::var_os("SMTPX_FIRST_FRAME_LOG") {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let _ = std::fs::write(path, format!("{now}\n"));
+        }
+    });
 }
 
 /// Terminal events the app cares about; mouse motion and clicks are ignored.

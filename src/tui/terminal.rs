@@ -55,8 +55,25 @@ pub fn enter() -> io::Result<Tui> {
             return Err(e);
         }
     };
-    terminal.clear()?;
+    repaint(&mut terminal)?;
     Ok(terminal)
+}
+
+/// Clears the screen and makes the next draw paint every cell.
+///
+/// Not ratatui's `Terminal::clear`: that asks the terminal for the cursor position, and
+/// crossterm answers the query by taking the same stdin reader lock the `EventStream`
+/// thread holds while it waits for input. Inside the event loop that blocks until the
+/// query times out — and forever once the terminal is gone (an SSH drop: the reader
+/// thread spins on end-of-file holding the lock), so SIGHUP could not even be handled.
+pub fn repaint(terminal: &mut Tui) -> io::Result<()> {
+    use ratatui::backend::{Backend, ClearType};
+    terminal.backend_mut().clear_region(ClearType::All)?;
+    // Each swap resets the buffer it leaves behind; two swaps reset both, so the next
+    // frame is diffed against nothing and drawn whole.
+    terminal.swap_buffers();
+    terminal.swap_buffers();
+    Ok(())
 }
 
 /// Undoes [`enter`]. Safe to call more than once and from the panic hook.
@@ -98,7 +115,7 @@ pub async fn suspend(terminal: &mut Tui) -> io::Result<()> {
         EnableMouseCapture,
         EnableBracketedPaste
     )?;
-    terminal.clear()
+    repaint(terminal)
 }
 
 /// SIGCONT on Linux and the BSDs' common numbering used by tokio's `SignalKind`.

@@ -14,12 +14,16 @@
 //! ```
 
 pub mod cert;
+mod compose;
 mod explain;
+mod form;
 mod help;
 mod prompt;
+mod replay;
 mod side;
 mod status;
 pub mod theme;
+mod timeline;
 mod transcript;
 
 use ratatui::Frame;
@@ -90,13 +94,27 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if app.overlay == Some(Overlay::Pick) {
         explain::draw(frame, areas.transcript, app);
     }
-    prompt::draw_notice(frame, areas.notice, app);
-    prompt::draw_prompt(frame, areas.prompt, app);
+    if let Some(r) = &app.replay {
+        // Replay: the position bar stands where the prompt is (UI.md).
+        replay::draw_notice(frame, areas.notice, app, r);
+        replay::draw_position(frame, areas.prompt, app, r);
+    } else {
+        prompt::draw_notice(frame, areas.notice, app);
+        prompt::draw_prompt(frame, areas.prompt, app);
+    }
     prompt::draw_hint(frame, areas.hint, app);
     if app.overlay == Some(Overlay::Certificate) {
         cert::draw(frame, frame.area(), app);
     }
-    if app.overlay == Some(Overlay::Help) {
+    match app.overlay {
+        Some(Overlay::AuthForm) => form::draw(frame, frame.area(), app),
+        Some(Overlay::Composer) => compose::draw(frame, frame.area(), app),
+        Some(Overlay::Timeline) => timeline::draw(frame, frame.area(), app),
+        _ => {}
+    }
+    if app.overlay == Some(Overlay::Help) && app.replay.is_some() {
+        replay::draw_help(frame, frame.area(), app);
+    } else if app.overlay == Some(Overlay::Help) {
         help::draw(frame, frame.area(), app);
     }
 }

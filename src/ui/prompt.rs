@@ -99,7 +99,7 @@ pub fn draw_hint(frame: &mut Frame, area: Rect, app: &App) {
         let keep = items.is_empty() || matches!(binding.action, KeyAction::Quit | KeyAction::Help);
         items.push((binding.label, format!(" {word}"), keep));
     }
-    if app.overlay.is_none() && app.mode == Mode::Command {
+    if app.overlay.is_none() && app.mode == Mode::Command && app.replay.is_none() {
         items.push(("/help", String::new(), true));
     }
     let width = |items: &[(&str, String, bool)]| -> usize {

@@ -54,6 +54,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if valid.is_empty() {
         lines.push(Line::styled(" (wait for the reply)", theme::dim()));
     }
+    // The helpers that do the same with guidance (AUTH form, composer); not in a replay,
+    // where nothing is sent.
+    let helpers: Vec<&str> = valid
+        .iter()
+        .filter(|_| app.replay.is_none())
+        .filter_map(|s| match s.verb {
+            "AUTH" => Some(" F4 AUTH form"),
+            "MAIL" => Some(" F5 compose a message"),
+            _ => None,
+        })
+        .collect();
     for suggestion in valid {
         let mark = if suggestion.recommended { "▸" } else { " " };
         let mark = if app.ascii && suggestion.recommended {
@@ -65,6 +76,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled(mark, theme::key(app.no_color)),
             Span::raw(suggestion.syntax),
         ]));
+    }
+    for helper in helpers {
+        lines.push(Line::styled(helper, theme::dim()));
     }
     let block = if app.ascii {
         Block::default()

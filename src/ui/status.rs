@@ -93,6 +93,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         };
         spans.push(Span::styled(label, base));
     }
+    if let Some(label) = super::replay::status_label(app, wide) {
+        spans.push(Span::styled(label, base));
+    }
     if wide && let Some(path) = &app.saved_to {
         spans.push(Span::styled(
             format!("  saved: {}", escape_str(&path.display().to_string())),

@@ -11,6 +11,7 @@ use smtpx::net::TlsOptions;
 use super::harness::{PASSWORD, probe, probe_text, scratch, tui};
 use super::strs;
 use super::support::{Event, ScriptedServer, Step, reply};
+use super::tmux::{Tmux, tmux_available};
 
 const USER: &str = "me@client.test";
 
@@ -203,4 +204,112 @@ async fn password_never_appears_with_auth_login() {
 #[tokio::test]
 async fn password_never_appears_with_auth_cram_md5() {
     check_mechanism("cram-md5", false).await;
+}
+
+/// The probe asks for the password on the terminal (no `--password-env`/`--password-file`):
+/// while it waits, its command line holds no secret; what the person types is not echoed;
+/// and nothing on the screen or in the transcript afterwards shows any form of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_typed_at_the_prompt_never_appears_on_screen_or_command_line() {
+    if !tmux_available() {
+        return;
+    }
+    let mut server = ScriptedServer::start(auth_server("login")).await;
+    let record = scratch("prompt.jsonl");
+    let pid_file = scratch("prompt.pid");
+    let command = format!(
+        "sh -c 'echo $$ > {pid}; exec env XDG_STATE_HOME={state} NO_COLOR=1 {bin} probe {addr} \
+         --ehlo client.test --timeout 5 --no-starttls --auth login --user {USER} \
+         --quit-after auth --record {record}'; echo EXITED $?; sleep 60",
+        pid = pid_file.display(),
+        state = concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+        bin = env!("CARGO_BIN_EXE_smtpx"),
+        addr = server.addr,
+        record = record.display(),
+    );
+    let tmux = Tmux::new("prompt");
+    tmux.start("pw", 160, 40, &command);
+    tmux.wait_for("pw", &[&format!("Password for {USER}:")])
+        .await;
+    let pid = std::fs::read_to_string(&pid_file).expect("the probe's pid");
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", pid.trim())).expect("cmdline");
+    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+    assert!(cmdline.contains("--auth login"), "not the probe: {cmdline}");
+    tmux.keys("pw", &["-l", PASSWORD]);
+    tmux.keys("pw", &["Enter"]);
+    let screen = tmux.wait_for("pw", &["EXITED 0"]).await;
+    let events = server.finish().await;
+    let forms = secret_forms(&events);
+    assert!(forms.len() > 3, "no AUTH payload seen: {events:?}");
+    assert_absent("the command line", &cmdline, &forms);
+    assert_absent("the terminal", &screen, &forms);
+    let recorded =
+        String::from_utf8_lossy(&std::fs::read(&record).expect("transcript")).into_owned();
+    assert_absent("the transcript file", &recorded, &forms);
+    for format in ["text", "markdown", "json"] {
+        assert_absent(
+            &format!("smtpx export --format {format}"),
+            &export(&record, format),
+            &forms,
+        );
+    }
+}
+
+/// `smtpx serve` logs every command a client sends: SASL payloads must not be among them,
+/// for any mechanism.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_log_never_shows_the_password_for_any_mechanism() {
+    use smtpx::sandbox::{self, SandboxConfig};
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start the sandbox");
+    let credentials = sandbox.credentials().clone();
+    let mut log = sandbox.log_events();
+    let mut forms = vec![
+        credentials.password.clone(),
+        STANDARD.encode(&credentials.password),
+        STANDARD.encode(format!("\0{}\0{}", credentials.user, credentials.password)),
+    ];
+    for mechanism in ["plain", "login", "cram-md5"] {
+        let args = [
+            sandbox.plain_addr().to_string(),
+            "--starttls".into(),
+            "--ca-file".into(),
+            sandbox.ca_pem_path().display().to_string(),
+            "--auth".into(),
+            mechanism.into(),
+            "--user".into(),
+            credentials.user.clone(),
+            "--password-env".into(),
+            "SANDBOX_PW".into(),
+            "--quit-after".into(),
+            "auth".into(),
+        ];
+        let run = probe(
+            &strs(&args),
+            &[("SANDBOX_PW", credentials.password.as_str())],
+        )
+        .await;
+        assert_eq!(
+            run.code,
+            Some(0),
+            "{mechanism}: {}\n{}",
+            run.stdout,
+            run.stderr
+        );
+        assert_absent("the probe's output", &run.stdout, &forms);
+    }
+    let mut lines = Vec::new();
+    while let Ok(event) = log.try_recv() {
+        lines.push(event.to_string());
+    }
+    let log = lines.join("\n");
+    assert!(
+        log.contains("C: AUTH CRAM-MD5"),
+        "the log missed the AUTH: {log}"
+    );
+    // LOGIN's base64 user name travels like the password: not in the log either.
+    forms.push(STANDARD.encode(&credentials.user));
+    assert_absent("the sandbox's log", &log, &forms);
+    sandbox.shutdown().await;
 }

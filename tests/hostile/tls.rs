@@ -190,26 +190,11 @@ async fn fatal_tls_alert_mid_session_is_named() {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
+    // Two sessions: the probe's, then the explorer's.
     let server = tokio::spawn(async move {
-        let (mut tcp, _) = listener.accept().await.expect("accept");
-        let mut buf = vec![0u8; 4096];
-        tcp.write_all(b"220 mx.test\r\n").await.expect("greeting");
-        let _ = tcp.read(&mut buf).await;
-        tcp.write_all(b"250-mx.test\r\n250 STARTTLS\r\n")
-            .await
-            .expect("ehlo");
-        let _ = tcp.read(&mut buf).await;
-        tcp.write_all(b"220 go\r\n").await.expect("go");
-        let mut tls = acceptor.accept(tcp).await.expect("handshake");
-        let _ = tls.read(&mut buf).await;
-        tls.write_all(b"250-mx.test\r\n").await.expect("part");
-        tls.flush().await.expect("flush");
-        let (tcp, _) = tls.get_mut();
-        // level fatal (2), internal_error (80)
-        let _ = tcp
-            .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50])
-            .await;
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        for _ in 0..2 {
+            alert_session(&listener, &acceptor).await;
+        }
     });
     let run = probe(
         &[
@@ -232,7 +217,47 @@ async fn fatal_tls_alert_mid_session_is_named() {
         run.messages()
     );
     run.recorded_starts_with(&[220, 250, 220]);
+
+    let mut ui = tui(
+        smtpx::net::Target::new("127.0.0.1", addr.port()),
+        TlsOptions::default(),
+        &["EHLO me", "STARTTLS", "EHLO me"],
+        Duration::from_millis(300),
+    )
+    .await;
+    ui.assert_escaped();
+    let text = ui.text().to_lowercase();
+    assert!(
+        text.contains("alert") || text.contains("network error"),
+        "{text}"
+    );
+    ui.recorded_starts_with(&[220, 250, 220]);
     server.abort();
+}
+
+/// One session of [`fatal_tls_alert_mid_session_is_named`]'s server.
+async fn alert_session(listener: &tokio::net::TcpListener, acceptor: &tokio_rustls::TlsAcceptor) {
+    let (mut tcp, _) = listener.accept().await.expect("accept");
+    let mut buf = vec![0u8; 4096];
+    tcp.write_all(b"220 mx.test\r\n").await.expect("greeting");
+    let _ = tcp.read(&mut buf).await;
+    tcp.write_all(b"250-mx.test\r\n250 STARTTLS\r\n")
+        .await
+        .expect("ehlo");
+    let _ = tcp.read(&mut buf).await;
+    tcp.write_all(b"220 go\r\n").await.expect("go");
+    let Ok(mut tls) = acceptor.accept(tcp).await else {
+        return;
+    };
+    let _ = tls.read(&mut buf).await;
+    let _ = tls.write_all(b"250-mx.test\r\n").await;
+    let _ = tls.flush().await;
+    let (tcp, _) = tls.get_mut();
+    // level fatal (2), internal_error (80)
+    let _ = tcp
+        .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50])
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
 }
 
 fn key_der(key: &KeyPair) -> PrivateKeyDer<'static> {
@@ -266,7 +291,31 @@ async fn fifty_certificate_chain_is_reported_not_trusted() {
     let tls = run.of("tls");
     assert_eq!(tls.len(), 1, "{}", run.stdout);
     assert_eq!(tls[0]["chain"].as_array().map(Vec::len), Some(50));
+    run.says("NOT verified");
     run.recorded_starts_with(&[220, 250, 220, 250]);
+
+    let mut steps = until_starttls(vec![
+        Step::send("220 go ahead\r\n"),
+        Step::StartTls,
+        Step::expect("EHLO"),
+        Step::Send(reply(250, &["mx.test"])),
+    ]);
+    steps.extend(quit());
+    let server = ScriptedServer::start_starttls(tls_config(&identity), steps).await;
+    let mut ui = tui(
+        server.target(),
+        TlsOptions::default(),
+        &["EHLO me", "STARTTLS", "EHLO me"],
+        Duration::from_millis(300),
+    )
+    .await;
+    ui.assert_escaped();
+    assert!(
+        ui.app.tls.as_ref().is_some_and(|(_, verified)| !verified),
+        "{:?}",
+        ui.app.tls
+    );
+    ui.recorded_starts_with(&[220, 250, 220, 250]);
 }
 
 #[tokio::test]
@@ -295,6 +344,29 @@ async fn five_thousand_sans_are_handled() {
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     run.says("NOT verified");
     run.recorded_starts_with(&[220, 250, 220, 250]);
+
+    let mut steps = until_starttls(vec![
+        Step::send("220 go ahead\r\n"),
+        Step::StartTls,
+        Step::expect("EHLO"),
+        Step::Send(reply(250, &["mx.test"])),
+    ]);
+    steps.extend(quit());
+    let server = ScriptedServer::start_starttls(tls_config(&identity), steps).await;
+    let mut ui = tui(
+        server.target(),
+        TlsOptions::default(),
+        &["EHLO me", "STARTTLS", "EHLO me"],
+        Duration::from_millis(300),
+    )
+    .await;
+    ui.assert_escaped();
+    assert!(
+        ui.app.tls.as_ref().is_some_and(|(_, verified)| !verified),
+        "{:?}",
+        ui.app.tls
+    );
+    ui.recorded_starts_with(&[220, 250, 220, 250]);
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use smtpx::app::Mode;
 use smtpx::net::TlsOptions;
 
 use super::harness::{PASSWORD, probe, tui};
@@ -56,13 +57,18 @@ async fn data_reply_that_never_comes_times_out_naming_it() {
 }
 
 #[tokio::test]
-async fn reply_250_instead_of_354_to_data_sends_no_message() {
-    let mut steps = until_data();
-    steps.push(Step::send("250 2.0.0 queued, thanks\r\n"));
-    steps.extend(quit());
-    let server = ScriptedServer::start(steps).await;
+async fn reply_250_instead_of_354_to_data_is_named_and_sends_no_message() {
+    let said = "the server answered DATA with 250, not 354: it did not accept message data";
+    let session = || {
+        let mut steps = until_data();
+        steps.push(Step::send("250 2.0.0 queued, thanks\r\n"));
+        steps.extend(quit());
+        steps
+    };
+    let server = ScriptedServer::start(session()).await;
     let run = probe(&strs(&mail_args(&server)), &[]).await;
     assert_eq!(run.code, Some(27), "{}", run.stdout);
+    run.says(said);
     assert!(
         !run.of("sent").iter().any(|s| s["line"]
             .as_str()
@@ -70,7 +76,68 @@ async fn reply_250_instead_of_354_to_data_sends_no_message() {
         "the message was sent without a 354: {}",
         run.stdout
     );
+    // The next thing on the wire after the 250 is QUIT (the script expects it).
+    assert_eq!(
+        run.codes(),
+        vec![220, 250, 250, 250, 250, 221],
+        "{}",
+        run.stdout
+    );
     run.recorded_starts_with(&[220, 250, 250, 250, 250]);
+
+    let server = ScriptedServer::start(session()).await;
+    let mut ui = tui(
+        server.target(),
+        TlsOptions::default(),
+        &[
+            "EHLO me",
+            "MAIL FROM:<a@client.test>",
+            "RCPT TO:<b@mx.test>",
+            "DATA",
+        ],
+        Duration::from_millis(200),
+    )
+    .await;
+    ui.assert_escaped();
+    ui.says(said);
+    assert!(
+        !ui.was_in_message_mode && ui.app.mode == Mode::Command,
+        "the explorer took typed lines as message content after a 250 to DATA"
+    );
+    assert_ne!(ui.app.prompt_label(), "data> ");
+    assert!(!ui.text().contains("<message"), "{}", ui.text());
+    ui.recorded_starts_with(&[220, 250, 250, 250, 250]);
+}
+
+#[tokio::test]
+async fn data_reply_that_never_comes_in_the_explorer_times_out_naming_it() {
+    let mut steps = until_data();
+    steps.extend([
+        Step::send("354 go\r\n"),
+        Step::ExpectData,
+        Step::Sleep(5_000),
+    ]);
+    let server = ScriptedServer::start(steps).await;
+    let mut ui = tui(
+        server.target(),
+        TlsOptions::default(),
+        &[
+            "EHLO me",
+            "MAIL FROM:<a@client.test>",
+            "RCPT TO:<b@mx.test>",
+            "DATA",
+            "<message>Subject: hi\r\n\r\nhello\r\n",
+        ],
+        Duration::from_millis(1500),
+    )
+    .await;
+    ui.assert_escaped();
+    assert!(
+        ui.was_in_message_mode,
+        "354 did not open the message prompt"
+    );
+    ui.says("timed out after 1 s waiting for");
+    ui.recorded_starts_with(&[220, 250, 250, 250, 354]);
 }
 
 fn auth_args(server: &ScriptedServer, mechanism: &str) -> Vec<String> {
@@ -155,6 +222,30 @@ async fn endless_334_loop_during_auth_is_stopped() {
     run.says("334");
     run.recorded_starts_with(&[220, 250, 334, 334]);
     assert!(run.of("sent").len() < 40, "{}", run.stdout);
+
+    // The explorer sends only what the person types: the loop costs them, not smtpx, and
+    // each challenge is shown; nothing is answered on their behalf.
+    let mut steps = until_auth();
+    for _ in 0..200 {
+        steps.push(Step::send("334 VXNlcm5hbWU6\r\n"));
+        steps.push(Step::expect(""));
+    }
+    let server = ScriptedServer::start(steps).await;
+    let mut ui = tui(
+        server.target(),
+        TlsOptions::default(),
+        &["EHLO me", "AUTH LOGIN", "bWU=", "bWU=", "bWU="],
+        Duration::from_millis(200),
+    )
+    .await;
+    ui.assert_escaped();
+    let challenges = ui.recorded_codes().iter().filter(|c| **c == 334).count();
+    assert_eq!(challenges, 4, "{:?}", ui.recorded_codes());
+    assert!(
+        !ui.text().contains("bWU="),
+        "SASL answers shown unmasked: {}",
+        ui.text()
+    );
 }
 
 #[tokio::test]

@@ -26,6 +26,7 @@ async fn ten_mib_line_without_lf_is_refused_with_the_limit() {
     let run = probe(&strs(&ehlo_args(&server)), &[]).await;
     assert_eq!(run.code, Some(22), "{}", run.stdout);
     run.says("line longer than 64 KiB");
+    run.memory_was_sampled();
     run.recorded_starts_with(&[220]);
 
     let server = ScriptedServer::start(greeting_then(vec![Step::Send({
@@ -54,6 +55,7 @@ async fn hundred_thousand_line_reply_is_refused_with_the_limit() {
     let run = probe(&strs(&ehlo_args(&server)), &[]).await;
     assert_eq!(run.code, Some(22), "{}", run.stdout);
     run.says("more than 10000 lines");
+    run.memory_was_sampled();
     run.recorded_starts_with(&[220]);
 
     let server = ScriptedServer::start(greeting_then(vec![Step::Send(big)])).await;
@@ -69,22 +71,68 @@ async fn hundred_thousand_line_reply_is_refused_with_the_limit() {
 }
 
 #[tokio::test]
-async fn codes_that_change_mid_reply_are_flagged() {
-    let mut steps = greeting_then(vec![Step::send(
-        "250-mx.test\r\n550-PIPELINING\r\n354 8BITMIME\r\n",
-    )]);
-    steps.extend(quit());
-    let server = ScriptedServer::start(steps).await;
+async fn reply_of_more_than_one_mib_in_total_is_refused_with_the_limit() {
+    // 20 lines of 60 KiB: each line within the 64 KiB line limit and far below the line
+    // count limit, but 1.2 MB together — over the 1 MiB a reply may hold.
+    let line = "X".repeat(60 * 1024);
+    let refs: Vec<&str> = (0..20).map(|_| line.as_str()).collect();
+    let big = reply(250, &refs);
+    let server = ScriptedServer::start(greeting_then(vec![Step::Send(big.clone())])).await;
     let run = probe(&strs(&ehlo_args(&server)), &[]).await;
-    let ehlo = &run.of("reply")[1];
+    assert_eq!(run.code, Some(22), "{}", run.stdout);
+    run.says("reply longer than 1 MiB");
+    run.recorded_starts_with(&[220]);
+
+    let server = ScriptedServer::start(greeting_then(vec![Step::Send(big)])).await;
+    let mut ui = tui(
+        server.target(),
+        TlsOptions::default(),
+        &["EHLO me"],
+        Duration::from_millis(300),
+    )
+    .await;
+    ui.assert_escaped();
+    assert!(ui.text().contains("longer than 1 MiB"), "{}", ui.text());
+}
+
+#[tokio::test]
+async fn codes_that_change_mid_reply_are_named_with_each_code() {
+    let session = || {
+        let mut steps = greeting_then(vec![Step::send(
+            "250-mx.test\r\n550-PIPELINING\r\n354 8BITMIME\r\n",
+        )]);
+        steps.extend(quit());
+        steps
+    };
+    let said =
+        "the server changed the reply code mid-reply: 250 then 550 (line 2), then 354 (line 3)";
+    let server = ScriptedServer::start(session()).await;
+    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
     assert!(run.of("reply").len() >= 2, "{}", run.stdout);
+    let ehlo = &run.of("reply")[1];
     assert!(
         ehlo["flags"]
             .as_array()
             .is_some_and(|f| f.iter().any(|f| f == "mismatched_code")),
         "{ehlo}"
     );
-    run.recorded_starts_with(&[220]);
+    run.says(said);
+    // The reply is acted on by its final line's code: 354 is no answer to EHLO.
+    assert_eq!(run.code, Some(22), "{}", run.stdout);
+    run.recorded_starts_with(&[220, 354]);
+
+    let server = ScriptedServer::start(session()).await;
+    let mut ui = tui(
+        server.target(),
+        TlsOptions::default(),
+        &["EHLO me", "QUIT"],
+        Duration::from_millis(200),
+    )
+    .await;
+    ui.assert_escaped();
+    ui.says(said);
+    ui.says("550-PIPELINING");
+    ui.recorded_starts_with(&[220, 354]);
 }
 
 #[tokio::test]
@@ -136,6 +184,25 @@ async fn one_byte_every_100_ms_is_read_to_the_end() {
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     assert_eq!(run.codes(), vec![220, 250, 221]);
     run.recorded_starts_with(&[220, 250, 221]);
+
+    let mut steps: Vec<Step> = b"220 slow.test hi\r\n"
+        .iter()
+        .flat_map(|b| [Step::Send(vec![*b]), Step::Sleep(100)])
+        .collect();
+    steps.extend([Step::expect("EHLO"), ehlo_ok()]);
+    steps.extend(quit());
+    let server = ScriptedServer::start(steps).await;
+    let mut ui = tui(
+        server.target(),
+        TlsOptions::default(),
+        &["EHLO me", "QUIT"],
+        Duration::from_millis(300),
+    )
+    .await;
+    ui.assert_escaped();
+    // The explorer keeps waiting past its reply timeout: the whole greeting arrives.
+    ui.says("220 slow.test hi");
+    ui.recorded_starts_with(&[220, 250, 221]);
 }
 
 #[tokio::test]
@@ -267,6 +334,25 @@ async fn ten_mib_flood_of_pipelined_replies_keeps_memory_bounded() {
     run.recorded_starts_with(&[220, 250]);
     assert!(run.events.len() < 300, "{} events", run.events.len());
     run.says("no command asked for");
+    run.memory_was_sampled();
+
+    let flood = b"250 2.0.0 ok\r\n".repeat(10 * MIB / 14);
+    let server = ScriptedServer::start(greeting_then(vec![Step::Send(flood)])).await;
+    let mut ui = tui(
+        server.target(),
+        TlsOptions::default(),
+        &["EHLO me"],
+        Duration::from_millis(300),
+    )
+    .await;
+    ui.assert_escaped();
+    ui.says("(a flood)");
+    assert!(
+        ui.app.entries.len() < 300,
+        "{} entries",
+        ui.app.entries.len()
+    );
+    ui.recorded_starts_with(&[220, 250]);
 }
 
 #[tokio::test]
@@ -284,4 +370,19 @@ async fn reply_without_a_code_is_flagged() {
         "{flags}"
     );
     run.recorded_starts_with(&[220]);
+
+    let mut steps = greeting_then(vec![Step::send("hello? this is not SMTP\r\n")]);
+    steps.extend(quit());
+    let server = ScriptedServer::start(steps).await;
+    let mut ui = tui(
+        server.target(),
+        TlsOptions::default(),
+        &["EHLO me", "QUIT"],
+        Duration::from_millis(200),
+    )
+    .await;
+    ui.assert_escaped();
+    ui.says("hello? this is not SMTP");
+    ui.says("line has no reply code");
+    ui.recorded_starts_with(&[220]);
 }

@@ -26,11 +26,11 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-use super::args::{ReplayArgs, Timing};
-use super::read::Transcript;
-use super::script::{Match, Script, Step, StepKind, compare, verb};
 use super::serve_io::{Io, Wire, trim_line_end};
 use crate::proto::text::escape_bytes;
+use crate::transcript::args::{ReplayArgs, Timing};
+use crate::transcript::read::Transcript;
+use crate::transcript::script::{Match, Script, Step, StepKind, compare, verb};
 
 /// The reply to a command the recording has no reply for.
 pub const NO_REPLY: &[u8] =

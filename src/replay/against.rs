@@ -1,6 +1,6 @@
 //! `smtpx replay FILE --against HOST[:PORT]`: the client side of a recording re-run against a
 //! live server, recorded like a probe session, then compared with the original by
-//! [`diff`](super::diff::diff) — the same comparison as `smtpx diff`.
+//! [`diff`](crate::transcript::diff::diff) — the same comparison as `smtpx diff`.
 //!
 //! Each recorded client step is sent again byte for byte and answered by as many replies as
 //! were recorded; STARTTLS is followed by a handshake when the server says 220
@@ -17,13 +17,13 @@ use std::sync::{Arc, Mutex};
 
 use zeroize::Zeroizing;
 
-use super::args::{ReplayArgs, unix_now};
-use super::format::{Annotation, Header, Redaction};
-use super::read::{Entry, Transcript};
-use super::script::{Script, StepKind, verb};
 use crate::driver::{Driver, SessionEvent};
 use crate::net::{ConnectOptions, Sni, Target, TlsOptions, VerifyMode};
 use crate::proto::auth::Mechanism;
+use crate::transcript::args::{ReplayArgs, unix_now};
+use crate::transcript::format::{Annotation, Header, Redaction};
+use crate::transcript::read::{Entry, Transcript};
+use crate::transcript::script::{Script, StepKind, verb};
 
 /// What the replay needs besides the file, gathered before connecting.
 struct Inputs {
@@ -70,7 +70,7 @@ pub async fn run(original: &Transcript, args: &ReplayArgs, against: &str) -> Exi
             }
         }) as crate::driver::EventSink,
     ];
-    sinks.extend(recorder.map(super::Recorder::into_sink));
+    sinks.extend(recorder.map(crate::transcript::Recorder::into_sink));
     let (connect, tls) = options(&original.header, args);
     let timeout = std::time::Duration::from_secs_f64(args.timeout.clamp(0.001, 86_400.0));
     // Steps go out with `send_raw`, which shows bytes escaped; the recorded display form
@@ -104,7 +104,7 @@ pub async fn run(original: &Transcript, args: &ReplayArgs, against: &str) -> Exi
             .collect(),
         warnings: Vec::new(),
     };
-    let differences = super::diff::diff(original, &replayed);
+    let differences = crate::transcript::diff::diff(original, &replayed);
     // The target is expected to differ: that is the point of --against.
     let differences: Vec<_> = differences
         .into_iter()

@@ -1,0 +1,502 @@
+//! Replay mode: the explorer fed from a recording, every view showing the session as it was
+//! at the current step.
+//!
+//! ```text
+//!   events   0 1 2 … window_first … position-1 │ position … len-1
+//!   entries                [ shown in app.entries ]│ (not yet)
+//!   state    Session + connection + certificate after `position` events
+//!   checkpoints: the state after every CHECKPOINT_EVERY events, made on the way forward
+//! ```
+//!
+//! The file is an [`Indexed`] transcript: events are parsed when they are shown or applied,
+//! never all at open. Stepping forward parses one event, pushes its entries and feeds the
+//! session ([`replay_session::apply`](super::replay_session::apply)). Stepping back drops the
+//! entries of the last event (each event's first entry index is kept) and rebuilds the
+//! state from the nearest checkpoint, so it costs at most `CHECKPOINT_EVERY` parses. The
+//! entries shown are a window of recent events, trimmed as it grows and extended backwards
+//! when the person scrolls up past its top, so memory stays small on huge transcripts.
+//! Searching, jumping to errors and playing are in `replay_find.rs`; the window of
+//! entries in `replay_window.rs`.
+//!
+//! Layer: app state (no terminal, no files: the loop hands in the opened transcript).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tui_input::Input;
+
+use super::cert::CertState;
+use super::entries::{self, Entry, Kind};
+use super::{App, Effect, Overlay, Scroll};
+use crate::driver::SessionEvent;
+use crate::proto::session::{Session, State};
+use crate::proto::text::escape_str;
+use crate::transcript::index::{Indexed, Parsed};
+
+pub use super::replay_keys::ReplayKey;
+
+/// The state is saved every this many events on the way forward.
+pub const CHECKPOINT_EVERY: usize = 512;
+/// At most this many events have entries in `app.entries`; beyond, the oldest half goes.
+pub const WINDOW_MAX: usize = 4096;
+/// Events given entries after a jump (more than a tall screen shows), and added at a time
+/// when scrolling back past the window's top.
+pub const WINDOW_STEP: usize = 256;
+/// The play speeds, `+` and `-` move along them.
+pub const SPEEDS: [u32; 6] = [1, 2, 4, 8, 16, 64];
+
+/// What the views need of the session at a step, saved at checkpoints.
+#[derive(Debug, Clone)]
+struct Snapshot {
+    session: Session,
+    connected: bool,
+    tls: Option<(String, bool)>,
+    at: Option<Duration>,
+    cert: CertState,
+}
+
+/// Playing at recorded speed: the loop's clock and the session time it was anchored at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Playing {
+    pub anchor_clock: Duration,
+    pub anchor_at: Duration,
+}
+
+/// The replay's own state, beside the app's.
+#[derive(Debug)]
+pub struct Replay {
+    pub source: Indexed,
+    /// The file, for the status bar.
+    pub file: PathBuf,
+    /// How many events have happened (0 = none, `len` = all).
+    pub position: usize,
+    /// The first event whose entries are in `app.entries`.
+    pub window_first: usize,
+    /// For each event in the window, where its entries start in `app.entries`.
+    pub(super) starts: Vec<usize>,
+    checkpoints: Vec<Snapshot>,
+    pub playing: Option<Playing>,
+    /// Index into [`SPEEDS`].
+    pub speed: usize,
+    /// The search line while it is open.
+    pub search: Option<Input>,
+    /// The last search, for `n` / `N`.
+    pub query: Option<String>,
+    /// A one-line word for the person (no match, the end, the file was cut).
+    pub message: Option<String>,
+    /// The loop's clock at the latest tick.
+    pub clock: Duration,
+    /// The next event, parsed ahead (its time decides when playing wakes up).
+    peeked: Option<(usize, Result<Parsed, String>)>,
+}
+
+impl Replay {
+    pub fn len(&self) -> usize {
+        self.source.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.source.is_empty()
+    }
+
+    pub fn speed(&self) -> u32 {
+        SPEEDS[self.speed.min(SPEEDS.len() - 1)]
+    }
+
+    /// Event `index`, from the one-slot cache when it was peeked.
+    fn take_event(&mut self, index: usize) -> Result<Parsed, String> {
+        match self.peeked.take() {
+            Some((i, parsed)) if i == index => parsed,
+            _ => self.source.event(index),
+        }
+    }
+
+    /// The time of event `index` (parsed once and kept for the step that follows).
+    pub(super) fn event_time(&mut self, index: usize) -> Option<Duration> {
+        if self.peeked.as_ref().is_none_or(|(i, _)| *i != index) {
+            self.peeked = Some((index, self.source.event(index)));
+        }
+        match &self.peeked {
+            Some((_, Ok(Some((event, _))))) => Some(event_at(event)),
+            _ => None,
+        }
+    }
+}
+
+/// When an event happened.
+pub fn event_at(event: &SessionEvent) -> Duration {
+    match event {
+        SessionEvent::Connected { at, .. }
+        | SessionEvent::Sent { at, .. }
+        | SessionEvent::Received { at, .. }
+        | SessionEvent::TlsEstablished { at, .. }
+        | SessionEvent::Finding { at, .. }
+        | SessionEvent::Note { at, .. }
+        | SessionEvent::Failed { at, .. }
+        | SessionEvent::Closed { at, .. } => *at,
+    }
+}
+
+/// The entries an event line becomes; a defective line is shown as what is wrong with it.
+pub fn entries_of(parsed: &Result<Parsed, String>) -> Vec<Entry> {
+    match parsed {
+        Ok(Some((SessionEvent::Closed { at, by_peer }, _))) => vec![Entry::new(
+            Some(*at),
+            Kind::Info,
+            false,
+            // The live line offers /reconnect; a recording only says what happened.
+            vec![if *by_peer {
+                "connection closed by the server".into()
+            } else {
+                "connection closed".into()
+            }],
+        )],
+        Ok(Some((event, _))) => entries::from_event(event),
+        Ok(None) => vec![Entry::new(
+            None,
+            Kind::Info,
+            false,
+            vec!["an event kind this smtpx does not know was skipped".into()],
+        )],
+        Err(error) => vec![Entry::new(
+            None,
+            Kind::Error,
+            false,
+            vec![format!(
+                "this line of the transcript cannot be read: {}",
+                escape_str(error)
+            )],
+        )],
+    }
+}
+
+impl App {
+    /// An explorer stepping through `source`, before its first event.
+    pub fn replay(source: Indexed, file: PathBuf) -> App {
+        let target = format!(
+            "{}:{}",
+            source.header.target.host, source.header.target.port
+        );
+        let mut app = App::new(target, Vec::new());
+        let message = match source.warnings.first() {
+            Some(warning) => format!("{}: {}", file.display(), warning),
+            None => format!(
+                "replay of {} events: → steps, End jumps to the end, Space plays, F1 for all keys",
+                source.len()
+            ),
+        };
+        let mut replay = Replay {
+            source,
+            file,
+            position: 0,
+            window_first: 0,
+            starts: Vec::new(),
+            checkpoints: Vec::new(),
+            playing: None,
+            speed: 0,
+            search: None,
+            query: None,
+            message: Some(escape_str(&message)),
+            clock: Duration::ZERO,
+            peeked: None,
+        };
+        replay.checkpoints.push(app.snapshot());
+        app.replay = Some(Box::new(replay));
+        app
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            session: self.session.clone(),
+            connected: self.connected,
+            tls: self.tls.clone(),
+            at: self.connected_for,
+            cert: self.cert.clone(),
+        }
+    }
+
+    fn restore(&mut self, snapshot: &Snapshot) {
+        self.session = snapshot.session.clone();
+        self.connected = snapshot.connected;
+        self.tls = snapshot.tls.clone();
+        self.connected_for = snapshot.at;
+        // The person's place in the certificate view is kept when the handshake is the same.
+        let (selected, scroll) = (self.cert.selected, self.cert.scroll);
+        let same = self.cert.tls.as_ref().map(|t| &t.0.chain_der)
+            == snapshot.cert.tls.as_ref().map(|t| &t.0.chain_der);
+        self.cert = snapshot.cert.clone();
+        if same {
+            self.cert.selected = selected;
+            self.cert.scroll = scroll;
+        }
+    }
+
+    /// Folds one event into the state the views show (not the entries).
+    fn apply_state(&mut self, parsed: &Result<Parsed, String>) {
+        let Ok(Some((event, annotation))) = parsed else {
+            return;
+        };
+        let hello_due = matches!(
+            self.session.state(),
+            State::ExpectEhloReply | State::ExpectLhloReply | State::ExpectHeloReply
+        );
+        super::replay_session::apply(&mut self.session, event, annotation);
+        match event {
+            SessionEvent::Connected { .. } => {
+                self.connected = true;
+                self.tls = None;
+            }
+            SessionEvent::TlsEstablished { info, .. } => {
+                self.tls = Some((info.version.clone(), info.verdict.ok()));
+                self.cert.established(info);
+            }
+            SessionEvent::Closed { .. } => {
+                self.connected = false;
+                self.tls = None;
+            }
+            _ => {}
+        }
+        // Capabilities change only with a hello reply (and are forgotten by TLS).
+        if hello_due || matches!(event, SessionEvent::TlsEstablished { .. }) {
+            self.cert.observe(&self.session);
+        }
+        self.connected_for = self.connected.then_some(event_at(event));
+    }
+
+    /// Saves a checkpoint when `position` (events applied) is the next one due.
+    fn checkpoint_if_due(&mut self, position: usize) {
+        let Some(replay) = self.replay.as_ref() else {
+            return;
+        };
+        if position % CHECKPOINT_EVERY == 0
+            && replay.checkpoints.len() == position / CHECKPOINT_EVERY
+        {
+            let snapshot = self.snapshot();
+            if let Some(replay) = self.replay.as_mut() {
+                replay.checkpoints.push(snapshot);
+            }
+        }
+    }
+
+    /// One event forward, with its entries. False at the end.
+    pub(super) fn step_forward(&mut self) -> bool {
+        let Some(replay) = self.replay.as_mut() else {
+            return false;
+        };
+        let index = replay.position;
+        if index >= replay.len() {
+            return false;
+        }
+        let parsed = replay.take_event(index);
+        replay.starts.push(self.entries.len());
+        replay.position = index + 1;
+        self.entries.extend(entries_of(&parsed));
+        self.apply_state(&parsed);
+        self.checkpoint_if_due(index + 1);
+        self.trim_window();
+        true
+    }
+
+    /// The state (not the entries) after `target` events, from the nearest checkpoint.
+    fn rebuild_state(&mut self, target: usize) {
+        let Some(replay) = self.replay.as_ref() else {
+            return;
+        };
+        let k = (target / CHECKPOINT_EVERY).min(replay.checkpoints.len().saturating_sub(1));
+        let Some(snapshot) = replay.checkpoints.get(k).cloned() else {
+            return;
+        };
+        self.restore(&snapshot);
+        for index in k * CHECKPOINT_EVERY..target {
+            let Some(replay) = self.replay.as_mut() else {
+                return;
+            };
+            let parsed = replay.take_event(index);
+            self.apply_state(&parsed);
+            self.checkpoint_if_due(index + 1);
+        }
+    }
+
+    /// One event back: its entries go, the state is rebuilt.
+    pub(super) fn step_back(&mut self) {
+        let Some(replay) = self.replay.as_mut() else {
+            return;
+        };
+        if replay.position == 0 {
+            return;
+        }
+        let target = replay.position - 1;
+        match replay.starts.pop() {
+            Some(start) => self.entries.truncate(start),
+            None => self.entries.clear(),
+        }
+        replay.position = target;
+        if replay.starts.is_empty() {
+            replay.window_first = target;
+        }
+        self.rebuild_state(target);
+        if self.entries.is_empty() && target > 0 {
+            self.extend_window_back(WINDOW_STEP);
+        }
+        self.keep_scroll_in_range();
+    }
+
+    /// To the state after `target` events, with a fresh window of entries before it.
+    pub(super) fn jump_to(&mut self, target: usize) {
+        let Some(replay) = self.replay.as_mut() else {
+            return;
+        };
+        let target = target.min(replay.len());
+        let position = replay.position;
+        if target == position {
+            return;
+        }
+        if target > position && target - position <= WINDOW_STEP {
+            while self.replay.as_ref().is_some_and(|r| r.position < target) {
+                self.step_forward();
+            }
+            self.scroll = Scroll::Follow;
+            return;
+        }
+        if target < position && target >= replay.window_first {
+            let cut = replay.starts[target - replay.window_first];
+            replay.starts.truncate(target - replay.window_first);
+            self.entries.truncate(cut);
+        } else {
+            replay.starts.clear();
+            self.entries.clear();
+            replay.window_first = target;
+        }
+        replay.position = target;
+        self.rebuild_state(target);
+        if self.entries.is_empty() && target > 0 {
+            self.extend_window_back(WINDOW_STEP);
+        }
+        self.scroll = Scroll::Follow;
+        self.leave_pick();
+    }
+
+    /// What a replay key does.
+    pub(super) fn replay_action(&mut self, key: ReplayKey) -> Vec<Effect> {
+        let page = usize::from(self.viewport.1.saturating_sub(1)).max(1);
+        let width = usize::from(self.viewport.0);
+        if let Some(replay) = self.replay.as_mut()
+            && !matches!(key, ReplayKey::Faster | ReplayKey::Slower)
+        {
+            replay.message = None;
+        }
+        match key {
+            ReplayKey::Forward => {
+                self.pause();
+                if self.step_forward() {
+                    self.scroll = Scroll::Follow;
+                } else {
+                    self.say_at_end();
+                }
+            }
+            ReplayKey::Back => {
+                self.pause();
+                self.step_back();
+                self.scroll = Scroll::Follow;
+            }
+            ReplayKey::Start => {
+                self.pause();
+                self.jump_to(0);
+            }
+            ReplayKey::End => {
+                self.pause();
+                let len = self.replay.as_ref().map_or(0, |r| r.len());
+                self.jump_to(len);
+                self.say_at_end();
+            }
+            ReplayKey::NextError => self.jump_to_error(true),
+            ReplayKey::PreviousError => self.jump_to_error(false),
+            ReplayKey::Search => {
+                if let Some(replay) = self.replay.as_mut() {
+                    replay.search = Some(Input::default());
+                }
+            }
+            ReplayKey::SearchRun => self.run_search(),
+            ReplayKey::SearchCancel => {
+                if let Some(replay) = self.replay.as_mut() {
+                    replay.search = None;
+                }
+            }
+            ReplayKey::SearchNext => self.search_again(true),
+            ReplayKey::SearchPrevious => self.search_again(false),
+            ReplayKey::PlayPause => self.play_pause(),
+            ReplayKey::Faster => self.change_speed(true),
+            ReplayKey::Slower => self.change_speed(false),
+            ReplayKey::LineUp => self.replay_scroll_up(1),
+            ReplayKey::PageUp => self.replay_scroll_up(page),
+            ReplayKey::LineDown => self.scroll.down(&self.entries, width, 1),
+            ReplayKey::PageDown => self.scroll.down(&self.entries, width, page),
+        }
+        Vec::new()
+    }
+
+    /// A key in replay mode with no overlay open: the replay's keymap, or text for the
+    /// search line.
+    pub(super) fn replay_key(&mut self, key: &ratatui::crossterm::event::KeyEvent) -> Vec<Effect> {
+        use tui_input::backend::crossterm::EventHandler;
+        self.notice = None;
+        if let Some(action) = super::keymap::find(self.keymap(), key) {
+            return self.perform(action);
+        }
+        if let Some(search) = self.replay.as_mut().and_then(|r| r.search.as_mut()) {
+            search.handle_event(&ratatui::crossterm::event::Event::Key(*key));
+        }
+        Vec::new()
+    }
+
+    fn say_at_end(&mut self) {
+        if let Some(replay) = self.replay.as_mut()
+            && replay.position == replay.len()
+        {
+            replay.message = Some(match replay.source.warnings.first() {
+                Some(warning) => format!("end of the recording — {}", escape_str(warning)),
+                None => "end of the recording".into(),
+            });
+        }
+    }
+
+    /// The replay's keymap when no overlay is open (`None` outside replay mode).
+    pub fn replay_keymap(&self) -> Option<&'static [super::Binding]> {
+        let replay = self.replay.as_ref()?;
+        if self.overlay.is_some() {
+            return None;
+        }
+        Some(if replay.search.is_some() {
+            &super::replay_keys::SEARCH
+        } else {
+            &super::replay_keys::KEYS
+        })
+    }
+
+    /// Goes to the state after `position` events (for tests and benchmarks; keys use
+    /// the same path).
+    pub fn replay_seek(&mut self, position: usize) {
+        self.pause();
+        self.jump_to(position);
+    }
+
+    /// Rebuilds the timeline from the recorded events up to the current step (F6 in a
+    /// replay), with the same pure function a live session uses.
+    pub(super) fn refresh_replay_timeline(&mut self) {
+        let Some(replay) = &self.replay else {
+            return;
+        };
+        let mut timeline = super::timeline::Timeline::default();
+        for index in 0..replay.position {
+            if let Ok(Some((event, _))) = replay.source.event(index) {
+                timeline.observe(&event);
+            }
+        }
+        self.timeline = timeline;
+    }
+
+    /// Whether the pick overlay is open (for the replay's views).
+    pub fn picking(&self) -> bool {
+        self.overlay == Some(Overlay::Pick)
+    }
+}

@@ -1,0 +1,141 @@
+//! Where the probe's message comes from: built around `--body`, standard input, or a file
+//! given with `--data`, which is streamed, never read whole into memory.
+//!
+//! Layer: probe (headless front end). Local file and stdin reading only; the driver does the
+//! sending.
+
+use std::fs::File;
+use std::io::{Read, Seek};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::cli::ProbeArgs;
+
+use super::message;
+
+/// The message to send after DATA (or in BDAT chunks).
+#[derive(Debug)]
+pub enum MessageSource {
+    /// Built around `--body`, or read from standard input.
+    Bytes(Vec<u8>),
+    /// A `--data` file, opened when the probe starts (so a missing file stops it before it
+    /// connects) and streamed from its start when the message is sent.
+    File {
+        file: File,
+        path: PathBuf,
+        size: u64,
+        ascii: bool,
+    },
+}
+
+impl MessageSource {
+    /// Its size in octets, for `SIZE=` ([RFC 1870 §3](https://www.rfc-editor.org/rfc/rfc1870#section-3)):
+    /// the octets given, before dot-stuffing.
+    pub fn size(&self) -> u64 {
+        match self {
+            MessageSource::Bytes(bytes) => bytes.len() as u64,
+            MessageSource::File { size, .. } => *size,
+        }
+    }
+
+    /// Whether every octet is 7-bit (otherwise `BODY=8BITMIME`,
+    /// [RFC 6152 §3](https://www.rfc-editor.org/rfc/rfc6152#section-3)).
+    pub fn is_ascii(&self) -> bool {
+        match self {
+            MessageSource::Bytes(bytes) => bytes.is_ascii(),
+            MessageSource::File { ascii, .. } => *ascii,
+        }
+    }
+
+    /// The whole message in memory, for BDAT (which sends it in chunks from memory).
+    pub fn into_bytes(self) -> Result<Vec<u8>, String> {
+        match self {
+            MessageSource::Bytes(bytes) => Ok(bytes),
+            MessageSource::File { mut file, path, .. } => {
+                let mut bytes = Vec::new();
+                file.rewind()
+                    .and_then(|()| file.read_to_end(&mut bytes))
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                Ok(bytes)
+            }
+        }
+    }
+}
+
+/// Opens a `--data` file and checks it once for 8-bit octets, in chunks.
+fn open_file(path: &Path) -> Result<MessageSource, String> {
+    let fail = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let mut file = File::open(path).map_err(fail)?;
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut size, mut ascii) = (0u64, true);
+    loop {
+        let n = file.read(&mut buf).map_err(fail)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        ascii &= buf[..n].is_ascii();
+    }
+    file.rewind().map_err(fail)?;
+    Ok(MessageSource::File {
+        file,
+        path: path.to_path_buf(),
+        size,
+        ascii,
+    })
+}
+
+/// The message: a file (streamed later), standard input, or one built around `--body`.
+pub fn load_message(args: &ProbeArgs, host: &str) -> Result<MessageSource, String> {
+    match &args.data {
+        Some(path) if path == Path::new("-") => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("cannot read the message from standard input: {e}"))?;
+            Ok(MessageSource::Bytes(bytes))
+        }
+        Some(path) => open_file(path),
+        None => {
+            let now = SystemTime::now();
+            let nanos = now
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            let from = super::envelope_sender(args.from.as_deref(), host);
+            let spec = message::MessageSpec {
+                from: &from,
+                to: &args.to,
+                subject: &args.subject,
+                body: args
+                    .body
+                    .as_deref()
+                    .unwrap_or("This is a test message sent by smtpx probe."),
+                now,
+                id_domain: host,
+                id_local: format!("{nanos}.{}", std::process::id()),
+            };
+            Ok(MessageSource::Bytes(message::build_message(&spec)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_data_file_is_measured_and_checked_for_8bit_without_being_kept() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("m.eml");
+        std::fs::write(&path, b"Subject: x\r\n\r\nGr\xc3\xbc\xc3\x9fe\r\n").expect("write");
+        let source = open_file(&path).expect("opens");
+        assert_eq!(source.size(), 23);
+        assert!(!source.is_ascii());
+        assert!(matches!(source, MessageSource::File { .. }));
+        assert_eq!(
+            source.into_bytes().expect("reads"),
+            b"Subject: x\r\n\r\nGr\xc3\xbc\xc3\x9fe\r\n"
+        );
+    }
+}

@@ -1,0 +1,300 @@
+//! A transcript opened for stepping through: the whole file in memory and the start of each
+//! event line, each event parsed only when it is needed. This is how `smtpx replay` opens a
+//! million-event transcript at once: opening reads the file, checks the header and the last
+//! line, and finds the line breaks; nothing else is parsed until it is shown.
+//!
+//! Memory: the file's bytes plus 8 bytes per event. Everything in the file is untrusted: a
+//! defective line in the middle is reported when it is reached ([`Indexed::event`] returns
+//! the error naming the line), never a panic; a last line cut off mid-way (a killed
+//! session) is left out with a warning, as [`read`](super::read) does.
+//!
+//! Layer: transcript (std file I/O, serde; no tokio).
+
+use std::path::Path;
+
+use super::format::{Annotation, EventLine, FORMAT_NAME, FORMAT_VERSION, Header, KNOWN_KINDS};
+use super::read::{MAX_LINE_LEN, ReadError};
+use crate::driver::SessionEvent;
+
+/// One event line read back: the event and what the line adds (`None`: a kind this smtpx
+/// does not know, skipped).
+pub type Parsed = Option<(SessionEvent, Annotation)>;
+
+/// A transcript file in memory with an index of its event lines.
+#[derive(Debug)]
+pub struct Indexed {
+    pub header: Header,
+    /// What a reader should know: the file was cut off after line N, or ends without a
+    /// final line break.
+    pub warnings: Vec<String>,
+    /// The last event line was cut off (the session was killed while writing it).
+    pub cut: bool,
+    bytes: Vec<u8>,
+    /// Start offset of every event line; blank lines are left out.
+    starts: Vec<u64>,
+}
+
+impl Indexed {
+    /// Reads and indexes a transcript file.
+    pub fn open(path: &Path) -> Result<Indexed, ReadError> {
+        let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Indexed::from_bytes(bytes)
+    }
+
+    /// Indexes a transcript held in memory.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Indexed, ReadError> {
+        let mut starts = Vec::with_capacity(bytes.len() / 96 + 1);
+        let mut line = 0usize;
+        let mut start = 0usize;
+        let mut header_end = None;
+        let mut push = |start: usize, end: usize, line: usize| -> Result<(), ReadError> {
+            if end - start > MAX_LINE_LEN {
+                return Err(ReadError::TooLong { line });
+            }
+            // Blank lines are allowed between events; a JSON line starts with `{`.
+            let text = &bytes[start..end];
+            let blank = text.first().is_none_or(u8::is_ascii_whitespace)
+                && text.iter().all(u8::is_ascii_whitespace);
+            if !blank {
+                starts.push(start as u64);
+            }
+            Ok(())
+        };
+        for end in memchr::memchr_iter(b'\n', &bytes) {
+            line += 1;
+            if header_end.is_none() {
+                header_end = Some(end);
+            } else {
+                push(start, end, line)?;
+            }
+            start = end + 1;
+        }
+        let terminated = start == bytes.len();
+        if !terminated {
+            line += 1;
+            if header_end.is_none() {
+                header_end = Some(bytes.len());
+            } else {
+                push(start, bytes.len(), line)?;
+            }
+        }
+        let Some(header_end) = header_end else {
+            return Err(ReadError::Empty);
+        };
+        let first = trim_cr(&bytes[..header_end]);
+        let header = parse_header(first, header_end < bytes.len())?;
+        let mut indexed = Indexed {
+            header,
+            warnings: Vec::new(),
+            cut: false,
+            bytes,
+            starts,
+        };
+        if !terminated && line > 1 {
+            indexed.check_unterminated_last(line);
+        }
+        Ok(indexed)
+    }
+
+    /// The last line has no line break: kept with a warning when it is a whole event,
+    /// left out when it was cut mid-way.
+    fn check_unterminated_last(&mut self, line: usize) {
+        let Some(last) = self.starts.len().checked_sub(1) else {
+            return;
+        };
+        self.cut = true;
+        if self.event(last).is_ok() {
+            self.warnings.push(format!(
+                "line {line}: the file ends without a final line break (the session may have \
+                 been cut off)"
+            ));
+        } else {
+            self.starts.pop();
+            self.warnings.push(format!(
+                "line {line}: the file is cut off in the middle of this event (the session was \
+                 interrupted); read up to line {}",
+                line - 1
+            ));
+        }
+    }
+
+    /// How many events (event lines) there are.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// The size of the file in bytes.
+    pub fn file_size(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The bytes of event line `index` (without its line break), empty past the end.
+    pub fn line(&self, index: usize) -> &[u8] {
+        let Some(&start) = self.starts.get(index) else {
+            return &[];
+        };
+        let start = usize::try_from(start)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        let rest = &self.bytes[start..];
+        let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        trim_cr(&rest[..end])
+    }
+
+    /// The 1-based line number of event `index` in the file (counted on demand: for error
+    /// messages only).
+    pub fn line_number(&self, index: usize) -> usize {
+        let start = self
+            .starts
+            .get(index)
+            .and_then(|&s| usize::try_from(s).ok())
+            .unwrap_or(self.bytes.len())
+            .min(self.bytes.len());
+        memchr::memchr_iter(b'\n', &self.bytes[..start]).count() + 1
+    }
+
+    /// Event `index`, parsed now; the error names the line and what is wrong with it.
+    pub fn event(&self, index: usize) -> Result<Parsed, String> {
+        parse_event(self.line(index))
+            .map_err(|detail| format!("line {}: {detail}", self.line_number(index)))
+    }
+}
+
+fn trim_cr(bytes: &[u8]) -> &[u8] {
+    bytes.strip_suffix(b"\r").unwrap_or(bytes)
+}
+
+/// Parses one event line: typed straight from the bytes (the common case), and only when
+/// that fails, as a JSON value to tell an unknown kind (skipped) from a defect.
+pub fn parse_event(bytes: &[u8]) -> Result<Parsed, String> {
+    if let Ok(line) = serde_json::from_slice::<EventLine>(bytes) {
+        return line.to_event().map(Some);
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("not a JSON event: {e}"))?;
+    let Some(kind) = value.get("kind").and_then(|k| k.as_str()) else {
+        return Err("the event has no `kind`".into());
+    };
+    if !KNOWN_KINDS.contains(&kind) {
+        return Ok(None);
+    }
+    let kind = kind.to_owned();
+    let line: EventLine =
+        serde_json::from_value(value).map_err(|e| format!("bad {kind:?} event: {e}"))?;
+    line.to_event().map(Some)
+}
+
+/// The header line, with the same checks and messages as [`read`](super::read).
+fn parse_header(bytes: &[u8], terminated: bool) -> Result<Header, ReadError> {
+    // The header is checked field by field first so a newer or foreign file gets a clear
+    // message rather than a serde error.
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        let cut = if terminated {
+            ""
+        } else {
+            " (the file is cut off)"
+        };
+        ReadError::NotATranscript(format!("the first line is not a JSON header{cut}: {e}"))
+    })?;
+    let format = value.get("format").and_then(|f| f.as_str());
+    if format != Some(FORMAT_NAME) {
+        return Err(ReadError::NotATranscript(format!(
+            "`format` is {}, not {FORMAT_NAME:?}",
+            format.map_or("missing".to_string(), |f| format!("{f:?}"))
+        )));
+    }
+    let version = value
+        .get("version")
+        .and_then(|v| v.as_u64())
+        .ok_or_else(|| ReadError::NotATranscript("`version` is missing".into()))?;
+    if version > u64::from(FORMAT_VERSION) {
+        let written_by = value
+            .get("smtpx")
+            .and_then(|v| v.as_str())
+            .map_or("unknown version".to_string(), |v| {
+                format!("smtpx {}", crate::proto::text::escape_str(v))
+            });
+        return Err(ReadError::Newer {
+            version,
+            written_by,
+        });
+    }
+    if version == 0 {
+        return Err(ReadError::NotATranscript(
+            "`version` 0 does not exist".into(),
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| ReadError::Line {
+        line: 1,
+        detail: format!("bad header: {e}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &[u8] = include_bytes!("../../recordings/sandbox-starttls-auth-message.jsonl");
+
+    #[test]
+    fn indexes_every_event_of_a_shipped_recording_like_the_reader() {
+        let indexed = Indexed::from_bytes(SAMPLE.to_vec()).expect("indexes");
+        let read = super::super::read::read_bytes(SAMPLE).expect("reads");
+        assert_eq!(indexed.len(), read.entries.len());
+        assert_eq!(indexed.header, read.header);
+        for (i, entry) in read.entries.iter().enumerate() {
+            let (event, _) = indexed.event(i).expect("parses").expect("known kind");
+            assert_eq!(format!("{event:?}"), format!("{:?}", entry.event));
+            assert_eq!(indexed.line_number(i), entry.line);
+        }
+        assert!(!indexed.cut);
+    }
+
+    #[test]
+    fn a_last_line_cut_mid_way_is_left_out_with_a_warning() {
+        let cut = &SAMPLE[..SAMPLE.len() - 20];
+        let indexed = Indexed::from_bytes(cut.to_vec()).expect("indexes");
+        let read = super::super::read::read_bytes(cut).expect("reads");
+        assert_eq!(indexed.len(), read.entries.len());
+        assert!(indexed.cut);
+        assert!(
+            indexed.warnings[0].contains("cut off"),
+            "{:?}",
+            indexed.warnings
+        );
+    }
+
+    #[test]
+    fn a_defective_middle_line_is_an_error_naming_the_line_when_reached() {
+        let text = String::from_utf8_lossy(SAMPLE).replacen("\"kind\":\"sent\"", "\"kind\":7", 1);
+        let indexed = Indexed::from_bytes(text.into_bytes()).expect("indexes");
+        let errors: Vec<String> = (0..indexed.len())
+            .filter_map(|i| indexed.event(i).err())
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("line 4:"), "{errors:?}");
+    }
+
+    #[test]
+    fn unknown_kinds_are_skipped_and_foreign_files_refused() {
+        let mut text = SAMPLE.to_vec();
+        text.extend_from_slice(b"{\"at\":1.0,\"dir\":\"smtpx\",\"kind\":\"hologram\"}\n\n");
+        let indexed = Indexed::from_bytes(text).expect("indexes");
+        assert!(matches!(indexed.event(indexed.len() - 1), Ok(None)));
+        assert!(matches!(
+            Indexed::from_bytes(b"{\"format\":\"other\"}\n".to_vec()),
+            Err(ReadError::NotATranscript(_))
+        ));
+        assert!(matches!(
+            Indexed::from_bytes(Vec::new()),
+            Err(ReadError::Empty)
+        ));
+    }
+}

@@ -1,0 +1,375 @@
+//! The composer, full screen: the envelope and header fields, the commands they make
+//! (parameters filled in), what the server did not offer, then the body editor beside the
+//! exact bytes that will follow the 354 (dot-stuffed, every line end shown). The
+//! confirmation lists every command and every byte, the ending included.
+//!
+//! Layer: views.
+//!
+//! ```text
+//!  ┌ compose a mail transaction ─────────────────────────────┐
+//!  │ ▸ MAIL FROM  me@example.com                              │
+//!  │   RCPT TO    you@example.org                             │
+//!  │   …headers, DATA/BDAT, ending                            │
+//!  │ → MAIL FROM:<me@example.com> SIZE=312                    │
+//!  ├ body ─────────────────────┬ exact bytes after 354 ───────┤
+//!  │ Hello                     │ Hello\r\n                    │
+//!  │ .a dot line               │ ..a dot line\r\n  ← stuffed  │
+//!  └───────────────────────────┴──────────────────────────────┘
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::theme;
+use crate::app::App;
+use crate::app::compose::{Composer, Field, Mark, Method, Offers, wire};
+use crate::driver::task::SendMethod;
+use crate::proto::command::Ret;
+use crate::proto::text::escape_str;
+
+const LABEL: usize = 13;
+
+pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
+    let Some(c) = app.composer.as_deref() else {
+        return;
+    };
+    // The last row stays for the key hint.
+    let area = Rect::new(
+        screen.x,
+        screen.y,
+        screen.width,
+        screen.height.saturating_sub(1),
+    );
+    frame.render_widget(Clear, area);
+    let offers = app.offers();
+    if c.confirming {
+        confirm(frame, area, app, c, &offers);
+    } else {
+        edit(frame, area, app, c, &offers);
+    }
+}
+
+fn block(app: &App, title: String) -> Block<'static> {
+    let block = Block::default().borders(Borders::ALL).title(title);
+    if app.ascii {
+        block.border_set(ratatui::symbols::border::PLAIN)
+    } else {
+        block
+    }
+}
+
+fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers) {
+    let outer = block(app, " compose a mail transaction ".into());
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let draft = c.draft();
+    let message = draft.message();
+    let mut lines: Vec<Line> = Vec::new();
+    let mut cursor = None;
+    let fields = c.fields(offers);
+    for field in &fields {
+        if *field == Field::Body {
+            continue;
+        }
+        let focused = c.focus == *field;
+        let (label, value, note) = field_text(c, *field, offers);
+        let marker = match (focused, app.ascii) {
+            (true, true) => "> ",
+            (true, false) => "▸ ",
+            _ => "  ",
+        };
+        let mut spans = vec![Span::styled(
+            format!("{marker}{label:<width$}", width = LABEL - 2),
+            if focused {
+                theme::key(app.no_color)
+            } else {
+                theme::dim()
+            },
+        )];
+        if focused && let Some(input) = c.input(*field) {
+            cursor = Some(Position::new(
+                inner.x + (LABEL + input.visual_cursor()).min(usize::from(inner.width)) as u16,
+                inner.y + lines.len() as u16,
+            ));
+        }
+        let chosen = matches!(
+            field,
+            Field::Method | Field::Ending | Field::Ret | Field::Notify
+        );
+        spans.push(if chosen && focused {
+            Span::styled(value, Style::default().add_modifier(Modifier::REVERSED))
+        } else {
+            Span::raw(value)
+        });
+        if let Some(note) = note {
+            spans.push(Span::styled(format!("   {note}"), theme::dim()));
+        }
+        lines.push(Line::from(spans));
+    }
+    let mail = draft.mail(offers, &message);
+    lines.push(Line::from(vec![
+        Span::styled("→ ", theme::dim()),
+        Span::raw(escape_str(mail.redacted().as_str())),
+        Span::styled("   (parameters: auto)", theme::dim()),
+    ]));
+    let rcpts = draft.rcpts(offers);
+    let rcpt_line = match rcpts.as_slice() {
+        [] => "(no recipient yet)".to_string(),
+        [one] => escape_str(one.redacted().as_str()),
+        [first, rest @ ..] => format!(
+            "{}   and {} more",
+            escape_str(first.redacted().as_str()),
+            rest.len()
+        ),
+    };
+    lines.push(Line::from(vec![
+        Span::styled("→ ", theme::dim()),
+        Span::raw(rcpt_line),
+    ]));
+    for warning in draft.warnings(offers, &message) {
+        lines.push(Line::styled(
+            format!("! {warning}"),
+            theme::alarm(app.no_color),
+        ));
+    }
+    if let Some(error) = &c.error {
+        lines.push(Line::styled(error.clone(), theme::alarm(app.no_color)));
+    }
+    let top = (lines.len() as u16).min(inner.height.saturating_sub(3));
+    let [head, bottom] =
+        Layout::vertical([Constraint::Length(top), Constraint::Min(3)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines), head);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
+    let focused = c.focus == Field::Body;
+    let body_block = Block::default()
+        .borders(Borders::TOP | Borders::RIGHT)
+        .title(if focused { " ▸ body " } else { " body " })
+        .title_style(if focused {
+            theme::key(app.no_color)
+        } else {
+            theme::dim()
+        });
+    let body_block = if app.ascii {
+        body_block.border_set(ratatui::symbols::border::PLAIN)
+    } else {
+        body_block
+    };
+    let body_inner = body_block.inner(left);
+    let height = usize::from(body_inner.height.max(1));
+    let top_row = c.body.row.saturating_sub(height - 1);
+    let body: Vec<Line> = c
+        .body
+        .lines
+        .iter()
+        .skip(top_row)
+        .take(height)
+        .map(|l| Line::raw(escape_str(l)))
+        .collect();
+    frame.render_widget(Paragraph::new(body).block(body_block), left);
+    if focused {
+        let col = c.body.lines.get(c.body.row).map_or(0, |l| {
+            escape_str(&l.chars().take(c.body.col).collect::<String>())
+                .chars()
+                .count()
+        });
+        cursor = Some(Position::new(
+            body_inner.x + (col as u16).min(body_inner.width.saturating_sub(1)),
+            body_inner.y + (c.body.row - top_row) as u16,
+        ));
+    }
+    let method = draft.send_method(&message);
+    let title = format!(" {} ({} bytes) ", preview_title(&method), message.len());
+    let preview_block = Block::default()
+        .borders(Borders::TOP)
+        .title(title)
+        .title_style(theme::dim());
+    // While the body is edited, the preview follows its cursor line.
+    let height = usize::from(right.height.saturating_sub(1)).max(1);
+    let mut scroll = c.preview_scroll;
+    if focused {
+        let body_start = wire::preview(&method, &message)
+            .iter()
+            .position(|(text, _)| text == "\\r\\n")
+            .map_or(0, |i| i + 1);
+        let wanted = body_start + c.body.row + 2;
+        scroll = scroll.max(wanted.saturating_sub(height));
+    } else if c.focus == Field::Ending {
+        // Choosing an ending: show how the data ends.
+        let total = wire::preview(&method, &message).len();
+        scroll = scroll.max(total.saturating_sub(height));
+    }
+    let rows = preview_lines(&method, &message, scroll, app);
+    frame.render_widget(Paragraph::new(rows).block(preview_block), right);
+    if let Some(position) = cursor {
+        frame.set_cursor_position(position);
+    }
+}
+
+fn preview_title(method: &SendMethod) -> &'static str {
+    match method {
+        SendMethod::Data => "exact bytes after 354, dot-stuffed",
+        SendMethod::DataExact { .. } => "BYTE-EXACT bytes after 354, sent raw",
+        SendMethod::Bdat { .. } => "exact bytes: BDAT chunks, not stuffed",
+    }
+}
+
+fn preview_lines(
+    method: &SendMethod,
+    message: &[u8],
+    scroll: usize,
+    app: &App,
+) -> Vec<Line<'static>> {
+    wire::preview(method, message)
+        .into_iter()
+        .skip(scroll)
+        .map(|(text, mark)| {
+            let note = match mark {
+                Mark::Content => None,
+                Mark::Stuffed => Some("  ← dot-stuffed"),
+                Mark::End => Some("  ← end of data"),
+                Mark::Command => Some("  ← BDAT command"),
+            };
+            let style = match mark {
+                Mark::End | Mark::Command => theme::key(app.no_color),
+                _ => Style::default(),
+            };
+            let mut spans = vec![Span::styled(text, style)];
+            if let Some(note) = note {
+                spans.push(Span::styled(note, theme::dim()));
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+/// Label, value and a note for one field.
+fn field_text(
+    c: &Composer,
+    field: Field,
+    offers: &Offers,
+) -> (&'static str, String, Option<String>) {
+    let value = |field| {
+        c.input(field)
+            .map_or(String::new(), |i| escape_str(i.value()))
+    };
+    match field {
+        Field::MailFrom => (
+            "MAIL FROM",
+            value(field),
+            Some("the envelope sender".into()),
+        ),
+        Field::RcptTo => ("RCPT TO", value(field), Some("recipients: a, b, …".into())),
+        Field::Ret => (
+            "RET",
+            format!(
+                "‹ {} ›",
+                match c.ret {
+                    None => "(not sent)",
+                    Some(Ret::Hdrs) => "HDRS",
+                    Some(Ret::Full) => "FULL",
+                }
+            ),
+            Some("DSN: what a bounce returns".into()),
+        ),
+        Field::Envid => ("ENVID", value(field), Some("DSN envelope id".into())),
+        Field::Notify => (
+            "NOTIFY",
+            format!("‹ {} ›", c.notify.label()),
+            Some("DSN, on every RCPT".into()),
+        ),
+        Field::From => (
+            "From",
+            value(field),
+            (!c.from_edited).then(|| "follows MAIL FROM".into()),
+        ),
+        Field::To => (
+            "To",
+            value(field),
+            (!c.to_edited).then(|| "follows RCPT TO".into()),
+        ),
+        Field::Subject => ("Subject", value(field), None),
+        Field::Date => ("Date", value(field), None),
+        Field::MessageId => ("Message-ID", value(field), None),
+        Field::Method => (
+            "Send by",
+            match c.method {
+                Method::Data => "‹ DATA ›  BDAT".into(),
+                Method::Bdat => " DATA  ‹ BDAT ›".into(),
+            },
+            Some(if offers.chunking {
+                "CHUNKING offered".into()
+            } else {
+                "CHUNKING not offered".into()
+            }),
+        ),
+        Field::ChunkSize => ("Chunk size", value(field), Some("octets per BDAT".into())),
+        Field::Ending => ("Ending", format!("‹ {} ›", c.ending.label()), None),
+        Field::Body => ("Body", String::new(), None),
+    }
+}
+
+fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers) {
+    let outer = block(
+        app,
+        " send this? Enter sends · Esc back (nothing sent yet) ".into(),
+    );
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let draft = c.draft();
+    let message = draft.message();
+    let mut lines: Vec<Line> = Vec::new();
+    let cmd = |text: String| {
+        Line::from(vec![
+            Span::styled("C: ", theme::dim()),
+            Span::raw(escape_str(&text)),
+        ])
+    };
+    lines.push(cmd(draft.mail(offers, &message).redacted().to_string()));
+    for rcpt in draft.rcpts(offers) {
+        lines.push(cmd(rcpt.redacted().to_string()));
+    }
+    let method = draft.send_method(&message);
+    match &method {
+        SendMethod::Data => lines.push(cmd("DATA".into())),
+        SendMethod::DataExact { .. } => {
+            lines.push(cmd("DATA".into()));
+            lines.push(Line::styled(
+                "! BYTE-EXACT: the content and this ending go raw; a correct server keeps \
+                 reading: then at data> an empty line and a lone . send \\r\\n.\\r\\n",
+                theme::alarm(app.no_color),
+            ));
+        }
+        SendMethod::Bdat { .. } => {}
+    }
+    for warning in draft.warnings(offers, &message) {
+        if !warning.starts_with("byte-exact") {
+            lines.push(Line::styled(
+                format!("! {warning}"),
+                theme::alarm(app.no_color),
+            ));
+        }
+    }
+    lines.push(Line::styled(
+        format!(
+            "── {} ({} bytes of message) ──",
+            preview_title(&method),
+            message.len()
+        ),
+        theme::dim(),
+    ));
+    let head = lines.len();
+    lines.extend(preview_lines(&method, &message, 0, app));
+    // The commands stay; the bytes scroll.
+    let scroll = c.preview_scroll.min(lines.len().saturating_sub(head + 1));
+    let shown: Vec<Line> = lines
+        .iter()
+        .take(head)
+        .cloned()
+        .chain(lines.iter().skip(head + scroll).cloned())
+        .collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}

@@ -1,0 +1,139 @@
+//! Replay mode's rows: the position bar where the prompt is (`event 37/112 ▸ playing x2`,
+//! or the search line), the notice row (the replay's word, else the latest reply
+//! explained), the status bar's `replay:` label, and the help generated from the replay
+//! keymap.
+//!
+//! Layer: views.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::theme;
+use crate::app::App;
+use crate::app::replay::Replay;
+use crate::proto::text::escape_str;
+
+/// The position bar, or the search line while it is open.
+pub fn draw_position(frame: &mut Frame, area: Rect, app: &App, replay: &Replay) {
+    if let Some(search) = &replay.search {
+        let label = "search: ";
+        let width = area.width.saturating_sub(label.len() as u16 + 1).max(1);
+        let scroll = search.visual_scroll(usize::from(width));
+        let shown: String = escape_str(search.value()).chars().skip(scroll).collect();
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(label, theme::key(app.no_color)),
+                Span::raw(shown),
+            ])),
+            area,
+        );
+        let cursor = search.visual_cursor().saturating_sub(scroll) as u16;
+        frame.set_cursor_position(Position::new(
+            area.x + label.len() as u16 + cursor.min(width),
+            area.y,
+        ));
+        return;
+    }
+    let (mark, state) = match (replay.playing.is_some(), app.ascii) {
+        (true, false) => ("▸", "playing"),
+        (true, true) => (">", "playing"),
+        (false, false) => ("⏸", "paused"),
+        (false, true) => ("||", "paused"),
+    };
+    let mut spans = vec![
+        Span::styled(
+            format!("event {}/{}", replay.position, replay.len()),
+            theme::key(app.no_color).add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!(" {mark} {state} x{}", replay.speed())),
+    ];
+    if let Some(at) = app.connected_for {
+        spans.push(Span::styled(
+            format!("   at {:.3} s", at.as_secs_f64()),
+            theme::dim(),
+        ));
+    }
+    if let Some(query) = &replay.query {
+        spans.push(Span::styled(
+            format!("   /{}", escape_str(query)),
+            theme::dim(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The replay's word when it has one; otherwise the explorer's notice row.
+pub fn draw_notice(frame: &mut Frame, area: Rect, app: &App, replay: &Replay) {
+    match &replay.message {
+        Some(message) if !app.picking() && app.notice.is_none() => frame.render_widget(
+            Paragraph::new(Line::styled(message.as_str(), theme::key(app.no_color))),
+            area,
+        ),
+        _ => super::prompt::draw_notice(frame, area, app),
+    }
+}
+
+/// The status bar's label: the file, and a mark when it was cut off.
+pub fn status_label(app: &App, wide: bool) -> Option<String> {
+    let replay = app.replay.as_ref()?;
+    let cut = if replay.source.cut { " (cut off)" } else { "" };
+    Some(if wide {
+        let name = replay.file.file_name().map_or_else(
+            || replay.file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        format!("  replay: {}{cut}", escape_str(&name))
+    } else {
+        format!("  replay{cut}")
+    })
+}
+
+/// The help overlay in replay mode, from the replay keymap.
+pub fn draw_help(frame: &mut Frame, screen: Rect, app: &App) {
+    let area = screen.inner(ratatui::layout::Margin::new(
+        if screen.width > 90 {
+            (screen.width - 86) / 2
+        } else {
+            0
+        },
+        if screen.height > 30 { 2 } else { 0 },
+    ));
+    frame.render_widget(Clear, area);
+    let mut lines = vec![Line::styled(
+        "Replay: the session as it was at the current event. C> S< plaintext, C~ S~ in TLS.",
+        theme::dim(),
+    )];
+    let mut rows: Vec<(String, &str)> = Vec::new();
+    for b in crate::app::replay_keys::KEYS.iter() {
+        match rows.iter_mut().find(|(_, d)| *d == b.description) {
+            Some((labels, _)) => {
+                labels.push(' ');
+                labels.push_str(b.label);
+            }
+            None => rows.push((b.label.to_string(), b.description)),
+        }
+    }
+    for (labels, description) in rows {
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {labels:<16} "), theme::key(app.no_color)),
+            Span::raw(description),
+        ]));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" help — Esc closes ");
+    let block = if app.ascii {
+        block.border_set(ratatui::symbols::border::PLAIN)
+    } else {
+        block
+    };
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}

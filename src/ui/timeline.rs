@@ -1,0 +1,121 @@
+//! The timeline view: one row per step (when, what, how long, a bar to scale, the reply
+//! code), slow steps flagged with why; the thresholds are listed at the bottom.
+//!
+//! Layer: views. The rows come from [`crate::app::timeline`], already escaped.
+
+use std::time::Duration;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::theme;
+use crate::app::App;
+use crate::app::timeline::{
+    SLOW_AUTH, SLOW_CONNECT, SLOW_GREETING, SLOW_MESSAGE, SLOW_REPLY, SLOW_TLS,
+};
+
+pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
+    let area = Rect::new(
+        screen.x,
+        screen.y,
+        screen.width,
+        screen.height.saturating_sub(1),
+    );
+    frame.render_widget(Clear, area);
+    let t = &app.timeline;
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .title(" timeline — Esc back ");
+    if app.ascii {
+        block = block.border_set(ratatui::symbols::border::PLAIN);
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines = Vec::new();
+    let slow = t.steps.iter().filter(|s| s.slow.is_some()).count();
+    let summary = match t.slowest() {
+        Some(step) => format!(
+            "{} steps · slowest: {} ({}) · {} flagged slow",
+            t.steps.len(),
+            step.label,
+            human(step.took.unwrap_or_default()),
+            slow
+        ),
+        None => "nothing timed yet: connect, then each reply's latency appears here".into(),
+    };
+    lines.push(Line::styled(summary, theme::dim()));
+    let max = t
+        .steps
+        .iter()
+        .filter_map(|s| s.took)
+        .max()
+        .unwrap_or_default()
+        .as_secs_f64();
+    let label_width = usize::from(inner.width).saturating_sub(40).clamp(12, 48);
+    let bar_width = 12usize;
+    let body_rows = usize::from(inner.height).saturating_sub(3);
+    for step in t.steps.iter().skip(t.scroll).take(body_rows) {
+        let took = step.took.map_or(String::new(), human);
+        let bar = match step.took {
+            Some(d) if max > 0.0 => {
+                let n = ((d.as_secs_f64() / max) * bar_width as f64).ceil() as usize;
+                let n = n.clamp(1, bar_width);
+                if app.ascii {
+                    "#".repeat(n)
+                } else {
+                    "█".repeat(n)
+                }
+            }
+            _ => String::new(),
+        };
+        let code = step.code.map_or(String::new(), |c| c.to_string());
+        let label: String = step.label.chars().take(label_width).collect();
+        let mut spans = vec![
+            Span::styled(format!("{:>8.3} ", step.at.as_secs_f64()), theme::dim()),
+            Span::raw(format!("{label:<label_width$} ")),
+            Span::raw(format!("{code:>3} {took:>9} ")),
+            Span::styled(format!("{bar:<bar_width$}"), theme::good(app.no_color)),
+        ];
+        if let Some(why) = step.slow {
+            spans.push(Span::styled(
+                format!(" ! {why}"),
+                theme::alarm(app.no_color),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    let shown = lines.len();
+    for _ in shown..usize::from(inner.height).saturating_sub(1) {
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(
+        format!(
+            "slow: connect ≥{} · greeting ≥{} · TLS ≥{} · AUTH ≥{} · message accepted ≥{} · other ≥{}",
+            secs(SLOW_CONNECT),
+            secs(SLOW_GREETING),
+            secs(SLOW_TLS),
+            secs(SLOW_AUTH),
+            secs(SLOW_MESSAGE),
+            secs(SLOW_REPLY)
+        ),
+        theme::dim(),
+    ));
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn human(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 10.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 10_000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{} s", d.as_secs())
+}
