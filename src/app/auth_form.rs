@@ -14,7 +14,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 use zeroize::Zeroizing;
 
-use super::keymap::{Binding, KeyAction};
+use super::keymap::{Binding, KeyAction, bind};
 use super::{App, Effect, Entry, Overlay};
 use crate::driver::task::{Intent, SecretSource, SecretText};
 use crate::proto::auth::Mechanism;
@@ -292,24 +292,6 @@ fn mask_redaction(line: &str, bullets: &str) -> String {
             format!("{}{bullets}{}", &line[..start], &line[end..])
         }
         None => line.to_string(),
-    }
-}
-
-const fn bind(
-    code: KeyCode,
-    modifiers: KeyModifiers,
-    label: &'static str,
-    action: KeyAction,
-    description: &'static str,
-    hint: Option<&'static str>,
-) -> Binding {
-    Binding {
-        code,
-        modifiers,
-        label,
-        action,
-        description,
-        hint,
     }
 }
 

@@ -8,14 +8,14 @@
 
 use std::path::PathBuf;
 
-use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 
 use crate::net::TlsInfo;
 use crate::net::cert::render::ChainView;
 use crate::proto::capability::Capabilities;
 use crate::proto::session::Session;
 
-use super::keymap::{Binding, KeyAction};
+use super::keymap::{Binding, KeyAction, plain as bind};
 use super::{App, Effect, Entry, Overlay};
 
 /// What the certificate view shows.
@@ -57,23 +57,6 @@ impl CertState {
             self.caps_before = Some(caps.clone());
             self.caps_after = None;
         }
-    }
-}
-
-const fn bind(
-    code: KeyCode,
-    label: &'static str,
-    action: KeyAction,
-    description: &'static str,
-    hint: Option<&'static str>,
-) -> Binding {
-    Binding {
-        code,
-        modifiers: KeyModifiers::NONE,
-        label,
-        action,
-        description,
-        hint,
     }
 }
 

@@ -5,25 +5,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
-use super::super::keymap::{Binding, KeyAction};
-
-const fn bind(
-    code: KeyCode,
-    modifiers: KeyModifiers,
-    label: &'static str,
-    action: KeyAction,
-    description: &'static str,
-    hint: Option<&'static str>,
-) -> Binding {
-    Binding {
-        code,
-        modifiers,
-        label,
-        action,
-        description,
-        hint,
-    }
-}
+use super::super::keymap::{Binding, KeyAction, bind};
 
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;

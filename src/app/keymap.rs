@@ -68,7 +68,8 @@ pub struct Binding {
     pub hint: Option<&'static str>,
 }
 
-const fn bind(
+/// A binding, for the keymap tables of every mode and overlay.
+pub(crate) const fn bind(
     code: KeyCode,
     modifiers: KeyModifiers,
     label: &'static str,
@@ -84,6 +85,17 @@ const fn bind(
         description,
         hint,
     }
+}
+
+/// A binding with no modifier key.
+pub(crate) const fn plain(
+    code: KeyCode,
+    label: &'static str,
+    action: KeyAction,
+    description: &'static str,
+    hint: Option<&'static str>,
+) -> Binding {
+    bind(code, KeyModifiers::NONE, label, action, description, hint)
 }
 
 const NONE: KeyModifiers = KeyModifiers::NONE;

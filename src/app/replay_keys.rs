@@ -5,7 +5,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
-use super::keymap::{Binding, KeyAction};
+use super::keymap::{Binding, KeyAction, bind as key};
 
 /// What a replay key does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,24 +38,6 @@ pub enum ReplayKey {
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
-
-const fn key(
-    code: KeyCode,
-    modifiers: KeyModifiers,
-    label: &'static str,
-    action: KeyAction,
-    description: &'static str,
-    hint: Option<&'static str>,
-) -> Binding {
-    Binding {
-        code,
-        modifiers,
-        label,
-        action,
-        description,
-        hint,
-    }
-}
 
 const fn replay(
     code: KeyCode,

@@ -19,9 +19,9 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 
-use super::keymap::{Binding, KeyAction};
+use super::keymap::{Binding, KeyAction, plain as bind};
 use super::{App, Effect};
 use crate::driver::SessionEvent;
 use crate::proto::text::escape_str;
@@ -214,23 +214,6 @@ impl Timeline {
             .iter()
             .filter(|s| s.took.is_some())
             .max_by_key(|s| s.took)
-    }
-}
-
-const fn bind(
-    code: KeyCode,
-    label: &'static str,
-    action: KeyAction,
-    description: &'static str,
-    hint: Option<&'static str>,
-) -> Binding {
-    Binding {
-        code,
-        modifiers: KeyModifiers::NONE,
-        label,
-        action,
-        description,
-        hint,
     }
 }
 

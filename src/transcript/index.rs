@@ -12,8 +12,9 @@
 
 use std::path::Path;
 
-use super::format::{Annotation, EventLine, FORMAT_NAME, FORMAT_VERSION, Header, KNOWN_KINDS};
-use super::read::{MAX_LINE_LEN, ReadError};
+use super::format::{Annotation, Header};
+pub use super::read::parse_event;
+use super::read::{MAX_LINE_LEN, ReadError, parse_header};
 use crate::driver::SessionEvent;
 
 /// One event line read back: the event and what the line adds (`None`: a kind this smtpx
@@ -169,72 +170,6 @@ impl Indexed {
 
 fn trim_cr(bytes: &[u8]) -> &[u8] {
     bytes.strip_suffix(b"\r").unwrap_or(bytes)
-}
-
-/// Parses one event line: typed straight from the bytes (the common case), and only when
-/// that fails, as a JSON value to tell an unknown kind (skipped) from a defect.
-pub fn parse_event(bytes: &[u8]) -> Result<Parsed, String> {
-    if let Ok(line) = serde_json::from_slice::<EventLine>(bytes) {
-        return line.to_event().map(Some);
-    }
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("not a JSON event: {e}"))?;
-    let Some(kind) = value.get("kind").and_then(|k| k.as_str()) else {
-        return Err("the event has no `kind`".into());
-    };
-    if !KNOWN_KINDS.contains(&kind) {
-        return Ok(None);
-    }
-    let kind = kind.to_owned();
-    let line: EventLine =
-        serde_json::from_value(value).map_err(|e| format!("bad {kind:?} event: {e}"))?;
-    line.to_event().map(Some)
-}
-
-/// The header line, with the same checks and messages as [`read`](super::read).
-fn parse_header(bytes: &[u8], terminated: bool) -> Result<Header, ReadError> {
-    // The header is checked field by field first so a newer or foreign file gets a clear
-    // message rather than a serde error.
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        let cut = if terminated {
-            ""
-        } else {
-            " (the file is cut off)"
-        };
-        ReadError::NotATranscript(format!("the first line is not a JSON header{cut}: {e}"))
-    })?;
-    let format = value.get("format").and_then(|f| f.as_str());
-    if format != Some(FORMAT_NAME) {
-        return Err(ReadError::NotATranscript(format!(
-            "`format` is {}, not {FORMAT_NAME:?}",
-            format.map_or("missing".to_string(), |f| format!("{f:?}"))
-        )));
-    }
-    let version = value
-        .get("version")
-        .and_then(|v| v.as_u64())
-        .ok_or_else(|| ReadError::NotATranscript("`version` is missing".into()))?;
-    if version > u64::from(FORMAT_VERSION) {
-        let written_by = value
-            .get("smtpx")
-            .and_then(|v| v.as_str())
-            .map_or("unknown version".to_string(), |v| {
-                format!("smtpx {}", crate::proto::text::escape_str(v))
-            });
-        return Err(ReadError::Newer {
-            version,
-            written_by,
-        });
-    }
-    if version == 0 {
-        return Err(ReadError::NotATranscript(
-            "`version` 0 does not exist".into(),
-        ));
-    }
-    serde_json::from_value(value).map_err(|e| ReadError::Line {
-        line: 1,
-        detail: format!("bad header: {e}"),
-    })
 }
 
 #[cfg(test)]

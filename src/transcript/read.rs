@@ -177,7 +177,9 @@ fn next_line(
     Ok(Some((buf, terminated)))
 }
 
-fn parse_header(bytes: &[u8], terminated: bool) -> Result<Header, ReadError> {
+/// The header line, checked field by field first so a newer or foreign file gets a clear
+/// message rather than a serde error (shared with [`index`](super::index)).
+pub(super) fn parse_header(bytes: &[u8], terminated: bool) -> Result<Header, ReadError> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         let cut = if terminated {
             ""
@@ -220,20 +222,22 @@ fn parse_header(bytes: &[u8], terminated: bool) -> Result<Header, ReadError> {
     })
 }
 
-/// An event, `None` for a kind this version does not know, or what is wrong with the line.
-fn parse_event(bytes: &[u8]) -> Result<Option<(SessionEvent, Annotation)>, String> {
+/// Parses one event line — `None` for a kind this version does not know, or what is wrong
+/// with the line: typed straight from the bytes (the common case), and only when
+/// that fails, as a JSON value to tell an unknown kind (skipped) from a defect.
+pub fn parse_event(bytes: &[u8]) -> Result<Option<(SessionEvent, Annotation)>, String> {
+    if let Ok(line) = serde_json::from_slice::<EventLine>(bytes) {
+        return line.to_event().map(Some);
+    }
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| format!("not a JSON event: {e}"))?;
-    let Some(kind) = value
-        .get("kind")
-        .and_then(|k| k.as_str())
-        .map(str::to_owned)
-    else {
+    let Some(kind) = value.get("kind").and_then(|k| k.as_str()) else {
         return Err("the event has no `kind`".into());
     };
-    if !KNOWN_KINDS.contains(&kind.as_str()) {
+    if !KNOWN_KINDS.contains(&kind) {
         return Ok(None);
     }
+    let kind = kind.to_owned();
     let line: EventLine =
         serde_json::from_value(value).map_err(|e| format!("bad {kind:?} event: {e}"))?;
     line.to_event().map(Some)

@@ -140,7 +140,7 @@ async fn event_loop(
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     // Handling SIGTSTP ourselves (from `kill -TSTP`) lets us restore the terminal first.
-    let mut sigtstp = signal(SignalKind::from_raw(SIGTSTP))?;
+    let mut sigtstp = signal(SignalKind::from_raw(terminal::SIGTSTP))?;
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut connected_at: Option<Instant> = None;
@@ -274,9 +274,3 @@ fn action_for(event: Event) -> Option<Action> {
         _ => None,
     }
 }
-
-/// SIGTSTP on Linux; the BSDs and macOS number it 18.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-const SIGTSTP: i32 = 20;
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-const SIGTSTP: i32 = 18;

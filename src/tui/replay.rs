@@ -72,7 +72,7 @@ async fn event_loop(
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
-    let mut sigtstp = signal(SignalKind::from_raw(SIGTSTP))?;
+    let mut sigtstp = signal(SignalKind::from_raw(terminal::SIGTSTP))?;
     let started = Instant::now();
     let mut dirty = true;
     loop {
@@ -150,9 +150,3 @@ fn action_for(event: Event) -> Option<Action> {
         _ => None,
     }
 }
-
-/// SIGTSTP on Linux; the BSDs and macOS number it 18.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-const SIGTSTP: i32 = 20;
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-const SIGTSTP: i32 = 18;

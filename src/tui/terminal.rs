@@ -118,6 +118,12 @@ pub async fn suspend(terminal: &mut Tui) -> io::Result<()> {
     repaint(terminal)
 }
 
+/// SIGTSTP on Linux; the BSDs and macOS number it 18.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub const SIGTSTP: i32 = 20;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub const SIGTSTP: i32 = 18;
+
 /// SIGCONT on Linux and the BSDs' common numbering used by tokio's `SignalKind`.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const SIGCONT: i32 = 18;
