@@ -157,9 +157,11 @@ fn hint(addr: &str, user: &str, password: &str) -> Vec<String> {
     vec![
         format!("smtpx demo: sandbox SMTP server on {addr}. Try typing:"),
         "  EHLO me · STARTTLS · EHLO me".to_string(),
-        format!("  AUTH PLAIN {plain}  ({user} / {password})"),
+        format!("  AUTH PLAIN {plain}  ({user} / {password}) — or F4 for the AUTH form"),
         format!("  MAIL FROM:<{user}@localhost> · RCPT TO:<you@localhost> · DATA"),
-        "  then message lines, a lone . to send, QUIT. F1 help, Ctrl-C leaves".to_string(),
+        "  then message lines, a lone . to send — or F5 to compose the whole transaction"
+            .to_string(),
+        "  QUIT. Esc explains any line, F6 shows the timeline, F1 help, Ctrl-C leaves".to_string(),
     ]
 }
 

@@ -182,3 +182,36 @@ async fn unwritable_transcript_is_shown_and_the_session_goes_on() {
     assert!(screen.contains("not recorded"), "{screen}");
     sandbox.shutdown().await;
 }
+
+/// The README's main command, `smtpx demo`, as a new user meets it: the sandbox starts, the
+/// explorer connects and shows what to try (the AUTH form and the composer included), a
+/// typed command gets its reply, and quitting shows the stored messages' place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_opens_the_explorer_on_the_sandbox_with_a_guide() {
+    if !tmux_available() {
+        return;
+    }
+    let state = tempfile::tempdir().expect("temp dir");
+    let tmux = Tmux::new("demo");
+    let command = explorer_command(&state.path().join("pid"), "", "demo");
+    tmux.start("demo", 160, 30, &command);
+    let t = "demo";
+    let screen = tmux
+        .wait_for(t, &["smtpx demo: sandbox SMTP server", "S< 220"])
+        .await;
+    for guide in [
+        "F4 for the AUTH form",
+        "F5 to compose",
+        "F6 shows the timeline",
+    ] {
+        assert!(screen.contains(guide), "{guide:?} missing:\n{screen}");
+    }
+    tmux.type_line(t, "EHLO me");
+    tmux.wait_for(t, &["C> EHLO me", "250-STARTTLS"]).await;
+    tmux.keys(t, &["F4"]);
+    tmux.wait_for(t, &["AUTH — Enter authenticates"]).await;
+    tmux.keys(t, &["Escape"]);
+    tmux.type_line(t, "/quit");
+    let screen = tmux.wait_for(t, &["EXITED 0", "TTY-COOKED"]).await;
+    assert!(!screen.contains("panicked"), "{screen}");
+}
