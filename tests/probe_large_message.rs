@@ -11,6 +11,11 @@ use smtpx::driver::RECORDED_BODY_LIMIT;
 use smtpx::proto::data::dot_stuff;
 use smtpx::sandbox::{SandboxConfig, SandboxHandle, start};
 
+#[path = "support/probe.rs"]
+mod probe_runner;
+
+use probe_runner::run_probe;
+
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("probe_large_message");
     std::fs::create_dir_all(&dir).expect("scratch dir");
@@ -47,33 +52,16 @@ async fn sandbox(maildir: &Path) -> SandboxHandle {
 
 /// Runs the probe with STARTTLS required and returns (exit code, stdout).
 async fn probe(server: &SandboxHandle, data: &Path, record: &Path) -> (i32, String) {
-    let target = server.plain_addr().to_string();
-    let ca = server.ca_pem_path().to_path_buf();
-    let (data, record) = (data.to_path_buf(), record.to_path_buf());
-    tokio::task::spawn_blocking(move || {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_smtpx"))
-            .env(
-                "XDG_STATE_HOME",
-                concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
-            )
-            .arg("probe")
-            .arg(&target)
-            .args(["--starttls", "--ca-file"])
-            .arg(&ca)
-            .args(["--from", "a@sender.test", "--to", "b@rcpt.test", "--data"])
-            .arg(&data)
-            .arg("--record")
-            .arg(&record)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run smtpx");
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-        )
-    })
-    .await
-    .expect("probe task")
+    let path = |p: &Path| p.to_str().expect("utf-8 path").to_string();
+    let mut args = vec![server.plain_addr().to_string(), "--starttls".into()];
+    args.extend(["--ca-file".into(), path(server.ca_pem_path())]);
+    args.extend(["--from", "a@sender.test", "--to", "b@rcpt.test"].map(String::from));
+    args.extend(["--data".into(), path(data), "--record".into(), path(record)]);
+    let output = run_probe(args, &[], None).await;
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
 }
 
 /// The stored message without the sandbox's trace header.
@@ -176,4 +164,112 @@ async fn a_small_data_file_is_still_recorded_byte_for_byte() {
     assert_eq!(line["text"], wire.as_str());
     assert!(line.get("redacted").is_none(), "{line}");
     exports(&record);
+}
+
+/// A plain SMTP client that writes bytes as given and reads whole replies.
+struct Client(tokio::io::BufReader<tokio::net::TcpStream>);
+
+impl Client {
+    async fn connect(server: &SandboxHandle) -> Client {
+        let stream = tokio::net::TcpStream::connect(server.plain_addr())
+            .await
+            .expect("connect");
+        Client(tokio::io::BufReader::new(stream))
+    }
+
+    /// One reply, all its lines.
+    async fn reply(&mut self) -> String {
+        use tokio::io::AsyncBufReadExt;
+        let mut reply = String::new();
+        loop {
+            let mut line = String::new();
+            let read = self.0.read_line(&mut line);
+            let n = tokio::time::timeout(std::time::Duration::from_secs(30), read)
+                .await
+                .expect("a reply within 30 s")
+                .expect("read");
+            assert!(n > 0, "the sandbox closed the connection");
+            reply.push_str(&line);
+            if line.as_bytes().get(3) == Some(&b' ') {
+                return reply;
+            }
+        }
+    }
+
+    /// Writes `wire` (pipelined commands and content) and reads `count` replies.
+    async fn send(&mut self, wire: &[u8], count: usize) -> Vec<String> {
+        use tokio::io::AsyncWriteExt;
+        self.0.get_mut().write_all(wire).await.expect("write");
+        let mut replies = Vec::new();
+        while replies.len() < count {
+            replies.push(self.reply().await);
+        }
+        replies
+    }
+}
+
+/// Files in the maildir, hidden partial files included.
+fn maildir_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("maildir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The sandbox writes DATA content to disk as it arrives (memory stays flat): a message
+/// many pieces long is stored exactly, and one refused after pieces were written — over the
+/// size limit without a SIZE declaration, or with a bare LF deep inside — leaves no file,
+/// partial or otherwise.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_spools_data_to_disk_and_leaves_nothing_of_a_refused_message() {
+    let dir = scratch("maildir-spool");
+    let _ = std::fs::remove_dir_all(&dir);
+    let server = start(SandboxConfig {
+        maildir: Some(dir.clone()),
+        max_message_size: 2 * 1024 * 1024,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts");
+    let mut messages = server.messages();
+    let mut client = Client::connect(&server).await;
+    assert!(client.reply().await.starts_with("220 "));
+    assert!(client.send(b"EHLO c.test\r\n", 1).await[0].starts_with("250"));
+    // MAIL without SIZE=, so only the content can exceed the limit.
+    let transaction = |content: &[u8], exact: bool| {
+        let mut wire = b"MAIL FROM:<a@sender.test>\r\nRCPT TO:<b@rcpt.test>\r\nDATA\r\n".to_vec();
+        let stuffed = if exact {
+            smtpx::proto::data::dot_stuff_exact(content)
+        } else {
+            dot_stuff(content)
+        };
+        wire.extend_from_slice(&stuffed.bytes);
+        wire
+    };
+
+    // 3 MiB against a 2 MiB limit.
+    let replies = client.send(&transaction(&message(3 << 20), false), 4).await;
+    assert_eq!(
+        &replies[..3].iter().map(|r| &r[..4]).collect::<Vec<_>>(),
+        &["250 ", "250 ", "354 "]
+    );
+    assert!(replies[3].starts_with("552 "), "{replies:?}");
+    assert_eq!(maildir_files(&dir), Vec::<String>::new());
+
+    // A bare LF after more than a megabyte of content.
+    let mut content = message((1 << 20) + 10);
+    content.extend_from_slice(b"bare\nline\r\n");
+    let replies = client.send(&transaction(&content, true), 4).await;
+    assert!(replies[3].starts_with("550 "), "{replies:?}");
+    assert_eq!(maildir_files(&dir), Vec::<String>::new());
+
+    // Accepted: stored exactly, one file.
+    let content = message(1536 * 1024);
+    let replies = client.send(&transaction(&content, false), 4).await;
+    assert!(replies[3].starts_with("250 "), "{replies:?}");
+    assert!(delivered(&mut messages).await == content);
+    assert_eq!(maildir_files(&dir).len(), 1, "{:?}", maildir_files(&dir));
+    assert!(client.send(b"QUIT\r\n", 1).await[0].starts_with("221 "));
 }

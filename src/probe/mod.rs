@@ -362,10 +362,7 @@ impl Probe {
         let sent = match message {
             MessageSource::Bytes(bytes) => self.driver.send_message(&bytes).await,
             MessageSource::File { file, .. } => {
-                let mut file = tokio::fs::File::from_std(file);
-                // Fewer, larger reads: tokio's default buffer is 2 MiB per blocking read,
-                // the driver asks for its own chunk size.
-                file.set_max_buf_size(crate::driver::STREAM_CHUNK);
+                let mut file = source::FileReader(file);
                 self.driver.send_message_from(&mut file).await
             }
         };

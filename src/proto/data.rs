@@ -164,16 +164,27 @@ impl DotStuffer {
         out.reserve(chunk.len() + 2);
         let mut rest = chunk;
         while let Some(&first) = rest.first() {
-            if self.pending_cr || self.at_line_start || matches!(first, b'\r' | b'\n') {
+            if !self.pending_cr && first == b'\r' && rest.get(1) == Some(&b'\n') {
+                // The common line break, CRLF, in one step.
+                out.extend_from_slice(b"\r\n");
+                self.at_line_start = true;
+                self.offset += 2;
+                rest = &rest[2..];
+                continue;
+            }
+            if self.pending_cr
+                || matches!(first, b'\r' | b'\n')
+                || (self.at_line_start && first == b'.')
+            {
                 self.push_normalising(first, out);
                 self.offset += 1;
                 rest = &rest[1..];
                 continue;
             }
-            let run = rest
-                .iter()
-                .position(|&b| b == b'\r' || b == b'\n')
-                .unwrap_or(rest.len());
+            // Inside a line (or at the start of one that does not begin with a dot): nothing
+            // up to the next CR or LF needs stuffing.
+            self.at_line_start = false;
+            let run = memchr::memchr2(b'\r', b'\n', rest).unwrap_or(rest.len());
             out.extend_from_slice(&rest[..run]);
             self.offset += run as u64;
             self.previous_dot_stuffed = false;

@@ -24,7 +24,8 @@ enum State {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedMessage {
     /// The content, unstuffed, ending with its last CRLF (the one before `.`); at most the
-    /// receiver's limit, so truncated when [`exceeded_limit`](Self::exceeded_limit).
+    /// receiver's limit, so truncated when [`exceeded_limit`](Self::exceeded_limit). Only
+    /// what was not taken earlier with [`DataReceiver::take_content`].
     pub body: Vec<u8>,
     /// The full unstuffed size, counted even past the limit.
     pub size: u64,
@@ -62,7 +63,10 @@ pub enum DataProgress {
 pub struct DataReceiver {
     max_size: usize,
     state: State,
+    /// Content not yet taken.
     body: Vec<u8>,
+    /// Content octets kept in all (taken or not): at most `max_size`.
+    kept: usize,
     size: u64,
     offset: u64,
     /// The last two input bytes, for lone-dot detection.
@@ -78,12 +82,24 @@ impl DataReceiver {
             max_size,
             state: State::LineStart,
             body: Vec::new(),
+            kept: 0,
             size: 0,
             offset: 0,
             previous: [0; 2],
             unstuffed_lines: 0,
             issues: BodyIssues::default(),
         }
+    }
+
+    /// The content kept so far and not yet taken: at most the size limit in all. A server
+    /// that streams large messages to disk takes it as it grows, so memory stays bounded.
+    pub fn take_content(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.body)
+    }
+
+    /// Octets of content waiting in [`take_content`](Self::take_content).
+    pub fn buffered(&self) -> usize {
+        self.body.len()
     }
 
     /// Takes bytes up to and including the end marker.
@@ -94,10 +110,7 @@ impl DataReceiver {
                 // Inside a line, everything up to the next CR or LF is plain content: take it
                 // in one go (same result as byte by byte, at memory speed).
                 let rest = &input[index..];
-                let run = rest
-                    .iter()
-                    .position(|&b| b == b'\r' || b == b'\n')
-                    .unwrap_or(rest.len());
+                let run = memchr::memchr2(b'\r', b'\n', rest).unwrap_or(rest.len());
                 self.emit_run(&rest[..run]);
                 self.offset += run as u64;
                 self.previous = match run {
@@ -114,7 +127,7 @@ impl DataReceiver {
             if ended {
                 let fresh = Self::new(self.max_size);
                 let done = std::mem::replace(self, fresh);
-                let exceeded_limit = done.size > done.body.len() as u64;
+                let exceeded_limit = done.size > done.kept as u64;
                 return DataProgress::Complete {
                     consumed: index,
                     message: ReceivedMessage {
@@ -209,16 +222,19 @@ impl DataReceiver {
 
     fn emit(&mut self, byte: u8) {
         self.size += 1;
-        if self.body.len() < self.max_size {
+        if self.kept < self.max_size {
             self.body.push(byte);
+            self.kept += 1;
         }
     }
 
     /// Content bytes with no CR or LF, inside a line.
     fn emit_run(&mut self, bytes: &[u8]) {
         self.size += bytes.len() as u64;
-        let room = self.max_size.saturating_sub(self.body.len());
-        self.body.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        let room = self.max_size.saturating_sub(self.kept);
+        let take = bytes.len().min(room);
+        self.body.extend_from_slice(&bytes[..take]);
+        self.kept += take;
     }
 
     fn record(&mut self, issue: BodyIssue) {

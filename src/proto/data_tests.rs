@@ -303,3 +303,60 @@ fn bdat_chunk_size_zero_sends_one_chunk() {
         )]
     );
 }
+
+/// Every string of up to 7 octets over `a . CR LF`: stuffing it whole (CRLF pairs and runs
+/// inside lines take the fast paths) gives the same bytes and report as one octet at a time
+/// (where they never apply).
+#[test]
+fn fast_paths_agree_with_octet_at_a_time_on_every_short_input() {
+    let alphabet = [b'a', b'.', b'\r', b'\n'];
+    let mut inputs: Vec<Vec<u8>> = vec![Vec::new()];
+    let mut from = 0;
+    for _ in 0..7 {
+        let to = inputs.len();
+        for i in from..to {
+            for &byte in &alphabet {
+                let mut longer = inputs[i].clone();
+                longer.push(byte);
+                inputs.push(longer);
+            }
+        }
+        from = to;
+    }
+    assert_eq!(inputs.len(), (4usize.pow(8) - 1) / 3);
+    for new in [DotStuffer::new, DotStuffer::exact] {
+        for input in &inputs {
+            let (mut whole, mut single) = (Vec::new(), Vec::new());
+            let mut stuffer = new();
+            stuffer.push(input, &mut whole);
+            let whole_report = stuffer.finish(&mut whole);
+            let mut stuffer = new();
+            input.chunks(1).for_each(|b| stuffer.push(b, &mut single));
+            let single_report = stuffer.finish(&mut single);
+            assert_eq!(
+                (&whole, &whole_report),
+                (&single, &single_report),
+                "{input:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn content_taken_in_pieces_adds_up_and_still_counts_toward_the_limit() {
+    let mut receiver = DataReceiver::new(10);
+    assert_eq!(receiver.feed(b"abc\r\n..d"), DataProgress::NeedMore);
+    assert_eq!(receiver.buffered(), 7);
+    let first = receiver.take_content();
+    assert_eq!(first, b"abc\r\n.d");
+    assert_eq!(receiver.buffered(), 0);
+    assert_eq!(receiver.feed(b"ef\r\n"), DataProgress::NeedMore);
+    let second = receiver.take_content();
+    let DataProgress::Complete { message, .. } = receiver.feed(b"gh\r\n.\r\n") else {
+        panic!("end marker not found");
+    };
+    // 15 octets of content against a limit of 10: the pieces taken count too.
+    assert_eq!([first, second, message.body].concat(), b"abc\r\n.def\r");
+    assert_eq!(message.size, 15);
+    assert!(message.exceeded_limit);
+}

@@ -49,6 +49,9 @@ pub const MAX_COMMAND_LINE: usize = 1000;
 /// Longest line inside an AUTH exchange ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4)).
 pub const MAX_AUTH_LINE: usize = 12288;
 
+/// DATA content is handed to the driver ([`Event::Content`]) once this much has arrived.
+pub const CONTENT_PIECE: usize = 128 * 1024;
+
 /// The fixed part of a session's configuration, shared by all sessions of a server.
 #[derive(Debug, Clone)]
 pub struct SessionSettings {
@@ -73,7 +76,16 @@ pub enum Event {
     /// The 220 to STARTTLS was queued: send it, discard any buffered input, start TLS, then
     /// call [`Session::tls_started`].
     StartTls,
-    /// A message was accepted: store it, then send [`Session::delivered`]'s reply.
+    /// DATA was accepted: a message with this envelope (no content yet) begins. Its content
+    /// follows in [`Event::Content`] pieces, then [`Event::Deliver`] or [`Event::Discard`].
+    BeginMessage(Envelope),
+    /// The next piece of the message begun with [`Event::BeginMessage`], in order: spool it.
+    Content(Vec<u8>),
+    /// The message begun with [`Event::BeginMessage`] was refused: drop what was spooled.
+    Discard,
+    /// A message was accepted: store it (after the pieces already given, if it was begun with
+    /// [`Event::BeginMessage`], its `content` is the last piece), then send
+    /// [`Session::delivered`]'s reply.
     Deliver(Envelope),
     /// Send what is queued and close.
     Close,
@@ -218,10 +230,18 @@ impl Session {
         match &mut self.state {
             State::Closed => Progress::default(),
             State::ReceivingData(receiver) => match receiver.feed(input) {
-                DataProgress::NeedMore => Progress {
-                    consumed: input.len(),
-                    events: Vec::new(),
-                },
+                DataProgress::NeedMore => {
+                    // Hand the content over in pieces so a large message is never held whole.
+                    let events = if receiver.buffered() >= CONTENT_PIECE {
+                        vec![Event::Content(receiver.take_content())]
+                    } else {
+                        Vec::new()
+                    };
+                    Progress {
+                        consumed: input.len(),
+                        events,
+                    }
+                }
                 DataProgress::Complete { consumed, message } => {
                     self.state = State::ExpectCommand;
                     Progress {
@@ -370,7 +390,7 @@ impl Session {
             Command::Rcpt { to, params } => {
                 events.push(Event::Reply(self.rcpt(&to, &params, policy)))
             }
-            Command::Data => events.push(Event::Reply(self.data())),
+            Command::Data => events.extend(self.data()),
             Command::Bdat { size, last } => events.extend(self.bdat(size, last)),
             Command::Rset => {
                 self.transaction = None;

@@ -112,16 +112,31 @@ impl Session {
     }
 
     /// DATA ([RFC 5321 §4.1.1.4](https://www.rfc-editor.org/rfc/rfc5321#section-4.1.1.4)).
-    pub(super) fn data(&mut self) -> ServerReply {
+    /// Accepted, it also begins the message ([`Event::BeginMessage`]): the content then goes
+    /// to the driver in pieces as it arrives ([`Event::Content`]), never held whole.
+    pub(super) fn data(&mut self) -> Vec<Event> {
         if let Err(reply) = self.ready_for_content() {
-            return reply;
+            return vec![Event::Reply(reply)];
         }
-        if self.transaction.as_ref().is_some_and(|t| t.used_bdat) {
+        let Some(transaction) = self.transaction.as_ref() else {
+            return vec![Event::Reply(bad_sequence("need MAIL command"))];
+        };
+        if transaction.used_bdat {
             // RFC 3030 §2: DATA and BDAT must not be mixed in one transaction.
-            return bad_sequence("DATA after BDAT in the same transaction");
+            return vec![Event::Reply(bad_sequence(
+                "DATA after BDAT in the same transaction",
+            ))];
         }
+        let begin = Event::BeginMessage(self.envelope_so_far(transaction));
         self.state = State::ReceivingData(DataReceiver::new(self.settings.max_message_size));
-        ServerReply::new(354, "2.0.0", "End data with <CR><LF>.<CR><LF>")
+        vec![
+            begin,
+            Event::Reply(ServerReply::new(
+                354,
+                "2.0.0",
+                "End data with <CR><LF>.<CR><LF>",
+            )),
+        ]
     }
 
     /// BDAT ([RFC 3030 §2](https://www.rfc-editor.org/rfc/rfc3030#section-2)).
@@ -222,12 +237,14 @@ impl Session {
         };
         let issues = &message.issues;
         if message.exceeded_limit {
+            events.push(Event::Discard);
             events.push(Event::Reply(too_big(self.settings.max_message_size)));
         } else if issues.bare_lf > 0 || issues.bare_cr > 0 {
             events.push(Event::Note(format!(
                 "message refused: {} bare LF, {} bare CR, {} lone dots (RFC 5321 §2.3.8)",
                 issues.bare_lf, issues.bare_cr, issues.lone_dots
             )));
+            events.push(Event::Discard);
             let which = if issues.bare_lf > 0 { "<LF>" } else { "<CR>" };
             events.push(Event::Reply(ServerReply::new(
                 550,
@@ -238,6 +255,23 @@ impl Session {
             events.push(Event::Deliver(self.envelope(transaction, message.body)));
         }
         events
+    }
+
+    /// The envelope of the transaction under way, with no content yet.
+    fn envelope_so_far(&self, transaction: &Transaction) -> Envelope {
+        let (helo, esmtp) = self.helo.clone().unwrap_or_default();
+        Envelope {
+            from: transaction.from.clone(),
+            recipients: transaction.recipients.clone(),
+            content: Vec::new(),
+            helo,
+            esmtp,
+            tls: self.tls,
+            authenticated: self.user.clone(),
+            smtputf8: transaction.params.smtputf8,
+            peer: self.peer,
+            conn_id: self.conn_id,
+        }
     }
 
     fn envelope(&self, transaction: Transaction, content: Vec<u8>) -> Envelope {

@@ -410,3 +410,79 @@ fn non_ascii_addresses_need_smtputf8() {
     assert_eq!(codes(&events), [250, 553, 250, 250]);
     assert!(replies(&events)[1].lines[0].starts_with("5.6.7 "));
 }
+
+/// Content of everything the session handed over: the pieces, then the delivered tail.
+fn streamed_content(events: &[Event]) -> Vec<u8> {
+    let mut content = Vec::new();
+    for event in events {
+        match event {
+            Event::Content(piece) => content.extend_from_slice(piece),
+            Event::Deliver(envelope) => content.extend_from_slice(&envelope.content),
+            _ => {}
+        }
+    }
+    content
+}
+
+#[test]
+fn a_large_message_comes_in_pieces_after_its_envelope() {
+    let mut s = session(SessionSettings {
+        max_message_size: 8 << 20,
+        ..settings()
+    });
+    feed(
+        &mut s,
+        b"EHLO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\n",
+        &Fake::default(),
+    );
+    let events = feed(&mut s, b"DATA\r\n", &Fake::default());
+    assert_eq!(codes(&events), [354]);
+    let begun: Vec<&Envelope> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::BeginMessage(envelope) => Some(envelope),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(begun.len(), 1);
+    assert_eq!(
+        (begun[0].from.as_str(), &begun[0].recipients[..]),
+        ("a@b.test", &["c@d.test".to_owned()][..])
+    );
+    assert!(begun[0].content.is_empty());
+    let line = b"..0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz\r\n";
+    let mut events = Vec::new();
+    for _ in 0..(3 * CONTENT_PIECE / line.len()) {
+        events.extend(feed(&mut s, line, &Fake::default()));
+    }
+    let pieces = events
+        .iter()
+        .filter(|e| matches!(e, Event::Content(_)))
+        .count();
+    assert!((2..=3).contains(&pieces), "{pieces} pieces");
+    events.extend(feed(&mut s, b".\r\n", &Fake::default()));
+    assert_eq!(codes(&events), [250]);
+    let expected = line[1..].repeat(3 * CONTENT_PIECE / line.len());
+    assert_eq!(streamed_content(&events), expected);
+}
+
+#[test]
+fn a_refused_message_is_discarded() {
+    let mut s = session(settings());
+    let events = feed(
+        &mut s,
+        b"HELO c\r\nMAIL FROM:<>\r\nRCPT TO:<Postmaster>\r\nDATA\r\na\nb\r\n.\r\n",
+        &Fake::default(),
+    );
+    assert_eq!(codes(&events), [250, 250, 250, 354, 550]);
+    assert!(events.iter().any(|e| matches!(e, Event::BeginMessage(_))));
+    assert!(events.iter().any(|e| matches!(e, Event::Discard)));
+    let big = format!(
+        "MAIL FROM:<>\r\nRCPT TO:<Postmaster>\r\nDATA\r\n{}\r\n.\r\n",
+        "z".repeat(150)
+    );
+    let events = feed(&mut s, big.as_bytes(), &Fake::default());
+    assert_eq!(codes(&events), [250, 250, 354, 552]);
+    assert!(events.iter().any(|e| matches!(e, Event::Discard)));
+    assert!(delivered(&events).is_empty());
+}

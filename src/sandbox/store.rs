@@ -7,13 +7,12 @@
 //!
 //! Layer: sandbox (server side); tokio file I/O.
 
-use std::io;
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tempfile::TempDir;
-use tokio::io::AsyncWriteExt;
 
 use super::clock::{Civil, now_unix};
 use super::session::Envelope;
@@ -81,35 +80,107 @@ impl Maildir {
         &self.dir
     }
 
-    /// Writes one message; the file name is its id plus `.eml`.
-    pub async fn store(&self, envelope: &Envelope, hostname: &str) -> io::Result<StoredMessage> {
+    /// Writes one message whole; the file name is its id plus `.eml`.
+    pub async fn store(&self, envelope: Envelope, hostname: &str) -> io::Result<StoredMessage> {
+        let spool = self.begin(&envelope, hostname).await?;
+        spool.finish(envelope.content).await
+    }
+
+    /// Begins a message: gives it its id and writes its `Received:` header to a temporary
+    /// file, to which the content is then appended as it arrives ([`Spool::append`]) — the
+    /// way Postfix's smtpd writes the header when DATA begins. The trace header's time is
+    /// therefore the start of the transfer.
+    pub async fn begin(&self, envelope: &Envelope, hostname: &str) -> io::Result<Spool> {
         let now = Civil::from_unix(now_unix());
         let sequence = self.sequence.fetch_add(1, Ordering::Relaxed) + 1;
         let id = format!("{}-c{}-m{sequence}", now.compact(), envelope.conn_id);
         let header = received_header(envelope, hostname, &id, &now.rfc5322());
         let path = self.dir.join(format!("{id}.eml"));
         let partial = self.dir.join(format!(".{id}.partial"));
-        // Header and content written in turn, not joined first: a large message is not
-        // copied again (`tokio::fs::write` would copy the whole buffer once more).
-        let mut file = tokio::fs::File::create(&partial).await?;
-        file.write_all(header.as_bytes()).await?;
-        file.write_all(&envelope.content).await?;
-        file.flush().await?;
-        drop(file);
-        tokio::fs::rename(&partial, &path).await?;
-        Ok(StoredMessage {
+        let stored = StoredMessage {
             id,
             path,
             conn_id: envelope.conn_id,
             peer: envelope.peer,
             from: envelope.from.clone(),
             recipients: envelope.recipients.clone(),
-            size: envelope.content.len(),
+            size: 0,
             trace_header_len: header.len(),
             tls: envelope.tls,
             authenticated: envelope.authenticated.clone(),
+        };
+        let created = partial.clone();
+        let file = blocking(move || {
+            let mut file = std::fs::File::create(&created)?;
+            file.write_all(header.as_bytes())?;
+            Ok(file)
+        })
+        .await?;
+        Ok(Spool {
+            file: Some(file),
+            partial,
+            stored,
         })
     }
+}
+
+/// A message being written: its trace header, then its content as it arrives; renamed into
+/// the maildir by [`finish`](Spool::finish), removed if dropped before that. Writes run on
+/// tokio's blocking threads straight from the caller's buffer (tokio's `File` would copy
+/// every piece once more through a buffer of its own).
+#[derive(Debug)]
+pub struct Spool {
+    /// `None` once finished, or after a write failed.
+    file: Option<std::fs::File>,
+    partial: PathBuf,
+    stored: StoredMessage,
+}
+
+impl Spool {
+    /// Appends the next piece of content.
+    pub async fn append(&mut self, piece: Vec<u8>) -> io::Result<()> {
+        let Some(mut file) = self.file.take() else {
+            return Err(io::Error::other("an earlier write to this message failed"));
+        };
+        let size = piece.len();
+        let file = blocking(move || file.write_all(&piece).map(|()| file)).await?;
+        self.file = Some(file);
+        self.stored.size += size;
+        Ok(())
+    }
+
+    /// Appends the last piece and moves the file into place under its final name.
+    pub async fn finish(mut self, last: Vec<u8>) -> io::Result<StoredMessage> {
+        self.append(last).await?;
+        let file = self.file.take();
+        let (partial, path) = (self.partial.clone(), self.stored.path.clone());
+        blocking(move || {
+            drop(file);
+            std::fs::rename(&partial, &path)
+        })
+        .await?;
+        // Renamed: nothing left for `drop` to remove.
+        self.partial = PathBuf::new();
+        Ok(self.stored.clone())
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        if !self.partial.as_os_str().is_empty() {
+            // A refused or abandoned message leaves nothing behind.
+            let _ = std::fs::remove_file(&self.partial);
+        }
+    }
+}
+
+/// Runs blocking file work on tokio's blocking threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(io::Error::other)?
 }
 
 /// The `with` protocol name: SMTP, ESMTP, plus S for TLS and A for AUTH
@@ -205,12 +276,49 @@ mod tests {
     async fn stored_file_is_trace_header_plus_exact_content() {
         let maildir = Maildir::open(None).expect("temp maildir");
         let stored = maildir
-            .store(&envelope(), "localhost")
+            .store(envelope(), "localhost")
             .await
             .expect("stored");
         assert!(stored.path.starts_with(maildir.path()));
         assert_eq!(stored.read_content().expect("readable"), envelope().content);
         let whole = std::fs::read(&stored.path).expect("readable");
         assert!(whole.starts_with(b"Received: from "));
+    }
+
+    #[tokio::test]
+    async fn a_spooled_message_is_its_pieces_in_order_and_appears_only_when_finished() {
+        let maildir = Maildir::open(None).expect("temp maildir");
+        let files = || std::fs::read_dir(maildir.path()).expect("listable").count();
+        let mut spool = maildir
+            .begin(&envelope(), "localhost")
+            .await
+            .expect("begun");
+        spool.append(b"one\r\n".to_vec()).await.expect("written");
+        spool.append(b"two\r\n".to_vec()).await.expect("written");
+        // Only the hidden partial file so far.
+        assert_eq!(files(), 1);
+        let stored = spool.finish(b"three\r\n".to_vec()).await.expect("stored");
+        assert_eq!(stored.size, 17);
+        assert_eq!(
+            stored.read_content().expect("readable"),
+            b"one\r\ntwo\r\nthree\r\n"
+        );
+        assert_eq!(files(), 1);
+        assert!(stored.path.exists());
+    }
+
+    #[tokio::test]
+    async fn a_spool_dropped_before_it_is_finished_leaves_nothing() {
+        let maildir = Maildir::open(None).expect("temp maildir");
+        let mut spool = maildir
+            .begin(&envelope(), "localhost")
+            .await
+            .expect("begun");
+        spool.append(vec![b'x'; 4096]).await.expect("written");
+        drop(spool);
+        assert_eq!(
+            std::fs::read_dir(maildir.path()).expect("listable").count(),
+            0
+        );
     }
 }
