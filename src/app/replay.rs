@@ -16,7 +16,8 @@
 //! entries shown are a window of recent events, trimmed as it grows and extended backwards
 //! when the person scrolls up past its top, so memory stays small on huge transcripts.
 //! Searching, jumping to errors and playing are in `replay_find.rs`; the window of
-//! entries in `replay_window.rs`.
+//! entries in `replay_window.rs`; the checkpoints and the state rebuilt from them in
+//! `replay_state.rs`.
 //!
 //! Layer: app state (no terminal, no files: the loop hands in the opened transcript).
 
@@ -25,11 +26,10 @@ use std::time::Duration;
 
 use tui_input::Input;
 
-use super::cert::CertState;
 use super::entries::{self, Entry, Kind};
+use super::replay_state::Snapshot;
 use super::{App, Effect, Overlay, Scroll};
 use crate::driver::SessionEvent;
-use crate::proto::session::{Session, State};
 use crate::proto::text::escape_str;
 use crate::transcript::index::{Indexed, Parsed};
 
@@ -44,16 +44,6 @@ pub const WINDOW_MAX: usize = 4096;
 pub const WINDOW_STEP: usize = 256;
 /// The play speeds, `+` and `-` move along them.
 pub const SPEEDS: [u32; 6] = [1, 2, 4, 8, 16, 64];
-
-/// What the views need of the session at a step, saved at checkpoints.
-#[derive(Debug, Clone)]
-struct Snapshot {
-    session: Session,
-    connected: bool,
-    tls: Option<(String, bool)>,
-    at: Option<Duration>,
-    cert: CertState,
-}
 
 /// Playing at recorded speed: the loop's clock and the session time it was anchored at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +64,7 @@ pub struct Replay {
     pub window_first: usize,
     /// For each event in the window, where its entries start in `app.entries`.
     pub(super) starts: Vec<usize>,
-    checkpoints: Vec<Snapshot>,
+    pub(super) checkpoints: Vec<Snapshot>,
     pub playing: Option<Playing>,
     /// Index into [`SPEEDS`].
     pub speed: usize,
@@ -104,7 +94,7 @@ impl Replay {
     }
 
     /// Event `index`, from the one-slot cache when it was peeked.
-    fn take_event(&mut self, index: usize) -> Result<Parsed, String> {
+    pub(super) fn take_event(&mut self, index: usize) -> Result<Parsed, String> {
         match self.peeked.take() {
             Some((i, parsed)) if i == index => parsed,
             _ => self.source.event(index),
@@ -205,79 +195,6 @@ impl App {
         app
     }
 
-    fn snapshot(&self) -> Snapshot {
-        Snapshot {
-            session: self.session.clone(),
-            connected: self.connected,
-            tls: self.tls.clone(),
-            at: self.connected_for,
-            cert: self.cert.clone(),
-        }
-    }
-
-    fn restore(&mut self, snapshot: &Snapshot) {
-        self.session = snapshot.session.clone();
-        self.connected = snapshot.connected;
-        self.tls = snapshot.tls.clone();
-        self.connected_for = snapshot.at;
-        // The person's place in the certificate view is kept when the handshake is the same.
-        let (selected, scroll) = (self.cert.selected, self.cert.scroll);
-        let same = self.cert.tls.as_ref().map(|t| &t.0.chain_der)
-            == snapshot.cert.tls.as_ref().map(|t| &t.0.chain_der);
-        self.cert = snapshot.cert.clone();
-        if same {
-            self.cert.selected = selected;
-            self.cert.scroll = scroll;
-        }
-    }
-
-    /// Folds one event into the state the views show (not the entries).
-    fn apply_state(&mut self, parsed: &Result<Parsed, String>) {
-        let Ok(Some((event, annotation))) = parsed else {
-            return;
-        };
-        let hello_due = matches!(
-            self.session.state(),
-            State::ExpectEhloReply | State::ExpectLhloReply | State::ExpectHeloReply
-        );
-        super::replay_session::apply(&mut self.session, event, annotation);
-        match event {
-            SessionEvent::Connected { .. } => {
-                self.connected = true;
-                self.tls = None;
-            }
-            SessionEvent::TlsEstablished { info, .. } => {
-                self.tls = Some((info.version.clone(), info.verdict.ok()));
-                self.cert.established(info);
-            }
-            SessionEvent::Closed { .. } => {
-                self.connected = false;
-                self.tls = None;
-            }
-            _ => {}
-        }
-        // Capabilities change only with a hello reply (and are forgotten by TLS).
-        if hello_due || matches!(event, SessionEvent::TlsEstablished { .. }) {
-            self.cert.observe(&self.session);
-        }
-        self.connected_for = self.connected.then_some(event_at(event));
-    }
-
-    /// Saves a checkpoint when `position` (events applied) is the next one due.
-    fn checkpoint_if_due(&mut self, position: usize) {
-        let Some(replay) = self.replay.as_ref() else {
-            return;
-        };
-        if position % CHECKPOINT_EVERY == 0
-            && replay.checkpoints.len() == position / CHECKPOINT_EVERY
-        {
-            let snapshot = self.snapshot();
-            if let Some(replay) = self.replay.as_mut() {
-                replay.checkpoints.push(snapshot);
-            }
-        }
-    }
-
     /// One event forward, with its entries. False at the end.
     pub(super) fn step_forward(&mut self) -> bool {
         let Some(replay) = self.replay.as_mut() else {
@@ -295,26 +212,6 @@ impl App {
         self.checkpoint_if_due(index + 1);
         self.trim_window();
         true
-    }
-
-    /// The state (not the entries) after `target` events, from the nearest checkpoint.
-    fn rebuild_state(&mut self, target: usize) {
-        let Some(replay) = self.replay.as_ref() else {
-            return;
-        };
-        let k = (target / CHECKPOINT_EVERY).min(replay.checkpoints.len().saturating_sub(1));
-        let Some(snapshot) = replay.checkpoints.get(k).cloned() else {
-            return;
-        };
-        self.restore(&snapshot);
-        for index in k * CHECKPOINT_EVERY..target {
-            let Some(replay) = self.replay.as_mut() else {
-                return;
-            };
-            let parsed = replay.take_event(index);
-            self.apply_state(&parsed);
-            self.checkpoint_if_due(index + 1);
-        }
     }
 
     /// One event back: its entries go, the state is rebuilt.

@@ -1,7 +1,8 @@
-//! The explorer's event loop: one `tokio::select!` over the terminal's events, the
-//! driver's updates, signals, and — only while connected — a one-second clock for the
-//! status bar. It draws after handling what is ready and never on a timer otherwise, so an
-//! idle explorer uses no CPU.
+//! The explorer's event loop: one wait over the terminal's events, the driver's updates,
+//! signals, and — only while connected — a one-second clock for the status bar. It draws
+//! after handling what is ready and never on a timer otherwise, so an idle explorer uses no
+//! CPU. The terminal, signals, suspend and repaint are shared with the replay's loop
+//! (`screen.rs`).
 //!
 //! Layer: CLI edge. Owns the terminal and the [`App`]; the network task owns the driver
 //! (see [`crate::driver::task`]).
@@ -16,17 +17,17 @@
 pub mod history;
 mod recording;
 pub mod replay;
+mod screen;
 pub mod terminal;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
-use ratatui::crossterm::event::{Event, EventStream, MouseEventKind};
-use ratatui::layout::Rect;
-use tokio::signal::unix::{SignalKind, signal};
+use ratatui::crossterm::event::Event;
 use tokio::sync::mpsc;
+
+use screen::{Exit, Screen, Wake};
 
 use crate::app::{Action, App, Effect, Entry};
 use crate::cli::{ConnectArgs, TlsMode};
@@ -34,12 +35,6 @@ use crate::driver::task::{self, Intent, Update};
 use crate::driver::{Driver, SessionEvent};
 use crate::transcript::args::RecordArgs;
 use crate::transcript::record::RecorderHandle;
-
-/// How the explorer was left.
-enum Exit {
-    Quit,
-    Signal(i32),
-}
 
 /// Opens the explorer connected to `args`. `intro` lines are shown first (the demo's
 /// hint).
@@ -87,19 +82,13 @@ pub async fn run(args: ConnectArgs, record: RecordArgs, intro: Vec<String>) -> E
     if let Some(error) = record_error {
         app.record_failed(error);
     }
-    app.no_color = crate::ui::theme::no_color_from_env();
-    app.ascii = std::env::var("TERM").is_ok_and(|t| t == "linux");
+    screen::style_from_env(&mut app);
     for line in intro {
         app.push(Entry::local(line));
     }
 
-    terminal::install_panic_hook();
-    let mut tui = match terminal::enter() {
-        Ok(tui) => tui,
-        Err(e) => {
-            eprintln!("smtpx: cannot set up the terminal: {e}");
-            return ExitCode::from(3);
-        }
+    let Some(mut tui) = screen::open() else {
+        return ExitCode::from(3);
     };
     let exit = event_loop(&mut tui, &mut app, update_rx, &intent_tx, notes.as_ref()).await;
     terminal::restore();
@@ -118,14 +107,15 @@ pub async fn run(args: ConnectArgs, record: RecordArgs, intro: Vec<String>) -> E
     if let Some(path) = &app.saved_to {
         println!("smtpx: text transcript saved to {}", path.display());
     }
-    match exit {
-        Ok(Exit::Quit) => ExitCode::SUCCESS,
-        Ok(Exit::Signal(n)) => ExitCode::from(u8::try_from(128 + n).unwrap_or(1)),
-        Err(e) => {
-            eprintln!("smtpx: terminal error: {e}");
-            ExitCode::from(3)
-        }
-    }
+    screen::exit_code(exit)
+}
+
+/// The explorer's own wake-ups, beside the terminal and signals.
+enum Own {
+    /// The driver's next update (`None`: the network task ended).
+    Update(Option<Update>),
+    /// The one-second status bar clock.
+    Tick,
 }
 
 async fn event_loop(
@@ -135,45 +125,36 @@ async fn event_loop(
     intents: &mpsc::UnboundedSender<Intent>,
     notes: Option<&RecorderHandle>,
 ) -> std::io::Result<Exit> {
-    let mut events = EventStream::new();
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
-    // Handling SIGTSTP ourselves (from `kill -TSTP`) lets us restore the terminal first.
-    let mut sigtstp = signal(SignalKind::from_raw(terminal::SIGTSTP))?;
+    let mut screen = Screen::new(tui)?;
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut connected_at: Option<Instant> = None;
-    let mut dirty = true;
     loop {
-        if dirty {
-            let size = tui.size()?;
-            let areas = crate::ui::areas(Rect::new(0, 0, size.width, size.height), app);
-            let viewport = (areas.transcript.width, areas.transcript.height);
-            if app.viewport != viewport {
-                app.update(Action::Viewport(viewport.0, viewport.1));
-            }
-            tui.draw(|frame| crate::ui::draw(frame, app))?;
-            dirty = false;
+        if screen.draw(app)? {
             recording::panic_if_asked();
             log_first_frame();
         }
+        let ticking = connected_at.is_some() && app.connected;
+        let own = async {
+            tokio::select! {
+                update = updates.recv() => Own::Update(update),
+                _ = clock.tick(), if ticking => Own::Tick,
+            }
+        };
         let mut effects = Vec::new();
-        tokio::select! {
-            event = events.next() => match event {
-                Some(Ok(Event::Resize(..))) => dirty = true,
-                Some(Ok(event)) => {
-                    if let Some(action) = action_for(event) {
-                        effects = app.update(action);
-                        dirty = true;
-                    }
+        match screen.next(own).await? {
+            Wake::Event(event) => {
+                if let Some(action) = action_for(event) {
+                    effects = app.update(action);
+                    screen.dirty = true;
                 }
-                Some(Err(e)) => return Err(e),
-                // The terminal went away.
-                None => return Ok(Exit::Signal(1)),
-            },
-            update = updates.recv() => {
-                let Some(update) = update else { return Ok(Exit::Quit) };
+            }
+            Wake::Screen => {}
+            Wake::Signal(n) => return Ok(Exit::Signal(n)),
+            Wake::Own(Own::Update(update)) => {
+                let Some(update) = update else {
+                    return Ok(Exit::Quit);
+                };
                 // Take everything already waiting before drawing once.
                 let mut batch = vec![update];
                 while let Ok(more) = updates.try_recv() {
@@ -195,18 +176,14 @@ async fn event_loop(
                     // Said on the screen only: the recorder writes nothing to stderr here.
                     app.record_failed(failure);
                 }
-                dirty = true;
-            },
-            _ = clock.tick(), if connected_at.is_some() && app.connected => {
+                screen.dirty = true;
+            }
+            Wake::Own(Own::Tick) => {
                 if let Some(at) = connected_at {
                     app.update(Action::Clock(at.elapsed()));
-                    dirty = true;
+                    screen.dirty = true;
                 }
-            },
-            _ = sigint.recv() => return Ok(Exit::Signal(2)),
-            _ = sigterm.recv() => return Ok(Exit::Signal(15)),
-            _ = sighup.recv() => return Ok(Exit::Signal(1)),
-            _ = sigtstp.recv() => effects.push(Effect::Suspend),
+            }
         }
         for effect in effects {
             match effect {
@@ -218,7 +195,7 @@ async fn event_loop(
                         .await
                         .map_err(|e| e.to_string());
                     app.update(Action::Saved { path, result });
-                    dirty = true;
+                    screen.dirty = true;
                 }
                 Effect::Remember(line) => history::append(&line),
                 Effect::Note(text) => {
@@ -228,17 +205,11 @@ async fn event_loop(
                     }
                 }
                 Effect::Quit => return Ok(Exit::Quit),
-                Effect::Suspend => {
-                    terminal::suspend(tui).await?;
-                    dirty = true;
-                }
-                Effect::Redraw => {
-                    terminal::repaint(tui)?;
-                    dirty = true;
-                }
+                Effect::Suspend => screen.suspend().await?,
+                Effect::Redraw => screen.repaint()?,
                 Effect::ReadClock => {
                     app.update(Action::WallClock(std::time::SystemTime::now()));
-                    dirty = true;
+                    screen.dirty = true;
                 }
             }
         }
@@ -266,11 +237,7 @@ fn action_for(event: Event) -> Option<Action> {
     match event {
         Event::Key(key) => Some(Action::Key(key)),
         Event::Paste(text) => Some(Action::Paste(text)),
-        Event::Mouse(mouse) => match mouse.kind {
-            MouseEventKind::ScrollUp => Some(Action::Wheel(3)),
-            MouseEventKind::ScrollDown => Some(Action::Wheel(-3)),
-            _ => None,
-        },
+        Event::Mouse(mouse) => screen::wheel(mouse),
         _ => None,
     }
 }

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::theme;
 use crate::app::App;
@@ -93,47 +93,12 @@ pub fn status_label(app: &App, wide: bool) -> Option<String> {
 
 /// The help overlay in replay mode, from the replay keymap.
 pub fn draw_help(frame: &mut Frame, screen: Rect, app: &App) {
-    let area = screen.inner(ratatui::layout::Margin::new(
-        if screen.width > 90 {
-            (screen.width - 86) / 2
-        } else {
-            0
-        },
-        if screen.height > 30 { 2 } else { 0 },
-    ));
-    frame.render_widget(Clear, area);
-    let mut lines = vec![Line::styled(
+    super::help::draw_keys(
+        frame,
+        screen,
+        app,
         "Replay: the session as it was at the current event. C> S< plaintext, C~ S~ in TLS.",
-        theme::dim(),
-    )];
-    let mut rows: Vec<(String, &str)> = Vec::new();
-    for b in crate::app::replay_keys::KEYS.iter() {
-        match rows.iter_mut().find(|(_, d)| *d == b.description) {
-            Some((labels, _)) => {
-                labels.push(' ');
-                labels.push_str(b.label);
-            }
-            None => rows.push((b.label.to_string(), b.description)),
-        }
-    }
-    for (labels, description) in rows {
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {labels:<16} "), theme::key(app.no_color)),
-            Span::raw(description),
-        ]));
-    }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(" help — Esc closes ");
-    let block = if app.ascii {
-        block.border_set(ratatui::symbols::border::PLAIN)
-    } else {
-        block
-    };
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
+        &crate::app::replay_keys::KEYS,
+        Vec::new(),
     );
 }

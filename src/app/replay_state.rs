@@ -1,0 +1,120 @@
+//! Replay mode's state half: what the views show of the session at a step (session,
+//! connection, TLS, certificate), folded from the events and saved as a checkpoint every
+//! [`CHECKPOINT_EVERY`] events on the way forward, so that going back rebuilds it from the
+//! nearest checkpoint with at most that many parses. The entries are `replay.rs`'s.
+//!
+//! Layer: app state.
+
+use std::time::Duration;
+
+use super::App;
+use super::cert::CertState;
+use super::replay::{CHECKPOINT_EVERY, event_at};
+use crate::driver::SessionEvent;
+use crate::proto::session::{Session, State};
+use crate::transcript::index::Parsed;
+
+/// What the views need of the session at a step, saved at checkpoints.
+#[derive(Debug, Clone)]
+pub(super) struct Snapshot {
+    session: Session,
+    connected: bool,
+    tls: Option<(String, bool)>,
+    at: Option<Duration>,
+    cert: CertState,
+}
+
+impl App {
+    pub(super) fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            session: self.session.clone(),
+            connected: self.connected,
+            tls: self.tls.clone(),
+            at: self.connected_for,
+            cert: self.cert.clone(),
+        }
+    }
+
+    fn restore(&mut self, snapshot: &Snapshot) {
+        self.session = snapshot.session.clone();
+        self.connected = snapshot.connected;
+        self.tls = snapshot.tls.clone();
+        self.connected_for = snapshot.at;
+        // The person's place in the certificate view is kept when the handshake is the same.
+        let (selected, scroll) = (self.cert.selected, self.cert.scroll);
+        let same = self.cert.tls.as_ref().map(|t| &t.0.chain_der)
+            == snapshot.cert.tls.as_ref().map(|t| &t.0.chain_der);
+        self.cert = snapshot.cert.clone();
+        if same {
+            self.cert.selected = selected;
+            self.cert.scroll = scroll;
+        }
+    }
+
+    /// Folds one event into the state the views show (not the entries).
+    pub(super) fn apply_state(&mut self, parsed: &Result<Parsed, String>) {
+        let Ok(Some((event, annotation))) = parsed else {
+            return;
+        };
+        let hello_due = matches!(
+            self.session.state(),
+            State::ExpectEhloReply | State::ExpectLhloReply | State::ExpectHeloReply
+        );
+        super::replay_session::apply(&mut self.session, event, annotation);
+        match event {
+            SessionEvent::Connected { .. } => {
+                self.connected = true;
+                self.tls = None;
+            }
+            SessionEvent::TlsEstablished { info, .. } => {
+                self.tls = Some((info.version.clone(), info.verdict.ok()));
+                self.cert.established(info);
+            }
+            SessionEvent::Closed { .. } => {
+                self.connected = false;
+                self.tls = None;
+            }
+            _ => {}
+        }
+        // Capabilities change only with a hello reply (and are forgotten by TLS).
+        if hello_due || matches!(event, SessionEvent::TlsEstablished { .. }) {
+            self.cert.observe(&self.session);
+        }
+        self.connected_for = self.connected.then_some(event_at(event));
+    }
+
+    /// Saves a checkpoint when `position` (events applied) is the next one due.
+    pub(super) fn checkpoint_if_due(&mut self, position: usize) {
+        let Some(replay) = self.replay.as_ref() else {
+            return;
+        };
+        if position % CHECKPOINT_EVERY == 0
+            && replay.checkpoints.len() == position / CHECKPOINT_EVERY
+        {
+            let snapshot = self.snapshot();
+            if let Some(replay) = self.replay.as_mut() {
+                replay.checkpoints.push(snapshot);
+            }
+        }
+    }
+
+    /// The state (not the entries) after `target` events, from the nearest checkpoint.
+    pub(super) fn rebuild_state(&mut self, target: usize) {
+        let Some(replay) = self.replay.as_ref() else {
+            return;
+        };
+        let k = (target / CHECKPOINT_EVERY).min(replay.checkpoints.len().saturating_sub(1));
+        let Some(snapshot) = replay.checkpoints.get(k).cloned() else {
+            return;
+        };
+        self.restore(&snapshot);
+        for index in k * CHECKPOINT_EVERY..target {
+            let Some(replay) = self.replay.as_mut() else {
+                return;
+            };
+            let parsed = replay.take_event(index);
+            self.apply_state(&parsed);
+            self.checkpoint_if_due(index + 1);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! What the explorer's and the replay's event loops share: opening the terminal and turning
+//! the outcome into an exit code, drawing only when something changed, and waiting for the
+//! next wake-up: a terminal event, a signal, or the loop's own source (the driver and the
+//! clock live; the play timer in a replay). Signals, resize, Ctrl-Z suspend and repaint are
+//! handled here once for both.
+//!
+//! Layer: CLI edge (terminal I/O).
+//!
+//! ```text
+//!  crossterm EventStream ─┐
+//!  SIGINT/TERM/HUP/TSTP ──┼─▶ Screen::next ─▶ Wake::{Event, Own, Screen, Signal}
+//!  the loop's own future ─┘
+//! ```
+
+use std::future::Future;
+use std::io;
+use std::process::ExitCode;
+
+use futures::StreamExt;
+use ratatui::crossterm::event::{Event, EventStream, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
+use super::terminal::{self, Tui};
+use crate::app::{Action, App};
+
+/// How a loop was left.
+pub(super) enum Exit {
+    Quit,
+    /// Signal `n` (a terminal that went away counts as SIGHUP, 1).
+    Signal(i32),
+}
+
+/// What woke the loop.
+pub(super) enum Wake<T> {
+    /// A terminal event other than a resize, for the loop to turn into an action.
+    Event(Event),
+    /// The loop's own source finished with this.
+    Own(T),
+    /// Handled here (a resize, a stop and continue): only the screen needs drawing again.
+    Screen,
+    /// Leave: SIGINT (2), SIGTERM (15), SIGHUP or the terminal gone (1).
+    Signal(i32),
+}
+
+/// The terminal a loop draws on, its event stream and the signals it answers.
+pub(super) struct Screen<'t> {
+    tui: &'t mut Tui,
+    events: EventStream,
+    interrupt: Signal,
+    terminate: Signal,
+    hangup: Signal,
+    /// Handling SIGTSTP ourselves (from `kill -TSTP`) lets us restore the terminal first.
+    stop: Signal,
+    /// Something changed since the last frame: the next [`Screen::draw`] draws.
+    pub(super) dirty: bool,
+}
+
+impl<'t> Screen<'t> {
+    pub(super) fn new(tui: &'t mut Tui) -> io::Result<Screen<'t>> {
+        let events = EventStream::new();
+        Ok(Screen {
+            tui,
+            events,
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+            hangup: signal(SignalKind::hangup())?,
+            stop: signal(SignalKind::from_raw(terminal::SIGTSTP))?,
+            dirty: true,
+        })
+    }
+
+    /// Draws `app` when something changed, first telling it the transcript area's size when
+    /// that changed. True when a frame was drawn.
+    pub(super) fn draw(&mut self, app: &mut App) -> io::Result<bool> {
+        if !self.dirty {
+            return Ok(false);
+        }
+        let size = self.tui.size()?;
+        let areas = crate::ui::areas(Rect::new(0, 0, size.width, size.height), app);
+        let viewport = (areas.transcript.width, areas.transcript.height);
+        if app.viewport != viewport {
+            app.update(Action::Viewport(viewport.0, viewport.1));
+        }
+        self.tui.draw(|frame| crate::ui::draw(frame, app))?;
+        self.dirty = false;
+        Ok(true)
+    }
+
+    /// Waits for the next terminal event, signal or `own` to finish. A resize marks the
+    /// screen for drawing; SIGTSTP suspends (as Ctrl-Z does) before returning.
+    pub(super) async fn next<T>(&mut self, own: impl Future<Output = T>) -> io::Result<Wake<T>> {
+        tokio::select! {
+            event = self.events.next() => match event {
+                Some(Ok(Event::Resize(..))) => {
+                    self.dirty = true;
+                    Ok(Wake::Screen)
+                }
+                Some(Ok(event)) => Ok(Wake::Event(event)),
+                Some(Err(e)) => Err(e),
+                // The terminal went away.
+                None => Ok(Wake::Signal(1)),
+            },
+            own = own => Ok(Wake::Own(own)),
+            _ = self.interrupt.recv() => Ok(Wake::Signal(2)),
+            _ = self.terminate.recv() => Ok(Wake::Signal(15)),
+            _ = self.hangup.recv() => Ok(Wake::Signal(1)),
+            _ = self.stop.recv() => {
+                self.suspend().await?;
+                Ok(Wake::Screen)
+            }
+        }
+    }
+
+    /// Ctrl-Z ([`crate::app::Effect::Suspend`]): restore the terminal, stop, and redraw
+    /// everything once continued.
+    pub(super) async fn suspend(&mut self) -> io::Result<()> {
+        terminal::suspend(self.tui).await?;
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Ctrl-L ([`crate::app::Effect::Redraw`]): clear and redraw everything.
+    pub(super) fn repaint(&mut self) -> io::Result<()> {
+        terminal::repaint(self.tui)?;
+        self.dirty = true;
+        Ok(())
+    }
+}
+
+/// Installs the panic hook (before raw mode, so a panic restores the terminal) and enters
+/// the UI; says why on stderr when the terminal cannot be set up.
+pub(super) fn open() -> Option<Tui> {
+    terminal::install_panic_hook();
+    match terminal::enter() {
+        Ok(tui) => Some(tui),
+        Err(e) => {
+            eprintln!("smtpx: cannot set up the terminal: {e}");
+            None
+        }
+    }
+}
+
+/// The process's exit code for how a loop ended: 0 for a quit, 128 + n for signal n, 3 for
+/// a terminal error (said on stderr).
+pub(super) fn exit_code(exit: io::Result<Exit>) -> ExitCode {
+    match exit {
+        Ok(Exit::Quit) => ExitCode::SUCCESS,
+        Ok(Exit::Signal(n)) => ExitCode::from(u8::try_from(128 + n).unwrap_or(1)),
+        Err(e) => {
+            eprintln!("smtpx: terminal error: {e}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+/// `NO_COLOR` and a Linux console (no box drawing) from the environment.
+pub(super) fn style_from_env(app: &mut App) {
+    app.no_color = crate::ui::theme::no_color_from_env();
+    app.ascii = std::env::var("TERM").is_ok_and(|t| t == "linux");
+}
+
+/// The mouse wheel scrolls three rows; other mouse events are ignored.
+pub(super) fn wheel(mouse: MouseEvent) -> Option<Action> {
+    match mouse.kind {
+        MouseEventKind::ScrollUp => Some(Action::Wheel(3)),
+        MouseEventKind::ScrollDown => Some(Action::Wheel(-3)),
+        _ => None,
+    }
+}
