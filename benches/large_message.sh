@@ -7,7 +7,10 @@
 #   throughput, DATA: message octets / (time of smtpx's `C~ <message…>` event, written when
 #     the last byte went out - time of the 354), from the probe's own timestamps
 #   peak memory: "Maximum resident set size" from /usr/bin/time -v (client); the sandbox's
-#     VmHWM from /proc for comparison
+#     VmHWM from /proc for comparison (it writes DATA content to disk as it arrives)
+#   CPU: the client's user + system time (time -v), the sandbox's from /proc/PID/stat; on
+#     2 cores the two run side by side, so the larger bounds the wall time
+#   end marker to 250: how long the sandbox took to answer after the last byte went out
 #
 # usage: benches/large_message.sh [MEGABYTES] [RUNS]        (defaults 100 and 3)
 # env:   SMTPX=path to the binary (default target/release/smtpx, built if missing)
@@ -62,26 +65,34 @@ for _ in $(seq 50); do [ -s "$WORK/ca.pem" ] && break; sleep 0.1; done
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "message: $SIZE octets; sandbox on 127.0.0.1:$PORT (--max-size $((SIZE * 2)))"
+server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
 for run in $(seq "$RUNS"); do
+  before=$(server_ticks)
   /usr/bin/time -v -o "$WORK/time.txt" "$SMTPX" probe "127.0.0.1:$PORT" --starttls \
     --ca-file "$WORK/ca.pem" --from a@sender.test --to b@rcpt.test --data "$WORK/big.eml" \
     >"$WORK/probe.out"
   grep -q "S~ 250 " "$WORK/probe.out" || { cat "$WORK/probe.out"; exit 1; }
-  python3 - "$WORK/time.txt" "$WORK/probe.out" "$SIZE" "$run" "$(grep VmHWM /proc/$SERVER/status | awk '{print $2}')" <<'EOF'
+  server_cpu=$(( $(server_ticks) - before ))
+  rm -f "$WORK"/maildir/*.eml
+  python3 - "$WORK/time.txt" "$WORK/probe.out" "$SIZE" "$run" "$(grep VmHWM /proc/$SERVER/status | awk '{print $2}')" "$server_cpu" "$(getconf CLK_TCK)" <<'EOF'
 import re, sys
 timing, out, size, run, server_kb = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+server_cpu = int(sys.argv[6]) / int(sys.argv[7])
 t = open(timing).read()
 wall = t.split("Elapsed (wall clock) time (h:mm:ss or m:ss):")[1].split()[0]
 parts = [float(p) for p in wall.split(":")]
 seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
 rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
+client_cpu = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", t).group(1)) for k in ("User", "System"))
 lines = open(out).read().splitlines()
 go = next(float(l.split()[0]) for l in lines if "S~ 354" in l)
 sent = next(float(l.split()[0]) for l in lines if "C~ <message:" in l)
-done = next(l for l in lines if "S~ 250 " in l and "queued" in l.lower() or "S~ 250 2.0.0" in l)
+done_at = next(float(l.split()[0]) for l in lines if "S~ 250 2.0.0 Ok: queued" in l)
 print(f"run {run}: wall {seconds:.3f} s -> {size / seconds / 1e6:6.1f} MB/s whole session; "
       f"DATA sent in {sent - go:.3f} s -> {size / (sent - go) / 1e6:6.1f} MB/s; "
-      f"client peak RSS {rss_kb / 1024:.1f} MiB; sandbox VmHWM {server_kb / 1024:.1f} MiB")
+      f"client peak RSS {rss_kb / 1024:.1f} MiB; sandbox VmHWM {server_kb / 1024:.1f} MiB; "
+      f"CPU client {client_cpu:.2f} s, sandbox {server_cpu:.2f} s; "
+      f"end marker to 250: {done_at - sent:.3f} s")
 EOF
 done
 grep -E "S~ 250 .*(queued|Ok)" "$WORK/probe.out" | tail -1
