@@ -5,14 +5,17 @@
 //! Plus the secrets tests (`hostile/secrets.rs`): the password never shows anywhere, typed
 //! at a prompt (under tmux) or passed by environment or file.
 //!
-//! The harness is in `hostile/harness.rs`; behaviours are grouped by what the server
-//! attacks: the text (`hostile/text.rs`), the framing and timing (`hostile/wire.rs`),
-//! STARTTLS and TLS (`hostile/tls.rs`), DATA and AUTH (`hostile/transaction.rs`).
+//! The harness is in `hostile/harness.rs`, and `hostile/scenario.rs` plays one script to
+//! each client in turn; behaviours are grouped by what the server attacks: the text
+//! (`hostile/text.rs`), the framing and timing (`hostile/wire.rs`), STARTTLS and TLS
+//! (`hostile/tls.rs`), DATA and AUTH (`hostile/transaction.rs`).
 
 mod support;
 
 #[path = "hostile/harness.rs"]
 mod harness;
+#[path = "hostile/scenario.rs"]
+mod scenario;
 #[path = "hostile/secrets.rs"]
 mod secrets;
 #[path = "hostile/text.rs"]
@@ -28,18 +31,23 @@ mod wire;
 
 use support::{ScriptedServer, Step, reply};
 
-/// Probe arguments for a session that stops after EHLO, with a 1 s timeout.
-fn ehlo_args(server: &ScriptedServer) -> Vec<String> {
-    vec![
+/// Probe arguments for `server`: client name `client.test`, a 1 s timeout (the value at
+/// index 4), then `rest`.
+fn probe_args(server: &ScriptedServer, rest: &[&str]) -> Vec<String> {
+    let mut args = vec![
         server.addr.to_string(),
         "--ehlo".into(),
         "client.test".into(),
         "--timeout".into(),
         "1".into(),
-        "--quit-after".into(),
-        "ehlo".into(),
-        "--no-starttls".into(),
-    ]
+    ];
+    args.extend(rest.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Probe arguments for a session that stops after EHLO, with a 1 s timeout.
+fn ehlo_args(server: &ScriptedServer) -> Vec<String> {
+    probe_args(server, &["--quit-after", "ehlo", "--no-starttls"])
 }
 
 fn strs(v: &[String]) -> Vec<&str> {

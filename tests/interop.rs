@@ -6,45 +6,44 @@
 //! without running.
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-const MTA: &str = "127.0.0.1:10025";
-const SUBMISSION: &str = "127.0.0.1:10587";
-const SUBMISSIONS: &str = "127.0.0.1:10465";
-const USER: &str = "smtpxtest";
-const PASSWORD: &str = "smtpx-test-password";
-const CERT: &str = "/etc/smtpx-interop/cert.pem";
-const MAILDIR: &str = "/home/smtpxtest/Maildir";
+#[path = "interop/support.rs"]
+mod postfix;
+
+use postfix::{
+    CERT, MAILDIR, MTA, PASSWORD, SUBMISSION, SUBMISSIONS, USER, exits, login, probe, smtpx,
+    smtpx_with, stdout,
+};
 
 /// Whether to run; panics if asked to run and Postfix is not there.
 fn enabled() -> bool {
-    if std::env::var_os("SMTPX_INTEROP").is_none() {
-        eprintln!("note: SMTPX_INTEROP is not set; skipping the Postfix interop test");
-        return false;
-    }
-    for addr in [MTA, SUBMISSION, SUBMISSIONS] {
-        let parsed = addr.parse().expect("valid address");
-        if std::net::TcpStream::connect_timeout(&parsed, Duration::from_secs(2)).is_err() {
-            panic!(
-                "SMTPX_INTEROP is set but Postfix is not listening on {addr}: run tests/interop/postfix-up.sh"
-            );
-        }
-    }
-    true
+    postfix::enabled("interop test")
 }
 
-fn smtpx(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smtpx"))
-        .env(
-            "XDG_STATE_HOME",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
-        )
-        .arg("probe")
-        .args(args)
-        .env("INTEROP_PASSWORD", PASSWORD)
-        .output()
-        .expect("run smtpx")
+/// Submits a message from the test user to `to` with the subject `subject`, logged in
+/// with `mechanism` on `port` secured by `tls` (`--starttls` or `--tls-on-connect`); then
+/// the arguments `rest`.
+fn submit(
+    port: &str,
+    tls: &str,
+    mechanism: &str,
+    to: &str,
+    subject: &str,
+    rest: &[&str],
+) -> std::process::Output {
+    let mut args = vec![port, tls];
+    args.extend(login(mechanism));
+    args.extend([
+        "--from",
+        "smtpxtest@smtpx.test",
+        "--to",
+        to,
+        "--subject",
+        subject,
+    ]);
+    args.extend(rest);
+    probe(&args)
 }
 
 fn unique(tag: &str) -> String {
@@ -80,10 +79,6 @@ fn delivered(needle: &str) -> String {
     }
 }
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 #[test]
 fn starttls_auth_plain_submission_is_delivered_byte_for_byte() {
     if !enabled() {
@@ -91,28 +86,15 @@ fn starttls_auth_plain_submission_is_delivered_byte_for_byte() {
     }
     let subject = unique("plain");
     let body = "first line\n.a line that starts with a dot\n..two dots\nlast line";
-    let output = smtpx(&[
+    let output = submit(
         SUBMISSION,
         "--starttls",
-        "--ehlo",
-        "client.test",
-        "--auth",
         "plain",
-        "--user",
-        USER,
-        "--password-env",
-        "INTEROP_PASSWORD",
-        "--from",
         "smtpxtest@smtpx.test",
-        "--to",
-        "smtpxtest@smtpx.test",
-        "--subject",
         &subject,
-        "--body",
-        body,
-    ]);
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{out}");
+        &["--ehlo", "client.test", "--body", body],
+    );
+    let out = exits(&output, 0);
     assert!(out.contains("S~ 235 2.7.0"), "{out}");
     assert!(!out.contains(PASSWORD));
     let message = delivered(&subject);
@@ -129,26 +111,15 @@ fn implicit_tls_auth_login_submission_is_delivered() {
         return;
     }
     let subject = unique("login");
-    let output = smtpx(&[
+    let output = submit(
         SUBMISSIONS,
         "--tls-on-connect",
-        "--auth",
         "login",
-        "--user",
-        USER,
-        "--password-env",
-        "INTEROP_PASSWORD",
-        "--from",
-        "smtpxtest@smtpx.test",
-        "--to",
         "smtpxtest@localhost",
-        "--subject",
         &subject,
-        "--body",
-        "via implicit TLS",
-    ]);
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{out}");
+        &["--body", "via implicit TLS"],
+    );
+    let out = exits(&output, 0);
     assert!(out.contains("=== TLS TLSv1.3"), "{out}");
     delivered(&subject);
 }
@@ -158,12 +129,11 @@ fn tls_verdict_is_untrusted_by_default_and_trusted_with_the_ca_file() {
     if !enabled() {
         return;
     }
-    let default = smtpx(&[MTA, "--starttls", "--quit-after", "tls"]);
-    let out = stdout(&default);
-    assert_eq!(default.status.code(), Some(0), "{out}");
+    let default = probe(&[MTA, "--starttls", "--quit-after", "tls"]);
+    let out = exits(&default, 0);
     assert!(out.contains("NOT trusted: self-signed"), "{out}");
 
-    let trusted = smtpx(&[
+    let trusted = probe(&[
         MTA,
         "--starttls",
         "--ca-file",
@@ -173,8 +143,7 @@ fn tls_verdict_is_untrusted_by_default_and_trusted_with_the_ca_file() {
         "--quit-after",
         "tls",
     ]);
-    let out = stdout(&trusted);
-    assert_eq!(trusted.status.code(), Some(0), "{out}");
+    let out = exits(&trusted, 0);
     assert!(out.contains("=== certificate: trusted"), "{out}");
     assert!(!out.contains("!!!"), "no finding when verified: {out}");
 }
@@ -184,18 +153,10 @@ fn auth_before_starttls_on_submission_gets_530() {
     if !enabled() {
         return;
     }
-    let output = smtpx(&[
-        SUBMISSION,
-        "--no-starttls",
-        "--auth",
-        "plain",
-        "--user",
-        USER,
-        "--password-env",
-        "INTEROP_PASSWORD",
-    ]);
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(24), "{out}");
+    let mut args = vec![SUBMISSION, "--no-starttls"];
+    args.extend(login("plain"));
+    let output = probe(&args);
+    let out = exits(&output, 24);
     assert!(out.contains("S< 530 5.7.0"), "{out}");
 }
 
@@ -224,9 +185,8 @@ fn starttls_is_offered_in_plaintext_and_gone_after_tls() {
     if !enabled() {
         return;
     }
-    let output = smtpx(&[MTA, "--starttls", "--quit-after", "tls", "--json"]);
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{out}");
+    let output = probe(&[MTA, "--starttls", "--quit-after", "tls", "--json"]);
+    let out = exits(&output, 0);
     let ehlos = ehlo_replies(&out);
     assert_eq!(ehlos.len(), 2, "one EHLO before and one after TLS: {out}");
     assert!(ehlos[0].iter().any(|l| l == "STARTTLS"), "{:?}", ehlos[0]);
@@ -239,12 +199,8 @@ fn wrong_password_gets_535_and_the_session_goes_on() {
     if !enabled() {
         return;
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_smtpx"))
-        .env(
-            "XDG_STATE_HOME",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
-        )
-        .args([
+    let output = smtpx_with(
+        &[
             "probe",
             SUBMISSION,
             "--starttls",
@@ -252,13 +208,12 @@ fn wrong_password_gets_535_and_the_session_goes_on() {
             "plain",
             "--user",
             USER,
-        ])
-        .args(["--password-env", "WRONG_PASSWORD"])
-        .env("WRONG_PASSWORD", "not-the-password")
-        .output()
-        .expect("run smtpx");
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(24), "{out}");
+            "--password-env",
+            "WRONG_PASSWORD",
+        ],
+        &[("WRONG_PASSWORD", "not-the-password")],
+    );
+    let out = exits(&output, 24);
     assert!(out.contains("S~ 535 5.7.8"), "{out}");
     // Still in sync after the failure: QUIT gets its 221.
     assert!(out.contains("S~ 221 2.0.0"), "{out}");
@@ -269,7 +224,7 @@ fn relay_to_a_foreign_domain_is_refused() {
     if !enabled() {
         return;
     }
-    let output = smtpx(&[
+    let output = probe(&[
         MTA,
         "--starttls",
         "--from",
@@ -277,8 +232,7 @@ fn relay_to_a_foreign_domain_is_refused() {
         "--to",
         "nobody@example.com",
     ]);
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(26), "{out}");
+    let out = exits(&output, 26);
     assert!(
         out.contains("S~ 554 5.7.1") || out.contains("S~ 550 "),
         "relay refused: {out}"
@@ -291,7 +245,7 @@ fn bdat_chunked_message_is_delivered() {
         return;
     }
     let subject = unique("bdat");
-    let output = smtpx(&[
+    let output = probe(&[
         MTA,
         "--starttls",
         "--from",
@@ -306,8 +260,7 @@ fn bdat_chunked_message_is_delivered() {
         "--chunk-size",
         "64",
     ]);
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{out}");
+    let out = exits(&output, 0);
     assert!(out.contains("C~ BDAT 64 <chunk: 64 bytes>"), "{out}");
     assert!(out.contains(" LAST <chunk: "), "{out}");
     let message = delivered(&subject);
@@ -325,66 +278,33 @@ fn recorded_postfix_session_replays_with_the_same_events() {
     let dir = tempfile::tempdir().expect("temp dir");
     let first = dir.path().join("first.jsonl");
     let again = dir.path().join("again.jsonl");
+    let (first, again) = (
+        first.to_str().expect("utf-8 path"),
+        again.to_str().expect("utf-8 path"),
+    );
     let subject = unique("replay");
-    let output = smtpx(&[
+    let output = submit(
         SUBMISSION,
         "--starttls",
-        "--auth",
         "plain",
-        "--user",
-        USER,
-        "--password-env",
-        "INTEROP_PASSWORD",
-        "--from",
         "smtpxtest@smtpx.test",
-        "--to",
-        "smtpxtest@smtpx.test",
-        "--subject",
         &subject,
-        "--record",
-        first.to_str().expect("utf-8 path"),
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+        &["--record", first],
+    );
+    exits(&output, 0);
     delivered(&subject);
 
     // Reading the file back gives the session as it was shown.
-    let export = Command::new(env!("CARGO_BIN_EXE_smtpx"))
-        .args([
-            "export",
-            first.to_str().expect("utf-8 path"),
-            "--format",
-            "text",
-        ])
-        .output()
-        .expect("run smtpx export");
-    let text = stdout(&export);
-    assert_eq!(export.status.code(), Some(0), "{text}");
+    let export = smtpx(&["export", first, "--format", "text"]);
+    let text = exits(&export, 0);
     assert!(text.contains("STARTTLS") && text.contains("235"), "{text}");
     assert!(!text.contains(PASSWORD));
 
     // Re-running the client side against the same Postfix gives the same replies.
-    let replay = Command::new(env!("CARGO_BIN_EXE_smtpx"))
-        .env(
-            "XDG_STATE_HOME",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
-        )
-        .args([
-            "replay",
-            first.to_str().expect("utf-8 path"),
-            "--against",
-            SUBMISSION,
-        ])
-        .args([
-            "--user",
-            USER,
-            "--password-env",
-            "INTEROP_PASSWORD",
-            "--record",
-        ])
-        .arg(&again)
-        .env("INTEROP_PASSWORD", PASSWORD)
-        .output()
-        .expect("run smtpx replay --against");
+    let mut args = vec!["replay", first, "--against", SUBMISSION];
+    args.extend(&login("plain")[2..]);
+    args.extend(["--record", again]);
+    let replay = smtpx(&args);
     let out = stdout(&replay);
     assert_eq!(
         replay.status.code(),
@@ -392,11 +312,6 @@ fn recorded_postfix_session_replays_with_the_same_events() {
         "same result expected:\n{out}\n{}",
         String::from_utf8_lossy(&replay.stderr)
     );
-    let diff = Command::new(env!("CARGO_BIN_EXE_smtpx"))
-        .args(["diff"])
-        .arg(&first)
-        .arg(&again)
-        .output()
-        .expect("run smtpx diff");
-    assert_eq!(diff.status.code(), Some(0), "{}", stdout(&diff));
+    let diff = smtpx(&["diff", first, again]);
+    exits(&diff, 0);
 }

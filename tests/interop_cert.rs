@@ -5,43 +5,23 @@
 //! Gated like `tests/interop.rs`: with `SMTPX_INTEROP=1` the tests fail loudly when Postfix
 //! is not reachable; without it they print a note and pass without running.
 
-use std::process::{Command, Output};
-use std::time::Duration;
+use std::process::Output;
 
 use serde_json::Value;
 use smtpx::net::summarize;
 
-const SUBMISSION: &str = "127.0.0.1:10587";
-const SUBMISSIONS: &str = "127.0.0.1:10465";
-const CERT: &str = "/etc/smtpx-interop/cert.pem";
+#[path = "interop/support.rs"]
+mod postfix;
+
+use postfix::{CERT, SUBMISSION, SUBMISSIONS};
 
 fn enabled() -> bool {
-    if std::env::var_os("SMTPX_INTEROP").is_none() {
-        eprintln!("note: SMTPX_INTEROP is not set; skipping the Postfix certificate test");
-        return false;
-    }
-    for addr in [SUBMISSION, SUBMISSIONS] {
-        let parsed = addr.parse().expect("valid address");
-        if std::net::TcpStream::connect_timeout(&parsed, Duration::from_secs(2)).is_err() {
-            panic!(
-                "SMTPX_INTEROP is set but Postfix is not listening on {addr}: run tests/interop/postfix-up.sh"
-            );
-        }
-    }
-    true
+    postfix::enabled("certificate test")
 }
 
+/// `smtpx probe <args> --no-record`.
 fn smtpx(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smtpx"))
-        .env(
-            "XDG_STATE_HOME",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
-        )
-        .arg("probe")
-        .args(args)
-        .arg("--no-record")
-        .output()
-        .expect("run smtpx")
+    postfix::probe(&[args, &["--no-record"]].concat())
 }
 
 fn cert_der() -> Vec<u8> {
@@ -75,8 +55,7 @@ fn postfix_certificate_fields_match_the_file_and_the_chain_is_saved() {
         "--save-chain",
         saved.to_str().expect("utf-8 path"),
     ]);
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let text = postfix::exits(&out, 0);
     let tls: Value = text
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -133,8 +112,7 @@ fn postfix_starttls_show_cert_without_ca_file_says_self_signed() {
         "tls",
         "--show-cert",
     ]);
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let text = postfix::exits(&out, 0);
     assert!(text.contains("chain: NOT trusted: self-signed"), "{text}");
     assert!(text.contains("public key: RSA 2048 bits"), "{text}");
     assert!(

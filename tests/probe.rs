@@ -1,68 +1,37 @@
 //! `smtpx probe` end to end: the real binary against scripted servers on 127.0.0.1, with
 //! rcgen certificates. Each test checks what the server received byte for byte, what the
 //! probe reported (its `--json` events), and the exit code that says where it stopped.
+//!
+//! Whole sessions and AUTH are here; the sessions that stop early, and why, are in
+//! `probe/stops.rs`, certificate verdicts in `probe/certificates.rs`, and the message data
+//! (a file, standard input, BDAT) in `probe/data.rs`.
 
 mod support;
 
-use serde_json::Value;
+#[path = "probe/certificates.rs"]
+mod certificates;
+#[path = "probe/data.rs"]
+mod data;
+#[path = "probe/stops.rs"]
+mod stops;
+
+use support::probe::{ProbeRun, probe_json};
 use support::*;
 
 const PASSWORD: &str = "s3cret-pa55";
 
-struct ProbeRun {
-    code: i32,
-    events: Vec<Value>,
-    stdout: String,
-}
-
-impl ProbeRun {
-    fn of(&self, kind: &str) -> Vec<&Value> {
-        self.events.iter().filter(|e| e["event"] == kind).collect()
-    }
-
-    fn codes(&self) -> Vec<i64> {
-        self.of("reply")
-            .iter()
-            .filter_map(|e| e["code"].as_i64())
-            .collect()
-    }
-
-    fn sent(&self) -> Vec<String> {
-        self.of("sent")
-            .iter()
-            .filter_map(|e| e["line"].as_str().map(str::to_string))
-            .collect()
-    }
-}
-
-/// Runs the probe binary (blocking, off the async runtime) with `--json`.
+/// Runs the probe binary with `--json`, [`PASSWORD`] in `SMTPX_TEST_PASSWORD`.
 async fn probe(args: Vec<String>) -> ProbeRun {
-    tokio::task::spawn_blocking(move || {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_smtpx"))
-            .env(
-                "XDG_STATE_HOME",
-                concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
-            )
-            .arg("probe")
-            .args(&args)
-            .arg("--json")
-            .env("SMTPX_TEST_PASSWORD", PASSWORD)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run smtpx");
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        let events = stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON {l:?}: {e}")))
-            .collect();
-        ProbeRun {
-            code: output.status.code().unwrap_or(-1),
-            events,
-            stdout,
-        }
-    })
-    .await
-    .expect("probe task")
+    probe_json(args, &[("SMTPX_TEST_PASSWORD", PASSWORD)]).await
+}
+
+/// Runs the probe with `args` against `server`, then checks the server saw every line it
+/// expected; returns the run and what the server saw.
+async fn against(mut server: ScriptedServer, args: Vec<String>) -> (ProbeRun, Vec<Event>) {
+    let run = probe(args).await;
+    let events = server.finish().await;
+    all_matched(&events);
+    (run, events)
 }
 
 fn args(list: &[&str]) -> Vec<String> {
@@ -78,6 +47,22 @@ fn ehlo_reply(extra: &[&str]) -> Vec<u8> {
     ];
     lines.extend_from_slice(extra);
     reply(250, &lines)
+}
+
+/// The greeting, then EHLO answered with the extra keywords `extra`, then `rest`.
+fn greeted(extra: &[&str], rest: impl IntoIterator<Item = Step>) -> Vec<Step> {
+    let mut steps = vec![
+        Step::send("220 mx.test ESMTP\r\n"),
+        Step::expect("EHLO"),
+        Step::Send(ehlo_reply(extra)),
+    ];
+    steps.extend(rest);
+    steps
+}
+
+/// QUIT, its 221 and the close.
+fn quit() -> [Step; 3] {
+    [Step::expect("QUIT"), Step::send("221 bye\r\n"), Step::Close]
 }
 
 /// The tail of a session: MAIL, RCPT, DATA, QUIT, all accepted.
@@ -111,6 +96,26 @@ fn mail_args(target: &str) -> Vec<String> {
     ])
 }
 
+/// `target` in plaintext (no STARTTLS), logging in with `mechanism` as `user`, the
+/// password from `SMTPX_TEST_PASSWORD`.
+fn plaintext_login(target: &str, mechanism: &str) -> Vec<String> {
+    let mut a = args(&[target, "--no-starttls"]);
+    a.extend(login(mechanism));
+    a
+}
+
+/// Logging in with `mechanism` as `user`, the password from `SMTPX_TEST_PASSWORD`.
+fn login(mechanism: &str) -> Vec<String> {
+    args(&[
+        "--auth",
+        mechanism,
+        "--user",
+        "user",
+        "--password-env",
+        "SMTPX_TEST_PASSWORD",
+    ])
+}
+
 fn all_matched(events: &[Event]) {
     for event in events {
         if let Event::Received {
@@ -128,6 +133,11 @@ fn all_matched(events: &[Event]) {
     }
 }
 
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 #[tokio::test]
 async fn plain_session_delivers_a_dot_stuffed_message() {
     let mut steps = vec![
@@ -136,15 +146,13 @@ async fn plain_session_delivers_a_dot_stuffed_message() {
         Step::Send(ehlo_reply(&[])),
     ];
     steps.extend(accept_transaction());
-    let mut server = ScriptedServer::start(steps).await;
+    let server = ScriptedServer::start(steps).await;
     let mut a = mail_args(&server.addr.to_string());
     a.extend(args(&[
         "--body",
         "line one\n.starts with a dot\n..two dots",
     ]));
-    let run = probe(a).await;
-    let events = server.finish().await;
-    all_matched(&events);
+    let (run, events) = against(server, a).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.codes(), vec![220, 250, 250, 250, 354, 250, 221]);
     let data = events
@@ -187,23 +195,16 @@ async fn starttls_with_trusted_ca_then_auth_plain() {
         Step::send("235 2.7.0 Authentication successful\r\n"),
     ];
     steps.extend(accept_transaction());
-    let mut server = ScriptedServer::start_starttls(tls, steps).await;
+    let server = ScriptedServer::start_starttls(tls, steps).await;
     let mut a = mail_args(&format!("localhost:{}", server.addr.port()));
     let ca = pki.ca_file();
     a.extend(args(&[
         "--starttls",
         "--ca-file",
         ca.to_str().expect("utf-8 path"),
-        "--auth",
-        "plain",
-        "--user",
-        "user",
-        "--password-env",
-        "SMTPX_TEST_PASSWORD",
     ]));
-    let run = probe(a).await;
-    let events = server.finish().await;
-    all_matched(&events);
+    a.extend(login("plain"));
+    let (run, _) = against(server, a).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     let tls = run.of("tls");
     assert_eq!(tls.len(), 1);
@@ -241,32 +242,26 @@ async fn starttls_with_trusted_ca_then_auth_plain() {
 async fn implicit_tls_with_auth_login() {
     let pki = TestPki::new();
     let tls = server_config(&pki.leaf(LeafKind::Good));
-    let mut steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO client.test"),
-        Step::Send(ehlo_reply(&["AUTH LOGIN"])),
-        Step::expect("AUTH LOGIN dXNlcg=="), // initial response: base64("user")
-        Step::send("334 UGFzc3dvcmQ6\r\n"),  // "Password:"
-        Step::expect("czNjcmV0LXBhNTU="),
-        Step::send("235 2.7.0 ok\r\n"),
-    ];
+    let mut steps = greeted(
+        &["AUTH LOGIN"],
+        [
+            Step::expect("AUTH LOGIN dXNlcg=="), // initial response: base64("user")
+            Step::send("334 UGFzc3dvcmQ6\r\n"),  // "Password:"
+            Step::expect("czNjcmV0LXBhNTU="),
+            Step::send("235 2.7.0 ok\r\n"),
+        ],
+    );
     steps.extend(accept_transaction());
-    let mut server = ScriptedServer::start_implicit_tls(tls, steps).await;
+    let server = ScriptedServer::start_implicit_tls(tls, steps).await;
     let mut a = mail_args(&format!("localhost:{}", server.addr.port()));
     let ca = pki.ca_file();
     a.extend(args(&[
         "--tls-on-connect",
         "--ca-file",
         ca.to_str().expect("utf-8 path"),
-        "--auth",
-        "login",
-        "--user",
-        "user",
-        "--password-env",
-        "SMTPX_TEST_PASSWORD",
     ]));
-    let run = probe(a).await;
-    all_matched(&server.finish().await);
+    a.extend(login("login"));
+    let (run, _) = against(server, a).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.of("tls").len(), 1);
     assert!(run.of("reply").iter().all(|r| r["layer"] == "tls"));
@@ -277,50 +272,35 @@ async fn implicit_tls_with_auth_login() {
 async fn cram_md5_answers_the_challenge() {
     let challenge = "<1896.697170952@postoffice.reston.mci.net>";
     let b64 = base64_encode(challenge.as_bytes());
-    let steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO"),
-        Step::Send(ehlo_reply(&["AUTH CRAM-MD5"])),
-        Step::expect("AUTH CRAM-MD5"),
-        Step::send(format!("334 {b64}\r\n")),
-        // RFC 2195's example: tim / tanstaaftanstaaf
-        Step::expect("dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"),
-        Step::send("235 2.7.0 ok\r\n"),
-        Step::expect("QUIT"),
-        Step::send("221 bye\r\n"),
-        Step::Close,
-    ];
+    let mut steps = greeted(
+        &["AUTH CRAM-MD5"],
+        [
+            Step::expect("AUTH CRAM-MD5"),
+            Step::send(format!("334 {b64}\r\n")),
+            // RFC 2195's example: tim / tanstaaftanstaaf
+            Step::expect("dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"),
+            Step::send("235 2.7.0 ok\r\n"),
+        ],
+    );
+    steps.extend(quit());
     let mut server = ScriptedServer::start(steps).await;
-    let run = tokio::task::spawn_blocking({
-        let target = server.addr.to_string();
-        move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_smtpx"))
-                .env(
-                    "XDG_STATE_HOME",
-                    concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
-                )
-                .args([
-                    "probe",
-                    &target,
-                    "--no-starttls",
-                    "--auth",
-                    "cram-md5",
-                    "--user",
-                    "tim",
-                ])
-                .args(["--password-env", "CRAM_SECRET", "--json", "--timeout", "5"])
-                .env("CRAM_SECRET", "tanstaaftanstaaf")
-                .output()
-                .expect("run smtpx")
-        }
-    })
-    .await
-    .expect("probe task");
+    let a = args(&[
+        &server.addr.to_string(),
+        "--no-starttls",
+        "--auth",
+        "cram-md5",
+        "--user",
+        "tim",
+        "--password-env",
+        "CRAM_SECRET",
+        "--timeout",
+        "5",
+    ]);
+    let run = probe_json(a, &[("CRAM_SECRET", "tanstaaftanstaaf")]).await;
     all_matched(&server.finish().await);
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert_eq!(run.status.code(), Some(0), "{stdout}");
+    assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(
-        stdout.contains("auth_over_plaintext"),
+        run.stdout.contains("auth_over_plaintext"),
         "AUTH without TLS is a finding"
     );
 }
@@ -329,58 +309,34 @@ async fn cram_md5_answers_the_challenge() {
 async fn xoauth2_sends_the_bearer_payload() {
     // base64("user=user\x01auth=Bearer s3cret-pa55\x01\x01")
     let payload = base64_encode(b"user=user\x01auth=Bearer s3cret-pa55\x01\x01");
-    let steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO"),
-        Step::Send(ehlo_reply(&["AUTH XOAUTH2"])),
-        Step::expect(&format!("AUTH XOAUTH2 {payload}")),
-        Step::send("235 2.7.0 ok\r\n"),
-        Step::expect("QUIT"),
-        Step::send("221 bye\r\n"),
-        Step::Close,
-    ];
-    let mut server = ScriptedServer::start(steps).await;
-    let run = probe(args(&[
-        &server.addr.to_string(),
-        "--no-starttls",
-        "--auth",
-        "xoauth2",
-        "--user",
-        "user",
-        "--password-env",
-        "SMTPX_TEST_PASSWORD",
-    ]))
-    .await;
-    all_matched(&server.finish().await);
+    let mut steps = greeted(
+        &["AUTH XOAUTH2"],
+        [
+            Step::expect(&format!("AUTH XOAUTH2 {payload}")),
+            Step::send("235 2.7.0 ok\r\n"),
+        ],
+    );
+    steps.extend(quit());
+    let server = ScriptedServer::start(steps).await;
+    let a = plaintext_login(&server.addr.to_string(), "xoauth2");
+    let (run, _) = against(server, a).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(!run.stdout.contains(&payload));
 }
 
 #[tokio::test]
 async fn rejected_auth_stops_at_auth_and_quits() {
-    let steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO"),
-        Step::Send(ehlo_reply(&["AUTH PLAIN"])),
-        Step::expect("AUTH PLAIN"),
-        Step::send("535 5.7.8 Error: authentication failed\r\n"),
-        Step::expect("QUIT"),
-        Step::send("221 bye\r\n"),
-        Step::Close,
-    ];
-    let mut server = ScriptedServer::start(steps).await;
-    let run = probe(args(&[
-        &server.addr.to_string(),
-        "--no-starttls",
-        "--auth",
-        "plain",
-        "--user",
-        "user",
-        "--password-env",
-        "SMTPX_TEST_PASSWORD",
-    ]))
-    .await;
-    all_matched(&server.finish().await);
+    let mut steps = greeted(
+        &["AUTH PLAIN"],
+        [
+            Step::expect("AUTH PLAIN"),
+            Step::send("535 5.7.8 Error: authentication failed\r\n"),
+        ],
+    );
+    steps.extend(quit());
+    let server = ScriptedServer::start(steps).await;
+    let a = plaintext_login(&server.addr.to_string(), "plain");
+    let (run, _) = against(server, a).await;
     assert_eq!(run.code, 24, "{}", run.stdout);
     let last_reply = run.of("reply")[2];
     assert_eq!(last_reply["code"], 535);
@@ -389,335 +345,31 @@ async fn rejected_auth_stops_at_auth_and_quits() {
 }
 
 #[tokio::test]
-async fn transient_4xx_on_mail_stops_at_mail() {
-    let steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO"),
-        Step::Send(ehlo_reply(&[])),
-        Step::expect("MAIL FROM:"),
-        Step::send("451 4.7.1 Greylisted, try again later\r\n"),
-        Step::expect("QUIT"),
-        Step::send("221 bye\r\n"),
-        Step::Close,
-    ];
-    let mut server = ScriptedServer::start(steps).await;
-    let run = probe(mail_args(&server.addr.to_string())).await;
-    all_matched(&server.finish().await);
-    assert_eq!(run.code, 25, "{}", run.stdout);
-    let rejected = run.of("reply")[2];
-    assert_eq!(rejected["severity"], "transient_negative");
-    assert_eq!(rejected["enhanced"], "4.7.1");
-}
-
-#[tokio::test]
-async fn all_recipients_rejected_stops_at_rcpt() {
-    let steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO"),
-        Step::Send(ehlo_reply(&[])),
-        Step::expect("MAIL FROM:"),
-        Step::send("250 2.1.0 Ok\r\n"),
-        Step::expect("RCPT TO:"),
-        Step::send("550 5.1.1 <b@mx.test>: Recipient address rejected: User unknown\r\n"),
-        Step::expect("QUIT"),
-        Step::send("221 bye\r\n"),
-        Step::Close,
-    ];
-    let mut server = ScriptedServer::start(steps).await;
-    let run = probe(mail_args(&server.addr.to_string())).await;
-    all_matched(&server.finish().await);
-    assert_eq!(run.code, 26, "{}", run.stdout);
-}
-
-#[tokio::test]
-async fn injection_after_starttls_is_reported_and_discarded() {
-    let pki = TestPki::new();
-    let tls = server_config(&pki.leaf(LeafKind::Good));
-    let steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO"),
-        Step::Send(ehlo_reply(&["STARTTLS"])),
-        Step::expect("STARTTLS"),
-        // The 220 and an injected reply in one segment, before the handshake.
-        Step::SendThenStartTls(b"220 2.0.0 go\r\n250-injected\r\n250 AUTH PLAIN\r\n".to_vec()),
-        Step::expect("EHLO"),
-        Step::Send(ehlo_reply(&[])),
-        Step::expect("QUIT"),
-        Step::send("221 bye\r\n"),
-        Step::Close,
-    ];
-    let mut server = ScriptedServer::start_starttls(tls, steps).await;
-    let ca = pki.ca_file();
-    let run = probe(args(&[
-        &format!("localhost:{}", server.addr.port()),
-        "--starttls",
-        "--ca-file",
-        ca.to_str().expect("utf-8 path"),
-        "--quit-after",
-        "tls",
-    ]))
-    .await;
-    all_matched(&server.finish().await);
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    let findings = run.of("finding");
-    assert_eq!(findings.len(), 1, "{}", run.stdout);
-    assert_eq!(findings[0]["kind"], "injected_plaintext");
-    assert!(
-        findings[0]["bytes"]
-            .as_str()
-            .is_some_and(|b| b.contains("250-injected"))
-    );
-    // The injected 250 was not taken as the reply to anything: the EHLO after TLS got the
-    // server's real reply, inside TLS.
-    let replies = run.of("reply");
-    assert!(replies.iter().all(|r| r["lines"][0] != "injected"));
-    assert_eq!(
-        replies.last().map(|r| r["layer"].clone()),
-        Some("tls".into())
-    );
-}
-
-#[tokio::test]
-async fn disconnect_mid_reply_keeps_the_partial_reply() {
-    let steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO"),
-        Step::send("250-mx.test\r\n250-PIPELINING\r\n250-SIZ"),
-        Step::Close,
-    ];
-    let mut server = ScriptedServer::start(steps).await;
-    let run = probe(args(&[&server.addr.to_string(), "--timeout", "5"])).await;
-    server.finish().await;
-    assert_eq!(run.code, 22, "{}", run.stdout);
-    let partial = run.of("reply")[1];
-    assert_eq!(partial["complete"], false);
-    assert!(
-        partial["flags"]
-            .as_array()
-            .is_some_and(|f| f.iter().any(|x| x == "unterminated"))
-    );
-    assert_eq!(partial["lines"][2], "SIZ");
-    assert!(
-        run.of("error")
-            .iter()
-            .any(|e| e["message"].as_str().is_some_and(|m| m.contains("closed")))
-    );
-}
-
-#[tokio::test]
-async fn greeting_timeout_stops_at_greeting_with_a_hint() {
-    let steps = vec![Step::sleep_ms(3_000), Step::Close];
-    let mut server = ScriptedServer::start(steps).await;
-    let run = probe(args(&[&server.addr.to_string(), "--timeout", "0.5"])).await;
-    drop(server.next_event().await);
-    assert_eq!(run.code, 21, "{}", run.stdout);
-    assert!(run.of("error").iter().any(|e| {
-        e["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("timed out"))
-    }));
-    assert!(run.of("note").iter().any(|e| {
-        e["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("--tls-on-connect"))
-    }));
-}
-
-#[tokio::test]
-async fn connection_refused_stops_at_connect() {
-    let port = unused_port();
-    let run = probe(args(&[&format!("127.0.0.1:{port}"), "--timeout", "2"])).await;
-    assert_eq!(run.code, 20, "{}", run.stdout);
-    let error = run.of("error");
-    assert!(
-        error[0]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains(&port.to_string())),
-        "{}",
-        run.stdout
-    );
-}
-
-/// Runs a STARTTLS session against `leaf` and returns the probe's result.
-async fn starttls_with(leaf: LeafKind, strict: bool) -> (ProbeRun, Vec<Event>) {
-    let pki = TestPki::new();
-    let tls = server_config(&pki.leaf(leaf));
-    let mut steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO"),
-        Step::Send(ehlo_reply(&["STARTTLS"])),
-        Step::expect("STARTTLS"),
-        Step::send("220 2.0.0 go\r\n"),
-        Step::StartTls,
-    ];
-    if !strict {
-        steps.extend([
-            Step::expect("EHLO"),
-            Step::Send(ehlo_reply(&[])),
-            Step::expect("QUIT"),
-            Step::send("221 bye\r\n"),
-            Step::Close,
-        ]);
-    }
-    let mut server = ScriptedServer::start_starttls(tls, steps).await;
-    let ca = pki.ca_file();
-    let mut a = args(&[
-        &format!("localhost:{}", server.addr.port()),
-        "--starttls",
-        "--quit-after",
-        "tls",
-        "--timeout",
-        "5",
-    ]);
-    if leaf != LeafKind::SelfSigned {
-        a.extend(args(&["--ca-file", ca.to_str().expect("utf-8 path")]));
-    }
-    if strict {
-        a.extend(args(&["--tls-verify", "strict"]));
-    }
-    let run = probe(a).await;
-    let events = server.finish().await;
-    (run, events)
-}
-
-#[tokio::test]
-async fn untrusted_certificate_is_reported_and_the_session_goes_on() {
-    let (run, events) = starttls_with(LeafKind::SelfSigned, false).await;
-    all_matched(&events);
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    let tls = run.of("tls");
-    assert_eq!(tls[0]["verdict"]["ok"], false);
-    let summary = tls[0]["verdict"]["summary"].as_str().unwrap_or_default();
-    assert!(summary.contains("NOT trusted"), "{summary}");
-    let findings = run.of("finding");
-    assert_eq!(findings[0]["kind"], "unverified_certificate");
-}
-
-#[tokio::test]
-async fn wrong_name_certificate_is_reported_and_the_session_goes_on() {
-    let (run, events) = starttls_with(LeafKind::WrongName, false).await;
-    all_matched(&events);
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    let summary = run.of("tls")[0]["verdict"]["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    assert!(
-        summary.contains("localhost"),
-        "names the name checked: {summary}"
-    );
-    assert!(
-        summary.contains("trusted (ca-file"),
-        "the chain itself is trusted: {summary}"
-    );
-    assert_eq!(run.of("tls")[0]["verdict"]["ok"], false);
-}
-
-#[tokio::test]
-async fn strict_mode_stops_at_tls_on_untrusted_certificate() {
-    let (run, _) = starttls_with(LeafKind::SelfSigned, true).await;
-    assert_eq!(run.code, 23, "{}", run.stdout);
-    assert!(run.of("tls").is_empty());
-    assert!(run.of("error").iter().any(|e| {
-        e["message"]
-            .as_str()
-            .is_some_and(|m| m.to_lowercase().contains("certificate"))
-    }));
-}
-
-#[tokio::test]
-async fn strict_mode_stops_at_tls_on_wrong_name() {
-    let (run, _) = starttls_with(LeafKind::WrongName, true).await;
-    assert_eq!(run.code, 23, "{}", run.stdout);
-}
-
-#[tokio::test]
-async fn required_starttls_not_offered_stops_at_tls() {
-    let steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO"),
-        Step::Send(ehlo_reply(&[])),
-        Step::expect("QUIT"),
-        Step::send("221 bye\r\n"),
-        Step::Close,
-    ];
-    let mut server = ScriptedServer::start(steps).await;
-    let run = probe(args(&[&server.addr.to_string(), "--starttls"])).await;
-    all_matched(&server.finish().await);
-    assert_eq!(run.code, 23, "{}", run.stdout);
-}
-
-#[tokio::test]
 async fn ehlo_refused_falls_back_to_helo() {
-    let steps = vec![
+    let mut steps = vec![
         Step::send("220 old.test SMTP\r\n"),
         Step::expect("EHLO"),
         Step::send("502 5.5.1 command not implemented\r\n"),
         Step::expect("HELO client.test"),
         Step::send("250 old.test\r\n"),
-        Step::expect("QUIT"),
-        Step::send("221 bye\r\n"),
-        Step::Close,
     ];
-    let mut server = ScriptedServer::start(steps).await;
-    let run = probe(args(&[
+    steps.extend(quit());
+    let server = ScriptedServer::start(steps).await;
+    let a = args(&[
         &server.addr.to_string(),
         "--ehlo",
         "client.test",
         "--quit-after",
         "ehlo",
-    ]))
-    .await;
-    all_matched(&server.finish().await);
+    ]);
+    let (run, _) = against(server, a).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
 
 #[tokio::test]
-async fn escape_sequences_from_the_server_never_reach_the_output_raw() {
-    let steps = vec![
-        Step::Send(b"220 evil\x1b]0;pwned\x07\x1b[2J \xff\r\n".to_vec()),
-        Step::expect("EHLO"),
-        Step::send("250 ok\r\n"),
-        Step::expect("QUIT"),
-        Step::send("221 bye\r\n"),
-        Step::Close,
-    ];
-    let mut server = ScriptedServer::start(steps).await;
-    let target = server.addr.to_string();
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_smtpx"))
-            .env(
-                "XDG_STATE_HOME",
-                concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
-            )
-            .args(["probe", &target, "--quit-after", "ehlo"])
-            .output()
-            .expect("run smtpx")
-    })
-    .await
-    .expect("probe task");
-    server.finish().await;
-    assert_eq!(output.status.code(), Some(0));
-    assert!(
-        !output.stdout.contains(&0x1b),
-        "no raw ESC in the human output"
-    );
-    assert!(!output.stdout.contains(&0x07));
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        text.contains("220 evil\\x1b]0;pwned\\x07\\x1b[2J \\xff"),
-        "{text}"
-    );
-}
-
-#[tokio::test]
 async fn quit_after_greeting_sends_only_quit() {
-    let steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("QUIT"),
-        Step::send("221 bye\r\n"),
-        Step::Close,
-    ];
+    let mut steps = vec![Step::send("220 mx.test ESMTP\r\n")];
+    steps.extend(quit());
     let mut server = ScriptedServer::start(steps).await;
     let run = probe(args(&[
         &server.addr.to_string(),
@@ -729,137 +381,4 @@ async fn quit_after_greeting_sends_only_quit() {
     assert_eq!(lines, vec!["QUIT\r\n"]);
     assert_eq!(run.code, 0);
     assert_eq!(run.of("done")[0]["stage"], "done");
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// The message body the server received (raw DATA bytes, stuffing and end marker included).
-fn received_data(events: &[Event]) -> Vec<u8> {
-    events
-        .iter()
-        .find_map(|e| match e {
-            Event::ReceivedData(d) => Some(d.clone()),
-            _ => None,
-        })
-        .expect("the server received a message")
-}
-
-fn transaction_server_steps() -> Vec<Step> {
-    let mut steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO"),
-        Step::Send(ehlo_reply(&[])),
-    ];
-    steps.extend(accept_transaction());
-    steps
-}
-
-#[tokio::test]
-async fn data_file_is_sent_exactly_with_dot_stuffing() {
-    let mut server = ScriptedServer::start(transaction_server_steps()).await;
-    let mut file = tempfile::NamedTempFile::new().expect("temp file");
-    std::io::Write::write_all(
-        &mut file,
-        b"Subject: x\r\n\r\n.leading dot\r\nno final newline",
-    )
-    .expect("write message");
-    let mut a = mail_args(&server.addr.to_string());
-    a.extend(args(&["--data", file.path().to_str().expect("utf-8 path")]));
-    let run = probe(a).await;
-    let events = server.finish().await;
-    all_matched(&events);
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    assert_eq!(
-        received_data(&events),
-        b"Subject: x\r\n\r\n..leading dot\r\nno final newline\r\n.\r\n"
-    );
-}
-
-#[tokio::test]
-async fn data_from_stdin_with_bare_lf_is_sent_as_crlf() {
-    let mut server = ScriptedServer::start(transaction_server_steps()).await;
-    let mut a = mail_args(&server.addr.to_string());
-    a.extend(args(&["--data", "-"]));
-    let output = tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smtpx"))
-            .env(
-                "XDG_STATE_HOME",
-                concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
-            )
-            .arg("probe")
-            .args(&a)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("run smtpx");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(b"Subject: y\n\nline\n.\nafter a lone dot\n")
-            .expect("write stdin");
-        child.wait_with_output().expect("wait")
-    })
-    .await
-    .expect("probe task");
-    let events = server.finish().await;
-    all_matched(&events);
-    assert_eq!(output.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.contains("5 bare LF"),
-        "the normalisation is reported: {stdout}"
-    );
-    // A lone "." line inside the message is stuffed, so it cannot end the message early.
-    assert_eq!(
-        received_data(&events),
-        b"Subject: y\r\n\r\nline\r\n..\r\nafter a lone dot\r\n.\r\n"
-    );
-}
-
-#[tokio::test]
-async fn bdat_sends_chunks_without_dot_stuffing() {
-    let steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO"),
-        Step::Send(ehlo_reply(&["CHUNKING"])),
-        Step::expect("MAIL FROM:<a@client.test>"),
-        Step::send("250 2.1.0 Ok\r\n"),
-        Step::expect("RCPT TO:<b@mx.test>"),
-        Step::send("250 2.1.5 Ok\r\n"),
-        Step::ReadSome,
-        Step::send("250 2.0.0 chunk ok\r\n"),
-        Step::ReadSome,
-        Step::send("250 2.0.0 Ok: queued\r\n"),
-        Step::expect("QUIT"),
-        Step::send("221 bye\r\n"),
-        Step::Close,
-    ];
-    let mut server = ScriptedServer::start(steps).await;
-    let mut file = tempfile::NamedTempFile::new().expect("temp file");
-    // 25 bytes: one full chunk of 16 and a LAST chunk of 9.
-    std::io::Write::write_all(&mut file, b"Subject: z\r\n\r\n.dot\r\nend\r\n").expect("write");
-    let mut a = mail_args(&server.addr.to_string());
-    a.extend(args(&["--data", file.path().to_str().expect("utf-8 path")]));
-    a.extend(args(&["--bdat", "--chunk-size", "16"]));
-    let run = probe(a).await;
-    let events = server.finish().await;
-    all_matched(&events);
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    let bytes: Vec<u8> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::ReceivedBytes(b) => Some(b.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    assert_eq!(
-        bytes,
-        b"BDAT 16\r\nSubject: z\r\n\r\n.dBDAT 9 LAST\r\not\r\nend\r\n"
-    );
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use rustls::ServerConfig;
 use serde_json::Value;
 use support::pki::{fixed_pem, mtls_server_config, pem_certs};
+use support::probe::run_probe;
 use support::*;
 
 struct Run {
@@ -34,27 +35,15 @@ impl Run {
     }
 }
 
-async fn probe(args: Vec<String>) -> Run {
-    tokio::task::spawn_blocking(move || {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_smtpx"))
-            .env(
-                "XDG_STATE_HOME",
-                concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
-            )
-            .arg("probe")
-            .args(&args)
-            .arg("--no-record")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run smtpx");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    })
-    .await
-    .expect("probe task")
+/// `smtpx probe <args> --no-record`.
+async fn probe(mut args: Vec<String>) -> Run {
+    args.push("--no-record".into());
+    let output = run_probe(args, &[], None).await;
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
 }
 
 /// An implicit-TLS server that greets, answers EHLO and QUIT.

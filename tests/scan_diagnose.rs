@@ -5,8 +5,8 @@
 
 mod support;
 
-use serde_json::Value;
 use smtpx::diagnose::Diagnosis;
+use support::probe::{ProbeRun, probe_json};
 use support::*;
 
 /// One of each, with the values a real session would give.
@@ -78,62 +78,74 @@ fn every_diagnosis_message_is_a_snapshot() {
     }
 }
 
-struct ProbeRun {
-    code: i32,
-    events: Vec<Value>,
-    stdout: String,
+/// The diagnosis notes of a run, without their `diagnosis: ` prefix.
+fn diagnoses(run: &ProbeRun) -> Vec<String> {
+    run.of("note")
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .filter_map(|m| m.strip_prefix("diagnosis: "))
+        .map(str::to_string)
+        .collect()
 }
 
-impl ProbeRun {
-    /// The diagnosis notes, without their `diagnosis: ` prefix.
-    fn diagnoses(&self) -> Vec<String> {
-        self.events
-            .iter()
-            .filter(|e| e["event"] == "note")
-            .filter_map(|e| e["message"].as_str())
-            .filter_map(|m| m.strip_prefix("diagnosis: "))
-            .map(str::to_string)
-            .collect()
-    }
-
-    fn diagnosis(&self, needle: &str) -> String {
-        let found = self.diagnoses();
-        found
-            .iter()
-            .find(|d| d.contains(needle))
-            .cloned()
-            .unwrap_or_else(|| panic!("no diagnosis with {needle:?} in {found:?}\n{}", self.stdout))
+/// Asserts the probe exited with `exit` and printed a diagnosis containing `needle` that
+/// also mentions each of `mentions` (the fix it suggests, the evidence it quotes).
+fn explained(run: &ProbeRun, exit: i32, needle: &str, mentions: &[&str]) {
+    assert_eq!(run.code, exit, "{}", run.stdout);
+    let found = diagnoses(run);
+    let text = found
+        .iter()
+        .find(|d| d.contains(needle))
+        .unwrap_or_else(|| panic!("no diagnosis with {needle:?} in {found:?}\n{}", run.stdout));
+    for mention in mentions {
+        assert!(text.contains(mention), "{mention:?} not in {text}");
     }
 }
 
+/// `smtpx probe <args> --json --ehlo client.test --no-record`, with a password in
+/// `SMTPX_TEST_PASSWORD`.
 async fn probe(args: &[&str]) -> ProbeRun {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_smtpx"))
-            .env("XDG_STATE_HOME", env!("CARGO_TARGET_TMPDIR"))
-            .arg("probe")
-            .args(&args)
-            .args(["--json", "--ehlo", "client.test", "--no-record"])
-            .env("SMTPX_TEST_PASSWORD", "pw")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run smtpx");
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        let events = stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON {l:?}: {e}")))
-            .collect();
-        ProbeRun {
-            code: output.status.code().unwrap_or(-1),
-            events,
-            stdout,
-        }
-    })
-    .await
-    .expect("probe task")
+    let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    args.extend(["--ehlo", "client.test", "--no-record"].map(String::from));
+    probe_json(args, &[("SMTPX_TEST_PASSWORD", "pw")]).await
 }
 
-/// Greeting, EHLO with `keywords`, then `rest`.
+/// Probe arguments for `target`: plaintext (no STARTTLS), a 2 s timeout, then `rest`.
+fn plaintext_args<'a>(target: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![target, "--no-starttls"];
+    args.extend(rest);
+    args.extend(["--timeout", "2"]);
+    args
+}
+
+/// AUTH PLAIN as user `u` with the password from the environment, over plaintext, to a
+/// server offering `keywords` that answers AUTH with `reply_line`.
+async fn refused_auth(keywords: &[&str], reply_line: &str) -> ProbeRun {
+    let steps = session(
+        keywords,
+        vec![Step::expect("AUTH PLAIN"), Step::send(reply_line)],
+    );
+    let server = ScriptedServer::start(steps).await;
+    let target = server.addr.to_string();
+    let rest = [
+        "--auth",
+        "plain",
+        "--user",
+        "u",
+        "--password-env",
+        "SMTPX_TEST_PASSWORD",
+    ];
+    probe(&plaintext_args(&target, &rest)).await
+}
+
+/// A mail from `me@client.test` to `you@example.org`, over plaintext.
+async fn probe_mail(server: &ScriptedServer) -> ProbeRun {
+    let target = server.addr.to_string();
+    let rest = ["--from", "me@client.test", "--to", "you@example.org"];
+    probe(&plaintext_args(&target, &rest)).await
+}
+
+/// Greeting, EHLO with `keywords`, then `rest`, then QUIT.
 fn session(keywords: &[&str], rest: Vec<Step>) -> Vec<Step> {
     let mut lines = vec!["mx.test"];
     lines.extend(keywords);
@@ -143,15 +155,7 @@ fn session(keywords: &[&str], rest: Vec<Step>) -> Vec<Step> {
         Step::Send(reply(250, &lines)),
     ];
     steps.extend(rest);
-    steps
-}
-
-fn quit() -> Vec<Step> {
-    vec![Step::expect("QUIT"), Step::send("221 bye\r\n"), Step::Close]
-}
-
-fn then_quit(mut steps: Vec<Step>) -> Vec<Step> {
-    steps.extend(quit());
+    steps.extend([Step::expect("QUIT"), Step::send("221 bye\r\n"), Step::Close]);
     steps
 }
 
@@ -162,9 +166,7 @@ async fn port_25_refused_suggests_the_submission_ports() {
         return;
     }
     let run = probe(&["127.0.0.1:25", "--timeout", "2"]).await;
-    assert_eq!(run.code, 20);
-    let text = run.diagnosis("Port 25 refused");
-    assert!(text.contains("587") && text.contains("465"), "{text}");
+    explained(&run, 20, "Port 25 refused", &["587", "465"]);
 }
 
 #[tokio::test]
@@ -172,9 +174,12 @@ async fn plaintext_to_an_implicit_tls_port_suggests_tls_on_connect() {
     let server = ScriptedServer::start(vec![Step::ReadSome]).await;
     let target = server.addr.to_string();
     let run = probe(&[&target, "--timeout", "0.5"]).await;
-    assert_eq!(run.code, 21);
-    let text = run.diagnosis("waits for a TLS ClientHello");
-    assert!(text.contains("--tls-on-connect"), "{text}");
+    explained(
+        &run,
+        21,
+        "waits for a TLS ClientHello",
+        &["--tls-on-connect"],
+    );
 }
 
 #[tokio::test]
@@ -190,146 +195,90 @@ async fn tls_to_a_plaintext_port_suggests_starttls() {
     .await;
     let target = server.addr.to_string();
     let run = probe(&[&target, "--tls-on-connect", "--timeout", "2"]).await;
-    assert_eq!(run.code, 20);
-    let text = run.diagnosis("answered in plaintext");
-    assert!(text.contains("'220 mx.test ESMTP'"), "{text}");
-    assert!(text.contains("use STARTTLS"), "{text}");
+    explained(
+        &run,
+        20,
+        "answered in plaintext",
+        &["'220 mx.test ESMTP'", "use STARTTLS"],
+    );
 }
 
 #[tokio::test]
 async fn starttls_not_offered_is_explained() {
-    let mut server = ScriptedServer::start(session(&["PIPELINING"], quit())).await;
+    let mut server = ScriptedServer::start(session(&["PIPELINING"], vec![])).await;
     let target = server.addr.to_string();
     let run = probe(&[&target, "--starttls", "--timeout", "2"]).await;
-    assert_eq!(run.code, 23);
-    let text = run.diagnosis("does not offer STARTTLS");
-    assert!(text.contains("plaintext"), "{text}");
+    explained(&run, 23, "does not offer STARTTLS", &["plaintext"]);
     drop(server.finish().await);
 }
 
 #[tokio::test]
 async fn auth_before_starttls_on_a_submission_port_says_starttls_first() {
-    let steps = session(
+    let run = refused_auth(
         &["STARTTLS"],
-        then_quit(vec![
-            Step::expect("AUTH PLAIN"),
-            Step::send("530 5.7.0 Must issue a STARTTLS command first\r\n"),
-        ]),
-    );
-    let server = ScriptedServer::start(steps).await;
-    let target = server.addr.to_string();
-    let run = probe(&[
-        &target,
-        "--no-starttls",
-        "--auth",
-        "plain",
-        "--user",
-        "u",
-        "--password-env",
-        "SMTPX_TEST_PASSWORD",
-        "--timeout",
-        "2",
-    ])
+        "530 5.7.0 Must issue a STARTTLS command first\r\n",
+    )
     .await;
-    assert_eq!(run.code, 24);
-    let text = run.diagnosis("no AUTH before STARTTLS");
-    assert!(text.contains("Send STARTTLS first"), "{text}");
+    explained(
+        &run,
+        24,
+        "no AUTH before STARTTLS",
+        &["Send STARTTLS first"],
+    );
     // The 530 says the same; it is not repeated.
-    assert_eq!(run.diagnoses().len(), 1, "{:?}", run.diagnoses());
+    assert_eq!(diagnoses(&run).len(), 1, "{:?}", diagnoses(&run));
 }
 
 async fn refused_mail(reply_line: &str) -> ProbeRun {
     let steps = session(
         &["STARTTLS"],
-        then_quit(vec![Step::expect("MAIL FROM:"), Step::send(reply_line)]),
+        vec![Step::expect("MAIL FROM:"), Step::send(reply_line)],
     );
     let server = ScriptedServer::start(steps).await;
-    let target = server.addr.to_string();
-    probe(&[
-        &target,
-        "--no-starttls",
-        "--from",
-        "me@client.test",
-        "--to",
-        "you@example.org",
-        "--timeout",
-        "2",
-    ])
-    .await
+    probe_mail(&server).await
 }
 
 #[tokio::test]
 async fn reply_530_must_issue_starttls_is_explained() {
     let run = refused_mail("530 5.7.0 Must issue a STARTTLS command first\r\n").await;
-    assert_eq!(run.code, 25);
-    let text = run.diagnosis("requires STARTTLS");
-    assert!(text.contains("--starttls"), "{text}");
+    explained(&run, 25, "requires STARTTLS", &["--starttls"]);
 }
 
 #[tokio::test]
 async fn reply_530_authentication_required_is_explained() {
     let run = refused_mail("530 5.7.0 Authentication required\r\n").await;
-    assert_eq!(run.code, 25);
-    let text = run.diagnosis("wants you to log in");
-    assert!(text.contains("--auth"), "{text}");
+    explained(&run, 25, "wants you to log in", &["--auth"]);
 }
 
 #[tokio::test]
 async fn reply_535_authentication_failed_is_explained() {
-    let steps = session(
+    let run = refused_auth(
         &["AUTH PLAIN LOGIN"],
-        then_quit(vec![
-            Step::expect("AUTH PLAIN"),
-            Step::send("535 5.7.8 Error: authentication failed\r\n"),
-        ]),
-    );
-    let server = ScriptedServer::start(steps).await;
-    let target = server.addr.to_string();
-    let run = probe(&[
-        &target,
-        "--no-starttls",
-        "--auth",
-        "plain",
-        "--user",
-        "u",
-        "--password-env",
-        "SMTPX_TEST_PASSWORD",
-        "--timeout",
-        "2",
-    ])
+        "535 5.7.8 Error: authentication failed\r\n",
+    )
     .await;
-    assert_eq!(run.code, 24);
-    let text = run.diagnosis("rejected the user name or password");
-    assert!(text.contains("535 5.7.8"), "{text}");
+    explained(
+        &run,
+        24,
+        "rejected the user name or password",
+        &["535 5.7.8"],
+    );
 }
 
 #[tokio::test]
 async fn reply_554_relay_access_denied_is_explained() {
     let steps = session(
         &["STARTTLS"],
-        then_quit(vec![
+        vec![
             Step::expect("MAIL FROM:"),
             Step::send("250 2.1.0 Ok\r\n"),
             Step::expect("RCPT TO:"),
             Step::send("554 5.7.1 <you@example.org>: Relay access denied\r\n"),
-        ]),
+        ],
     );
     let server = ScriptedServer::start(steps).await;
-    let target = server.addr.to_string();
-    let run = probe(&[
-        &target,
-        "--no-starttls",
-        "--from",
-        "me@client.test",
-        "--to",
-        "you@example.org",
-        "--timeout",
-        "2",
-    ])
-    .await;
-    assert_eq!(run.code, 26);
-    let text = run.diagnosis("will not relay");
-    assert!(text.contains("Authenticate with AUTH"), "{text}");
+    let run = probe_mail(&server).await;
+    explained(&run, 26, "will not relay", &["Authenticate with AUTH"]);
 }
 
 #[tokio::test]
@@ -338,13 +287,13 @@ async fn certificate_name_mismatch_when_connecting_by_ip_is_explained() {
     let tls = server_config(&pki.leaf(LeafKind::WrongName));
     let steps = session(
         &["STARTTLS"],
-        then_quit(vec![
+        vec![
             Step::expect("STARTTLS"),
             Step::send("220 go ahead\r\n"),
             Step::StartTls,
             Step::expect("EHLO"),
             Step::send("250 mx.test\r\n"),
-        ]),
+        ],
     );
     let server = ScriptedServer::start_starttls(tls, steps).await;
     let target = server.addr.to_string();
@@ -359,8 +308,10 @@ async fn certificate_name_mismatch_when_connecting_by_ip_is_explained() {
         "2",
     ])
     .await;
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    let text = run.diagnosis("does not cover 127.0.0.1");
-    assert!(text.contains("wrong.example.com"), "{text}");
-    assert!(text.contains("--verify-name"), "{text}");
+    explained(
+        &run,
+        0,
+        "does not cover 127.0.0.1",
+        &["wrong.example.com", "--verify-name"],
+    );
 }

@@ -6,49 +6,30 @@
 //! With `SMTPX_INTEROP=1` (set by `.ci/run`) this fails loudly when Postfix is not reachable;
 //! without it, it prints a note and passes without running.
 
-use std::process::Command;
-use std::time::Duration;
-
 use serde_json::Value;
 
-const PORTS: [u16; 3] = [10025, 10587, 10465];
+#[path = "interop/support.rs"]
+mod postfix;
 
 /// Whether to run; panics if asked to run and Postfix is not there.
 fn enabled() -> bool {
-    if std::env::var_os("SMTPX_INTEROP").is_none() {
-        eprintln!("note: SMTPX_INTEROP is not set; skipping the Postfix scan interop test");
-        return false;
-    }
-    for port in PORTS {
-        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-        if std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_err() {
-            panic!(
-                "SMTPX_INTEROP is set but Postfix is not listening on {addr}: run tests/interop/postfix-up.sh"
-            );
-        }
-    }
-    true
+    postfix::enabled("scan interop test")
 }
 
 fn scan(extra: &[&str]) -> (Option<i32>, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_smtpx"))
-        .env("XDG_STATE_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .args([
-            "scan",
-            "127.0.0.1",
-            "--ports",
-            "10025,10587,10465",
-            "--timeout",
-            "2",
-        ])
-        .args(["--ehlo", "client.test"])
-        .args(extra)
-        .output()
-        .expect("run smtpx");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
+    let mut args = vec![
+        "scan",
+        "127.0.0.1",
+        "--ports",
+        "10025,10587,10465",
+        "--timeout",
+        "2",
+        "--ehlo",
+        "client.test",
+    ];
+    args.extend(extra);
+    let output = postfix::smtpx(&args);
+    (output.status.code(), postfix::stdout(&output))
 }
 
 fn port(report: &Value, number: u16) -> &Value {
@@ -119,7 +100,7 @@ fn postfix_certificate_verifies_with_its_ca_file_and_the_table_fits() {
     if !enabled() {
         return;
     }
-    let (code, stdout) = scan(&["--ca-file", "/etc/smtpx-interop/cert.pem"]);
+    let (code, stdout) = scan(&["--ca-file", postfix::CERT]);
     assert_eq!(code, Some(0), "{stdout}");
     assert!(stdout.lines().all(|l| l.chars().count() <= 100), "{stdout}");
     assert!(stdout.contains("cert ok"), "{stdout}");

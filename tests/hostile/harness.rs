@@ -4,7 +4,7 @@
 //! against the same server through the real driver task (no terminal).
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -78,14 +78,43 @@ impl ProbeRun {
             .collect()
     }
 
+    /// Asserts the probe exited with `code`.
+    pub fn exits(&self, code: i32) -> &Self {
+        assert_eq!(self.code, Some(code), "{}", self.stdout);
+        self
+    }
+
     /// Asserts a message (error, note or finding) contains `needle`.
-    pub fn says(&self, needle: &str) {
+    pub fn says(&self, needle: &str) -> &Self {
         assert!(
             self.messages().contains(needle),
             "expected a message containing {needle:?}; messages:\n{}\nstderr: {}",
             self.messages(),
             self.stderr
         );
+        self
+    }
+
+    /// Asserts the output shows no raw control character (C0 but newline, or C1).
+    pub fn shows_no_raw_control(&self) -> &Self {
+        assert!(
+            !self.stdout.chars().any(raw_control),
+            "raw control character in the probe's output: {:?}",
+            self.stdout
+        );
+        self
+    }
+
+    /// Asserts the reply at `index` (0: the greeting) carries the malformation `flag`.
+    pub fn flagged(&self, index: usize, flag: &str) -> &Self {
+        let flags = &self.of("reply")[index]["flags"];
+        assert!(
+            flags
+                .as_array()
+                .is_some_and(|f| f.iter().any(|f| f == flag)),
+            "{flags}"
+        );
+        self
     }
 
     /// The transcript the probe recorded, read back with smtpx's reader.
@@ -94,25 +123,32 @@ impl ProbeRun {
             .unwrap_or_else(|e| panic!("read transcript {}: {e}", self.record.display()))
     }
 
-    /// Server reply codes the transcript kept, in order.
-    pub fn recorded_codes(&self) -> Vec<u16> {
-        self.transcript()
-            .events()
-            .filter_map(|e| match e {
-                SessionEvent::Received { reply, .. } => reply.code(),
-                _ => None,
-            })
-            .collect()
-    }
-
     /// Asserts the transcript kept these reply codes first (the session up to the trouble).
-    pub fn recorded_starts_with(&self, codes: &[u16]) {
-        let got = self.recorded_codes();
-        assert!(
-            got.starts_with(codes),
-            "transcript replies {got:?} do not start with {codes:?}"
-        );
+    pub fn recorded_starts_with(&self, codes: &[u16]) -> &Self {
+        assert_kept("transcript", &self.record, codes);
+        self
     }
+}
+
+/// Server reply codes the transcript at `record` kept, in order.
+fn recorded_codes(record: &Path) -> Vec<u16> {
+    smtpx::transcript::read::read_file(record)
+        .unwrap_or_else(|e| panic!("read transcript {}: {e}", record.display()))
+        .events()
+        .filter_map(|e| match e {
+            SessionEvent::Received { reply, .. } => reply.code(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Asserts the transcript at `record` kept these reply codes first.
+fn assert_kept(which: &str, record: &Path, codes: &[u16]) {
+    let got = recorded_codes(record);
+    assert!(
+        got.starts_with(codes),
+        "{which} replies {got:?} do not start with {codes:?}"
+    );
 }
 
 /// Runs `smtpx probe <args> --json --record <tmp>` with `env`, panicking if it panics, hangs
@@ -231,6 +267,11 @@ fn run_blocking(args: Vec<String>, env: Vec<(String, String)>, json: bool) -> Pr
     }
 }
 
+/// A character a terminal would act on: C0 controls but newline, DEL, and C1 controls.
+fn raw_control(c: char) -> bool {
+    (c.is_control() && c != '\n') || ('\u{80}'..='\u{9f}').contains(&c)
+}
+
 fn vm_hwm_kib(status: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
@@ -249,32 +290,23 @@ pub struct TuiRun {
 impl TuiRun {
     /// Server reply codes the explorer's transcript kept, in order.
     pub fn recorded_codes(&self) -> Vec<u16> {
-        smtpx::transcript::read::read_file(&self.record)
-            .unwrap_or_else(|e| panic!("read transcript {}: {e}", self.record.display()))
-            .events()
-            .filter_map(|e| match e {
-                SessionEvent::Received { reply, .. } => reply.code(),
-                _ => None,
-            })
-            .collect()
+        recorded_codes(&self.record)
     }
 
     /// Asserts the explorer's transcript kept these reply codes first.
-    pub fn recorded_starts_with(&self, codes: &[u16]) {
-        let got = self.recorded_codes();
-        assert!(
-            got.starts_with(codes),
-            "explorer transcript replies {got:?} do not start with {codes:?}"
-        );
+    pub fn recorded_starts_with(&self, codes: &[u16]) -> &Self {
+        assert_kept("explorer transcript", &self.record, codes);
+        self
     }
 
     /// Asserts the transcript pane shows a line containing `needle`.
-    pub fn says(&self, needle: &str) {
+    pub fn says(&self, needle: &str) -> &Self {
         let text = self.text();
         assert!(
             text.contains(needle),
             "expected the explorer to show {needle:?}; it shows:\n{text}"
         );
+        self
     }
 
     /// Everything the transcript pane would show, as plain text.
@@ -308,8 +340,7 @@ impl TuiRun {
         let screen = self.screen(120, 40);
         for (what, s) in [("entries", &text), ("screen", &screen)] {
             assert!(
-                !s.chars()
-                    .any(|c| (c.is_control() && c != '\n') || ('\u{80}'..='\u{9f}').contains(&c)),
+                !s.chars().any(raw_control),
                 "raw control character in the {what}: {s:?}"
             );
         }

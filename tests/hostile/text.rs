@@ -1,29 +1,26 @@
 //! Text attacks: terminal escape sequences, NUL bytes, invalid UTF-8. The probe's human
 //! output and the explorer must show them escaped; the transcript keeps the exact bytes.
 
-use std::time::Duration;
-
 use smtpx::driver::SessionEvent;
-use smtpx::net::TlsOptions;
 
-use super::harness::{probe, probe_text, tui};
-use super::support::{ScriptedServer, Step};
-use super::{ehlo_args, ehlo_ok, quit, strs};
+use super::scenario::Scenario;
+use super::support::Step;
+use super::{ehlo_args, ehlo_ok, probe_args, quit};
 
 /// A session whose greeting is `greeting` and whose EHLO reply is `ehlo`.
-fn script(greeting: &[u8], ehlo: &[u8]) -> Vec<Step> {
+fn script(greeting: &[u8], ehlo: &[u8]) -> Scenario {
     let mut steps = vec![Step::send(greeting), Step::expect("EHLO"), Step::send(ehlo)];
     steps.extend(quit());
-    steps
+    Scenario::new(steps)
 }
 
 /// Checks one text attack end to end: probe JSON (a message names the control
 /// characters), probe text output (escaped, no raw byte), transcript (exact bytes), and
 /// the explorer (escaped).
 async fn check(greeting: &[u8], ehlo: &[u8], raw: &[u8], escaped: &str) {
-    let server = ScriptedServer::start(script(greeting, ehlo)).await;
-    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    let scenario = script(greeting, ehlo);
+    let run = scenario.probe(ehlo_args).await;
+    run.exits(0);
     assert_eq!(run.codes(), vec![220, 250, 221]);
     run.says("control characters");
     let recorded: Vec<u8> = run
@@ -40,35 +37,15 @@ async fn check(greeting: &[u8], ehlo: &[u8], raw: &[u8], escaped: &str) {
         "the transcript lost the exact bytes {raw:?}"
     );
 
-    let server = ScriptedServer::start(script(greeting, ehlo)).await;
-    let run = probe_text(&strs(&ehlo_args(&server)), &[]).await;
+    let run = scenario.probe_text(ehlo_args).await;
     assert!(
         run.stdout.contains(escaped),
         "{escaped} not shown:\n{}",
         run.stdout
     );
-    assert!(
-        !run.stdout
-            .chars()
-            .any(|c| (c.is_control() && c != '\n') || ('\u{80}'..='\u{9f}').contains(&c)),
-        "raw control character in the probe's output: {:?}",
-        run.stdout
-    );
+    run.shows_no_raw_control();
 
-    let server = ScriptedServer::start(script(greeting, ehlo)).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me", "QUIT"],
-        Duration::from_millis(200),
-    )
-    .await;
-    ui.assert_escaped();
-    assert!(
-        ui.text().contains(escaped),
-        "{escaped} not in {}",
-        ui.text()
-    );
+    scenario.tui(&["EHLO me", "QUIT"], 200).await.says(escaped);
 }
 
 #[tokio::test]
@@ -123,36 +100,19 @@ async fn nul_bytes_in_the_greeting_are_shown_escaped() {
 #[tokio::test]
 async fn invalid_utf8_and_raw_8bit_c1_bytes_are_flagged_and_escaped() {
     let greeting = b"220 mx.test \xff\xfe \x9b2J \xc3\x28\r\n";
-    let server = ScriptedServer::start(script(greeting, b"250 mx.test\r\n")).await;
-    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(0), "{}", run.stdout);
-    let flags = &run.of("reply")[0]["flags"];
-    assert!(
-        flags
-            .as_array()
-            .is_some_and(|f| f.iter().any(|f| f == "invalid_utf8")),
-        "{flags}"
-    );
+    let scenario = script(greeting, b"250 mx.test\r\n");
+    let run = scenario.probe(ehlo_args).await;
+    run.exits(0).flagged(0, "invalid_utf8");
     let kept = run.transcript().events().any(|e| match e {
         SessionEvent::Received { reply, .. } => reply.raw() == greeting,
         _ => false,
     });
     assert!(kept, "the transcript did not keep the exact greeting");
 
-    let server = ScriptedServer::start(script(greeting, b"250 mx.test\r\n")).await;
-    let run = probe_text(&strs(&ehlo_args(&server)), &[]).await;
+    let run = scenario.probe_text(ehlo_args).await;
     assert!(run.stdout.contains("\\xff\\xfe \\x9b2J"), "{}", run.stdout);
 
-    let server = ScriptedServer::start(script(greeting, b"250 mx.test\r\n")).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me"],
-        Duration::from_millis(200),
-    )
-    .await;
-    ui.assert_escaped();
-    assert!(ui.text().contains("\\x9b2J"), "{}", ui.text());
+    scenario.tui(&["EHLO me"], 200).await.says("\\x9b2J");
 }
 
 #[tokio::test]
@@ -165,17 +125,10 @@ async fn escape_sequences_in_a_rejection_are_shown_escaped() {
         Step::send("550 5.7.1 \x1b[8mhidden\x1b[0m \x1b]0;t\x07 no\r\n"),
     ];
     steps.extend(quit());
-    let server = ScriptedServer::start(steps).await;
-    let mut args = ehlo_args(&server);
-    args.truncate(5);
-    args.extend([
-        "--from".into(),
-        "a@client.test".into(),
-        "--to".into(),
-        "b@mx.test".into(),
-    ]);
-    let run = probe(&strs(&args), &[]).await;
-    assert_eq!(run.code, Some(25), "{}", run.stdout);
-    run.says("control characters");
-    run.recorded_starts_with(&[220, 250, 550]);
+    let run = Scenario::new(steps)
+        .probe(|server| probe_args(server, &["--from", "a@client.test", "--to", "b@mx.test"]))
+        .await;
+    run.exits(25)
+        .says("control characters")
+        .recorded_starts_with(&[220, 250, 550]);
 }

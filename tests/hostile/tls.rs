@@ -2,7 +2,6 @@
 //! injected after the 220 to STARTTLS, alerts mid-session, absurd certificates, and
 //! escape sequences in certificate fields.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use rcgen::{CertificateParams, DnType, KeyPair, SanType};
@@ -10,22 +9,17 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use smtpx::net::TlsOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::harness::{probe, probe_text, tui};
+use super::harness::{ProbeRun, TuiRun, probe, tui};
+use super::scenario::Scenario;
 use super::support::{Identity, LeafKind, ScriptedServer, Step, reply, server_config, test_pki};
-use super::{quit, strs};
+use super::{probe_args, quit};
 
 fn starttls_args(server: &ScriptedServer) -> Vec<String> {
-    vec![
-        server.addr.to_string(),
-        "--ehlo".into(),
-        "client.test".into(),
-        "--timeout".into(),
-        "1".into(),
-        "--starttls".into(),
-        "--quit-after".into(),
-        "tls".into(),
-    ]
+    probe_args(server, &["--starttls", "--quit-after", "tls"])
 }
+
+/// What the explorer types to reach TLS and greet again.
+const TO_TLS: &[&str] = &["EHLO me", "STARTTLS", "EHLO me"];
 
 /// Greeting, EHLO offering STARTTLS, STARTTLS; then `after`.
 fn until_starttls(after: Vec<Step>) -> Vec<Step> {
@@ -39,103 +33,72 @@ fn until_starttls(after: Vec<Step>) -> Vec<Step> {
     steps
 }
 
-fn tls_config(identity: &Identity) -> Arc<rustls::ServerConfig> {
-    server_config(identity)
+/// A server that upgrades with `identity`, answers the EHLO after TLS and says goodbye.
+fn tls_session(identity: &Identity) -> Scenario {
+    let mut steps = until_starttls(vec![
+        Step::send("220 go ahead\r\n"),
+        Step::StartTls,
+        Step::expect("EHLO"),
+        Step::Send(reply(250, &["mx.test"])),
+    ]);
+    steps.extend(quit());
+    Scenario::starttls(server_config(identity), steps)
+}
+
+/// A handshake that cannot happen after the 220 (`after`): the probe fails at TLS
+/// (exit 23) saying `said`, and the explorer says it too.
+async fn handshake_fails(after: Vec<Step>, said: &str) {
+    let scenario = Scenario::new(until_starttls(after));
+    let run = scenario.probe(starttls_args).await;
+    run.exits(23)
+        .says(said)
+        .recorded_starts_with(&[220, 250, 220]);
+
+    let ui = scenario.tui(&["EHLO me", "STARTTLS"], 300).await;
+    ui.says(said);
 }
 
 #[tokio::test]
 async fn close_right_after_the_220_to_starttls_is_named() {
-    let steps = until_starttls(vec![Step::send("220 go ahead\r\n"), Step::Close]);
-    let server = ScriptedServer::start(steps).await;
-    let run = probe(&strs(&starttls_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(23), "{}", run.stdout);
-    run.says("TLS handshake");
-    run.recorded_starts_with(&[220, 250, 220]);
-
-    let steps = until_starttls(vec![Step::send("220 go ahead\r\n"), Step::Close]);
-    let server = ScriptedServer::start(steps).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me", "STARTTLS"],
-        Duration::from_millis(300),
+    handshake_fails(
+        vec![Step::send("220 go ahead\r\n"), Step::Close],
+        "TLS handshake",
     )
     .await;
-    ui.assert_escaped();
-    assert!(ui.text().contains("TLS handshake"), "{}", ui.text());
 }
 
 #[tokio::test]
 async fn garbage_instead_of_a_server_hello_is_shown() {
-    let steps = until_starttls(vec![
+    let after = vec![
         Step::send("220 go ahead\r\n"),
         Step::ReadSome,
         Step::send("HTTP/1.1 400 Bad Request\r\n\x1b[31m\r\n"),
         Step::Sleep(200),
-    ]);
-    let server = ScriptedServer::start(steps).await;
-    let run = probe(&strs(&starttls_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(23), "{}", run.stdout);
-    run.says("TLS handshake failed");
-    run.recorded_starts_with(&[220, 250, 220]);
-
-    let steps = until_starttls(vec![
-        Step::send("220 go ahead\r\n"),
-        Step::ReadSome,
-        Step::send("HTTP/1.1 400 Bad Request\r\n\x1b[31m\r\n"),
-        Step::Sleep(200),
-    ]);
-    let server = ScriptedServer::start(steps).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me", "STARTTLS"],
-        Duration::from_millis(300),
-    )
-    .await;
-    ui.assert_escaped();
-    assert!(ui.text().contains("TLS handshake failed"), "{}", ui.text());
+    ];
+    handshake_fails(after, "TLS handshake failed").await;
 }
 
 #[tokio::test]
 async fn plaintext_injected_in_the_same_segment_as_the_220_is_discarded() {
     let pki = test_pki();
-    let config = tls_config(&pki.leaf(LeafKind::Good));
     let mut steps = until_starttls(vec![
         Step::SendThenStartTls(b"220 go ahead\r\n250-injected\r\n250 AUTH PLAIN\r\n".to_vec()),
         Step::expect("EHLO"),
         Step::Send(reply(250, &["mx.test", "AUTH PLAIN"])),
     ]);
     steps.extend(quit());
-    let server = ScriptedServer::start_starttls(config.clone(), steps).await;
-    let run = probe(&strs(&starttls_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(0), "{}", run.stdout);
-    run.says("CVE-2011-0411");
+    let scenario = Scenario::starttls(server_config(&pki.leaf(LeafKind::Good)), steps);
+    let run = scenario.probe(starttls_args).await;
+    run.exits(0).says("CVE-2011-0411");
     assert_eq!(run.of("finding")[0]["kind"], "injected_plaintext");
     run.recorded_starts_with(&[220, 250, 220]);
 
-    let mut steps = until_starttls(vec![
-        Step::SendThenStartTls(b"220 go ahead\r\n250-injected\r\n250 AUTH PLAIN\r\n".to_vec()),
-        Step::expect("EHLO"),
-        Step::Send(reply(250, &["mx.test", "AUTH PLAIN"])),
-    ]);
-    steps.extend(quit());
-    let server = ScriptedServer::start_starttls(config, steps).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me", "STARTTLS", "EHLO me"],
-        Duration::from_millis(300),
-    )
-    .await;
-    ui.assert_escaped();
-    assert!(ui.text().contains("CVE-2011-0411"), "{}", ui.text());
+    scenario.tui(TO_TLS, 300).await.says("CVE-2011-0411");
 }
 
 #[tokio::test]
 async fn plaintext_injected_in_a_later_segment_is_never_trusted() {
     let pki = test_pki();
-    let config = tls_config(&pki.leaf(LeafKind::Good));
     let steps = until_starttls(vec![
         Step::send("220 go ahead\r\n"),
         Step::Sleep(30),
@@ -143,8 +106,8 @@ async fn plaintext_injected_in_a_later_segment_is_never_trusted() {
         Step::expect("EHLO"),
         Step::Send(reply(250, &["mx.test"])),
     ]);
-    let server = ScriptedServer::start_starttls(config, steps).await;
-    let run = probe(&strs(&starttls_args(&server)), &[]).await;
+    let scenario = Scenario::starttls(server_config(&pki.leaf(LeafKind::Good)), steps);
+    let run = scenario.probe(starttls_args).await;
     // Either seen before the ClientHello went out (a finding) or read by rustls as a
     // broken TLS record (the handshake fails and the error shows the plaintext).
     let messages = run.messages();
@@ -165,7 +128,6 @@ async fn plaintext_injected_in_a_later_segment_is_never_trusted() {
 #[tokio::test]
 async fn close_notify_in_the_middle_of_a_tls_reply_is_named() {
     let pki = test_pki();
-    let config = tls_config(&pki.leaf(LeafKind::Good));
     let steps = until_starttls(vec![
         Step::send("220 go ahead\r\n"),
         Step::StartTls,
@@ -173,11 +135,11 @@ async fn close_notify_in_the_middle_of_a_tls_reply_is_named() {
         Step::send("250-mx.test\r\n250-PIPELINING\r\n"),
         Step::Close,
     ]);
-    let server = ScriptedServer::start_starttls(config, steps).await;
-    let run = probe(&strs(&starttls_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(23), "{}", run.stdout);
-    run.says("in the middle of a reply");
-    run.recorded_starts_with(&[220, 250, 220, 250]);
+    let scenario = Scenario::starttls(server_config(&pki.leaf(LeafKind::Good)), steps);
+    let run = scenario.probe(starttls_args).await;
+    run.exits(23)
+        .says("in the middle of a reply")
+        .recorded_starts_with(&[220, 250, 220, 250]);
 }
 
 /// A server that finishes the TLS handshake, answers EHLO in part, then writes a fatal
@@ -185,7 +147,7 @@ async fn close_notify_in_the_middle_of_a_tls_reply_is_named() {
 #[tokio::test]
 async fn fatal_tls_alert_mid_session_is_named() {
     let pki = test_pki();
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls_config(&pki.leaf(LeafKind::Good)));
+    let acceptor = tokio_rustls::TlsAcceptor::from(server_config(&pki.leaf(LeafKind::Good)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -210,7 +172,7 @@ async fn fatal_tls_alert_mid_session_is_named() {
         &[],
     )
     .await;
-    assert_eq!(run.code, Some(23), "{}", run.stdout);
+    run.exits(23);
     assert!(
         run.messages().to_lowercase().contains("alert") || run.messages().contains("network error"),
         "{}",
@@ -264,6 +226,28 @@ fn key_der(key: &KeyPair) -> PrivateKeyDer<'static> {
     PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()))
 }
 
+/// A certificate no root vouches for, served with `identity`: the probe finishes but says
+/// it is NOT verified, and the explorer marks the connection unverified. Returns both runs
+/// for the test's own checks.
+async fn untrusted_certificate(identity: &Identity, exit: Option<i32>) -> (ProbeRun, TuiRun) {
+    let scenario = tls_session(identity);
+    let run = scenario.probe(starttls_args).await;
+    if let Some(exit) = exit {
+        run.exits(exit);
+    }
+    run.says("NOT verified")
+        .recorded_starts_with(&[220, 250, 220, 250]);
+
+    let ui = scenario.tui(TO_TLS, 300).await;
+    assert!(
+        ui.app.tls.as_ref().is_some_and(|(_, verified)| !verified),
+        "{:?}",
+        ui.app.tls
+    );
+    ui.recorded_starts_with(&[220, 250, 220, 250]);
+    (run, ui)
+}
+
 #[tokio::test]
 async fn fifty_certificate_chain_is_reported_not_trusted() {
     let pki = test_pki();
@@ -279,43 +263,10 @@ async fn fifty_certificate_chain_is_reported_not_trusted() {
             .push(params.self_signed(&key).expect("sign").der().clone());
     }
     assert_eq!(identity.chain.len(), 50);
-    let mut steps = until_starttls(vec![
-        Step::send("220 go ahead\r\n"),
-        Step::StartTls,
-        Step::expect("EHLO"),
-        Step::Send(reply(250, &["mx.test"])),
-    ]);
-    steps.extend(quit());
-    let server = ScriptedServer::start_starttls(tls_config(&identity), steps).await;
-    let run = probe(&strs(&starttls_args(&server)), &[]).await;
+    let (run, _) = untrusted_certificate(&identity, None).await;
     let tls = run.of("tls");
     assert_eq!(tls.len(), 1, "{}", run.stdout);
     assert_eq!(tls[0]["chain"].as_array().map(Vec::len), Some(50));
-    run.says("NOT verified");
-    run.recorded_starts_with(&[220, 250, 220, 250]);
-
-    let mut steps = until_starttls(vec![
-        Step::send("220 go ahead\r\n"),
-        Step::StartTls,
-        Step::expect("EHLO"),
-        Step::Send(reply(250, &["mx.test"])),
-    ]);
-    steps.extend(quit());
-    let server = ScriptedServer::start_starttls(tls_config(&identity), steps).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me", "STARTTLS", "EHLO me"],
-        Duration::from_millis(300),
-    )
-    .await;
-    ui.assert_escaped();
-    assert!(
-        ui.app.tls.as_ref().is_some_and(|(_, verified)| !verified),
-        "{:?}",
-        ui.app.tls
-    );
-    ui.recorded_starts_with(&[220, 250, 220, 250]);
 }
 
 #[tokio::test]
@@ -332,41 +283,7 @@ async fn five_thousand_sans_are_handled() {
         chain: vec![der],
         key: key_der(&key),
     };
-    let mut steps = until_starttls(vec![
-        Step::send("220 go ahead\r\n"),
-        Step::StartTls,
-        Step::expect("EHLO"),
-        Step::Send(reply(250, &["mx.test"])),
-    ]);
-    steps.extend(quit());
-    let server = ScriptedServer::start_starttls(tls_config(&identity), steps).await;
-    let run = probe(&strs(&starttls_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(0), "{}", run.stdout);
-    run.says("NOT verified");
-    run.recorded_starts_with(&[220, 250, 220, 250]);
-
-    let mut steps = until_starttls(vec![
-        Step::send("220 go ahead\r\n"),
-        Step::StartTls,
-        Step::expect("EHLO"),
-        Step::Send(reply(250, &["mx.test"])),
-    ]);
-    steps.extend(quit());
-    let server = ScriptedServer::start_starttls(tls_config(&identity), steps).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me", "STARTTLS", "EHLO me"],
-        Duration::from_millis(300),
-    )
-    .await;
-    ui.assert_escaped();
-    assert!(
-        ui.app.tls.as_ref().is_some_and(|(_, verified)| !verified),
-        "{:?}",
-        ui.app.tls
-    );
-    ui.recorded_starts_with(&[220, 250, 220, 250]);
+    untrusted_certificate(&identity, Some(0)).await;
 }
 
 #[tokio::test]
@@ -389,36 +306,12 @@ async fn escape_sequences_in_certificate_fields_are_shown_escaped() {
         chain: vec![der],
         key: key_der(&key),
     };
-    let config = tls_config(&identity);
-    let session = || {
-        let mut steps = until_starttls(vec![
-            Step::send("220 go ahead\r\n"),
-            Step::StartTls,
-            Step::expect("EHLO"),
-            Step::Send(reply(250, &["mx.test"])),
-        ]);
-        steps.extend(quit());
-        steps
-    };
-    let server = ScriptedServer::start_starttls(config.clone(), session()).await;
-    let run = probe_text(&strs(&starttls_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(0), "{}", run.stdout);
-    assert!(
-        !run.stdout
-            .chars()
-            .any(|c| (c.is_control() && c != '\n') || ('\u{80}'..='\u{9f}').contains(&c)),
-        "raw control character in the probe's output: {:?}",
-        run.stdout
-    );
-    run.recorded_starts_with(&[220, 250, 220, 250]);
+    let scenario = tls_session(&identity);
+    let run = scenario.probe_text(starttls_args).await;
+    run.exits(0)
+        .shows_no_raw_control()
+        .recorded_starts_with(&[220, 250, 220, 250]);
 
-    let server = ScriptedServer::start_starttls(config, session()).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me", "STARTTLS", "EHLO me"],
-        Duration::from_millis(300),
-    )
-    .await;
-    ui.assert_escaped();
+    // The explorer's entries and screen stay escaped (checked by `tui`).
+    scenario.tui(TO_TLS, 300).await;
 }

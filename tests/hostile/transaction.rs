@@ -4,71 +4,85 @@
 use std::time::Duration;
 
 use smtpx::app::Mode;
-use smtpx::net::TlsOptions;
 
-use super::harness::{PASSWORD, probe, tui};
+use super::harness::{PASSWORD, ProbeRun};
+use super::scenario::Scenario;
 use super::support::{ScriptedServer, Step, reply};
-use super::{quit, strs};
+use super::{probe_args, quit};
 
 fn mail_args(server: &ScriptedServer) -> Vec<String> {
-    vec![
-        server.addr.to_string(),
-        "--ehlo".into(),
-        "client.test".into(),
-        "--timeout".into(),
-        "1".into(),
-        "--no-starttls".into(),
-        "--from".into(),
-        "a@client.test".into(),
-        "--to".into(),
-        "b@mx.test".into(),
-        "--body".into(),
-        "hello".into(),
-    ]
+    probe_args(
+        server,
+        &[
+            "--no-starttls",
+            "--from",
+            "a@client.test",
+            "--to",
+            "b@mx.test",
+            "--body",
+            "hello",
+        ],
+    )
 }
 
-fn until_data() -> Vec<Step> {
+/// What the explorer types to reach DATA.
+const TO_DATA: [&str; 4] = [
+    "EHLO me",
+    "MAIL FROM:<a@client.test>",
+    "RCPT TO:<b@mx.test>",
+    "DATA",
+];
+
+/// The greeting and EHLO reply offering AUTH, then `expect`.
+fn until(expect: &str) -> Vec<Step> {
     vec![
         Step::send("220 mx.test ESMTP\r\n"),
         Step::expect("EHLO"),
         Step::Send(reply(250, &["mx.test", "AUTH PLAIN LOGIN CRAM-MD5"])),
-        Step::expect("MAIL FROM"),
+        Step::expect(expect),
+    ]
+}
+
+fn until_data() -> Vec<Step> {
+    let mut steps = until("MAIL FROM");
+    steps.extend([
         Step::send("250 ok\r\n"),
         Step::expect("RCPT TO"),
         Step::send("250 ok\r\n"),
         Step::expect("DATA"),
-    ]
+    ]);
+    steps
 }
 
-#[tokio::test]
-async fn data_reply_that_never_comes_times_out_naming_it() {
+/// A 354 to DATA, then silence after the message.
+fn data_then_silence() -> Scenario {
     let mut steps = until_data();
     steps.extend([
         Step::send("354 go\r\n"),
         Step::ExpectData,
         Step::Sleep(5_000),
     ]);
-    let server = ScriptedServer::start(steps).await;
-    let run = probe(&strs(&mail_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(27), "{}", run.stdout);
-    run.says("timed out after 1 s waiting for");
-    run.recorded_starts_with(&[220, 250, 250, 250, 354]);
+    Scenario::new(steps)
+}
+
+#[tokio::test]
+async fn data_reply_that_never_comes_times_out_naming_it() {
+    let run = data_then_silence().probe(mail_args).await;
+    run.exits(27)
+        .says("timed out after 1 s waiting for")
+        .recorded_starts_with(&[220, 250, 250, 250, 354]);
     assert!(run.took < Duration::from_secs(5), "{:?}", run.took);
 }
 
 #[tokio::test]
 async fn reply_250_instead_of_354_to_data_is_named_and_sends_no_message() {
     let said = "the server answered DATA with 250, not 354: it did not accept message data";
-    let session = || {
-        let mut steps = until_data();
-        steps.push(Step::send("250 2.0.0 queued, thanks\r\n"));
-        steps.extend(quit());
-        steps
-    };
-    let server = ScriptedServer::start(session()).await;
-    let run = probe(&strs(&mail_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(27), "{}", run.stdout);
-    run.says(said);
+    let mut steps = until_data();
+    steps.push(Step::send("250 2.0.0 queued, thanks\r\n"));
+    steps.extend(quit());
+    let scenario = Scenario::new(steps);
+    let run = scenario.probe(mail_args).await;
+    run.exits(27).says(said);
     assert!(
         !run.of("sent").iter().any(|s| s["line"]
             .as_str()
@@ -85,20 +99,7 @@ async fn reply_250_instead_of_354_to_data_is_named_and_sends_no_message() {
     );
     run.recorded_starts_with(&[220, 250, 250, 250, 250]);
 
-    let server = ScriptedServer::start(session()).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &[
-            "EHLO me",
-            "MAIL FROM:<a@client.test>",
-            "RCPT TO:<b@mx.test>",
-            "DATA",
-        ],
-        Duration::from_millis(200),
-    )
-    .await;
-    ui.assert_escaped();
+    let ui = scenario.tui(&TO_DATA, 200).await;
     ui.says(said);
     assert!(
         !ui.was_in_message_mode && ui.app.mode == Mode::Command,
@@ -111,134 +112,86 @@ async fn reply_250_instead_of_354_to_data_is_named_and_sends_no_message() {
 
 #[tokio::test]
 async fn data_reply_that_never_comes_in_the_explorer_times_out_naming_it() {
-    let mut steps = until_data();
-    steps.extend([
-        Step::send("354 go\r\n"),
-        Step::ExpectData,
-        Step::Sleep(5_000),
-    ]);
-    let server = ScriptedServer::start(steps).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &[
-            "EHLO me",
-            "MAIL FROM:<a@client.test>",
-            "RCPT TO:<b@mx.test>",
-            "DATA",
-            "<message>Subject: hi\r\n\r\nhello\r\n",
-        ],
-        Duration::from_millis(1500),
-    )
-    .await;
-    ui.assert_escaped();
+    let mut typed = TO_DATA.to_vec();
+    typed.push("<message>Subject: hi\r\n\r\nhello\r\n");
+    let ui = data_then_silence().tui(&typed, 1500).await;
     assert!(
         ui.was_in_message_mode,
         "354 did not open the message prompt"
     );
-    ui.says("timed out after 1 s waiting for");
-    ui.recorded_starts_with(&[220, 250, 250, 250, 354]);
+    ui.says("timed out after 1 s waiting for")
+        .recorded_starts_with(&[220, 250, 250, 250, 354]);
 }
 
-fn auth_args(server: &ScriptedServer, mechanism: &str) -> Vec<String> {
-    vec![
-        server.addr.to_string(),
-        "--ehlo".into(),
-        "client.test".into(),
-        "--timeout".into(),
-        "1".into(),
-        "--no-starttls".into(),
-        "--auth".into(),
-        mechanism.into(),
-        "--user".into(),
-        "me@client.test".into(),
-        "--password-env".into(),
-        "HOSTILE_PW".into(),
-        "--quit-after".into(),
-        "auth".into(),
-    ]
+/// The probe authenticating with `mechanism` against `scenario`, the password from the
+/// environment, stopping after AUTH.
+async fn probe_auth(scenario: &Scenario, mechanism: &str) -> ProbeRun {
+    let args = |server: &ScriptedServer| {
+        probe_args(
+            server,
+            &[
+                "--no-starttls",
+                "--auth",
+                mechanism,
+                "--user",
+                "me@client.test",
+                "--password-env",
+                "HOSTILE_PW",
+                "--quit-after",
+                "auth",
+            ],
+        )
+    };
+    scenario.probe_env(args, &[("HOSTILE_PW", PASSWORD)]).await
 }
 
-fn until_auth() -> Vec<Step> {
-    vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO"),
-        Step::Send(reply(250, &["mx.test", "AUTH PLAIN LOGIN CRAM-MD5"])),
-        Step::expect("AUTH"),
-    ]
+/// An AUTH exchange: `until("AUTH")`, then `rest`.
+fn auth_then(rest: impl IntoIterator<Item = Step>) -> Scenario {
+    let mut steps = until("AUTH");
+    steps.extend(rest);
+    Scenario::new(steps)
+}
+
+/// A 334 challenge that is not base64, answered by `cancel` and refused with 501.
+fn bad_challenge(cancel: &str) -> Scenario {
+    let mut steps = until("AUTH");
+    steps.extend([
+        Step::send("334 !!!not*base64\x1b[2J\r\n"),
+        Step::expect(cancel),
+        Step::send("501 5.7.0 cancelled\r\n"),
+    ]);
+    steps.extend(quit());
+    Scenario::new(steps)
 }
 
 #[tokio::test]
 async fn challenge_334_with_invalid_base64_is_named_and_cancelled() {
-    let mut steps = until_auth();
-    steps.extend([
-        Step::send("334 !!!not*base64\x1b[2J\r\n"),
-        Step::expect("*"),
-        Step::send("501 5.7.0 cancelled\r\n"),
-    ]);
-    steps.extend(quit());
-    let server = ScriptedServer::start(steps).await;
-    let run = probe(
-        &strs(&auth_args(&server, "cram-md5")),
-        &[("HOSTILE_PW", PASSWORD)],
-    )
-    .await;
-    assert_eq!(run.code, Some(24), "{}", run.stdout);
-    run.says("base64");
-    run.recorded_starts_with(&[220, 250, 334]);
+    let run = probe_auth(&bad_challenge("*"), "cram-md5").await;
+    run.exits(24)
+        .says("base64")
+        .recorded_starts_with(&[220, 250, 334]);
 
-    let mut steps = until_auth();
-    steps.extend([
-        Step::send("334 !!!not*base64\x1b[2J\r\n"),
-        Step::expect(""),
-        Step::send("501 5.7.0 cancelled\r\n"),
-    ]);
-    steps.extend(quit());
-    let server = ScriptedServer::start(steps).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me", "AUTH CRAM-MD5", "*"],
-        Duration::from_millis(200),
-    )
-    .await;
-    ui.assert_escaped();
+    // The explorer's entries and screen stay escaped (checked by `tui`).
+    bad_challenge("")
+        .tui(&["EHLO me", "AUTH CRAM-MD5", "*"], 200)
+        .await;
 }
 
 #[tokio::test]
 async fn endless_334_loop_during_auth_is_stopped() {
-    let mut steps = until_auth();
-    for _ in 0..200 {
-        steps.push(Step::send("334 VXNlcm5hbWU6\r\n"));
-        steps.push(Step::expect(""));
-    }
-    let server = ScriptedServer::start(steps).await;
-    let run = probe(
-        &strs(&auth_args(&server, "login")),
-        &[("HOSTILE_PW", PASSWORD)],
-    )
-    .await;
-    assert_eq!(run.code, Some(24), "{}", run.stdout);
-    run.says("334");
-    run.recorded_starts_with(&[220, 250, 334, 334]);
+    let scenario =
+        auth_then((0..200).flat_map(|_| [Step::send("334 VXNlcm5hbWU6\r\n"), Step::expect("")]));
+    let run = probe_auth(&scenario, "login").await;
+    run.exits(24)
+        .says("334")
+        .recorded_starts_with(&[220, 250, 334, 334]);
     assert!(run.of("sent").len() < 40, "{}", run.stdout);
 
     // The explorer sends only what the person types: the loop costs them, not smtpx, and
     // each challenge is shown; nothing is answered on their behalf.
-    let mut steps = until_auth();
-    for _ in 0..200 {
-        steps.push(Step::send("334 VXNlcm5hbWU6\r\n"));
-        steps.push(Step::expect(""));
-    }
-    let server = ScriptedServer::start(steps).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me", "AUTH LOGIN", "bWU=", "bWU=", "bWU="],
-        Duration::from_millis(200),
-    )
-    .await;
-    ui.assert_escaped();
+    let ui = scenario
+        .tui(&["EHLO me", "AUTH LOGIN", "bWU=", "bWU=", "bWU="], 200)
+        .await;
     let challenges = ui.recorded_codes().iter().filter(|c| **c == 334).count();
     assert_eq!(challenges, 4, "{:?}", ui.recorded_codes());
     assert!(
@@ -250,15 +203,8 @@ async fn endless_334_loop_during_auth_is_stopped() {
 
 #[tokio::test]
 async fn reply_other_than_334_or_235_to_auth_is_a_failure_not_a_hang() {
-    let mut steps = until_auth();
-    steps.push(Step::send("354 what?\r\n"));
-    steps.extend(quit());
-    let server = ScriptedServer::start(steps).await;
-    let run = probe(
-        &strs(&auth_args(&server, "plain")),
-        &[("HOSTILE_PW", PASSWORD)],
-    )
-    .await;
-    assert_eq!(run.code, Some(24), "{}", run.stdout);
-    run.recorded_starts_with(&[220, 250, 354]);
+    let mut rest = vec![Step::send("354 what?\r\n")];
+    rest.extend(quit());
+    let run = probe_auth(&auth_then(rest), "plain").await;
+    run.exits(24).recorded_starts_with(&[220, 250, 354]);
 }

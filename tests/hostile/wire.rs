@@ -4,11 +4,10 @@
 
 use std::time::Duration;
 
-use smtpx::net::TlsOptions;
-
-use super::harness::{probe, tui};
-use super::support::{ScriptedServer, Step, reply};
-use super::{ehlo_args, ehlo_ok, quit, strs};
+use super::harness::ProbeRun;
+use super::scenario::Scenario;
+use super::support::{Step, reply};
+use super::{ehlo_args, ehlo_ok, quit};
 
 const MIB: usize = 1024 * 1024;
 
@@ -18,56 +17,44 @@ fn greeting_then(steps: Vec<Step>) -> Vec<Step> {
     all
 }
 
+/// [`greeting_then`] `steps`, then a normal QUIT exchange.
+fn greeting_then_quit(steps: Vec<Step>) -> Vec<Step> {
+    let mut all = greeting_then(steps);
+    all.extend(quit());
+    all
+}
+
+/// `text` one byte every 100 ms.
+fn drip(text: &[u8]) -> Vec<Step> {
+    text.iter()
+        .flat_map(|b| [Step::Send(vec![*b]), Step::Sleep(100)])
+        .collect()
+}
+
+/// An EHLO reply over one of the reply parser's limits: the probe stops (exit 22) saying
+/// `said`, its transcript keeps the greeting, and the explorer names the limit (`shown`).
+async fn over_a_limit(ehlo_reply: Vec<u8>, said: &str, shown: &str) -> ProbeRun {
+    let scenario = Scenario::new(greeting_then(vec![Step::Send(ehlo_reply)]));
+    let run = scenario.probe(ehlo_args).await;
+    run.exits(22).says(said).recorded_starts_with(&[220]);
+    scenario.tui(&["EHLO me"], 300).await.says(shown);
+    run
+}
+
 #[tokio::test]
 async fn ten_mib_line_without_lf_is_refused_with_the_limit() {
     let mut line = b"250 ".to_vec();
     line.resize(10 * MIB, b'A');
-    let server = ScriptedServer::start(greeting_then(vec![Step::Send(line)])).await;
-    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(22), "{}", run.stdout);
-    run.says("line longer than 64 KiB");
+    let run = over_a_limit(line, "line longer than 64 KiB", "64 KiB").await;
     run.memory_was_sampled();
-    run.recorded_starts_with(&[220]);
-
-    let server = ScriptedServer::start(greeting_then(vec![Step::Send({
-        let mut l = b"250 ".to_vec();
-        l.resize(10 * MIB, b'A');
-        l
-    })]))
-    .await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me"],
-        Duration::from_millis(300),
-    )
-    .await;
-    ui.assert_escaped();
-    assert!(ui.text().contains("64 KiB"), "{}", ui.text());
 }
 
 #[tokio::test]
 async fn hundred_thousand_line_reply_is_refused_with_the_limit() {
     let lines: Vec<String> = (0..100_000).map(|i| format!("X-LINE-{i}")).collect();
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-    let big = reply(250, &refs);
-    let server = ScriptedServer::start(greeting_then(vec![Step::Send(big.clone())])).await;
-    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(22), "{}", run.stdout);
-    run.says("more than 10000 lines");
+    let run = over_a_limit(reply(250, &refs), "more than 10000 lines", "10000 lines").await;
     run.memory_was_sampled();
-    run.recorded_starts_with(&[220]);
-
-    let server = ScriptedServer::start(greeting_then(vec![Step::Send(big)])).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me"],
-        Duration::from_millis(300),
-    )
-    .await;
-    ui.assert_escaped();
-    assert!(ui.text().contains("10000 lines"), "{}", ui.text());
 }
 
 #[tokio::test]
@@ -76,199 +63,114 @@ async fn reply_of_more_than_one_mib_in_total_is_refused_with_the_limit() {
     // count limit, but 1.2 MB together — over the 1 MiB a reply may hold.
     let line = "X".repeat(60 * 1024);
     let refs: Vec<&str> = (0..20).map(|_| line.as_str()).collect();
-    let big = reply(250, &refs);
-    let server = ScriptedServer::start(greeting_then(vec![Step::Send(big.clone())])).await;
-    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(22), "{}", run.stdout);
-    run.says("reply longer than 1 MiB");
-    run.recorded_starts_with(&[220]);
-
-    let server = ScriptedServer::start(greeting_then(vec![Step::Send(big)])).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me"],
-        Duration::from_millis(300),
+    over_a_limit(
+        reply(250, &refs),
+        "reply longer than 1 MiB",
+        "longer than 1 MiB",
     )
     .await;
-    ui.assert_escaped();
-    assert!(ui.text().contains("longer than 1 MiB"), "{}", ui.text());
 }
 
 #[tokio::test]
 async fn codes_that_change_mid_reply_are_named_with_each_code() {
-    let session = || {
-        let mut steps = greeting_then(vec![Step::send(
-            "250-mx.test\r\n550-PIPELINING\r\n354 8BITMIME\r\n",
-        )]);
-        steps.extend(quit());
-        steps
-    };
+    let scenario = Scenario::new(greeting_then_quit(vec![Step::send(
+        "250-mx.test\r\n550-PIPELINING\r\n354 8BITMIME\r\n",
+    )]));
     let said =
         "the server changed the reply code mid-reply: 250 then 550 (line 2), then 354 (line 3)";
-    let server = ScriptedServer::start(session()).await;
-    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
+    let run = scenario.probe(ehlo_args).await;
     assert!(run.of("reply").len() >= 2, "{}", run.stdout);
-    let ehlo = &run.of("reply")[1];
-    assert!(
-        ehlo["flags"]
-            .as_array()
-            .is_some_and(|f| f.iter().any(|f| f == "mismatched_code")),
-        "{ehlo}"
-    );
-    run.says(said);
+    run.flagged(1, "mismatched_code").says(said);
     // The reply is acted on by its final line's code: 354 is no answer to EHLO.
-    assert_eq!(run.code, Some(22), "{}", run.stdout);
-    run.recorded_starts_with(&[220, 354]);
+    run.exits(22).recorded_starts_with(&[220, 354]);
 
-    let server = ScriptedServer::start(session()).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me", "QUIT"],
-        Duration::from_millis(200),
-    )
-    .await;
-    ui.assert_escaped();
-    ui.says(said);
-    ui.says("550-PIPELINING");
-    ui.recorded_starts_with(&[220, 354]);
+    let ui = scenario.tui(&["EHLO me", "QUIT"], 200).await;
+    ui.says(said)
+        .says("550-PIPELINING")
+        .recorded_starts_with(&[220, 354]);
 }
 
 #[tokio::test]
 async fn reply_without_a_final_line_then_close_is_kept_and_named() {
-    let server = ScriptedServer::start(greeting_then(vec![
+    let scenario = Scenario::new(greeting_then(vec![
         Step::send("250-mx.test\r\n250-PIPELINING\r\n"),
         Step::Close,
-    ]))
-    .await;
-    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(22), "{}", run.stdout);
-    run.says("closed the connection in the middle of a reply");
+    ]));
+    let run = scenario.probe(ehlo_args).await;
+    run.exits(22)
+        .says("closed the connection in the middle of a reply");
     let partial = run.of("reply")[1];
     assert_eq!(partial["complete"], false, "{partial}");
     run.recorded_starts_with(&[220, 250]);
 
-    let server = ScriptedServer::start(greeting_then(vec![
-        Step::send("250-mx.test\r\n250-PIPELINING\r\n"),
-        Step::Close,
-    ]))
-    .await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me"],
-        Duration::from_millis(200),
-    )
-    .await;
-    ui.assert_escaped();
-    assert!(
-        ui.text().contains("in the middle of a reply"),
-        "{}",
-        ui.text()
-    );
+    let ui = scenario.tui(&["EHLO me"], 200).await;
+    ui.says("in the middle of a reply");
 }
 
 #[tokio::test]
 async fn one_byte_every_100_ms_is_read_to_the_end() {
-    let mut steps: Vec<Step> = b"220 slow.test hi\r\n"
-        .iter()
-        .flat_map(|b| [Step::Send(vec![*b]), Step::Sleep(100)])
-        .collect();
+    let mut steps = drip(b"220 slow.test hi\r\n");
     steps.extend([Step::expect("EHLO"), ehlo_ok()]);
     steps.extend(quit());
-    let server = ScriptedServer::start(steps).await;
-    let mut args = ehlo_args(&server);
-    args[4] = "3".into(); // 18 bytes at 100 ms each: the greeting takes 1.8 s
-    let run = probe(&strs(&args), &[]).await;
-    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    let scenario = Scenario::new(steps);
+    let run = scenario
+        .probe(|server| {
+            let mut args = ehlo_args(server);
+            args[4] = "3".into(); // 18 bytes at 100 ms each: the greeting takes 1.8 s
+            args
+        })
+        .await;
+    run.exits(0);
     assert_eq!(run.codes(), vec![220, 250, 221]);
     run.recorded_starts_with(&[220, 250, 221]);
 
-    let mut steps: Vec<Step> = b"220 slow.test hi\r\n"
-        .iter()
-        .flat_map(|b| [Step::Send(vec![*b]), Step::Sleep(100)])
-        .collect();
-    steps.extend([Step::expect("EHLO"), ehlo_ok()]);
-    steps.extend(quit());
-    let server = ScriptedServer::start(steps).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me", "QUIT"],
-        Duration::from_millis(300),
-    )
-    .await;
-    ui.assert_escaped();
+    let ui = scenario.tui(&["EHLO me", "QUIT"], 300).await;
     // The explorer keeps waiting past its reply timeout: the whole greeting arrives.
-    ui.says("220 slow.test hi");
-    ui.recorded_starts_with(&[220, 250, 221]);
+    ui.says("220 slow.test hi")
+        .recorded_starts_with(&[220, 250, 221]);
 }
 
 #[tokio::test]
 async fn one_byte_every_100_ms_past_the_timeout_names_the_partial_greeting() {
-    let steps: Vec<Step> = b"220 slow.test hello there\r\n"
-        .iter()
-        .flat_map(|b| [Step::Send(vec![*b]), Step::Sleep(100)])
-        .collect();
-    let server = ScriptedServer::start(steps).await;
-    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(21), "{}", run.stdout);
-    run.says("timed out after 1 s");
+    let scenario = Scenario::new(drip(b"220 slow.test hello there\r\n"));
+    let run = scenario.probe(ehlo_args).await;
+    run.exits(21).says("timed out after 1 s");
     assert!(run.took < Duration::from_secs(5), "{:?}", run.took);
 }
 
 #[tokio::test]
 async fn total_silence_times_out_waiting_for_the_greeting() {
-    let server = ScriptedServer::start(vec![Step::Sleep(5_000)]).await;
-    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(21), "{}", run.stdout);
-    run.says("timed out after 1 s waiting for");
+    let scenario = Scenario::new(vec![Step::Sleep(5_000)]);
+    let run = scenario.probe(ehlo_args).await;
+    run.exits(21).says("timed out after 1 s waiting for");
     assert!(run.took < Duration::from_secs(4), "{:?}", run.took);
     assert_eq!(run.of("connected").len(), 1);
     assert!(!run.transcript().entries.is_empty());
 
-    let server = ScriptedServer::start(vec![Step::Sleep(5_000)]).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &[],
-        Duration::from_millis(300),
-    )
-    .await;
-    ui.assert_escaped();
+    // The explorer's text stays escaped (checked by `tui`) while nothing arrives.
+    scenario.tui(&[], 300).await;
 }
 
 #[tokio::test]
 async fn silence_after_a_command_times_out_naming_it() {
-    let server = ScriptedServer::start(greeting_then(vec![Step::Sleep(5_000)])).await;
-    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(22), "{}", run.stdout);
-    run.says("timed out after 1 s waiting for");
-    run.recorded_starts_with(&[220]);
+    let scenario = Scenario::new(greeting_then(vec![Step::Sleep(5_000)]));
+    let run = scenario.probe(ehlo_args).await;
+    run.exits(22)
+        .says("timed out after 1 s waiting for")
+        .recorded_starts_with(&[220]);
 
-    let server = ScriptedServer::start(greeting_then(vec![Step::Sleep(5_000)])).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me"],
-        Duration::from_millis(1500),
-    )
-    .await;
-    ui.assert_escaped();
-    assert!(ui.text().contains("timed out"), "{}", ui.text());
+    scenario.tui(&["EHLO me"], 1500).await.says("timed out");
 }
 
 #[tokio::test]
 async fn reset_mid_reply_keeps_the_partial_reply() {
-    let server = ScriptedServer::start(greeting_then(vec![
+    let scenario = Scenario::new(greeting_then(vec![
         Step::send("250-mx.test\r\n250-PIPE"),
         Step::Sleep(50),
         Step::Reset,
-    ]))
-    .await;
-    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
-    assert_eq!(run.code, Some(22), "{}", run.stdout);
+    ]));
+    let run = scenario.probe(ehlo_args).await;
+    run.exits(22);
     assert!(
         run.messages().contains("reset") || run.messages().contains("closed"),
         "{}",
@@ -276,21 +178,7 @@ async fn reset_mid_reply_keeps_the_partial_reply() {
     );
     run.recorded_starts_with(&[220, 250]);
 
-    let server = ScriptedServer::start(greeting_then(vec![
-        Step::send("250-mx.test\r\n250-PIPE"),
-        Step::Sleep(50),
-        Step::Reset,
-    ]))
-    .await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me"],
-        Duration::from_millis(200),
-    )
-    .await;
-    ui.assert_escaped();
-    assert!(ui.text().contains("250-PIPE"), "{}", ui.text());
+    scenario.tui(&["EHLO me"], 200).await.says("250-PIPE");
 }
 
 #[tokio::test]
@@ -301,34 +189,18 @@ async fn server_that_talks_before_the_client_is_named() {
         ehlo_ok(),
     ];
     steps.extend(quit());
-    let server = ScriptedServer::start(steps).await;
-    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
-    run.says("before");
-    run.recorded_starts_with(&[220]);
+    let scenario = Scenario::new(steps);
+    let run = scenario.probe(ehlo_args).await;
+    run.says("before").recorded_starts_with(&[220]);
 
-    let mut steps = vec![
-        Step::send("220 mx.test ESMTP\r\n250 you did not ask for this\r\n"),
-        Step::expect("EHLO"),
-        ehlo_ok(),
-    ];
-    steps.extend(quit());
-    let server = ScriptedServer::start(steps).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &[],
-        Duration::from_millis(300),
-    )
-    .await;
-    ui.assert_escaped();
-    assert!(ui.text().contains("did not ask"), "{}", ui.text());
+    scenario.tui(&[], 300).await.says("did not ask");
 }
 
 #[tokio::test]
 async fn ten_mib_flood_of_pipelined_replies_keeps_memory_bounded() {
     let flood = b"250 2.0.0 ok\r\n".repeat(10 * MIB / 14);
-    let server = ScriptedServer::start(greeting_then(vec![Step::Send(flood)])).await;
-    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
+    let scenario = Scenario::new(greeting_then(vec![Step::Send(flood)]));
+    let run = scenario.probe(ehlo_args).await;
     // The first 250 answers EHLO, the next one QUIT; the rest nobody asked for.
     assert!(run.code.is_some(), "{}", run.stdout);
     run.recorded_starts_with(&[220, 250]);
@@ -336,16 +208,7 @@ async fn ten_mib_flood_of_pipelined_replies_keeps_memory_bounded() {
     run.says("no command asked for");
     run.memory_was_sampled();
 
-    let flood = b"250 2.0.0 ok\r\n".repeat(10 * MIB / 14);
-    let server = ScriptedServer::start(greeting_then(vec![Step::Send(flood)])).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me"],
-        Duration::from_millis(300),
-    )
-    .await;
-    ui.assert_escaped();
+    let ui = scenario.tui(&["EHLO me"], 300).await;
     ui.says("(a flood)");
     assert!(
         ui.app.entries.len() < 300,
@@ -357,32 +220,15 @@ async fn ten_mib_flood_of_pipelined_replies_keeps_memory_bounded() {
 
 #[tokio::test]
 async fn reply_without_a_code_is_flagged() {
-    let mut steps = greeting_then(vec![Step::send("hello? this is not SMTP\r\n")]);
-    steps.extend(quit());
-    let server = ScriptedServer::start(steps).await;
-    let run = probe(&strs(&ehlo_args(&server)), &[]).await;
+    let scenario = Scenario::new(greeting_then_quit(vec![Step::send(
+        "hello? this is not SMTP\r\n",
+    )]));
+    let run = scenario.probe(ehlo_args).await;
     assert_ne!(run.code, Some(0), "{}", run.stdout);
-    let flags = &run.of("reply")[1]["flags"];
-    assert!(
-        flags
-            .as_array()
-            .is_some_and(|f| f.iter().any(|f| f == "no_code")),
-        "{flags}"
-    );
-    run.recorded_starts_with(&[220]);
+    run.flagged(1, "no_code").recorded_starts_with(&[220]);
 
-    let mut steps = greeting_then(vec![Step::send("hello? this is not SMTP\r\n")]);
-    steps.extend(quit());
-    let server = ScriptedServer::start(steps).await;
-    let mut ui = tui(
-        server.target(),
-        TlsOptions::default(),
-        &["EHLO me", "QUIT"],
-        Duration::from_millis(200),
-    )
-    .await;
-    ui.assert_escaped();
-    ui.says("hello? this is not SMTP");
-    ui.says("line has no reply code");
-    ui.recorded_starts_with(&[220]);
+    let ui = scenario.tui(&["EHLO me", "QUIT"], 200).await;
+    ui.says("hello? this is not SMTP")
+        .says("line has no reply code")
+        .recorded_starts_with(&[220]);
 }

@@ -5,6 +5,7 @@
 //!   rustls server configs.
 //! - [`server`]: the scripted server on `127.0.0.1:0`. A script is a list of [`Step`]s,
 //!   played byte for byte; what the client sent comes back as [`Event`]s.
+//! - [`probe`]: runs the real `smtpx probe --json` and reads back its events.
 //!
 //! ```ignore
 //! mod support;
@@ -45,6 +46,7 @@
 #![allow(dead_code, unused_imports)] // each test file uses a different subset
 
 pub mod pki;
+pub mod probe;
 pub mod server;
 
 pub use pki::{
