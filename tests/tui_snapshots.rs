@@ -131,6 +131,50 @@ fn help_overlay_screen() {
     check("help_overlay", &mut s);
 }
 
+/// At 80x24 the help is taller than the screen: it scrolls to its last `/command` and no
+/// further (one ↑ from the bottom moves it), and opening it again starts at the top.
+#[test]
+fn help_scrolls_to_its_end_on_a_short_screen() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent};
+    let key = |app: &mut App, code: KeyCode| app.update(Action::Key(KeyEvent::from(code)));
+    let text = |terminal: &Terminal<TestBackend>| {
+        let buffer = terminal.backend().buffer();
+        buffer
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect::<String>()
+    };
+    let mut s = greeting();
+    let app = &mut s.app;
+    key(app, KeyCode::F(1));
+    let screen = Rect::new(0, 0, 80, 24);
+    let max = smtpx::ui::help_max_scroll(screen, app);
+    assert!(max > 0, "the help fits 80x24: nothing to test");
+    app.update(Action::HelpBounds(max));
+    let last = smtpx::app::keymap::SLASH_COMMANDS
+        .last()
+        .map(|(_, what)| *what)
+        .expect("a /command");
+    assert!(!text(&render(app, 80, 24)).contains(last));
+    for _ in 0..max + 30 {
+        key(app, KeyCode::PageDown);
+    }
+    assert_eq!(app.help_scroll, max);
+    let bottom = text(&render(app, 80, 24));
+    assert!(bottom.contains(last), "{bottom}");
+    assert!(bottom.contains("↑ more"), "{bottom}");
+    key(app, KeyCode::Up);
+    assert_eq!(app.help_scroll, max - 1);
+    key(app, KeyCode::Esc);
+    key(app, KeyCode::F(1));
+    assert_eq!(app.help_scroll, 0);
+    // A taller screen that fits it all: the bounds shrink and so does the scroll.
+    app.update(Action::HelpBounds(0));
+    assert_eq!(app.help_scroll, 0);
+    assert!(text(&render(app, 120, 60)).contains(last));
+}
+
 #[test]
 fn permanent_failure_screen() {
     let mut s = after_ehlo();

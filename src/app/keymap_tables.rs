@@ -322,8 +322,40 @@ pub static PICK: [Binding; 7] = [
     SUSPEND,
 ];
 
-/// The help overlay.
-pub static HELP: [Binding; 5] = [
+/// The help overlay (it scrolls when the screen is too short for it).
+pub static HELP: [Binding; 9] = [
+    bind(
+        KeyCode::Up,
+        NONE,
+        "↑",
+        KeyAction::LineUp,
+        "scroll the help",
+        None,
+    ),
+    bind(
+        KeyCode::Down,
+        NONE,
+        "↓",
+        KeyAction::LineDown,
+        "scroll the help",
+        None,
+    ),
+    bind(
+        KeyCode::PageUp,
+        NONE,
+        "PgUp",
+        KeyAction::PageUp,
+        "scroll the help",
+        None,
+    ),
+    bind(
+        KeyCode::PageDown,
+        NONE,
+        "PgDn",
+        KeyAction::PageDown,
+        "scroll the help",
+        None,
+    ),
     bind(
         KeyCode::Esc,
         NONE,

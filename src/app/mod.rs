@@ -88,6 +88,8 @@ pub enum Action {
     Wheel(i32),
     /// The transcript area's size changed (columns, rows).
     Viewport(u16, u16),
+    /// How far the help overlay can scroll on this screen (rows), from the views' layout.
+    HelpBounds(usize),
     Driver(Update),
     /// Time connected, from the loop's clock.
     Clock(Duration),
@@ -139,6 +141,9 @@ pub struct App {
     pub connected_for: Option<Duration>,
     pub mode: Mode,
     pub overlay: Option<Overlay>,
+    /// Rows the help overlay is scrolled, at most [`help_max`](Self::help_max).
+    pub help_scroll: usize,
+    pub help_max: usize,
     /// The side panel, when the person toggled it (wide screens show it by default).
     pub panel: Option<bool>,
     pub input: Input,
@@ -189,6 +194,8 @@ impl App {
             connected_for: None,
             mode: Mode::Command,
             overlay: None,
+            help_scroll: 0,
+            help_max: 0,
             panel: None,
             input: Input::default(),
             history: History::new(history),
@@ -228,6 +235,12 @@ impl App {
             (None, Mode::Raw) => &keymap::RAW,
             (None, Mode::Message) => &keymap::MESSAGE,
         }
+    }
+
+    /// The help overlay, from its top.
+    pub(crate) fn open_help(&mut self) {
+        self.overlay = Some(Overlay::Help);
+        self.help_scroll = 0;
     }
 
     /// Whether a 334 awaits the person's SASL response (the next line is a secret).
@@ -295,6 +308,11 @@ impl App {
                 self.viewport = (width, height);
                 Vec::new()
             }
+            Action::HelpBounds(max) => {
+                self.help_max = max;
+                self.help_scroll = self.help_scroll.min(max);
+                Vec::new()
+            }
             Action::Driver(update) => {
                 self.on_update(update);
                 Vec::new()
@@ -353,6 +371,20 @@ impl App {
     fn perform(&mut self, action: KeyAction) -> Vec<Effect> {
         let width = usize::from(self.viewport.0);
         let page = usize::from(self.viewport.1.saturating_sub(1)).max(1);
+        if self.overlay == Some(Overlay::Help) {
+            let scroll = self.help_scroll;
+            let moved = match action {
+                KeyAction::LineUp => Some(scroll.saturating_sub(1)),
+                KeyAction::LineDown => Some(scroll + 1),
+                KeyAction::PageUp => Some(scroll.saturating_sub(page)),
+                KeyAction::PageDown => Some(scroll + page),
+                _ => None,
+            };
+            if let Some(moved) = moved {
+                self.help_scroll = moved.min(self.help_max);
+                return Vec::new();
+            }
+        }
         match action {
             KeyAction::Certificate
             | KeyAction::CertPrevious
@@ -383,7 +415,7 @@ impl App {
             KeyAction::PageUp => self.scroll.up(&self.entries, width, page),
             KeyAction::PageDown => self.scroll.down(&self.entries, width, page),
             KeyAction::Bottom => self.scroll = Scroll::Follow,
-            KeyAction::Help => self.overlay = Some(Overlay::Help),
+            KeyAction::Help => self.open_help(),
             KeyAction::Panel => self.toggle_panel(),
             KeyAction::Escape => {
                 if self.overlay == Some(Overlay::Pick) {

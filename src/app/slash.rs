@@ -16,7 +16,7 @@ impl App {
         let (name, rest) = line.split_once(' ').unwrap_or((line, ""));
         let rest = rest.trim();
         match name.to_ascii_lowercase().as_str() {
-            "help" | "h" | "?" => self.overlay = Some(Overlay::Help),
+            "help" | "h" | "?" => self.open_help(),
             "quit" | "q" | "exit" => return self.quit(),
             "starttls" => return vec![Effect::Intent(Intent::Line("STARTTLS".into()))],
             "reconnect" => {

@@ -82,6 +82,12 @@ impl<'t> Screen<'t> {
         if app.viewport != viewport {
             app.update(Action::Viewport(viewport.0, viewport.1));
         }
+        if app.overlay == Some(crate::app::Overlay::Help) {
+            let max = crate::ui::help_max_scroll(Rect::new(0, 0, size.width, size.height), app);
+            if app.help_max != max {
+                app.update(Action::HelpBounds(max));
+            }
+        }
         self.tui.draw(|frame| crate::ui::draw(frame, app))?;
         self.dirty = false;
         Ok(true)

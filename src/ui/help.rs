@@ -1,6 +1,6 @@
-//! The help overlay, generated from the current mode's keymap and the `/command` table, so
-//! it always says what the keys really do. Replay mode's help ([`super::replay`]) is drawn
-//! by the same [`draw_keys`] from the replay keymap.
+//! The help overlay, generated from the current mode's keymap and the `/command` table (or
+//! from the replay keymap in replay), so it always says what the keys really do. On a short
+//! screen it scrolls (↑ ↓ PgUp PgDn) and its title says there is more.
 //!
 //! Layer: views.
 
@@ -14,43 +14,40 @@ use super::theme;
 use crate::app::keymap::{self, Binding, SLASH_COMMANDS};
 use crate::app::{App, Mode};
 
+/// The help for what the person is doing: the explorer's mode, or replay.
 pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
-    let bold = ratatui::style::Style::default().add_modifier(Modifier::BOLD);
-    let table: &[keymap::Binding] = match app.mode {
-        Mode::Command => &keymap::COMMAND,
-        Mode::Raw => &keymap::RAW,
-        Mode::Message => &keymap::MESSAGE,
+    let (area, paragraph, max) = layout(screen, app);
+    frame.render_widget(Clear, area);
+    let top = app.help_scroll.min(max);
+    let title = if max == 0 {
+        " help — Esc closes ".to_owned()
+    } else {
+        let arrows = match (top > 0, top < max) {
+            (true, true) => "↑↓",
+            (true, false) => "↑",
+            _ => "↓",
+        };
+        format!(" help — {arrows} more: ↑↓ PgUp PgDn scroll · Esc closes ")
     };
-    let mut more = vec![
-        Line::styled(" editing: ← → Home End Ctrl-A/E/U/W/K", theme::dim()),
-        Line::styled("Commands for smtpx", bold),
-    ];
-    for (name, what) in SLASH_COMMANDS {
-        more.push(Line::from(vec![
-            Span::styled(format!(" {name:<11}"), theme::key(app.no_color)),
-            Span::raw(*what),
-        ]));
-    }
-    draw_keys(
-        frame,
-        screen,
-        app,
-        "Lines go to the server as SMTP commands. C> S< plaintext, C~ S~ in TLS.",
-        table,
-        more,
-    );
+    let block = Block::default().borders(Borders::ALL).title(title);
+    let block = if app.ascii {
+        block.border_set(ratatui::symbols::border::PLAIN)
+    } else {
+        block
+    };
+    let top = u16::try_from(top).unwrap_or(u16::MAX);
+    frame.render_widget(paragraph.block(block).scroll((top, 0)), area);
 }
 
-/// The help box over `screen`: `intro`, one row per description of `table` (keys with the
-/// same description share a row: `PgUp PgDn  scroll a page …`), then `more`.
-pub fn draw_keys(
-    frame: &mut Frame,
-    screen: Rect,
-    app: &App,
-    intro: &'static str,
-    table: &[Binding],
-    more: Vec<Line<'static>>,
-) {
+/// How many rows the help can scroll on `screen`: 0 when it fits. The terminal loop tells
+/// the app ([`Action::HelpBounds`](crate::app::Action::HelpBounds)) so scrolling stops at
+/// the last row.
+pub fn max_scroll(screen: Rect, app: &App) -> usize {
+    layout(screen, app).2
+}
+
+/// Where the box goes, its text, and how far it can scroll.
+fn layout(screen: Rect, app: &App) -> (Rect, Paragraph<'static>, usize) {
     let area = screen.inner(ratatui::layout::Margin::new(
         if screen.width > 90 {
             (screen.width - 86) / 2
@@ -59,7 +56,27 @@ pub fn draw_keys(
         },
         if screen.height > 30 { 2 } else { 0 },
     ));
-    frame.render_widget(Clear, area);
+    let paragraph = Paragraph::new(lines(app)).wrap(Wrap { trim: false });
+    // The text inside the borders: two columns and two rows fewer.
+    let rows = paragraph.line_count(area.width.saturating_sub(2));
+    let max = rows.saturating_sub(usize::from(area.height.saturating_sub(2)));
+    (area, paragraph, max)
+}
+
+/// The help's lines: an introduction, one row per description of the keymap (keys with the
+/// same description share a row: `PgUp PgDn  scroll a page …`), then, in the explorer, the
+/// editing keys and the `/command` table.
+fn lines(app: &App) -> Vec<Line<'static>> {
+    let bold = ratatui::style::Style::default().add_modifier(Modifier::BOLD);
+    let (intro, table): (&str, &[Binding]) = match (app.replay.is_some(), app.mode) {
+        (true, _) => (
+            "Replay: the session as it was at the current event. C> S< plaintext, C~ S~ in TLS.",
+            &crate::app::replay_keys::KEYS,
+        ),
+        (false, Mode::Command) => (EXPLORER, &keymap::COMMAND),
+        (false, Mode::Raw) => (EXPLORER, &keymap::RAW),
+        (false, Mode::Message) => (EXPLORER, &keymap::MESSAGE),
+    };
     let mut lines = vec![Line::styled(intro, theme::dim())];
     let mut rows: Vec<(String, &str)> = Vec::new();
     for b in table {
@@ -77,19 +94,20 @@ pub fn draw_keys(
             Span::raw(description),
         ]));
     }
-    lines.extend(more);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(" help — Esc closes ");
-    let block = if app.ascii {
-        block.border_set(ratatui::symbols::border::PLAIN)
-    } else {
-        block
-    };
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    if app.replay.is_none() {
+        lines.push(Line::styled(
+            " editing: ← → Home End Ctrl-A/E/U/W/K",
+            theme::dim(),
+        ));
+        lines.push(Line::styled("Commands for smtpx", bold));
+        for (name, what) in SLASH_COMMANDS {
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {name:<11}"), theme::key(app.no_color)),
+                Span::raw(*what),
+            ]));
+        }
+    }
+    lines
 }
+
+const EXPLORER: &str = "Lines go to the server as SMTP commands. C> S< plaintext, C~ S~ in TLS.";

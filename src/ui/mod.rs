@@ -18,6 +18,7 @@ mod compose;
 mod explain;
 mod form;
 mod help;
+pub use help::max_scroll as help_max_scroll;
 mod prompt;
 mod replay;
 mod side;
@@ -112,9 +113,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Overlay::Timeline) => timeline::draw(frame, frame.area(), app),
         _ => {}
     }
-    if app.overlay == Some(Overlay::Help) && app.replay.is_some() {
-        replay::draw_help(frame, frame.area(), app);
-    } else if app.overlay == Some(Overlay::Help) {
+    if app.overlay == Some(Overlay::Help) {
         help::draw(frame, frame.area(), app);
     }
 }

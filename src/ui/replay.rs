@@ -90,15 +90,3 @@ pub fn status_label(app: &App, wide: bool) -> Option<String> {
         format!("  replay{cut}")
     })
 }
-
-/// The help overlay in replay mode, from the replay keymap.
-pub fn draw_help(frame: &mut Frame, screen: Rect, app: &App) {
-    super::help::draw_keys(
-        frame,
-        screen,
-        app,
-        "Replay: the session as it was at the current event. C> S< plaintext, C~ S~ in TLS.",
-        &crate::app::replay_keys::KEYS,
-        Vec::new(),
-    );
-}
