@@ -263,6 +263,23 @@ fn search_jumps_to_the_next_event_showing_the_text_and_n_repeats_it() {
         3,
         "Esc closes the search line without searching"
     );
+
+    // Pasted text goes into the search line (a line break becomes a space), and is
+    // ignored when no search line is open.
+    app.update(Action::Paste("EHLO\r\n".into()));
+    assert_eq!(position(&app), 3);
+    press(&mut app, KeyCode::Home);
+    press(&mut app, KeyCode::Char('/'));
+    app.update(Action::Paste("ehlo client\n".into()));
+    let typed = app
+        .replay
+        .as_ref()
+        .and_then(|r| r.search.as_ref())
+        .map(|s| s.value().to_owned());
+    assert_eq!(typed.as_deref(), Some("ehlo client "));
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(position(&app), 3);
 }
 
 #[test]

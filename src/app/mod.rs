@@ -277,6 +277,10 @@ impl App {
                 self.wall_clock(now);
                 Vec::new()
             }
+            Action::Paste(text) if self.replay.is_some() && self.overlay.is_none() => {
+                self.paste_in_replay(&text);
+                Vec::new()
+            }
             Action::Paste(text) => {
                 // A pasted block is typed, not sent: line breaks become spaces.
                 for c in text.chars() {

@@ -116,6 +116,18 @@ impl App {
         }
     }
 
+    /// Pasted text in replay mode: typed into the search line when it is open (line breaks
+    /// and other controls become spaces); ignored otherwise, as replay has no prompt.
+    pub(super) fn paste_in_replay(&mut self, text: &str) {
+        let Some(search) = self.replay.as_mut().and_then(|r| r.search.as_mut()) else {
+            return;
+        };
+        for c in text.chars() {
+            let c = if c.is_control() { ' ' } else { c };
+            search.handle(tui_input::InputRequest::InsertChar(c));
+        }
+    }
+
     /// Enter in the search line.
     pub(super) fn run_search(&mut self) {
         let Some(replay) = self.replay.as_mut() else {
