@@ -1,7 +1,8 @@
 //! `smtpx replay` on a 1,000,000-event transcript (issue 10, target 3): opening it and
 //! drawing the first frame, stepping forward and back, jumping to the end and to the next
-//! 4xx/5xx reply, and scrolling — each with a draw on ratatui's `TestBackend` at 80x24 and
-//! 200x60, so the figures are "key to frame drawn".
+//! 4xx/5xx reply, scrolling, and the background warm-up that makes far jumps cheap — each
+//! with a draw on ratatui's `TestBackend` at 80x24 and 200x60, so the figures are "key to
+//! frame drawn".
 //!
 //! The transcript is generated once per run into a temp dir through the real recorder
 //! (`replay_support/generate.rs`). `SMTPX_REPLAY_GENERATE=PATH cargo bench --bench replay`
@@ -176,8 +177,10 @@ fn next_error_and_back<const W: u16>(bencher: divan::Bencher) {
     });
 }
 
-/// End from the start on a freshly opened file: every event is parsed once and the
-/// checkpoints are made (the cold case), then drawn.
+/// End from the start on a freshly opened file, as the loop does it when the person does
+/// not wait for the background warm-up: End starts a seek, then slices of warm-up
+/// (`SEEK_SLICE` events) each followed by a frame showing the progress, until it lands
+/// (the cold case: every event is parsed once and the checkpoints are made).
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn end_from_a_fresh_open(bencher: divan::Bencher) {
     let path = transcript();
@@ -186,6 +189,71 @@ fn end_from_a_fresh_open(bencher: divan::Bencher) {
         .bench_local_values(|(mut app, mut terminal)| {
             app.update(key(KeyCode::End));
             draw(&mut terminal, &mut app);
+            while app.replay_seeking() {
+                app.update(Action::ReplayWarmUp(smtpx::tui::replay::SEEK_SLICE));
+                draw(&mut terminal, &mut app);
+            }
             app
         });
+}
+
+/// The same jump made at once on a freshly opened file (`replay_seek`, what End did before
+/// seeks: every event folded before the next frame, the screen frozen meanwhile).
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn end_at_once_from_a_fresh_open(bencher: divan::Bencher) {
+    let path = transcript();
+    bencher
+        .with_inputs(|| (open(path), terminal(80)))
+        .bench_local_values(|(mut app, mut terminal)| {
+            app.replay_seek(EVENTS);
+            draw(&mut terminal, &mut app);
+            app
+        });
+}
+
+/// The whole background warm-up of a freshly opened file, in the loop's slices
+/// (`WARM_SLICE` events each, no frames: nothing on the screen changes).
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn warm_up_a_fresh_open(bencher: divan::Bencher) {
+    let path = transcript();
+    bencher
+        .with_inputs(|| open(path))
+        .bench_local_values(|mut app| {
+            while app.replay_warming() {
+                app.update(Action::ReplayWarmUp(smtpx::tui::replay::WARM_SLICE));
+            }
+            app
+        });
+}
+
+/// One slice of background warm-up (what a key may have to wait for while warming).
+#[divan::bench(sample_count = 50)]
+fn one_warm_up_slice(bencher: divan::Bencher) {
+    let mut app = open(transcript());
+    bencher.bench_local(|| {
+        if app.replay_warming() {
+            app.update(Action::ReplayWarmUp(smtpx::tui::replay::WARM_SLICE));
+        }
+    });
+}
+
+/// End then draw, back to the middle then draw (two jumps, two frames), once the
+/// background warm-up has made every checkpoint: each jump folds at most
+/// `CHECKPOINT_EVERY - 1` events from a checkpoint. (It leaves the shared replay where the
+/// other benchmarks expect it.)
+#[divan::bench(consts = [80, 200])]
+fn end_and_back_after_warm_up<const W: u16>(bencher: divan::Bencher) {
+    with_app::<W>(|app, _| {
+        while app.replay_warming() {
+            app.update(Action::ReplayWarmUp(smtpx::tui::replay::WARM_SLICE));
+        }
+    });
+    bencher.bench_local(|| {
+        with_app::<W>(|app, terminal| {
+            app.update(key(KeyCode::End));
+            draw(terminal, app);
+            app.replay_seek(EVENTS / 2);
+            draw(terminal, app);
+        })
+    });
 }

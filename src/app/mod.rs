@@ -31,6 +31,7 @@ mod replay_find;
 pub mod replay_keys;
 pub mod replay_session;
 mod replay_state;
+mod replay_warm;
 mod replay_window;
 pub mod script;
 pub mod scroll;
@@ -95,6 +96,9 @@ pub enum Action {
     Clock(Duration),
     /// Replay mode: the loop's clock (time since it started); playing applies what is due.
     ReplayTick(Duration),
+    /// Replay mode, no input pending: make checkpoints ahead, folding at most this many
+    /// events (and finish a far jump waiting for them).
+    ReplayWarmUp(usize),
     /// The wall clock, when the app asked for it ([`Effect::ReadClock`]): the composer's
     /// Date and Message-ID.
     WallClock(std::time::SystemTime),
@@ -295,6 +299,10 @@ impl App {
             }
             Action::ReplayTick(now) => {
                 self.replay_tick(now);
+                Vec::new()
+            }
+            Action::ReplayWarmUp(budget) => {
+                self.replay_warm_up(budget);
                 Vec::new()
             }
             Action::Wheel(rows) => {

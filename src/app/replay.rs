@@ -6,6 +6,7 @@
 //!   entries                [ shown in app.entries ]│ (not yet)
 //!   state    Session + connection + certificate after `position` events
 //!   checkpoints: the state after every CHECKPOINT_EVERY events, made on the way forward
+//!                and ahead of it by the background warm-up while the viewer is idle
 //! ```
 //!
 //! The file is an [`Indexed`] transcript: events are parsed when they are shown or applied,
@@ -17,7 +18,8 @@
 //! when the person scrolls up past its top, so memory stays small on huge transcripts.
 //! Searching, jumping to errors and playing are in `replay_find.rs`; the window of
 //! entries in `replay_window.rs`; the checkpoints and the state rebuilt from them in
-//! `replay_state.rs`.
+//! `replay_state.rs`; the checkpoints made ahead and far jumps that wait for them
+//! (seeks) in `replay_warm.rs`.
 //!
 //! Layer: app state (no terminal, no files: the loop hands in the opened transcript).
 
@@ -28,6 +30,7 @@ use tui_input::Input;
 
 use super::entries::{self, Entry, Kind};
 use super::replay_state::Snapshot;
+use super::replay_warm::Warm;
 use super::{App, Effect, Overlay, Scroll};
 use crate::driver::SessionEvent;
 use crate::proto::text::escape_str;
@@ -65,6 +68,10 @@ pub struct Replay {
     /// For each event in the window, where its entries start in `app.entries`.
     pub(super) starts: Vec<usize>,
     pub(super) checkpoints: Vec<Snapshot>,
+    /// The checkpoint cursor of the background warm-up (`replay_warm.rs`).
+    pub(super) warm: Option<Warm>,
+    /// A far jump waiting for the warm-up to reach its checkpoint.
+    pub seeking: Option<usize>,
     pub playing: Option<Playing>,
     /// Index into [`SPEEDS`].
     pub speed: usize,
@@ -182,6 +189,8 @@ impl App {
             window_first: 0,
             starts: Vec::new(),
             checkpoints: Vec::new(),
+            warm: None,
+            seeking: None,
             playing: None,
             speed: 0,
             search: None,
@@ -238,8 +247,23 @@ impl App {
         self.keep_scroll_in_range();
     }
 
-    /// To the state after `target` events, with a fresh window of entries before it.
+    /// To the state after `target` events; far past the checkpoints, a seek that the
+    /// loop's warm-up finishes (`replay_warm.rs`).
     pub(super) fn jump_to(&mut self, target: usize) {
+        let Some(replay) = self.replay.as_mut() else {
+            return;
+        };
+        let target = target.min(replay.len());
+        let position = replay.position;
+        if target == position || (target > position + WINDOW_STEP && self.seek_if_far(target)) {
+            return;
+        }
+        self.jump_now(target);
+    }
+
+    /// To the state after `target` events, with a fresh window of entries before it, now
+    /// (folding from the nearest checkpoint, however far it is).
+    pub(super) fn jump_now(&mut self, target: usize) {
         let Some(replay) = self.replay.as_mut() else {
             return;
         };
@@ -280,7 +304,9 @@ impl App {
         if let Some(replay) = self.replay.as_mut()
             && !matches!(key, ReplayKey::Faster | ReplayKey::Slower)
         {
+            // Any other key stops a seek and does what it does.
             replay.message = None;
+            replay.seeking = None;
         }
         match key {
             ReplayKey::Forward => {
@@ -346,7 +372,7 @@ impl App {
         Vec::new()
     }
 
-    fn say_at_end(&mut self) {
+    pub(super) fn say_at_end(&mut self) {
         if let Some(replay) = self.replay.as_mut()
             && replay.position == replay.len()
         {
@@ -370,11 +396,11 @@ impl App {
         })
     }
 
-    /// Goes to the state after `position` events (for tests and benchmarks; keys use
-    /// the same path).
+    /// Goes to the state after `position` events now, however far (for tests and
+    /// benchmarks; keys use the same path, but far ahead of the checkpoints they seek).
     pub fn replay_seek(&mut self, position: usize) {
         self.pause();
-        self.jump_to(position);
+        self.jump_now(position);
     }
 
     /// Rebuilds the timeline from the recorded events up to the current step (F6 in a

@@ -1,7 +1,9 @@
 //! Replay mode's state half: what the views show of the session at a step (session,
 //! connection, TLS, certificate), folded from the events and saved as a checkpoint every
 //! [`CHECKPOINT_EVERY`] events on the way forward, so that going back rebuilds it from the
-//! nearest checkpoint with at most that many parses. The entries are `replay.rs`'s.
+//! nearest checkpoint with at most that many parses. The background warm-up
+//! (`replay_warm.rs`) makes checkpoints ahead with the same fold, applied to a
+//! [`Snapshot`] instead of the app. The entries are `replay.rs`'s.
 //!
 //! Layer: app state.
 
@@ -24,6 +26,64 @@ pub(super) struct Snapshot {
     cert: CertState,
 }
 
+impl Snapshot {
+    /// Folds one event into this saved state, exactly as [`App::apply_state`] folds it into
+    /// the app's (the background checkpoints are made this way).
+    pub(super) fn apply(&mut self, parsed: &Result<Parsed, String>) {
+        fold(
+            Fold {
+                session: &mut self.session,
+                connected: &mut self.connected,
+                tls: &mut self.tls,
+                at: &mut self.at,
+                cert: &mut self.cert,
+            },
+            parsed,
+        );
+    }
+}
+
+/// The parts of the state an event changes, borrowed from the app or from a snapshot, so
+/// both are folded by the same code.
+struct Fold<'a> {
+    session: &'a mut Session,
+    connected: &'a mut bool,
+    tls: &'a mut Option<(String, bool)>,
+    at: &'a mut Option<Duration>,
+    cert: &'a mut CertState,
+}
+
+fn fold(state: Fold<'_>, parsed: &Result<Parsed, String>) {
+    let Ok(Some((event, annotation))) = parsed else {
+        return;
+    };
+    let hello_due = matches!(
+        state.session.state(),
+        State::ExpectEhloReply | State::ExpectLhloReply | State::ExpectHeloReply
+    );
+    super::replay_session::apply(state.session, event, annotation);
+    match event {
+        SessionEvent::Connected { .. } => {
+            *state.connected = true;
+            *state.tls = None;
+        }
+        SessionEvent::TlsEstablished { info, .. } => {
+            *state.tls = Some((info.version.clone(), info.verdict.ok()));
+            state.cert.established(info);
+        }
+        SessionEvent::Closed { .. } => {
+            *state.connected = false;
+            *state.tls = None;
+        }
+        _ => {}
+    }
+    // Capabilities change only with a hello reply (and are forgotten by TLS).
+    if hello_due || matches!(event, SessionEvent::TlsEstablished { .. }) {
+        state.cert.observe(state.session);
+    }
+    *state.at = state.connected.then_some(event_at(event));
+}
+
 impl App {
     pub(super) fn snapshot(&self) -> Snapshot {
         Snapshot {
@@ -44,7 +104,12 @@ impl App {
         let (selected, scroll) = (self.cert.selected, self.cert.scroll);
         let same = self.cert.tls.as_ref().map(|t| &t.0.chain_der)
             == snapshot.cert.tls.as_ref().map(|t| &t.0.chain_der);
+        // Not the session's: the view's fixed clock and a `/cert save` under way.
+        let now = self.cert.now;
+        let pending_save = self.cert.pending_save.take();
         self.cert = snapshot.cert.clone();
+        self.cert.now = now;
+        self.cert.pending_save = pending_save;
         if same {
             self.cert.selected = selected;
             self.cert.scroll = scroll;
@@ -53,34 +118,16 @@ impl App {
 
     /// Folds one event into the state the views show (not the entries).
     pub(super) fn apply_state(&mut self, parsed: &Result<Parsed, String>) {
-        let Ok(Some((event, annotation))) = parsed else {
-            return;
-        };
-        let hello_due = matches!(
-            self.session.state(),
-            State::ExpectEhloReply | State::ExpectLhloReply | State::ExpectHeloReply
+        fold(
+            Fold {
+                session: &mut self.session,
+                connected: &mut self.connected,
+                tls: &mut self.tls,
+                at: &mut self.connected_for,
+                cert: &mut self.cert,
+            },
+            parsed,
         );
-        super::replay_session::apply(&mut self.session, event, annotation);
-        match event {
-            SessionEvent::Connected { .. } => {
-                self.connected = true;
-                self.tls = None;
-            }
-            SessionEvent::TlsEstablished { info, .. } => {
-                self.tls = Some((info.version.clone(), info.verdict.ok()));
-                self.cert.established(info);
-            }
-            SessionEvent::Closed { .. } => {
-                self.connected = false;
-                self.tls = None;
-            }
-            _ => {}
-        }
-        // Capabilities change only with a hello reply (and are forgotten by TLS).
-        if hello_due || matches!(event, SessionEvent::TlsEstablished { .. }) {
-            self.cert.observe(&self.session);
-        }
-        self.connected_for = self.connected.then_some(event_at(event));
     }
 
     /// Saves a checkpoint when `position` (events applied) is the next one due.

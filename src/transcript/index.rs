@@ -11,6 +11,7 @@
 //! Layer: transcript (std file I/O, serde; no tokio).
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::format::{Annotation, Header};
 pub use super::read::parse_event;
@@ -33,6 +34,8 @@ pub struct Indexed {
     bytes: Vec<u8>,
     /// Start offset of every event line; blank lines are left out.
     starts: Vec<u64>,
+    /// How many times an event was parsed ([`Indexed::parses`]).
+    parses: AtomicU64,
 }
 
 impl Indexed {
@@ -93,6 +96,7 @@ impl Indexed {
             cut: false,
             bytes,
             starts,
+            parses: AtomicU64::new(0),
         };
         if !terminated && line > 1 {
             indexed.check_unterminated_last(line);
@@ -149,6 +153,12 @@ impl Indexed {
         trim_cr(&rest[..end])
     }
 
+    /// How many events have been parsed since opening (each [`Indexed::event`] call): what
+    /// the replay's tests and benchmarks count to check that a jump folds few events.
+    pub fn parses(&self) -> u64 {
+        self.parses.load(Ordering::Relaxed)
+    }
+
     /// The 1-based line number of event `index` in the file (counted on demand: for error
     /// messages only).
     pub fn line_number(&self, index: usize) -> usize {
@@ -163,6 +173,7 @@ impl Indexed {
 
     /// Event `index`, parsed now; the error names the line and what is wrong with it.
     pub fn event(&self, index: usize) -> Result<Parsed, String> {
+        self.parses.fetch_add(1, Ordering::Relaxed);
         parse_event(self.line(index))
             .map_err(|detail| format!("line {}: {detail}", self.line_number(index)))
     }
