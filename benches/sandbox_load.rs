@@ -180,6 +180,14 @@ fn message() -> Vec<u8> {
 
 #[tokio::main]
 async fn main() {
+    // `cargo test --all-targets` runs bench binaries too, without `--bench`: there is no
+    // server to load then, and a load test is not a test.
+    if !std::env::args().any(|arg| arg == "--bench") {
+        println!(
+            "sandbox_load: a benchmark; run it with `cargo bench --bench sandbox_load -- ...`"
+        );
+        return;
+    }
     let opts = match options() {
         Ok(opts) => opts,
         Err(e) => {
