@@ -274,19 +274,11 @@ impl Session {
         }
     }
 
+    /// The envelope of a finished transaction with its content.
     fn envelope(&self, transaction: Transaction, content: Vec<u8>) -> Envelope {
-        let (helo, esmtp) = self.helo.clone().unwrap_or_default();
         Envelope {
-            from: transaction.from,
-            recipients: transaction.recipients,
             content,
-            helo,
-            esmtp,
-            tls: self.tls,
-            authenticated: self.user.clone(),
-            smtputf8: transaction.params.smtputf8,
-            peer: self.peer,
-            conn_id: self.conn_id,
+            ..self.envelope_so_far(&transaction)
         }
     }
 }
