@@ -109,7 +109,12 @@ async fn hand_typed_auth_is_redacted_in_the_recorded_transcript() {
     tmux.type_line(t, &B64.encode(&user));
     tmux.wait_for(t, &["334 UGFzc3dvcmQ6"]).await;
     tmux.type_line(t, &B64.encode(wrong));
-    tmux.wait_for(t, &["S< 535"]).await;
+    let screen = tmux.wait_for(t, &["S< 535"]).await;
+    // Each typed secret line is shown decoded beside its masked form: the user name, and
+    // the password as bullets.
+    assert!(screen.contains(&format!("••••••••  [{user}]")), "{screen}");
+    assert!(screen.contains("••••••••  [••••]"), "{screen}");
+    assert!(!screen.contains(wrong), "{screen}");
 
     // PLAIN with the initial response on the command line.
     let plain = B64.encode(format!("\0{user}\0{password}"));
@@ -118,6 +123,11 @@ async fn hand_typed_auth_is_redacted_in_the_recorded_transcript() {
     tmux.keys(t, &["Enter"]);
     let screen = tmux.wait_for(t, &["S< 235"]).await;
     assert!(!screen.contains(&plain), "the secret is masked on screen");
+    assert!(!screen.contains(password.as_str()), "{screen}");
+    assert!(
+        screen.contains(&format!("AUTH PLAIN ••••••••  [\\0{user}\\0••••]")),
+        "{screen}"
+    );
     tmux.type_line(t, "/note the server took PLAIN");
     tmux.wait_for(t, &["note: the server took PLAIN"]).await;
     tmux.type_line(t, "/quit");

@@ -283,7 +283,7 @@ impl AuthTrace {
 }
 
 /// `AUTH PLAIN <redacted 28 bytes>` → `AUTH PLAIN ••••••••` (the length is not shown).
-fn mask_redaction(line: &str, bullets: &str) -> String {
+pub(super) fn mask_redaction(line: &str, bullets: &str) -> String {
     match line.find("<redacted ") {
         Some(start) => {
             let end = line[start..]

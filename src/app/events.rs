@@ -61,6 +61,7 @@ impl App {
     /// the exchange ends with the first reply that is not a 334.
     fn trace_auth(&mut self, event: &SessionEvent, new: &mut [super::Entry]) {
         let Some(trace) = self.auth_trace.as_mut() else {
+            self.trace_typed_auth(event, new);
             return;
         };
         match event {

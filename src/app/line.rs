@@ -81,7 +81,10 @@ impl App {
                 Ok(bytes) => effects.push(Effect::Intent(Intent::Raw(bytes))),
                 Err(e) => self.notice = Some(format!("raw: {e}")),
             },
-            _ => effects.push(Effect::Intent(Intent::Line(line))),
+            _ => {
+                self.note_typed_auth(&line);
+                effects.push(Effect::Intent(Intent::Line(line)));
+            }
         }
         effects
     }

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod auth_form;
+mod auth_typed;
 pub mod cert;
 pub mod compose;
 pub mod entries;
@@ -181,6 +182,8 @@ pub struct App {
     pub auth_form: Option<auth_form::AuthForm>,
     /// A form-started AUTH exchange under way: its steps are shown decoded.
     pub auth_trace: Option<auth_form::AuthTrace>,
+    /// A SASL exchange typed by hand: its secret lines are shown decoded (masked) too.
+    pub(crate) typed_auth: Option<auth_typed::TypedAuth>,
     /// The composer's state, kept while closed so a draft survives Esc.
     pub composer: Option<Box<compose::Composer>>,
     /// Per-step timing, folded from the driver's events.
@@ -220,6 +223,7 @@ impl App {
             replay: None,
             auth_form: None,
             auth_trace: None,
+            typed_auth: None,
             composer: None,
             timeline: timeline::Timeline::default(),
         }

@@ -87,6 +87,39 @@ fn typed_auth_response_is_shown_redacted() {
     assert!(!text.contains("AGRlbW8"), "{text}");
 }
 
+/// AUTH typed by hand: each secret line is shown decoded beside its masked form, like the
+/// AUTH form's steps, and the password is never on screen.
+#[test]
+fn typed_auth_lines_are_shown_decoded_with_the_secret_masked() {
+    let mut s = ehlo_done();
+    let line = "AUTH PLAIN AGRlbW8AZGVtby1wYXNzd29yZA==";
+    type_line(&mut s.app, line);
+    s.app.update(key(KeyCode::Enter));
+    s.client(line).server(b"235 2.7.0 ok\r\n");
+    type_line(&mut s.app, "AUTH LOGIN");
+    s.app.update(key(KeyCode::Enter));
+    s.client("AUTH LOGIN").server(b"334 VXNlcm5hbWU6\r\n");
+    type_line(&mut s.app, "ZGVtbw==");
+    s.client("ZGVtbw==").server(b"334 UGFzc3dvcmQ6\r\n");
+    type_line(&mut s.app, "ZGVtby1wYXNzd29yZA==");
+    s.client("ZGVtby1wYXNzd29yZA==").server(b"535 5.7.8 no\r\n");
+    // After the exchange, an ordinary line is left alone.
+    type_line(&mut s.app, "NOOP");
+    s.client("NOOP").server(b"250 ok\r\n");
+    let text = s.app.transcript_text();
+    assert!(
+        text.contains("AUTH PLAIN ••••••••  [\\0demo\\0••••]"),
+        "{text}"
+    );
+    assert!(text.contains("••••••••  [demo]"), "{text}");
+    assert!(text.contains("••••••••  [••••]"), "{text}");
+    assert!(
+        !text.contains("demo-password") && !text.contains("ZGVtby1wYXNzd29yZA"),
+        "{text}"
+    );
+    assert!(s.app.typed_auth.is_none());
+}
+
 #[test]
 fn message_mode_collects_lines_until_a_lone_dot() {
     let mut s = ehlo_done();
