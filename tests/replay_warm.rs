@@ -22,8 +22,11 @@ const NOW: i64 = 1_795_842_811;
 /// Far enough past the first checkpoint that End on a fresh open is a seek.
 const LARGE: usize = 20_000;
 
-fn transcript(events: usize) -> PathBuf {
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("replay-warm-{events}.jsonl"));
+/// A generated transcript of `events` events, in a file of the test's own (`name`): tests
+/// run in parallel, and one writing a file another is reading made the reader see it cut.
+fn transcript(name: &str, events: usize) -> PathBuf {
+    let path =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("replay-warm-{name}-{events}.jsonl"));
     generate::write_transcript(&path, events);
     path
 }
@@ -103,7 +106,7 @@ fn warm_fully(app: &mut App, slice: usize) -> usize {
 
 #[test]
 fn warmed_up_jumps_show_what_stepping_there_shows() {
-    let path = transcript(6_000);
+    let path = transcript("stepping", 6_000);
     let mut warmed = open(&path);
     frame(&mut warmed);
     let calls = warm_fully(&mut warmed, 700);
@@ -134,7 +137,7 @@ fn warmed_up_jumps_show_what_stepping_there_shows() {
 
 #[test]
 fn end_once_warmed_parses_less_than_a_checkpoint_interval_and_a_window() {
-    let mut app = open(&transcript(LARGE));
+    let mut app = open(&transcript("end-warmed", LARGE));
     warm_fully(&mut app, CHECKPOINT_EVERY);
     let before = parses(&app);
     press(&mut app, KeyCode::End);
@@ -149,7 +152,7 @@ fn end_once_warmed_parses_less_than_a_checkpoint_interval_and_a_window() {
 
 #[test]
 fn end_on_a_fresh_large_file_seeks_showing_progress_and_lands_at_the_end() {
-    let path = transcript(LARGE);
+    let path = transcript("seek", LARGE);
     let mut app = open(&path);
     frame(&mut app);
     press(&mut app, KeyCode::End);
@@ -181,7 +184,7 @@ fn end_on_a_fresh_large_file_seeks_showing_progress_and_lands_at_the_end() {
 
 #[test]
 fn a_cut_file_warms_up_to_its_last_whole_event_and_stops() {
-    let path = transcript(3_000);
+    let path = transcript("cut", 3_000);
     let bytes = std::fs::read(&path).expect("reads");
     let cut = Path::new(env!("CARGO_TARGET_TMPDIR")).join("replay-warm-cut.jsonl");
     std::fs::write(&cut, &bytes[..bytes.len() - 30]).expect("writes");
