@@ -391,7 +391,8 @@ pub fn not_smtp(port: u16, banner: &[u8]) -> Diagnosis {
 mod tests {
     use super::*;
 
-    fn parsed(bytes: &[u8]) -> Reply {
+    /// The last reply in `bytes` (an empty one if none parses); `breach.rs`'s tests use it too.
+    pub(super) fn parsed(bytes: &[u8]) -> Reply {
         Reply::parse_all(bytes)
             .ok()
             .and_then(|mut r| r.pop())

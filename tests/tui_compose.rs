@@ -5,10 +5,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::layout::Rect;
 use smtpx::app::compose::{Field, Method};
 use smtpx::app::script::Script;
 use smtpx::app::{Action, App, Effect, Overlay};
@@ -18,19 +15,9 @@ use smtpx::proto::auth::Mechanism;
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 const PASSWORD: &str = "s3cret-Pw";
 
-fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let areas = smtpx::ui::areas(Rect::new(0, 0, width, height), app);
-    app.update(Action::Viewport(
-        areas.transcript.width,
-        areas.transcript.height,
-    ));
-    app.update(Action::Clock(Duration::from_secs(42)));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    terminal
-        .draw(|frame| smtpx::ui::draw(frame, app))
-        .expect("draw");
-    terminal
-}
+#[path = "support/render.rs"]
+mod support_render;
+use support_render::render;
 
 fn screen(app: &mut App, width: u16, height: u16) -> String {
     format!("{}", render(app, width, height).backend())

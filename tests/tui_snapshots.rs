@@ -2,8 +2,6 @@
 //! compared with reviewed insta snapshots (text only; `tests/snapshots/`). Sessions are
 //! scripted (`smtpx::app::script`), so times and latencies are fixed.
 
-use std::time::Duration;
-
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -12,19 +10,9 @@ use smtpx::app::{Action, App};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
-fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let areas = smtpx::ui::areas(Rect::new(0, 0, width, height), app);
-    app.update(Action::Viewport(
-        areas.transcript.width,
-        areas.transcript.height,
-    ));
-    app.update(Action::Clock(Duration::from_secs(42)));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    terminal
-        .draw(|frame| smtpx::ui::draw(frame, app))
-        .expect("draw");
-    terminal
-}
+#[path = "support/render.rs"]
+mod support_render;
+use support_render::render;
 
 fn check(name: &str, script: &mut Script) {
     for (w, h) in SIZES {

@@ -14,7 +14,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 use zeroize::Zeroizing;
 
-use super::keymap::{Binding, KeyAction, bind};
+use super::keymap::{Binding, KeyAction, QUIT_UNHINTED, bind};
 use super::{App, Effect, Entry, Overlay};
 use crate::driver::task::{Intent, SecretSource, SecretText};
 use crate::proto::auth::Mechanism;
@@ -363,14 +363,7 @@ pub static KEYS: [Binding; 9] = [
         "cancel (the password is forgotten)",
         Some("cancel"),
     ),
-    bind(
-        KeyCode::Char('c'),
-        KeyModifiers::CONTROL,
-        "Ctrl-C",
-        KeyAction::Quit,
-        "quit",
-        None,
-    ),
+    QUIT_UNHINTED,
 ];
 
 impl App {

@@ -5,7 +5,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
-use super::super::keymap::{Binding, KeyAction, bind};
+use super::super::keymap::{Binding, KeyAction, QUIT_UNHINTED, bind};
 
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
@@ -100,14 +100,7 @@ pub static EDIT_KEYS: [Binding; 12] = [
         "close (the draft is kept for the next F5)",
         Some("close"),
     ),
-    bind(
-        KeyCode::Char('c'),
-        CTRL,
-        "Ctrl-C",
-        KeyAction::Quit,
-        "quit",
-        None,
-    ),
+    QUIT_UNHINTED,
 ];
 
 /// The confirmation: nothing has been sent yet.
@@ -144,12 +137,5 @@ pub static CONFIRM_KEYS: [Binding; 5] = [
         "scroll",
         None,
     ),
-    bind(
-        KeyCode::Char('c'),
-        CTRL,
-        "Ctrl-C",
-        KeyAction::Quit,
-        "quit",
-        None,
-    ),
+    QUIT_UNHINTED,
 ];

@@ -99,6 +99,16 @@ pub(crate) const fn plain(
     bind(code, KeyModifiers::NONE, label, action, description, hint)
 }
 
+/// Ctrl-C quits, not named in the hint line: the overlays' tables (AUTH form, composer).
+pub(crate) const QUIT_UNHINTED: Binding = bind(
+    KeyCode::Char('c'),
+    KeyModifiers::CONTROL,
+    "Ctrl-C",
+    KeyAction::Quit,
+    "quit",
+    None,
+);
+
 pub use super::keymap_tables::{COMMAND, COMMON, HELP, MESSAGE, PICK, RAW};
 
 /// The binding for a key in a table, if any. Shift is ignored for characters (terminals

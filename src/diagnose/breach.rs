@@ -111,13 +111,7 @@ pub fn reply(reply: &Reply, answers_data: bool) -> Vec<Breach> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parsed(bytes: &[u8]) -> Reply {
-        Reply::parse_all(bytes)
-            .ok()
-            .and_then(|mut r| r.pop())
-            .unwrap_or(Reply { lines: Vec::new() })
-    }
+    use crate::diagnose::tests::parsed;
 
     #[test]
     fn a_code_that_changes_mid_reply_names_each_code_and_line() {

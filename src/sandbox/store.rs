@@ -118,7 +118,7 @@ impl Maildir {
         .await?;
         Ok(Spool {
             file: Some(file),
-            partial,
+            partial: Some(partial),
             stored,
         })
     }
@@ -132,7 +132,8 @@ impl Maildir {
 pub struct Spool {
     /// `None` once finished, or after a write failed.
     file: Option<std::fs::File>,
-    partial: PathBuf,
+    /// The temporary file; `None` once renamed into place.
+    partial: Option<PathBuf>,
     stored: StoredMessage,
 }
 
@@ -153,23 +154,25 @@ impl Spool {
     pub async fn finish(mut self, last: Vec<u8>) -> io::Result<StoredMessage> {
         self.append(last).await?;
         let file = self.file.take();
-        let (partial, path) = (self.partial.clone(), self.stored.path.clone());
-        blocking(move || {
-            drop(file);
-            std::fs::rename(&partial, &path)
-        })
-        .await?;
-        // Renamed: nothing left for `drop` to remove.
-        self.partial = PathBuf::new();
+        let path = self.stored.path.clone();
+        if let Some(partial) = self.partial.clone() {
+            blocking(move || {
+                drop(file);
+                std::fs::rename(&partial, &path)
+            })
+            .await?;
+        }
+        // Renamed: nothing left for `drop` to remove (a failed rename left it to remove).
+        self.partial = None;
         Ok(self.stored.clone())
     }
 }
 
 impl Drop for Spool {
     fn drop(&mut self) {
-        if !self.partial.as_os_str().is_empty() {
+        if let Some(partial) = &self.partial {
             // A refused or abandoned message leaves nothing behind.
-            let _ = std::fs::remove_file(&self.partial);
+            let _ = std::fs::remove_file(partial);
         }
     }
 }
