@@ -6,7 +6,7 @@
 //! - the sandbox's command parser: never panics, never echoes CR/LF into a reply, and
 //!   accepts what our own command encoder writes.
 //!
-//! (`src/proto/reply_tests.rs` and `tests/transcript_props.rs` hold further properties of
+//! (`src/proto/reply/tests.rs` and `tests/transcript_props.rs` hold further properties of
 //! the reply parser and the transcript reader.)
 
 use proptest::prelude::*;

@@ -1,4 +1,4 @@
-//! Fuzz target: the EHLO capability decoder (`src/proto/capability.rs`), protocol core.
+//! Fuzz target: the EHLO capability decoder (`src/proto/capability/`), protocol core.
 //!
 //! Input: a control byte, then either the whole EHLO reply as a server sent it (even control
 //! byte), or the text of its lines separated by LF (odd control byte), which this target

@@ -1,4 +1,4 @@
-//! Fuzz target: the incremental reply parser (`src/proto/reply.rs`), protocol core.
+//! Fuzz target: the incremental reply parser (`src/proto/reply/`), protocol core.
 //!
 //! Input: one control byte, then the bytes a server sent. The control byte picks the limits
 //! (default, or tiny ones so that a 4 KiB input can hit them) and the points where the bytes

@@ -1,4 +1,4 @@
-//! Fuzz target: the transcript reader (`src/transcript/read.rs`), transcript layer.
+//! Fuzz target: the transcript reader (`src/transcript/read/`), transcript layer.
 //!
 //! Every input is read twice: as a whole file (so the header check itself is fuzzed), and
 //! as the event lines of a file whose first line is a valid header (so the fuzzer gets past

@@ -17,7 +17,7 @@
 //!                             conn.rs (I/O, TLS upgrade, timing, storing) ──► store.rs, tls.rs
 //!                                 │ bytes in / events out
 //!                                 ▼
-//!                             session.rs (+ session_mail.rs): sans-IO state machine
+//!                             session/ (commands, mail): sans-IO state machine
 //!                                 ├── parse.rs (on proto::command), auth.rs (SASL server side)
 //!                                 └── behaviours.rs (Policy: greylist, reject, tempfail)
 //! ```

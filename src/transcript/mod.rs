@@ -1,10 +1,10 @@
 //! Transcripts: every session written as it happens, read back as the same
 //! [`SessionEvent`](crate::driver::SessionEvent)s, exported and compared.
 //!
-//! Files: `format.rs` (the JSON Lines format, version 1), `tls.rs` (TLS events and verdicts),
-//! `record.rs` (the [`Recorder`](record::Recorder) sink, flushing every line), `redact.rs`
-//! (secrets and bodies left out as they are written), `read.rs` (the reader: every defect is
-//! an error naming the line, a cut last line a warning), `script.rs` (a recording as client
+//! Files: `format/` (the JSON Lines format, version 1), `tls.rs` (TLS events and verdicts),
+//! `record.rs` (the [`Recorder`](record::Recorder) sink, flushing every line), `redact/`
+//! (secrets and bodies left out as they are written), `read/` (the reader: every defect is
+//! an error naming the line, a cut last line a warning), `script/` (a recording as client
 //! steps and their replies, and how a client line is matched against one), `index.rs` (a
 //! transcript opened for stepping: the file in memory and an index of its event lines, each
 //! event parsed when it is needed — how `smtpx replay` opens a million events at once),

@@ -36,9 +36,7 @@ use super::config::Credentials;
 use super::parse::MailParams;
 use super::replies::ServerReply;
 
-#[path = "session_commands.rs"]
 mod commands;
-#[path = "session_mail.rs"]
 mod mail;
 
 /// Longest command line, CRLF included: the text-line limit of
@@ -335,5 +333,4 @@ fn must_starttls() -> ServerReply {
 }
 
 #[cfg(test)]
-#[path = "session_tests.rs"]
 mod tests;

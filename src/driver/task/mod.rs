@@ -23,7 +23,6 @@ use crate::proto::auth::{Mechanism, parse_sasl_response_line};
 use crate::proto::command::{LineIssue, parse_command_line};
 use crate::proto::session::{Session, State};
 
-#[path = "transaction.rs"]
 mod transaction;
 
 use transaction::run_transaction;

@@ -365,14 +365,11 @@ impl ReplyParser {
     }
 }
 
-#[path = "reply_line.rs"]
 mod line;
 pub use line::{Malformation, ReplyLine};
 
-#[path = "reply_reader.rs"]
 mod reader;
 pub use reader::ReplyReader;
 
 #[cfg(test)]
-#[path = "reply_tests.rs"]
 mod tests;

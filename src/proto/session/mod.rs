@@ -46,13 +46,9 @@ use zeroize::Zeroizing;
 use super::capability::Capabilities;
 use super::command::Command;
 
-#[path = "session_advice.rs"]
 mod advice;
-#[path = "session_outcome.rs"]
 mod outcome;
-#[path = "session_warning.rs"]
 mod warning;
-#[path = "session_wire.rs"]
 mod wire;
 
 pub use advice::Suggestion;
@@ -412,5 +408,4 @@ impl Session {
 }
 
 #[cfg(test)]
-#[path = "session_tests.rs"]
 mod tests;

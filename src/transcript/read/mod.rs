@@ -244,5 +244,4 @@ pub fn parse_event(bytes: &[u8]) -> Result<Option<(SessionEvent, Annotation)>, S
 }
 
 #[cfg(test)]
-#[path = "read_tests.rs"]
 mod tests;

@@ -287,7 +287,6 @@ impl DotStuffer {
     }
 }
 
-#[path = "data_receive.rs"]
 mod receive;
 
 pub use receive::{DataProgress, DataReceiver, ReceivedMessage, dot_unstuff};
@@ -335,5 +334,4 @@ impl<'a> Iterator for BdatChunks<'a> {
 }
 
 #[cfg(test)]
-#[path = "data_tests.rs"]
 mod tests;

@@ -254,5 +254,4 @@ fn trim_crlf(bytes: &[u8]) -> &[u8] {
 }
 
 #[cfg(test)]
-#[path = "script_tests.rs"]
 mod tests;

@@ -480,10 +480,8 @@ impl SaslClient {
     }
 }
 
-#[path = "auth_typed.rs"]
 mod typed;
 
-#[path = "auth_zeroize.rs"]
 mod wipe;
 
 pub use typed::{
@@ -491,5 +489,4 @@ pub use typed::{
 };
 
 #[cfg(test)]
-#[path = "auth_tests.rs"]
 mod tests;

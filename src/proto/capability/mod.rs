@@ -436,5 +436,4 @@ impl CapabilityDiff {
 }
 
 #[cfg(test)]
-#[path = "capability_tests.rs"]
 mod tests;

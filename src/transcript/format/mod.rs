@@ -1,7 +1,7 @@
 //! The transcript file format, version 1: JSON Lines. The first line is a [`Header`]; every
 //! further line is one [`EventLine`] — one
 //! [`SessionEvent`](crate::driver::SessionEvent) — in the order it happened. Conversions
-//! between the two are in `format_events.rs`.
+//! between the two are in the child module `events`.
 //!
 //! ```text
 //! {"format":"smtpx-transcript","version":1,"smtpx":"0.1.0","target":{…},"transport":…}
@@ -303,10 +303,8 @@ pub fn duration_from_secs(secs: f64, field: &str) -> Result<Duration, String> {
     Ok(Duration::from_micros((secs * 1e6).round() as u64))
 }
 
-#[path = "format_events.rs"]
 mod events;
 pub use events::Annotation;
 
 #[cfg(test)]
-#[path = "format_tests.rs"]
 mod tests;

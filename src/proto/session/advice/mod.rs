@@ -380,5 +380,4 @@ impl Session {
 }
 
 #[cfg(test)]
-#[path = "session_advice_tests.rs"]
 mod tests;

@@ -11,17 +11,15 @@
 //! - [`raw_bytes`] is the deliberate byte-exact mode: an escape notation (`\r`, `\xHH`, …) becomes
 //!   exactly those bytes, nothing added — the only way to put a bare CR or LF on the wire.
 //!
-//! ESMTP parameters ([`Param`], xtext) are in the child file `command_params.rs`, the line
-//! classifier in `command_parse.rs`; both are re-exported here.
+//! ESMTP parameters ([`Param`], xtext) are in the child module `params`, the line
+//! classifier in `parse`; both are re-exported here.
 
 use std::fmt;
 
 use thiserror::Error;
 use zeroize::Zeroizing;
 
-#[path = "command_params.rs"]
 mod params;
-#[path = "command_parse.rs"]
 mod parse;
 
 pub use params::{Body, Notify, Param, Ret, XtextError, xtext_decode, xtext_encode};
@@ -440,5 +438,4 @@ pub fn raw_bytes(input: &str) -> Result<Vec<u8>, RawError> {
 }
 
 #[cfg(test)]
-#[path = "command_tests.rs"]
 mod tests;

@@ -4,7 +4,7 @@ use super::*;
 use crate::transcript::read::read_bytes;
 
 fn sample() -> Script {
-    let bytes = include_bytes!("../../recordings/sandbox-starttls-auth-message.jsonl");
+    let bytes = include_bytes!("../../../recordings/sandbox-starttls-auth-message.jsonl");
     Script::of(&read_bytes(bytes).expect("the sample reads"))
 }
 

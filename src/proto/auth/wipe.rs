@@ -1,6 +1,6 @@
 //! Secrets in the SASL client are wiped from memory when dropped: [`Credentials`] wipe
 //! every field, and the types that carry secret bytes are marked [`ZeroizeOnDrop`]. The
-//! markers are checked here at compile time; `auth_tests.rs` checks each secret *field*'s
+//! markers are checked here at compile time; `auth/tests.rs` checks each secret *field*'s
 //! type the same way, so a secret moved into a plain `String` or `Vec<u8>` fails the build
 //! of the tests.
 //!

@@ -182,5 +182,4 @@ pub fn body_digest(bytes: &[u8]) -> Redaction {
 }
 
 #[cfg(test)]
-#[path = "redact_tests.rs"]
 mod tests;
