@@ -5,15 +5,12 @@
 //! frame drawn".
 //!
 //! The transcript is generated once per run into a temp dir through the real recorder
-//! (`replay_support/generate.rs`). `SMTPX_REPLAY_GENERATE=PATH cargo bench --bench replay`
+//! (`smtpx::testkit::generate`). `SMTPX_REPLAY_GENERATE=PATH cargo bench --bench replay`
 //! only writes the file (used by `benches/replay_open.sh`).
 //!
 //! ```sh
 //! cargo bench --bench replay
 //! ```
-
-#[path = "replay_support/generate.rs"]
-mod generate;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -23,6 +20,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use smtpx::app::{Action, App};
+use smtpx::testkit::generate;
 use smtpx::transcript::index::Indexed;
 
 const EVENTS: usize = 1_000_000;

@@ -26,6 +26,8 @@ pub mod proto;
 pub mod replay;
 pub mod sandbox;
 pub mod scan;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod transcript;
 pub mod tui;
 pub mod ui;

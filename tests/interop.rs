@@ -8,8 +8,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-#[path = "interop/support.rs"]
-mod postfix;
+mod support;
+
+use support::postfix;
 
 use postfix::{
     CERT, MAILDIR, MTA, PASSWORD, SUBMISSION, SUBMISSIONS, USER, exits, login, probe, smtpx,

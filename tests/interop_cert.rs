@@ -10,8 +10,9 @@ use std::process::Output;
 use serde_json::Value;
 use smtpx::net::summarize;
 
-#[path = "interop/support.rs"]
-mod postfix;
+mod support;
+
+use support::postfix;
 
 use postfix::{CERT, SUBMISSION, SUBMISSIONS};
 

@@ -4,12 +4,13 @@
 
 mod support;
 
-#[path = "net/plain.rs"]
-mod plain;
-#[path = "net/starttls.rs"]
-mod starttls;
-#[path = "net/tls.rs"]
-mod tls;
+// This crate's own files, tests/net/*.rs. The inline module is what puts them there: a
+// crate root's `mod x;` looks for tests/x.rs.
+mod net {
+    mod plain;
+    mod starttls;
+    mod tls;
+}
 
 use std::time::Duration;
 

@@ -8,12 +8,13 @@
 
 mod support;
 
-#[path = "probe/certificates.rs"]
-mod certificates;
-#[path = "probe/data.rs"]
-mod data;
-#[path = "probe/stops.rs"]
-mod stops;
+// This crate's own files, tests/probe/*.rs. The inline module is what puts them there: a
+// crate root's `mod x;` looks for tests/x.rs.
+mod probe {
+    mod certificates;
+    mod data;
+    mod stops;
+}
 
 use support::probe::{ProbeRun, probe_json};
 use support::*;

@@ -11,10 +11,9 @@ use smtpx::driver::RECORDED_BODY_LIMIT;
 use smtpx::proto::data::dot_stuff;
 use smtpx::sandbox::{SandboxConfig, SandboxHandle, start};
 
-#[path = "support/probe.rs"]
-mod probe_runner;
+mod support;
 
-use probe_runner::run_probe;
+use support::probe::run_probe;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("probe_large_message");

@@ -8,8 +8,9 @@
 //! Each run goes against the in-process sandbox (STARTTLS, AUTH, DATA), so the session
 //! after the failure is a real one and its message must still arrive.
 
-#[path = "tui_tmux/support.rs"]
-mod tmux;
+mod support;
+
+use support::tmux;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

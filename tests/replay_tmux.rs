@@ -6,13 +6,12 @@
 //!
 //! Needs tmux; CI installs it, so there a missing tmux fails the test instead of skipping.
 
-#[path = "tui_tmux/support.rs"]
 mod support;
 
 use std::path::Path;
 use std::process::Command;
 
-use support::{Tmux, explorer_command, tmux_available};
+use support::tmux::{Tmux, explorer_command, tmux_available};
 
 fn recording(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

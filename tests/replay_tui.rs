@@ -17,8 +17,11 @@ use smtpx::app::{Action, App, Effect, Overlay};
 use smtpx::proto::session::State;
 use smtpx::transcript::index::Indexed;
 
-#[path = "replay_tui/files.rs"]
-mod files;
+// This crate's own files, tests/replay_tui/*.rs. The inline module is what puts them there: a
+// crate root's `mod x;` looks for tests/x.rs.
+mod replay_tui {
+    mod files;
+}
 
 const SANDBOX: &str = "recordings/sandbox-starttls-auth-message.jsonl";
 const REJECTED: &str = "recordings/sandbox-rcpt-rejected-5xx.jsonl";

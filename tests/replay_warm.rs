@@ -5,9 +5,6 @@
 //! drawn on a `TestBackend` and the state behind it. Work is counted in parses
 //! (`Indexed::parses`), never timed.
 
-#[path = "../benches/replay_support/generate.rs"]
-mod generate;
-
 use std::path::{Path, PathBuf};
 
 use ratatui::Terminal;
@@ -15,6 +12,7 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use smtpx::app::replay::{CHECKPOINT_EVERY, WINDOW_STEP};
 use smtpx::app::{Action, App};
+use smtpx::testkit::generate;
 use smtpx::transcript::index::Indexed;
 
 /// For the certificate's "days left": 2026-11-28.

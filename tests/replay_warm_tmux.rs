@@ -7,12 +7,10 @@
 //!
 //! Needs tmux; CI installs it, so there a missing tmux fails the test instead of skipping.
 
-#[path = "../benches/replay_support/generate.rs"]
-mod generate;
-#[path = "tui_tmux/support.rs"]
 mod support;
 
-use support::{Tmux, explorer_command, tmux_available};
+use smtpx::testkit::generate;
+use support::tmux::{Tmux, explorer_command, tmux_available};
 
 /// More than `SEEK_BEYOND` (16,384) events past the first checkpoint.
 const EVENTS: usize = 40_000;

@@ -2,17 +2,19 @@
 //! test client built from tokio, tokio-rustls and the protocol core's `ReplyReader` — plus one
 //! independent client, Python's smtplib.
 
-#[path = "sandbox/behaviours.rs"]
-mod behaviours;
-#[path = "sandbox/client.rs"]
-mod client;
+// This crate's own files, tests/sandbox/*.rs. The inline module is what puts them there: a
+// crate root's `mod x;` looks for tests/x.rs.
+mod sandbox {
+    mod behaviours;
+    pub mod client;
+}
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use smtpx::sandbox::SandboxConfig;
 use tokio::net::TcpStream;
 
-use client::*;
+use sandbox::client::*;
 
 #[tokio::test]
 async fn ehlo_lists_the_extensions_of_a_real_server() {

@@ -8,8 +8,9 @@
 
 use serde_json::Value;
 
-#[path = "interop/support.rs"]
-mod postfix;
+mod support;
+
+use support::postfix;
 
 /// Whether to run; panics if asked to run and Postfix is not there.
 fn enabled() -> bool {

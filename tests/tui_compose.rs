@@ -15,9 +15,9 @@ use smtpx::proto::auth::Mechanism;
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 const PASSWORD: &str = "s3cret-Pw";
 
-#[path = "support/render.rs"]
-mod support_render;
-use support_render::render;
+mod support;
+
+use support::render::render;
 
 fn screen(app: &mut App, width: u16, height: u16) -> String {
     format!("{}", render(app, width, height).backend())

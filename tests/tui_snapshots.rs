@@ -10,9 +10,9 @@ use smtpx::app::{Action, App};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
-#[path = "support/render.rs"]
-mod support_render;
-use support_render::render;
+mod support;
+
+use support::render::render;
 
 fn check(name: &str, script: &mut Script) {
     for (w, h) in SIZES {

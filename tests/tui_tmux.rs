@@ -6,13 +6,12 @@
 //! Needs tmux; CI (`.ci/run`, `SMTPX_INTEROP=1` or `CI`) installs it, so there a missing
 //! tmux fails the test instead of skipping it.
 
-#[path = "tui_tmux/support.rs"]
 mod support;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use smtpx::sandbox::{self, SandboxConfig};
-use support::{Tmux, explorer_command, tmux_available};
+use support::tmux::{Tmux, explorer_command, tmux_available};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explorer_drives_starttls_in_a_real_terminal() {

@@ -7,7 +7,6 @@
 //!
 //! Needs tmux; in CI (`CI` or `SMTPX_INTEROP` set) a missing tmux fails instead of skipping.
 
-#[path = "tui_tmux/support.rs"]
 mod support;
 
 use std::time::Duration;
@@ -15,7 +14,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use smtpx::sandbox::{self, SandboxConfig};
-use support::{Tmux, explorer_command, tmux_available};
+use support::tmux::{Tmux, explorer_command, tmux_available};
 
 /// Captures kept to check that no secret was ever on screen.
 struct Screens(Vec<String>);

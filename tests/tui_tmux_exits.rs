@@ -7,13 +7,12 @@
 //! The panic uses `SMTPX_TEST_PANIC=1`, which only debug builds (what `cargo test` runs)
 //! read: see `src/tui/recording.rs`.
 
-#[path = "tui_tmux/support.rs"]
 mod support;
 
 use std::path::Path;
 
 use smtpx::sandbox::{self, SandboxConfig};
-use support::{Tmux, explorer_command, tmux_available};
+use support::tmux::{Tmux, explorer_command, tmux_available};
 
 /// How a case ends the explorer.
 #[derive(Debug, Clone, Copy)]

@@ -3,11 +3,10 @@
 //! all, the markers still tell directions apart). Each runs a short session in tmux on a
 //! private socket against the sandbox.
 
-#[path = "tui_tmux/support.rs"]
 mod support;
 
 use smtpx::sandbox::{self, SandboxConfig};
-use support::{Tmux, explorer_command, tmux_available};
+use support::tmux::{Tmux, explorer_command, tmux_available};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn usable_on_every_common_term_and_with_no_color() {

@@ -9,8 +9,8 @@ use std::time::Duration;
 use smtpx::net::TlsOptions;
 
 use super::harness::{self, ProbeRun, TuiRun};
-use super::strs;
-use super::support::{ScriptedServer, Step};
+use crate::strs;
+use crate::support::{ScriptedServer, Step};
 
 /// A server script to play once per client.
 pub struct Scenario {

@@ -9,9 +9,9 @@ use base64::engine::general_purpose::STANDARD;
 use smtpx::net::TlsOptions;
 
 use super::harness::{PASSWORD, probe, probe_text, scratch, tui};
-use super::strs;
-use super::support::{Event, ScriptedServer, Step, reply};
-use super::tmux::{Tmux, tmux_available};
+use crate::strs;
+use crate::support::tmux::{Tmux, tmux_available};
+use crate::support::{Event, ScriptedServer, Step, reply};
 
 const USER: &str = "me@client.test";
 

@@ -4,8 +4,8 @@
 use smtpx::driver::SessionEvent;
 
 use super::scenario::Scenario;
-use super::support::Step;
-use super::{ehlo_args, ehlo_ok, probe_args, quit};
+use crate::support::Step;
+use crate::{ehlo_args, ehlo_ok, probe_args, quit};
 
 /// A session whose greeting is `greeting` and whose EHLO reply is `ehlo`.
 fn script(greeting: &[u8], ehlo: &[u8]) -> Scenario {

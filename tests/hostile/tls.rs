@@ -11,8 +11,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::harness::{ProbeRun, TuiRun, probe, tui};
 use super::scenario::Scenario;
-use super::support::{Identity, LeafKind, ScriptedServer, Step, reply, server_config, test_pki};
-use super::{probe_args, quit};
+use crate::support::{Identity, LeafKind, ScriptedServer, Step, reply, server_config, test_pki};
+use crate::{probe_args, quit};
 
 fn starttls_args(server: &ScriptedServer) -> Vec<String> {
     probe_args(server, &["--starttls", "--quit-after", "tls"])

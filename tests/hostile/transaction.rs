@@ -7,8 +7,8 @@ use smtpx::app::Mode;
 
 use super::harness::{PASSWORD, ProbeRun};
 use super::scenario::Scenario;
-use super::support::{ScriptedServer, Step, reply};
-use super::{probe_args, quit};
+use crate::support::{ScriptedServer, Step, reply};
+use crate::{probe_args, quit};
 
 fn mail_args(server: &ScriptedServer) -> Vec<String> {
     probe_args(

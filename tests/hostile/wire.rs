@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::harness::ProbeRun;
 use super::scenario::Scenario;
-use super::support::{Step, reply};
-use super::{ehlo_args, ehlo_ok, quit};
+use crate::support::{Step, reply};
+use crate::{ehlo_args, ehlo_ok, quit};
 
 const MIB: usize = 1024 * 1024;
 

@@ -2,7 +2,7 @@
 //! connections, every address of a host name, timeouts, closes and resets mid-reply,
 //! oversized replies.
 
-use super::*;
+use crate::*;
 
 #[tokio::test]
 async fn plain_connection_reads_greeting_and_multiline_reply() {

@@ -1,7 +1,7 @@
 //! STARTTLS: the upgrade with a trusted CA, IP targets verified against IP SANs, and
 //! plaintext injected after the 220 (CVE-2011-0411) in the same or a later segment.
 
-use super::*;
+use crate::*;
 
 #[tokio::test]
 async fn starttls_with_trusted_ca_fills_tls_info() {

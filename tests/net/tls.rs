@@ -2,7 +2,7 @@
 //! unknown-issuer certificates (reported, or rejected when strict), version limits, and
 //! the servers smtpx cannot speak to, explained (plaintext port, TLS 1.0/1.1, alerts).
 
-use super::*;
+use crate::*;
 
 #[tokio::test]
 async fn implicit_tls_reads_the_greeting_inside_tls() {

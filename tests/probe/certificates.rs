@@ -1,9 +1,9 @@
 //! Certificate verdicts after STARTTLS: an untrusted or wrongly named certificate is
 //! reported and the session goes on, unless `--tls-verify strict` stops it at TLS.
 
-use super::support::probe::ProbeRun;
-use super::support::{Event, LeafKind, ScriptedServer, Step, TestPki, server_config};
-use super::{all_matched, args, ehlo_reply, greeted, probe, quit};
+use crate::support::probe::ProbeRun;
+use crate::support::{Event, LeafKind, ScriptedServer, Step, TestPki, server_config};
+use crate::{all_matched, args, ehlo_reply, greeted, probe, quit};
 
 /// Runs a STARTTLS session against `leaf` and returns the probe's result.
 async fn starttls_with(leaf: LeafKind, strict: bool) -> (ProbeRun, Vec<Event>) {

@@ -2,9 +2,9 @@
 //! LF sent as CRLF, and BDAT chunks sent without dot-stuffing
 //! ([RFC 3030 §2](https://www.rfc-editor.org/rfc/rfc3030#section-2)).
 
-use super::support::probe::run_probe;
-use super::support::{Event, ScriptedServer, Step};
-use super::{accept_transaction, against, all_matched, args, greeted, mail_args, quit};
+use crate::support::probe::run_probe;
+use crate::support::{Event, ScriptedServer, Step};
+use crate::{accept_transaction, against, all_matched, args, greeted, mail_args, quit};
 
 /// The message body the server received (raw DATA bytes, stuffing and end marker included).
 fn received_data(events: &[Event]) -> Vec<u8> {

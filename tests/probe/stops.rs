@@ -2,9 +2,9 @@
 //! connection, a timeout, a refused connection, STARTTLS required but not offered; and
 //! what it reports on the way (injected plaintext, escaped server text).
 
-use super::support::probe::{ProbeRun, run_probe};
-use super::support::{LeafKind, ScriptedServer, Step, TestPki, server_config, unused_port};
-use super::{against, args, ehlo_reply, greeted, mail_args, probe, quit};
+use crate::support::probe::{ProbeRun, run_probe};
+use crate::support::{LeafKind, ScriptedServer, Step, TestPki, server_config, unused_port};
+use crate::{against, args, ehlo_reply, greeted, mail_args, probe, quit};
 
 /// A mail transaction against a server that, after EHLO, plays `rest` and then QUIT.
 async fn mail_answered(rest: Vec<Step>) -> ProbeRun {

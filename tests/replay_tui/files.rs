@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::KeyCode;
 
-use super::{SANDBOX, last_line, len, message, open_path, position, press, repo, screen, view};
+use crate::{SANDBOX, last_line, len, message, open_path, position, press, repo, screen, view};
 
 #[test]
 fn every_shipped_recording_steps_to_its_end_and_back_to_its_start() {

@@ -1,11 +1,20 @@
 //! Shared helpers for integration tests. Use with `mod support;` in a test file.
 //!
+//! Layout of `tests/`: each `tests/NAME.rs` is one test crate. Helpers more than one crate
+//! uses live here, all declared below (each crate uses a subset, hence the `allow`). A
+//! crate's own further files live in `tests/NAME/`, declared from `tests/NAME.rs` inside an
+//! inline `mod NAME { mod part; }` — a crate root's plain `mod part;` would look for
+//! `tests/part.rs`, and a `tests/NAME/main.rs` root could not reach this folder. No `#[path]`.
+//!
 //! - [`pki`]: a test CA and leaves (good / self-signed / wrong name / expired / not yet
 //!   valid) made with rcgen, realistic dates, the CA PEM in a temp file for `ca_file`, and
 //!   rustls server configs.
 //! - [`server`]: the scripted server on `127.0.0.1:0`. A script is a list of [`Step`]s,
 //!   played byte for byte; what the client sent comes back as [`Event`]s.
 //! - [`probe`]: runs the real `smtpx probe --json` and reads back its events.
+//! - [`render`]: draws the explorer into ratatui's `TestBackend`, for the snapshot tests.
+//! - [`tmux`]: a tmux server on a private socket, for the real-terminal tests.
+//! - [`postfix`]: the interop suite's Postfix (ports, login, the gate, the runner).
 //!
 //! ```ignore
 //! mod support;
@@ -46,8 +55,11 @@
 #![allow(dead_code, unused_imports)] // each test file uses a different subset
 
 pub mod pki;
+pub mod postfix;
 pub mod probe;
+pub mod render;
 pub mod server;
+pub mod tmux;
 
 pub use pki::{
     Identity, LeafKind, TestPki, acceptor, server_config, server_config_versions, test_pki,

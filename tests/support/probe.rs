@@ -1,8 +1,5 @@
 //! Runs the real `smtpx probe` (blocking, off the async runtime) and, with `--json`, reads
-//! back its events, for the integration tests that check what the probe reported. Part of
-//! `support`, and also included alone as `#[path = "support/probe.rs"]` where the rest of
-//! `support` is not needed.
-#![allow(dead_code)] // each test file uses a different subset
+//! back its events, for the integration tests that check what the probe reported.
 
 use serde_json::Value;
 

@@ -1,6 +1,5 @@
 //! Draws the explorer into ratatui's `TestBackend` the way the terminal loop does (the
 //! transcript area's size told to the app first) with a fixed clock, for the snapshot tests.
-//! Included as `#[path = "support/render.rs"]`.
 
 use std::time::Duration;
 

@@ -4,15 +4,16 @@
 //! (every 40th refused with 550 5.1.1), DATA, a short message, RSET, NOOP — until the count
 //! is reached, then QUIT and the close. About 110 bytes per event.
 //!
-//! Used by `benches/replay.rs` and, through it, by `benches/replay_open.sh`.
+//! Used by `benches/replay.rs` (and, through it, by `benches/replay_open.sh`) and by the
+//! `replay_warm` tests.
 
 use std::path::Path;
 use std::time::Duration;
 
-use smtpx::driver::{Layer, SessionEvent};
-use smtpx::proto::reply::Reply;
-use smtpx::transcript::Recorder;
-use smtpx::transcript::read::read_bytes;
+use crate::driver::{Layer, SessionEvent};
+use crate::proto::reply::Reply;
+use crate::transcript::Recorder;
+use crate::transcript::read::read_bytes;
 
 const SAMPLE: &[u8] = include_bytes!("../../recordings/sandbox-starttls-auth-message.jsonl");
 

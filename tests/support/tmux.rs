@@ -3,8 +3,6 @@
 //! polling under a timeout (no bare sleeps). The server is killed when dropped.
 //! Each test crate uses part of it.
 
-#![allow(dead_code)]
-
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};

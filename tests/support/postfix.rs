@@ -1,8 +1,7 @@
 //! The Postfix of the interop suite, set up by `tests/interop/postfix-up.sh` (see
 //! `tests/interop/README.md`): its ports, the test login, its certificate and Maildir, the
 //! gate every interop test passes first, and the `smtpx` runner. Used by `interop.rs`,
-//! `interop_cert.rs` and `scan_interop.rs` as `#[path = "interop/support.rs"] mod postfix;`.
-#![allow(dead_code)] // each test file uses a different subset
+//! `interop_cert.rs` and `scan_interop.rs`.
 
 use std::process::{Command, Output};
 use std::time::Duration;
