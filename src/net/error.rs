@@ -78,7 +78,7 @@ impl fmt::Display for ConnectAttempt {
     }
 }
 
-/// Joins attempts for display: "refused on 127.0.0.1:2525; timed out after 5 s on [::1]:2525".
+/// Joins attempts for display: "refused on 127.0.0.1:2525; timed out after 5 s on \[::1\]:2525".
 pub(crate) struct Attempts<'a>(pub &'a [ConnectAttempt]);
 
 impl fmt::Display for Attempts<'_> {

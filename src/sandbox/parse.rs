@@ -2,11 +2,12 @@
 //! line is not acceptable.
 //!
 //! The lexical work is done by the shared protocol core's classifier
-//! ([`proto::command::parse_command_line`]), which never fails and notes every deviation; this
-//! module turns those notes into the replies a strict-but-common server gives (501 for bad
-//! arguments, 500 for unknown verbs, 502 for known-but-unimplemented ones), validates mailbox
-//! syntax ([RFC 5321 §4.1.2](https://www.rfc-editor.org/rfc/rfc5321#section-4.1.2)) and the
-//! ESMTP parameters the sandbox advertises. No `smtp-proto`: the core's classifier already does
+//! ([`proto::command::parse_command_line`](crate::proto::command::parse_command_line)),
+//! which never fails and notes every deviation; this module turns those notes into the replies
+//! a strict-but-common server gives (501 for bad arguments, 500 for unknown verbs, 502 for
+//! known-but-unimplemented ones), validates mailbox syntax
+//! ([RFC 5321 §4.1.2](https://www.rfc-editor.org/rfc/rfc5321#section-4.1.2)) and the ESMTP
+//! parameters the sandbox advertises. No `smtp-proto`: the core's classifier already does
 //! the lexing, and owning the policy here keeps the reply codes exactly as documented.
 //!
 //! Layer: sandbox (server side), sans-IO.

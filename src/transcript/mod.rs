@@ -2,7 +2,7 @@
 //! [`SessionEvent`](crate::driver::SessionEvent)s, exported and compared.
 //!
 //! Files: `format/` (the JSON Lines format, version 1), `tls.rs` (TLS events and verdicts),
-//! `record.rs` (the [`Recorder`](record::Recorder) sink, flushing every line), `redact/`
+//! `record.rs` (the [`Recorder`] sink, flushing every line), `redact/`
 //! (secrets and bodies left out as they are written), `read/` (the reader: every defect is
 //! an error naming the line, a cut last line a warning), `script/` (a recording as client
 //! steps and their replies, and how a client line is matched against one), `index.rs` (a

@@ -216,9 +216,10 @@ async fn event_loop(
     }
 }
 
-/// Benchmark hook (README "Performance" §4, `benches/tui_startup_idle.sh`): with
+/// A supported measurement hook (CONTRIBUTING.md lists them): with
 /// `SMTPX_FIRST_FRAME_LOG=PATH`, the first completed draw writes the wall-clock time as Unix
-/// nanoseconds to PATH — in release builds too — and the script subtracts the time it
+/// nanoseconds to PATH — in release builds too, since `benches/tui_startup_idle.sh` times the
+/// release binary with it — and the script subtracts the time it
 /// started the process. Once per process; errors are ignored (a benchmark aid).
 fn log_first_frame() {
     static FIRST: std::sync::Once = std::sync::Once::new();

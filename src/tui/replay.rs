@@ -8,7 +8,7 @@
 //! waiting again, so a key waits at most one slice. Once the whole file has checkpoints
 //! nothing wakes it while paused: an idle replay uses no CPU.
 //!
-//! `SMTPX_EXIT_AFTER_FIRST_FRAME=1` (a benchmark hook, in debug and release builds) makes it
+//! `SMTPX_EXIT_AFTER_FIRST_FRAME=1` (a measurement hook, in debug and release builds) makes it
 //! leave right after drawing its first frame: `benches/replay_open.sh` times a whole process
 //! from start to first frame with it. `SMTPX_EXIT_WHEN_WARM=1` makes it leave once the
 //! first frame is drawn and the warm-up has finished (`benches/replay_warm.sh` times the
@@ -51,6 +51,11 @@ enum Own {
 }
 
 /// Opens `file` and steps through it in the explorer.
+///
+/// Reads `SMTPX_EXIT_AFTER_FIRST_FRAME` and `SMTPX_EXIT_WHEN_WARM`: supported measurement
+/// hooks (CONTRIBUTING.md lists them), present in release builds because the benchmarks
+/// (`benches/replay_open.sh`, `benches/replay_warm.sh`) time the release binary with them.
+/// Either only makes the explorer leave early; neither changes what it shows.
 pub async fn run(file: &Path) -> ExitCode {
     let source = match Indexed::open(file) {
         Ok(source) => source,
