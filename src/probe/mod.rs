@@ -136,7 +136,7 @@ impl Probe {
             Some(load_message(&args, &ehlo_name)?)
         };
         let (options, tls) = connect_options(&args.connect);
-        let header = crate::transcript::args::probe_header(&args, &target, mode, &ehlo_name);
+        let header = crate::cli::transcript::probe_header(&args, &target, mode, &ehlo_name);
         // A transcript that cannot be started (full disk, unwritable directory) is said on
         // stderr and the session goes on unrecorded, as in the explorer.
         let recorder = args.record.start(header).unwrap_or_else(|e| {

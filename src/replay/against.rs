@@ -17,10 +17,11 @@ use std::sync::{Arc, Mutex};
 
 use zeroize::Zeroizing;
 
+use crate::cli::replay::ReplayArgs;
+use crate::cli::transcript::unix_now;
 use crate::driver::{Driver, SessionEvent};
 use crate::net::{ConnectOptions, Sni, Target, TlsOptions, VerifyMode};
 use crate::proto::auth::Mechanism;
-use crate::transcript::args::{ReplayArgs, unix_now};
 use crate::transcript::format::{Annotation, Header, Redaction};
 use crate::transcript::read::{Entry, Transcript};
 use crate::transcript::script::{Script, StepKind, verb};

@@ -8,7 +8,7 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use crate::transcript::args::ReplayArgs;
+use crate::cli::replay::ReplayArgs;
 use crate::transcript::export::{ExportFormat, export};
 use crate::transcript::run::load;
 

@@ -27,8 +27,8 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use super::serve_io::{Io, Wire, trim_line_end};
+use crate::cli::replay::{ReplayArgs, Timing};
 use crate::proto::text::escape_bytes;
-use crate::transcript::args::{ReplayArgs, Timing};
 use crate::transcript::read::Transcript;
 use crate::transcript::script::{Match, Script, Step, StepKind, compare, verb};
 

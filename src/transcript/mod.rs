@@ -15,7 +15,6 @@
 //! tokio, no ratatui. What needs tokio (`replay --serve`, `--against`, the replay explorer's
 //! loop) is in [`crate::replay`].
 
-pub mod args;
 pub mod diff;
 pub mod export;
 pub mod format;

@@ -6,9 +6,9 @@
 
 use std::process::ExitCode;
 
-use super::args::{DiffArgs, ExportArgs};
 use super::export::export;
 use super::read::{Transcript, read_file};
+use crate::cli::transcript::{DiffArgs, ExportArgs};
 
 /// Reads a transcript, printing its warnings to stderr; `None` after printing the error.
 pub fn load(path: &std::path::Path, command: &str) -> Option<Transcript> {

@@ -30,10 +30,10 @@ use tokio::sync::mpsc;
 use screen::{Exit, Screen, Wake};
 
 use crate::app::{Action, App, Effect, Entry};
+use crate::cli::transcript::RecordArgs;
 use crate::cli::{ConnectArgs, TlsMode};
 use crate::driver::task::{self, Intent, Update};
 use crate::driver::{Driver, SessionEvent};
-use crate::transcript::args::RecordArgs;
 use crate::transcript::record::RecorderHandle;
 
 /// Opens the explorer connected to `args`. `intro` lines are shown first (the demo's

@@ -5,9 +5,9 @@
 
 use serde_json::json;
 
+use crate::cli::transcript::unix_now;
 use crate::cli::{ConnectArgs, TlsMode};
 use crate::net::Target;
-use crate::transcript::args::unix_now;
 use crate::transcript::{Header, Transport};
 
 /// The header of an explorer session: target, transport and the options that shaped it.

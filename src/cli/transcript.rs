@@ -1,15 +1,14 @@
 //! Command-line arguments of the transcript features: the recording options every session
-//! takes, and the `replay`, `export` and `diff` subcommands.
+//! takes, and the `export` and `diff` subcommands.
 //!
-//! Layer: CLI wiring for the transcript module (clap derive only; no logic beyond choosing
-//! a file).
+//! Layer: CLI parsing.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::format::Header;
-use super::record::{RecordError, Recorder, default_path};
+use crate::transcript::format::Header;
+use crate::transcript::record::{RecordError, Recorder, default_path};
 
 /// Recording options, shared by every session front end.
 #[derive(Debug, Clone, Default, Args)]
@@ -61,10 +60,10 @@ pub fn probe_header(
     use crate::cli::TlsMode;
     use serde_json::json;
     let transport = match mode {
-        TlsMode::Implicit => super::Transport::ImplicitTls,
-        TlsMode::StartTlsRequired => super::Transport::StarttlsRequired,
-        TlsMode::StartTlsOptional => super::Transport::StarttlsOptional,
-        TlsMode::Plain => super::Transport::Plain,
+        TlsMode::Implicit => crate::transcript::Transport::ImplicitTls,
+        TlsMode::StartTlsRequired => crate::transcript::Transport::StarttlsRequired,
+        TlsMode::StartTlsOptional => crate::transcript::Transport::StarttlsOptional,
+        TlsMode::Plain => crate::transcript::Transport::Plain,
     };
     let mut header = Header::new(&target.host, target.port, transport, unix_now());
     let c = &args.connect;
@@ -122,95 +121,12 @@ pub struct ExportArgs {
 
     /// `text`: swaks-style markers; `markdown`: summary + fenced transcript for an issue;
     /// `json`: one JSON document.
-    #[arg(long, short = 'f', value_enum, default_value_t = super::export::ExportFormat::Text)]
-    pub format: super::export::ExportFormat,
+    #[arg(long, short = 'f', value_enum, default_value_t = crate::transcript::export::ExportFormat::Text)]
+    pub format: crate::transcript::export::ExportFormat,
 
     /// Write to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-}
-
-/// How fast a served recording answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Timing {
-    /// Each reply after the delay the real server took.
-    Recorded,
-    /// Each reply at once.
-    Fast,
-}
-
-/// `smtpx replay FILE [--text | --serve | --against HOST[:PORT]]`.
-#[derive(Debug, Clone, Args)]
-pub struct ReplayArgs {
-    /// The transcript (`.jsonl`).
-    pub file: PathBuf,
-
-    /// Print the transcript as text instead of stepping through it in the explorer (the
-    /// default when standard output is not a terminal).
-    #[arg(long, conflicts_with_all = ["serve", "against"])]
-    pub text: bool,
-
-    /// Play the recorded server side to any client that connects.
-    #[arg(long, conflicts_with = "against")]
-    pub serve: bool,
-
-    /// Address to listen on with --serve (port 0: any free port; the address is printed).
-    #[arg(
-        long,
-        value_name = "ADDR",
-        default_value = "127.0.0.1:2525",
-        requires = "serve"
-    )]
-    pub listen: String,
-
-    /// With --serve: answer at recorded speed or at once.
-    #[arg(long, value_enum, default_value_t = Timing::Recorded)]
-    pub timing: Timing,
-
-    /// With --serve: stop after the first client.
-    #[arg(long, requires = "serve")]
-    pub once: bool,
-
-    /// Re-run the client side against a live server and compare.
-    #[arg(long, value_name = "HOST[:PORT]")]
-    pub against: Option<String>,
-
-    /// With --against: the secret for redacted AUTH lines, from this environment variable
-    /// (otherwise it is asked for on the terminal).
-    #[arg(long, value_name = "VAR", requires = "against")]
-    pub password_env: Option<String>,
-
-    /// With --against: the user name for a redacted AUTH exchange (default: the recorded one,
-    /// kept only with --record-secrets).
-    #[arg(long, value_name = "USER", requires = "against")]
-    pub user: Option<String>,
-
-    /// With --against: send this text (in a minimal message) instead of a message body the
-    /// recording left out (--redact-body).
-    #[arg(
-        long,
-        value_name = "TEXT",
-        requires = "against",
-        conflicts_with = "data"
-    )]
-    pub body: Option<String>,
-
-    /// With --against: send this file's message instead of a body the recording left out.
-    #[arg(long, value_name = "FILE", requires = "against")]
-    pub data: Option<PathBuf>,
-
-    /// With --against: trust anchors for the live server's certificate (default: the
-    /// recorded --ca-file, when it still exists).
-    #[arg(long, value_name = "FILE", requires = "against")]
-    pub ca_file: Option<PathBuf>,
-
-    /// With --against: seconds to wait for each reply.
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
-    pub timeout: f64,
-
-    /// With --against: how the new session is recorded (as for probe).
-    #[command(flatten)]
-    pub record: RecordArgs,
 }
 
 /// `smtpx diff A B`.
