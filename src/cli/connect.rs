@@ -1,17 +1,22 @@
 //! How to reach the server and how to treat its TLS: the flags the explorer and the probe
-//! share.
+//! share ([`ConnectArgs`]), and the TLS flags every command that connects shares
+//! ([`TlsArgs`], also in `scan`). Both become a [`ConnectPlan`] here, with the timeout
+//! bounded once.
 //!
 //! Layer: CLI parsing.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use crate::net::Target;
+use super::CliError;
+use crate::net::{ConnectPlan, Sni, Target, TlsMode, TlsOptions, TlsVersion, VerifyMode};
 
 /// How to reach the server and how to treat its TLS. Shared by the explorer and the probe.
 #[derive(Debug, Clone, Args)]
+// clap leaves the group of a struct with a flattened part empty, so `Option<ConnectArgs>`
+// (the explorer's bare `smtpx HOST`) would never be present; the required target says it is.
+#[group(args = ["target"])]
 pub struct ConnectArgs {
     /// Server to connect to: HOST, HOST:PORT, [IPv6]:PORT.
     #[arg(value_name = "HOST[:PORT]")]
@@ -46,22 +51,8 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "NAME")]
     pub ehlo: Option<String>,
 
-    /// Server name indication to send (default: the host name; none for an IP address).
-    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
-    pub sni: Option<String>,
-
-    /// Send no SNI at all.
-    #[arg(long)]
-    pub no_sni: bool,
-
-    /// Name to verify the certificate against (default: the host connected to).
-    #[arg(long, value_name = "NAME")]
-    pub verify_name: Option<String>,
-
-    /// Extra trust anchors (PEM), ADDED to the built-in webpki roots (not replacing them);
-    /// the verdict says which store vouched for the chain.
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 
     /// Lowest TLS version to offer.
     #[arg(long, value_enum, value_name = "1.2|1.3")]
@@ -102,23 +93,10 @@ pub enum VerifyArg {
     Strict,
 }
 
-/// How TLS is used on the connection, after port defaults and flags are applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsMode {
-    /// TLS from the first byte (RFC 8314 §3).
-    Implicit,
-    /// STARTTLS, and stop if the server does not offer it.
-    StartTlsRequired,
-    /// STARTTLS when offered.
-    StartTlsOptional,
-    /// Plaintext only.
-    Plain,
-}
-
 impl ConnectArgs {
     /// The target with the port resolved: `--port`, else the one in HOST:PORT, else 25.
-    pub fn resolved_target(&self) -> Result<Target, String> {
-        let mut target = Target::parse(&self.target, 25).map_err(|e| e.to_string())?;
+    pub fn resolved_target(&self) -> Result<Target, CliError> {
+        let mut target = Target::parse(&self.target, 25)?;
         if let Some(port) = self.port {
             target.port = port;
         }
@@ -144,7 +122,80 @@ impl ConnectArgs {
         }
     }
 
-    pub fn timeout(&self) -> Duration {
-        Duration::from_secs_f64(self.timeout.clamp(0.001, 86_400.0))
+    /// The connection these flags ask for.
+    pub fn into_plan(self) -> Result<ConnectPlan, CliError> {
+        let target = self.resolved_target()?;
+        let tls_mode = self.tls_mode(target.port);
+        let tls = TlsOptions {
+            client_cert: self.client_cert,
+            client_key: self.client_key,
+            min_version: self.tls_min.map(TlsVersion::from),
+            max_version: self.tls_max.map(TlsVersion::from),
+            ..self.tls.options(self.tls_verify)
+        };
+        let timeout = crate::net::bounded_timeout(self.timeout);
+        let mut plan = ConnectPlan::new(target, tls_mode, tls, timeout);
+        plan.ehlo = self.ehlo;
+        Ok(plan)
+    }
+}
+
+/// The TLS flags of every command that connects: which name to ask for and which to verify,
+/// and extra trust anchors.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TlsArgs {
+    /// Server name indication to send (default: the host name; none for an IP address).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    pub sni: Option<String>,
+
+    /// Send no SNI at all.
+    #[arg(long)]
+    pub no_sni: bool,
+
+    /// Name to verify the certificate against (default: the host connected to).
+    #[arg(long, value_name = "NAME")]
+    pub verify_name: Option<String>,
+
+    /// Extra trust anchors (PEM), ADDED to the built-in webpki roots (not replacing them);
+    /// the verdict says which store vouched for the chain.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// The TLS options these flags and `verify` ask for; the rest are the defaults.
+    pub fn options(self, verify: VerifyArg) -> TlsOptions {
+        let sni = if self.no_sni {
+            Sni::None
+        } else if let Some(name) = self.sni {
+            Sni::Custom(name)
+        } else {
+            Sni::Default
+        };
+        TlsOptions {
+            sni,
+            verify_name: self.verify_name,
+            ca_file: self.ca_file,
+            mode: verify.into(),
+            ..TlsOptions::default()
+        }
+    }
+}
+
+impl From<TlsVersionArg> for TlsVersion {
+    fn from(arg: TlsVersionArg) -> TlsVersion {
+        match arg {
+            TlsVersionArg::Tls12 => TlsVersion::Tls12,
+            TlsVersionArg::Tls13 => TlsVersion::Tls13,
+        }
+    }
+}
+
+impl From<VerifyArg> for VerifyMode {
+    fn from(arg: VerifyArg) -> VerifyMode {
+        match arg {
+            VerifyArg::Report => VerifyMode::Report,
+            VerifyArg::Strict => VerifyMode::Strict,
+        }
     }
 }

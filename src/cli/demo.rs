@@ -14,3 +14,12 @@ pub struct DemoArgs {
     #[arg(long)]
     pub headless: bool,
 }
+
+impl DemoArgs {
+    pub fn into_plan(self) -> crate::demo::DemoPlan {
+        crate::demo::DemoPlan {
+            submission: self.submission,
+            headless: self.headless,
+        }
+    }
+}

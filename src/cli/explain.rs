@@ -2,6 +2,8 @@
 //!
 //! Layer: CLI parsing.
 
+use crate::explain::ExplainPlan;
+
 /// Arguments of `smtpx explain`.
 #[derive(Debug, Clone, clap::Args)]
 #[command(
@@ -21,4 +23,14 @@ pub struct ExplainArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+impl ExplainArgs {
+    /// Several words are one query, joined with spaces.
+    pub fn into_plan(self) -> ExplainPlan {
+        ExplainPlan {
+            query: self.query.join(" "),
+            json: self.json,
+        }
+    }
 }

@@ -2,22 +2,21 @@
 //!
 //! Layer: CLI parsing.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
+use zeroize::Zeroizing;
 
-use super::ConnectArgs;
+use super::transcript::RecordArgs;
+use super::{CliError, ConnectArgs};
+use crate::probe::{Credentials, MessagePlan, PrintOptions, ProbePlan, Stage};
+use crate::proto::auth::Mechanism;
 
-/// Where the probe stops on purpose (`--quit-after`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
-pub enum QuitAfter {
-    Connect,
-    Greeting,
-    Ehlo,
-    Tls,
-    Auth,
-    Mail,
-    Rcpt,
+/// `--quit-after STEP`: one of the stages the probe can stop after, by name.
+fn quit_after() -> impl TypedValueParser<Value = Stage> {
+    PossibleValuesParser::new(Stage::STOPPABLE.map(Stage::name))
+        .try_map(|name| Stage::from_name(&name).ok_or_else(|| format!("no step {name}")))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,8 +84,8 @@ pub struct ProbeArgs {
     pub chunk_size: usize,
 
     /// Stop (with QUIT) after this step.
-    #[arg(long, value_enum, value_name = "STEP")]
-    pub quit_after: Option<QuitAfter>,
+    #[arg(long, value_name = "STEP", value_parser = quit_after())]
+    pub quit_after: Option<Stage>,
 
     /// One JSON object per event on standard output (the tls event carries every
     /// certificate field).
@@ -102,5 +101,89 @@ pub struct ProbeArgs {
     pub save_chain: Option<PathBuf>,
 
     #[command(flatten)]
-    pub record: crate::cli::transcript::RecordArgs,
+    pub record: RecordArgs,
+}
+
+impl From<AuthArg> for Mechanism {
+    fn from(arg: AuthArg) -> Mechanism {
+        match arg {
+            AuthArg::Plain => Mechanism::Plain,
+            AuthArg::Login => Mechanism::Login,
+            AuthArg::CramMd5 => Mechanism::CramMd5,
+            AuthArg::Xoauth2 => Mechanism::XOAuth2,
+        }
+    }
+}
+
+impl ProbeArgs {
+    /// The session these flags ask for. The secret is read here (from the environment, a
+    /// file or a prompt), so a missing one stops the probe before it connects.
+    pub fn into_plan(self) -> Result<ProbePlan, CliError> {
+        let connect = self.connect.into_plan()?;
+        if self.auth.is_some() && self.user.is_none() {
+            return Err(CliError::AuthNeedsUser);
+        }
+        let credentials = match self.user {
+            Some(user) => Some(Credentials {
+                mechanism: self.auth.map(Mechanism::from),
+                secret: read_secret(
+                    self.password_env.as_deref(),
+                    self.password_file.as_deref(),
+                    &user,
+                )?,
+                user,
+            }),
+            None => None,
+        };
+        let message = match self.data {
+            Some(path) if path == Path::new("-") => MessagePlan::Stdin,
+            Some(path) => MessagePlan::File(path),
+            None => MessagePlan::Built {
+                body: self.body,
+                subject: self.subject,
+            },
+        };
+        Ok(ProbePlan {
+            connect,
+            credentials,
+            from: self.from,
+            to: self.to,
+            message,
+            bdat: self.bdat.then_some(self.chunk_size),
+            quit_after: self.quit_after,
+            print: PrintOptions {
+                json: self.json,
+                show_cert: self.show_cert,
+                save_chain: self.save_chain,
+            },
+            record: self.record.into_options(),
+        })
+    }
+}
+
+/// The secret comes from an environment variable, a file (its first line), or a prompt —
+/// never from argv.
+fn read_secret(
+    variable: Option<&str>,
+    file: Option<&Path>,
+    user: &str,
+) -> Result<Zeroizing<String>, CliError> {
+    if let Some(var) = variable {
+        return std::env::var(var)
+            .map(Zeroizing::new)
+            .map_err(|_| CliError::SecretVariable { var: var.into() });
+    }
+    if let Some(path) = file {
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
+            CliError::SecretFile {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?);
+        let line = text.lines().next().unwrap_or("");
+        return Ok(Zeroizing::new(line.to_string()));
+    }
+    rpassword::prompt_password(format!("Password for {user}: "))
+        .map(Zeroizing::new)
+        .map_err(CliError::SecretPrompt)
 }

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::transcript::RecordArgs;
+use crate::replay::{AgainstPlan, ReplayMode, ReplayPlan, ServePlan, Timing};
 
 /// How fast a served recording answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Timing {
+pub enum TimingArg {
     /// Each reply after the delay the real server took.
     Recorded,
     /// Each reply at once.
@@ -42,8 +43,8 @@ pub struct ReplayArgs {
     pub listen: String,
 
     /// With --serve: answer at recorded speed or at once.
-    #[arg(long, value_enum, default_value_t = Timing::Recorded)]
-    pub timing: Timing,
+    #[arg(long, value_enum, default_value_t = TimingArg::Recorded)]
+    pub timing: TimingArg,
 
     /// With --serve: stop after the first client.
     #[arg(long, requires = "serve")]
@@ -89,4 +90,40 @@ pub struct ReplayArgs {
     /// With --against: how the new session is recorded (as for probe).
     #[command(flatten)]
     pub record: RecordArgs,
+}
+
+impl ReplayArgs {
+    /// Which use of the recording these flags ask for (clap has already refused the
+    /// combinations that conflict).
+    pub fn into_plan(self) -> ReplayPlan {
+        let mode = if self.serve {
+            ReplayMode::Serve(ServePlan {
+                listen: self.listen,
+                timing: match self.timing {
+                    TimingArg::Recorded => Timing::Recorded,
+                    TimingArg::Fast => Timing::Fast,
+                },
+                once: self.once,
+            })
+        } else if let Some(target) = self.against {
+            ReplayMode::Against(AgainstPlan {
+                target,
+                password_env: self.password_env,
+                user: self.user,
+                body: self.body,
+                data: self.data,
+                ca_file: self.ca_file,
+                timeout: crate::net::bounded_timeout(self.timeout),
+                record: self.record.into_options(),
+            })
+        } else if self.text {
+            ReplayMode::Text
+        } else {
+            ReplayMode::Step
+        };
+        ReplayPlan {
+            file: self.file,
+            mode,
+        }
+    }
 }

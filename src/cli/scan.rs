@@ -1,17 +1,25 @@
-//! The flags of `smtpx scan HOST`, and the host, ports and transport options they give.
+//! The flags of `smtpx scan HOST`, and the scan they ask for: the host, the ports and the
+//! transport options.
 //!
 //! Layer: CLI parsing.
 
-use std::path::PathBuf;
-
 use clap::Args;
 
-use super::{ConnectArgs, VerifyArg};
-use crate::net::Target;
+use super::{CliError, TlsArgs, VerifyArg};
+use crate::net::{ConnectPlan, Target, TlsMode};
 use crate::proto::command::Command;
-use crate::scan::{DEFAULT_PORTS, ScanConfig};
+use crate::scan::{DEFAULT_PORTS, ScanConfig, ScanPlan};
 
+/// The TLS flags are shared with the probe; two read differently for a scan.
 #[derive(Debug, Clone, Args)]
+#[command(
+    mut_arg("verify_name", |a| a.help(
+        "Name to verify certificates against (default: the host scanned)"
+    )),
+    mut_arg("ca_file", |a| a.help(
+        "Extra trust anchors (PEM), besides the built-in webpki roots"
+    ))
+)]
 pub struct ScanArgs {
     /// Host to scan: a DNS name or an IP address (HOST:PORT scans just that port).
     #[arg(value_name = "HOST")]
@@ -30,21 +38,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "NAME")]
     pub ehlo: Option<String>,
 
-    /// Server name indication to send (default: the host name; none for an IP address).
-    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
-    pub sni: Option<String>,
-
-    /// Send no SNI at all.
-    #[arg(long)]
-    pub no_sni: bool,
-
-    /// Name to verify certificates against (default: the host scanned).
-    #[arg(long, value_name = "NAME")]
-    pub verify_name: Option<String>,
-
-    /// Extra trust anchors (PEM), besides the built-in webpki roots.
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 
     /// `report`: record the verdict and go on (default); `strict`: a failed verdict stops
     /// the port's exploration.
@@ -57,9 +52,10 @@ pub struct ScanArgs {
 }
 
 impl ScanArgs {
-    /// The host and the ports to scan, or why the command line is unusable.
-    pub fn targets(&self) -> Result<(String, Vec<u16>), String> {
-        let target = Target::parse(&self.host, 0).map_err(|e| e.to_string())?;
+    /// The host and the ports to scan: `--ports`, else the port in HOST:PORT, else
+    /// [`DEFAULT_PORTS`]; each port once, in the order given.
+    pub fn targets(&self) -> Result<(String, Vec<u16>), CliError> {
+        let target = Target::parse(&self.host, 0)?;
         let mut ports = if !self.ports.is_empty() {
             self.ports.clone()
         } else if target.port != 0 {
@@ -76,42 +72,37 @@ impl ScanArgs {
         Ok((target.host, ports))
     }
 
-    /// The transport options, built exactly as the probe builds them.
-    pub fn config(&self) -> Result<ScanConfig, String> {
+    /// The transport options, built as for every command that connects.
+    pub fn config(&self) -> Result<ScanConfig, CliError> {
         let (host, _) = self.targets()?;
-        let connect = ConnectArgs {
-            target: host,
-            port: None,
-            tls_on_connect: false,
-            no_tls_on_connect: false,
-            starttls: false,
-            starttls_optional: false,
-            no_starttls: false,
-            ehlo: self.ehlo.clone(),
-            sni: self.sni.clone(),
-            no_sni: self.no_sni,
-            verify_name: self.verify_name.clone(),
-            ca_file: self.ca_file.clone(),
-            tls_min: None,
-            tls_max: None,
-            client_cert: None,
-            client_key: None,
-            tls_verify: self.tls_verify,
-            timeout: self.timeout,
-        };
-        let (connect_options, tls) = crate::probe::connect_options(&connect);
-        let ehlo = self
-            .ehlo
-            .clone()
-            .unwrap_or_else(crate::probe::local_hostname);
+        let tls = self.tls.clone().options(self.tls_verify);
+        let timeout = crate::net::bounded_timeout(self.timeout);
+        let plan = ConnectPlan::new(
+            Target { host, port: 0 },
+            TlsMode::StartTlsOptional,
+            tls,
+            timeout,
+        );
+        let ehlo = self.ehlo.clone().unwrap_or_else(crate::net::local_hostname);
         if Command::Ehlo(ehlo.clone()).encode().is_err() {
-            return Err(format!("--ehlo {ehlo:?} is not a usable EHLO name"));
+            return Err(CliError::EhloName { name: ehlo });
         }
         Ok(ScanConfig {
-            connect: connect_options,
-            tls,
-            timeout: connect.timeout(),
+            connect: plan.connect,
+            tls: plan.tls,
+            timeout,
             ehlo,
+        })
+    }
+
+    /// The scan these flags ask for.
+    pub fn into_plan(self) -> Result<ScanPlan, CliError> {
+        let (host, ports) = self.targets()?;
+        Ok(ScanPlan {
+            host,
+            ports,
+            config: self.config()?,
+            json: self.json,
         })
     }
 }

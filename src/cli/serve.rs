@@ -102,27 +102,24 @@ fn probability(text: &str) -> Result<f64, String> {
 }
 
 impl ServeArgs {
-    /// The configuration these flags describe. `maildir` is left as given; [`run_serve`]
+    /// The configuration these flags describe. `maildir` is left as given; `run_serve`
     /// makes a kept temporary one when it is absent.
-    pub fn to_config(&self) -> SandboxConfig {
-        let tls = match (&self.cert, &self.key) {
-            (Some(cert), Some(key)) => TlsSource::Files {
-                cert: cert.clone(),
-                key: key.clone(),
-            },
+    pub fn into_plan(self) -> SandboxConfig {
+        let tls = match (self.cert, self.key) {
+            (Some(cert), Some(key)) => TlsSource::Files { cert, key },
             _ => TlsSource::Generate,
         };
         SandboxConfig {
             listen: self.listen,
             tls_listen: self.tls_listen,
-            hostname: self.hostname.clone(),
+            hostname: self.hostname,
             submission: self.submission,
             tls,
-            ca_out: self.ca_out.clone(),
-            maildir: self.maildir.clone(),
+            ca_out: self.ca_out,
+            maildir: self.maildir,
             credentials: Credentials {
-                user: self.user.clone(),
-                password: self.password.clone(),
+                user: self.user,
+                password: self.password,
             },
             max_message_size: self.max_size,
             max_recipients: self.max_recipients,
@@ -131,9 +128,9 @@ impl ServeArgs {
             behaviours: Behaviours {
                 greeting_delay: Duration::from_millis(self.greeting_delay),
                 greylist: self.greylist,
-                reject_rcpt: self.reject_rcpt.clone(),
+                reject_rcpt: self.reject_rcpt,
                 tempfail_rate: self.tempfail_rate,
-                drop_after: self.drop_after.clone(),
+                drop_after: self.drop_after,
                 slow_reply: Duration::from_millis(self.slow_reply),
             },
             seed: self.seed,
@@ -157,7 +154,7 @@ mod tests {
     #[test]
     fn defaults_are_loopback_demo_account_and_no_behaviours() {
         let cli = Cli::try_parse_from(["serve"]).expect("defaults parse");
-        let config = cli.serve.to_config();
+        let config = cli.serve.into_plan();
         assert_eq!(config.listen, "127.0.0.1:2525".parse().expect("literal"));
         assert_eq!(config.credentials, Credentials::default());
         assert_eq!(config.behaviours, Behaviours::default());
@@ -194,7 +191,7 @@ mod tests {
             "1000",
         ])
         .expect("flags parse");
-        let config = cli.serve.to_config();
+        let config = cli.serve.into_plan();
         assert!(config.submission);
         assert_eq!(config.behaviours.greeting_delay, Duration::from_millis(250));
         assert!(config.behaviours.greylist);

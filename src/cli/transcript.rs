@@ -5,10 +5,11 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
-use crate::transcript::format::Header;
-use crate::transcript::record::{RecordError, Recorder, default_path};
+use crate::transcript::RecordOptions;
+use crate::transcript::export::ExportFormat;
+use crate::transcript::run::{DiffPlan, ExportPlan};
 
 /// Recording options, shared by every session front end.
 #[derive(Debug, Clone, Default, Args)]
@@ -31,86 +32,15 @@ pub struct RecordArgs {
 }
 
 impl RecordArgs {
-    /// Opens the transcript these options ask for (`None` with `--no-record`), writing
-    /// `header` with the redaction policy filled in.
-    pub fn start(&self, mut header: Header) -> Result<Option<Recorder>, RecordError> {
-        if self.no_record {
-            return Ok(None);
-        }
-        header.redaction.secrets = !self.record_secrets;
-        header.redaction.body = self.redact_body;
-        match &self.record {
-            Some(path) => Recorder::create(path, &header).map(Some),
-            None => {
-                let path = default_path(&header.target.host, header.started_unix)?;
-                Recorder::create_new(&path, &header).map(Some)
-            }
+    /// Where and what these flags ask to record.
+    pub fn into_options(self) -> RecordOptions {
+        RecordOptions {
+            enabled: !self.no_record,
+            path: self.record,
+            keep_secrets: self.record_secrets,
+            redact_body: self.redact_body,
         }
     }
-}
-
-/// The header of a probe session: target, transport and the options that shaped it. The
-/// user name is kept only with `--record-secrets`.
-pub fn probe_header(
-    args: &crate::cli::ProbeArgs,
-    target: &crate::net::Target,
-    mode: crate::cli::TlsMode,
-    ehlo_name: &str,
-) -> Header {
-    use crate::cli::TlsMode;
-    use serde_json::json;
-    let transport = match mode {
-        TlsMode::Implicit => crate::transcript::Transport::ImplicitTls,
-        TlsMode::StartTlsRequired => crate::transcript::Transport::StarttlsRequired,
-        TlsMode::StartTlsOptional => crate::transcript::Transport::StarttlsOptional,
-        TlsMode::Plain => crate::transcript::Transport::Plain,
-    };
-    let mut header = Header::new(&target.host, target.port, transport, unix_now());
-    let c = &args.connect;
-    let mut put = |key: &str, value: serde_json::Value| {
-        if !value.is_null() {
-            header.options.insert(key.into(), value);
-        }
-    };
-    put("front_end", json!("probe"));
-    put("ehlo", json!(ehlo_name));
-    put("sni", if c.no_sni { json!(false) } else { json!(c.sni) });
-    put("verify_name", json!(c.verify_name));
-    put(
-        "ca_file",
-        json!(c.ca_file.as_ref().map(|p| p.display().to_string())),
-    );
-    put(
-        "tls_verify",
-        json!(format!("{:?}", c.tls_verify).to_lowercase()),
-    );
-    put("timeout", json!(c.timeout));
-    put(
-        "auth",
-        json!(args.auth.map(|a| format!("{a:?}").to_lowercase())),
-    );
-    if args.record.record_secrets {
-        put("user", json!(args.user));
-    }
-    put("from", json!(args.from));
-    if !args.to.is_empty() {
-        put("to", json!(args.to));
-    }
-    if args.bdat {
-        put("bdat", json!(args.chunk_size));
-    }
-    put(
-        "quit_after",
-        json!(args.quit_after.map(|q| format!("{q:?}").to_lowercase())),
-    );
-    header
-}
-
-/// Now, in Unix seconds (0 if the clock is before 1970).
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// `smtpx export FILE --format text|markdown|json`.
@@ -121,8 +51,8 @@ pub struct ExportArgs {
 
     /// `text`: swaks-style markers; `markdown`: summary + fenced transcript for an issue;
     /// `json`: one JSON document.
-    #[arg(long, short = 'f', value_enum, default_value_t = crate::transcript::export::ExportFormat::Text)]
-    pub format: crate::transcript::export::ExportFormat,
+    #[arg(long, short = 'f', value_enum, default_value_t = ExportFormatArg::Text)]
+    pub format: ExportFormatArg,
 
     /// Write to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -136,4 +66,35 @@ pub struct DiffArgs {
     pub a: PathBuf,
     /// The transcript after.
     pub b: PathBuf,
+}
+
+/// The `--format` values of `smtpx export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormatArg {
+    Text,
+    Markdown,
+    Json,
+}
+
+impl ExportArgs {
+    pub fn into_plan(self) -> ExportPlan {
+        ExportPlan {
+            file: self.file,
+            format: match self.format {
+                ExportFormatArg::Text => ExportFormat::Text,
+                ExportFormatArg::Markdown => ExportFormat::Markdown,
+                ExportFormatArg::Json => ExportFormat::Json,
+            },
+            output: self.output,
+        }
+    }
+}
+
+impl DiffArgs {
+    pub fn into_plan(self) -> DiffPlan {
+        DiffPlan {
+            a: self.a,
+            b: self.b,
+        }
+    }
 }

@@ -7,11 +7,10 @@ use anyhow::Context as _;
 
 use super::config::{Behaviours, SandboxConfig};
 use super::server::{SandboxHandle, start};
-use crate::cli::serve::ServeArgs;
 
-/// Runs `smtpx serve` until Ctrl-C or SIGTERM.
-pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
-    let mut config = args.to_config();
+/// Runs `smtpx serve` with `config` until Ctrl-C or SIGTERM. Without a maildir, a new
+/// temporary one is made and kept.
+pub async fn run_serve(mut config: SandboxConfig) -> anyhow::Result<()> {
     if config.maildir.is_none() {
         // Kept at exit: the messages are what the user came for.
         let dir = tempfile::Builder::new()

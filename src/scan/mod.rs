@@ -32,12 +32,23 @@ use std::time::Duration;
 pub use port::{ScanConfig, scan_port};
 pub use report::{PortReport, Reach, ScanReport, Speaks, Submission, TlsReport, Verdict};
 
-use crate::cli::scan::ScanArgs;
 use crate::diagnose::Diagnosis;
 
 /// The ports tried when `--ports` is not given: relay, submissions, submission, and the
 /// common alternative submission port.
 pub const DEFAULT_PORTS: [u16; 4] = [25, 465, 587, 2525];
+
+/// What `smtpx scan` is asked to do.
+#[derive(Debug, Clone)]
+pub struct ScanPlan {
+    /// The host to scan (a name or an IP address, no port).
+    pub host: String,
+    /// The ports, each once.
+    pub ports: Vec<u16>,
+    pub config: ScanConfig,
+    /// Print the report as one JSON document instead of the table.
+    pub json: bool,
+}
 
 /// Scans every port concurrently and decides the verdict.
 pub async fn scan(host: &str, ports: &[u16], config: &ScanConfig) -> ScanReport {
@@ -84,16 +95,9 @@ fn across_ports(ports: &[PortReport]) -> Vec<Diagnosis> {
 }
 
 /// Runs `smtpx scan` and returns the exit code.
-pub async fn run(args: ScanArgs) -> u8 {
-    let (host, ports, config) = match args.targets().and_then(|(h, p)| Ok((h, p, args.config()?))) {
-        Ok(parts) => parts,
-        Err(message) => {
-            eprintln!("smtpx scan: {message}");
-            return 2;
-        }
-    };
-    let report = scan(&host, &ports, &config).await;
-    if args.json {
+pub async fn run(plan: ScanPlan) -> u8 {
+    let report = scan(&plan.host, &plan.ports, &plan.config).await;
+    if plan.json {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),
             Err(e) => {
