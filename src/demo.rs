@@ -7,11 +7,27 @@
 //! EHLO, AUTH PLAIN, MAIL, RCPT, DATA, QUIT. Either way the stored message is shown after.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
-use crate::cli::{AuthArg, ConnectArgs, DemoArgs, ProbeArgs, VerifyArg};
+use zeroize::Zeroizing;
+
+use crate::net::{ConnectPlan, Target, TlsMode, TlsOptions};
+use crate::probe::{Credentials, MessagePlan, PrintOptions, ProbePlan};
+use crate::proto::auth::Mechanism;
 use crate::sandbox::{self, SandboxConfig};
+use crate::transcript::RecordOptions;
+use crate::tui::ExplorerPlan;
 
-pub async fn run(args: DemoArgs) -> ExitCode {
+/// What `smtpx demo` is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DemoPlan {
+    /// Run the sandbox in submission mode (STARTTLS before AUTH, AUTH before MAIL).
+    pub submission: bool,
+    /// Run the scripted submission with the headless probe instead of the explorer.
+    pub headless: bool,
+}
+
+pub async fn run(args: DemoPlan) -> ExitCode {
     let config = SandboxConfig {
         submission: args.submission,
         ..SandboxConfig::default()
@@ -28,9 +44,12 @@ pub async fn run(args: DemoArgs) -> ExitCode {
     let password = handle.credentials().password.clone();
     let mut messages = handle.messages();
     if !args.headless {
-        let connect = demo_connect_args(&addr.to_string(), handle.ca_pem_path());
-        let intro = hint(&addr.to_string(), &user, &password);
-        let code = crate::tui::run(connect, Default::default(), intro).await;
+        let code = crate::tui::run(ExplorerPlan {
+            connect: demo_connection(addr, handle.ca_pem_path()),
+            record: RecordOptions::default_file(),
+            intro: hint(&addr.to_string(), &user, &password),
+        })
+        .await;
         let mut stored = 0;
         let quick = std::time::Duration::from_millis(50);
         while let Ok(Some(message)) = tokio::time::timeout(quick, messages.recv()).await {
@@ -62,35 +81,26 @@ pub async fn run(args: DemoArgs) -> ExitCode {
     );
     println!();
 
-    // The probe reads secrets only from the environment, a file or a prompt, never argv.
-    let secret_file = match write_secret_file(&password) {
-        Ok(file) => file,
-        Err(e) => {
-            eprintln!("smtpx demo: cannot write a temporary file: {e}");
-            return ExitCode::from(3);
-        }
-    };
-    let probe = ProbeArgs {
-        connect: demo_connect_args(&addr.to_string(), handle.ca_pem_path()),
-        auth: Some(AuthArg::Plain),
-        user: Some(user.clone()),
-        password_env: None,
-        password_file: Some(secret_file.path().to_path_buf()),
+    let probe = ProbePlan {
+        connect: demo_connection(addr, handle.ca_pem_path()),
+        credentials: Some(Credentials {
+            mechanism: Some(Mechanism::Plain),
+            user: user.clone(),
+            secret: Zeroizing::new(password),
+        }),
         from: Some(format!("{user}@localhost")),
         to: vec!["demo@localhost".into()],
-        data: None,
-        body: Some(
-            "Hello from smtpx demo.\n.A line starting with a dot is dot-stuffed on the wire."
-                .into(),
-        ),
-        subject: "smtpx demo".into(),
-        bdat: false,
-        chunk_size: 65_536,
+        message: MessagePlan::Built {
+            body: Some(
+                "Hello from smtpx demo.\n.A line starting with a dot is dot-stuffed on the wire."
+                    .into(),
+            ),
+            subject: "smtpx demo".into(),
+        },
+        bdat: None,
         quit_after: None,
-        json: false,
-        show_cert: false,
-        save_chain: None,
-        record: Default::default(),
+        print: PrintOptions::default(),
+        record: RecordOptions::default_file(),
     };
     let stage = crate::probe::run(probe).await;
     println!();
@@ -125,28 +135,26 @@ pub async fn run(args: DemoArgs) -> ExitCode {
     ExitCode::from(stage.exit_code())
 }
 
-/// The sandbox's address, verified as `localhost` against the sandbox's own CA.
-fn demo_connect_args(target: &str, ca: &std::path::Path) -> ConnectArgs {
-    ConnectArgs {
-        target: target.to_string(),
-        port: None,
-        tls_on_connect: false,
-        no_tls_on_connect: false,
-        starttls: true,
-        starttls_optional: false,
-        no_starttls: false,
-        ehlo: Some("demo.client.localhost".into()),
-        sni: None,
-        no_sni: false,
+/// The sandbox's address with STARTTLS required, verified as `localhost` against the
+/// sandbox's own CA.
+fn demo_connection(addr: std::net::SocketAddr, ca: &std::path::Path) -> ConnectPlan {
+    let target = Target {
+        host: addr.ip().to_string(),
+        port: addr.port(),
+    };
+    let tls = TlsOptions {
         verify_name: Some("localhost".into()),
         ca_file: Some(ca.to_path_buf()),
-        tls_min: None,
-        tls_max: None,
-        client_cert: None,
-        client_key: None,
-        tls_verify: VerifyArg::Report,
-        timeout: 10.0,
-    }
+        ..TlsOptions::default()
+    };
+    let mut plan = ConnectPlan::new(
+        target,
+        TlsMode::StartTlsRequired,
+        tls,
+        Duration::from_secs(10),
+    );
+    plan.ehlo = Some("demo.client.localhost".into());
+    plan
 }
 
 /// What to type, shown at the top of the explorer's transcript.
@@ -163,12 +171,4 @@ fn hint(addr: &str, user: &str, password: &str) -> Vec<String> {
             .to_string(),
         "  QUIT. Esc explains any line, F6 shows the timeline, F1 help, Ctrl-C leaves".to_string(),
     ]
-}
-
-fn write_secret_file(secret: &str) -> std::io::Result<tempfile::NamedTempFile> {
-    use std::io::Write;
-    let mut file = tempfile::NamedTempFile::new()?;
-    file.write_all(secret.as_bytes())?;
-    file.flush()?;
-    Ok(file)
 }

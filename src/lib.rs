@@ -3,7 +3,8 @@
 //! Layers, dependencies pointing down only:
 //!
 //! ```text
-//! cli / main ─▶ probe, demo, sandbox (front ends and the built-in server)
+//! cli / main ─▶ probe, scan, replay, demo, tui, sandbox (each takes its typed plan,
+//!                 │                                      never a clap struct)
 //!                 │
 //!                 ▼
 //!               driver  (owns a connection + session, emits SessionEvents)

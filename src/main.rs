@@ -1,13 +1,19 @@
-//! The `smtpx` binary: parses the command line and hands over to the library.
+//! The `smtpx` binary: parses the command line into a plan and hands it to the library.
 //!
 //! Layer: CLI entry (wiring only).
 use std::process::ExitCode;
 
 use clap::Parser;
-use smtpx::cli::{Cli, CommandKind};
+use smtpx::cli::{Cli, Plan};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let plan = match Cli::parse().into_plan() {
+        Ok(plan) => plan,
+        Err(refusal) => {
+            eprintln!("{}", refusal.message);
+            return ExitCode::from(refusal.exit_code);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -19,32 +25,22 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        match cli.command {
-            Some(CommandKind::Probe(args)) => {
-                ExitCode::from(smtpx::probe::run(args).await.exit_code())
-            }
-            Some(CommandKind::Serve(args)) => match smtpx::sandbox::run_serve(args).await {
+        match plan {
+            Plan::Probe(plan) => ExitCode::from(smtpx::probe::run(plan).await.exit_code()),
+            Plan::Serve(config) => match smtpx::sandbox::run_serve(config).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("smtpx serve: {e:#}");
                     ExitCode::from(3)
                 }
             },
-            Some(CommandKind::Demo(args)) => smtpx::demo::run(args).await,
-            Some(CommandKind::Explain(args)) => smtpx::explain::run(args),
-            Some(CommandKind::Scan(args)) => ExitCode::from(smtpx::scan::run(args).await),
-            Some(CommandKind::Replay(args)) => smtpx::replay::run::run_replay(args).await,
-            Some(CommandKind::Export(args)) => smtpx::transcript::run::run_export(args),
-            Some(CommandKind::Diff(args)) => smtpx::transcript::run::run_diff(args),
-            None => match cli.explore {
-                Some(args) => smtpx::tui::run(args, cli.record, Vec::new()).await,
-                None => {
-                    eprintln!(
-                        "smtpx: give a HOST[:PORT] to explore, or a subcommand (see smtpx --help)"
-                    );
-                    ExitCode::from(2)
-                }
-            },
+            Plan::Demo(plan) => smtpx::demo::run(plan).await,
+            Plan::Explain(plan) => smtpx::explain::run(plan),
+            Plan::Scan(plan) => ExitCode::from(smtpx::scan::run(plan).await),
+            Plan::Replay(plan) => smtpx::replay::run::run_replay(plan).await,
+            Plan::Export(plan) => smtpx::transcript::run::run_export(plan),
+            Plan::Diff(plan) => smtpx::transcript::run::run_diff(plan),
+            Plan::Explore(plan) => smtpx::tui::run(plan).await,
         }
     })
 }

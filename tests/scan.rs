@@ -9,9 +9,10 @@ mod support;
 use std::sync::Arc;
 
 use clap::Parser;
+use smtpx::cli::scan::ScanArgs;
 use smtpx::cli::{Cli, CommandKind};
 use smtpx::scan::report::TlsStartedBy;
-use smtpx::scan::{PortReport, Reach, ScanArgs, ScanReport, Speaks};
+use smtpx::scan::{PortReport, Reach, ScanReport, Speaks};
 use support::*;
 
 fn scan_args(list: &[String]) -> ScanArgs {

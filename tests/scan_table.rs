@@ -3,9 +3,10 @@
 //! read as documented.
 
 use clap::Parser;
+use smtpx::cli::scan::ScanArgs;
 use smtpx::cli::{Cli, CommandKind};
 use smtpx::scan::report::TlsStartedBy;
-use smtpx::scan::{PortReport, Reach, ScanArgs, ScanReport, Speaks};
+use smtpx::scan::{PortReport, Reach, ScanReport, Speaks};
 
 fn scan_args(list: &[String]) -> ScanArgs {
     let words = ["smtpx", "scan"].into_iter().map(String::from);

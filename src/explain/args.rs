@@ -1,29 +1,18 @@
 //! `smtpx explain`: the command-line front end of the explanation tables.
 //!
-//! Layer: CLI entry for one subcommand (argument parsing and printing only).
+//! Layer: beside the protocol core, the edge that prints (no argument parsing: it takes an
+//! [`ExplainPlan`]).
 
 use std::process::ExitCode;
 
 use super::{query, render};
 
-/// Arguments of `smtpx explain`.
-#[derive(Debug, Clone, clap::Args)]
-#[command(
-    after_help = "Examples:\n  smtpx explain 550\n  smtpx explain 5.7.1\n  \
-                        smtpx explain SMTPUTF8\n  smtpx explain \"SIZE 104857600\"\n  \
-                        smtpx explain CRAM-MD5\n  smtpx explain \"451 4.7.1 Try again later\"\n\n\
-                        Exit status: 0 when explained (exactly or by its class), 1 when unknown."
-)]
-pub struct ExplainArgs {
-    /// A reply code (550), an enhanced status code (5.7.1), an EHLO keyword with optional
-    /// parameters (SMTPUTF8, "SIZE 104857600"), a SASL mechanism (CRAM-MD5), or a whole
-    /// reply ("451 4.7.1 Try again later"; lines separated by newlines). Several words are
-    /// joined with spaces.
-    #[arg(value_name = "CODE|KEYWORD|REPLY", required = true, num_args = 1..)]
-    pub query: Vec<String>,
-
-    /// Print one JSON object instead of text.
-    #[arg(long)]
+/// What `smtpx explain` is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExplainPlan {
+    /// The code, keyword or reply, as one text.
+    pub query: String,
+    /// One JSON object instead of text.
     pub json: bool,
 }
 
@@ -31,8 +20,8 @@ pub struct ExplainArgs {
 const TEXT_WIDTH: usize = 88;
 
 /// Runs `smtpx explain`: exit status 0 when explained, 1 when unknown.
-pub fn run(args: ExplainArgs) -> ExitCode {
-    let explanation = query(&args.query.join(" "));
+pub fn run(args: ExplainPlan) -> ExitCode {
+    let explanation = query(&args.query);
     if args.json {
         match serde_json::to_string_pretty(&explanation) {
             Ok(json) => println!("{json}"),

@@ -33,7 +33,7 @@ mod tests;
 
 use serde::Serialize;
 
-pub use args::{ExplainArgs, run};
+pub use args::{ExplainPlan, run};
 pub use lookup::{
     enhanced_code, keyword, keyword_name, query, reply, reply_code, sasl_mechanism,
     vendor_notes_for_code,

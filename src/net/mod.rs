@@ -6,7 +6,7 @@
 //!
 //! Files: `target.rs` (what to connect to), `connection.rs` (plain | TLS, owns the reply
 //! buffer, STARTTLS and injection detection), `tls.rs` (handshake, negotiated parameters),
-//! `explain.rs` (failed handshakes in words), `sniff.rs` (records what the server sent during
+//! `plan.rs` (what a command that connects asks for), `explain.rs` (failed handshakes in words), `sniff.rs` (records what the server sent during
 //! the handshake), `verify.rs` (recording certificate verifier), `verdict.rs` ([`TlsVerdict`]),
 //! `cert.rs` (certificate details for display), `error.rs` ([`NetError`]).
 //!
@@ -16,6 +16,7 @@ pub mod cert;
 pub mod connection;
 pub mod error;
 mod explain;
+pub mod plan;
 mod sniff;
 pub mod target;
 pub mod tls;
@@ -25,6 +26,7 @@ pub mod verify;
 pub use cert::{CertSummary, SanEntry, summarize, summarize_chain};
 pub use connection::{ConnectOptions, Connection, Injection, ReadOutcome};
 pub use error::{AttemptFailure, ConnectAttempt, NetError, Phase};
+pub use plan::{ConnectPlan, TlsMode, bounded_timeout, local_hostname};
 pub use target::{AddressFamily, SMTP_PORT, SUBMISSION_PORT, SUBMISSIONS_PORT, Target};
 pub use tls::{Sni, TlsInfo, TlsOptions, TlsVersion, VerifyMode};
 pub use verdict::{NameCheck, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};

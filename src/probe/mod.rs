@@ -9,21 +9,20 @@
 //! ```
 
 pub mod message;
-mod options;
 pub mod output;
+mod plan;
 mod source;
 
-use zeroize::Zeroizing;
-
-use crate::cli::{AuthArg, ProbeArgs, QuitAfter, TlsMode};
 use crate::driver::{Driver, DriverError};
+use crate::net::TlsMode;
 use crate::proto::auth::Mechanism;
 use crate::proto::capability::Capabilities;
 use crate::proto::command::{Body, Command, Param};
 use crate::proto::reply::Severity;
+use crate::transcript::options::{FrontEnd, SessionOptions, session_header};
 
-pub use options::connect_options;
-use source::{MessageSource, load_message};
+pub use plan::{Credentials, MessagePlan, PrintOptions, ProbePlan};
+use source::{MessageSource, SourceError, load_message};
 
 /// Where a session stopped; the process exit code tells scripts which step failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +42,25 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// The steps a probe can be asked to stop after (`--quit-after`), in session order.
+    pub const STOPPABLE: [Stage; 7] = [
+        Stage::Connect,
+        Stage::Greeting,
+        Stage::Ehlo,
+        Stage::Tls,
+        Stage::Auth,
+        Stage::Mail,
+        Stage::Rcpt,
+    ];
+
+    /// The stage named `name` (as [`Stage::name`] spells it).
+    pub fn from_name(name: &str) -> Option<Stage> {
+        [Stage::Done, Stage::Local, Stage::Data]
+            .into_iter()
+            .chain(Stage::STOPPABLE)
+            .find(|stage| stage.name() == name)
+    }
+
     pub fn exit_code(self) -> u8 {
         match self {
             Stage::Done => 0,
@@ -74,29 +92,12 @@ impl Stage {
     }
 }
 
-/// This machine's host name, for EHLO and the default sender.
-pub fn local_hostname() -> String {
-    for path in ["/proc/sys/kernel/hostname", "/etc/hostname"] {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            let name = text.trim();
-            if !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-            {
-                return name.to_string();
-            }
-        }
-    }
-    "localhost".to_string()
-}
-
 /// Runs the probe and returns where it stopped. Events are printed as they happen.
-pub async fn run(args: ProbeArgs) -> Stage {
-    let mut probe = match Probe::new(args) {
+pub async fn run(plan: ProbePlan) -> Stage {
+    let mut probe = match Probe::new(plan) {
         Ok(probe) => probe,
-        Err(message) => {
-            eprintln!("smtpx probe: {message}");
+        Err(error) => {
+            eprintln!("smtpx probe: {error}");
             return Stage::Local;
         }
     };
@@ -106,72 +107,105 @@ pub async fn run(args: ProbeArgs) -> Stage {
 }
 
 struct Probe {
-    args: ProbeArgs,
     driver: Driver,
     mode: TlsMode,
     ehlo_name: String,
-    secret: Option<Zeroizing<String>>,
+    credentials: Option<Credentials>,
+    from: Option<String>,
+    to: Vec<String>,
     message: Option<MessageSource>,
-    /// Where the transcript is written (none with `--no-record`).
+    bdat: Option<usize>,
+    quit_after: Option<Stage>,
+    print: PrintOptions,
+    /// Where the transcript is written (none when not recording).
     transcript: Option<std::path::PathBuf>,
     /// The recorder, to ask at the end whether every write succeeded.
     recording: Option<crate::transcript::record::RecorderHandle>,
 }
 
 impl Probe {
-    fn new(args: ProbeArgs) -> Result<Probe, String> {
-        let target = args.connect.resolved_target()?;
-        let mode = args.connect.tls_mode(target.port);
-        let ehlo_name = args.connect.ehlo.clone().unwrap_or_else(local_hostname);
-        if args.auth.is_some() && args.user.is_none() {
-            return Err("--auth needs --user".into());
-        }
-        let secret = match (&args.auth, &args.user) {
-            (Some(_), Some(user)) | (None, Some(user)) => Some(read_secret(&args, user)?),
-            _ => None,
-        };
-        let message = if args.to.is_empty() {
+    fn new(plan: ProbePlan) -> Result<Probe, SourceError> {
+        let connect = plan.connect;
+        let ehlo_name = connect.ehlo_name();
+        let message = if plan.to.is_empty() {
             None
         } else {
-            Some(load_message(&args, &ehlo_name)?)
+            Some(load_message(
+                &plan.message,
+                plan.from.as_deref(),
+                &plan.to,
+                &ehlo_name,
+            )?)
         };
-        let (options, tls) = connect_options(&args.connect);
-        let header = crate::transcript::args::probe_header(&args, &target, mode, &ehlo_name);
+        let header = session_header(
+            &connect.target,
+            connect.tls_mode.into(),
+            SessionOptions {
+                auth: plan
+                    .credentials
+                    .as_ref()
+                    .and_then(|c| c.mechanism.as_ref())
+                    .map(|m| m.to_string().to_lowercase()),
+                // The user name is kept only with the secrets.
+                user: plan
+                    .credentials
+                    .as_ref()
+                    .filter(|_| plan.record.keep_secrets)
+                    .map(|c| c.user.clone()),
+                from: plan.from.clone(),
+                to: plan.to.clone(),
+                bdat: plan.bdat,
+                quit_after: plan.quit_after.map(|stage| stage.name().to_owned()),
+                ..SessionOptions::connection(
+                    FrontEnd::Probe,
+                    Some(ehlo_name.clone()),
+                    &connect.tls,
+                    connect.timeout,
+                )
+            },
+        );
         // A transcript that cannot be started (full disk, unwritable directory) is said on
         // stderr and the session goes on unrecorded, as in the explorer.
-        let recorder = args.record.start(header).unwrap_or_else(|e| {
+        let recorder = plan.record.start(header).unwrap_or_else(|e| {
             eprintln!("smtpx probe: warning: not recording: {e}; the session goes on unrecorded");
             None
         });
         let transcript = recorder.as_ref().map(|r| r.path().to_path_buf());
-        let mut sinks = vec![output::printer_with(output::PrintOptions {
-            json: args.json,
-            show_cert: args.show_cert,
-            save_chain: args.save_chain.clone(),
-        })];
+        let mut sinks = vec![output::printer_with(plan.print.clone())];
         let recording = recorder.map(|recorder| {
             let (sink, handle) = recorder.shared();
             sinks.push(sink);
             handle
         });
         // Classic failures are explained as notes right after the event that shows them.
-        let sink = crate::diagnose::watch(crate::driver::sink::fan_out(sinks), target.port);
-        let mut driver = Driver::new(target, options, tls, args.connect.timeout(), sink);
-        driver.reveal_secrets(args.record.record_secrets);
+        let port = connect.target.port;
+        let sink = crate::diagnose::watch(crate::driver::sink::fan_out(sinks), port);
+        let mut driver = Driver::new(
+            connect.target,
+            connect.connect,
+            connect.tls,
+            connect.timeout,
+            sink,
+        );
+        driver.reveal_secrets(plan.record.keep_secrets);
         Ok(Probe {
-            args,
             driver,
-            mode,
+            mode: connect.tls_mode,
             ehlo_name,
-            secret,
+            credentials: plan.credentials,
+            from: plan.from,
+            to: plan.to,
             message,
+            bdat: plan.bdat,
+            quit_after: plan.quit_after,
+            print: plan.print,
             transcript,
             recording,
         })
     }
 
-    fn quit_after(&self, step: QuitAfter) -> bool {
-        self.args.quit_after == Some(step)
+    fn quit_after(&self, step: Stage) -> bool {
+        self.quit_after == Some(step)
     }
 
     /// The session, step by step. Returns the stage that failed, or `Done`.
@@ -180,7 +214,7 @@ impl Probe {
             self.explain_connect_failure(&error);
             return Stage::Connect;
         }
-        if self.quit_after(QuitAfter::Connect) {
+        if self.quit_after(Stage::Connect) {
             return Stage::Done;
         }
 
@@ -193,14 +227,14 @@ impl Probe {
                 return Stage::Greeting;
             }
         }
-        if self.quit_after(QuitAfter::Greeting) {
+        if self.quit_after(Stage::Greeting) {
             return Stage::Done;
         }
 
         let Some(mut caps) = self.hello().await else {
             return Stage::Ehlo;
         };
-        if self.quit_after(QuitAfter::Ehlo) {
+        if self.quit_after(Stage::Ehlo) {
             return Stage::Done;
         }
 
@@ -222,7 +256,7 @@ impl Probe {
                     Some(caps) => caps,
                     None => return Stage::Tls,
                 };
-                if self.args.show_cert {
+                if self.print.show_cert {
                     for line in output::capability_diff(&before, &caps) {
                         self.driver.note(line);
                     }
@@ -236,19 +270,25 @@ impl Probe {
                     .note("the server does not offer STARTTLS; continuing in plaintext");
             }
         }
-        if self.quit_after(QuitAfter::Tls) {
+        if self.quit_after(Stage::Tls) {
             return Stage::Done;
         }
 
-        if let Some(secret) = self.secret.take() {
-            let mechanism = self.mechanism(&caps);
-            let user = self.args.user.clone().unwrap_or_default();
-            match self.driver.authenticate(mechanism, &user, secret).await {
+        if let Some(credentials) = self.credentials.take() {
+            let mechanism = credentials
+                .mechanism
+                .unwrap_or_else(|| Self::offered_mechanism(&caps));
+            let user = credentials.user;
+            match self
+                .driver
+                .authenticate(mechanism, &user, credentials.secret)
+                .await
+            {
                 Ok(reply) if reply.code() == Some(235) => {}
                 _ => return Stage::Auth,
             }
         }
-        if self.quit_after(QuitAfter::Auth) {
+        if self.quit_after(Stage::Auth) {
             return Stage::Done;
         }
 
@@ -278,26 +318,18 @@ impl Probe {
         (reply.code() == Some(250)).then(|| Capabilities::from_ehlo_reply(&reply))
     }
 
-    fn mechanism(&self, caps: &Capabilities) -> Mechanism {
-        match self.args.auth {
-            Some(AuthArg::Plain) => Mechanism::Plain,
-            Some(AuthArg::Login) => Mechanism::Login,
-            Some(AuthArg::CramMd5) => Mechanism::CramMd5,
-            Some(AuthArg::Xoauth2) => Mechanism::XOAuth2,
-            None => {
-                // Choose the first one offered that we speak, preferring PLAIN.
-                let offered = caps.auth_mechanisms();
-                let has = |name: &str| offered.iter().any(|m| m.eq_ignore_ascii_case(name));
-                if has("PLAIN") || offered.is_empty() {
-                    Mechanism::Plain
-                } else if has("LOGIN") {
-                    Mechanism::Login
-                } else if has("CRAM-MD5") {
-                    Mechanism::CramMd5
-                } else {
-                    Mechanism::Plain
-                }
-            }
+    /// The first offered mechanism the probe speaks, preferring PLAIN.
+    fn offered_mechanism(caps: &Capabilities) -> Mechanism {
+        let offered = caps.auth_mechanisms();
+        let has = |name: &str| offered.iter().any(|m| m.eq_ignore_ascii_case(name));
+        if has("PLAIN") || offered.is_empty() {
+            Mechanism::Plain
+        } else if has("LOGIN") {
+            Mechanism::Login
+        } else if has("CRAM-MD5") {
+            Mechanism::CramMd5
+        } else {
+            Mechanism::Plain
         }
     }
 
@@ -316,11 +348,11 @@ impl Probe {
             Ok(reply) if reply.code() == Some(250) => {}
             _ => return Stage::Mail,
         }
-        if self.quit_after(QuitAfter::Mail) {
+        if self.quit_after(Stage::Mail) {
             return Stage::Done;
         }
         let mut accepted = 0;
-        for to in self.args.to.clone() {
+        for to in self.to.clone() {
             let rcpt = Command::Rcpt {
                 to,
                 params: Vec::new(),
@@ -335,10 +367,10 @@ impl Probe {
             self.driver.note("no recipient was accepted");
             return Stage::Rcpt;
         }
-        if self.quit_after(QuitAfter::Rcpt) {
+        if self.quit_after(Stage::Rcpt) {
             return Stage::Done;
         }
-        if self.args.bdat {
+        if let Some(chunk_size) = self.bdat {
             if !caps.chunking() {
                 self.driver
                     .note("the server does not advertise CHUNKING; sending BDAT anyway");
@@ -346,11 +378,11 @@ impl Probe {
             let message = match message.into_bytes() {
                 Ok(bytes) => bytes,
                 Err(error) => {
-                    self.driver.note(error);
+                    self.driver.note(error.to_string());
                     return Stage::Local;
                 }
             };
-            return match self.driver.send_bdat(&message, self.args.chunk_size).await {
+            return match self.driver.send_bdat(&message, chunk_size).await {
                 Ok(reply) if reply.code() == Some(250) => Stage::Done,
                 _ => Stage::Data,
             };
@@ -373,7 +405,7 @@ impl Probe {
     }
 
     fn sender(&self) -> String {
-        envelope_sender(self.args.from.as_deref(), &self.ehlo_name)
+        envelope_sender(self.from.as_deref(), &self.ehlo_name)
     }
 
     /// Says why no greeting came, in plain words, when the cause is a classic one.
@@ -412,7 +444,7 @@ impl Probe {
         if let (Some(path), Some(failure)) = (&self.transcript, &failure) {
             // Said on stderr when it happened; the summary must not claim a whole file.
             eprintln!("smtpx probe: warning: {failure}; the transcript is incomplete");
-            if self.args.json {
+            if self.print.json {
                 println!(
                     "{}",
                     serde_json::json!({"event": "transcript", "path": path.display().to_string(), "complete": false, "error": failure})
@@ -421,7 +453,7 @@ impl Probe {
                 println!("=== transcript INCOMPLETE: {}", path.display());
             }
         } else if let Some(path) = &self.transcript {
-            if self.args.json {
+            if self.print.json {
                 println!(
                     "{}",
                     serde_json::json!({"event": "transcript", "path": path.display().to_string()})
@@ -439,7 +471,7 @@ impl Probe {
                 stage.exit_code()
             )
         };
-        if self.args.json {
+        if self.print.json {
             println!(
                 "{}",
                 serde_json::json!({"event": "done", "stage": stage.name(), "exit_code": stage.exit_code()})
@@ -463,26 +495,4 @@ pub(crate) fn envelope_sender(from: Option<&str>, host: &str) -> String {
             format!("{user}@{host}")
         }
     }
-}
-
-/// The secret comes from an environment variable, a file, or a prompt — never from argv.
-fn read_secret(args: &ProbeArgs, user: &str) -> Result<Zeroizing<String>, String> {
-    if let Some(var) = &args.password_env {
-        return std::env::var(var)
-            .map(Zeroizing::new)
-            .map_err(|_| format!("environment variable {var} is not set"));
-    }
-    if let Some(path) = &args.password_file {
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
-        );
-        let line = text.lines().next().unwrap_or("");
-        return Ok(Zeroizing::new(line.to_string()));
-    }
-    rpassword::prompt_password(format!("Password for {user}: "))
-        .map(Zeroizing::new)
-        .map_err(|e| {
-            format!("cannot prompt for a password ({e}); use --password-env or --password-file")
-        })
 }

@@ -12,18 +12,42 @@
 //!
 //! Layer: front end for transcripts (drives the [`Driver`]).
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use zeroize::Zeroizing;
 
+use super::AgainstPlan;
 use crate::driver::{Driver, SessionEvent};
-use crate::net::{ConnectOptions, Sni, Target, TlsOptions, VerifyMode};
+use crate::net::{ConnectPlan, Target, TlsMode};
 use crate::proto::auth::Mechanism;
-use crate::transcript::args::{ReplayArgs, unix_now};
-use crate::transcript::format::{Annotation, Header, Redaction};
+use crate::transcript::format::{Annotation, Redaction};
+use crate::transcript::options::{session_header, unix_now};
 use crate::transcript::read::{Entry, Transcript};
 use crate::transcript::script::{Script, StepKind, verb};
+
+/// Why a recording cannot be re-run: something it left out was not supplied.
+#[derive(Debug, thiserror::Error)]
+pub enum AgainstError {
+    #[error("cannot read {}: {source}", path.display())]
+    Data {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "this recording was made with --redact-body: the message body is not in the file, \
+         so it cannot be re-sent; give --body TEXT or --data FILE to send another message in \
+         its place"
+    )]
+    BodyLeftOut,
+    #[error("the recording's AUTH exchange is redacted and holds no user name; give --user")]
+    NoUser,
+    #[error("environment variable {var} is not set")]
+    SecretVariable { var: String },
+    #[error("cannot prompt for the redacted secret ({0}); use --password-env")]
+    SecretPrompt(std::io::Error),
+}
 
 /// What the replay needs besides the file, gathered before connecting.
 struct Inputs {
@@ -33,8 +57,8 @@ struct Inputs {
 
 /// Re-runs the recording; exit 0 when nothing differs, 1 when the comparison found
 /// differences, 2 for a bad target, 3 when something the replay needs is missing.
-pub async fn run(original: &Transcript, args: &ReplayArgs, against: &str) -> ExitCode {
-    let target = match Target::parse(against, original.header.target.port) {
+pub async fn run(original: &Transcript, file: &Path, args: &AgainstPlan) -> ExitCode {
+    let target = match Target::parse(&args.target, original.header.target.port) {
         Ok(target) => target,
         Err(e) => {
             eprintln!("smtpx replay --against: {e}");
@@ -44,12 +68,16 @@ pub async fn run(original: &Transcript, args: &ReplayArgs, against: &str) -> Exi
     let script = Script::of(original);
     let inputs = match gather(original, &script, args) {
         Ok(inputs) => inputs,
-        Err(message) => {
-            eprintln!("smtpx replay --against: {message}");
+        Err(error) => {
+            eprintln!("smtpx replay --against: {error}");
             return ExitCode::from(3);
         }
     };
-    let header = new_header(&original.header, &target, args);
+    let header = session_header(
+        &target,
+        original.header.transport,
+        original.header.options.replayed(file),
+    );
     let recorder = match args.record.start(header.clone()) {
         Ok(recorder) => recorder,
         Err(e) => {
@@ -71,8 +99,19 @@ pub async fn run(original: &Transcript, args: &ReplayArgs, against: &str) -> Exi
         }) as crate::driver::EventSink,
     ];
     sinks.extend(recorder.map(crate::transcript::Recorder::into_sink));
-    let (connect, tls) = options(&original.header, args);
-    let timeout = std::time::Duration::from_secs_f64(args.timeout.clamp(0.001, 86_400.0));
+    // Transport options as recorded; `--ca-file` and `--timeout` override. The script says
+    // when STARTTLS is sent, as the recorded client did.
+    let mode = if script.implicit_tls {
+        TlsMode::Implicit
+    } else {
+        TlsMode::StartTlsOptional
+    };
+    let plan = ConnectPlan::new(
+        target,
+        mode,
+        original.header.options.tls_options(args.ca_file.clone()),
+        args.timeout,
+    );
     // Steps go out with `send_raw`, which shows bytes escaped; the recorded display form
     // of the same bytes is kept instead, so both sessions read (and compare) alike.
     let shown: Arc<Mutex<Option<String>>> = Arc::default();
@@ -86,8 +125,8 @@ pub async fn run(original: &Transcript, args: &ReplayArgs, against: &str) -> Exi
         }
         inner(event);
     });
-    let mut driver = Driver::new(target, connect, tls, timeout, sink);
-    driver.reveal_secrets(args.record.record_secrets);
+    let mut driver = Driver::new(plan.target, plan.connect, plan.tls, plan.timeout, sink);
+    driver.reveal_secrets(args.record.keep_secrets);
     play(&mut driver, &script, original, inputs, &shown).await;
     driver.close().await;
     drop(driver);
@@ -125,25 +164,23 @@ pub async fn run(original: &Transcript, args: &ReplayArgs, against: &str) -> Exi
 }
 
 /// Checks up front that everything left out of the file can be supplied.
-fn gather(original: &Transcript, script: &Script, args: &ReplayArgs) -> Result<Inputs, String> {
+fn gather(
+    original: &Transcript,
+    script: &Script,
+    args: &AgainstPlan,
+) -> Result<Inputs, AgainstError> {
     let mut inputs = Inputs {
         credentials: None,
         message: None,
     };
     if script.has_redacted_body() {
         inputs.message = Some(match (&args.body, &args.data) {
-            (_, Some(path)) => {
-                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
-            }
+            (_, Some(path)) => std::fs::read(path).map_err(|source| AgainstError::Data {
+                path: path.clone(),
+                source,
+            })?,
             (Some(body), None) => build(original, body),
-            (None, None) => {
-                return Err(
-                    "this recording was made with --redact-body: the message body is \
-                            not in the file, so it cannot be re-sent; give --body TEXT or \
-                            --data FILE to send another message in its place"
-                        .into(),
-                );
-            }
+            (None, None) => return Err(AgainstError::BodyLeftOut),
         });
     }
     let redacted_auth = script
@@ -154,24 +191,17 @@ fn gather(original: &Transcript, script: &Script, args: &ReplayArgs) -> Result<I
         let user = args
             .user
             .clone()
-            .or_else(|| {
-                let user = original.header.options.get("user")?;
-                user.as_str().map(str::to_owned)
-            })
-            .ok_or(
-                "the recording's AUTH exchange is redacted and holds no user name; give --user",
-            )?;
+            .or_else(|| original.header.options.user.clone())
+            .ok_or(AgainstError::NoUser)?;
         let secret = match &args.password_env {
             Some(var) => std::env::var(var)
                 .map(Zeroizing::new)
-                .map_err(|_| format!("environment variable {var} is not set"))?,
+                .map_err(|_| AgainstError::SecretVariable { var: var.clone() })?,
             None => rpassword::prompt_password(format!(
                 "Password for {user} (redacted in the recording): "
             ))
             .map(Zeroizing::new)
-            .map_err(|e| {
-                format!("cannot prompt for the redacted secret ({e}); use --password-env")
-            })?,
+            .map_err(AgainstError::SecretPrompt)?,
         };
         inputs.credentials = Some((user, secret));
     }
@@ -180,81 +210,20 @@ fn gather(original: &Transcript, script: &Script, args: &ReplayArgs) -> Result<I
 
 /// A minimal message around `--body`, addressed as recorded.
 fn build(original: &Transcript, body: &str) -> Vec<u8> {
-    let option = |key: &str| original.header.options.get(key);
-    let from = option("from")
-        .and_then(|v| v.as_str())
-        .unwrap_or("smtpx@localhost");
-    let to: Vec<String> = option("to")
-        .and_then(|v| v.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    let host = option("ehlo")
-        .and_then(|v| v.as_str())
-        .unwrap_or("localhost");
+    let options = &original.header.options;
+    let from = options.from.as_deref().unwrap_or("smtpx@localhost");
+    let to = &options.to;
+    let host = options.ehlo.as_deref().unwrap_or("localhost");
     let now = std::time::SystemTime::now();
     crate::probe::message::build_message(&crate::probe::message::MessageSpec {
         from,
-        to: &to,
+        to,
         subject: "smtpx replay",
         body,
         now,
         id_domain: host,
         id_local: format!("{}.{}", unix_now(), std::process::id()),
     })
-}
-
-/// The original header with the new target, start time and front end.
-fn new_header(original: &Header, target: &Target, args: &ReplayArgs) -> Header {
-    let mut header = Header::new(&target.host, target.port, original.transport, unix_now());
-    header.options = original.options.clone();
-    header.options.remove("user");
-    header
-        .options
-        .insert("front_end".into(), serde_json::json!("replay"));
-    header.options.insert(
-        "replayed_from".into(),
-        serde_json::json!(args.file.display().to_string()),
-    );
-    header
-}
-
-/// Transport options from the recorded ones; `--ca-file` and `--timeout` override.
-fn options(header: &Header, args: &ReplayArgs) -> (ConnectOptions, TlsOptions) {
-    let timeout = std::time::Duration::from_secs_f64(args.timeout.clamp(0.001, 86_400.0));
-    let option = |key: &str| header.options.get(key);
-    let sni = match option("sni") {
-        Some(serde_json::Value::Bool(false)) => Sni::None,
-        Some(serde_json::Value::String(name)) => Sni::Custom(name.clone()),
-        _ => Sni::Default,
-    };
-    let recorded_ca = option("ca_file")
-        .and_then(|v| v.as_str())
-        .map(std::path::PathBuf::from)
-        .filter(|p| p.exists());
-    let tls = TlsOptions {
-        sni,
-        verify_name: option("verify_name")
-            .and_then(|v| v.as_str())
-            .map(str::to_owned),
-        ca_file: args.ca_file.clone().or(recorded_ca),
-        mode: match option("tls_verify").and_then(|v| v.as_str()) {
-            Some("strict") => VerifyMode::Strict,
-            _ => VerifyMode::Report,
-        },
-        handshake_timeout: timeout,
-        ..TlsOptions::default()
-    };
-    let connect = ConnectOptions {
-        connect_timeout: timeout,
-        resolve_timeout: timeout,
-        send_timeout: timeout,
-        ..ConnectOptions::default()
-    };
-    (connect, tls)
 }
 
 /// Walks the script; stops at the first network failure (the driver reports it).
@@ -290,13 +259,7 @@ async fn play(
             continue;
         } else if redacted_body && step.kind == StepKind::Bdat {
             let message = inputs.message.take().unwrap_or_default();
-            let chunk = original
-                .header
-                .options
-                .get("bdat")
-                .and_then(serde_json::Value::as_u64)
-                .and_then(|n| usize::try_from(n).ok())
-                .unwrap_or(message.len().max(1));
+            let chunk = original.header.options.bdat.unwrap_or(message.len().max(1));
             if driver.send_bdat(&message, chunk).await.is_err() {
                 return;
             }

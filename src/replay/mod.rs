@@ -7,6 +7,8 @@
 //! compared by [`crate::transcript::diff`]). The explorer's replay loop is
 //! [`crate::tui::replay`]; its state is [`crate::app::replay`].
 //!
+//! It takes a [`ReplayPlan`].
+//!
 //! Layer: front end (tokio, rustls, the driver) — wiring around the pure transcript layer
 //! ([`crate::transcript`]: format, reading, scripts, diff), which stays free of tokio.
 
@@ -15,3 +17,64 @@ pub mod run;
 pub mod serve;
 mod serve_io;
 pub mod serve_tls;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::transcript::RecordOptions;
+
+pub use serve::Timing;
+
+/// What `smtpx replay` is asked to do with a recording.
+#[derive(Debug, Clone)]
+pub struct ReplayPlan {
+    /// The transcript (`.jsonl`).
+    pub file: PathBuf,
+    pub mode: ReplayMode,
+}
+
+/// Which of the replay's uses.
+#[derive(Debug, Clone)]
+pub enum ReplayMode {
+    /// Step through it in the explorer when standard input and output are a terminal;
+    /// otherwise print it as text.
+    Step,
+    /// Print it as text.
+    Text,
+    /// Play the recorded server side to any client that connects.
+    Serve(ServePlan),
+    /// Re-run the client side against a live server and compare.
+    Against(AgainstPlan),
+}
+
+/// `--serve`: where and how to answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServePlan {
+    /// The address to listen on (port 0: any free port).
+    pub listen: String,
+    pub timing: Timing,
+    /// Stop after the first client.
+    pub once: bool,
+}
+
+/// `--against`: the live server and what the recording left out.
+#[derive(Debug, Clone)]
+pub struct AgainstPlan {
+    /// HOST[:PORT] (default port: the recorded one).
+    pub target: String,
+    /// The environment variable holding the secret for a redacted AUTH exchange (else the
+    /// terminal is asked).
+    pub password_env: Option<String>,
+    /// The user name for a redacted AUTH exchange (default: the recorded one).
+    pub user: Option<String>,
+    /// A text to send (in a minimal message) in place of a body the recording left out.
+    pub body: Option<String>,
+    /// A file whose message is sent in place of a body the recording left out.
+    pub data: Option<PathBuf>,
+    /// Trust anchors for the live server (default: the recorded ones, when they exist).
+    pub ca_file: Option<PathBuf>,
+    /// The wait for the connection and each reply, already bounded.
+    pub timeout: Duration,
+    /// How the new session is recorded.
+    pub record: RecordOptions,
+}

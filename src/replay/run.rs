@@ -8,28 +8,26 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use crate::transcript::args::ReplayArgs;
+use super::{ReplayMode, ReplayPlan};
 use crate::transcript::export::{ExportFormat, export};
 use crate::transcript::run::load;
 
-pub async fn run_replay(args: ReplayArgs) -> ExitCode {
-    let interactive = !args.serve
-        && args.against.is_none()
-        && !args.text
+pub async fn run_replay(plan: ReplayPlan) -> ExitCode {
+    let interactive = matches!(plan.mode, ReplayMode::Step)
         && std::io::stdin().is_terminal()
         && std::io::stdout().is_terminal();
     if interactive {
-        return crate::tui::replay::run(&args.file).await;
+        return crate::tui::replay::run(&plan.file).await;
     }
-    let Some(transcript) = load(&args.file, "replay") else {
+    let Some(transcript) = load(&plan.file, "replay") else {
         return ExitCode::from(3);
     };
-    if args.serve {
-        return super::serve::run(&transcript, &args).await;
+    match &plan.mode {
+        ReplayMode::Serve(serve) => super::serve::run(&transcript, &plan.file, serve).await,
+        ReplayMode::Against(against) => super::against::run(&transcript, &plan.file, against).await,
+        ReplayMode::Step | ReplayMode::Text => {
+            print!("{}", export(&transcript, ExportFormat::Text));
+            ExitCode::SUCCESS
+        }
     }
-    if let Some(against) = &args.against {
-        return super::against::run(&transcript, &args, against).await;
-    }
-    print!("{}", export(&transcript, ExportFormat::Text));
-    ExitCode::SUCCESS
 }

@@ -26,11 +26,20 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+use super::ServePlan;
 use super::serve_io::{Io, Wire, trim_line_end};
 use crate::proto::text::escape_bytes;
-use crate::transcript::args::{ReplayArgs, Timing};
 use crate::transcript::read::Transcript;
 use crate::transcript::script::{Match, Script, Step, StepKind, compare, verb};
+
+/// How fast a served recording answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timing {
+    /// Each reply after the delay the real server took.
+    Recorded,
+    /// Each reply at once.
+    Fast,
+}
 
 /// The reply to a command the recording has no reply for.
 pub const NO_REPLY: &[u8] =
@@ -44,7 +53,7 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Serves until Ctrl-C / SIGTERM (or after one client with `--once`). Exit code 0, or 1 when
 /// a client diverged from the recording; 3 when the address cannot be used.
-pub async fn run(transcript: &Transcript, args: &ReplayArgs) -> ExitCode {
+pub async fn run(transcript: &Transcript, file: &std::path::Path, args: &ServePlan) -> ExitCode {
     let script = Arc::new(Script::of(transcript));
     let uses_tls = script.implicit_tls || script.steps.iter().any(|s| s.starts_tls);
     let acceptor = if uses_tls {
@@ -83,7 +92,7 @@ pub async fn run(transcript: &Transcript, args: &ReplayArgs) -> ExitCode {
     }
     println!(
         "=== serving {} ({} client steps{}, timing {}) on {addr}",
-        args.file.display(),
+        file.display(),
         script.steps.len(),
         if script.implicit_tls {
             ", implicit TLS"

@@ -1,6 +1,6 @@
 //! What a sandbox server is started with: addresses, certificates, limits, the demo account
 //! and the teaching behaviours. `Default` is what tests want (loopback, port 0, no
-//! behaviours); `smtpx serve` fills it from [`ServeArgs`](super::ServeArgs).
+//! behaviours); `smtpx serve` fills it from its command-line flags.
 //!
 //! Layer: sandbox (server side). Plain data.
 

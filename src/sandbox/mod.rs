@@ -47,7 +47,7 @@ mod tls;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-pub use args::{ServeArgs, run_serve};
+pub use args::run_serve;
 pub use config::{
     Behaviours, Credentials, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS, SandboxConfig, TlsSource,

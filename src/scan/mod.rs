@@ -27,126 +27,27 @@ pub mod report;
 pub mod table;
 pub mod verdict;
 
-use std::path::PathBuf;
 use std::time::Duration;
-
-use clap::Args;
 
 pub use port::{ScanConfig, scan_port};
 pub use report::{PortReport, Reach, ScanReport, Speaks, Submission, TlsReport, Verdict};
 
-use crate::cli::{ConnectArgs, VerifyArg};
 use crate::diagnose::Diagnosis;
-use crate::net::Target;
-use crate::proto::command::Command;
 
 /// The ports tried when `--ports` is not given: relay, submissions, submission, and the
 /// common alternative submission port.
 pub const DEFAULT_PORTS: [u16; 4] = [25, 465, 587, 2525];
 
-#[derive(Debug, Clone, Args)]
-pub struct ScanArgs {
-    /// Host to scan: a DNS name or an IP address (HOST:PORT scans just that port).
-    #[arg(value_name = "HOST")]
+/// What `smtpx scan` is asked to do.
+#[derive(Debug, Clone)]
+pub struct ScanPlan {
+    /// The host to scan (a name or an IP address, no port).
     pub host: String,
-
-    /// Ports to try, comma-separated (default 25,465,587,2525).
-    #[arg(long, value_delimiter = ',', value_name = "PORTS",
-          value_parser = clap::value_parser!(u16).range(1..))]
+    /// The ports, each once.
     pub ports: Vec<u16>,
-
-    /// Seconds to wait for each step (connect, greeting, reply, TLS handshake).
-    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
-    pub timeout: f64,
-
-    /// Name to send in EHLO (default: this machine's host name).
-    #[arg(long, value_name = "NAME")]
-    pub ehlo: Option<String>,
-
-    /// Server name indication to send (default: the host name; none for an IP address).
-    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
-    pub sni: Option<String>,
-
-    /// Send no SNI at all.
-    #[arg(long)]
-    pub no_sni: bool,
-
-    /// Name to verify certificates against (default: the host scanned).
-    #[arg(long, value_name = "NAME")]
-    pub verify_name: Option<String>,
-
-    /// Extra trust anchors (PEM), besides the built-in webpki roots.
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
-
-    /// `report`: record the verdict and go on (default); `strict`: a failed verdict stops
-    /// the port's exploration.
-    #[arg(long, value_enum, default_value_t = VerifyArg::Report)]
-    pub tls_verify: VerifyArg,
-
-    /// Print the report as one JSON document.
-    #[arg(long)]
+    pub config: ScanConfig,
+    /// Print the report as one JSON document instead of the table.
     pub json: bool,
-}
-
-impl ScanArgs {
-    /// The host and the ports to scan, or why the command line is unusable.
-    pub fn targets(&self) -> Result<(String, Vec<u16>), String> {
-        let target = Target::parse(&self.host, 0).map_err(|e| e.to_string())?;
-        let mut ports = if !self.ports.is_empty() {
-            self.ports.clone()
-        } else if target.port != 0 {
-            vec![target.port]
-        } else {
-            DEFAULT_PORTS.to_vec()
-        };
-        let mut seen = Vec::new();
-        ports.retain(|p| {
-            let new = !seen.contains(p);
-            seen.push(*p);
-            new
-        });
-        Ok((target.host, ports))
-    }
-
-    /// The transport options, built exactly as the probe builds them.
-    pub fn config(&self) -> Result<ScanConfig, String> {
-        let (host, _) = self.targets()?;
-        let connect = ConnectArgs {
-            target: host,
-            port: None,
-            tls_on_connect: false,
-            no_tls_on_connect: false,
-            starttls: false,
-            starttls_optional: false,
-            no_starttls: false,
-            ehlo: self.ehlo.clone(),
-            sni: self.sni.clone(),
-            no_sni: self.no_sni,
-            verify_name: self.verify_name.clone(),
-            ca_file: self.ca_file.clone(),
-            tls_min: None,
-            tls_max: None,
-            client_cert: None,
-            client_key: None,
-            tls_verify: self.tls_verify,
-            timeout: self.timeout,
-        };
-        let (connect_options, tls) = crate::probe::connect_options(&connect);
-        let ehlo = self
-            .ehlo
-            .clone()
-            .unwrap_or_else(crate::probe::local_hostname);
-        if Command::Ehlo(ehlo.clone()).encode().is_err() {
-            return Err(format!("--ehlo {ehlo:?} is not a usable EHLO name"));
-        }
-        Ok(ScanConfig {
-            connect: connect_options,
-            tls,
-            timeout: connect.timeout(),
-            ehlo,
-        })
-    }
 }
 
 /// Scans every port concurrently and decides the verdict.
@@ -194,16 +95,9 @@ fn across_ports(ports: &[PortReport]) -> Vec<Diagnosis> {
 }
 
 /// Runs `smtpx scan` and returns the exit code.
-pub async fn run(args: ScanArgs) -> u8 {
-    let (host, ports, config) = match args.targets().and_then(|(h, p)| Ok((h, p, args.config()?))) {
-        Ok(parts) => parts,
-        Err(message) => {
-            eprintln!("smtpx scan: {message}");
-            return 2;
-        }
-    };
-    let report = scan(&host, &ports, &config).await;
-    if args.json {
+pub async fn run(plan: ScanPlan) -> u8 {
+    let report = scan(&plan.host, &plan.ports, &plan.config).await;
+    if plan.json {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),
             Err(e) => {

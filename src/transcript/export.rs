@@ -16,7 +16,7 @@ use crate::driver::{Layer, SessionEvent};
 use crate::proto::text::{escape_bytes, escape_str};
 
 /// The export formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
     Text,
     Markdown,

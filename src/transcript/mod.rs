@@ -8,18 +8,19 @@
 //! steps and their replies, and how a client line is matched against one), `index.rs` (a
 //! transcript opened for stepping: the file in memory and an index of its event lines, each
 //! event parsed when it is needed — how `smtpx replay` opens a million events at once),
-//! `diff.rs` (two sessions compared), `export.rs`, `summary.rs`, `run.rs` (the synchronous
+//! `diff.rs` (two sessions compared), `export.rs`, `summary.rs`, `options.rs` (the
+//! header's typed session options, and where and what to record), `run.rs` (the synchronous
 //! `export` and `diff` entry points).
 //!
 //! Layer: transcript — uses `proto`, the driver's event *types*, serde and std file I/O; no
 //! tokio, no ratatui. What needs tokio (`replay --serve`, `--against`, the replay explorer's
 //! loop) is in [`crate::replay`].
 
-pub mod args;
 pub mod diff;
 pub mod export;
 pub mod format;
 pub mod index;
+pub mod options;
 pub mod read;
 pub mod record;
 pub mod redact;
@@ -29,6 +30,7 @@ pub mod summary;
 pub mod tls;
 
 pub use format::{FORMAT_NAME, FORMAT_VERSION, Header, Transport};
+pub use options::{RecordOptions, SessionOptions};
 pub use record::Recorder;
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 //!
 //! Layer: front end for transcripts (wiring; std I/O only, no tokio).
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::args::{DiffArgs, ExportArgs};
-use super::export::export;
+use super::export::{ExportFormat, export};
 use super::read::{Transcript, read_file};
 
 /// Reads a transcript, printing its warnings to stderr; `None` after printing the error.
@@ -26,7 +26,23 @@ pub fn load(path: &std::path::Path, command: &str) -> Option<Transcript> {
     }
 }
 
-pub fn run_export(args: ExportArgs) -> ExitCode {
+/// `smtpx export`: one transcript written in another form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportPlan {
+    pub file: PathBuf,
+    pub format: ExportFormat,
+    /// The file to write (`None`: standard output).
+    pub output: Option<PathBuf>,
+}
+
+/// `smtpx diff`: two transcripts compared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffPlan {
+    pub a: PathBuf,
+    pub b: PathBuf,
+}
+
+pub fn run_export(args: ExportPlan) -> ExitCode {
     let Some(transcript) = load(&args.file, "export") else {
         return ExitCode::from(3);
     };
@@ -47,7 +63,7 @@ pub fn run_export(args: ExportArgs) -> ExitCode {
     }
 }
 
-pub fn run_diff(args: DiffArgs) -> ExitCode {
+pub fn run_diff(args: DiffPlan) -> ExitCode {
     let (Some(a), Some(b)) = (load(&args.a, "diff"), load(&args.b, "diff")) else {
         return ExitCode::from(3);
     };

@@ -30,39 +30,55 @@ use tokio::sync::mpsc;
 use screen::{Exit, Screen, Wake};
 
 use crate::app::{Action, App, Effect, Entry};
-use crate::cli::{ConnectArgs, TlsMode};
 use crate::driver::task::{self, Intent, Update};
 use crate::driver::{Driver, SessionEvent};
-use crate::transcript::args::RecordArgs;
+use crate::net::{ConnectPlan, TlsMode};
+use crate::transcript::RecordOptions;
 use crate::transcript::record::RecorderHandle;
 
-/// Opens the explorer connected to `args`. `intro` lines are shown first (the demo's
-/// hint).
-pub async fn run(args: ConnectArgs, record: RecordArgs, intro: Vec<String>) -> ExitCode {
-    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        eprintln!(
-            "smtpx: the explorer needs a terminal. Run the same session headless with:\n  \
-             smtpx probe {}",
-            args.target
-        );
-        return ExitCode::from(2);
+/// What the explorer is asked to open.
+#[derive(Debug, Clone)]
+pub struct ExplorerPlan {
+    pub connect: ConnectPlan,
+    pub record: RecordOptions,
+    /// Lines shown first (the demo's hint).
+    pub intro: Vec<String>,
+}
+
+/// Exit code when the explorer cannot run: no terminal, or a target that does not parse.
+pub const EXIT_UNUSABLE: u8 = 2;
+
+/// `None` when the explorer can run here; otherwise what to tell the user, with the
+/// headless command for `target` (as typed). The explorer exits with [`EXIT_UNUSABLE`].
+pub fn without_terminal(target: &str) -> Option<String> {
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        return None;
     }
-    let target = match args.resolved_target() {
-        Ok(target) => target,
-        Err(e) => {
-            eprintln!("smtpx: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let mode = args.tls_mode(target.port);
-    let implicit = mode == TlsMode::Implicit;
-    let (options, tls) = crate::probe::connect_options(&args);
+    Some(format!(
+        "smtpx: the explorer needs a terminal. Run the same session headless with:\n  \
+         smtpx probe {target}"
+    ))
+}
+
+/// Opens the explorer connected as `plan` says.
+pub async fn run(plan: ExplorerPlan) -> ExitCode {
+    let ExplorerPlan {
+        connect,
+        record,
+        intro,
+    } = plan;
+    let target = connect.target.clone();
+    if let Some(message) = without_terminal(&target.to_string()) {
+        eprintln!("{message}");
+        return ExitCode::from(EXIT_UNUSABLE);
+    }
+    let implicit = connect.tls_mode == TlsMode::Implicit;
     let (update_tx, update_rx) = mpsc::unbounded_channel();
     let (intent_tx, intent_rx) = mpsc::unbounded_channel();
     let label = format!("{}:{}", target.host, target.port);
     // Recording is on by default, as in the probe; a transcript that cannot be started is
     // said in the UI and the session goes on unrecorded.
-    let (recorder, record_error) = match record.start(recording::header(&args, &target, mode)) {
+    let (recorder, record_error) = match record.start(recording::header(&connect)) {
         Ok(recorder) => (recorder.map(|r| r.without_stderr().shared()), None),
         Err(e) => (None, Some(e.to_string())),
     };
@@ -73,8 +89,8 @@ pub async fn run(args: ConnectArgs, record: RecordArgs, intro: Vec<String>) -> E
     });
     // Classic failures are explained as notes right after the event that shows them.
     let sink = crate::diagnose::watch(crate::driver::sink::fan_out(sinks), target.port);
-    let mut driver = Driver::new(target, options, tls, args.timeout(), sink);
-    driver.reveal_secrets(record.record_secrets);
+    let mut driver = Driver::new(target, connect.connect, connect.tls, connect.timeout, sink);
+    driver.reveal_secrets(record.keep_secrets);
     let network = tokio::spawn(task::run(driver, implicit, intent_rx, update_tx));
 
     let mut app = App::new(label, history::load());

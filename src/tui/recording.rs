@@ -1,50 +1,24 @@
 //! The explorer's transcript header, and the debug-only panic trigger the terminal-restore
 //! tests use.
 //!
-//! Layer: CLI edge (wiring).
+//! Layer: front end (the explorer).
 
-use serde_json::json;
-
-use crate::cli::{ConnectArgs, TlsMode};
-use crate::net::Target;
-use crate::transcript::args::unix_now;
-use crate::transcript::{Header, Transport};
+use crate::net::ConnectPlan;
+use crate::transcript::Header;
+use crate::transcript::options::{FrontEnd, SessionOptions, session_header};
 
 /// The header of an explorer session: target, transport and the options that shaped it.
-pub fn header(args: &ConnectArgs, target: &Target, mode: TlsMode) -> Header {
-    let transport = match mode {
-        TlsMode::Implicit => Transport::ImplicitTls,
-        TlsMode::StartTlsRequired => Transport::StarttlsRequired,
-        TlsMode::StartTlsOptional => Transport::StarttlsOptional,
-        TlsMode::Plain => Transport::Plain,
-    };
-    let mut header = Header::new(&target.host, target.port, transport, unix_now());
-    let mut put = |key: &str, value: serde_json::Value| {
-        if !value.is_null() {
-            header.options.insert(key.into(), value);
-        }
-    };
-    put("front_end", json!("explorer"));
-    put("ehlo", json!(args.ehlo));
-    put(
-        "sni",
-        if args.no_sni {
-            json!(false)
-        } else {
-            json!(args.sni)
-        },
-    );
-    put("verify_name", json!(args.verify_name));
-    put(
-        "ca_file",
-        json!(args.ca_file.as_ref().map(|p| p.display().to_string())),
-    );
-    put(
-        "tls_verify",
-        json!(format!("{:?}", args.tls_verify).to_lowercase()),
-    );
-    put("timeout", json!(args.timeout));
-    header
+pub fn header(plan: &ConnectPlan) -> Header {
+    session_header(
+        &plan.target,
+        plan.tls_mode.into(),
+        SessionOptions::connection(
+            FrontEnd::Explorer,
+            plan.ehlo.clone(),
+            &plan.tls,
+            plan.timeout,
+        ),
+    )
 }
 
 /// `SMTPX_TEST_PANIC=1` makes the explorer panic right after its first draw, so the tests

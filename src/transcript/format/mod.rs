@@ -16,7 +16,6 @@
 //!
 //! Layer: transcript (serde data and conversions; no I/O).
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use base64::Engine;
@@ -47,7 +46,7 @@ pub struct Header {
     pub started_unix: i64,
     /// Options that shaped the session (EHLO name, SNI, verification name, AUTH mechanism…).
     #[serde(default)]
-    pub options: BTreeMap<String, serde_json::Value>,
+    pub options: super::options::SessionOptions,
     /// What was left out when writing.
     #[serde(default)]
     pub redaction: RedactionPolicy,
@@ -114,7 +113,7 @@ impl Header {
             transport,
             started: crate::proto::civil::Civil::from_unix(started_unix).iso8601(),
             started_unix,
-            options: BTreeMap::new(),
+            options: super::options::SessionOptions::default(),
             redaction: RedactionPolicy::default(),
         }
     }

@@ -1,0 +1,201 @@
+//! How to reach the server and how to treat its TLS: the flags the explorer and the probe
+//! share ([`ConnectArgs`]), and the TLS flags every command that connects shares
+//! ([`TlsArgs`], also in `scan`). Both become a [`ConnectPlan`] here, with the timeout
+//! bounded once.
+//!
+//! Layer: CLI parsing.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::CliError;
+use crate::net::{ConnectPlan, Sni, Target, TlsMode, TlsOptions, TlsVersion, VerifyMode};
+
+/// How to reach the server and how to treat its TLS. Shared by the explorer and the probe.
+#[derive(Debug, Clone, Args)]
+// clap leaves the group of a struct with a flattened part empty, so `Option<ConnectArgs>`
+// (the explorer's bare `smtpx HOST`) would never be present; the required target says it is.
+#[group(args = ["target"])]
+pub struct ConnectArgs {
+    /// Server to connect to: HOST, HOST:PORT, [IPv6]:PORT.
+    #[arg(value_name = "HOST[:PORT]")]
+    pub target: String,
+
+    /// Port (overrides one given in HOST:PORT). Default 25; 465 implies --tls-on-connect,
+    /// 587 implies --starttls.
+    #[arg(long, short = 'p')]
+    pub port: Option<u16>,
+
+    /// Implicit TLS: start TLS right after connecting (RFC 8314), as on port 465.
+    #[arg(long, conflicts_with_all = ["no_tls_on_connect", "starttls", "starttls_optional"])]
+    pub tls_on_connect: bool,
+
+    /// Do not start TLS on connect, even on port 465.
+    #[arg(long)]
+    pub no_tls_on_connect: bool,
+
+    /// Send STARTTLS after EHLO and fail if it is not offered (RFC 3207).
+    #[arg(long, conflicts_with_all = ["starttls_optional", "no_starttls"])]
+    pub starttls: bool,
+
+    /// Send STARTTLS if offered; continue in plaintext if not (the default except on 587).
+    #[arg(long, conflicts_with = "no_starttls")]
+    pub starttls_optional: bool,
+
+    /// Never send STARTTLS: stay in plaintext.
+    #[arg(long)]
+    pub no_starttls: bool,
+
+    /// Name to send in EHLO (default: this machine's host name).
+    #[arg(long, value_name = "NAME")]
+    pub ehlo: Option<String>,
+
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
+    /// Lowest TLS version to offer.
+    #[arg(long, value_enum, value_name = "1.2|1.3")]
+    pub tls_min: Option<TlsVersionArg>,
+
+    /// Highest TLS version to offer.
+    #[arg(long, value_enum, value_name = "1.2|1.3")]
+    pub tls_max: Option<TlsVersionArg>,
+
+    /// Client certificate for mutual TLS (PEM; a chain, leaf first, is allowed).
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+
+    /// `report`: record the verdict and go on (default); `strict`: a failed verdict stops.
+    #[arg(long, value_enum, default_value_t = VerifyArg::Report)]
+    pub tls_verify: VerifyArg,
+
+    /// Seconds to wait for the connection and for each reply.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsVersionArg {
+    #[value(name = "1.2")]
+    Tls12,
+    #[value(name = "1.3")]
+    Tls13,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyArg {
+    Report,
+    Strict,
+}
+
+impl ConnectArgs {
+    /// The target with the port resolved: `--port`, else the one in HOST:PORT, else 25.
+    pub fn resolved_target(&self) -> Result<Target, CliError> {
+        let mut target = Target::parse(&self.target, 25)?;
+        if let Some(port) = self.port {
+            target.port = port;
+        }
+        Ok(target)
+    }
+
+    /// Port defaults: 465 implies implicit TLS and 587 STARTTLS
+    /// ([RFC 8314 §3.3](https://www.rfc-editor.org/rfc/rfc8314#section-3.3),
+    /// [RFC 6409 §3.1](https://www.rfc-editor.org/rfc/rfc6409#section-3.1)); flags override.
+    pub fn tls_mode(&self, port: u16) -> TlsMode {
+        if self.tls_on_connect || (port == 465 && !self.no_tls_on_connect) {
+            TlsMode::Implicit
+        } else if self.no_starttls {
+            TlsMode::Plain
+        } else if self.starttls {
+            TlsMode::StartTlsRequired
+        } else if self.starttls_optional {
+            TlsMode::StartTlsOptional
+        } else if port == 587 {
+            TlsMode::StartTlsRequired
+        } else {
+            TlsMode::StartTlsOptional
+        }
+    }
+
+    /// The connection these flags ask for.
+    pub fn into_plan(self) -> Result<ConnectPlan, CliError> {
+        let target = self.resolved_target()?;
+        let tls_mode = self.tls_mode(target.port);
+        let tls = TlsOptions {
+            client_cert: self.client_cert,
+            client_key: self.client_key,
+            min_version: self.tls_min.map(TlsVersion::from),
+            max_version: self.tls_max.map(TlsVersion::from),
+            ..self.tls.options(self.tls_verify)
+        };
+        let timeout = crate::net::bounded_timeout(self.timeout);
+        let mut plan = ConnectPlan::new(target, tls_mode, tls, timeout);
+        plan.ehlo = self.ehlo;
+        Ok(plan)
+    }
+}
+
+/// The TLS flags of every command that connects: which name to ask for and which to verify,
+/// and extra trust anchors.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TlsArgs {
+    /// Server name indication to send (default: the host name; none for an IP address).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    pub sni: Option<String>,
+
+    /// Send no SNI at all.
+    #[arg(long)]
+    pub no_sni: bool,
+
+    /// Name to verify the certificate against (default: the host connected to).
+    #[arg(long, value_name = "NAME")]
+    pub verify_name: Option<String>,
+
+    /// Extra trust anchors (PEM), ADDED to the built-in webpki roots (not replacing them);
+    /// the verdict says which store vouched for the chain.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// The TLS options these flags and `verify` ask for; the rest are the defaults.
+    pub fn options(self, verify: VerifyArg) -> TlsOptions {
+        let sni = if self.no_sni {
+            Sni::None
+        } else if let Some(name) = self.sni {
+            Sni::Custom(name)
+        } else {
+            Sni::Default
+        };
+        TlsOptions {
+            sni,
+            verify_name: self.verify_name,
+            ca_file: self.ca_file,
+            mode: verify.into(),
+            ..TlsOptions::default()
+        }
+    }
+}
+
+impl From<TlsVersionArg> for TlsVersion {
+    fn from(arg: TlsVersionArg) -> TlsVersion {
+        match arg {
+            TlsVersionArg::Tls12 => TlsVersion::Tls12,
+            TlsVersionArg::Tls13 => TlsVersion::Tls13,
+        }
+    }
+}
+
+impl From<VerifyArg> for VerifyMode {
+    fn from(arg: VerifyArg) -> VerifyMode {
+        match arg {
+            VerifyArg::Report => VerifyMode::Report,
+            VerifyArg::Strict => VerifyMode::Strict,
+        }
+    }
+}

@@ -1,0 +1,359 @@
+//! Command-line interface: the whole command map, parsed with clap.
+//!
+//! Layer: CLI entry. Each subcommand's flags (one file each) become that command's typed
+//! plan (`into_plan`), which the module doing the work takes; the front ends never see a
+//! clap struct. Checks that need more than clap — a target that does not parse, a secret
+//! that cannot be read — fail here as a [`CliError`].
+//!
+//! ```text
+//! smtpx HOST[:PORT]      interactive explorer (the TUI)
+//! smtpx demo             explorer + built-in sandbox server
+//! smtpx serve            the sandbox server alone
+//! smtpx probe HOST       a whole session headless, swaks-style
+//! smtpx scan HOST        which port speaks what, which to use
+//! smtpx replay FILE      step through it in the explorer / --text / --serve / --against
+//! smtpx export | diff    transcripts: text/markdown/json; compare two
+//! smtpx explain CODE     what a reply or keyword means
+//! ```
+
+pub mod connect;
+pub mod demo;
+pub mod explain;
+pub mod probe;
+pub mod replay;
+pub mod scan;
+pub mod serve;
+pub mod transcript;
+
+use clap::{Parser, Subcommand};
+
+pub use connect::{ConnectArgs, TlsArgs, TlsVersionArg, VerifyArg};
+pub use demo::DemoArgs;
+pub use probe::{AuthArg, ProbeArgs};
+
+/// What `main` runs: the command and its plan.
+#[derive(Debug)]
+pub enum Plan {
+    Explore(crate::tui::ExplorerPlan),
+    Probe(crate::probe::ProbePlan),
+    Serve(crate::sandbox::SandboxConfig),
+    Demo(crate::demo::DemoPlan),
+    Explain(crate::explain::ExplainPlan),
+    Scan(crate::scan::ScanPlan),
+    Replay(crate::replay::ReplayPlan),
+    Export(crate::transcript::run::ExportPlan),
+    Diff(crate::transcript::run::DiffPlan),
+}
+
+/// A command line that cannot be run: what to print on standard error, and the exit code.
+#[derive(Debug)]
+pub struct Refusal {
+    pub message: String,
+    pub exit_code: u8,
+}
+
+impl Cli {
+    /// The plan of the command asked for, or why it cannot run (with the command's own
+    /// prefix and exit code: 3 for the probe, where every local problem is 3; 2 for the
+    /// explorer and the scan).
+    pub fn into_plan(self) -> Result<Plan, Refusal> {
+        let refuse = |prefix: &str, exit_code: u8| {
+            let prefix = prefix.to_owned();
+            move |error: CliError| Refusal {
+                message: format!("{prefix}: {error}"),
+                exit_code,
+            }
+        };
+        Ok(match self.command {
+            Some(CommandKind::Probe(args)) => {
+                let stage = crate::probe::Stage::Local;
+                Plan::Probe(
+                    args.into_plan()
+                        .map_err(refuse("smtpx probe", stage.exit_code()))?,
+                )
+            }
+            Some(CommandKind::Serve(args)) => Plan::Serve(args.into_plan()),
+            Some(CommandKind::Demo(args)) => Plan::Demo(args.into_plan()),
+            Some(CommandKind::Explain(args)) => Plan::Explain(args.into_plan()),
+            Some(CommandKind::Scan(args)) => {
+                Plan::Scan(args.into_plan().map_err(refuse("smtpx scan", 2))?)
+            }
+            Some(CommandKind::Replay(args)) => Plan::Replay(args.into_plan()),
+            Some(CommandKind::Export(args)) => Plan::Export(args.into_plan()),
+            Some(CommandKind::Diff(args)) => Plan::Diff(args.into_plan()),
+            None => match self.explore {
+                Some(args) => {
+                    let exit_code = crate::tui::EXIT_UNUSABLE;
+                    // Said first, as the headless command names the target as typed.
+                    if let Some(message) = crate::tui::without_terminal(&args.target) {
+                        return Err(Refusal { message, exit_code });
+                    }
+                    Plan::Explore(crate::tui::ExplorerPlan {
+                        connect: args.into_plan().map_err(refuse("smtpx", exit_code))?,
+                        record: self.record.into_options(),
+                        intro: Vec::new(),
+                    })
+                }
+                None => {
+                    return Err(Refusal {
+                        message: "smtpx: give a HOST[:PORT] to explore, or a subcommand (see \
+                                  smtpx --help)"
+                            .into(),
+                        exit_code: 2,
+                    });
+                }
+            },
+        })
+    }
+}
+
+/// Why a command line that clap accepted cannot be run. The text is what the user reads
+/// after `smtpx COMMAND: `.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The target does not parse as HOST, HOST:PORT or [IPv6]:PORT.
+    #[error(transparent)]
+    Target(#[from] crate::net::NetError),
+    #[error("--auth needs --user")]
+    AuthNeedsUser,
+    #[error("environment variable {var} is not set")]
+    SecretVariable { var: String },
+    #[error("cannot read {}: {source}", path.display())]
+    SecretFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot prompt for a password ({0}); use --password-env or --password-file")]
+    SecretPrompt(std::io::Error),
+    /// The EHLO name cannot be sent (it would not encode as a command line).
+    #[error("--ehlo {name:?} is not a usable EHLO name")]
+    EhloName { name: String },
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "smtpx",
+    version,
+    about = "Explore an SMTP session interactively: EHLO, STARTTLS, certificates, AUTH, mail",
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<CommandKind>,
+
+    /// Open the interactive explorer connected to HOST[:PORT].
+    #[command(flatten)]
+    pub explore: Option<ConnectArgs>,
+
+    /// The explorer records its session like the probe (`--record`, `--no-record`, …).
+    #[command(flatten)]
+    pub record: transcript::RecordArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommandKind {
+    /// Run a whole SMTP session without a UI and report where it stopped.
+    Probe(ProbeArgs),
+    /// Run the built-in sandbox SMTP server on loopback.
+    Serve(serve::ServeArgs),
+    /// Start the sandbox in-process and run a session against it.
+    Demo(DemoArgs),
+    /// Explain a reply code, enhanced status code, EHLO keyword, SASL mechanism or reply.
+    Explain(explain::ExplainArgs),
+    /// Which port speaks what: SMTP, STARTTLS, implicit TLS, AUTH; and which one to use.
+    Scan(scan::ScanArgs),
+    /// Step through a recorded session in the explorer, serve its server side (--serve), or
+    /// re-run it (--against).
+    Replay(replay::ReplayArgs),
+    /// Write a transcript as swaks-style text, markdown for an issue, or JSON.
+    Export(transcript::ExportArgs),
+    /// Compare two transcripts: reply codes, capabilities, certificate, TLS parameters.
+    Diff(transcript::DiffArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(args: &[&str]) -> ProbeArgs {
+        let cli = Cli::try_parse_from(["smtpx", "probe"].iter().chain(args)).expect("valid args");
+        match cli.command {
+            Some(CommandKind::Probe(probe)) => probe,
+            other => panic!("expected probe, got {other:?}"),
+        }
+    }
+
+    use crate::net::TlsMode;
+
+    fn mode(args: &[&str]) -> TlsMode {
+        let p = probe(args);
+        let target = p.connect.resolved_target().expect("valid target");
+        p.connect.tls_mode(target.port)
+    }
+
+    #[test]
+    fn port_defaults_choose_the_tls_mode() {
+        assert_eq!(mode(&["mx.example.com"]), TlsMode::StartTlsOptional);
+        assert_eq!(mode(&["mx.example.com:465"]), TlsMode::Implicit);
+        assert_eq!(
+            mode(&["mx.example.com", "--port", "465"]),
+            TlsMode::Implicit
+        );
+        assert_eq!(mode(&["mx.example.com:587"]), TlsMode::StartTlsRequired);
+        assert_eq!(mode(&["mx.example.com:2525"]), TlsMode::StartTlsOptional);
+    }
+
+    #[test]
+    fn flags_override_the_port_defaults() {
+        assert_eq!(
+            mode(&["h:465", "--no-tls-on-connect"]),
+            TlsMode::StartTlsOptional
+        );
+        assert_eq!(
+            mode(&["h:465", "--no-tls-on-connect", "--no-starttls"]),
+            TlsMode::Plain
+        );
+        assert_eq!(
+            mode(&["h:587", "--starttls-optional"]),
+            TlsMode::StartTlsOptional
+        );
+        assert_eq!(mode(&["h:587", "--no-starttls"]), TlsMode::Plain);
+        assert_eq!(mode(&["h:2525", "--tls-on-connect"]), TlsMode::Implicit);
+        assert_eq!(mode(&["h", "--starttls"]), TlsMode::StartTlsRequired);
+    }
+
+    #[test]
+    fn targets_take_ports_from_host_or_flag() {
+        let p = probe(&["[::1]:2525"]);
+        let t = p.connect.resolved_target().expect("valid target");
+        assert_eq!((t.host.as_str(), t.port), ("::1", 2525));
+        let p = probe(&["mx.example.com", "-p", "587"]);
+        assert_eq!(p.connect.resolved_target().expect("valid").port, 587);
+        let p = probe(&["mx.example.com"]);
+        assert_eq!(p.connect.resolved_target().expect("valid").port, 25);
+    }
+
+    #[test]
+    fn conflicting_tls_flags_are_refused() {
+        let bad = Cli::try_parse_from(["smtpx", "probe", "h", "--tls-on-connect", "--starttls"]);
+        assert!(bad.is_err());
+        let bad = Cli::try_parse_from([
+            "smtpx",
+            "probe",
+            "h",
+            "--password-env",
+            "A",
+            "--password-file",
+            "f",
+        ]);
+        assert!(bad.is_err());
+    }
+
+    #[test]
+    fn there_is_no_plain_password_argument() {
+        assert!(Cli::try_parse_from(["smtpx", "probe", "h", "--password", "x"]).is_err());
+    }
+
+    #[test]
+    fn bare_target_opens_the_explorer_and_subcommands_still_parse() {
+        let cli = Cli::try_parse_from(["smtpx", "mx.example.com:587"]).expect("valid");
+        assert!(cli.command.is_none());
+        assert_eq!(
+            cli.explore.map(|e| e.target).as_deref(),
+            Some("mx.example.com:587")
+        );
+        let cli = Cli::try_parse_from(["smtpx", "demo"]).expect("valid");
+        assert!(matches!(cli.command, Some(CommandKind::Demo(_))));
+    }
+
+    fn tls_of(args: &[&str]) -> crate::net::TlsOptions {
+        let p = probe(&[&["mx.example.com"], args].concat());
+        p.connect.into_plan().expect("valid target").tls
+    }
+
+    #[test]
+    fn tls_flags_reach_the_transport_options() {
+        use crate::net::TlsVersion;
+        use std::path::Path;
+        let tls = tls_of(&[
+            "--tls-min",
+            "1.3",
+            "--tls-max",
+            "1.3",
+            "--client-cert",
+            "c.pem",
+            "--client-key",
+            "k.pem",
+            "--ca-file",
+            "ca.pem",
+        ]);
+        assert_eq!(tls.min_version, Some(TlsVersion::Tls13));
+        assert_eq!(tls.max_version, Some(TlsVersion::Tls13));
+        assert_eq!(tls.client_cert.as_deref(), Some(Path::new("c.pem")));
+        assert_eq!(tls.client_key.as_deref(), Some(Path::new("k.pem")));
+        assert_eq!(tls.ca_file.as_deref(), Some(Path::new("ca.pem")));
+        let tls = tls_of(&[]);
+        assert_eq!((tls.min_version, tls.max_version), (None, None));
+    }
+
+    #[test]
+    fn bad_tls_versions_and_a_lone_client_key_are_refused() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["smtpx", "probe", "h"].iter().chain(args)).is_err()
+        };
+        assert!(parse(&["--tls-min", "1.1"]));
+        assert!(parse(&["--client-key", "k.pem"]));
+    }
+
+    #[test]
+    fn the_timeout_is_bounded_once_for_every_wait() {
+        let plan = probe(&["h", "--timeout", "0"])
+            .connect
+            .into_plan()
+            .expect("valid");
+        let shortest = std::time::Duration::from_millis(1);
+        assert_eq!(plan.timeout, shortest);
+        assert_eq!(plan.connect.connect_timeout, shortest);
+        assert_eq!(plan.tls.handshake_timeout, shortest);
+        let plan = probe(&["h", "--timeout", "1e9"])
+            .connect
+            .into_plan()
+            .expect("valid");
+        assert_eq!(plan.timeout, std::time::Duration::from_secs(86_400));
+    }
+
+    #[test]
+    fn quit_after_names_a_stage_the_probe_can_stop_after() {
+        use crate::probe::Stage;
+        let p = probe(&["h", "--quit-after", "tls"]);
+        assert_eq!(p.quit_after, Some(Stage::Tls));
+        for refused in ["done", "local", "data", "nowhere"] {
+            assert!(
+                Cli::try_parse_from(["smtpx", "probe", "h", "--quit-after", refused]).is_err(),
+                "{refused}"
+            );
+        }
+    }
+
+    #[test]
+    fn auth_without_a_user_is_refused_before_anything_is_read() {
+        let error = probe(&["h", "--auth", "plain"])
+            .into_plan()
+            .expect_err("refused");
+        assert_eq!(error.to_string(), "--auth needs --user");
+        let error = probe(&[
+            "h",
+            "--user",
+            "u",
+            "--password-env",
+            "SMTPX_TEST_SURELY_UNSET",
+        ])
+        .into_plan()
+        .expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "environment variable SMTPX_TEST_SURELY_UNSET is not set"
+        );
+    }
+}

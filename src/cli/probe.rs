@@ -1,0 +1,189 @@
+//! The flags of `smtpx probe`: a whole session headless.
+//!
+//! Layer: CLI parsing.
+
+use std::path::{Path, PathBuf};
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, ValueEnum};
+use zeroize::Zeroizing;
+
+use super::transcript::RecordArgs;
+use super::{CliError, ConnectArgs};
+use crate::probe::{Credentials, MessagePlan, PrintOptions, ProbePlan, Stage};
+use crate::proto::auth::Mechanism;
+
+/// `--quit-after STEP`: one of the stages the probe can stop after, by name.
+fn quit_after() -> impl TypedValueParser<Value = Stage> {
+    PossibleValuesParser::new(Stage::STOPPABLE.map(Stage::name))
+        .try_map(|name| Stage::from_name(&name).ok_or_else(|| format!("no step {name}")))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    Plain,
+    Login,
+    #[value(name = "cram-md5")]
+    CramMd5,
+    Xoauth2,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ProbeArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+
+    /// Authenticate with this SASL mechanism (RFC 4954).
+    #[arg(long, value_enum)]
+    pub auth: Option<AuthArg>,
+
+    /// User name for AUTH.
+    #[arg(long, short = 'u', value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Read the password (or XOAUTH2 token) from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "password_file")]
+    pub password_env: Option<String>,
+
+    /// Read the password (or XOAUTH2 token) from the first line of this file.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// Envelope sender for MAIL FROM (default: USER@host name; `<>` for the null sender).
+    #[arg(long, short = 'f', value_name = "ADDR")]
+    pub from: Option<String>,
+
+    /// Envelope recipient for RCPT TO (repeatable). Without one the probe stops before MAIL.
+    #[arg(long, short = 't', value_name = "ADDR")]
+    pub to: Vec<String>,
+
+    /// The message to send, exactly as in the file (`-` for standard input).
+    #[arg(long, value_name = "FILE", conflicts_with = "body")]
+    pub data: Option<PathBuf>,
+
+    /// A body text; a minimal RFC 5322 message (Date, Message-ID, From, To, Subject) is
+    /// built around it.
+    #[arg(long, value_name = "TEXT")]
+    pub body: Option<String>,
+
+    /// Subject of the built message.
+    #[arg(long, value_name = "TEXT", default_value = "smtpx probe")]
+    pub subject: String,
+
+    /// Send the message with BDAT chunks (RFC 3030 CHUNKING) instead of DATA.
+    #[arg(long)]
+    pub bdat: bool,
+
+    /// Largest BDAT chunk in octets.
+    #[arg(
+        long,
+        value_name = "OCTETS",
+        default_value_t = 65_536,
+        requires = "bdat"
+    )]
+    pub chunk_size: usize,
+
+    /// Stop (with QUIT) after this step.
+    #[arg(long, value_name = "STEP", value_parser = quit_after())]
+    pub quit_after: Option<Stage>,
+
+    /// One JSON object per event on standard output (the tls event carries every
+    /// certificate field).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print every certificate field, how the chain links, and the three verdicts.
+    #[arg(long)]
+    pub show_cert: bool,
+
+    /// Write the chain the server sent as PEM (leaf first) to this file.
+    #[arg(long, value_name = "PATH")]
+    pub save_chain: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub record: RecordArgs,
+}
+
+impl From<AuthArg> for Mechanism {
+    fn from(arg: AuthArg) -> Mechanism {
+        match arg {
+            AuthArg::Plain => Mechanism::Plain,
+            AuthArg::Login => Mechanism::Login,
+            AuthArg::CramMd5 => Mechanism::CramMd5,
+            AuthArg::Xoauth2 => Mechanism::XOAuth2,
+        }
+    }
+}
+
+impl ProbeArgs {
+    /// The session these flags ask for. The secret is read here (from the environment, a
+    /// file or a prompt), so a missing one stops the probe before it connects.
+    pub fn into_plan(self) -> Result<ProbePlan, CliError> {
+        let connect = self.connect.into_plan()?;
+        if self.auth.is_some() && self.user.is_none() {
+            return Err(CliError::AuthNeedsUser);
+        }
+        let credentials = match self.user {
+            Some(user) => Some(Credentials {
+                mechanism: self.auth.map(Mechanism::from),
+                secret: read_secret(
+                    self.password_env.as_deref(),
+                    self.password_file.as_deref(),
+                    &user,
+                )?,
+                user,
+            }),
+            None => None,
+        };
+        let message = match self.data {
+            Some(path) if path == Path::new("-") => MessagePlan::Stdin,
+            Some(path) => MessagePlan::File(path),
+            None => MessagePlan::Built {
+                body: self.body,
+                subject: self.subject,
+            },
+        };
+        Ok(ProbePlan {
+            connect,
+            credentials,
+            from: self.from,
+            to: self.to,
+            message,
+            bdat: self.bdat.then_some(self.chunk_size),
+            quit_after: self.quit_after,
+            print: PrintOptions {
+                json: self.json,
+                show_cert: self.show_cert,
+                save_chain: self.save_chain,
+            },
+            record: self.record.into_options(),
+        })
+    }
+}
+
+/// The secret comes from an environment variable, a file (its first line), or a prompt —
+/// never from argv.
+fn read_secret(
+    variable: Option<&str>,
+    file: Option<&Path>,
+    user: &str,
+) -> Result<Zeroizing<String>, CliError> {
+    if let Some(var) = variable {
+        return std::env::var(var)
+            .map(Zeroizing::new)
+            .map_err(|_| CliError::SecretVariable { var: var.into() });
+    }
+    if let Some(path) = file {
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
+            CliError::SecretFile {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?);
+        let line = text.lines().next().unwrap_or("");
+        return Ok(Zeroizing::new(line.to_string()));
+    }
+    rpassword::prompt_password(format!("Password for {user}: "))
+        .map(Zeroizing::new)
+        .map_err(CliError::SecretPrompt)
+}

@@ -1,0 +1,129 @@
+//! The flags of `smtpx replay FILE [--text | --serve | --against HOST[:PORT]]`.
+//!
+//! Layer: CLI parsing.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::transcript::RecordArgs;
+use crate::replay::{AgainstPlan, ReplayMode, ReplayPlan, ServePlan, Timing};
+
+/// How fast a served recording answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TimingArg {
+    /// Each reply after the delay the real server took.
+    Recorded,
+    /// Each reply at once.
+    Fast,
+}
+
+/// `smtpx replay FILE [--text | --serve | --against HOST[:PORT]]`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// The transcript (`.jsonl`).
+    pub file: PathBuf,
+
+    /// Print the transcript as text instead of stepping through it in the explorer (the
+    /// default when standard output is not a terminal).
+    #[arg(long, conflicts_with_all = ["serve", "against"])]
+    pub text: bool,
+
+    /// Play the recorded server side to any client that connects.
+    #[arg(long, conflicts_with = "against")]
+    pub serve: bool,
+
+    /// Address to listen on with --serve (port 0: any free port; the address is printed).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:2525",
+        requires = "serve"
+    )]
+    pub listen: String,
+
+    /// With --serve: answer at recorded speed or at once.
+    #[arg(long, value_enum, default_value_t = TimingArg::Recorded)]
+    pub timing: TimingArg,
+
+    /// With --serve: stop after the first client.
+    #[arg(long, requires = "serve")]
+    pub once: bool,
+
+    /// Re-run the client side against a live server and compare.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub against: Option<String>,
+
+    /// With --against: the secret for redacted AUTH lines, from this environment variable
+    /// (otherwise it is asked for on the terminal).
+    #[arg(long, value_name = "VAR", requires = "against")]
+    pub password_env: Option<String>,
+
+    /// With --against: the user name for a redacted AUTH exchange (default: the recorded one,
+    /// kept only with --record-secrets).
+    #[arg(long, value_name = "USER", requires = "against")]
+    pub user: Option<String>,
+
+    /// With --against: send this text (in a minimal message) instead of a message body the
+    /// recording left out (--redact-body).
+    #[arg(
+        long,
+        value_name = "TEXT",
+        requires = "against",
+        conflicts_with = "data"
+    )]
+    pub body: Option<String>,
+
+    /// With --against: send this file's message instead of a body the recording left out.
+    #[arg(long, value_name = "FILE", requires = "against")]
+    pub data: Option<PathBuf>,
+
+    /// With --against: trust anchors for the live server's certificate (default: the
+    /// recorded --ca-file, when it still exists).
+    #[arg(long, value_name = "FILE", requires = "against")]
+    pub ca_file: Option<PathBuf>,
+
+    /// With --against: seconds to wait for each reply.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+
+    /// With --against: how the new session is recorded (as for probe).
+    #[command(flatten)]
+    pub record: RecordArgs,
+}
+
+impl ReplayArgs {
+    /// Which use of the recording these flags ask for (clap has already refused the
+    /// combinations that conflict).
+    pub fn into_plan(self) -> ReplayPlan {
+        let mode = if self.serve {
+            ReplayMode::Serve(ServePlan {
+                listen: self.listen,
+                timing: match self.timing {
+                    TimingArg::Recorded => Timing::Recorded,
+                    TimingArg::Fast => Timing::Fast,
+                },
+                once: self.once,
+            })
+        } else if let Some(target) = self.against {
+            ReplayMode::Against(AgainstPlan {
+                target,
+                password_env: self.password_env,
+                user: self.user,
+                body: self.body,
+                data: self.data,
+                ca_file: self.ca_file,
+                timeout: crate::net::bounded_timeout(self.timeout),
+                record: self.record.into_options(),
+            })
+        } else if self.text {
+            ReplayMode::Text
+        } else {
+            ReplayMode::Step
+        };
+        ReplayPlan {
+            file: self.file,
+            mode,
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The flags of `smtpx serve`, and the sandbox configuration they describe.
+//!
+//! Layer: CLI parsing.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::sandbox::{
+    Behaviours, Credentials, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_MAX_RECIPIENTS, SandboxConfig, TlsSource,
+};
+
+/// Run the built-in sandbox SMTP server: a local, safe place to try STARTTLS, AUTH,
+/// pipelining, BDAT and failure replies. Accepted messages are written as .eml files.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Plain listener; STARTTLS is offered on it.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:2525")]
+    pub listen: SocketAddr,
+    /// Also listen with implicit TLS (RFC 8314), e.g. 127.0.0.1:2465.
+    #[arg(long, value_name = "ADDR")]
+    pub tls_listen: Option<SocketAddr>,
+    /// Behave like a submission port: STARTTLS before AUTH, AUTH before MAIL.
+    #[arg(long)]
+    pub submission: bool,
+    /// Name used in the greeting, EHLO reply, Received header and certificate.
+    #[arg(long, value_name = "NAME", default_value = "localhost")]
+    pub hostname: String,
+    /// Certificate chain (PEM) instead of a generated one; needs --key.
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Private key (PEM) for --cert.
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Also write the CA certificate clients should trust to this file.
+    #[arg(long, value_name = "PATH")]
+    pub ca_out: Option<PathBuf>,
+    /// Directory for received messages (default: a new temporary directory, kept at exit).
+    #[arg(long, value_name = "DIR")]
+    pub maildir: Option<PathBuf>,
+    /// AUTH user name of the demo account (exact match).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "demo",
+        env = "SMTPX_SANDBOX_USER"
+    )]
+    pub user: String,
+    /// AUTH password of the demo account.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        default_value = "demo-password",
+        env = "SMTPX_SANDBOX_PASSWORD"
+    )]
+    pub password: String,
+    /// Largest message accepted, in octets (advertised as SIZE).
+    #[arg(long, value_name = "OCTETS", default_value_t = DEFAULT_MAX_MESSAGE_SIZE)]
+    pub max_size: usize,
+    /// Recipients per message; more get 452 4.5.3.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RECIPIENTS)]
+    pub max_recipients: usize,
+    /// Concurrent connections; more get 421 4.7.0.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Close a session after this many idle seconds (RFC 5321 §4.5.3.2).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub idle_timeout: u64,
+    /// Wait this long before the greeting.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub greeting_delay: u64,
+    /// Greylist: the first RCPT of each (sender, recipient) gets 451 4.7.1, a retry succeeds.
+    #[arg(long)]
+    pub greylist: bool,
+    /// Reject recipients matching this glob (e.g. '*@blocked.test') with 550 5.1.1. Repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    pub reject_rcpt: Vec<String>,
+    /// Probability (0.0-1.0) that MAIL gets 451 4.3.0.
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = probability)]
+    pub tempfail_rate: f64,
+    /// Seed for --tempfail-rate and challenges (default: from the clock).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Close the connection right after this command is received (e.g. DATA).
+    #[arg(long, value_name = "COMMAND")]
+    pub drop_after: Option<String>,
+    /// Wait this long before every reply.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub slow_reply: u64,
+}
+
+fn probability(text: &str) -> Result<f64, String> {
+    let p: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(format!("{p} is not between 0.0 and 1.0"))
+    }
+}
+
+impl ServeArgs {
+    /// The configuration these flags describe. `maildir` is left as given; `run_serve`
+    /// makes a kept temporary one when it is absent.
+    pub fn into_plan(self) -> SandboxConfig {
+        let tls = match (self.cert, self.key) {
+            (Some(cert), Some(key)) => TlsSource::Files { cert, key },
+            _ => TlsSource::Generate,
+        };
+        SandboxConfig {
+            listen: self.listen,
+            tls_listen: self.tls_listen,
+            hostname: self.hostname,
+            submission: self.submission,
+            tls,
+            ca_out: self.ca_out,
+            maildir: self.maildir,
+            credentials: Credentials {
+                user: self.user,
+                password: self.password,
+            },
+            max_message_size: self.max_size,
+            max_recipients: self.max_recipients,
+            max_connections: self.max_connections,
+            idle_timeout: Duration::from_secs(self.idle_timeout),
+            behaviours: Behaviours {
+                greeting_delay: Duration::from_millis(self.greeting_delay),
+                greylist: self.greylist,
+                reject_rcpt: self.reject_rcpt,
+                tempfail_rate: self.tempfail_rate,
+                drop_after: self.drop_after,
+                slow_reply: Duration::from_millis(self.slow_reply),
+            },
+            seed: self.seed,
+            print_log: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    #[test]
+    fn defaults_are_loopback_demo_account_and_no_behaviours() {
+        let cli = Cli::try_parse_from(["serve"]).expect("defaults parse");
+        let config = cli.serve.into_plan();
+        assert_eq!(config.listen, "127.0.0.1:2525".parse().expect("literal"));
+        assert_eq!(config.credentials, Credentials::default());
+        assert_eq!(config.behaviours, Behaviours::default());
+        assert!(config.exposed_addresses().is_empty());
+    }
+
+    #[test]
+    fn every_behaviour_flag_reaches_the_config() {
+        let cli = Cli::try_parse_from([
+            "serve",
+            "--listen",
+            "0.0.0.0:25",
+            "--tls-listen",
+            "127.0.0.1:2465",
+            "--submission",
+            "--greeting-delay",
+            "250",
+            "--greylist",
+            "--reject-rcpt",
+            "*@blocked.test",
+            "--reject-rcpt",
+            "x@y",
+            "--tempfail-rate",
+            "0.5",
+            "--seed",
+            "9",
+            "--drop-after",
+            "DATA",
+            "--slow-reply",
+            "100",
+            "--max-recipients",
+            "3",
+            "--max-size",
+            "1000",
+        ])
+        .expect("flags parse");
+        let config = cli.serve.into_plan();
+        assert!(config.submission);
+        assert_eq!(config.behaviours.greeting_delay, Duration::from_millis(250));
+        assert!(config.behaviours.greylist);
+        assert_eq!(config.behaviours.reject_rcpt, vec!["*@blocked.test", "x@y"]);
+        assert_eq!(config.behaviours.tempfail_rate, 0.5);
+        assert_eq!(config.behaviours.drop_after.as_deref(), Some("DATA"));
+        assert_eq!(config.behaviours.slow_reply, Duration::from_millis(100));
+        assert_eq!(
+            (config.max_recipients, config.max_message_size, config.seed),
+            (3, 1000, Some(9))
+        );
+        assert_eq!(
+            config.exposed_addresses(),
+            vec!["0.0.0.0:25".parse().expect("literal")]
+        );
+        assert!(Cli::try_parse_from(["serve", "--tempfail-rate", "1.5"]).is_err());
+        assert!(Cli::try_parse_from(["serve", "--cert", "c.pem"]).is_err());
+    }
+}

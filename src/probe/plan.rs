@@ -1,0 +1,66 @@
+//! What a probe is asked to do ([`ProbePlan`]): the connection, the credentials (the secret
+//! already read), the envelope and message, where to stop, how to print and what to record.
+//! `smtpx probe` builds it from the command line and `smtpx demo` builds it directly.
+//!
+//! Layer: probe (plain data).
+
+use std::path::PathBuf;
+
+use zeroize::Zeroizing;
+
+use super::Stage;
+pub use super::output::PrintOptions;
+use crate::net::ConnectPlan;
+use crate::proto::auth::Mechanism;
+use crate::transcript::RecordOptions;
+
+/// A whole headless session, as asked for.
+#[derive(Debug)]
+pub struct ProbePlan {
+    pub connect: ConnectPlan,
+    /// AUTH, when a user name was given.
+    pub credentials: Option<Credentials>,
+    /// The reverse-path as given (`None`: `$USER@` the EHLO name; `<>`: the null sender).
+    pub from: Option<String>,
+    /// The recipients; none: the probe stops before MAIL.
+    pub to: Vec<String>,
+    pub message: MessagePlan,
+    /// Send the message in BDAT chunks of at most this many octets instead of DATA.
+    pub bdat: Option<usize>,
+    /// Stop (with QUIT) after this step; one of [`Stage::STOPPABLE`].
+    pub quit_after: Option<Stage>,
+    pub print: PrintOptions,
+    pub record: RecordOptions,
+}
+
+/// Who to log in as, and the secret, read before connecting.
+pub struct Credentials {
+    /// The SASL mechanism asked for; `None`: the first offered one the probe speaks.
+    pub mechanism: Option<Mechanism>,
+    pub user: String,
+    pub secret: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    // The secret never reaches a log or a panic message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("mechanism", &self.mechanism)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the message comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessagePlan {
+    /// A file sent exactly as it is, streamed.
+    File(PathBuf),
+    /// Standard input, read whole.
+    Stdin,
+    /// A minimal RFC 5322 message built around `body` (a default text when `None`).
+    Built {
+        body: Option<String>,
+        subject: String,
+    },
+}
