@@ -21,7 +21,7 @@
 //!
 //! The functions here are pure: they read errors, replies, capabilities and verdicts that
 //! the transport and protocol layers already produced. [`watch`] applies them to a stream
-//! of [`SessionEvent`]s, so the probe and the explorer diagnose the same way; the scan calls
+//! of [`SessionEvent`](crate::driver::SessionEvent)s, so the probe and the explorer diagnose the same way; the scan calls
 //! them directly.
 //!
 //! Layer: diagnosis — above `net` and `proto` (reads their values and the driver's events),

@@ -60,7 +60,7 @@ pub struct ServePlan {
 /// `--against`: the live server and what the recording left out.
 #[derive(Debug, Clone)]
 pub struct AgainstPlan {
-    /// HOST[:PORT] (default port: the recorded one).
+    /// `HOST[:PORT]` (default port: the recorded one).
     pub target: String,
     /// The environment variable holding the secret for a redacted AUTH exchange (else the
     /// terminal is asked).
