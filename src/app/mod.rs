@@ -14,30 +14,16 @@
 //!    Message
 //! ```
 
-pub mod auth_form;
-mod auth_typed;
+pub mod auth;
 pub mod cert;
 pub mod compose;
-pub mod entries;
 mod events;
-mod guard;
 pub mod keymap;
-mod keymap_tables;
-mod labels;
-mod line;
-mod pick;
 pub mod prompt;
 pub mod replay;
-mod replay_find;
-pub mod replay_keys;
-pub mod replay_session;
-mod replay_state;
-mod replay_warm;
-mod replay_window;
 pub mod script;
-pub mod scroll;
-mod slash;
 pub mod timeline;
+pub mod transcript;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -49,10 +35,9 @@ use tui_input::backend::crossterm::EventHandler;
 use crate::driver::task::{Intent, Update};
 use crate::proto::session::{Session, State};
 
-pub use entries::{Entry, Kind};
 pub use keymap::{Binding, KeyAction};
 pub use prompt::{Completion, History};
-pub use scroll::Scroll;
+pub use transcript::{Entry, Kind, Scroll};
 
 /// What the prompt does with a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,13 +56,13 @@ pub enum Overlay {
     Help,
     /// Esc on an empty prompt: a cursor over the transcript, the line's explanation shown.
     Pick,
-    /// F2 or `/cert`: the chain, its fields and the verdicts (`cert.rs`).
+    /// F2 or `/cert`: the chain, its fields and the verdicts (`cert/`).
     Certificate,
-    /// F4 or `/auth`: the AUTH form (`auth_form.rs`).
+    /// F4 or `/auth`: the AUTH form (`auth/form.rs`).
     AuthForm,
-    /// F5 or `/mail`: the mail transaction composer (`compose.rs`).
+    /// F5 or `/mail`: the mail transaction composer (`compose/`).
     Composer,
-    /// F6 or `/timeline`: per-step timing (`timeline.rs`).
+    /// F6 or `/timeline`: per-step timing (`timeline/`).
     Timeline,
 }
 
@@ -179,11 +164,11 @@ pub struct App {
     /// Replay mode (`smtpx replay FILE`): the recording and the current step.
     pub replay: Option<Box<replay::Replay>>,
     /// The AUTH form while open (holds the masked password).
-    pub auth_form: Option<auth_form::AuthForm>,
+    pub auth_form: Option<auth::AuthForm>,
     /// A form-started AUTH exchange under way: its steps are shown decoded.
-    pub auth_trace: Option<auth_form::AuthTrace>,
+    pub auth_trace: Option<auth::AuthTrace>,
     /// A SASL exchange typed by hand: its secret lines are shown decoded (masked) too.
-    pub(crate) typed_auth: Option<auth_typed::TypedAuth>,
+    pub(crate) typed_auth: Option<auth::typed::TypedAuth>,
     /// The composer's state, kept while closed so a draft survives Esc.
     pub composer: Option<Box<compose::Composer>>,
     /// Per-step timing, folded from the driver's events.
@@ -235,7 +220,7 @@ impl App {
             (Some(Overlay::Help), _) => &keymap::HELP,
             (Some(Overlay::Pick), _) => &keymap::PICK,
             (Some(Overlay::Certificate), _) => &cert::KEYS,
-            (Some(Overlay::AuthForm), _) => &auth_form::KEYS,
+            (Some(Overlay::AuthForm), _) => &auth::form::KEYS,
             (Some(Overlay::Composer), _) => compose::keys(self),
             (Some(Overlay::Timeline), _) => &timeline::KEYS,
             (None, _) if self.replay.is_some() => self.replay_keymap().unwrap_or(&[]),
@@ -482,5 +467,3 @@ impl App {
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_explain;

@@ -71,7 +71,7 @@ fn lines(app: &App) -> Vec<Line<'static>> {
     let (intro, table): (&str, &[Binding]) = match (app.replay.is_some(), app.mode) {
         (true, _) => (
             "Replay: the session as it was at the current event. C> S< plaintext, C~ S~ in TLS.",
-            &crate::app::replay_keys::KEYS,
+            &crate::app::replay::keys::KEYS,
         ),
         (false, Mode::Command) => (EXPLORER, &keymap::COMMAND),
         (false, Mode::Raw) => (EXPLORER, &keymap::RAW),
