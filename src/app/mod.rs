@@ -21,6 +21,7 @@ mod events;
 pub mod keymap;
 pub mod prompt;
 pub mod replay;
+#[cfg(any(test, feature = "testkit"))]
 pub mod script;
 pub mod timeline;
 pub mod transcript;
