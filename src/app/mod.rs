@@ -27,6 +27,7 @@ pub mod timeline;
 pub mod transcript;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
@@ -89,10 +90,10 @@ pub enum Action {
     /// The wall clock, when the app asked for it ([`Effect::ReadClock`]): the composer's
     /// Date and Message-ID.
     WallClock(std::time::SystemTime),
-    /// `/save` finished.
+    /// `/save` (or `/cert save`) finished; the error is shared so the action stays `Clone`.
     Saved {
         path: PathBuf,
-        result: Result<(), String>,
+        result: Result<(), Arc<std::io::Error>>,
     },
 }
 

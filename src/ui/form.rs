@@ -105,7 +105,7 @@ fn notes(form: &AuthForm, app: &App) -> Vec<(String, ratatui::style::Style)> {
         ));
     }
     if let Some(error) = &form.error {
-        notes.push((error.clone(), theme::alarm(app.no_color)));
+        notes.push((error.to_string(), theme::alarm(app.no_color)));
     }
     notes
 }

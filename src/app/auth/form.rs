@@ -48,6 +48,19 @@ pub enum TokenFrom {
     File,
 }
 
+/// Why the form cannot start the exchange yet; shown under the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Incomplete {
+    #[error("a user name is needed")]
+    NoUser,
+    #[error("name the environment variable that holds the token")]
+    NoTokenVariable,
+    #[error("name the file that holds the token")]
+    NoTokenFile,
+    #[error("type the password")]
+    NoPassword,
+}
+
 /// The form's state.
 #[derive(Debug)]
 pub struct AuthForm {
@@ -62,7 +75,7 @@ pub struct AuthForm {
     pub token_name: Input,
     pub focus: AuthField,
     /// Why the last submit was refused.
-    pub error: Option<String>,
+    pub error: Option<Incomplete>,
 }
 
 impl AuthForm {
@@ -203,11 +216,11 @@ impl AuthForm {
     }
 
     /// The intent, or why the form is not complete. Takes the password out of the form.
-    fn submit(&mut self) -> Result<Intent, String> {
+    fn submit(&mut self) -> Result<Intent, Incomplete> {
         let user = self.user.value().trim().to_string();
         if user.is_empty() {
             self.focus = AuthField::User;
-            return Err("a user name is needed".into());
+            return Err(Incomplete::NoUser);
         }
         let mechanism = self.mechanism().clone();
         let secret = if mechanism == Mechanism::XOAuth2 {
@@ -215,8 +228,8 @@ impl AuthForm {
             if name.is_empty() {
                 self.focus = AuthField::TokenName;
                 return Err(match self.token_from {
-                    TokenFrom::Env => "name the environment variable that holds the token".into(),
-                    TokenFrom::File => "name the file that holds the token".into(),
+                    TokenFrom::Env => Incomplete::NoTokenVariable,
+                    TokenFrom::File => Incomplete::NoTokenFile,
                 });
             }
             match self.token_from {
@@ -226,7 +239,7 @@ impl AuthForm {
         } else {
             if self.password.is_empty() {
                 self.focus = AuthField::Password;
-                return Err("type the password".into());
+                return Err(Incomplete::NoPassword);
             }
             let password = std::mem::take(&mut self.password);
             SecretSource::Typed(SecretText::new(password))

@@ -146,7 +146,7 @@ impl App {
     pub(in crate::app) fn chain_saved(
         &mut self,
         path: PathBuf,
-        result: Result<(), String>,
+        result: Result<(), std::sync::Arc<std::io::Error>>,
     ) -> Vec<Effect> {
         self.cert.pending_save = None;
         self.push(Entry::local(match result {

@@ -37,7 +37,7 @@ pub mod wire;
 
 pub use editor::Editor;
 pub use keys::{CONFIRM_KEYS, EDIT_KEYS};
-pub use wire::{Draft, Ending, Mark, Method, NotifyChoice, Offers};
+pub use wire::{Draft, Ending, Mark, Method, NotReady, NotifyChoice, Offers};
 
 /// A line of the composer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +83,7 @@ pub struct Composer {
     pub confirming: bool,
     /// First preview row shown.
     pub preview_scroll: usize,
-    pub error: Option<String>,
+    pub error: Option<wire::NotReady>,
     /// The draft was sent: the next open takes a new Date and Message-ID.
     pub sent: bool,
     /// Right-hand side of generated Message-IDs.

@@ -7,7 +7,7 @@
 
 use crate::driver::task::{SendMethod, TransactionPlan};
 use crate::proto::capability::Capabilities;
-use crate::proto::command::{Body, Command, Notify, Param, Ret};
+use crate::proto::command::{Body, Command, CommandError, Notify, Param, Ret};
 use crate::proto::data::{bdat_chunks, dot_stuff};
 use crate::proto::text::escape_bytes;
 
@@ -152,6 +152,18 @@ pub struct Draft {
     pub notify: NotifyChoice,
 }
 
+/// Why a draft cannot be sent yet; shown under the composer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotReady {
+    /// RCPT TO is empty: a mail transaction needs at least one recipient
+    /// ([RFC 5321 §3.3](https://www.rfc-editor.org/rfc/rfc5321#section-3.3)).
+    #[error("add at least one recipient (RCPT TO)")]
+    NoRecipient,
+    /// MAIL FROM or an RCPT TO would not encode as typed (a line break, a space, …).
+    #[error(transparent)]
+    Command(#[from] CommandError),
+}
+
 /// An address as typed, without the angle brackets.
 pub fn bare_address(text: &str) -> String {
     let text = text.trim();
@@ -276,17 +288,15 @@ impl Draft {
     }
 
     /// The transaction, or why it cannot go yet.
-    pub fn plan(&self, offers: &Offers) -> Result<TransactionPlan, String> {
+    pub fn plan(&self, offers: &Offers) -> Result<TransactionPlan, NotReady> {
         let message = self.message();
         let rcpts = self.rcpts(offers);
         if rcpts.is_empty() {
-            return Err("add at least one recipient (RCPT TO)".into());
+            return Err(NotReady::NoRecipient);
         }
         let mail = self.mail(offers, &message);
         for command in std::iter::once(&mail).chain(&rcpts) {
-            if let Err(e) = command.encode() {
-                return Err(e.to_string());
-            }
+            command.encode().map_err(NotReady::Command)?;
         }
         Ok(TransactionPlan {
             mail,

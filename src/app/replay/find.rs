@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use crate::app::App;
-use crate::app::replay::{Playing, SPEEDS, entries_of};
+use crate::app::replay::{Playing, Recorded, SPEEDS, entries_of};
 use crate::driver::SessionEvent;
 use crate::proto::reply::Severity;
 
@@ -68,8 +68,8 @@ impl App {
             return false;
         }
         matches!(
-            replay.source.event(index),
-            Ok(Some((SessionEvent::Received { reply, .. }, _)))
+            replay.read(index),
+            Recorded::Event(SessionEvent::Received { reply, .. }, _)
                 if matches!(reply.severity(), Severity::TransientNegative | Severity::PermanentNegative)
         )
     }
@@ -82,7 +82,7 @@ impl App {
         if !may_show(replay.source.line(index), query) {
             return false;
         }
-        entries_of(&replay.source.event(index))
+        entries_of(&replay.read(index))
             .iter()
             .flat_map(|entry| entry.lines.iter())
             .any(|line| line.to_lowercase().contains(query))

@@ -43,7 +43,8 @@ use crate::app::transcript::entries::{self, Entry, Kind};
 use crate::app::{App, Effect, Overlay, Scroll};
 use crate::driver::SessionEvent;
 use crate::proto::text::escape_str;
-use crate::transcript::index::{Indexed, Parsed};
+use crate::transcript::format::Annotation;
+use crate::transcript::index::Indexed;
 
 pub use crate::app::replay::keys::ReplayKey;
 
@@ -93,7 +94,7 @@ pub struct Replay {
     /// The loop's clock at the latest tick.
     pub clock: Duration,
     /// The next event, parsed ahead (its time decides when playing wakes up).
-    peeked: Option<(usize, Result<Parsed, String>)>,
+    peeked: Option<(usize, Recorded)>,
 }
 
 impl Replay {
@@ -110,23 +111,43 @@ impl Replay {
     }
 
     /// Event `index`, from the one-slot cache when it was peeked.
-    pub(in crate::app) fn take_event(&mut self, index: usize) -> Result<Parsed, String> {
+    pub(in crate::app) fn take_event(&mut self, index: usize) -> Recorded {
         match self.peeked.take() {
             Some((i, parsed)) if i == index => parsed,
-            _ => self.source.event(index),
+            _ => self.read(index),
+        }
+    }
+
+    /// Event `index`, parsed from the file.
+    pub(in crate::app) fn read(&self, index: usize) -> Recorded {
+        match self.source.event(index) {
+            Ok(Some((event, annotation))) => Recorded::Event(event, annotation),
+            Ok(None) => Recorded::Unknown,
+            Err(reason) => Recorded::Unreadable(reason),
         }
     }
 
     /// The time of event `index` (parsed once and kept for the step that follows).
     pub(in crate::app) fn event_time(&mut self, index: usize) -> Option<Duration> {
         if self.peeked.as_ref().is_none_or(|(i, _)| *i != index) {
-            self.peeked = Some((index, self.source.event(index)));
+            self.peeked = Some((index, self.read(index)));
         }
         match &self.peeked {
-            Some((_, Ok(Some((event, _))))) => Some(event_at(event)),
+            Some((_, Recorded::Event(event, _))) => Some(event_at(event)),
             _ => None,
         }
     }
+}
+
+/// One line of a recording, as replay reads it.
+#[derive(Debug, Clone)]
+pub enum Recorded {
+    /// An event, with what the recorder noted beside it.
+    Event(SessionEvent, Annotation),
+    /// An event kind this build does not know (written by a newer smtpx): skipped, and said so.
+    Unknown,
+    /// A line the reader cannot make sense of, with the reader's account of why.
+    Unreadable(String),
 }
 
 /// When an event happened.
@@ -144,9 +165,9 @@ pub fn event_at(event: &SessionEvent) -> Duration {
 }
 
 /// The entries an event line becomes; a defective line is shown as what is wrong with it.
-pub fn entries_of(parsed: &Result<Parsed, String>) -> Vec<Entry> {
+pub fn entries_of(parsed: &Recorded) -> Vec<Entry> {
     match parsed {
-        Ok(Some((SessionEvent::Closed { at, by_peer }, _))) => vec![Entry::new(
+        Recorded::Event(SessionEvent::Closed { at, by_peer }, _) => vec![Entry::new(
             Some(*at),
             Kind::Info,
             false,
@@ -157,14 +178,14 @@ pub fn entries_of(parsed: &Result<Parsed, String>) -> Vec<Entry> {
                 "connection closed".into()
             }],
         )],
-        Ok(Some((event, _))) => entries::from_event(event),
-        Ok(None) => vec![Entry::new(
+        Recorded::Event(event, _) => entries::from_event(event),
+        Recorded::Unknown => vec![Entry::new(
             None,
             Kind::Info,
             false,
             vec!["an event kind this smtpx does not know was skipped".into()],
         )],
-        Err(error) => vec![Entry::new(
+        Recorded::Unreadable(error) => vec![Entry::new(
             None,
             Kind::Error,
             false,
@@ -423,7 +444,7 @@ impl App {
         };
         let mut timeline = crate::app::timeline::Timeline::default();
         for index in 0..replay.position {
-            if let Ok(Some((event, _))) = replay.source.event(index) {
+            if let Recorded::Event(event, _) = replay.read(index) {
                 timeline.observe(&event);
             }
         }

@@ -11,10 +11,9 @@ use std::time::Duration;
 
 use crate::app::App;
 use crate::app::cert::CertState;
-use crate::app::replay::{CHECKPOINT_EVERY, event_at};
+use crate::app::replay::{CHECKPOINT_EVERY, Recorded, event_at};
 use crate::driver::SessionEvent;
 use crate::proto::session::{Session, State};
-use crate::transcript::index::Parsed;
 
 /// What the views need of the session at a step, saved at checkpoints.
 #[derive(Debug, Clone)]
@@ -29,7 +28,7 @@ pub(in crate::app) struct Snapshot {
 impl Snapshot {
     /// Folds one event into this saved state, exactly as [`App::apply_state`] folds it into
     /// the app's (the background checkpoints are made this way).
-    pub(in crate::app) fn apply(&mut self, parsed: &Result<Parsed, String>) {
+    pub(in crate::app) fn apply(&mut self, parsed: &Recorded) {
         fold(
             Fold {
                 session: &mut self.session,
@@ -53,8 +52,8 @@ struct Fold<'a> {
     cert: &'a mut CertState,
 }
 
-fn fold(state: Fold<'_>, parsed: &Result<Parsed, String>) {
-    let Ok(Some((event, annotation))) = parsed else {
+fn fold(state: Fold<'_>, parsed: &Recorded) {
+    let Recorded::Event(event, annotation) = parsed else {
         return;
     };
     let hello_due = matches!(
@@ -117,7 +116,7 @@ impl App {
     }
 
     /// Folds one event into the state the views show (not the entries).
-    pub(in crate::app) fn apply_state(&mut self, parsed: &Result<Parsed, String>) {
+    pub(in crate::app) fn apply_state(&mut self, parsed: &Recorded) {
         fold(
             Fold {
                 session: &mut self.session,

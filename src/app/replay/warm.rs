@@ -87,7 +87,7 @@ impl App {
             };
             let end = next.min(warm.position + left);
             for index in warm.position..end {
-                warm.state.apply(&replay.source.event(index));
+                warm.state.apply(&replay.read(index));
             }
             left -= end - warm.position;
             warm.position = end;

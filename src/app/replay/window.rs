@@ -21,7 +21,7 @@ impl App {
         let mut starts = Vec::with_capacity(replay.window_first - first);
         for index in first..replay.window_first {
             starts.push(entries.len());
-            entries.extend(entries_of(&replay.source.event(index)));
+            entries.extend(entries_of(&replay.read(index)));
         }
         let added = entries.len();
         starts.extend(replay.starts.iter().map(|s| s + added));

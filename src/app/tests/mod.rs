@@ -224,7 +224,10 @@ fn saved_result_is_reported_and_remembered_for_exit() {
     );
     s.app.update(Action::Saved {
         path: "/nope/t.txt".into(),
-        result: Err("denied".into()),
+        result: Err(std::sync::Arc::new(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "denied",
+        ))),
     });
     assert!(
         s.app
