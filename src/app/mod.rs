@@ -124,7 +124,7 @@ pub enum Effect {
 pub struct App {
     /// `host:port` as the person gave it.
     pub target: String,
-    pub entries: Vec<Entry>,
+    pub entries: transcript::Entries,
     /// The driver's latest session snapshot.
     pub session: Session,
     pub connected: bool,
@@ -181,7 +181,7 @@ impl App {
     pub fn new(target: impl Into<String>, history: Vec<String>) -> App {
         App {
             target: target.into(),
-            entries: Vec::new(),
+            entries: transcript::Entries::default(),
             session: Session::new(),
             connected: false,
             tls: None,

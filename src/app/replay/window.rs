@@ -27,8 +27,7 @@ impl App {
         starts.extend(replay.starts.iter().map(|s| s + added));
         replay.starts = starts;
         replay.window_first = first;
-        entries.append(&mut self.entries);
-        self.entries = entries;
+        self.entries.prepend(entries);
         if let Scroll::At { entry, row } = self.scroll {
             self.scroll = Scroll::At {
                 entry: entry + added,
@@ -55,7 +54,7 @@ impl App {
             *start -= cut;
         }
         replay.window_first += drop;
-        self.entries.drain(..cut);
+        self.entries.drop_front(cut);
         if let Scroll::At { entry, row } = self.scroll {
             self.scroll = if entry >= cut {
                 Scroll::At {

@@ -48,9 +48,6 @@ pub struct Entry {
     pub lines: Vec<String>,
     /// The reply a server entry shows, kept for its explanation (Esc picks a line).
     pub reply: Option<Box<Reply>>,
-    /// Where each line ends in rows, for long entries (`app::transcript::scroll`); a cache, so `lines`
-    /// are not edited once the entry is made.
-    pub(in crate::app) row_index: crate::app::transcript::scroll::RowIndex,
 }
 
 /// Columns before the text: `  0.031 S< `.
@@ -69,7 +66,6 @@ impl Entry {
             tls,
             lines,
             reply: None,
-            row_index: Default::default(),
         }
     }
 
@@ -104,10 +100,11 @@ impl Entry {
         format!("{time} {} ", self.marker(ascii))
     }
 
-    /// Rows this entry takes at `width` columns. Independent of the number of lines once
-    /// asked at a width (`app::transcript::scroll::RowIndex`).
+    /// Rows this entry takes at `width` columns, measured line by line (the transcript's
+    /// [`Entries::rows`](super::layout::Entries::rows) keeps the answer for long entries).
     pub fn rows(&self, width: usize) -> usize {
-        crate::app::transcript::scroll::entry_rows(self, width)
+        let columns = text_width(width);
+        self.lines.iter().map(|l| line_rows(l, columns)).sum()
     }
 
     /// The entry's rows at `width`: (is the first row of the entry, text of the row).
@@ -142,8 +139,20 @@ impl Entry {
     }
 }
 
-pub(in crate::app) fn text_width(width: usize) -> usize {
+/// Columns for text at a transcript width of `width` (what the prefix leaves).
+pub(super) fn text_width(width: usize) -> usize {
     width.saturating_sub(PREFIX_WIDTH).max(8)
+}
+
+/// Rows one line takes at `columns` text columns: at least one, even when empty.
+pub fn line_rows(line: &str, columns: usize) -> usize {
+    let columns = columns.max(1);
+    // A line of no more bytes than columns fits whatever its characters are.
+    if line.len() <= columns {
+        1
+    } else {
+        line.chars().count().div_ceil(columns).max(1)
+    }
 }
 
 /// The entries one event becomes.

@@ -46,7 +46,7 @@ impl App {
         self.scroll = if index == last {
             Scroll::Follow
         } else {
-            let rows = self.entries.get(index).map_or(1, |e| e.rows(width));
+            let rows = self.entries.rows(index, width).max(1);
             Scroll::At {
                 entry: index,
                 row: rows.saturating_sub(1),

@@ -1,19 +1,12 @@
 //! The transcript's scroll position: following new output, or pinned to an entry row so
-//! that new output does not move what the person is reading — and the layout arithmetic
-//! behind it, which never looks at more than the rows it shows or moves over.
-//!
-//! Cost (issue 10, target 4: a frame with a million lines in scrollback): every operation
-//! is independent of the number of entries, and within an entry of many lines (a long
-//! message, a 10,000-line reply) independent of the number of lines too. Small entries are
-//! measured directly; an entry of more than [`INDEXED_LINES`] lines keeps a [`RowIndex`]
-//! (rows before each line at the current width), built once per width on first use and
-//! searched by bisection. Only the lines that are drawn are wrapped.
+//! that new output does not move what the person is reading — and the rows to draw, which
+//! never look at more than the rows they show or move over ([`Entries`] answers how many
+//! rows an entry takes, independent of the number of entries).
 //!
 //! Layer: app state.
 
-use std::sync::{Arc, Mutex, PoisonError};
-
-use crate::app::transcript::entries::{Entry, text_width};
+use super::entries::text_width;
+use super::layout::Entries;
 
 /// Which row is at the bottom of the transcript view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,22 +19,23 @@ pub enum Scroll {
 
 impl Scroll {
     /// The bottom row as (entry, row), if there are entries.
-    pub fn bottom(&self, entries: &[Entry], width: usize) -> Option<(usize, usize)> {
+    pub fn bottom(&self, entries: &Entries, width: usize) -> Option<(usize, usize)> {
         match *self {
             Scroll::Follow => {
                 let last = entries.len().checked_sub(1)?;
-                let rows = entries.get(last)?.rows(width);
+                let rows = entries.rows(last, width);
                 Some((last, rows.saturating_sub(1)))
             }
             Scroll::At { entry, row } => {
-                let rows = entries.get(entry)?.rows(width);
+                entries.get(entry)?;
+                let rows = entries.rows(entry, width);
                 Some((entry, row.min(rows.saturating_sub(1))))
             }
         }
     }
 
     /// Scrolls back `n` rows (stops at the first row).
-    pub fn up(&mut self, entries: &[Entry], width: usize, n: usize) {
+    pub fn up(&mut self, entries: &Entries, width: usize, n: usize) {
         let Some((mut entry, mut row)) = self.bottom(entries, width) else {
             return;
         };
@@ -54,9 +48,7 @@ impl Scroll {
                 left -= step;
             } else if entry > 0 {
                 entry -= 1;
-                row = entries
-                    .get(entry)
-                    .map_or(0, |e| e.rows(width).saturating_sub(1));
+                row = entries.rows(entry, width).saturating_sub(1);
                 left -= 1;
             } else {
                 break;
@@ -66,7 +58,7 @@ impl Scroll {
     }
 
     /// Scrolls forward `n` rows; reaching the last row follows again.
-    pub fn down(&mut self, entries: &[Entry], width: usize, n: usize) {
+    pub fn down(&mut self, entries: &Entries, width: usize, n: usize) {
         let Scroll::At { .. } = self else {
             return;
         };
@@ -76,7 +68,7 @@ impl Scroll {
         };
         let mut left = n;
         while left > 0 {
-            let rows = entries.get(entry).map_or(1, |e| e.rows(width));
+            let rows = entries.rows(entry, width).max(1);
             if row + 1 < rows {
                 let step = (rows - 1 - row).min(left);
                 row += step;
@@ -90,9 +82,7 @@ impl Scroll {
             }
         }
         let last = entries.len().saturating_sub(1);
-        let last_row = entries
-            .get(last)
-            .map_or(0, |e| e.rows(width).saturating_sub(1));
+        let last_row = entries.rows(last, width).saturating_sub(1);
         *self = if entry == last && row >= last_row {
             Scroll::Follow
         } else {
@@ -109,7 +99,7 @@ impl Scroll {
 /// most `height` of them, ending at the scroll position. Only the lines these rows come
 /// from are wrapped.
 pub fn visible_rows(
-    entries: &[Entry],
+    entries: &Entries,
     scroll: Scroll,
     width: usize,
     height: usize,
@@ -120,7 +110,7 @@ pub fn visible_rows(
     };
     let columns = text_width(width);
     // The bottom entry starts at the scroll position; those above it at their last row.
-    let mut from = entries.get(entry).map(|e| locate(e, width, row));
+    let mut from = (entry < entries.len()).then(|| entries.locate(entry, width, row));
     while out.len() < height {
         let Some(e) = entries.get(entry) else { break };
         let (mut line, mut last_row) = match from.take() {
@@ -151,21 +141,6 @@ pub fn visible_rows(
     out
 }
 
-/// Entries with more lines than this keep a [`RowIndex`]; smaller ones are measured
-/// directly each time (a few dozen short lines cost less than the index's lock).
-pub const INDEXED_LINES: usize = 32;
-
-/// Rows one line takes at `columns` text columns: at least one, even when empty.
-pub fn line_rows(line: &str, columns: usize) -> usize {
-    let columns = columns.max(1);
-    // A line of no more bytes than columns fits whatever its characters are.
-    if line.len() <= columns {
-        1
-    } else {
-        line.chars().count().div_ceil(columns).max(1)
-    }
-}
-
 /// The rows of one line at `columns` text columns, as slices of it (`[""]` when empty).
 fn row_slices(line: &str, columns: usize) -> Vec<&str> {
     let columns = columns.max(1);
@@ -187,120 +162,10 @@ fn row_slices(line: &str, columns: usize) -> Vec<&str> {
     rows
 }
 
-/// Rows `entry` takes at `width` (what [`Entry::rows`] returns).
-pub(in crate::app) fn entry_rows(entry: &Entry, width: usize) -> usize {
-    let columns = text_width(width);
-    if entry.lines.len() <= INDEXED_LINES {
-        return entry.lines.iter().map(|l| line_rows(l, columns)).sum();
-    }
-    entry
-        .row_index
-        .ends(&entry.lines, columns)
-        .ends
-        .last()
-        .copied()
-        .unwrap_or(0)
-}
-
-/// Which line of `entry` holds its row `row`, and which row of that line it is. A row past
-/// the end gives the last row of the last line.
-fn locate(entry: &Entry, width: usize, row: usize) -> (usize, usize) {
-    let columns = text_width(width);
-    let last_line = entry.lines.len().saturating_sub(1);
-    if entry.lines.len() <= INDEXED_LINES {
-        let mut before = 0;
-        for (index, line) in entry.lines.iter().enumerate() {
-            let rows = line_rows(line, columns);
-            if row < before + rows || index == last_line {
-                return (index, (row - before).min(rows - 1));
-            }
-            before += rows;
-        }
-        return (0, 0);
-    }
-    let index = entry.row_index.ends(&entry.lines, columns);
-    let line = index.ends.partition_point(|&end| end <= row).min(last_line);
-    let before = if line == 0 { 0 } else { index.ends[line - 1] };
-    let rows = index.ends[line] - before;
-    (line, row.saturating_sub(before).min(rows.saturating_sub(1)))
-}
-
-/// Where each line of a long entry ends, in rows, at one width: built on first use at a
-/// width (cost: the entry's characters, once), then each lookup is a bisection. Rebuilt
-/// when the width or the number of lines changes; entry lines are not edited in place
-/// once made (`app::transcript::entries`).
-///
-/// Behind a mutex because views read `&App`; only the UI task ever takes it. Comparing
-/// or cloning an entry ignores or shares it: it is a cache, not state.
-#[derive(Default)]
-pub struct RowIndex(Mutex<Option<Arc<LineEnds>>>);
-
-/// Cumulative rows: `ends[i]` is the rows of lines `0..=i`.
-#[derive(Debug)]
-struct LineEnds {
-    columns: usize,
-    lines: usize,
-    ends: Vec<usize>,
-}
-
-impl RowIndex {
-    fn ends(&self, lines: &[String], columns: usize) -> Arc<LineEnds> {
-        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(index) = slot.as_ref()
-            && index.columns == columns
-            && index.lines == lines.len()
-        {
-            return Arc::clone(index);
-        }
-        let mut total = 0;
-        let ends = lines
-            .iter()
-            .map(|line| {
-                total += line_rows(line, columns);
-                total
-            })
-            .collect();
-        let index = Arc::new(LineEnds {
-            columns,
-            lines: lines.len(),
-            ends,
-        });
-        *slot = Some(Arc::clone(&index));
-        index
-    }
-
-    fn current(&self) -> Option<Arc<LineEnds>> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
-
-impl Clone for RowIndex {
-    fn clone(&self) -> Self {
-        RowIndex(Mutex::new(self.current()))
-    }
-}
-
-impl PartialEq for RowIndex {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for RowIndex {}
-
-impl std::fmt::Debug for RowIndex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RowIndex")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::transcript::entries::{Kind, PREFIX_WIDTH};
+    use crate::app::transcript::entries::{Entry, Kind, PREFIX_WIDTH};
 
     /// Width at which the text column is `columns` wide.
     fn width_for(columns: usize) -> usize {
@@ -317,7 +182,7 @@ mod tests {
     }
 
     /// Every row of every entry, top to bottom, the slow way (through `Entry::wrapped`).
-    fn all_rows(entries: &[Entry], width: usize) -> Vec<(usize, bool, String)> {
+    fn all_rows(entries: &Entries, width: usize) -> Vec<(usize, bool, String)> {
         entries
             .iter()
             .enumerate()
@@ -330,7 +195,7 @@ mod tests {
     }
 
     /// Entries small and large (indexed), with wrapped, empty and non-ASCII lines.
-    fn sample() -> Vec<Entry> {
+    fn sample() -> Entries {
         let long: Vec<String> = (0..100)
             .map(|i| match i % 5 {
                 0 => String::new(),
@@ -347,16 +212,19 @@ mod tests {
             entry(&long),
             entry(&[""]),
         ]
+        .into()
     }
 
     #[test]
     fn rows_of_small_and_indexed_entries_agree_with_wrapping() {
         for columns in [8, 9, 10, 13, 40] {
             let width = width_for(columns);
-            for e in sample() {
+            let entries = sample();
+            for (i, e) in entries.iter().enumerate() {
                 assert_eq!(e.rows(width), e.wrapped(width).len(), "{columns} columns");
+                assert_eq!(entries.rows(i, width), e.rows(width), "{columns} columns");
                 // Asked twice: the second answer comes from the index.
-                assert_eq!(e.rows(width), e.wrapped(width).len(), "{columns} columns");
+                assert_eq!(entries.rows(i, width), e.rows(width), "{columns} columns");
             }
         }
     }
@@ -416,9 +284,9 @@ mod tests {
         let entries = sample();
         let narrow = width_for(8);
         let wide = width_for(40);
-        for e in &entries {
-            let (n, w) = (e.rows(narrow), e.rows(wide));
-            assert_eq!(e.rows(narrow), n);
+        for (i, e) in entries.iter().enumerate() {
+            let (n, w) = (entries.rows(i, narrow), entries.rows(i, wide));
+            assert_eq!(entries.rows(i, narrow), n);
             assert_eq!(w, e.wrapped(wide).len());
             assert!(n >= w);
         }
@@ -429,9 +297,24 @@ mod tests {
 
     #[test]
     fn empty_transcript_has_no_rows_and_no_position() {
-        assert_eq!(visible_rows(&[], Scroll::Follow, 80, 24), Vec::new());
+        let empty = Entries::default();
+        assert_eq!(visible_rows(&empty, Scroll::Follow, 80, 24), Vec::new());
         let mut scroll = Scroll::Follow;
-        scroll.up(&[], 80, 3);
+        scroll.up(&empty, 80, 3);
         assert!(scroll.is_following());
+    }
+
+    #[test]
+    fn layout_follows_entries_moving_to_other_indices() {
+        let mut entries = sample();
+        let width = width_for(9);
+        let before: Vec<usize> = (0..entries.len()).map(|i| entries.rows(i, width)).collect();
+        entries.drop_front(2);
+        for (i, e) in entries.iter().enumerate() {
+            assert_eq!(entries.rows(i, width), e.rows(width));
+        }
+        entries.prepend(vec![entry(&["a"]), entry(&["b"])]);
+        let after: Vec<usize> = (2..entries.len()).map(|i| entries.rows(i, width)).collect();
+        assert_eq!(after, before[2..].to_vec());
     }
 }
