@@ -219,16 +219,16 @@ impl App {
     /// The keymap of the current mode (the overlay's when one is open).
     pub fn keymap(&self) -> &'static [Binding] {
         match (self.overlay, self.mode) {
-            (Some(Overlay::Help), _) => &keymap::HELP,
-            (Some(Overlay::Pick), _) => &keymap::PICK,
+            (Some(Overlay::Help), _) => &prompt::keys::HELP,
+            (Some(Overlay::Pick), _) => &prompt::keys::PICK,
             (Some(Overlay::Certificate), _) => &cert::KEYS,
             (Some(Overlay::AuthForm), _) => &auth::form::KEYS,
             (Some(Overlay::Composer), _) => compose::keys(self),
             (Some(Overlay::Timeline), _) => &timeline::KEYS,
             (None, _) if self.replay.is_some() => self.replay_keymap().unwrap_or(&[]),
-            (None, Mode::Command) => &keymap::COMMAND,
-            (None, Mode::Raw) => &keymap::RAW,
-            (None, Mode::Message) => &keymap::MESSAGE,
+            (None, Mode::Command) => &prompt::keys::COMMAND,
+            (None, Mode::Raw) => &prompt::keys::RAW,
+            (None, Mode::Message) => &prompt::keys::MESSAGE,
         }
     }
 
@@ -263,10 +263,15 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Key(key) => self.on_key(key),
-            Action::Paste(text)
-                if matches!(self.overlay, Some(Overlay::AuthForm | Overlay::Composer)) =>
-            {
-                self.paste_into_overlay(&text)
+            Action::Paste(text) if self.overlay == Some(Overlay::AuthForm) => {
+                if let Some(form) = self.auth_form.as_mut() {
+                    form.paste(&text);
+                }
+                Vec::new()
+            }
+            Action::Paste(text) if self.overlay == Some(Overlay::Composer) => {
+                self.paste_into_composer(&text);
+                Vec::new()
             }
             Action::WallClock(now) => {
                 self.wall_clock(now);
@@ -350,7 +355,7 @@ impl App {
         if key.kind != KeyEventKind::Press {
             return Vec::new();
         }
-        if let Some(effects) = self.tool_key(key) {
+        if let Some(effects) = self.form_key(key) {
             return effects;
         }
         if self.replay.is_some() && self.overlay.is_none() {
@@ -369,6 +374,28 @@ impl App {
         self.notice = None;
         self.input.handle_event(&Event::Key(key));
         Vec::new()
+    }
+
+    /// Keys for the overlays that handle every key themselves (the AUTH form, the composer,
+    /// the timeline), each by its own handler; `None` when none of them is open.
+    fn form_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
+        let overlay = self.overlay?;
+        let action = || keymap::find(self.keymap(), &key);
+        match overlay {
+            Overlay::AuthForm => {
+                let action = action();
+                Some(self.auth_form_key(action, key))
+            }
+            Overlay::Composer => {
+                let action = action();
+                Some(self.composer_key(action, key))
+            }
+            Overlay::Timeline => {
+                let action = action();
+                Some(self.timeline_key(action))
+            }
+            Overlay::Help | Overlay::Pick | Overlay::Certificate => None,
+        }
     }
 
     fn perform(&mut self, action: KeyAction) -> Vec<Effect> {
@@ -442,7 +469,7 @@ impl App {
             KeyAction::Quit => return self.quit(),
             KeyAction::Suspend => return vec![Effect::Suspend],
             KeyAction::Redraw => return vec![Effect::Redraw],
-            // Only the forms bind these; `tool_key` takes them first.
+            // Only the forms bind these; `form_key` takes them first.
             KeyAction::FormNext
             | KeyAction::FormPrevious
             | KeyAction::FormLeft

@@ -345,42 +345,20 @@ impl App {
         }
     }
 
-    /// Keys for the open form-like overlays (AUTH form, composer, timeline); `None` when
-    /// none is open.
-    pub(in crate::app) fn tool_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
-        let overlay = self.overlay?;
-        if !matches!(
-            overlay,
-            Overlay::AuthForm | Overlay::Composer | Overlay::Timeline
-        ) {
-            return None;
+    /// Pasted text goes into the focused field (not while confirming).
+    pub(in crate::app) fn paste_into_composer(&mut self, text: &str) {
+        if let Some(c) = self.composer.as_mut().filter(|c| !c.confirming) {
+            c.paste(text);
         }
-        let action = crate::app::keymap::find(self.keymap(), &key);
-        Some(match overlay {
-            Overlay::AuthForm => self.auth_form_key(action, key),
-            Overlay::Timeline => self.timeline_key(action),
-            _ => self.composer_key(action, key),
-        })
     }
 
-    pub(in crate::app) fn paste_into_overlay(&mut self, text: &str) -> Vec<Effect> {
-        match self.overlay {
-            Some(Overlay::AuthForm) => {
-                if let Some(form) = self.auth_form.as_mut() {
-                    form.paste(text);
-                }
-            }
-            Some(Overlay::Composer) => {
-                if let Some(c) = self.composer.as_mut().filter(|c| !c.confirming) {
-                    c.paste(text);
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn composer_key(&mut self, action: Option<KeyAction>, key: KeyEvent) -> Vec<Effect> {
+    /// A key while the composer is open: `action` is what the composer's keymap binds it to;
+    /// unbound keys edit the focused field.
+    pub(in crate::app) fn composer_key(
+        &mut self,
+        action: Option<KeyAction>,
+        key: KeyEvent,
+    ) -> Vec<Effect> {
         let offers = self.offers();
         let Some(c) = self.composer.as_mut() else {
             self.overlay = None;

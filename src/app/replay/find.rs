@@ -10,8 +10,9 @@
 
 use std::time::Duration;
 
+use super::recorded::{Recorded, entries_of};
+use super::{Playing, SPEEDS};
 use crate::app::App;
-use crate::app::replay::{Playing, Recorded, SPEEDS, entries_of};
 use crate::driver::SessionEvent;
 use crate::proto::reply::Severity;
 

@@ -25,6 +25,7 @@
 
 mod find;
 pub mod keys;
+mod recorded;
 pub mod session;
 mod state;
 #[cfg(test)]
@@ -37,19 +38,17 @@ use std::time::Duration;
 
 use tui_input::Input;
 
-use crate::app::replay::state::Snapshot;
-use crate::app::replay::warm::Warm;
-use crate::app::transcript::entries::{self, Entry, Kind};
+pub use recorded::{Recorded, entries_of, event_at};
+pub use state::CHECKPOINT_EVERY;
+
 use crate::app::{App, Effect, Overlay, Scroll};
-use crate::driver::SessionEvent;
 use crate::proto::text::escape_str;
-use crate::transcript::format::Annotation;
 use crate::transcript::index::Indexed;
+use state::Snapshot;
+use warm::Warm;
 
 pub use crate::app::replay::keys::ReplayKey;
 
-/// The state is saved every this many events on the way forward.
-pub const CHECKPOINT_EVERY: usize = 512;
 /// At most this many events have entries in `app.entries`; beyond, the oldest half goes.
 pub const WINDOW_MAX: usize = 4096;
 /// Events given entries after a jump (more than a tall screen shows), and added at a time
@@ -136,64 +135,6 @@ impl Replay {
             Some((_, Recorded::Event(event, _))) => Some(event_at(event)),
             _ => None,
         }
-    }
-}
-
-/// One line of a recording, as replay reads it.
-#[derive(Debug, Clone)]
-pub enum Recorded {
-    /// An event, with what the recorder noted beside it.
-    Event(SessionEvent, Annotation),
-    /// An event kind this build does not know (written by a newer smtpx): skipped, and said so.
-    Unknown,
-    /// A line the reader cannot make sense of, with the reader's account of why.
-    Unreadable(String),
-}
-
-/// When an event happened.
-pub fn event_at(event: &SessionEvent) -> Duration {
-    match event {
-        SessionEvent::Connected { at, .. }
-        | SessionEvent::Sent { at, .. }
-        | SessionEvent::Received { at, .. }
-        | SessionEvent::TlsEstablished { at, .. }
-        | SessionEvent::Finding { at, .. }
-        | SessionEvent::Note { at, .. }
-        | SessionEvent::Failed { at, .. }
-        | SessionEvent::Closed { at, .. } => *at,
-    }
-}
-
-/// The entries an event line becomes; a defective line is shown as what is wrong with it.
-pub fn entries_of(parsed: &Recorded) -> Vec<Entry> {
-    match parsed {
-        Recorded::Event(SessionEvent::Closed { at, by_peer }, _) => vec![Entry::new(
-            Some(*at),
-            Kind::Info,
-            false,
-            // The live line offers /reconnect; a recording only says what happened.
-            vec![if *by_peer {
-                "connection closed by the server".into()
-            } else {
-                "connection closed".into()
-            }],
-        )],
-        Recorded::Event(event, _) => entries::from_event(event),
-        Recorded::Unknown => vec![Entry::new(
-            None,
-            Kind::Info,
-            false,
-            vec!["an event kind this smtpx does not know was skipped".into()],
-        )],
-        Recorded::Unreadable(error) => vec![Entry::new(
-            None,
-            Kind::Error,
-            false,
-            vec![format!(
-                "this line of the transcript cannot be read: {}",
-                escape_str(error)
-            )],
-        )],
     }
 }
 

@@ -9,11 +9,14 @@
 
 use std::time::Duration;
 
+use super::recorded::{Recorded, event_at};
 use crate::app::App;
 use crate::app::cert::CertState;
-use crate::app::replay::{CHECKPOINT_EVERY, Recorded, event_at};
 use crate::driver::SessionEvent;
 use crate::proto::session::{Session, State};
+
+/// The state is saved every this many events on the way forward.
+pub const CHECKPOINT_EVERY: usize = 512;
 
 /// What the views need of the session at a step, saved at checkpoints.
 #[derive(Debug, Clone)]

@@ -29,9 +29,8 @@
 //! Layer: app state (no clock, no threads: the loop decides when to call; each call does
 //! bounded work).
 
+use super::state::{CHECKPOINT_EVERY, Snapshot};
 use crate::app::App;
-use crate::app::replay::CHECKPOINT_EVERY;
-use crate::app::replay::state::Snapshot;
 
 /// A jump further than this many events past the last checkpoint waits for the warm-up
 /// (drawing its progress) instead of folding them all before the next frame. Nearer jumps

@@ -4,7 +4,8 @@
 //!
 //! Layer: app state.
 
-use crate::app::replay::{WINDOW_MAX, WINDOW_STEP, entries_of};
+use super::recorded::entries_of;
+use super::{WINDOW_MAX, WINDOW_STEP};
 use crate::app::{App, Scroll};
 
 impl App {

@@ -430,11 +430,11 @@ fn server_escape_sequences_never_reach_the_entries_raw() {
 #[test]
 fn keymaps_have_no_duplicate_keys() {
     for table in [
-        &keymap::COMMAND[..],
-        &keymap::RAW,
-        &keymap::MESSAGE,
-        &keymap::HELP,
-        &keymap::PICK,
+        &prompt::keys::COMMAND[..],
+        &prompt::keys::RAW,
+        &prompt::keys::MESSAGE,
+        &prompt::keys::HELP,
+        &prompt::keys::PICK,
     ] {
         for (i, a) in table.iter().enumerate() {
             for b in &table[i + 1..] {
