@@ -2,7 +2,7 @@
 //! 80x24 and at 200x60, following the bottom and scrolled back into the middle).
 //!
 //! The app is fed through [`Script`] — the same `Update`s the network task sends, so the
-//! entries are made by the real `app::entries` code — and drawn by the real [`ui::draw`]
+//! entries are made by the real `app::transcript::entries` code — and drawn by the real [`ui::draw`]
 //! into a ratatui `TestBackend`. Two transcripts of 1,000,000 lines:
 //!
 //! - `ehlo`: a plaintext and a TLS session repeated — EHLO with a 12-line reply, MAIL,

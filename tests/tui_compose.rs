@@ -6,7 +6,8 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use smtpx::app::compose::{Field, Method};
+use smtpx::app::auth::Incomplete;
+use smtpx::app::compose::{Field, Method, NotReady};
 use smtpx::app::script::Script;
 use smtpx::app::{Action, App, Effect, Overlay};
 use smtpx::driver::task::{Intent, SecretSource, SendMethod};
@@ -159,7 +160,7 @@ fn auth_form_refuses_to_submit_without_a_password_and_esc_forgets_it() {
     type_text(&mut s.app, "demo");
     assert!(press(&mut s.app, KeyCode::Enter).is_empty());
     let form = s.app.auth_form.as_ref().expect("still open");
-    assert_eq!(form.error.as_deref(), Some("type the password"));
+    assert_eq!(form.error, Some(Incomplete::NoPassword));
     type_text(&mut s.app, PASSWORD);
     press(&mut s.app, KeyCode::Esc);
     assert!(s.app.auth_form.is_none());
@@ -337,10 +338,7 @@ fn review_without_a_recipient_says_why() {
     ctrl(&mut s.app, 's');
     let c = s.app.composer.as_ref().expect("open");
     assert!(!c.confirming);
-    assert_eq!(
-        c.error.as_deref(),
-        Some("add at least one recipient (RCPT TO)")
-    );
+    assert_eq!(c.error, Some(NotReady::NoRecipient));
 }
 
 #[test]

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use super::{App, Kind, Mode, entries};
+use super::transcript::entries;
+use super::{App, Kind, Mode};
 use crate::driver::SessionEvent;
 use crate::driver::task::Update;
 

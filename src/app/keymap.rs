@@ -1,6 +1,7 @@
 //! One keymap table per mode. The same tables decide what a key does, draw the help
 //! overlay and the one-line key hint — so the help can never disagree with the keys. This
-//! file has the types and the lookup; the explorer's tables are in `keymap_tables.rs`.
+//! file has the types and the lookup; the tables live with their feature (`prompt/keys.rs`,
+//! `replay/keys.rs`, each overlay's folder).
 //!
 //! Layer: app state. Keys not in a table go to the line editor (tui-input: ← → Home End,
 //! Ctrl-A/E/U/W/K, Backspace, Delete).
@@ -21,7 +22,7 @@ pub enum KeyAction {
     Bottom,
     Help,
     Panel,
-    /// F2: the certificate view (`cert.rs` has its own keys).
+    /// F2: the certificate view (`cert/` has its own keys).
     Certificate,
     CertPrevious,
     CertNext,
@@ -52,8 +53,8 @@ pub enum KeyAction {
     Quit,
     Suspend,
     Redraw,
-    /// Replay mode: stepping, jumping, searching, playing (`replay_keys.rs`).
-    Replay(super::replay_keys::ReplayKey),
+    /// Replay mode: stepping, jumping, searching, playing (`replay/keys.rs`).
+    Replay(super::replay::keys::ReplayKey),
 }
 
 /// One row of a keymap.
@@ -108,8 +109,6 @@ pub(crate) const QUIT_UNHINTED: Binding = bind(
     "quit",
     None,
 );
-
-pub use super::keymap_tables::{COMMAND, COMMON, HELP, MESSAGE, PICK, RAW};
 
 /// The binding for a key in a table, if any. Shift is ignored for characters (terminals
 /// differ on whether they report it).

@@ -14,32 +14,20 @@
 //!    Message
 //! ```
 
-pub mod auth_form;
-mod auth_typed;
+pub mod auth;
 pub mod cert;
 pub mod compose;
-pub mod entries;
 mod events;
-mod guard;
 pub mod keymap;
-mod keymap_tables;
-mod labels;
-mod line;
-mod pick;
 pub mod prompt;
 pub mod replay;
-mod replay_find;
-pub mod replay_keys;
-pub mod replay_session;
-mod replay_state;
-mod replay_warm;
-mod replay_window;
+#[cfg(any(test, feature = "testkit"))]
 pub mod script;
-pub mod scroll;
-mod slash;
 pub mod timeline;
+pub mod transcript;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
@@ -49,10 +37,9 @@ use tui_input::backend::crossterm::EventHandler;
 use crate::driver::task::{Intent, Update};
 use crate::proto::session::{Session, State};
 
-pub use entries::{Entry, Kind};
 pub use keymap::{Binding, KeyAction};
 pub use prompt::{Completion, History};
-pub use scroll::Scroll;
+pub use transcript::{Entry, Kind, Scroll};
 
 /// What the prompt does with a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,13 +58,13 @@ pub enum Overlay {
     Help,
     /// Esc on an empty prompt: a cursor over the transcript, the line's explanation shown.
     Pick,
-    /// F2 or `/cert`: the chain, its fields and the verdicts (`cert.rs`).
+    /// F2 or `/cert`: the chain, its fields and the verdicts (`cert/`).
     Certificate,
-    /// F4 or `/auth`: the AUTH form (`auth_form.rs`).
+    /// F4 or `/auth`: the AUTH form (`auth/form.rs`).
     AuthForm,
-    /// F5 or `/mail`: the mail transaction composer (`compose.rs`).
+    /// F5 or `/mail`: the mail transaction composer (`compose/`).
     Composer,
-    /// F6 or `/timeline`: per-step timing (`timeline.rs`).
+    /// F6 or `/timeline`: per-step timing (`timeline/`).
     Timeline,
 }
 
@@ -103,10 +90,10 @@ pub enum Action {
     /// The wall clock, when the app asked for it ([`Effect::ReadClock`]): the composer's
     /// Date and Message-ID.
     WallClock(std::time::SystemTime),
-    /// `/save` finished.
+    /// `/save` (or `/cert save`) finished; the error is shared so the action stays `Clone`.
     Saved {
         path: PathBuf,
-        result: Result<(), String>,
+        result: Result<(), Arc<std::io::Error>>,
     },
 }
 
@@ -137,7 +124,7 @@ pub enum Effect {
 pub struct App {
     /// `host:port` as the person gave it.
     pub target: String,
-    pub entries: Vec<Entry>,
+    pub entries: transcript::Entries,
     /// The driver's latest session snapshot.
     pub session: Session,
     pub connected: bool,
@@ -179,11 +166,11 @@ pub struct App {
     /// Replay mode (`smtpx replay FILE`): the recording and the current step.
     pub replay: Option<Box<replay::Replay>>,
     /// The AUTH form while open (holds the masked password).
-    pub auth_form: Option<auth_form::AuthForm>,
+    pub auth_form: Option<auth::AuthForm>,
     /// A form-started AUTH exchange under way: its steps are shown decoded.
-    pub auth_trace: Option<auth_form::AuthTrace>,
+    pub auth_trace: Option<auth::AuthTrace>,
     /// A SASL exchange typed by hand: its secret lines are shown decoded (masked) too.
-    pub(crate) typed_auth: Option<auth_typed::TypedAuth>,
+    pub(crate) typed_auth: Option<auth::typed::TypedAuth>,
     /// The composer's state, kept while closed so a draft survives Esc.
     pub composer: Option<Box<compose::Composer>>,
     /// Per-step timing, folded from the driver's events.
@@ -194,7 +181,7 @@ impl App {
     pub fn new(target: impl Into<String>, history: Vec<String>) -> App {
         App {
             target: target.into(),
-            entries: Vec::new(),
+            entries: transcript::Entries::default(),
             session: Session::new(),
             connected: false,
             tls: None,
@@ -232,16 +219,16 @@ impl App {
     /// The keymap of the current mode (the overlay's when one is open).
     pub fn keymap(&self) -> &'static [Binding] {
         match (self.overlay, self.mode) {
-            (Some(Overlay::Help), _) => &keymap::HELP,
-            (Some(Overlay::Pick), _) => &keymap::PICK,
+            (Some(Overlay::Help), _) => &prompt::keys::HELP,
+            (Some(Overlay::Pick), _) => &prompt::keys::PICK,
             (Some(Overlay::Certificate), _) => &cert::KEYS,
-            (Some(Overlay::AuthForm), _) => &auth_form::KEYS,
+            (Some(Overlay::AuthForm), _) => &auth::form::KEYS,
             (Some(Overlay::Composer), _) => compose::keys(self),
             (Some(Overlay::Timeline), _) => &timeline::KEYS,
             (None, _) if self.replay.is_some() => self.replay_keymap().unwrap_or(&[]),
-            (None, Mode::Command) => &keymap::COMMAND,
-            (None, Mode::Raw) => &keymap::RAW,
-            (None, Mode::Message) => &keymap::MESSAGE,
+            (None, Mode::Command) => &prompt::keys::COMMAND,
+            (None, Mode::Raw) => &prompt::keys::RAW,
+            (None, Mode::Message) => &prompt::keys::MESSAGE,
         }
     }
 
@@ -276,10 +263,15 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Key(key) => self.on_key(key),
-            Action::Paste(text)
-                if matches!(self.overlay, Some(Overlay::AuthForm | Overlay::Composer)) =>
-            {
-                self.paste_into_overlay(&text)
+            Action::Paste(text) if self.overlay == Some(Overlay::AuthForm) => {
+                if let Some(form) = self.auth_form.as_mut() {
+                    form.paste(&text);
+                }
+                Vec::new()
+            }
+            Action::Paste(text) if self.overlay == Some(Overlay::Composer) => {
+                self.paste_into_composer(&text);
+                Vec::new()
             }
             Action::WallClock(now) => {
                 self.wall_clock(now);
@@ -363,7 +355,7 @@ impl App {
         if key.kind != KeyEventKind::Press {
             return Vec::new();
         }
-        if let Some(effects) = self.tool_key(key) {
+        if let Some(effects) = self.form_key(key) {
             return effects;
         }
         if self.replay.is_some() && self.overlay.is_none() {
@@ -382,6 +374,28 @@ impl App {
         self.notice = None;
         self.input.handle_event(&Event::Key(key));
         Vec::new()
+    }
+
+    /// Keys for the overlays that handle every key themselves (the AUTH form, the composer,
+    /// the timeline), each by its own handler; `None` when none of them is open.
+    fn form_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
+        let overlay = self.overlay?;
+        let action = || keymap::find(self.keymap(), &key);
+        match overlay {
+            Overlay::AuthForm => {
+                let action = action();
+                Some(self.auth_form_key(action, key))
+            }
+            Overlay::Composer => {
+                let action = action();
+                Some(self.composer_key(action, key))
+            }
+            Overlay::Timeline => {
+                let action = action();
+                Some(self.timeline_key(action))
+            }
+            Overlay::Help | Overlay::Pick | Overlay::Certificate => None,
+        }
     }
 
     fn perform(&mut self, action: KeyAction) -> Vec<Effect> {
@@ -455,7 +469,7 @@ impl App {
             KeyAction::Quit => return self.quit(),
             KeyAction::Suspend => return vec![Effect::Suspend],
             KeyAction::Redraw => return vec![Effect::Redraw],
-            // Only the forms bind these; `tool_key` takes them first.
+            // Only the forms bind these; `form_key` takes them first.
             KeyAction::FormNext
             | KeyAction::FormPrevious
             | KeyAction::FormLeft
@@ -482,5 +496,3 @@ impl App {
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_explain;

@@ -3,7 +3,9 @@
 //! [`Session`] — so views and key handling can be tested with no network and no terminal,
 //! and snapshots do not depend on timing.
 //!
-//! Layer: app state (test support; no I/O).
+//! Layer: app state (test support; no I/O). Built for unit tests and, through the
+//! `testkit` feature that the crate enables for itself as a dev-dependency, for tests/ and
+//! benches/ — never part of the release library.
 
 use std::path::PathBuf;
 use std::time::Duration;

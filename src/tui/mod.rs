@@ -209,7 +209,7 @@ async fn event_loop(
                 Effect::Save { path, text } => {
                     let result = tokio::fs::write(&path, text)
                         .await
-                        .map_err(|e| e.to_string());
+                        .map_err(std::sync::Arc::new);
                     app.update(Action::Saved { path, result });
                     screen.dirty = true;
                 }

@@ -136,7 +136,7 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         ));
     }
     if let Some(error) = &c.error {
-        lines.push(Line::styled(error.clone(), theme::alarm(app.no_color)));
+        lines.push(Line::styled(error.to_string(), theme::alarm(app.no_color)));
     }
     let top = (lines.len() as u16).min(inner.height.saturating_sub(3));
     let [head, bottom] =

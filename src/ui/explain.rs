@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::theme;
 use crate::app::App;
-use crate::app::scroll::visible_rows;
+use crate::app::transcript::scroll::visible_rows;
 
 pub fn draw(frame: &mut Frame, transcript: Rect, app: &App) {
     let height = (transcript.height / 2).max(3).min(transcript.height);

@@ -2,7 +2,7 @@
 //! for XOAUTH2, where the token is read from — in a box over the transcript.
 //!
 //! Layer: views. The password itself never reaches this file: only
-//! [`AuthForm::masked_password`](crate::app::auth_form::AuthForm::masked_password).
+//! [`AuthForm::masked_password`](crate::app::auth::form::AuthForm::masked_password).
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::theme;
 use crate::app::App;
-use crate::app::auth_form::{AuthField, AuthForm, TokenFrom};
+use crate::app::auth::form::{AuthField, AuthForm, TokenFrom};
 
 /// A field's label column.
 const LABEL: usize = 13;
@@ -105,7 +105,7 @@ fn notes(form: &AuthForm, app: &App) -> Vec<(String, ratatui::style::Style)> {
         ));
     }
     if let Some(error) = &form.error {
-        notes.push((error.clone(), theme::alarm(app.no_color)));
+        notes.push((error.to_string(), theme::alarm(app.no_color)));
     }
     notes
 }

@@ -11,7 +11,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::theme;
-use crate::app::keymap::{self, Binding, SLASH_COMMANDS};
+use crate::app::keymap::{Binding, SLASH_COMMANDS};
+use crate::app::prompt::keys;
 use crate::app::{App, Mode};
 
 /// The help for what the person is doing: the explorer's mode, or replay.
@@ -71,11 +72,11 @@ fn lines(app: &App) -> Vec<Line<'static>> {
     let (intro, table): (&str, &[Binding]) = match (app.replay.is_some(), app.mode) {
         (true, _) => (
             "Replay: the session as it was at the current event. C> S< plaintext, C~ S~ in TLS.",
-            &crate::app::replay_keys::KEYS,
+            &crate::app::replay::keys::KEYS,
         ),
-        (false, Mode::Command) => (EXPLORER, &keymap::COMMAND),
-        (false, Mode::Raw) => (EXPLORER, &keymap::RAW),
-        (false, Mode::Message) => (EXPLORER, &keymap::MESSAGE),
+        (false, Mode::Command) => (EXPLORER, &keys::COMMAND),
+        (false, Mode::Raw) => (EXPLORER, &keys::RAW),
+        (false, Mode::Message) => (EXPLORER, &keys::MESSAGE),
     };
     let mut lines = vec![Line::styled(intro, theme::dim())];
     let mut rows: Vec<(String, &str)> = Vec::new();

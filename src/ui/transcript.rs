@@ -1,7 +1,7 @@
 //! The transcript: only the rows that fit are wrapped and drawn (cost independent of the
 //! transcript's length), ending at the scroll position.
 //!
-//! Layer: views. Entry text was escaped when the entry was made (`app::entries`).
+//! Layer: views. Entry text was escaped when the entry was made (`app::transcript::entries`).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::theme;
-use crate::app::entries::PREFIX_WIDTH;
-use crate::app::scroll::visible_rows;
+use crate::app::transcript::entries::PREFIX_WIDTH;
+use crate::app::transcript::scroll::visible_rows;
 use crate::app::{App, Kind};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {

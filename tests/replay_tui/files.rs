@@ -134,7 +134,7 @@ fn a_long_transcript_keeps_a_window_of_entries_and_scrolls_back_past_it() {
         first < count - 256,
         "the window grew backwards (first event {first})"
     );
-    let rows = smtpx::app::scroll::visible_rows(&app.entries, app.scroll, 80, 20);
+    let rows = smtpx::app::transcript::scroll::visible_rows(&app.entries, app.scroll, 80, 20);
     assert_eq!(rows.len(), 20);
     // Stepping forward from far back keeps the window bounded.
     press(&mut app, KeyCode::Home);

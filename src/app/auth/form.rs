@@ -1,0 +1,453 @@
+//! The AUTH helper: a small form (F4 or `/auth`) — mechanism, user, and a password typed
+//! masked, or for XOAUTH2 where to read the token (an environment variable or a file) —
+//! that sends one [`Intent::Auth`]; the network task runs the SASL exchange
+//! ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4)). While it runs,
+//! [`AuthTrace`] writes each client step decoded beside its (masked) encoded line.
+//!
+//! Layer: app state. Security invariants: the password is held in a [`Zeroizing`] buffer,
+//! never in a `tui_input::Input`, never in the history, never in an [`Entry`]; it leaves
+//! the app only inside the intent, and the form forgets it on submit and on Esc. The token
+//! is read by the task, not here (the app does no I/O).
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+use zeroize::Zeroizing;
+
+use crate::app::keymap::{Binding, KeyAction, QUIT_UNHINTED, bind};
+use crate::app::{App, Effect, Entry, Overlay};
+use crate::driver::task::{Intent, SecretSource, SecretText};
+use crate::proto::auth::Mechanism;
+use crate::proto::text::escape_str;
+
+/// Mechanisms the built-in SASL client runs.
+pub const SUPPORTED: [Mechanism; 4] = [
+    Mechanism::Plain,
+    Mechanism::Login,
+    Mechanism::CramMd5,
+    Mechanism::XOAuth2,
+];
+
+/// Characters reserved for the password (longer ones still work, with a reallocation).
+const PASSWORD_ROOM: usize = 256;
+
+/// Which line of the form has the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthField {
+    Mechanism,
+    User,
+    Password,
+    TokenFrom,
+    TokenName,
+}
+
+/// Where an XOAUTH2 token is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenFrom {
+    Env,
+    File,
+}
+
+/// Why the form cannot start the exchange yet; shown under the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Incomplete {
+    #[error("a user name is needed")]
+    NoUser,
+    #[error("name the environment variable that holds the token")]
+    NoTokenVariable,
+    #[error("name the file that holds the token")]
+    NoTokenFile,
+    #[error("type the password")]
+    NoPassword,
+}
+
+/// The form's state.
+#[derive(Debug)]
+pub struct AuthForm {
+    /// Supported mechanisms, the advertised ones first; `true` when the server offers it.
+    pub mechanisms: Vec<(Mechanism, bool)>,
+    /// Mechanisms the server offers that smtpx cannot run (shown, not selectable).
+    pub unsupported: Vec<String>,
+    pub choice: usize,
+    pub user: Input,
+    password: Zeroizing<String>,
+    pub token_from: TokenFrom,
+    pub token_name: Input,
+    pub focus: AuthField,
+    /// Why the last submit was refused.
+    pub error: Option<Incomplete>,
+}
+
+impl AuthForm {
+    /// A form for what the server advertised (`offered`: its AUTH mechanisms, upper case).
+    pub fn new(offered: &[String]) -> AuthForm {
+        let mut mechanisms: Vec<(Mechanism, bool)> = offered
+            .iter()
+            .filter_map(|name| SUPPORTED.iter().find(|m| m.to_string() == *name))
+            .map(|m| (m.clone(), true))
+            .collect();
+        for m in SUPPORTED {
+            if !mechanisms.iter().any(|(have, _)| *have == m) {
+                mechanisms.push((m, false));
+            }
+        }
+        let unsupported = offered
+            .iter()
+            .filter(|name| !SUPPORTED.iter().any(|m| m.to_string() == **name))
+            .map(|name| escape_str(name))
+            .collect();
+        AuthForm {
+            mechanisms,
+            unsupported,
+            choice: 0,
+            user: Input::default(),
+            // Room reserved up front: growing the string would leave copies of the
+            // password in freed memory that zeroize cannot reach.
+            password: Zeroizing::new(String::with_capacity(PASSWORD_ROOM)),
+            token_from: TokenFrom::Env,
+            token_name: Input::default(),
+            focus: AuthField::Mechanism,
+            error: None,
+        }
+    }
+
+    pub fn mechanism(&self) -> &Mechanism {
+        // `mechanisms` always holds the four supported ones; `choice` stays in range.
+        &self.mechanisms[self.choice.min(self.mechanisms.len() - 1)].0
+    }
+
+    /// The lines of the form, in order, for this mechanism.
+    pub fn fields(&self) -> &'static [AuthField] {
+        if *self.mechanism() == Mechanism::XOAuth2 {
+            &[
+                AuthField::Mechanism,
+                AuthField::User,
+                AuthField::TokenFrom,
+                AuthField::TokenName,
+            ]
+        } else {
+            &[AuthField::Mechanism, AuthField::User, AuthField::Password]
+        }
+    }
+
+    /// The password as the screen shows it: one bullet per character.
+    pub fn masked_password(&self, ascii: bool) -> String {
+        let bullet = if ascii { "*" } else { "•" };
+        bullet.repeat(self.password.chars().count())
+    }
+
+    fn move_focus(&mut self, forward: bool) {
+        let fields = self.fields();
+        let at = fields.iter().position(|f| *f == self.focus).unwrap_or(0);
+        let next = if forward {
+            (at + 1) % fields.len()
+        } else {
+            (at + fields.len() - 1) % fields.len()
+        };
+        self.focus = fields[next];
+    }
+
+    /// ← →: change a choice, or move the cursor in a text field.
+    fn sideways(&mut self, right: bool, key: KeyEvent) {
+        match self.focus {
+            AuthField::Mechanism => {
+                let n = self.mechanisms.len();
+                self.choice = if right {
+                    (self.choice + 1) % n
+                } else {
+                    (self.choice + n - 1) % n
+                };
+            }
+            AuthField::TokenFrom => {
+                self.token_from = match self.token_from {
+                    TokenFrom::Env => TokenFrom::File,
+                    TokenFrom::File => TokenFrom::Env,
+                };
+            }
+            _ => self.typed(key),
+        }
+    }
+
+    /// A key no binding took: it edits the focused field.
+    fn typed(&mut self, key: KeyEvent) {
+        let event = ratatui::crossterm::event::Event::Key(key);
+        match self.focus {
+            AuthField::User => {
+                self.user.handle_event(&event);
+            }
+            AuthField::TokenName => {
+                self.token_name.handle_event(&event);
+            }
+            AuthField::Password => match key.code {
+                KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    self.password.clear();
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    self.password.push(c);
+                }
+                KeyCode::Char('w') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    self.password.clear();
+                }
+                KeyCode::Backspace => {
+                    self.password.pop();
+                }
+                _ => {}
+            },
+            AuthField::Mechanism | AuthField::TokenFrom => {}
+        }
+        self.error = None;
+    }
+
+    /// Pasted text goes into the focused text field (the password too, unseen).
+    pub fn paste(&mut self, text: &str) {
+        for c in text.chars().filter(|c| !c.is_control()) {
+            match self.focus {
+                AuthField::User => {
+                    self.user.handle(tui_input::InputRequest::InsertChar(c));
+                }
+                AuthField::TokenName => {
+                    self.token_name
+                        .handle(tui_input::InputRequest::InsertChar(c));
+                }
+                AuthField::Password => self.password.push(c),
+                _ => {}
+            }
+        }
+    }
+
+    /// The intent, or why the form is not complete. Takes the password out of the form.
+    fn submit(&mut self) -> Result<Intent, Incomplete> {
+        let user = self.user.value().trim().to_string();
+        if user.is_empty() {
+            self.focus = AuthField::User;
+            return Err(Incomplete::NoUser);
+        }
+        let mechanism = self.mechanism().clone();
+        let secret = if mechanism == Mechanism::XOAuth2 {
+            let name = self.token_name.value().trim().to_string();
+            if name.is_empty() {
+                self.focus = AuthField::TokenName;
+                return Err(match self.token_from {
+                    TokenFrom::Env => Incomplete::NoTokenVariable,
+                    TokenFrom::File => Incomplete::NoTokenFile,
+                });
+            }
+            match self.token_from {
+                TokenFrom::Env => SecretSource::Env(name),
+                TokenFrom::File => SecretSource::File(name.into()),
+            }
+        } else {
+            if self.password.is_empty() {
+                self.focus = AuthField::Password;
+                return Err(Incomplete::NoPassword);
+            }
+            let password = std::mem::take(&mut self.password);
+            SecretSource::Typed(SecretText::new(password))
+        };
+        Ok(Intent::Auth {
+            mechanism,
+            user,
+            secret,
+        })
+    }
+}
+
+/// Decodes the client's steps of a form-started exchange for the screen: the encoded line
+/// stays masked, and beside it what it carries, the secret part masked too
+/// (`AUTH PLAIN ••••••••  [\0demo\0••••]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthTrace {
+    pub mechanism: Mechanism,
+    pub user: String,
+    /// Secret client lines seen so far in this exchange.
+    pub step: u8,
+}
+
+impl AuthTrace {
+    /// Rewrites the first line of a secret client entry.
+    pub fn annotate(&mut self, entry: &mut Entry, ascii: bool) {
+        let bullets = if ascii {
+            "********"
+        } else {
+            "••••••••"
+        };
+        let short = if ascii { "****" } else { "••••" };
+        let user = escape_str(&self.user);
+        let decoded = match (&self.mechanism, self.step) {
+            (Mechanism::Plain, 0) => Some(format!("\\0{user}\\0{short}")),
+            (Mechanism::Login, 0) => Some(user),
+            (Mechanism::Login, 1) => Some(short.to_string()),
+            (Mechanism::CramMd5, 0) => Some(format!("{user} {short}")),
+            (Mechanism::XOAuth2, 0) => {
+                Some(format!("user={user}\\x01auth=Bearer {short}\\x01\\x01"))
+            }
+            (Mechanism::XOAuth2, 1) => Some(String::new()),
+            _ => None,
+        };
+        self.step = self.step.saturating_add(1);
+        if let Some(first) = entry.lines.first_mut() {
+            let masked = mask_redaction(first, bullets);
+            *first = match decoded {
+                Some(decoded) => format!("{masked}  [{decoded}]"),
+                None => masked,
+            };
+        }
+    }
+}
+
+/// `AUTH PLAIN <redacted 28 bytes>` → `AUTH PLAIN ••••••••` (the length is not shown).
+pub(in crate::app) fn mask_redaction(line: &str, bullets: &str) -> String {
+    match line.find("<redacted ") {
+        Some(start) => {
+            let end = line[start..]
+                .find('>')
+                .map_or(line.len(), |i| start + i + 1);
+            format!("{}{bullets}{}", &line[..start], &line[end..])
+        }
+        None => line.to_string(),
+    }
+}
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+
+/// Keys of the AUTH form; other keys edit the focused field.
+pub static KEYS: [Binding; 9] = [
+    bind(
+        KeyCode::Enter,
+        NONE,
+        "Enter",
+        KeyAction::Submit,
+        "authenticate: run the SASL exchange",
+        Some("authenticate"),
+    ),
+    bind(
+        KeyCode::Tab,
+        NONE,
+        "Tab",
+        KeyAction::FormNext,
+        "next / previous field",
+        Some("next field"),
+    ),
+    bind(
+        KeyCode::Down,
+        NONE,
+        "↓",
+        KeyAction::FormNext,
+        "next / previous field",
+        None,
+    ),
+    bind(
+        KeyCode::BackTab,
+        KeyModifiers::SHIFT,
+        "Shift-Tab",
+        KeyAction::FormPrevious,
+        "next / previous field",
+        None,
+    ),
+    bind(
+        KeyCode::Up,
+        NONE,
+        "↑",
+        KeyAction::FormPrevious,
+        "next / previous field",
+        None,
+    ),
+    bind(
+        KeyCode::Left,
+        NONE,
+        "←",
+        KeyAction::FormLeft,
+        "change the choice (mechanism, token source)",
+        Some("change"),
+    ),
+    bind(
+        KeyCode::Right,
+        NONE,
+        "→",
+        KeyAction::FormRight,
+        "change the choice (mechanism, token source)",
+        None,
+    ),
+    bind(
+        KeyCode::Esc,
+        NONE,
+        "Esc",
+        KeyAction::Escape,
+        "cancel (the password is forgotten)",
+        Some("cancel"),
+    ),
+    QUIT_UNHINTED,
+];
+
+impl App {
+    /// F4 or `/auth`: opens the form for the current session's capabilities.
+    pub(in crate::app) fn open_auth_form(&mut self) -> Vec<Effect> {
+        if self.mode == crate::app::Mode::Message {
+            self.notice = Some(
+                "a message is being entered (after 354): finish it with a lone . first".into(),
+            );
+            return Vec::new();
+        }
+        let offered = self
+            .session
+            .capabilities()
+            .map(|c| c.auth_mechanisms())
+            .unwrap_or_default();
+        self.auth_form = Some(AuthForm::new(&offered));
+        self.overlay = Some(Overlay::AuthForm);
+        Vec::new()
+    }
+
+    /// Closes the form; the password is zeroized as it drops.
+    pub(in crate::app) fn close_auth_form(&mut self) {
+        self.auth_form = None;
+        if self.overlay == Some(Overlay::AuthForm) {
+            self.overlay = None;
+        }
+    }
+
+    /// A key while the form is open.
+    pub(in crate::app) fn auth_form_key(
+        &mut self,
+        action: Option<KeyAction>,
+        key: KeyEvent,
+    ) -> Vec<Effect> {
+        let Some(form) = self.auth_form.as_mut() else {
+            self.overlay = None;
+            return Vec::new();
+        };
+        match action {
+            Some(KeyAction::Submit) => match form.submit() {
+                Ok(intent) => {
+                    if let Intent::Auth {
+                        mechanism, user, ..
+                    } = &intent
+                    {
+                        self.auth_trace = Some(AuthTrace {
+                            mechanism: mechanism.clone(),
+                            user: user.clone(),
+                            step: 0,
+                        });
+                        self.push(Entry::local(format!(
+                            "AUTH {mechanism} as {} from the form: steps decoded, secrets masked",
+                            escape_str(user)
+                        )));
+                    }
+                    self.close_auth_form();
+                    self.scroll = crate::app::Scroll::Follow;
+                    return vec![Effect::Intent(intent)];
+                }
+                Err(why) => form.error = Some(why),
+            },
+            Some(KeyAction::FormNext) => form.move_focus(true),
+            Some(KeyAction::FormPrevious) => form.move_focus(false),
+            Some(KeyAction::FormLeft) => form.sideways(false, key),
+            Some(KeyAction::FormRight) => form.sideways(true, key),
+            Some(KeyAction::Escape) => self.close_auth_form(),
+            Some(KeyAction::Quit) => return self.quit(),
+            Some(_) => {}
+            None => form.typed(key),
+        }
+        Vec::new()
+    }
+}

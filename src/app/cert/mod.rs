@@ -1,0 +1,179 @@
+//! The certificate view's state: the last TLS handshake (chain, verdict, what was
+//! negotiated), which certificate is chosen, how far its fields are scrolled, and the EHLO
+//! capabilities before and after STARTTLS
+//! ([RFC 3207 §4.2](https://www.rfc-editor.org/rfc/rfc3207#section-4.2): the server may offer
+//! different extensions once TLS is up). Opened with F2 or `/cert`; Esc returns.
+//!
+//! Layer: app state. Decoding happens once, when the handshake is reported.
+
+use std::path::PathBuf;
+
+use ratatui::crossterm::event::KeyCode;
+
+use crate::net::TlsInfo;
+use crate::net::cert::render::ChainView;
+use crate::proto::capability::Capabilities;
+use crate::proto::session::Session;
+
+use crate::app::keymap::{Binding, KeyAction, plain as bind};
+use crate::app::{App, Effect, Entry, Overlay};
+
+/// What the certificate view shows.
+#[derive(Debug, Clone, Default)]
+pub struct CertState {
+    /// The latest handshake and its decoded chain.
+    pub tls: Option<(TlsInfo, ChainView)>,
+    /// Index into the chain (0 = leaf).
+    pub selected: usize,
+    /// First field row shown on the right.
+    pub scroll: usize,
+    /// EHLO capabilities seen in plaintext and inside TLS.
+    pub caps_before: Option<Capabilities>,
+    pub caps_after: Option<Capabilities>,
+    /// A fixed "now" (Unix seconds) for reproducible views; `None`: the system clock.
+    pub now: Option<i64>,
+    /// Where `/cert save` is writing, so its result is not reported as a transcript save.
+    pub pending_save: Option<PathBuf>,
+}
+
+impl CertState {
+    /// A handshake finished: decode its chain once.
+    pub fn established(&mut self, info: &TlsInfo) {
+        let view = ChainView::new(&info.chain_der);
+        self.tls = Some((info.clone(), view));
+        self.selected = 0;
+        self.scroll = 0;
+        self.caps_after = None;
+    }
+
+    /// Keeps the last plaintext and the first TLS capabilities from session snapshots.
+    pub fn observe(&mut self, session: &Session) {
+        let Some(caps) = session.capabilities() else {
+            return;
+        };
+        if session.tls_active() {
+            self.caps_after = Some(caps.clone());
+        } else {
+            self.caps_before = Some(caps.clone());
+            self.caps_after = None;
+        }
+    }
+}
+
+/// Keys of the certificate view.
+pub static KEYS: [Binding; 7] = [
+    bind(
+        KeyCode::Up,
+        "↑",
+        KeyAction::CertPrevious,
+        "previous certificate (towards the leaf)",
+        Some("choose"),
+    ),
+    bind(
+        KeyCode::Down,
+        "↓",
+        KeyAction::CertNext,
+        "next certificate (towards the root)",
+        None,
+    ),
+    bind(
+        KeyCode::PageUp,
+        "PgUp",
+        KeyAction::CertScrollUp,
+        "scroll the fields",
+        Some("scroll"),
+    ),
+    bind(
+        KeyCode::PageDown,
+        "PgDn",
+        KeyAction::CertScrollDown,
+        "scroll the fields",
+        None,
+    ),
+    bind(
+        KeyCode::F(2),
+        "F2",
+        KeyAction::Escape,
+        "back to the session",
+        None,
+    ),
+    bind(
+        KeyCode::Esc,
+        "Esc",
+        KeyAction::Escape,
+        "back to the session (/cert save PATH writes the chain)",
+        Some("back"),
+    ),
+    bind(
+        KeyCode::F(1),
+        "F1",
+        KeyAction::Help,
+        "all keys",
+        Some("help"),
+    ),
+];
+
+impl App {
+    /// F2 and the view's own keys.
+    pub(in crate::app) fn cert_key(&mut self, action: KeyAction) -> Vec<Effect> {
+        let count = self.cert.tls.as_ref().map_or(0, |(_, v)| v.certs.len());
+        match action {
+            KeyAction::Certificate => self.open_cert(),
+            KeyAction::CertPrevious => {
+                self.cert.selected = self.cert.selected.saturating_sub(1);
+                self.cert.scroll = 0;
+            }
+            KeyAction::CertNext if self.cert.selected + 1 < count => {
+                self.cert.selected += 1;
+                self.cert.scroll = 0;
+            }
+            KeyAction::CertScrollUp => self.cert.scroll = self.cert.scroll.saturating_sub(10),
+            KeyAction::CertScrollDown => self.cert.scroll += 10,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn open_cert(&mut self) {
+        if self.cert.tls.is_none() {
+            self.notice = Some("no TLS yet: STARTTLS (or connect with TLS) first".into());
+        } else {
+            self.overlay = Some(Overlay::Certificate);
+        }
+    }
+
+    /// The write `/cert save` asked for finished.
+    pub(in crate::app) fn chain_saved(
+        &mut self,
+        path: PathBuf,
+        result: Result<(), std::sync::Arc<std::io::Error>>,
+    ) -> Vec<Effect> {
+        self.cert.pending_save = None;
+        self.push(Entry::local(match result {
+            Ok(()) => format!("certificate chain saved to {} (PEM)", path.display()),
+            Err(e) => format!("could not save the chain to {}: {e}", path.display()),
+        }));
+        Vec::new()
+    }
+
+    /// `/cert` opens the view; `/cert save PATH` writes the chain as PEM.
+    pub(in crate::app) fn cert_command(&mut self, rest: &str) -> Vec<Effect> {
+        let (sub, arg) = rest.split_once(' ').unwrap_or((rest, ""));
+        match (sub, arg.trim()) {
+            ("", _) => self.open_cert(),
+            ("save", "") => self.notice = Some("usage: /cert save PATH".into()),
+            ("save", path) => match &self.cert.tls {
+                Some((info, _)) => {
+                    self.cert.pending_save = Some(PathBuf::from(path));
+                    return vec![Effect::Save {
+                        path: PathBuf::from(path),
+                        text: crate::net::cert::pem::chain_pem(&info.chain_der),
+                    }];
+                }
+                None => self.notice = Some("no certificate chain yet".into()),
+            },
+            _ => self.notice = Some("usage: /cert, or /cert save PATH".into()),
+        }
+        Vec::new()
+    }
+}

@@ -1,0 +1,42 @@
+//! Warn before sending: a typed command that breaks a rule (AUTH over plaintext, MAIL
+//! before EHLO, pipelining without PIPELINING, …) is held back once with the warning
+//! shown; Enter on the same line sends it anyway — the person may send anything.
+//!
+//! Layer: app state. The rules are the session's ([`Session::check`]); nothing here
+//! decides what may be sent.
+//!
+//! [`Session::check`]: crate::proto::session::Session::check
+
+use tui_input::Input;
+
+use crate::app::{App, Mode};
+use crate::proto::command::parse_command_line;
+
+impl App {
+    /// Whether `line` was held back for a warning (and put back at the prompt). A line
+    /// already held once is let through.
+    pub(in crate::app) fn hold_if_warned(&mut self, line: &str) -> bool {
+        if self.mode != Mode::Command || line.starts_with('/') || self.awaits_sasl_response() {
+            self.held = None;
+            return false;
+        }
+        if self.held.as_deref() == Some(line) {
+            self.held = None;
+            return false;
+        }
+        let command = parse_command_line(line).command;
+        let warnings = self.session.check(&command);
+        if warnings.is_empty() {
+            self.held = None;
+            return false;
+        }
+        let words: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+        self.notice = Some(format!(
+            "!? {} — Enter again sends it anyway, Esc clears",
+            words.join("; ")
+        ));
+        self.held = Some(line.to_string());
+        self.input = Input::new(line.to_string());
+        true
+    }
+}

@@ -1,0 +1,62 @@
+//! `/commands`: lines for smtpx itself, set apart from SMTP by the prefix, like a chat
+//! client's.
+//!
+//! Layer: app state.
+
+use std::path::PathBuf;
+
+use crate::driver::task::Intent;
+use crate::proto::command::raw_bytes;
+
+use crate::app::{App, Effect, Entry, Mode, Overlay};
+
+impl App {
+    /// Runs `/name args` (`line` is without the slash).
+    pub(in crate::app) fn slash(&mut self, line: &str) -> Vec<Effect> {
+        let (name, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let rest = rest.trim();
+        match name.to_ascii_lowercase().as_str() {
+            "help" | "h" | "?" => self.open_help(),
+            "quit" | "q" | "exit" => return self.quit(),
+            "starttls" => return vec![Effect::Intent(Intent::Line("STARTTLS".into()))],
+            "reconnect" => {
+                self.push(Entry::local(format!("reconnecting to {}", self.target)));
+                self.mode = Mode::Command;
+                self.message.clear();
+                return vec![Effect::Intent(Intent::Reconnect)];
+            }
+            "raw" if rest.is_empty() => {
+                self.mode = if self.mode == Mode::Raw {
+                    Mode::Command
+                } else {
+                    Mode::Raw
+                };
+            }
+            "raw" => match raw_bytes(rest) {
+                Ok(bytes) => return vec![Effect::Intent(Intent::Raw(bytes))],
+                Err(e) => self.notice = Some(format!("raw: {e}")),
+            },
+            "save" if rest.is_empty() => self.notice = Some("usage: /save PATH".into()),
+            "save" => {
+                return vec![Effect::Save {
+                    path: PathBuf::from(rest),
+                    text: self.transcript_text(),
+                }];
+            }
+            "panel" => self.toggle_panel(),
+            "auth" => return self.open_auth_form(),
+            "mail" | "compose" => return self.open_composer(),
+            "timeline" | "timing" => self.overlay = Some(Overlay::Timeline),
+            "cert" => return self.cert_command(rest),
+            "note" if rest.is_empty() => self.notice = Some("usage: /note TEXT".into()),
+            "note" => return self.note(rest),
+            other => {
+                self.notice = Some(format!(
+                    "unknown command /{} — /help lists them",
+                    crate::proto::text::escape_str(other)
+                ));
+            }
+        }
+        Vec::new()
+    }
+}

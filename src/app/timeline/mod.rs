@@ -1,0 +1,265 @@
+//! The per-step timeline (F6 or `/timeline`): connect, greeting, TLS handshake, and each
+//! command → reply latency, with slow steps flagged. Folded from [`SessionEvent`]s and
+//! their timestamps by a pure function, so a replayed recording gives the same timeline as
+//! the live session.
+//!
+//! Layer: app state.
+//!
+//! Thresholds (a step at or over its threshold is flagged):
+//!
+//! | step | threshold | why |
+//! |---|---|---|
+//! | connect | 1 s | a loopback or nearby server connects in milliseconds |
+//! | greeting | 2 s | a deliberate greeting delay or tarpit (RFC 5321 §4.5.3.2 lets a client wait 5 min) |
+//! | TLS handshake | 1 s | |
+//! | AUTH (final reply) | 1 s | servers delay failed logins on purpose; a slow success is a slow backend |
+//! | message accepted (reply after the content or `BDAT … LAST`) | 5 s | content filters (spam, virus) run here |
+//! | any other reply | 1 s | |
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use ratatui::crossterm::event::KeyCode;
+
+use crate::app::keymap::{Binding, KeyAction, plain as bind};
+use crate::app::{App, Effect};
+use crate::driver::SessionEvent;
+use crate::proto::text::escape_str;
+
+pub const SLOW_CONNECT: Duration = Duration::from_secs(1);
+pub const SLOW_GREETING: Duration = Duration::from_secs(2);
+pub const SLOW_TLS: Duration = Duration::from_secs(1);
+pub const SLOW_AUTH: Duration = Duration::from_secs(1);
+pub const SLOW_MESSAGE: Duration = Duration::from_secs(5);
+pub const SLOW_REPLY: Duration = Duration::from_secs(1);
+
+/// What kind of step a row is (decides its threshold).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    Connect,
+    Greeting,
+    Tls,
+    Auth,
+    Message,
+    Command,
+    /// Closed, failed: a point in time, no duration.
+    Event,
+}
+
+/// One row: what, when it started (since the session began), how long it took, the
+/// reply code. Rows are in the order their replies came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub kind: StepKind,
+    pub label: String,
+    pub at: Duration,
+    pub took: Option<Duration>,
+    pub code: Option<u16>,
+    /// Why the step is flagged, when it is slow.
+    pub slow: Option<&'static str>,
+}
+
+/// The timeline so far, and the commands still awaiting replies.
+#[derive(Debug, Clone, Default)]
+pub struct Timeline {
+    pub steps: Vec<Step>,
+    /// Sent and unanswered, oldest first: (label, kind, sent at).
+    pending: VecDeque<(String, StepKind, Duration)>,
+    connected_at: Option<Duration>,
+    greeted: bool,
+    /// Inside an AUTH exchange (from `AUTH` until a reply other than 334).
+    in_auth: bool,
+    /// First row shown in the view.
+    pub scroll: usize,
+}
+
+/// The timeline of a whole list of events (a recording, a test).
+pub fn timeline<'a>(events: impl IntoIterator<Item = &'a SessionEvent>) -> Timeline {
+    let mut t = Timeline::default();
+    for event in events {
+        t.observe(event);
+    }
+    t
+}
+
+fn flag(kind: StepKind, took: Duration) -> Option<&'static str> {
+    let (limit, why) = match kind {
+        StepKind::Connect => (SLOW_CONNECT, "slow connect"),
+        StepKind::Greeting => (SLOW_GREETING, "greeting delay (tarpit?)"),
+        StepKind::Tls => (SLOW_TLS, "slow TLS handshake"),
+        StepKind::Auth => (SLOW_AUTH, "slow AUTH"),
+        StepKind::Message => (SLOW_MESSAGE, "slow DATA acceptance"),
+        StepKind::Command => (SLOW_REPLY, "slow reply"),
+        StepKind::Event => return None,
+    };
+    (took >= limit).then_some(why)
+}
+
+impl Timeline {
+    fn push(&mut self, kind: StepKind, label: String, at: Duration, took: Option<Duration>) {
+        let slow = took.and_then(|t| flag(kind, t));
+        self.steps.push(Step {
+            kind,
+            label,
+            at,
+            took,
+            code: None,
+            slow,
+        });
+    }
+
+    /// Folds one event in.
+    pub fn observe(&mut self, event: &SessionEvent) {
+        match event {
+            SessionEvent::Connected { at, took, .. } => {
+                *self = Timeline {
+                    steps: std::mem::take(&mut self.steps),
+                    connected_at: Some(*at),
+                    ..Timeline::default()
+                };
+                self.push(StepKind::Connect, "connect".into(), *at, Some(*took));
+            }
+            SessionEvent::Sent {
+                at, shown, secret, ..
+            } => {
+                let first = shown.lines().next().unwrap_or("");
+                // A secret line shows only that it was one.
+                let masked;
+                let first = if *secret {
+                    masked = match first.find("<redacted ") {
+                        Some(0) | None => "SASL response ••••".to_string(),
+                        Some(i) => format!("{}••••", &first[..i]),
+                    };
+                    masked.as_str()
+                } else {
+                    first
+                };
+                let upper = first.to_ascii_uppercase();
+                let bdat_last = upper.starts_with("BDAT") && upper.contains(" LAST");
+                let kind = if upper.starts_with("<MESSAGE") || bdat_last {
+                    StepKind::Message
+                } else if upper.starts_with("AUTH") || self.in_auth {
+                    self.in_auth = true;
+                    StepKind::Auth
+                } else {
+                    StepKind::Command
+                };
+                let mut label: String = escape_str(first).chars().take(48).collect();
+                if kind == StepKind::Message && upper.starts_with("<MESSAGE") {
+                    label = "message content → final reply".into();
+                }
+                self.pending.push_back((label, kind, *at));
+            }
+            SessionEvent::Received { at, reply, .. } => {
+                let code = reply.code();
+                // A row starts when its command went out (the greeting: at connect).
+                let (label, kind, start, took) = match self.pending.pop_front() {
+                    Some((label, kind, sent)) => (label, kind, sent, Some(at.saturating_sub(sent))),
+                    None if !self.greeted => (
+                        "greeting".to_string(),
+                        StepKind::Greeting,
+                        self.connected_at.unwrap_or(*at),
+                        self.connected_at.map(|c| at.saturating_sub(c)),
+                    ),
+                    None => (
+                        "reply nobody asked for".to_string(),
+                        StepKind::Event,
+                        *at,
+                        None,
+                    ),
+                };
+                self.greeted = true;
+                if code != Some(334) {
+                    self.in_auth = false;
+                }
+                // Only the final reply of an exchange counts as slow AUTH; 334s are steps.
+                let kind = if kind == StepKind::Auth && code == Some(334) {
+                    StepKind::Command
+                } else {
+                    kind
+                };
+                self.push(kind, label, start, took);
+                if let Some(step) = self.steps.last_mut() {
+                    step.code = code;
+                }
+            }
+            SessionEvent::TlsEstablished { at, info } => {
+                let label = format!("TLS handshake ({})", escape_str(&info.version));
+                let start = at.saturating_sub(info.handshake);
+                self.push(StepKind::Tls, label, start, Some(info.handshake));
+            }
+            SessionEvent::Closed { at, by_peer } => {
+                let label = if *by_peer {
+                    "closed by the server"
+                } else {
+                    "closed"
+                };
+                self.push(StepKind::Event, label.into(), *at, None);
+                self.pending.clear();
+            }
+            SessionEvent::Failed { at, error } => {
+                let label: String = format!("failed: {}", escape_str(error))
+                    .chars()
+                    .take(60)
+                    .collect();
+                self.push(StepKind::Event, label, *at, None);
+            }
+            SessionEvent::Finding { .. } | SessionEvent::Note { .. } => {}
+        }
+    }
+
+    /// The slowest timed step.
+    pub fn slowest(&self) -> Option<&Step> {
+        self.steps
+            .iter()
+            .filter(|s| s.took.is_some())
+            .max_by_key(|s| s.took)
+    }
+}
+
+/// Keys of the timeline view.
+pub static KEYS: [Binding; 6] = [
+    bind(
+        KeyCode::Up,
+        "↑",
+        KeyAction::LineUp,
+        "scroll",
+        Some("scroll"),
+    ),
+    bind(KeyCode::Down, "↓", KeyAction::LineDown, "scroll", None),
+    bind(
+        KeyCode::PageUp,
+        "PgUp",
+        KeyAction::PageUp,
+        "scroll a page",
+        None,
+    ),
+    bind(
+        KeyCode::PageDown,
+        "PgDn",
+        KeyAction::PageDown,
+        "scroll a page",
+        None,
+    ),
+    bind(KeyCode::Esc, "Esc", KeyAction::Escape, "back", Some("back")),
+    bind(KeyCode::F(6), "F6", KeyAction::Escape, "back", None),
+];
+
+impl App {
+    pub(in crate::app) fn timeline_key(&mut self, action: Option<KeyAction>) -> Vec<Effect> {
+        let t = &mut self.timeline;
+        let last = t.steps.len().saturating_sub(1);
+        match action {
+            Some(KeyAction::LineUp) => t.scroll = t.scroll.saturating_sub(1),
+            Some(KeyAction::LineDown) => t.scroll = (t.scroll + 1).min(last),
+            Some(KeyAction::PageUp) => t.scroll = t.scroll.saturating_sub(10),
+            Some(KeyAction::PageDown) => t.scroll = (t.scroll + 10).min(last),
+            Some(KeyAction::Escape) => self.overlay = None,
+            _ => {}
+        }
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests;

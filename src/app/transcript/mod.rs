@@ -1,0 +1,15 @@
+//! The transcript as the explorer shows it: the entries made from the driver's events
+//! (`entries.rs`), the list of them with its layout cache (`layout.rs`), the scroll position
+//! and the rows to draw (`scroll.rs`),
+//! and line-pick mode, a cursor over the entries with each line's explanation (`pick.rs`).
+//!
+//! Layer: app state.
+
+pub mod entries;
+mod layout;
+mod pick;
+pub mod scroll;
+
+pub use entries::{Entry, Kind, PREFIX_WIDTH};
+pub use layout::{Entries, INDEXED_LINES};
+pub use scroll::{Scroll, visible_rows};

@@ -1,0 +1,159 @@
+//! Line-pick mode and the explanations the views show: Esc on an empty prompt puts a
+//! cursor on the transcript; the line under it (or, outside the mode, the latest reply) is
+//! explained with [`crate::explain`].
+//!
+//! Layer: app state (no terminal). The explanation text is made from table data and from
+//! server text that [`crate::explain::render`] escapes.
+
+use crate::explain::{self, Explanation};
+use crate::proto::reply::Reply;
+
+use crate::app::{App, Kind, Overlay, Scroll};
+
+impl App {
+    /// Puts the cursor on the latest entry.
+    pub(in crate::app) fn enter_pick(&mut self) {
+        let Some(last) = self.entries.len().checked_sub(1) else {
+            return;
+        };
+        self.picked = Some((last, self.scroll));
+        self.overlay = Some(Overlay::Pick);
+    }
+
+    /// Back to the prompt, and to where the transcript was scrolled before.
+    pub(in crate::app) fn leave_pick(&mut self) {
+        if let Some((_, scroll)) = self.picked.take() {
+            self.scroll = scroll;
+        }
+        if self.overlay == Some(Overlay::Pick) {
+            self.overlay = None;
+        }
+    }
+
+    /// Moves the cursor one entry; the entry moved to is kept in view (at the bottom).
+    pub(in crate::app) fn pick_move(&mut self, forward: bool) {
+        let Some((index, before)) = self.picked else {
+            return;
+        };
+        let last = self.entries.len().saturating_sub(1);
+        let index = if forward {
+            (index + 1).min(last)
+        } else {
+            index.saturating_sub(1)
+        };
+        self.picked = Some((index, before));
+        let width = usize::from(self.viewport.0);
+        self.scroll = if index == last {
+            Scroll::Follow
+        } else {
+            let rows = self.entries.rows(index, width).max(1);
+            Scroll::At {
+                entry: index,
+                row: rows.saturating_sub(1),
+            }
+        };
+    }
+
+    /// The entry under the pick cursor.
+    pub fn picked_entry(&self) -> Option<usize> {
+        self.picked.map(|(index, _)| index)
+    }
+
+    /// `/note TEXT`: shown now, and written into the transcript file by the loop.
+    pub(in crate::app) fn note(&mut self, text: &str) -> Vec<crate::app::Effect> {
+        let at = self.connected_for;
+        self.push(crate::app::Entry::new(
+            at,
+            Kind::Local,
+            false,
+            vec![format!("note: {}", crate::proto::text::escape_str(text))],
+        ));
+        if self.recording.is_none() {
+            self.notice = Some("not recording: the note is only on screen".into());
+        }
+        vec![crate::app::Effect::Note(text.to_string())]
+    }
+
+    /// Recording could not start or stopped: said in the transcript and the status bar.
+    pub fn record_failed(&mut self, error: String) {
+        self.push(crate::app::Entry::new(
+            None,
+            Kind::Error,
+            false,
+            vec![format!(
+                "recording failed, the session goes on unrecorded: {}",
+                crate::proto::text::escape_str(&error)
+            )],
+        ));
+        self.recording = None;
+        self.record_error = Some(error);
+    }
+
+    /// The latest reply, for the line under the transcript.
+    pub fn latest_reply(&self) -> Option<&Reply> {
+        self.entries.iter().rev().find_map(|e| e.reply.as_deref())
+    }
+
+    /// What the picked entry means: its reply explained, or a word on what kind of line
+    /// it is.
+    pub fn picked_explanation(&self, width: usize) -> Vec<String> {
+        let Some(entry) = self.picked_entry().and_then(|i| self.entries.get(i)) else {
+            return Vec::new();
+        };
+        if let Some(reply) = &entry.reply {
+            return explain::render::lines(&explain::reply(reply), width);
+        }
+        let what = match entry.kind {
+            Kind::Client => "A command you sent (C> plaintext, C~ inside TLS).",
+            Kind::Server(_) => "A reply from the server.",
+            Kind::Info => "smtpx's own account of what happened on the connection.",
+            Kind::Warning => "A rule the command broke, said before it was sent.",
+            Kind::Boundary => {
+                "The TLS boundary: everything after it is a new session inside TLS, and the \
+                 capabilities must be asked for again with EHLO (RFC 3207 §4.2)."
+            }
+            Kind::Finding => "A security finding, or a reply that broke the protocol.",
+            Kind::Error => "The network failed, or smtpx could not do what was asked.",
+            Kind::Draft => "A message line collected after 354, not sent yet.",
+            Kind::Local => "Said by the explorer itself, not about the wire.",
+        };
+        let mut lines = entry.lines.clone();
+        lines.push(String::new());
+        lines.push(what.to_string());
+        lines
+    }
+}
+
+impl App {
+    /// The latest reply explained in one line, for the row under the transcript.
+    pub fn latest_reply_explained(&self) -> Option<String> {
+        self.latest_reply()
+            .map(|reply| reply_summary(&explain::reply(reply)))
+    }
+}
+
+/// One line for a reply: its codes, then the most specific known meaning (the enhanced
+/// code's when there is one) and where it is defined: `550 5.1.1  Bad destination
+/// mailbox address (RFC 3463 §3.2)`.
+fn reply_summary(explanation: &Explanation) -> String {
+    let codes: Vec<&str> = explanation
+        .items
+        .iter()
+        .map(|item| item.key.as_str())
+        .filter(|key| !key.is_empty())
+        .collect();
+    let detail = explanation
+        .items
+        .iter()
+        .rev()
+        // `x.0.0` says only "other or undefined"; the basic code says more.
+        .find(|item| item.is_known() && !item.key.ends_with(".0.0"))
+        .or(explanation.items.first());
+    let Some(item) = detail else {
+        return codes.join(" ");
+    };
+    match &item.reference {
+        Some(reference) => format!("{}  {} ({reference})", codes.join(" "), item.title),
+        None => format!("{}  {}", codes.join(" "), item.title),
+    }
+}
