@@ -13,7 +13,6 @@
 //! ```
 
 mod data;
-pub mod event;
 mod read;
 pub mod sink;
 pub mod task;
@@ -22,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
+pub use crate::event::{Finding, Layer, SecretBytes, SessionEvent};
 pub use data::{RECORDED_BODY_LIMIT, STREAM_CHUNK, streamed_body_digest};
-pub use event::{Finding, Layer, SecretBytes, SessionEvent};
 
 use crate::net::{ConnectOptions, Connection, NetError, Target, TlsInfo, TlsOptions};
 use crate::proto::auth::{AuthStep, Credentials, Mechanism, SaslClient};

@@ -26,8 +26,8 @@ use rustls::server::ParsedCertificate;
 use rustls::{CertificateError, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
 
 use super::cert::{self, SanEntry};
-pub use super::verdict::TlsVerdict;
-use super::verdict::{NameCheck, Trust, TrustStore, UntrustedReason, Validity};
+pub use crate::event::verdict::TlsVerdict;
+use crate::event::verdict::{NameCheck, Trust, TrustStore, UntrustedReason, Validity};
 
 /// The Mozilla roots, built once per process (the verifier itself is per connection).
 fn webpki_roots() -> Arc<RootCertStore> {

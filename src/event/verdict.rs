@@ -1,10 +1,10 @@
 //! The verification verdict: three separate answers — is the chain trusted (by which store,
 //! or why not), does the name match (which name, which subjectAltName;
 //! [RFC 6125 §6](https://www.rfc-editor.org/rfc/rfc6125#section-6)), is the certificate
-//! currently valid — and a one-line summary for a status bar. Plain data; `verify.rs`
-//! produces it.
+//! currently valid — and a one-line summary for a status bar. Plain data; the transport's
+//! recording verifier (`net::verify`) produces it.
 //!
-//! Layer: transport.
+//! Layer: event and value types.
 
 use std::fmt;
 use std::path::PathBuf;

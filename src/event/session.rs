@@ -1,8 +1,8 @@
 //! What the driver reports: [`SessionEvent`]s with owned data, one per thing that happened
 //! on the wire or to the connection.
 //!
-//! Layer: driver (between transport and front ends). The probe prints these, the explorer
-//! will draw them, the recorder will write them; replay will produce the same values.
+//! Layer: event and value types. The driver emits these, the probe prints them, the explorer
+//! draws them, the recorder writes them, and replay produces the same values.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::net::TlsInfo;
+use super::tls::TlsInfo;
 use crate::proto::reply::Reply;
 
 /// Whether bytes travelled in plaintext or inside TLS.
