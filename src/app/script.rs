@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::driver::task::Update;
 use crate::driver::{Finding, Layer, SessionEvent};
+use crate::event::Failure;
 use crate::net::{NameCheck, TlsInfo, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};
 use crate::proto::command::{Command, parse_command_line};
 use crate::proto::reply::Reply;
@@ -159,7 +160,7 @@ impl Script {
         let at = self.tick();
         self.event(SessionEvent::Failed {
             at,
-            error: error.to_string(),
+            failure: Failure::unrecorded(error),
         });
         self
     }

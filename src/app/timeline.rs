@@ -197,8 +197,8 @@ impl Timeline {
                 self.push(StepKind::Event, label.into(), *at, None);
                 self.pending.clear();
             }
-            SessionEvent::Failed { at, error } => {
-                let label: String = format!("failed: {}", escape_str(error))
+            SessionEvent::Failed { at, failure } => {
+                let label: String = format!("failed: {}", escape_str(failure.describe()))
                     .chars()
                     .take(60)
                     .collect();

@@ -7,10 +7,12 @@
 //! Layer: event and value types — uses `std`, `proto`, serde and zeroize only; never tokio,
 //! rustls or ratatui, so every layer above can depend on it.
 
+pub mod failure;
 pub mod session;
 pub mod tls;
 pub mod verdict;
 
+pub use failure::{Cause, Failure, FailureKind, Phase};
 pub use session::{Finding, Layer, SecretBytes, SessionEvent};
 pub use tls::TlsInfo;
 pub use verdict::{NameCheck, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};

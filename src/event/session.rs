@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
+use super::failure::Failure;
 use super::tls::TlsInfo;
 use crate::proto::reply::Reply;
 
@@ -113,10 +114,11 @@ pub enum SessionEvent {
         at: Duration,
         text: String,
     },
-    /// The network failed or the server broke the protocol.
+    /// The network failed, the server broke the protocol, or smtpx could not do what it was
+    /// asked — [`Failure::kind`] says which.
     Failed {
         at: Duration,
-        error: String,
+        failure: Failure,
     },
     /// The connection is closed (by either side).
     Closed {

@@ -17,6 +17,7 @@
 //! Layer: transcript (serde data and conversions; no I/O).
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use base64::Engine;
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::tls::TlsRecord;
 use crate::driver::Layer;
+use crate::event::failure::{Cause, FailureKind};
 
 /// The `format` value of every transcript header.
 pub const FORMAT_NAME: &str = "smtpx-transcript";
@@ -181,11 +183,27 @@ pub enum EventKind {
         author: String,
     },
     Failed {
+        /// The failure in words, as it was shown.
         error: String,
+        /// Whose fault it was and what happened; absent in files written before failures
+        /// were typed, which read as [`FailureKind::Unknown`](crate::event::FailureKind).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure: Option<FailureRecord>,
     },
     Closed {
         by_peer: bool,
     },
+}
+
+/// A `failed` line's typed part: `{"kind":"network","cause":"timeout","waiting_for":"reply",
+/// "after":{"secs":30,"nanos":0},"peer":"192.0.2.1:25"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureRecord {
+    pub kind: FailureKind,
+    #[serde(flatten)]
+    pub cause: Cause,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<SocketAddr>,
 }
 
 /// Every `kind` this version knows.

@@ -5,9 +5,11 @@
 //! Layer: transcript (serde data and conversions; no I/O).
 
 use super::{
-    Direction, EventKind, EventLine, Payload, Redaction, duration_from_secs, secs, smtpx_author,
+    Direction, EventKind, EventLine, FailureRecord, Payload, Redaction, duration_from_secs, secs,
+    smtpx_author,
 };
 use crate::driver::{Finding, SessionEvent};
+use crate::event::failure::{Failure, FailureKind};
 use crate::proto::reply::Reply;
 use crate::transcript::tls::TlsRecord;
 
@@ -100,11 +102,16 @@ impl EventLine {
                     author: smtpx_author(),
                 },
             ),
-            SessionEvent::Failed { at, error } => (
+            SessionEvent::Failed { at, failure } => (
                 at,
                 Direction::Smtpx,
                 EventKind::Failed {
-                    error: error.clone(),
+                    error: failure.message.clone(),
+                    failure: (failure.kind != FailureKind::Unknown).then(|| FailureRecord {
+                        kind: failure.kind,
+                        cause: failure.cause.clone(),
+                        peer: failure.peer,
+                    }),
                 },
             ),
             SessionEvent::Closed { at, by_peer } => (
@@ -201,9 +208,17 @@ impl EventLine {
                     text: text.clone(),
                 }
             }
-            EventKind::Failed { error } => SessionEvent::Failed {
+            EventKind::Failed { error, failure } => SessionEvent::Failed {
                 at,
-                error: error.clone(),
+                failure: match failure {
+                    Some(record) => Failure {
+                        kind: record.kind,
+                        cause: record.cause.clone(),
+                        peer: record.peer,
+                        message: error.clone(),
+                    },
+                    None => Failure::unrecorded(error.clone()),
+                },
             },
             EventKind::Closed { by_peer } => SessionEvent::Closed {
                 at,

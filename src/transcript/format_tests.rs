@@ -93,3 +93,109 @@ fn header_has_format_version_and_utc_start() {
     assert_eq!(json["transport"], "starttls-required");
     assert_eq!(json["target"]["port"], 587);
 }
+
+#[test]
+fn every_failure_cause_round_trips_with_its_kind_and_peer() {
+    use crate::event::failure::{
+        AttemptFailure, Cause, ConnectAttempt, Failure, FailureKind, IoErrorKind, IoFailure, Phase,
+    };
+    let io = IoFailure {
+        kind: IoErrorKind::ConnectionReset,
+        message: "connection reset by peer".into(),
+    };
+    let causes = [
+        (
+            FailureKind::Network,
+            Cause::Resolve {
+                host: "mx.example".into(),
+            },
+        ),
+        (
+            FailureKind::Network,
+            Cause::Connect {
+                attempts: vec![
+                    ConnectAttempt {
+                        addr: ([127, 0, 0, 1], 1).into(),
+                        failure: AttemptFailure::Refused,
+                    },
+                    ConnectAttempt {
+                        addr: ([127, 0, 0, 1], 2).into(),
+                        failure: AttemptFailure::TimedOut {
+                            after: std::time::Duration::from_millis(1500),
+                        },
+                    },
+                    ConnectAttempt {
+                        addr: ([127, 0, 0, 1], 3).into(),
+                        failure: AttemptFailure::Other {
+                            kind: IoErrorKind::HostUnreachable,
+                            message: "no route to host".into(),
+                        },
+                    },
+                ],
+            },
+        ),
+        (
+            FailureKind::Network,
+            Cause::Timeout {
+                waiting_for: Phase::Reply,
+                after: std::time::Duration::from_nanos(30_000_000_001),
+            },
+        ),
+        (
+            FailureKind::Network,
+            Cause::Io {
+                during: Phase::Send,
+                error: io.clone(),
+                partial_bytes: Some(7),
+            },
+        ),
+        (FailureKind::Network, Cause::Closed { during: None }),
+        (
+            FailureKind::Protocol,
+            Cause::TlsHandshake {
+                error: io.clone(),
+                plaintext_bytes: Some(12),
+            },
+        ),
+        (
+            FailureKind::Protocol,
+            Cause::CertificateRejected {
+                verdict: Box::new(crate::transcript::testdata::tls_info(false).verdict),
+            },
+        ),
+        (FailureKind::Protocol, Cause::ReplyTooLarge),
+        (FailureKind::Protocol, Cause::Flood { count: 100 }),
+        (FailureKind::Local, Cause::NotConnected),
+        (FailureKind::Local, Cause::MessageSource { error: io }),
+    ];
+    for (kind, cause) in causes {
+        let failure = Failure::new(kind, cause, "words \x1b as shown")
+            .with_peer(Some(([192, 0, 2, 1], 25).into()));
+        let event = SessionEvent::Failed { at: ms(4), failure };
+        let (back, _) = through_json(&event);
+        same(&[event], &[back]);
+    }
+}
+
+#[test]
+fn a_version_1_failed_line_with_only_its_words_still_reads() {
+    let line = r#"{"at":0.5,"dir":"smtpx","kind":"failed","error":"timed out after 30 s waiting for a reply"}"#;
+    let line: EventLine = serde_json::from_str(line).expect("parses");
+    let (event, _) = line.to_event().expect("converts");
+    let SessionEvent::Failed { at, failure } = event else {
+        panic!("not a failure: {event:?}");
+    };
+    assert_eq!(at, std::time::Duration::from_millis(500));
+    assert_eq!(failure.kind, crate::event::FailureKind::Unknown);
+    assert_eq!(failure.cause, crate::event::Cause::Unrecorded);
+    assert_eq!(
+        failure.to_string(),
+        "timed out after 30 s waiting for a reply"
+    );
+    let again = serde_json::to_string(&EventLine::from_event(&SessionEvent::Failed {
+        at,
+        failure,
+    }))
+    .expect("serialises");
+    assert!(!again.contains("\"failure\""), "{again}");
+}

@@ -77,8 +77,8 @@ impl Summary {
                     summary.tls = Some((**info).clone());
                 }
                 SessionEvent::Finding { finding, .. } => summary.findings.push(finding.describe()),
-                SessionEvent::Failed { error, .. } if summary.failure.is_none() => {
-                    summary.failure = Some(error.clone());
+                SessionEvent::Failed { failure, .. } if summary.failure.is_none() => {
+                    summary.failure = Some(failure.describe().to_owned());
                 }
                 _ => {}
             }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::driver::{Finding, Layer, SecretBytes, SessionEvent};
+use crate::event::{Cause, Failure, FailureKind};
 use crate::net::{NameCheck, TlsInfo, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};
 use crate::proto::reply::Reply;
 
@@ -140,7 +141,12 @@ pub fn every_kind() -> Vec<SessionEvent> {
         },
         SessionEvent::Failed {
             at: ms(12),
-            error: "the server closed the connection".into(),
+            failure: Failure::new(
+                FailureKind::Network,
+                Cause::Closed { during: None },
+                "the server closed the connection",
+            )
+            .with_peer(Some(([127, 0, 0, 1], 2525).into())),
         },
         SessionEvent::Closed {
             at: ms(13),
