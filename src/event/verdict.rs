@@ -144,9 +144,24 @@ impl TlsVerdict {
     /// Trusted, name matches, currently valid — and webpki agreed.
     pub fn ok(&self) -> bool {
         self.webpki_accepted
-            && matches!(self.trusted, Trust::Trusted { .. })
+            && self.is_trusted()
             && matches!(self.name, NameCheck::Matched { .. })
-            && matches!(self.validity, Validity::Valid { .. })
+            && self.is_valid_now()
+    }
+
+    /// A trust store vouched for the chain.
+    pub fn is_trusted(&self) -> bool {
+        matches!(self.trusted, Trust::Trusted { .. })
+    }
+
+    /// The name was checked and the certificate does not carry it.
+    pub fn is_name_mismatch(&self) -> bool {
+        matches!(self.name, NameCheck::Mismatch { .. })
+    }
+
+    /// The leaf is inside its validity period.
+    pub fn is_valid_now(&self) -> bool {
+        matches!(self.validity, Validity::Valid { .. })
     }
 
     /// One line for a status bar, e.g. "trusted (webpki-roots), name ok (mx.example.com),
@@ -240,6 +255,22 @@ mod tests {
             verdict.summary(),
             "NOT trusted: self-signed certificate; name ok (localhost); valid 364 days"
         );
+    }
+
+    #[test]
+    fn a_name_spelling_not_does_not_flag_a_match() {
+        let verdict = TlsVerdict {
+            trusted: Trust::NotChecked,
+            name: NameCheck::Matched {
+                name: "NOT.example".into(),
+                san: "NOT.example".into(),
+            },
+            validity: Validity::Unknown,
+            webpki_accepted: false,
+        };
+        assert!(!verdict.is_name_mismatch());
+        assert!(!verdict.is_trusted());
+        assert!(!verdict.is_valid_now());
     }
 
     #[test]
