@@ -104,7 +104,7 @@ impl Script {
         self.event(SessionEvent::Sent {
             at,
             layer,
-            shown: command.redacted().as_str().to_string(),
+            shown: command.redacted().into(),
             bytes: if command.is_secret() {
                 Vec::new()
             } else {
@@ -128,7 +128,8 @@ impl Script {
                 "<message: {} bytes, {} lines dot-stuffed, end marker>",
                 body.len(),
                 stuffed.report.stuffed_lines
-            ),
+            )
+            .into(),
             bytes: stuffed.bytes,
             secret: false,
             revealed: None,

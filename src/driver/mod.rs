@@ -22,8 +22,9 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 pub use crate::event::{Finding, Layer, SecretBytes, SessionEvent};
-pub use data::{RECORDED_BODY_LIMIT, STREAM_CHUNK, streamed_body_digest};
+pub use data::{RECORDED_BODY_LIMIT, STREAM_CHUNK};
 
+use crate::event::Shown;
 use crate::event::failure::{Cause, Failure, FailureKind, IoFailure, Phase};
 use crate::net::{ConnectOptions, Connection, NetError, Target, TlsInfo, TlsOptions};
 use crate::proto::auth::{AuthError, AuthStep, Credentials, Mechanism, SaslClient};
@@ -260,7 +261,7 @@ impl Driver {
     async fn send_bytes(
         &mut self,
         bytes: &[u8],
-        shown: String,
+        shown: Shown,
         secret: bool,
     ) -> Result<(), DriverError> {
         let layer = self.layer();
@@ -290,7 +291,7 @@ impl Driver {
             Err(e) => return self.fail(e.into()),
         };
         self.drain_unsolicited().await?;
-        let shown = command.redacted().to_string();
+        let shown = command.redacted().into();
         self.send_bytes(&bytes, shown, command.is_secret()).await?;
         self.session.on_sent(&Sent::Command(command.clone()));
         Ok(())
@@ -305,7 +306,7 @@ impl Driver {
     /// Sends bytes exactly as given (raw mode): nothing added, nothing checked.
     pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), DriverError> {
         let shown = crate::proto::text::escape_bytes(bytes);
-        self.send_bytes(bytes, shown, false).await?;
+        self.send_bytes(bytes, shown.into(), false).await?;
         self.session.on_sent(&Sent::Raw(bytes.to_vec()));
         Ok(())
     }

@@ -9,10 +9,12 @@
 
 pub mod failure;
 pub mod session;
+pub mod shown;
 pub mod tls;
 pub mod verdict;
 
 pub use failure::{Cause, Failure, FailureKind, Phase};
 pub use session::{Finding, Layer, SecretBytes, SessionEvent};
+pub use shown::{Hidden, Shown};
 pub use tls::TlsInfo;
 pub use verdict::{NameCheck, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};

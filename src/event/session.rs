@@ -11,6 +11,7 @@ use std::time::Duration;
 use zeroize::Zeroizing;
 
 use super::failure::Failure;
+use super::shown::Shown;
 use super::tls::TlsInfo;
 use crate::proto::reply::Reply;
 
@@ -87,7 +88,7 @@ pub enum SessionEvent {
     Sent {
         at: Duration,
         layer: Layer,
-        shown: String,
+        shown: Shown,
         bytes: Vec<u8>,
         secret: bool,
         revealed: Option<SecretBytes>,

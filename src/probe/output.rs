@@ -167,7 +167,7 @@ pub fn json(event: &SessionEvent) -> Value {
             secret,
             ..
         } => json!({
-            "event": "sent", "t": t(at), "layer": layer.name(), "line": shown, "secret": secret,
+            "event": "sent", "t": t(at), "layer": layer.name(), "line": shown.as_str(), "secret": secret,
         }),
         SessionEvent::Received {
             at,

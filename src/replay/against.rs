@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use zeroize::Zeroizing;
 
 use crate::driver::{Driver, SessionEvent};
+use crate::event::Shown;
 use crate::net::{ConnectOptions, Sni, Target, TlsOptions, VerifyMode};
 use crate::proto::auth::Mechanism;
 use crate::transcript::args::{ReplayArgs, unix_now};
@@ -75,7 +76,7 @@ pub async fn run(original: &Transcript, args: &ReplayArgs, against: &str) -> Exi
     let timeout = std::time::Duration::from_secs_f64(args.timeout.clamp(0.001, 86_400.0));
     // Steps go out with `send_raw`, which shows bytes escaped; the recorded display form
     // of the same bytes is kept instead, so both sessions read (and compare) alike.
-    let shown: Arc<Mutex<Option<String>>> = Arc::default();
+    let shown: Arc<Mutex<Option<Shown>>> = Arc::default();
     let next_shown = Arc::clone(&shown);
     let mut inner = crate::driver::sink::fan_out(sinks);
     let sink = Box::new(move |mut event: SessionEvent| {
@@ -263,7 +264,7 @@ async fn play(
     script: &Script,
     original: &Transcript,
     mut inputs: Inputs,
-    shown: &Mutex<Option<String>>,
+    shown: &Mutex<Option<Shown>>,
 ) {
     if driver.connect(script.implicit_tls).await.is_err() {
         return;

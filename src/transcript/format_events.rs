@@ -9,7 +9,9 @@ use super::{
     smtpx_author,
 };
 use crate::driver::{Finding, SessionEvent};
+use crate::event::Shown;
 use crate::event::failure::{Failure, FailureKind};
+use crate::proto::command::redaction;
 use crate::proto::reply::Reply;
 use crate::transcript::tls::TlsRecord;
 
@@ -53,7 +55,7 @@ impl EventLine {
                     EventKind::Sent {
                         layer: (*layer).into(),
                         data,
-                        shown: shown.clone(),
+                        shown: shown.to_string(),
                         secret: *secret,
                         redacted,
                     },
@@ -158,12 +160,13 @@ impl EventLine {
                 redacted,
             } => {
                 note.redacted = redacted.clone();
+                let secret = *secret || matches!(redacted, Some(Redaction::Secret { .. }));
                 SessionEvent::Sent {
                     at,
                     layer: (*layer).into(),
-                    shown: shown.clone(),
+                    shown: recorded_shown(shown, secret, redacted.as_ref(), data),
                     bytes: data.to_bytes()?,
-                    secret: *secret || matches!(redacted, Some(Redaction::Secret { .. })),
+                    secret,
                     revealed: None,
                 }
             }
@@ -226,6 +229,35 @@ impl EventLine {
             },
         };
         Ok((event, note))
+    }
+}
+
+/// A `sent` line's `shown` as the typed value. The file keeps the words only; what was left
+/// out comes from the line's own fields: a secret line ends with the documented
+/// `<redacted N bytes>` marker (read here, at the format's edge, and nowhere else), a body
+/// left out has its size and digest in `redacted`.
+fn recorded_shown(text: &str, secret: bool, redacted: Option<&Redaction>, data: &Payload) -> Shown {
+    match redacted {
+        Some(Redaction::Body { size, sha256 }) if data.is_none() => {
+            return Shown::body_left_out(text.to_owned(), *size, sha256.clone());
+        }
+        _ => {}
+    }
+    let marker = secret
+        .then(|| text.rfind("<redacted "))
+        .flatten()
+        .and_then(|at| {
+            let tail = text.get(at..)?;
+            let len: usize = tail
+                .strip_prefix("<redacted ")?
+                .strip_suffix(" bytes>")?
+                .parse()
+                .ok()?;
+            (redaction(len) == tail).then_some((at, len))
+        });
+    match marker {
+        Some((at, len)) => Shown::secret(text.get(..at).unwrap_or(""), len),
+        None => Shown::plain(text),
     }
 }
 

@@ -68,7 +68,7 @@ impl Summary {
         let mut pending: Option<String> = None;
         for event in events {
             match event {
-                SessionEvent::Sent { shown, .. } => pending = Some(shown.clone()),
+                SessionEvent::Sent { shown, .. } => pending = Some(shown.to_string()),
                 SessionEvent::Received { layer, reply, .. } => {
                     let command = pending.take();
                     summary.on_reply(command, *layer, reply);
