@@ -270,7 +270,7 @@ pub(crate) async fn handshake(
         verify_name.clone(),
         tls.mode == VerifyMode::Strict,
     )
-    .map_err(|e| option_error("trust store", e))?;
+    .map_err(|e| option_error("trust store", e.to_string()))?;
     let verdict_slot = verifier.verdict_slot();
     let builder = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&versions)

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{WebPkiServerVerifier, verify_server_name};
+use rustls::client::{VerifierBuilderError, WebPkiServerVerifier, verify_server_name};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
@@ -59,11 +59,9 @@ impl RecordingVerifier {
         ca_file: Option<(PathBuf, RootCertStore)>,
         verify_name: ServerName<'static>,
         strict: bool,
-    ) -> Result<RecordingVerifier, String> {
+    ) -> Result<RecordingVerifier, VerifierBuilderError> {
         let build = |store: Arc<RootCertStore>| {
-            WebPkiServerVerifier::builder_with_provider(store, provider.clone())
-                .build()
-                .map_err(|e| e.to_string())
+            WebPkiServerVerifier::builder_with_provider(store, provider.clone()).build()
         };
         let roots = build(webpki_roots())?;
         let ca_file = match ca_file {

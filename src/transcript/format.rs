@@ -206,6 +206,47 @@ pub struct FailureRecord {
     pub peer: Option<SocketAddr>,
 }
 
+/// What is wrong with one event line; the reader adds the line number.
+#[derive(Debug, thiserror::Error)]
+pub enum LineError {
+    #[error("not a JSON event: {0}")]
+    NotJson(#[source] serde_json::Error),
+    #[error("the event has no `kind`")]
+    NoKind,
+    #[error("bad {kind:?} event: {source}")]
+    BadEvent {
+        kind: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("`dir` is {dir:?} but this kind of event comes from {expected:?}")]
+    Direction { dir: Direction, expected: Direction },
+    #[error("both `text` and `base64` are given")]
+    TextAndBase64,
+    #[error("`base64` is not valid base64: {0}")]
+    Base64(#[source] base64::DecodeError),
+    #[error("`{field}` is not a time in seconds: {secs}")]
+    Time { field: &'static str, secs: f64 },
+    #[error("`peer` is not an address: {0:?}")]
+    Peer(String),
+    #[error("unknown finding {0:?}")]
+    UnknownFinding(String),
+    #[error("reply bytes: {0}")]
+    ReplyBytes(#[source] crate::proto::reply::ReplyError),
+    #[error("a `received` line holds no reply")]
+    NoReply,
+    #[error("a `received` line holds {0} replies, not one")]
+    Replies(usize),
+    #[error("chain[{index}] is not valid base64: {source}")]
+    Chain {
+        index: usize,
+        #[source]
+        source: base64::DecodeError,
+    },
+    #[error("unknown trust store {0:?}")]
+    TrustStore(String),
+}
+
 /// Every `kind` this version knows.
 pub const KNOWN_KINDS: [&str; 8] = [
     "connected",
@@ -292,13 +333,11 @@ impl Payload {
         Payload::default()
     }
 
-    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
+    pub fn to_bytes(&self) -> Result<Vec<u8>, LineError> {
         match (&self.text, &self.base64) {
-            (Some(_), Some(_)) => Err("both `text` and `base64` are given".into()),
+            (Some(_), Some(_)) => Err(LineError::TextAndBase64),
             (Some(text), None) => Ok(text.as_bytes().to_vec()),
-            (None, Some(b64)) => STANDARD
-                .decode(b64)
-                .map_err(|e| format!("`base64` is not valid base64: {e}")),
+            (None, Some(b64)) => STANDARD.decode(b64).map_err(LineError::Base64),
             (None, None) => Ok(Vec::new()),
         }
     }
@@ -314,9 +353,9 @@ pub fn secs(d: Duration) -> f64 {
 }
 
 /// Seconds back to a duration; `field` names the value in the error.
-pub fn duration_from_secs(secs: f64, field: &str) -> Result<Duration, String> {
+pub fn duration_from_secs(secs: f64, field: &'static str) -> Result<Duration, LineError> {
     if !secs.is_finite() || !(0.0..=1e12).contains(&secs) {
-        return Err(format!("`{field}` is not a time in seconds: {secs}"));
+        return Err(LineError::Time { field, secs });
     }
     Ok(Duration::from_micros((secs * 1e6).round() as u64))
 }

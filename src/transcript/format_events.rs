@@ -5,8 +5,8 @@
 //! Layer: transcript (serde data and conversions; no I/O).
 
 use super::{
-    Direction, EventKind, EventLine, FailureRecord, Payload, Redaction, duration_from_secs, secs,
-    smtpx_author,
+    Direction, EventKind, EventLine, FailureRecord, LineError, Payload, Redaction,
+    duration_from_secs, secs, smtpx_author,
 };
 use crate::driver::{Finding, SessionEvent};
 use crate::event::Shown;
@@ -130,7 +130,7 @@ impl EventLine {
     }
 
     /// The event this line stands for; an error says which field is wrong.
-    pub fn to_event(&self) -> Result<(SessionEvent, Annotation), String> {
+    pub fn to_event(&self) -> Result<(SessionEvent, Annotation), LineError> {
         let at = duration_from_secs(self.at, "at")?;
         let expected = match self.kind {
             EventKind::Sent { .. } => Direction::Client,
@@ -138,18 +138,16 @@ impl EventLine {
             _ => Direction::Smtpx,
         };
         if self.dir != expected {
-            return Err(format!(
-                "`dir` is {:?} but this kind of event comes from {:?}",
-                self.dir, expected
-            ));
+            return Err(LineError::Direction {
+                dir: self.dir,
+                expected,
+            });
         }
         let mut note = Annotation::default();
         let event = match &self.kind {
             EventKind::Connected { peer, took } => SessionEvent::Connected {
                 at,
-                peer: peer
-                    .parse()
-                    .map_err(|_| format!("`peer` is not an address: {peer:?}"))?,
+                peer: peer.parse().map_err(|_| LineError::Peer(peer.clone()))?,
                 took: duration_from_secs(*took, "took")?,
             },
             EventKind::Sent {
@@ -201,7 +199,7 @@ impl EventLine {
                         summary: summary.clone().unwrap_or_default(),
                     },
                     "auth_over_plaintext" => Finding::AuthOverPlaintext,
-                    other => return Err(format!("unknown finding {other:?}")),
+                    other => return Err(LineError::UnknownFinding(other.to_owned())),
                 },
             },
             EventKind::Note { text, author } => {
@@ -262,11 +260,11 @@ fn recorded_shown(text: &str, secret: bool, redacted: Option<&Redaction>, data: 
 }
 
 /// Exactly one reply, parsed from the bytes it arrived as.
-fn reply_from_bytes(bytes: &[u8]) -> Result<Reply, String> {
-    let mut replies = Reply::parse_all(bytes).map_err(|e| format!("reply bytes: {e}"))?;
+fn reply_from_bytes(bytes: &[u8]) -> Result<Reply, LineError> {
+    let mut replies = Reply::parse_all(bytes).map_err(LineError::ReplyBytes)?;
     match replies.len() {
-        1 => replies.pop().ok_or_else(|| "no reply".to_string()),
-        0 => Err("a `received` line holds no reply".into()),
-        n => Err(format!("a `received` line holds {n} replies, not one")),
+        1 => replies.pop().ok_or(LineError::NoReply),
+        0 => Err(LineError::NoReply),
+        n => Err(LineError::Replies(n)),
     }
 }
