@@ -83,7 +83,7 @@ pub enum SessionEvent {
     /// The client sent bytes. `shown` is the display form with secrets redacted; `bytes`
     /// is empty when the line was secret (the exact bytes never leave the driver), and
     /// `revealed` carries them only when a front end asked for them
-    /// ([`Driver::reveal_secrets`](crate::driver::Driver::reveal_secrets), for
+    /// (the driver's `reveal_secrets`, for
     /// `--record-secrets`); `None` otherwise.
     Sent {
         at: Duration,
