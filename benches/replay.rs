@@ -1,4 +1,4 @@
-//! `smtpx replay` on a 1,000,000-event transcript (issue 10, target 3): opening it and
+//! `smtpx replay` on a 1,000,000-event transcript: opening it and
 //! drawing the first frame, stepping forward and back, jumping to the end and to the next
 //! 4xx/5xx reply, scrolling, and the background warm-up that makes far jumps cheap — each
 //! with a draw on ratatui's `TestBackend` at 80x24 and 200x60, so the figures are "key to

@@ -1,4 +1,4 @@
-//! Reply parser throughput (issue 10, target 2: at least 300 MB/s on a mixed corpus of
+//! Reply parser throughput (target: at least 300 MB/s on a mixed corpus of
 //! multi-line replies).
 //!
 //! The corpus is built here, deterministically: 220 greetings, EHLO capability lists of

@@ -1,4 +1,4 @@
-//! Issue 10, target 6: a loopback load generator for the sandbox server (`smtpx serve`).
+//! A loopback load generator for the sandbox server (`smtpx serve`).
 //!
 //! Each session: greeting, EHLO, [STARTTLS, full TLS handshake, EHLO,] MAIL, RCPT, DATA, a
 //! 1 KiB message, QUIT — one command at a time, each reply awaited (no pipelining). N

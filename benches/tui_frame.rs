@@ -1,4 +1,4 @@
-//! Explorer frames with a million lines in scrollback (issue 10, target 4: under 2 ms at
+//! Explorer frames with a million lines in scrollback (target: under 2 ms at
 //! 80x24 and at 200x60, following the bottom and scrolled back into the middle).
 //!
 //! The app is fed through [`Script`] — the same `Update`s the network task sends, so the

@@ -15,11 +15,15 @@
 //!                 ▼
 //!               proto   (sans-IO: replies, commands, capabilities, SASL, DATA, session)
 //! ```
+//!
+//! `event` holds the plain values that cross these layers (session events, TLS details,
+//! certificate verdicts); it sits just above `proto` and below everything else.
 pub mod app;
 pub mod cli;
 pub mod demo;
 pub mod diagnose;
 pub mod driver;
+pub mod event;
 pub mod explain;
 pub mod net;
 pub mod probe;

@@ -1,4 +1,4 @@
-//! The certificate inspector (issue 6): chains made with rcgen (and two fixed openssl files
+//! The certificate inspector: chains made with rcgen (and two fixed openssl files
 //! under `tests/data/certs/`) presented by an in-process implicit-TLS server, checked for the
 //! decoded fields, how the chain links, and the three verdicts kept apart.
 

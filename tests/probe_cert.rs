@@ -1,4 +1,4 @@
-//! `smtpx probe` and the certificate inspector (issue 6): `--show-cert`, `--json`,
+//! `smtpx probe` and the certificate inspector: `--show-cert`, `--json`,
 //! `--save-chain`, `--tls-min`/`--tls-max`, and mutual TLS with `--client-cert`, the real
 //! binary against scripted implicit-TLS servers with rcgen certificates.
 

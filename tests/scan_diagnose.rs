@@ -1,4 +1,4 @@
-//! Every classic failure of issue 11, diagnosed in plain words: the message of each
+//! Every classic failure, diagnosed in plain words: the message of each
 //! [`Diagnosis`] is a snapshot, and each one is provoked for real against a scripted
 //! loopback server through `smtpx probe --json` (the diagnosis arrives as a
 //! `diagnosis: …` note right after the event that shows it).

@@ -66,9 +66,13 @@ impl App {
             return;
         };
         match event {
-            SessionEvent::Sent { secret: true, .. } => {
+            SessionEvent::Sent {
+                secret: true,
+                shown,
+                ..
+            } => {
                 if let Some(entry) = new.first_mut() {
-                    trace.annotate(entry, self.ascii);
+                    trace.annotate(entry, shown, self.ascii);
                 }
             }
             SessionEvent::Received { reply, .. } if reply.code() != Some(334) => {

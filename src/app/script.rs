@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::driver::task::Update;
 use crate::driver::{Finding, Layer, SessionEvent};
+use crate::event::Failure;
 use crate::net::{NameCheck, TlsInfo, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};
 use crate::proto::command::{Command, parse_command_line};
 use crate::proto::reply::Reply;
@@ -105,7 +106,7 @@ impl Script {
         self.event(SessionEvent::Sent {
             at,
             layer,
-            shown: command.redacted().as_str().to_string(),
+            shown: command.redacted().into(),
             bytes: if command.is_secret() {
                 Vec::new()
             } else {
@@ -129,7 +130,8 @@ impl Script {
                 "<message: {} bytes, {} lines dot-stuffed, end marker>",
                 body.len(),
                 stuffed.report.stuffed_lines
-            ),
+            )
+            .into(),
             bytes: stuffed.bytes,
             secret: false,
             revealed: None,
@@ -161,7 +163,7 @@ impl Script {
         let at = self.tick();
         self.event(SessionEvent::Failed {
             at,
-            error: error.to_string(),
+            failure: Failure::unrecorded(error),
         });
         self
     }

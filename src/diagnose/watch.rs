@@ -143,7 +143,7 @@ mod tests {
         SessionEvent::Sent {
             at: Duration::ZERO,
             layer,
-            shown: shown.to_string(),
+            shown: shown.into(),
             bytes: Vec::new(),
             secret,
             revealed: None,

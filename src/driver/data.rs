@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::{Driver, DriverError, SessionEvent};
+use crate::event::Shown;
 use crate::proto::command::Command;
 use crate::proto::data::{DotStuffer, Report, bdat_chunks, dot_stuff};
 use crate::proto::reply::Reply;
@@ -29,20 +30,6 @@ pub const RECORDED_BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// the read buffer, the stuffed copy and what TLS encrypts stay in the CPU cache (256 KiB
 /// took measurably more client CPU per 100 MB).
 pub const STREAM_CHUNK: usize = 64 * 1024;
-
-/// Marks the display form of a streamed body that was too large to keep.
-const NOT_RECORDED: &str = "; not recorded: ";
-const ON_THE_WIRE: &str = " bytes on the wire, SHA-256 ";
-
-/// The wire size and SHA-256 (hex) named by the display form of a streamed `Sent` event
-/// whose bytes were too large to keep ([`RECORDED_BODY_LIMIT`]); `None` for any other.
-pub fn streamed_body_digest(shown: &str) -> Option<(usize, String)> {
-    let (_, rest) = shown.split_once(NOT_RECORDED)?;
-    let (size, rest) = rest.split_once(ON_THE_WIRE)?;
-    let sha256 = rest.strip_suffix('>')?;
-    let is_digest = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
-    is_digest.then(|| size.parse().ok().map(|size| (size, sha256.to_string())))?
-}
 
 /// Where a streamed message's wire bytes go besides the socket: kept for the event while
 /// small, always counted and hashed.
@@ -99,7 +86,7 @@ impl Driver {
             stuffed.report.stuffed_lines
         );
         self.note_stuffing(&stuffed.report);
-        self.send_bytes(&stuffed.bytes, shown, false).await?;
+        self.send_bytes(&stuffed.bytes, shown.into(), false).await?;
         self.session.on_sent(&Sent::Message(stuffed.bytes));
         Ok(())
     }
@@ -120,7 +107,7 @@ impl Driver {
             };
             bytes.extend_from_slice(chunk);
             let shown = format!("{} <chunk: {} bytes>", command.redacted(), chunk.len());
-            self.send_bytes(&bytes, shown, false).await?;
+            self.send_bytes(&bytes, shown.into(), false).await?;
             let last = matches!(command, Command::Bdat { last: true, .. });
             self.session.on_sent(&Sent::BdatChunk {
                 last,
@@ -202,13 +189,10 @@ impl Driver {
             report.stuffed_lines
         );
         let (shown, bytes) = match tally.kept {
-            Some(kept) => (format!("{summary}>"), kept),
+            Some(kept) => (Shown::plain(format!("{summary}>")), kept),
             None => {
                 let digest = hex(&tally.digest.finalize());
-                let shown = format!(
-                    "{summary}{NOT_RECORDED}{}{ON_THE_WIRE}{digest}>",
-                    tally.size
-                );
+                let shown = Shown::unrecorded_body(&summary, tally.size, digest);
                 (shown, Vec::new())
             }
         };
@@ -259,27 +243,6 @@ impl Driver {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn streamed_body_digest_reads_back_what_the_driver_writes() {
-        let digest = "ab".repeat(32);
-        let shown = format!(
-            "<message: 9 bytes, 0 lines dot-stuffed, end marker{NOT_RECORDED}12{ON_THE_WIRE}{digest}>"
-        );
-        assert_eq!(streamed_body_digest(&shown), Some((12, digest)));
-    }
-
-    #[test]
-    fn streamed_body_digest_ignores_other_display_forms() {
-        assert_eq!(
-            streamed_body_digest("<message: 9 bytes, 0 lines dot-stuffed, end marker>"),
-            None
-        );
-        assert_eq!(
-            streamed_body_digest("x; not recorded: 12 bytes on the wire, SHA-256 nothex>"),
-            None
-        );
-    }
 
     #[test]
     fn wire_tally_keeps_small_bodies_and_only_the_tail_of_large_ones() {

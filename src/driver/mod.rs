@@ -13,7 +13,6 @@
 //! ```
 
 mod data;
-pub mod event;
 mod read;
 pub mod sink;
 pub mod task;
@@ -22,11 +21,13 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-pub use data::{RECORDED_BODY_LIMIT, STREAM_CHUNK, streamed_body_digest};
-pub use event::{Finding, Layer, SecretBytes, SessionEvent};
+pub use crate::event::{Finding, Layer, SecretBytes, SessionEvent};
+pub use data::{RECORDED_BODY_LIMIT, STREAM_CHUNK};
 
+use crate::event::Shown;
+use crate::event::failure::{Cause, Failure, FailureKind, IoFailure, Phase};
 use crate::net::{ConnectOptions, Connection, NetError, Target, TlsInfo, TlsOptions};
-use crate::proto::auth::{AuthStep, Credentials, Mechanism, SaslClient};
+use crate::proto::auth::{AuthError, AuthStep, Credentials, Mechanism, SaslClient};
 use crate::proto::command::Command;
 use crate::proto::reply::Reply;
 use crate::proto::session::{Sent, Session};
@@ -49,9 +50,17 @@ pub enum DriverError {
     /// A command could not be encoded (CR/LF in an argument, …).
     #[error("cannot send that command: {0}")]
     Command(#[from] crate::proto::command::CommandError),
-    /// The SASL exchange could not go on (bad challenge, unexpected reply).
+    /// The SASL exchange could not start: a mechanism or credentials the built-in client
+    /// cannot use.
     #[error("authentication exchange failed: {0}")]
-    Auth(String),
+    AuthSetup(#[source] AuthError),
+    /// The server's side of the SASL exchange made no sense (a challenge that is not base64,
+    /// a 334 the mechanism has no answer for).
+    #[error("authentication exchange failed: {0}")]
+    AuthExchange(#[source] AuthError),
+    /// The server kept challenging past the rounds any mechanism smtpx speaks needs.
+    #[error("authentication exchange failed: the server kept sending 334 challenges")]
+    EndlessChallenges,
     /// The message could not be read from its source (a file being streamed).
     #[error("cannot read the message: {0}")]
     Source(std::io::Error),
@@ -62,6 +71,36 @@ pub enum DriverError {
          smtpx stopped reading and closed the connection"
     )]
     Flood { count: usize },
+}
+
+impl DriverError {
+    /// The failure as plain data for a [`SessionEvent::Failed`]; its words are this error's
+    /// `Display`.
+    pub fn failure(&self) -> Failure {
+        let (kind, cause) = match self {
+            DriverError::Net(error) => error.cause(),
+            DriverError::Closed { during_reply } => (
+                FailureKind::Network,
+                Cause::Closed {
+                    during: during_reply.then_some(Phase::Reply),
+                },
+            ),
+            DriverError::NotConnected => (FailureKind::Local, Cause::NotConnected),
+            DriverError::Command(_) => (FailureKind::Local, Cause::Command),
+            DriverError::AuthSetup(_) => (FailureKind::Local, Cause::Authentication),
+            DriverError::AuthExchange(_) | DriverError::EndlessChallenges => {
+                (FailureKind::Protocol, Cause::Authentication)
+            }
+            DriverError::Source(error) => (
+                FailureKind::Local,
+                Cause::MessageSource {
+                    error: IoFailure::from(error),
+                },
+            ),
+            DriverError::Flood { count } => (FailureKind::Protocol, Cause::Flood { count: *count }),
+        };
+        Failure::new(kind, cause, self.to_string())
+    }
 }
 
 /// Unsolicited replies in a row before the driver gives up on the connection.
@@ -161,9 +200,10 @@ impl Driver {
     /// Reports a failure and passes it on.
     fn fail<T>(&mut self, error: DriverError) -> Result<T, DriverError> {
         let at = self.at();
+        let peer = self.connection.as_ref().map(Connection::peer_addr);
         self.emit(SessionEvent::Failed {
             at,
-            error: error.to_string(),
+            failure: error.failure().with_peer(peer),
         });
         Err(error)
     }
@@ -221,7 +261,7 @@ impl Driver {
     async fn send_bytes(
         &mut self,
         bytes: &[u8],
-        shown: String,
+        shown: Shown,
         secret: bool,
     ) -> Result<(), DriverError> {
         let layer = self.layer();
@@ -251,7 +291,7 @@ impl Driver {
             Err(e) => return self.fail(e.into()),
         };
         self.drain_unsolicited().await?;
-        let shown = command.redacted().to_string();
+        let shown = command.redacted().into();
         self.send_bytes(&bytes, shown, command.is_secret()).await?;
         self.session.on_sent(&Sent::Command(command.clone()));
         Ok(())
@@ -266,7 +306,7 @@ impl Driver {
     /// Sends bytes exactly as given (raw mode): nothing added, nothing checked.
     pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), DriverError> {
         let shown = crate::proto::text::escape_bytes(bytes);
-        self.send_bytes(bytes, shown, false).await?;
+        self.send_bytes(bytes, shown.into(), false).await?;
         self.session.on_sent(&Sent::Raw(bytes.to_vec()));
         Ok(())
     }
@@ -318,11 +358,11 @@ impl Driver {
         let credentials = Credentials::new(user, secret);
         let mut client = match SaslClient::new(mechanism, credentials, true) {
             Ok(client) => client,
-            Err(e) => return self.fail(DriverError::Auth(e.to_string())),
+            Err(e) => return self.fail(DriverError::AuthSetup(e)),
         };
         let first = match client.start() {
             Ok(line) => line,
-            Err(e) => return self.fail(DriverError::Auth(e.to_string())),
+            Err(e) => return self.fail(DriverError::AuthSetup(e)),
         };
         self.send(first.command()).await?;
         // A server that keeps challenging forever is cut off: no mechanism we speak needs
@@ -344,13 +384,11 @@ impl Driver {
                         self.send(cancel.command()).await?;
                         self.read_reply().await?;
                     }
-                    return self.fail(DriverError::Auth(e.to_string()));
+                    return self.fail(DriverError::AuthExchange(e));
                 }
             }
         }
-        self.fail(DriverError::Auth(
-            "the server kept sending 334 challenges".into(),
-        ))
+        self.fail(DriverError::EndlessChallenges)
     }
 
     /// Closes the connection from our side.
@@ -361,5 +399,52 @@ impl Driver {
             let at = self.at();
             self.emit(SessionEvent::Closed { at, by_peer: false });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn each_failure_says_whose_fault_it_was_in_the_same_words() {
+        let cases = [
+            (
+                DriverError::Net(NetError::Timeout {
+                    waiting_for: Phase::Reply,
+                    after: Duration::from_secs(30),
+                }),
+                FailureKind::Network,
+            ),
+            (
+                DriverError::Closed { during_reply: true },
+                FailureKind::Network,
+            ),
+            (DriverError::Flood { count: 100 }, FailureKind::Protocol),
+            (DriverError::EndlessChallenges, FailureKind::Protocol),
+            (DriverError::NotConnected, FailureKind::Local),
+        ];
+        for (error, kind) in cases {
+            let failure = error.failure();
+            assert_eq!(failure.kind, kind, "{error}");
+            assert_eq!(failure.to_string(), error.to_string());
+        }
+        let timeout = DriverError::Net(NetError::Timeout {
+            waiting_for: Phase::Reply,
+            after: Duration::from_secs(30),
+        });
+        assert_eq!(
+            timeout.failure().cause,
+            Cause::Timeout {
+                waiting_for: Phase::Reply,
+                after: Duration::from_secs(30)
+            }
+        );
+        assert_eq!(
+            timeout.failure().to_string(),
+            "timed out after 30 s waiting for a reply"
+        );
     }
 }

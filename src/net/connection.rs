@@ -127,7 +127,7 @@ impl Connection {
                         AttemptFailure::Refused
                     }
                     Ok(Err(e)) => AttemptFailure::Other {
-                        kind: e.kind(),
+                        kind: e.kind().into(),
                         message: e.to_string(),
                     },
                     Err(_) => AttemptFailure::TimedOut {

@@ -7,103 +7,16 @@
 //!
 //! Layer: transport.
 
-use std::fmt;
 use std::io;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::event::failure::{AttemptFailure, ConnectAttempt, Phase, human_duration};
+use crate::event::failure::{Attempts, Cause, FailureKind, IoFailure};
 use crate::proto::reply::{Reply, ReplyError};
 
 use super::target::Target;
 use super::verify::TlsVerdict;
-
-/// What the transport was doing (or waiting for) when something went wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Resolve,
-    Connect,
-    Send,
-    Reply,
-    TlsHandshake,
-}
-
-impl fmt::Display for Phase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Phase::Resolve => "name resolution",
-            Phase::Connect => "the TCP connection",
-            Phase::Send => "the send to complete",
-            Phase::Reply => "a reply",
-            Phase::TlsHandshake => "the TLS handshake",
-        })
-    }
-}
-
-/// Why one connection attempt to one address failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AttemptFailure {
-    TimedOut {
-        after: Duration,
-    },
-    Refused,
-    /// Any other socket error: its kind and the OS message.
-    Other {
-        kind: io::ErrorKind,
-        message: String,
-    },
-}
-
-/// One address tried while connecting.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectAttempt {
-    pub addr: SocketAddr,
-    pub failure: AttemptFailure,
-}
-
-impl fmt::Display for ConnectAttempt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.failure {
-            AttemptFailure::TimedOut { after } => {
-                write!(
-                    f,
-                    "timed out after {} on {}",
-                    human_duration(*after),
-                    self.addr
-                )
-            }
-            AttemptFailure::Refused => write!(f, "refused on {}", self.addr),
-            AttemptFailure::Other { message, .. } => write!(f, "{message} on {}", self.addr),
-        }
-    }
-}
-
-/// Joins attempts for display: "refused on 127.0.0.1:2525; timed out after 5 s on \[::1\]:2525".
-pub(crate) struct Attempts<'a>(pub &'a [ConnectAttempt]);
-
-impl fmt::Display for Attempts<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, attempt) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
-            }
-            write!(f, "{attempt}")?;
-        }
-        Ok(())
-    }
-}
-
-/// "5 s", "1.5 s", "250 ms": durations as people write them.
-pub fn human_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else if ms % 1000 == 0 {
-        format!("{} s", ms / 1000)
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
-    }
-}
 
 /// Everything the transport can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -210,6 +123,68 @@ fn partial_note(partial: &Option<Reply>) -> String {
 }
 
 impl NetError {
+    /// Whose fault this was and what happened, as plain data for a
+    /// [`Failure`](crate::event::Failure).
+    pub fn cause(&self) -> (FailureKind, Cause) {
+        match self {
+            NetError::InvalidTarget { .. } => (FailureKind::Local, Cause::InvalidTarget),
+            NetError::Resolve { host, .. } => {
+                (FailureKind::Network, Cause::Resolve { host: host.clone() })
+            }
+            NetError::Connect { attempts, .. } => (
+                FailureKind::Network,
+                Cause::Connect {
+                    attempts: attempts.clone(),
+                },
+            ),
+            NetError::Timeout { waiting_for, after } => (
+                FailureKind::Network,
+                Cause::Timeout {
+                    waiting_for: *waiting_for,
+                    after: *after,
+                },
+            ),
+            NetError::Io {
+                during,
+                partial,
+                source,
+            } => (
+                FailureKind::Network,
+                Cause::Io {
+                    during: *during,
+                    error: IoFailure::from(source),
+                    partial_bytes: partial.as_ref().map(|reply| reply.raw().len()),
+                },
+            ),
+            NetError::ReplyTooLarge(_) => (FailureKind::Protocol, Cause::ReplyTooLarge),
+            NetError::Tls {
+                plaintext, source, ..
+            } => (
+                FailureKind::Protocol,
+                Cause::TlsHandshake {
+                    error: IoFailure::from(source),
+                    plaintext_bytes: plaintext.as_ref().map(Vec::len),
+                },
+            ),
+            NetError::CertificateRejected { verdict } => (
+                FailureKind::Protocol,
+                Cause::CertificateRejected {
+                    verdict: verdict.clone(),
+                },
+            ),
+            NetError::ClosedDuringHandshake => (
+                FailureKind::Network,
+                Cause::Closed {
+                    during: Some(Phase::TlsHandshake),
+                },
+            ),
+            NetError::AlreadyTls => (FailureKind::Local, Cause::AlreadyTls),
+            NetError::CaFile { .. } | NetError::TlsOption { .. } => {
+                (FailureKind::Local, Cause::TlsSetup)
+            }
+        }
+    }
+
     /// Plain-text bytes received where TLS was expected, if that is why the handshake
     /// failed. After STARTTLS this is a response-injection finding.
     pub fn plaintext(&self) -> Option<&[u8]> {

@@ -6,8 +6,9 @@
 //!
 //! Files: `target.rs` (what to connect to), `connection.rs` (plain | TLS, owns the reply
 //! buffer, STARTTLS and injection detection), `tls.rs` (handshake, negotiated parameters),
-//! `plan.rs` (what a command that connects asks for), `explain.rs` (failed handshakes in words), `sniff.rs` (records what the server sent during
-//! the handshake), `verify.rs` (recording certificate verifier), `verdict.rs` ([`TlsVerdict`]),
+//! `plan.rs` (what a command that connects asks for), `explain.rs` (failed handshakes in
+//! words), `sniff.rs` (records what the server sent during the handshake), `verify.rs`
+//! (recording certificate verifier; its [`TlsVerdict`] is plain data in `crate::event`),
 //! `cert.rs` (certificate details for display), `error.rs` ([`NetError`]).
 //!
 //! Layer: transport — uses `proto`, tokio, tokio-rustls, x509-parser; never the UI or app state.
@@ -20,13 +21,14 @@ pub mod plan;
 mod sniff;
 pub mod target;
 pub mod tls;
-pub mod verdict;
 pub mod verify;
 
+pub use crate::event::verdict::{
+    NameCheck, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity,
+};
 pub use cert::{CertSummary, SanEntry, summarize, summarize_chain};
 pub use connection::{ConnectOptions, Connection, Injection, ReadOutcome};
 pub use error::{AttemptFailure, ConnectAttempt, NetError, Phase};
 pub use plan::{ConnectPlan, TlsMode, bounded_timeout, local_hostname};
 pub use target::{AddressFamily, SMTP_PORT, SUBMISSION_PORT, SUBMISSIONS_PORT, Target};
 pub use tls::{Sni, TlsInfo, TlsOptions, TlsVersion, VerifyMode};
-pub use verdict::{NameCheck, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};

@@ -24,7 +24,9 @@ use tokio_rustls::client::TlsStream;
 use super::error::{NetError, Phase};
 use super::explain::explain_failure;
 use super::sniff::Sniff;
-use super::verify::{RecordingVerifier, TlsVerdict};
+use super::verify::RecordingVerifier;
+pub use crate::event::tls::TlsInfo;
+use crate::event::verdict::TlsVerdict;
 use crate::proto::text::escape_bytes;
 
 /// Which server name indication to send.
@@ -107,24 +109,6 @@ impl TlsOptions {
     pub(crate) fn versions_restricted(&self) -> bool {
         self.min_version.is_some() || self.max_version.is_some()
     }
-}
-
-/// What the handshake negotiated and what verification found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsInfo {
-    /// `TLSv1.3`, `TLSv1.2`.
-    pub version: String,
-    /// IANA-style name, e.g. `TLS13_AES_256_GCM_SHA384`.
-    pub cipher_suite: String,
-    /// e.g. `X25519`, `secp256r1`.
-    pub key_exchange_group: Option<String>,
-    pub alpn: Option<String>,
-    /// The certificates the server sent, leaf first (DER).
-    pub chain_der: Vec<Vec<u8>>,
-    pub handshake: Duration,
-    pub resumed: bool,
-    pub sni_sent: Option<String>,
-    pub verdict: TlsVerdict,
 }
 
 /// Why TLS is being started: it changes what plaintext in the handshake means.
@@ -286,7 +270,7 @@ pub(crate) async fn handshake(
         verify_name.clone(),
         tls.mode == VerifyMode::Strict,
     )
-    .map_err(|e| option_error("trust store", e))?;
+    .map_err(|e| option_error("trust store", e.to_string()))?;
     let verdict_slot = verifier.verdict_slot();
     let builder = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&versions)

@@ -19,15 +19,15 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{WebPkiServerVerifier, verify_server_name};
+use rustls::client::{VerifierBuilderError, WebPkiServerVerifier, verify_server_name};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
 use rustls::{CertificateError, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
 
 use super::cert::{self, SanEntry};
-pub use super::verdict::TlsVerdict;
-use super::verdict::{NameCheck, Trust, TrustStore, UntrustedReason, Validity};
+pub use crate::event::verdict::TlsVerdict;
+use crate::event::verdict::{NameCheck, Trust, TrustStore, UntrustedReason, Validity};
 
 /// The Mozilla roots, built once per process (the verifier itself is per connection).
 fn webpki_roots() -> Arc<RootCertStore> {
@@ -59,11 +59,9 @@ impl RecordingVerifier {
         ca_file: Option<(PathBuf, RootCertStore)>,
         verify_name: ServerName<'static>,
         strict: bool,
-    ) -> Result<RecordingVerifier, String> {
+    ) -> Result<RecordingVerifier, VerifierBuilderError> {
         let build = |store: Arc<RootCertStore>| {
-            WebPkiServerVerifier::builder_with_provider(store, provider.clone())
-                .build()
-                .map_err(|e| e.to_string())
+            WebPkiServerVerifier::builder_with_provider(store, provider.clone()).build()
         };
         let roots = build(webpki_roots())?;
         let ca_file = match ca_file {

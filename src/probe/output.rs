@@ -41,8 +41,12 @@ pub fn human(event: &SessionEvent) -> Vec<String> {
             vec![format!("{} !!! {}", stamp(*at), finding.describe())]
         }
         SessionEvent::Note { at, text } => vec![format!("{} === {}", stamp(*at), escape_str(text))],
-        SessionEvent::Failed { at, error } => {
-            vec![format!("{} *** {}", stamp(*at), escape_str(error))]
+        SessionEvent::Failed { at, failure } => {
+            vec![format!(
+                "{} *** {}",
+                stamp(*at),
+                escape_str(failure.describe())
+            )]
         }
         SessionEvent::Closed { at, by_peer } => vec![format!(
             "{} === connection closed{}",
@@ -163,7 +167,7 @@ pub fn json(event: &SessionEvent) -> Value {
             secret,
             ..
         } => json!({
-            "event": "sent", "t": t(at), "layer": layer.name(), "line": shown, "secret": secret,
+            "event": "sent", "t": t(at), "layer": layer.name(), "line": shown.as_str(), "secret": secret,
         }),
         SessionEvent::Received {
             at,
@@ -202,9 +206,10 @@ pub fn json(event: &SessionEvent) -> Value {
             },
         }),
         SessionEvent::Note { at, text } => json!({"event": "note", "t": t(at), "message": text}),
-        SessionEvent::Failed { at, error } => {
-            json!({"event": "error", "t": t(at), "message": error})
-        }
+        SessionEvent::Failed { at, failure } => json!({
+            "event": "error", "t": t(at), "kind": failure.kind.name(),
+            "message": failure.describe(),
+        }),
         SessionEvent::Closed { at, by_peer } => {
             json!({"event": "closed", "t": t(at), "by_peer": by_peer})
         }

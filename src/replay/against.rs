@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 
 use super::AgainstPlan;
 use crate::driver::{Driver, SessionEvent};
+use crate::event::Shown;
 use crate::net::{ConnectPlan, Target, TlsMode};
 use crate::proto::auth::Mechanism;
 use crate::transcript::format::{Annotation, Redaction};
@@ -114,7 +115,7 @@ pub async fn run(original: &Transcript, file: &Path, args: &AgainstPlan) -> Exit
     );
     // Steps go out with `send_raw`, which shows bytes escaped; the recorded display form
     // of the same bytes is kept instead, so both sessions read (and compare) alike.
-    let shown: Arc<Mutex<Option<String>>> = Arc::default();
+    let shown: Arc<Mutex<Option<Shown>>> = Arc::default();
     let next_shown = Arc::clone(&shown);
     let mut inner = crate::driver::sink::fan_out(sinks);
     let sink = Box::new(move |mut event: SessionEvent| {
@@ -232,7 +233,7 @@ async fn play(
     script: &Script,
     original: &Transcript,
     mut inputs: Inputs,
-    shown: &Mutex<Option<String>>,
+    shown: &Mutex<Option<Shown>>,
 ) {
     if driver.connect(script.implicit_tls).await.is_err() {
         return;

@@ -26,7 +26,7 @@ fn sent(at: Duration, line: &str) -> SessionEvent {
     SessionEvent::Sent {
         at,
         layer: Layer::Tls,
-        shown: line.trim_end().to_string(),
+        shown: line.trim_end().into(),
         bytes: line.as_bytes().to_vec(),
         secret: false,
         revealed: None,

@@ -126,7 +126,9 @@ pub fn event_lines(event: &SessionEvent, by_person: bool) -> Vec<String> {
             vec![format!("=== note: {}", escape_str(text))]
         }
         SessionEvent::Note { text, .. } => vec![format!("=== {}", escape_str(text))],
-        SessionEvent::Failed { error, .. } => vec![format!("*** {}", escape_str(error))],
+        SessionEvent::Failed { failure, .. } => {
+            vec![format!("*** {}", escape_str(failure.describe()))]
+        }
         SessionEvent::Closed { by_peer, .. } => vec![format!(
             "=== connection closed{}",
             if *by_peer { " by the server" } else { "" }

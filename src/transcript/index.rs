@@ -171,11 +171,17 @@ impl Indexed {
         memchr::memchr_iter(b'\n', &self.bytes[..start]).count() + 1
     }
 
-    /// Event `index`, parsed now; the error names the line and what is wrong with it.
+    /// Event `index`, parsed now; the error, in words for the replay view (which shows it
+    /// as an entry and keeps it beside the event), names the line and what is wrong with it.
     pub fn event(&self, index: usize) -> Result<Parsed, String> {
         self.parses.fetch_add(1, Ordering::Relaxed);
-        parse_event(self.line(index))
-            .map_err(|detail| format!("line {}: {detail}", self.line_number(index)))
+        parse_event(self.line(index)).map_err(|source| {
+            ReadError::Event {
+                line: self.line_number(index),
+                source,
+            }
+            .to_string()
+        })
     }
 }
 

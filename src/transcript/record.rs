@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use super::format::{EventKind, EventLine, Header, Payload, Redaction, RedactionPolicy, secs};
 use super::redact::Redactor;
-use crate::driver::{EventSink, SessionEvent, streamed_body_digest};
+use crate::driver::{EventSink, SessionEvent};
 
 /// Why a transcript could not be started.
 #[derive(Debug, thiserror::Error)]
@@ -220,14 +220,15 @@ fn streamed_body_line(event: &SessionEvent) -> Option<EventLine> {
     else {
         return None;
     };
-    let (size, sha256) = streamed_body_digest(shown).filter(|_| bytes.is_empty())?;
+    let (size, sha256) = shown.unrecorded().filter(|_| bytes.is_empty())?;
+    let sha256 = sha256.to_owned();
     Some(EventLine {
         at: secs(*at),
         dir: super::format::Direction::Client,
         kind: EventKind::Sent {
             layer: (*layer).into(),
             data: Payload::none(),
-            shown: shown.clone(),
+            shown: shown.to_string(),
             secret: false,
             redacted: Some(Redaction::Body { size, sha256 }),
         },

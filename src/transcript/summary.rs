@@ -68,7 +68,7 @@ impl Summary {
         let mut pending: Option<String> = None;
         for event in events {
             match event {
-                SessionEvent::Sent { shown, .. } => pending = Some(shown.clone()),
+                SessionEvent::Sent { shown, .. } => pending = Some(shown.to_string()),
                 SessionEvent::Received { layer, reply, .. } => {
                     let command = pending.take();
                     summary.on_reply(command, *layer, reply);
@@ -77,8 +77,8 @@ impl Summary {
                     summary.tls = Some((**info).clone());
                 }
                 SessionEvent::Finding { finding, .. } => summary.findings.push(finding.describe()),
-                SessionEvent::Failed { error, .. } if summary.failure.is_none() => {
-                    summary.failure = Some(error.clone());
+                SessionEvent::Failed { failure, .. } if summary.failure.is_none() => {
+                    summary.failure = Some(failure.describe().to_owned());
                 }
                 _ => {}
             }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::driver::{Finding, Layer, SecretBytes, SessionEvent};
+use crate::event::{Cause, Failure, FailureKind, Shown};
 use crate::net::{NameCheck, TlsInfo, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};
 use crate::proto::reply::Reply;
 
@@ -21,18 +22,30 @@ pub fn sent(at: u64, layer: Layer, bytes: &[u8]) -> SessionEvent {
     SessionEvent::Sent {
         at: ms(at),
         layer,
-        shown: crate::proto::text::escape_bytes(bytes),
+        shown: crate::proto::text::escape_bytes(bytes).into(),
         bytes: bytes.to_vec(),
         secret: false,
         revealed: None,
     }
 }
 
+/// A secret line; `shown` is its display form, `<redacted N bytes>` at the end.
 pub fn secret(at: u64, shown: &str, wire: Option<&[u8]>) -> SessionEvent {
+    let shown = match shown.rfind("<redacted ") {
+        Some(at) => {
+            let len = shown[at..]
+                .trim_start_matches("<redacted ")
+                .trim_end_matches(" bytes>")
+                .parse()
+                .expect("test data names a length");
+            Shown::secret(&shown[..at], len)
+        }
+        None => Shown::plain(shown),
+    };
     SessionEvent::Sent {
         at: ms(at),
         layer: Layer::Tls,
-        shown: shown.into(),
+        shown,
         bytes: Vec::new(),
         secret: true,
         revealed: wire.map(|w| SecretBytes::new(w.to_vec())),
@@ -140,7 +153,12 @@ pub fn every_kind() -> Vec<SessionEvent> {
         },
         SessionEvent::Failed {
             at: ms(12),
-            error: "the server closed the connection".into(),
+            failure: Failure::new(
+                FailureKind::Network,
+                Cause::Closed { during: None },
+                "the server closed the connection",
+            )
+            .with_peer(Some(([127, 0, 0, 1], 2525).into())),
         },
         SessionEvent::Closed {
             at: ms(13),

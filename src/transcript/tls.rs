@@ -11,7 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
-use super::format::{duration_from_secs, secs};
+use super::format::{LineError, duration_from_secs, secs};
 use crate::net::{NameCheck, TlsInfo, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};
 
 /// A TLS event line's fields (beside `at`, `kind` and `dir`).
@@ -130,7 +130,7 @@ impl TlsRecord {
     }
 
     /// Back to a [`TlsInfo`]; an error names the field that is wrong.
-    pub fn to_info(&self) -> Result<TlsInfo, String> {
+    pub fn to_info(&self) -> Result<TlsInfo, LineError> {
         let chain_der = self
             .chain
             .iter()
@@ -138,7 +138,7 @@ impl TlsRecord {
             .map(|(i, b64)| {
                 STANDARD
                     .decode(b64)
-                    .map_err(|e| format!("chain[{i}] is not valid base64: {e}"))
+                    .map_err(|source| LineError::Chain { index: i, source })
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(TlsInfo {
@@ -225,13 +225,13 @@ impl VerdictRecord {
         }
     }
 
-    pub fn to_verdict(&self) -> Result<TlsVerdict, String> {
+    pub fn to_verdict(&self) -> Result<TlsVerdict, LineError> {
         let trusted = match &self.trust {
             TrustRecord::Trusted { store, ca_file } => Trust::Trusted {
                 store: match (store.as_str(), ca_file) {
                     ("webpki-roots", _) => TrustStore::WebPkiRoots,
                     ("ca-file", Some(path)) => TrustStore::CaFile(PathBuf::from(path)),
-                    (other, _) => return Err(format!("unknown trust store {other:?}")),
+                    (other, _) => return Err(LineError::TrustStore(other.to_owned())),
                 },
             },
             TrustRecord::NotTrusted { reason, detail } => Trust::NotTrusted {

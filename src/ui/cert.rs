@@ -49,12 +49,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
     };
     let mut lines: Vec<Line> = Vec::new();
-    for (i, (label, text)) in verdict_lines(&info.verdict).into_iter().enumerate() {
-        let ok = match i {
-            0 => text.starts_with("trusted"),
-            1 => !text.contains("NOT"),
-            _ => text.starts_with("valid now"),
-        };
+    let verdict = &info.verdict;
+    let oks = [
+        verdict.is_trusted(),
+        !verdict.is_name_mismatch(),
+        verdict.is_valid_now(),
+    ];
+    for ((label, text), ok) in verdict_lines(verdict).into_iter().zip(oks) {
         lines.push(Line::from(vec![
             Span::styled(format!("{label:>8}: "), bold),
             Span::styled(text, flag(ok)),

@@ -97,7 +97,7 @@ fn long_transcript(count: usize) -> PathBuf {
             SessionEvent::Sent {
                 at,
                 layer: Layer::Plain,
-                shown: format!("NOOP {i}"),
+                shown: format!("NOOP {i}").into(),
                 bytes: format!("NOOP {i}\r\n").into_bytes(),
                 secret: false,
                 revealed: None,

@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 use crate::app::keymap::{Binding, KeyAction, QUIT_UNHINTED, bind};
 use crate::app::{App, Effect, Entry, Overlay};
 use crate::driver::task::{Intent, SecretSource, SecretText};
+use crate::event::Shown;
 use crate::proto::auth::Mechanism;
 use crate::proto::text::escape_str;
 
@@ -265,7 +266,7 @@ pub struct AuthTrace {
 
 impl AuthTrace {
     /// Rewrites the first line of a secret client entry.
-    pub fn annotate(&mut self, entry: &mut Entry, ascii: bool) {
+    pub fn annotate(&mut self, entry: &mut Entry, shown: &Shown, ascii: bool) {
         let bullets = if ascii {
             "********"
         } else {
@@ -286,7 +287,7 @@ impl AuthTrace {
         };
         self.step = self.step.saturating_add(1);
         if let Some(first) = entry.lines.first_mut() {
-            let masked = mask_redaction(first, bullets);
+            let masked = mask_redaction(shown, bullets);
             *first = match decoded {
                 Some(decoded) => format!("{masked}  [{decoded}]"),
                 None => masked,
@@ -295,16 +296,13 @@ impl AuthTrace {
     }
 }
 
-/// `AUTH PLAIN <redacted 28 bytes>` → `AUTH PLAIN ••••••••` (the length is not shown).
-pub(in crate::app) fn mask_redaction(line: &str, bullets: &str) -> String {
-    match line.find("<redacted ") {
-        Some(start) => {
-            let end = line[start..]
-                .find('>')
-                .map_or(line.len(), |i| start + i + 1);
-            format!("{}{bullets}{}", &line[..start], &line[end..])
-        }
-        None => line.to_string(),
+/// A secret line as the transcript pane shows it, escaped: `AUTH PLAIN <redacted 28 bytes>`
+/// → `AUTH PLAIN ••••••••` (the length is not shown); a line with no secret as it is.
+pub(in crate::app) fn mask_redaction(shown: &Shown, bullets: &str) -> String {
+    if shown.has_secret() {
+        format!("{}{bullets}", escape_str(shown.public()))
+    } else {
+        escape_str(shown)
     }
 }
 

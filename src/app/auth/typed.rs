@@ -149,7 +149,11 @@ impl crate::app::App {
             return;
         };
         match event {
-            SessionEvent::Sent { secret: true, .. } => {
+            SessionEvent::Sent {
+                secret: true,
+                shown: sent,
+                ..
+            } => {
                 if let (Some(shown), Some(first)) = (
                     typed.pending.take(),
                     new.first_mut().and_then(|e| e.lines.first_mut()),
@@ -161,7 +165,7 @@ impl crate::app::App {
                     };
                     *first = format!(
                         "{}  [{shown}]",
-                        crate::app::auth::form::mask_redaction(first, bullets)
+                        crate::app::auth::form::mask_redaction(sent, bullets)
                     );
                 }
             }

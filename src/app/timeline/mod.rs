@@ -126,9 +126,11 @@ impl Timeline {
                 // A secret line shows only that it was one.
                 let masked;
                 let first = if *secret {
-                    masked = match first.find("<redacted ") {
-                        Some(0) | None => "SASL response ••••".to_string(),
-                        Some(i) => format!("{}••••", &first[..i]),
+                    masked = match shown.public() {
+                        before if shown.has_secret() && !before.is_empty() => {
+                            format!("{before}••••")
+                        }
+                        _ => "SASL response ••••".to_string(),
                     };
                     masked.as_str()
                 } else {
@@ -197,8 +199,8 @@ impl Timeline {
                 self.push(StepKind::Event, label.into(), *at, None);
                 self.pending.clear();
             }
-            SessionEvent::Failed { at, error } => {
-                let label: String = format!("failed: {}", escape_str(error))
+            SessionEvent::Failed { at, failure } => {
+                let label: String = format!("failed: {}", escape_str(failure.describe()))
                     .chars()
                     .take(60)
                     .collect();

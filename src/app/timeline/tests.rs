@@ -121,14 +121,16 @@ fn tls_handshake_and_close_are_steps() {
 
 #[test]
 fn secret_lines_are_labelled_without_their_size() {
-    let mut secret = sent(10, "<redacted 52 bytes>");
-    if let SessionEvent::Sent { secret: s, .. } = &mut secret {
-        *s = true;
-    }
-    let mut opening = sent(0, "AUTH PLAIN <redacted 28 bytes>");
-    if let SessionEvent::Sent { secret: s, .. } = &mut opening {
-        *s = true;
-    }
+    let mark_secret = |event: &mut SessionEvent, typed: crate::event::Shown| {
+        if let SessionEvent::Sent { secret, shown, .. } = event {
+            *secret = true;
+            *shown = typed;
+        }
+    };
+    let mut secret = sent(10, "");
+    mark_secret(&mut secret, crate::event::Shown::secret("", 52));
+    let mut opening = sent(0, "");
+    mark_secret(&mut opening, crate::event::Shown::secret("AUTH PLAIN ", 28));
     let t = timeline(&[
         opening,
         received(5, b"334 \r\n"),

@@ -193,11 +193,11 @@ pub fn from_event(event: &SessionEvent) -> Vec<Entry> {
             };
             vec![Entry::new(Some(*at), kind, false, vec![escape_str(text)])]
         }
-        SessionEvent::Failed { at, error } => vec![Entry::new(
+        SessionEvent::Failed { at, failure } => vec![Entry::new(
             Some(*at),
             Kind::Error,
             false,
-            vec![escape_str(error)],
+            vec![escape_str(failure.describe())],
         )],
         SessionEvent::Closed { at, by_peer } => vec![Entry::new(
             Some(*at),

@@ -26,7 +26,7 @@ use crate::proto::session::{Session, State};
 mod transaction;
 
 use transaction::run_transaction;
-pub use transaction::{SecretSource, SecretText, SendMethod, TransactionPlan};
+pub use transaction::{SecretError, SecretSource, SecretText, SendMethod, TransactionPlan};
 
 /// What the person asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
-use super::Driver;
+use super::{Driver, DriverError};
 use crate::proto::command::Command;
 
 /// A typed secret: wiped from memory when dropped; `Debug` shows only that it is there.
@@ -56,34 +56,52 @@ pub enum SecretSource {
     File(PathBuf),
 }
 
+/// Why a secret could not be read. It names where the secret was looked for, never the
+/// secret.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("the environment variable {0} is not set")]
+    EnvNotSet(String),
+    #[error("the environment variable {0} is not UTF-8")]
+    EnvNotUtf8(String),
+    #[error("cannot read {}: {source}", path.display())]
+    File {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not UTF-8 text", .0.display())]
+    FileNotUtf8(PathBuf),
+    #[error("the secret is empty")]
+    Empty,
+}
+
 impl SecretSource {
     /// The secret itself. Errors say what could not be read, never the secret.
-    pub async fn read(self) -> Result<Zeroizing<String>, String> {
+    pub async fn read(self) -> Result<Zeroizing<String>, SecretError> {
         let secret = match self {
             SecretSource::Typed(text) => text.0,
             SecretSource::Env(name) => match std::env::var(&name) {
                 Ok(value) => Zeroizing::new(value),
-                Err(std::env::VarError::NotPresent) => {
-                    return Err(format!("the environment variable {name} is not set"));
-                }
+                Err(std::env::VarError::NotPresent) => return Err(SecretError::EnvNotSet(name)),
                 Err(std::env::VarError::NotUnicode(_)) => {
-                    return Err(format!("the environment variable {name} is not UTF-8"));
+                    return Err(SecretError::EnvNotUtf8(name));
                 }
             },
             SecretSource::File(path) => {
                 let bytes = match tokio::fs::read(&path).await {
                     Ok(bytes) => Zeroizing::new(bytes),
-                    Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+                    Err(source) => return Err(SecretError::File { path, source }),
                 };
                 let Ok(text) = std::str::from_utf8(&bytes) else {
-                    return Err(format!("{} is not UTF-8 text", path.display()));
+                    return Err(SecretError::FileNotUtf8(path));
                 };
                 let text = text.strip_suffix('\n').unwrap_or(text);
                 Zeroizing::new(text.strip_suffix('\r').unwrap_or(text).to_string())
             }
         };
         if secret.is_empty() {
-            return Err("the secret is empty".into());
+            return Err(SecretError::Empty);
         }
         Ok(secret)
     }
@@ -123,7 +141,20 @@ pub(super) async fn run_transaction(driver: &mut Driver, plan: &TransactionPlan)
     }
 }
 
-async fn steps(driver: &mut Driver, plan: &TransactionPlan) -> Result<String, String> {
+/// Why a transaction stopped before its end.
+#[derive(Debug, thiserror::Error)]
+enum Stop {
+    /// The driver failed (its own `Failed` event already said how).
+    #[error(transparent)]
+    Driver(#[from] DriverError),
+    /// The server answered a step with a code other than the one that lets it go on.
+    #[error("{what} got {code}; RSET abandons the transaction, or carry on by hand")]
+    Refused { what: String, code: u16 },
+    #[error("{what} got a reply without a code")]
+    NoCode { what: String },
+}
+
+async fn steps(driver: &mut Driver, plan: &TransactionPlan) -> Result<String, Stop> {
     expect(driver, &plan.mail, 250).await?;
     for rcpt in &plan.rcpts {
         expect(driver, rcpt, 250).await?;
@@ -132,16 +163,12 @@ async fn steps(driver: &mut Driver, plan: &TransactionPlan) -> Result<String, St
         SendMethod::Bdat { chunk_size } => {
             let reply = driver
                 .send_bdat(&plan.content, (*chunk_size).max(1))
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             accepted(reply.code(), "the message (BDAT)", 250)
         }
         SendMethod::Data => {
             expect(driver, &Command::Data, 354).await?;
-            let reply = driver
-                .send_message(&plan.content)
-                .await
-                .map_err(|e| e.to_string())?;
+            let reply = driver.send_message(&plan.content).await?;
             accepted(reply.code(), "the message", 250)
         }
         SendMethod::DataExact { wire } => {
@@ -151,7 +178,7 @@ async fn steps(driver: &mut Driver, plan: &TransactionPlan) -> Result<String, St
                  check); a server that follows RFC 5321 §4.1.1.4 keeps reading — at the data> \
                  prompt an empty line and then a lone . end the data with \\r\\n.\\r\\n",
             );
-            driver.send_raw(wire).await.map_err(|e| e.to_string())?;
+            driver.send_raw(wire).await?;
             Ok("byte-exact content sent; any reply appears as it comes".into())
         }
     }
@@ -159,7 +186,7 @@ async fn steps(driver: &mut Driver, plan: &TransactionPlan) -> Result<String, St
 
 /// Sends `command` (after the same warnings a typed line gets) and reads its reply;
 /// anything but `want` stops the transaction.
-async fn expect(driver: &mut Driver, command: &Command, want: u16) -> Result<(), String> {
+async fn expect(driver: &mut Driver, command: &Command, want: u16) -> Result<(), Stop> {
     let warnings: Vec<String> = driver
         .session()
         .check(command)
@@ -169,20 +196,23 @@ async fn expect(driver: &mut Driver, command: &Command, want: u16) -> Result<(),
     for warning in warnings {
         driver.note(warning);
     }
-    let reply = driver.command(command).await.map_err(|e| e.to_string())?;
+    let reply = driver.command(command).await?;
     let label = command.redacted().to_string();
     accepted(reply.code(), &label, want).map(|_| ())
 }
 
-fn accepted(code: Option<u16>, what: &str, want: u16) -> Result<String, String> {
+fn accepted(code: Option<u16>, what: &str, want: u16) -> Result<String, Stop> {
     match code {
         Some(code) if code == want => Ok(format!("transaction done: {what} accepted ({code})")),
         Some(code) if code / 100 == 2 && want == 250 => {
             Ok(format!("transaction done: {what} accepted ({code})"))
         }
-        Some(code) => Err(format!(
-            "{what} got {code}; RSET abandons the transaction, or carry on by hand"
-        )),
-        None => Err(format!("{what} got a reply without a code")),
+        Some(code) => Err(Stop::Refused {
+            what: what.to_owned(),
+            code,
+        }),
+        None => Err(Stop::NoCode {
+            what: what.to_owned(),
+        }),
     }
 }

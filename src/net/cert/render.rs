@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use super::chain::{self, Link};
 use super::ext::policy_name;
 use super::{CertSummary, format_time, summarize_chain};
+use crate::event::verdict::{NameCheck, TlsVerdict, Trust, Validity};
 use crate::net::TlsInfo;
-use crate::net::verdict::{NameCheck, TlsVerdict, Trust, Validity};
 use crate::proto::text::escape_str;
 
 /// Days before expiry from which a certificate is flagged.

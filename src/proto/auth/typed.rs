@@ -7,7 +7,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::proto::command::{Command, Redacted, SaslResponse, is_space, redaction};
+use crate::proto::command::{Command, Redacted, SaslResponse, is_space};
 
 /// Whether the next client line answers a SASL challenge rather than being a command: the last
 /// command was `AUTH` or a SASL response and the server replied 334
@@ -46,12 +46,11 @@ pub fn redact_typed_line(line: &str, awaiting_sasl_response: bool) -> Redacted {
     }
     let line = line.trim_end_matches(['\r', '\n']);
     match auth_secret_start(line) {
-        Some(start) => Redacted::new(format!(
-            "{}{}",
+        Some(start) => Redacted::with_secret(
             line.get(..start).unwrap_or("AUTH "),
-            redaction(line.len().saturating_sub(start))
-        )),
-        None => Redacted::new(line.to_owned()),
+            line.len().saturating_sub(start),
+        ),
+        None => Redacted::plain(line.to_owned()),
     }
 }
 

@@ -112,29 +112,57 @@ impl fmt::Debug for SaslResponse {
 }
 
 /// A command line safe to display or record: SASL payloads replaced by `<redacted N bytes>`.
+/// A secret is always the end of its line; [`Redacted::public`] is what precedes it and
+/// [`Redacted::secret_len`] its size, so a view masks it without searching the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Redacted(String);
+pub struct Redacted {
+    text: String,
+    /// Where the marker starts in `text`, and the secret's length.
+    secret: Option<(usize, usize)>,
+}
 
 impl Redacted {
-    /// Wraps text the caller has already made safe.
-    pub(crate) fn new(text: String) -> Self {
-        Self(text)
+    /// Text with no secret in it.
+    pub(crate) fn plain(text: String) -> Self {
+        Self { text, secret: None }
+    }
+
+    /// `before` followed by the marker for a secret of `len` bytes.
+    pub(crate) fn with_secret(before: &str, len: usize) -> Self {
+        Self {
+            text: format!("{before}{}", redaction(len)),
+            secret: Some((before.len(), len)),
+        }
     }
 
     /// The display text (no CRLF).
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// The text before the secret; all of it when there is none.
+    pub fn public(&self) -> &str {
+        match self.secret {
+            Some((at, _)) => self.text.get(..at).unwrap_or(""),
+            None => &self.text,
+        }
+    }
+
+    /// The length of the secret left out, if any.
+    pub fn secret_len(&self) -> Option<usize> {
+        self.secret.map(|(_, len)| len)
     }
 }
 
 impl fmt::Display for Redacted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 
 /// The stand-in for a secret; `len` counts the bytes it replaces on the wire (base64 text).
-pub(crate) fn redaction(len: usize) -> String {
+/// The one place its words are made: views and transcripts show it as this.
+pub fn redaction(len: usize) -> String {
     format!("<redacted {len} bytes>")
 }
 
@@ -209,7 +237,14 @@ impl Command {
     /// The line for display and transcripts (no CRLF), SASL payloads replaced by
     /// `<redacted N bytes>`, e.g. `AUTH PLAIN <redacted 32 bytes>`. Never fails.
     pub fn redacted(&self) -> Redacted {
-        Redacted(self.render(true))
+        match self {
+            Self::Auth {
+                mechanism,
+                initial_response: Some(InitialResponse::Base64(text)),
+            } => Redacted::with_secret(&format!("AUTH {mechanism} "), text.len()),
+            Self::AuthResponse(SaslResponse::Data(text)) => Redacted::with_secret("", text.len()),
+            _ => Redacted::plain(self.render(true)),
+        }
     }
 
     fn render(&self, redact: bool) -> String {

@@ -5,9 +5,13 @@
 //! Layer: transcript (serde data and conversions; no I/O).
 
 use super::{
-    Direction, EventKind, EventLine, Payload, Redaction, duration_from_secs, secs, smtpx_author,
+    Direction, EventKind, EventLine, FailureRecord, LineError, Payload, Redaction,
+    duration_from_secs, secs, smtpx_author,
 };
 use crate::driver::{Finding, SessionEvent};
+use crate::event::Shown;
+use crate::event::failure::{Failure, FailureKind};
+use crate::proto::command::redaction;
 use crate::proto::reply::Reply;
 use crate::transcript::tls::TlsRecord;
 
@@ -51,7 +55,7 @@ impl EventLine {
                     EventKind::Sent {
                         layer: (*layer).into(),
                         data,
-                        shown: shown.clone(),
+                        shown: shown.to_string(),
                         secret: *secret,
                         redacted,
                     },
@@ -100,11 +104,16 @@ impl EventLine {
                     author: smtpx_author(),
                 },
             ),
-            SessionEvent::Failed { at, error } => (
+            SessionEvent::Failed { at, failure } => (
                 at,
                 Direction::Smtpx,
                 EventKind::Failed {
-                    error: error.clone(),
+                    error: failure.message.clone(),
+                    failure: (failure.kind != FailureKind::Unknown).then(|| FailureRecord {
+                        kind: failure.kind,
+                        cause: failure.cause.clone(),
+                        peer: failure.peer,
+                    }),
                 },
             ),
             SessionEvent::Closed { at, by_peer } => (
@@ -121,7 +130,7 @@ impl EventLine {
     }
 
     /// The event this line stands for; an error says which field is wrong.
-    pub fn to_event(&self) -> Result<(SessionEvent, Annotation), String> {
+    pub fn to_event(&self) -> Result<(SessionEvent, Annotation), LineError> {
         let at = duration_from_secs(self.at, "at")?;
         let expected = match self.kind {
             EventKind::Sent { .. } => Direction::Client,
@@ -129,18 +138,16 @@ impl EventLine {
             _ => Direction::Smtpx,
         };
         if self.dir != expected {
-            return Err(format!(
-                "`dir` is {:?} but this kind of event comes from {:?}",
-                self.dir, expected
-            ));
+            return Err(LineError::Direction {
+                dir: self.dir,
+                expected,
+            });
         }
         let mut note = Annotation::default();
         let event = match &self.kind {
             EventKind::Connected { peer, took } => SessionEvent::Connected {
                 at,
-                peer: peer
-                    .parse()
-                    .map_err(|_| format!("`peer` is not an address: {peer:?}"))?,
+                peer: peer.parse().map_err(|_| LineError::Peer(peer.clone()))?,
                 took: duration_from_secs(*took, "took")?,
             },
             EventKind::Sent {
@@ -151,12 +158,13 @@ impl EventLine {
                 redacted,
             } => {
                 note.redacted = redacted.clone();
+                let secret = *secret || matches!(redacted, Some(Redaction::Secret { .. }));
                 SessionEvent::Sent {
                     at,
                     layer: (*layer).into(),
-                    shown: shown.clone(),
+                    shown: recorded_shown(shown, secret, redacted.as_ref(), data),
                     bytes: data.to_bytes()?,
-                    secret: *secret || matches!(redacted, Some(Redaction::Secret { .. })),
+                    secret,
                     revealed: None,
                 }
             }
@@ -191,7 +199,7 @@ impl EventLine {
                         summary: summary.clone().unwrap_or_default(),
                     },
                     "auth_over_plaintext" => Finding::AuthOverPlaintext,
-                    other => return Err(format!("unknown finding {other:?}")),
+                    other => return Err(LineError::UnknownFinding(other.to_owned())),
                 },
             },
             EventKind::Note { text, author } => {
@@ -201,9 +209,17 @@ impl EventLine {
                     text: text.clone(),
                 }
             }
-            EventKind::Failed { error } => SessionEvent::Failed {
+            EventKind::Failed { error, failure } => SessionEvent::Failed {
                 at,
-                error: error.clone(),
+                failure: match failure {
+                    Some(record) => Failure {
+                        kind: record.kind,
+                        cause: record.cause.clone(),
+                        peer: record.peer,
+                        message: error.clone(),
+                    },
+                    None => Failure::unrecorded(error.clone()),
+                },
             },
             EventKind::Closed { by_peer } => SessionEvent::Closed {
                 at,
@@ -214,12 +230,41 @@ impl EventLine {
     }
 }
 
+/// A `sent` line's `shown` as the typed value. The file keeps the words only; what was left
+/// out comes from the line's own fields: a secret line ends with the documented
+/// `<redacted N bytes>` marker (read here, at the format's edge, and nowhere else), a body
+/// left out has its size and digest in `redacted`.
+fn recorded_shown(text: &str, secret: bool, redacted: Option<&Redaction>, data: &Payload) -> Shown {
+    match redacted {
+        Some(Redaction::Body { size, sha256 }) if data.is_none() => {
+            return Shown::body_left_out(text.to_owned(), *size, sha256.clone());
+        }
+        _ => {}
+    }
+    let marker = secret
+        .then(|| text.rfind("<redacted "))
+        .flatten()
+        .and_then(|at| {
+            let tail = text.get(at..)?;
+            let len: usize = tail
+                .strip_prefix("<redacted ")?
+                .strip_suffix(" bytes>")?
+                .parse()
+                .ok()?;
+            (redaction(len) == tail).then_some((at, len))
+        });
+    match marker {
+        Some((at, len)) => Shown::secret(text.get(..at).unwrap_or(""), len),
+        None => Shown::plain(text),
+    }
+}
+
 /// Exactly one reply, parsed from the bytes it arrived as.
-fn reply_from_bytes(bytes: &[u8]) -> Result<Reply, String> {
-    let mut replies = Reply::parse_all(bytes).map_err(|e| format!("reply bytes: {e}"))?;
+fn reply_from_bytes(bytes: &[u8]) -> Result<Reply, LineError> {
+    let mut replies = Reply::parse_all(bytes).map_err(LineError::ReplyBytes)?;
     match replies.len() {
-        1 => replies.pop().ok_or_else(|| "no reply".to_string()),
-        0 => Err("a `received` line holds no reply".into()),
-        n => Err(format!("a `received` line holds {n} replies, not one")),
+        1 => replies.pop().ok_or(LineError::NoReply),
+        0 => Err(LineError::NoReply),
+        n => Err(LineError::Replies(n)),
     }
 }

@@ -16,6 +16,7 @@
 //!
 //! Layer: transcript (serde data and conversions; no I/O).
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use base64::Engine;
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::tls::TlsRecord;
 use crate::driver::Layer;
+use crate::event::failure::{Cause, FailureKind};
 
 /// The `format` value of every transcript header.
 pub const FORMAT_NAME: &str = "smtpx-transcript";
@@ -180,11 +182,68 @@ pub enum EventKind {
         author: String,
     },
     Failed {
+        /// The failure in words, as it was shown.
         error: String,
+        /// Whose fault it was and what happened; absent in files written before failures
+        /// were typed, which read as [`FailureKind::Unknown`](crate::event::FailureKind).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure: Option<FailureRecord>,
     },
     Closed {
         by_peer: bool,
     },
+}
+
+/// A `failed` line's typed part: `{"kind":"network","cause":"timeout","waiting_for":"reply",
+/// "after":{"secs":30,"nanos":0},"peer":"192.0.2.1:25"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureRecord {
+    pub kind: FailureKind,
+    #[serde(flatten)]
+    pub cause: Cause,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<SocketAddr>,
+}
+
+/// What is wrong with one event line; the reader adds the line number.
+#[derive(Debug, thiserror::Error)]
+pub enum LineError {
+    #[error("not a JSON event: {0}")]
+    NotJson(#[source] serde_json::Error),
+    #[error("the event has no `kind`")]
+    NoKind,
+    #[error("bad {kind:?} event: {source}")]
+    BadEvent {
+        kind: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("`dir` is {dir:?} but this kind of event comes from {expected:?}")]
+    Direction { dir: Direction, expected: Direction },
+    #[error("both `text` and `base64` are given")]
+    TextAndBase64,
+    #[error("`base64` is not valid base64: {0}")]
+    Base64(#[source] base64::DecodeError),
+    #[error("`{field}` is not a time in seconds: {secs}")]
+    Time { field: &'static str, secs: f64 },
+    #[error("`peer` is not an address: {0:?}")]
+    Peer(String),
+    #[error("unknown finding {0:?}")]
+    UnknownFinding(String),
+    #[error("reply bytes: {0}")]
+    ReplyBytes(#[source] crate::proto::reply::ReplyError),
+    #[error("a `received` line holds no reply")]
+    NoReply,
+    #[error("a `received` line holds {0} replies, not one")]
+    Replies(usize),
+    #[error("chain[{index}] is not valid base64: {source}")]
+    Chain {
+        index: usize,
+        #[source]
+        source: base64::DecodeError,
+    },
+    #[error("unknown trust store {0:?}")]
+    TrustStore(String),
 }
 
 /// Every `kind` this version knows.
@@ -273,13 +332,11 @@ impl Payload {
         Payload::default()
     }
 
-    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
+    pub fn to_bytes(&self) -> Result<Vec<u8>, LineError> {
         match (&self.text, &self.base64) {
-            (Some(_), Some(_)) => Err("both `text` and `base64` are given".into()),
+            (Some(_), Some(_)) => Err(LineError::TextAndBase64),
             (Some(text), None) => Ok(text.as_bytes().to_vec()),
-            (None, Some(b64)) => STANDARD
-                .decode(b64)
-                .map_err(|e| format!("`base64` is not valid base64: {e}")),
+            (None, Some(b64)) => STANDARD.decode(b64).map_err(LineError::Base64),
             (None, None) => Ok(Vec::new()),
         }
     }
@@ -295,9 +352,9 @@ pub fn secs(d: Duration) -> f64 {
 }
 
 /// Seconds back to a duration; `field` names the value in the error.
-pub fn duration_from_secs(secs: f64, field: &str) -> Result<Duration, String> {
+pub fn duration_from_secs(secs: f64, field: &'static str) -> Result<Duration, LineError> {
     if !secs.is_finite() || !(0.0..=1e12).contains(&secs) {
-        return Err(format!("`{field}` is not a time in seconds: {secs}"));
+        return Err(LineError::Time { field, secs });
     }
     Ok(Duration::from_micros((secs * 1e6).round() as u64))
 }

@@ -66,7 +66,7 @@ fn revealed_secret_bytes_are_written_when_the_driver_passes_them() {
 #[test]
 fn times_keep_microseconds() {
     assert_eq!(secs(ms(31)), 0.031007);
-    assert_eq!(duration_from_secs(0.031007, "at"), Ok(ms(31)));
+    assert_eq!(duration_from_secs(0.031007, "at").ok(), Some(ms(31)));
     assert!(duration_from_secs(-1.0, "at").is_err());
     assert!(duration_from_secs(f64::NAN, "at").is_err());
 }
@@ -75,7 +75,12 @@ fn times_keep_microseconds() {
 fn a_line_whose_direction_does_not_fit_its_kind_is_refused() {
     let mut line = EventLine::from_event(&crate::transcript::testdata::sent(1, Layer::Plain, b"x"));
     line.dir = Direction::Server;
-    assert!(line.to_event().unwrap_err().contains("dir"));
+    assert!(matches!(line.to_event(), Err(LineError::Direction { .. })));
+    assert!(
+        line.to_event()
+            .err()
+            .is_some_and(|e| e.to_string().contains("dir"))
+    );
 }
 
 #[test]
@@ -92,4 +97,110 @@ fn header_has_format_version_and_utc_start() {
     assert_eq!(json["started"], "2024-02-29T12:34:56Z");
     assert_eq!(json["transport"], "starttls-required");
     assert_eq!(json["target"]["port"], 587);
+}
+
+#[test]
+fn every_failure_cause_round_trips_with_its_kind_and_peer() {
+    use crate::event::failure::{
+        AttemptFailure, Cause, ConnectAttempt, Failure, FailureKind, IoErrorKind, IoFailure, Phase,
+    };
+    let io = IoFailure {
+        kind: IoErrorKind::ConnectionReset,
+        message: "connection reset by peer".into(),
+    };
+    let causes = [
+        (
+            FailureKind::Network,
+            Cause::Resolve {
+                host: "mx.example".into(),
+            },
+        ),
+        (
+            FailureKind::Network,
+            Cause::Connect {
+                attempts: vec![
+                    ConnectAttempt {
+                        addr: ([127, 0, 0, 1], 1).into(),
+                        failure: AttemptFailure::Refused,
+                    },
+                    ConnectAttempt {
+                        addr: ([127, 0, 0, 1], 2).into(),
+                        failure: AttemptFailure::TimedOut {
+                            after: std::time::Duration::from_millis(1500),
+                        },
+                    },
+                    ConnectAttempt {
+                        addr: ([127, 0, 0, 1], 3).into(),
+                        failure: AttemptFailure::Other {
+                            kind: IoErrorKind::HostUnreachable,
+                            message: "no route to host".into(),
+                        },
+                    },
+                ],
+            },
+        ),
+        (
+            FailureKind::Network,
+            Cause::Timeout {
+                waiting_for: Phase::Reply,
+                after: std::time::Duration::from_nanos(30_000_000_001),
+            },
+        ),
+        (
+            FailureKind::Network,
+            Cause::Io {
+                during: Phase::Send,
+                error: io.clone(),
+                partial_bytes: Some(7),
+            },
+        ),
+        (FailureKind::Network, Cause::Closed { during: None }),
+        (
+            FailureKind::Protocol,
+            Cause::TlsHandshake {
+                error: io.clone(),
+                plaintext_bytes: Some(12),
+            },
+        ),
+        (
+            FailureKind::Protocol,
+            Cause::CertificateRejected {
+                verdict: Box::new(crate::transcript::testdata::tls_info(false).verdict),
+            },
+        ),
+        (FailureKind::Protocol, Cause::ReplyTooLarge),
+        (FailureKind::Protocol, Cause::Flood { count: 100 }),
+        (FailureKind::Local, Cause::NotConnected),
+        (FailureKind::Local, Cause::MessageSource { error: io }),
+    ];
+    for (kind, cause) in causes {
+        let failure = Failure::new(kind, cause, "words \x1b as shown")
+            .with_peer(Some(([192, 0, 2, 1], 25).into()));
+        let event = SessionEvent::Failed { at: ms(4), failure };
+        let (back, _) = through_json(&event);
+        same(&[event], &[back]);
+    }
+}
+
+#[test]
+fn a_version_1_failed_line_with_only_its_words_still_reads() {
+    let line = r#"{"at":0.5,"dir":"smtpx","kind":"failed","error":"timed out after 30 s waiting for a reply"}"#;
+    let line: EventLine = serde_json::from_str(line).expect("parses");
+    let (event, _) = line.to_event().expect("converts");
+    let SessionEvent::Failed { at, failure } = event else {
+        panic!("not a failure: {event:?}");
+    };
+    assert_eq!(at, std::time::Duration::from_millis(500));
+    assert_eq!(failure.kind, crate::event::FailureKind::Unknown);
+    assert_eq!(failure.cause, crate::event::Cause::Unrecorded);
+    assert_eq!(
+        failure.to_string(),
+        "timed out after 30 s waiting for a reply"
+    );
+    let again = serde_json::to_string(&EventLine::from_event(&SessionEvent::Failed {
+        at,
+        failure,
+    }))
+    .expect("serialises");
+    assert!(!again.contains("\"failure\""), "{again}");
 }

@@ -12,7 +12,9 @@
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
-use super::format::{Annotation, EventLine, FORMAT_NAME, FORMAT_VERSION, Header, KNOWN_KINDS};
+use super::format::{
+    Annotation, EventLine, FORMAT_NAME, FORMAT_VERSION, Header, KNOWN_KINDS, LineError,
+};
 use crate::driver::SessionEvent;
 
 /// The longest line read (a DATA event holds a whole message, base64 if not UTF-8).
@@ -35,8 +37,15 @@ pub enum ReadError {
          {version}); this smtpx reads versions up to {FORMAT_VERSION} — upgrade smtpx to read it"
     )]
     Newer { version: u64, written_by: String },
-    #[error("line {line}: {detail}")]
-    Line { line: usize, detail: String },
+    #[error("line 1: bad header: {0}")]
+    Header(#[source] serde_json::Error),
+    /// An event line that is not what the format says.
+    #[error("line {line}: {source}")]
+    Event {
+        line: usize,
+        #[source]
+        source: LineError,
+    },
     #[error("line {line}: longer than {MAX_LINE_LEN} bytes")]
     TooLong { line: usize },
 }
@@ -129,10 +138,10 @@ pub fn read_from(mut input: impl BufRead) -> Result<Transcript, ReadError> {
                  was interrupted); read up to line {}",
                 number - 1
             )),
-            Err(detail) => {
-                return Err(ReadError::Line {
+            Err(source) => {
+                return Err(ReadError::Event {
                     line: number,
-                    detail,
+                    source,
                 });
             }
         }
@@ -216,30 +225,26 @@ pub(super) fn parse_header(bytes: &[u8], terminated: bool) -> Result<Header, Rea
             "`version` 0 does not exist".into(),
         ));
     }
-    serde_json::from_value(value).map_err(|e| ReadError::Line {
-        line: 1,
-        detail: format!("bad header: {e}"),
-    })
+    serde_json::from_value(value).map_err(ReadError::Header)
 }
 
 /// Parses one event line — `None` for a kind this version does not know, or what is wrong
 /// with the line: typed straight from the bytes (the common case), and only when
 /// that fails, as a JSON value to tell an unknown kind (skipped) from a defect.
-pub fn parse_event(bytes: &[u8]) -> Result<Option<(SessionEvent, Annotation)>, String> {
+pub fn parse_event(bytes: &[u8]) -> Result<Option<(SessionEvent, Annotation)>, LineError> {
     if let Ok(line) = serde_json::from_slice::<EventLine>(bytes) {
         return line.to_event().map(Some);
     }
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("not a JSON event: {e}"))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(LineError::NotJson)?;
     let Some(kind) = value.get("kind").and_then(|k| k.as_str()) else {
-        return Err("the event has no `kind`".into());
+        return Err(LineError::NoKind);
     };
     if !KNOWN_KINDS.contains(&kind) {
         return Ok(None);
     }
     let kind = kind.to_owned();
     let line: EventLine =
-        serde_json::from_value(value).map_err(|e| format!("bad {kind:?} event: {e}"))?;
+        serde_json::from_value(value).map_err(|source| LineError::BadEvent { kind, source })?;
     line.to_event().map(Some)
 }
 

@@ -206,3 +206,41 @@ fn a_line_just_over_the_limit_is_refused_and_one_at_the_limit_is_read_as_a_line(
         format!("line 2: longer than {MAX_LINE_LEN} bytes")
     );
 }
+
+#[test]
+fn a_version_1_recording_reads_its_secret_lines_as_typed_redactions() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/recordings/sandbox-starttls-auth-message.jsonl"
+    );
+    let transcript = read_file(std::path::Path::new(path)).expect("reads");
+    let secret = transcript
+        .events()
+        .find_map(|event| match event {
+            SessionEvent::Sent {
+                shown,
+                secret: true,
+                ..
+            } => Some(shown.clone()),
+            _ => None,
+        })
+        .expect("a secret line");
+    assert!(secret.has_secret());
+    assert_eq!(secret.public(), "AUTH PLAIN ");
+    assert_eq!(secret.as_str(), "AUTH PLAIN <redacted 28 bytes>");
+}
+
+#[test]
+fn a_typed_look_alike_of_the_marker_on_a_plain_line_stays_text() {
+    let events = [crate::transcript::testdata::sent(
+        1,
+        crate::driver::Layer::Plain,
+        b"NOOP <redacted 5 bytes>\r\n",
+    )];
+    let transcript = read_bytes(&file_of(&events)).expect("reads");
+    let back: Vec<SessionEvent> = transcript.events().cloned().collect();
+    let SessionEvent::Sent { shown, .. } = &back[0] else {
+        panic!("not sent");
+    };
+    assert!(!shown.has_secret());
+}

@@ -15,6 +15,7 @@ use std::time::Duration;
 use super::format::Redaction;
 use super::read::Transcript;
 use crate::driver::SessionEvent;
+use crate::event::Shown;
 use crate::proto::text::escape_bytes;
 
 /// One reply as recorded, with how long the server took to send it.
@@ -53,7 +54,7 @@ pub struct Step {
     /// The recorded bytes; empty when redacted.
     pub sent: Vec<u8>,
     /// Display form (with the redaction marker for secrets).
-    pub shown: String,
+    pub shown: Shown,
     pub secret: bool,
     pub redacted: Option<Redaction>,
     /// Replies to this step (normally one; none if the connection ended).
@@ -67,7 +68,7 @@ impl Step {
     /// display form when the bytes were redacted.
     pub fn line(&self) -> String {
         if self.sent.is_empty() {
-            return self.shown.clone();
+            return self.shown.to_string();
         }
         let end = self
             .sent

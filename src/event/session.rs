@@ -1,8 +1,8 @@
 //! What the driver reports: [`SessionEvent`]s with owned data, one per thing that happened
 //! on the wire or to the connection.
 //!
-//! Layer: driver (between transport and front ends). The probe prints these, the explorer
-//! will draw them, the recorder will write them; replay will produce the same values.
+//! Layer: event and value types. The driver emits these, the probe prints them, the explorer
+//! draws them, the recorder writes them, and replay produces the same values.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::net::TlsInfo;
+use super::failure::Failure;
+use super::shown::Shown;
+use super::tls::TlsInfo;
 use crate::proto::reply::Reply;
 
 /// Whether bytes travelled in plaintext or inside TLS.
@@ -81,12 +83,12 @@ pub enum SessionEvent {
     /// The client sent bytes. `shown` is the display form with secrets redacted; `bytes`
     /// is empty when the line was secret (the exact bytes never leave the driver), and
     /// `revealed` carries them only when a front end asked for them
-    /// ([`Driver::reveal_secrets`](crate::driver::Driver::reveal_secrets), for
+    /// (the driver's `reveal_secrets`, for
     /// `--record-secrets`); `None` otherwise.
     Sent {
         at: Duration,
         layer: Layer,
-        shown: String,
+        shown: Shown,
         bytes: Vec<u8>,
         secret: bool,
         revealed: Option<SecretBytes>,
@@ -113,10 +115,11 @@ pub enum SessionEvent {
         at: Duration,
         text: String,
     },
-    /// The network failed or the server broke the protocol.
+    /// The network failed, the server broke the protocol, or smtpx could not do what it was
+    /// asked — [`Failure::kind`] says which.
     Failed {
         at: Duration,
-        error: String,
+        failure: Failure,
     },
     /// The connection is closed (by either side).
     Closed {

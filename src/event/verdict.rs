@@ -1,16 +1,21 @@
 //! The verification verdict: three separate answers — is the chain trusted (by which store,
 //! or why not), does the name match (which name, which subjectAltName;
 //! [RFC 6125 §6](https://www.rfc-editor.org/rfc/rfc6125#section-6)), is the certificate
-//! currently valid — and a one-line summary for a status bar. Plain data; `verify.rs`
-//! produces it.
+//! currently valid — and a one-line summary for a status bar. Plain data; the transport's
+//! recording verifier (`net::verify`) produces it. The serde derives serve a failure's cause
+//! in a transcript (a certificate strict verification refused); the `tls` line keeps its own
+//! documented shape (`transcript::tls`).
 //!
-//! Layer: transport.
+//! Layer: event and value types.
 
 use std::fmt;
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
 /// Which trust store vouched for the chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TrustStore {
     /// The Mozilla roots compiled in (`webpki-roots`): the same answer on every machine.
     WebPkiRoots,
@@ -28,7 +33,8 @@ impl fmt::Display for TrustStore {
 }
 
 /// Why a chain is not trusted, from the webpki error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum UntrustedReason {
     UnknownIssuer,
     /// Unknown issuer, and the certificate names itself as issuer.
@@ -60,7 +66,8 @@ impl UntrustedReason {
 }
 
 /// Is the chain trusted?
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Trust {
     Trusted {
         store: TrustStore,
@@ -75,7 +82,8 @@ pub enum Trust {
 }
 
 /// Does the certificate match the name we wanted?
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum NameCheck {
     /// `san` is the subjectAltName that matched (`*.example.com`, `127.0.0.1`).
     Matched {
@@ -91,7 +99,8 @@ pub enum NameCheck {
 }
 
 /// Is the leaf inside its validity period? Times are Unix seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Validity {
     Valid {
         not_before: i64,
@@ -112,7 +121,7 @@ pub enum Validity {
 
 /// What verification found. Report mode records this and carries on; strict mode fails the
 /// handshake unless [`TlsVerdict::ok`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsVerdict {
     pub trusted: Trust,
     pub name: NameCheck,
@@ -135,9 +144,24 @@ impl TlsVerdict {
     /// Trusted, name matches, currently valid — and webpki agreed.
     pub fn ok(&self) -> bool {
         self.webpki_accepted
-            && matches!(self.trusted, Trust::Trusted { .. })
+            && self.is_trusted()
             && matches!(self.name, NameCheck::Matched { .. })
-            && matches!(self.validity, Validity::Valid { .. })
+            && self.is_valid_now()
+    }
+
+    /// A trust store vouched for the chain.
+    pub fn is_trusted(&self) -> bool {
+        matches!(self.trusted, Trust::Trusted { .. })
+    }
+
+    /// The name was checked and the certificate does not carry it.
+    pub fn is_name_mismatch(&self) -> bool {
+        matches!(self.name, NameCheck::Mismatch { .. })
+    }
+
+    /// The leaf is inside its validity period.
+    pub fn is_valid_now(&self) -> bool {
+        matches!(self.validity, Validity::Valid { .. })
     }
 
     /// One line for a status bar, e.g. "trusted (webpki-roots), name ok (mx.example.com),
@@ -231,6 +255,22 @@ mod tests {
             verdict.summary(),
             "NOT trusted: self-signed certificate; name ok (localhost); valid 364 days"
         );
+    }
+
+    #[test]
+    fn a_name_spelling_not_does_not_flag_a_match() {
+        let verdict = TlsVerdict {
+            trusted: Trust::NotChecked,
+            name: NameCheck::Matched {
+                name: "NOT.example".into(),
+                san: "NOT.example".into(),
+            },
+            validity: Validity::Unknown,
+            webpki_accepted: false,
+        };
+        assert!(!verdict.is_name_mismatch());
+        assert!(!verdict.is_trusted());
+        assert!(!verdict.is_valid_now());
     }
 
     #[test]
