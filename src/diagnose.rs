@@ -21,7 +21,7 @@
 //!
 //! The functions here are pure: they read errors, replies, capabilities and verdicts that
 //! the transport and protocol layers already produced. [`watch`] applies them to a stream
-//! of [`SessionEvent`](crate::driver::SessionEvent)s, so the probe and the explorer diagnose the same way; the scan calls
+//! of [`SessionEvent`](crate::event::SessionEvent)s, so the probe and the explorer diagnose the same way; the scan calls
 //! them directly.
 //!
 //! Layer: diagnosis — above `net` and `proto` (reads their values and the driver's events),
@@ -37,7 +37,8 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 pub use breach::Breach;
 pub use watch::{Watcher, watch};
 
-use crate::net::{AttemptFailure, NameCheck, NetError, Phase, TlsVerdict};
+use crate::event::{AttemptFailure, NameCheck, Phase, TlsVerdict};
+use crate::net::NetError;
 use crate::proto::reply::Reply;
 use crate::proto::text::{escape_bytes, escape_str};
 
@@ -431,7 +432,7 @@ mod tests {
 
     #[test]
     fn only_port_25_connect_failures_are_called_blocked() {
-        let attempt = |failure| crate::net::ConnectAttempt {
+        let attempt = |failure| crate::event::ConnectAttempt {
             addr: "192.0.2.1:25".parse().expect("literal address"),
             failure,
         };

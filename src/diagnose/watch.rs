@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use crate::driver::{EventSink, Layer, SessionEvent};
+use crate::event::{EventSink, Layer, SessionEvent};
 use crate::proto::capability::Capabilities;
 
 use super::Diagnosis;

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-pub use crate::event::{Finding, Layer, SecretBytes, SessionEvent};
+pub use crate::event::{EventSink, Finding, Layer, SecretBytes, SessionEvent};
 pub use data::{RECORDED_BODY_LIMIT, STREAM_CHUNK};
 
 use crate::event::Shown;
@@ -31,9 +31,6 @@ use crate::proto::auth::{AuthError, AuthStep, Credentials, Mechanism, SaslClient
 use crate::proto::command::Command;
 use crate::proto::reply::Reply;
 use crate::proto::session::{Sent, Session};
-
-/// Where events go. The probe prints them; the explorer forwards them over a channel.
-pub type EventSink = Box<dyn FnMut(SessionEvent) + Send>;
 
 /// Why the driver could not go on. A reply the server chose to send is never one of these.
 #[derive(Debug, thiserror::Error)]

@@ -13,8 +13,8 @@ pub mod shown;
 pub mod tls;
 pub mod verdict;
 
-pub use failure::{Cause, Failure, FailureKind, Phase};
-pub use session::{Finding, Layer, SecretBytes, SessionEvent};
+pub use failure::{AttemptFailure, Cause, ConnectAttempt, Failure, FailureKind, Phase};
+pub use session::{EventSink, Finding, Layer, SecretBytes, SessionEvent};
 pub use shown::{Hidden, Shown};
 pub use tls::TlsInfo;
 pub use verdict::{NameCheck, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};

@@ -149,3 +149,6 @@ impl fmt::Debug for SecretBytes {
         write!(f, "SecretBytes(<{} bytes>)", self.0.len())
     }
 }
+
+/// Where events go. The probe prints them; the explorer forwards them over a channel.
+pub type EventSink = Box<dyn FnMut(SessionEvent) + Send>;

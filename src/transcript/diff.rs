@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use super::read::Transcript;
 use super::summary::Summary;
-use crate::net::TlsInfo;
+use crate::event::TlsInfo;
 use crate::proto::text::escape_str;
 
 /// One line per difference; empty when the sessions agree.

@@ -12,7 +12,7 @@ use std::fmt::Write;
 use super::format::EventLine;
 use super::read::Transcript;
 use super::summary::Summary;
-use crate::driver::{Layer, SessionEvent};
+use crate::event::{Layer, SessionEvent};
 use crate::proto::text::{escape_bytes, escape_str};
 
 /// The export formats.

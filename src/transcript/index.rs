@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::format::{Annotation, Header};
 pub use super::read::parse_event;
 use super::read::{MAX_LINE_LEN, ReadError, parse_header};
-use crate::driver::SessionEvent;
+use crate::event::SessionEvent;
 
 /// One event line read back: the event and what the line adds (`None`: a kind this smtpx
 /// does not know, skipped).

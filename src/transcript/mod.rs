@@ -1,5 +1,5 @@
 //! Transcripts: every session written as it happens, read back as the same
-//! [`SessionEvent`](crate::driver::SessionEvent)s, exported and compared.
+//! [`SessionEvent`](crate::event::SessionEvent)s, exported and compared.
 //!
 //! Files: `format/` (the JSON Lines format, version 1), `tls.rs` (TLS events and verdicts),
 //! `record.rs` (the [`Recorder`] sink, flushing every line), `redact/`

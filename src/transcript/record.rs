@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use super::format::{EventKind, EventLine, Header, Payload, Redaction, RedactionPolicy, secs};
 use super::redact::Redactor;
-use crate::driver::{EventSink, SessionEvent};
+use crate::event::{EventSink, SessionEvent};
 
 /// Why a transcript could not be started.
 #[derive(Debug, thiserror::Error)]
@@ -205,7 +205,7 @@ impl Recorder {
 }
 
 /// The line for a streamed message too large to keep
-/// ([`RECORDED_BODY_LIMIT`](crate::driver::RECORDED_BODY_LIMIT)): its event carries no bytes,
+/// ([`RECORDED_BODY_LIMIT`](crate::event::RECORDED_BODY_LIMIT)): its event carries no bytes,
 /// only their size and SHA-256, written as a `--redact-body` line is, so that replay and
 /// export treat it the same way and no line grows with the message.
 fn streamed_body_line(event: &SessionEvent) -> Option<EventLine> {

@@ -4,8 +4,8 @@
 //!
 //! Layer: transcript (pure).
 
-use crate::driver::{Layer, SessionEvent};
-use crate::net::TlsInfo;
+use crate::event::TlsInfo;
+use crate::event::{Layer, SessionEvent};
 use crate::proto::capability::Capabilities;
 use crate::proto::reply::{Reply, Severity};
 use crate::proto::text::escape_bytes;

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use crate::driver::{Finding, Layer, SecretBytes, SessionEvent};
 use crate::event::{Cause, Failure, FailureKind, Shown};
-use crate::net::{NameCheck, TlsInfo, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};
+use crate::event::{Finding, Layer, SecretBytes, SessionEvent};
+use crate::event::{NameCheck, TlsInfo, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};
 use crate::proto::reply::Reply;
 
 pub fn ms(n: u64) -> Duration {

@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use super::format::{LineError, duration_from_secs, secs};
-use crate::net::{NameCheck, TlsInfo, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};
+use crate::event::{NameCheck, TlsInfo, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};
 
 /// A TLS event line's fields (beside `at`, `kind` and `dir`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

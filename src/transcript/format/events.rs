@@ -8,9 +8,9 @@ use super::{
     Direction, EventKind, EventLine, FailureRecord, LineError, Payload, Redaction,
     duration_from_secs, secs, smtpx_author,
 };
-use crate::driver::{Finding, SessionEvent};
 use crate::event::Shown;
 use crate::event::failure::{Failure, FailureKind};
+use crate::event::{Finding, SessionEvent};
 use crate::proto::command::redaction;
 use crate::proto::reply::Reply;
 use crate::transcript::tls::TlsRecord;

@@ -1,6 +1,6 @@
 //! The transcript file format, version 1: JSON Lines. The first line is a [`Header`]; every
 //! further line is one [`EventLine`] — one
-//! [`SessionEvent`](crate::driver::SessionEvent) — in the order it happened. Conversions
+//! [`SessionEvent`](crate::event::SessionEvent) — in the order it happened. Conversions
 //! between the two are in the child module `events`.
 //!
 //! ```text
@@ -24,7 +24,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use super::tls::TlsRecord;
-use crate::driver::Layer;
+use crate::event::Layer;
 use crate::event::failure::{Cause, FailureKind};
 
 /// The `format` value of every transcript header.

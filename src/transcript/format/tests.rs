@@ -1,5 +1,5 @@
 use super::*;
-use crate::driver::SessionEvent;
+use crate::event::SessionEvent;
 use crate::transcript::testdata::{every_kind, ms, same, secret};
 
 fn through_json(event: &SessionEvent) -> (SessionEvent, Annotation) {

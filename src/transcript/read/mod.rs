@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use super::format::{
     Annotation, EventLine, FORMAT_NAME, FORMAT_VERSION, Header, KNOWN_KINDS, LineError,
 };
-use crate::driver::SessionEvent;
+use crate::event::SessionEvent;
 
 /// The longest line read (a DATA event holds a whole message, base64 if not UTF-8).
 pub const MAX_LINE_LEN: usize = 64 * 1024 * 1024;

@@ -234,7 +234,7 @@ fn a_version_1_recording_reads_its_secret_lines_as_typed_redactions() {
 fn a_typed_look_alike_of_the_marker_on_a_plain_line_stays_text() {
     let events = [crate::transcript::testdata::sent(
         1,
-        crate::driver::Layer::Plain,
+        crate::event::Layer::Plain,
         b"NOOP <redacted 5 bytes>\r\n",
     )];
     let transcript = read_bytes(&file_of(&events)).expect("reads");

@@ -1,5 +1,5 @@
 use super::*;
-use crate::driver::{Layer, SessionEvent};
+use crate::event::{Layer, SessionEvent};
 use crate::transcript::testdata::{received, secret, sent};
 
 const KEEP_SECRETS: RedactionPolicy = RedactionPolicy {

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use super::format::Redaction;
 use super::read::Transcript;
-use crate::driver::SessionEvent;
+use crate::event::SessionEvent;
 use crate::event::Shown;
 use crate::proto::text::escape_bytes;
 
