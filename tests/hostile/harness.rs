@@ -20,6 +20,8 @@ use smtpx::net::{ConnectOptions, Target, TlsOptions};
 use smtpx::transcript::{Header, Recorder, Transport};
 use tokio::sync::mpsc;
 
+use crate::support::Gate;
+
 /// The most memory the probe may use against any hostile server.
 pub const MEMORY_BOUND_KIB: u64 = 200 * 1024;
 /// No probe run may take longer than this, whatever the server does.
@@ -154,26 +156,43 @@ fn assert_kept(which: &str, record: &Path, codes: &[u16]) {
 /// Runs `smtpx probe <args> --json --record <tmp>` with `env`, panicking if it panics, hangs
 /// past [`DEADLINE`] or goes over [`MEMORY_BOUND_KIB`].
 pub async fn probe(args: &[&str], env: &[(&str, &str)]) -> ProbeRun {
-    probe_mode(args, env, true).await
+    probe_mode(args, env, true, None).await
+}
+
+/// Like [`probe`], and opens `gate` once the probe's command line has been read: a
+/// scripted server waiting at that gate holds the session until then, so the check of
+/// the command line never races the probe's exit.
+pub async fn probe_gated(args: &[&str], env: &[(&str, &str)], gate: Gate) -> ProbeRun {
+    probe_mode(args, env, true, Some(gate)).await
 }
 
 /// Like [`probe`] with the human-readable output.
 pub async fn probe_text(args: &[&str], env: &[(&str, &str)]) -> ProbeRun {
-    probe_mode(args, env, false).await
+    probe_mode(args, env, false, None).await
 }
 
-async fn probe_mode(args: &[&str], env: &[(&str, &str)], json: bool) -> ProbeRun {
+async fn probe_mode(
+    args: &[&str],
+    env: &[(&str, &str)],
+    json: bool,
+    gate: Option<Gate>,
+) -> ProbeRun {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let env: Vec<(String, String)> = env
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    tokio::task::spawn_blocking(move || run_blocking(args, env, json))
+    tokio::task::spawn_blocking(move || run_blocking(args, env, json, gate))
         .await
         .expect("probe runner")
 }
 
-fn run_blocking(args: Vec<String>, env: Vec<(String, String)>, json: bool) -> ProbeRun {
+fn run_blocking(
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    json: bool,
+    gate: Option<Gate>,
+) -> ProbeRun {
     let record = scratch("session.jsonl");
     let mut command = Command::new(env!("CARGO_BIN_EXE_smtpx"));
     command
@@ -222,6 +241,9 @@ fn run_blocking(args: Vec<String>, env: Vec<(String, String)>, json: bool) -> Pr
             let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
             if !cmdline.is_empty() && !cmdlines.contains(&cmdline) {
                 cmdlines.push(cmdline);
+                if let Some(gate) = &gate {
+                    gate.open();
+                }
             }
         }
         if let Some(status) = child.try_wait().expect("wait") {

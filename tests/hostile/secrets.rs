@@ -8,16 +8,18 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use smtpx::net::TlsOptions;
 
-use super::harness::{PASSWORD, probe, probe_text, scratch, tui};
+use super::harness::{PASSWORD, probe, probe_gated, probe_text, scratch, tui};
 use crate::strs;
 use crate::support::tmux::{Tmux, tmux_available};
-use crate::support::{Event, ScriptedServer, Step, reply};
+use crate::support::{Event, Gate, ScriptedServer, Step, reply};
 
 const USER: &str = "me@client.test";
 
 /// A server that accepts `mechanism` and reports what the client sent.
-fn auth_server(mechanism: &str) -> Vec<Step> {
+fn auth_server(mechanism: &str, gate: Gate) -> Vec<Step> {
     let mut steps = vec![
+        // Held until the test has read the probe's command line.
+        Step::Wait(gate),
         Step::send("220 mx.test ESMTP\r\n"),
         Step::expect("EHLO"),
         Step::Send(reply(250, &["mx.test", "AUTH PLAIN LOGIN CRAM-MD5"])),
@@ -100,9 +102,17 @@ fn export(path: &std::path::Path, format: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
 }
 
+/// [`auth_server`] with its gate already open: for clients whose command line is not
+/// checked.
+fn open_auth_server(mechanism: &str) -> Vec<Step> {
+    let gate = Gate::default();
+    gate.open();
+    auth_server(mechanism, gate)
+}
+
 async fn check_mechanism(mechanism: &str, from_file: bool) {
-    let server_steps = auth_server(mechanism);
-    let mut server = ScriptedServer::start(server_steps.clone()).await;
+    let gate = Gate::default();
+    let mut server = ScriptedServer::start(auth_server(mechanism, gate.clone())).await;
     let password_file = scratch("password");
     std::fs::write(&password_file, format!("{PASSWORD}\n")).expect("write password file");
     let mut args = vec![
@@ -127,7 +137,7 @@ async fn check_mechanism(mechanism: &str, from_file: bool) {
     } else {
         args.extend(["--password-env".into(), "HOSTILE_PW".into()]);
     }
-    let run = probe(&strs(&args), &[("HOSTILE_PW", PASSWORD)]).await;
+    let run = probe_gated(&strs(&args), &[("HOSTILE_PW", PASSWORD)], gate).await;
     assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
     let events = server.finish().await;
     let forms = secret_forms(&events);
@@ -150,7 +160,7 @@ async fn check_mechanism(mechanism: &str, from_file: bool) {
         );
     }
 
-    let server = ScriptedServer::start(server_steps.clone()).await;
+    let server = ScriptedServer::start(open_auth_server(mechanism)).await;
     args[0] = server.addr.to_string();
     let run = probe_text(&strs(&args), &[("HOSTILE_PW", PASSWORD)]).await;
     assert_eq!(run.code, Some(0), "{}", run.stdout);
@@ -178,7 +188,7 @@ async fn check_mechanism(mechanism: &str, from_file: bool) {
     };
     let mut lines = vec!["EHLO me".to_string()];
     lines.extend(typed);
-    let server = ScriptedServer::start(server_steps).await;
+    let server = ScriptedServer::start(open_auth_server(mechanism)).await;
     let mut ui = tui(
         server.target(),
         TlsOptions::default(),
@@ -214,7 +224,8 @@ async fn password_typed_at_the_prompt_never_appears_on_screen_or_command_line() 
     if !tmux_available() {
         return;
     }
-    let mut server = ScriptedServer::start(auth_server("login")).await;
+    // The password is asked for before connecting, so nothing needs holding here.
+    let mut server = ScriptedServer::start(open_auth_server("login")).await;
     let record = scratch("prompt.jsonl");
     let pid_file = scratch("prompt.pid");
     let command = format!(

@@ -64,7 +64,7 @@ pub mod tmux;
 pub use pki::{
     Identity, LeafKind, TestPki, acceptor, server_config, server_config_versions, test_pki,
 };
-pub use server::{Event, ScriptedServer, ServerOptions, Step, reply};
+pub use server::{Event, Gate, ScriptedServer, ServerOptions, Step, reply};
 
 /// A loopback port that was just free: bound, then released. Connecting to it is refused.
 pub fn unused_port() -> u16 {

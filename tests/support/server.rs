@@ -15,6 +15,25 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
+/// A point a script waits at until the test calls [`Gate::open`]. Opening before the
+/// script arrives there is remembered, so the order never matters.
+#[derive(Debug, Clone, Default)]
+pub struct Gate(Arc<tokio::sync::Notify>);
+
+impl Gate {
+    pub fn open(&self) {
+        self.0.notify_one();
+    }
+}
+
+impl PartialEq for Gate {
+    fn eq(&self, other: &Gate) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Gate {}
+
 /// One thing the server does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
@@ -42,6 +61,9 @@ pub enum Step {
     SendThenStartTls(Vec<u8>),
     /// Do nothing for this many milliseconds.
     Sleep(u64),
+    /// Wait until the test opens the gate: holds the session at a known point without
+    /// guessing how long the test needs (e.g. to read the client's command line).
+    Wait(Gate),
     /// Close politely (TLS close_notify, then FIN).
     Close,
     /// Abort the connection with a TCP RST (SO_LINGER 0).
@@ -416,6 +438,10 @@ async fn run_script(
             }
             Step::Sleep(ms) => {
                 tokio::time::sleep(Duration::from_millis(*ms)).await;
+                Ok(true)
+            }
+            Step::Wait(gate) => {
+                gate.0.notified().await;
                 Ok(true)
             }
             Step::Close => {
