@@ -9,7 +9,7 @@
 //! `plan.rs` (what a command that connects asks for), `explain.rs` (failed handshakes in
 //! words), `sniff.rs` (records what the server sent during the handshake), `verify.rs`
 //! (recording certificate verifier; its [`TlsVerdict`] is plain data in `crate::event`),
-//! `cert.rs` (certificate details for display), `error.rs` ([`NetError`]).
+//! `cert/` (certificate details for display), `error.rs` ([`NetError`]).
 //!
 //! Layer: transport — uses `proto`, tokio, tokio-rustls, x509-parser; never the UI or app state.
 
