@@ -25,6 +25,7 @@ pub mod diagnose;
 pub mod driver;
 pub mod event;
 pub mod explain;
+pub mod files;
 pub mod net;
 pub mod probe;
 pub mod proto;

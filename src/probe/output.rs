@@ -300,7 +300,13 @@ pub fn printer_with(options: PrintOptions) -> crate::driver::EventSink {
             }
             if let Some(path) = &options.save_chain {
                 let pem = crate::net::cert::pem::chain_pem(&info.chain_der);
-                let message = match std::fs::write(path, pem) {
+                let written = crate::files::write_private(
+                    path,
+                    pem.as_bytes(),
+                    crate::files::Existing::Replace,
+                )
+                .map_err(crate::files::FileError::into_io);
+                let message = match written {
                     Ok(()) => format!(
                         "chain ({} certificates) saved to {}",
                         info.chain_der.len(),

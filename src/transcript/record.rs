@@ -9,11 +9,13 @@
 //! Layer: transcript. Blocking file writes of one short line each, called from the driver's
 //! task — as the probe's printer writes to stdout.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use crate::files::{Existing, open_private};
 
 use super::format::{EventKind, EventLine, Header, Payload, Redaction, RedactionPolicy, secs};
 use super::redact::Redactor;
@@ -87,22 +89,14 @@ impl Recorder {
             path: path.to_path_buf(),
             source,
         };
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(create_error)?;
-        }
-        let mut options = OpenOptions::new();
-        options.write(true);
-        if new {
-            options.create_new(true);
+        // Private (0600, parents 0700) and never through a symbolic link: a transcript can
+        // hold every address of the session, and secrets with --record-secrets.
+        let existing = if new {
+            Existing::Refuse
         } else {
-            options.create(true).truncate(true);
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let file = options.open(path).map_err(create_error)?;
+            Existing::Replace
+        };
+        let file = open_private(path, existing).map_err(|e| create_error(e.into_io()))?;
         let mut recorder = Recorder {
             file,
             path: path.to_path_buf(),

@@ -48,7 +48,13 @@ pub fn run_export(args: ExportPlan) -> ExitCode {
     };
     let text = export(&transcript, args.format);
     match &args.output {
-        Some(path) => match std::fs::write(path, text) {
+        Some(path) => match crate::files::write_private(
+            path,
+            text.as_bytes(),
+            crate::files::Existing::Replace,
+        )
+        .map_err(crate::files::FileError::into_io)
+        {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("smtpx export: cannot write {}: {e}", path.display());

@@ -33,14 +33,9 @@ pub fn load() -> Vec<String> {
 /// Appends one line. Failing to remember is not worth interrupting a session for.
 pub fn append(line: &str) {
     let Some(path) = path() else { return };
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    if let Ok(mut file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-    {
+    // Private (0600) and never through a symbolic link: the history holds every address
+    // typed.
+    if let Ok(mut file) = crate::files::open_private(&path, crate::files::Existing::Append) {
         let _ = writeln!(file, "{}", line.replace(['\r', '\n'], " "));
     }
 }

@@ -207,9 +207,14 @@ async fn event_loop(
                     let _ = intents.send(intent);
                 }
                 Effect::Save { path, text } => {
-                    let result = tokio::fs::write(&path, text)
-                        .await
-                        .map_err(std::sync::Arc::new);
+                    // A saved transcript holds the session's addresses: private, and
+                    // never written through a symbolic link.
+                    let result = crate::files::write_private(
+                        &path,
+                        text.as_bytes(),
+                        crate::files::Existing::Replace,
+                    )
+                    .map_err(|e| std::sync::Arc::new(e.into_io()));
                     app.update(Action::Saved { path, result });
                     screen.dirty = true;
                 }
