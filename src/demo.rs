@@ -54,7 +54,7 @@ pub async fn run(args: DemoPlan) -> ExitCode {
         let quick = std::time::Duration::from_millis(50);
         while let Ok(Some(message)) = tokio::time::timeout(quick, messages.recv()).await {
             stored += 1;
-            println!(
+            crate::outln!(
                 "The sandbox stored a message ({} bytes, from <{}>) as {} (temporary: it goes \
                  when the demo ends; `smtpx serve --maildir DIR` keeps messages).",
                 message.size,
@@ -63,23 +63,23 @@ pub async fn run(args: DemoPlan) -> ExitCode {
             );
         }
         if stored == 0 {
-            println!("The sandbox stored no message.");
+            crate::outln!("The sandbox stored no message.");
         }
         handle.shutdown().await;
         return code;
     }
-    println!("smtpx demo — a sandbox SMTP server is running on {addr} (loopback only).");
-    println!(
+    crate::outln!("smtpx demo — a sandbox SMTP server is running on {addr} (loopback only).");
+    crate::outln!(
         "Demo credentials: user {user}, password {password}; its CA certificate: {}",
         handle.ca_pem_path().display()
     );
-    println!(
+    crate::outln!(
         "Running a whole submission against it (the same as: smtpx probe {addr} --starttls \
          --ca-file {} --auth plain --user {user} --password-env SMTPX_DEMO_PASSWORD \
          --to demo@localhost):",
         handle.ca_pem_path().display()
     );
-    println!();
+    crate::outln!();
 
     let probe = ProbePlan {
         connect: demo_connection(addr, handle.ca_pem_path()),
@@ -103,11 +103,11 @@ pub async fn run(args: DemoPlan) -> ExitCode {
         record: RecordOptions::default_file(),
     };
     let stage = crate::probe::run(probe).await;
-    println!();
+    crate::outln!();
     let stored = tokio::time::timeout(std::time::Duration::from_secs(2), messages.recv()).await;
     match stored {
         Ok(Some(message)) => {
-            println!(
+            crate::outln!(
                 "The sandbox stored the message ({} bytes, from <{}> to {} recipient(s)) as {} — it reads:",
                 message.size,
                 message.from,
@@ -117,16 +117,16 @@ pub async fn run(args: DemoPlan) -> ExitCode {
             if let Ok(bytes) = std::fs::read(&message.path) {
                 for line in bytes.split(|&b| b == b'\n') {
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
-                    println!("  | {}", crate::proto::text::escape_bytes(line));
+                    crate::outln!("  | {}", crate::proto::text::escape_bytes(line));
                 }
             }
-            println!(
+            crate::outln!(
                 "(The demo's maildir is temporary; `smtpx serve --maildir DIR` keeps messages.)"
             );
         }
-        _ => println!("The sandbox stored no message."),
+        _ => crate::outln!("The sandbox stored no message."),
     }
-    println!(
+    crate::outln!(
         "Try it yourself: `smtpx serve` in one terminal (it prints its CA path and credentials), \
          then `smtpx probe 127.0.0.1:2525 --starttls --ca-file CA.pem --auth plain --user demo \
          --to you@localhost` in another."

@@ -27,6 +27,7 @@ pub mod event;
 pub mod explain;
 pub mod files;
 pub mod net;
+pub mod output;
 pub mod probe;
 pub mod proto;
 pub mod replay;

@@ -24,7 +24,7 @@ pub fn run(args: ExplainPlan) -> ExitCode {
     let explanation = query(&args.query);
     if args.json {
         match serde_json::to_string_pretty(&explanation) {
-            Ok(json) => println!("{json}"),
+            Ok(json) => crate::outln!("{json}"),
             Err(e) => {
                 eprintln!("smtpx explain: cannot encode JSON: {e}");
                 return ExitCode::from(3);
@@ -32,7 +32,7 @@ pub fn run(args: ExplainPlan) -> ExitCode {
         }
     } else {
         for line in render::lines(&explanation, TEXT_WIDTH) {
-            println!("{line}");
+            crate::outln!("{line}");
         }
     }
     if explanation.known {

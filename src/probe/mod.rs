@@ -445,21 +445,21 @@ impl Probe {
             // Said on stderr when it happened; the summary must not claim a whole file.
             eprintln!("smtpx probe: warning: {failure}; the transcript is incomplete");
             if self.print.json {
-                println!(
+                crate::outln!(
                     "{}",
                     serde_json::json!({"event": "transcript", "path": path.display().to_string(), "complete": false, "error": failure})
                 );
             } else {
-                println!("=== transcript INCOMPLETE: {}", path.display());
+                crate::outln!("=== transcript INCOMPLETE: {}", path.display());
             }
         } else if let Some(path) = &self.transcript {
             if self.print.json {
-                println!(
+                crate::outln!(
                     "{}",
                     serde_json::json!({"event": "transcript", "path": path.display().to_string()})
                 );
             } else {
-                println!("=== transcript saved to {}", path.display());
+                crate::outln!("=== transcript saved to {}", path.display());
             }
         }
         let text = if stage == Stage::Done {
@@ -472,12 +472,12 @@ impl Probe {
             )
         };
         if self.print.json {
-            println!(
+            crate::outln!(
                 "{}",
                 serde_json::json!({"event": "done", "stage": stage.name(), "exit_code": stage.exit_code()})
             );
         } else {
-            println!("=== {text}");
+            crate::outln!("=== {text}");
         }
     }
 }

@@ -283,19 +283,20 @@ pub fn printer_with(options: PrintOptions) -> crate::driver::EventSink {
     Box::new(move |event| {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
-        // A closed stdout (e.g. `| head`) must not abort the session mid-way.
+        // A reader that has gone (`| head`) ends the process quietly; other write errors
+        // must not abort the session mid-way.
         if options.json {
-            let _ = writeln!(out, "{}", json(&event));
+            checked(writeln!(out, "{}", json(&event)));
         } else {
             for line in human(&event) {
-                let _ = writeln!(out, "{line}");
+                checked(writeln!(out, "{line}"));
             }
         }
         if let SessionEvent::TlsEstablished { info, .. } = &event {
             if options.show_cert && !options.json {
                 let now = crate::net::cert::render::unix_now();
                 for line in crate::net::cert::render::report_lines(info, now) {
-                    let _ = writeln!(out, "{:>8}     {line}", "");
+                    checked(writeln!(out, "{:>8}     {line}", ""));
                 }
             }
             if let Some(path) = &options.save_chain {
@@ -315,12 +316,23 @@ pub fn printer_with(options: PrintOptions) -> crate::driver::EventSink {
                     Err(e) => format!("could not save the chain to {}: {e}", path.display()),
                 };
                 if options.json {
-                    let _ = writeln!(out, "{}", json!({"event": "note", "message": message}));
+                    checked(writeln!(
+                        out,
+                        "{}",
+                        json!({"event": "note", "message": message})
+                    ));
                 } else {
-                    let _ = writeln!(out, "{:>8} === {message}", "");
+                    checked(writeln!(out, "{:>8} === {message}", ""));
                 }
             }
         }
         let _ = out.flush();
     })
+}
+
+/// A write to standard output: a reader that has gone ends the process quietly.
+fn checked(result: std::io::Result<()>) {
+    if let Err(e) = result {
+        crate::output::quit_if_reader_gone(&e);
+    }
 }

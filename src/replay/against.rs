@@ -87,7 +87,7 @@ pub async fn run(original: &Transcript, file: &Path, args: &AgainstPlan) -> Exit
         }
     };
     if let Some(r) = &recorder {
-        println!("=== recording this session to {}", r.path().display());
+        crate::outln!("=== recording this session to {}", r.path().display());
     }
     let events = Arc::new(Mutex::new(Vec::new()));
     let collected = Arc::clone(&events);
@@ -151,14 +151,14 @@ pub async fn run(original: &Transcript, file: &Path, args: &AgainstPlan) -> Exit
         .filter(|d| !d.starts_with("target: "))
         .collect();
     if differences.is_empty() {
-        println!(
+        crate::outln!(
             "=== same as the recording: reply codes, capabilities, certificate and TLS parameters"
         );
         ExitCode::SUCCESS
     } else {
-        println!("=== differences from the recording (A: recorded, B: now):");
+        crate::outln!("=== differences from the recording (A: recorded, B: now):");
         for line in &differences {
-            println!("{line}");
+            crate::outln!("{line}");
         }
         ExitCode::from(1)
     }

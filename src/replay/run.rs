@@ -26,7 +26,7 @@ pub async fn run_replay(plan: ReplayPlan) -> ExitCode {
         ReplayMode::Serve(serve) => super::serve::run(&transcript, &plan.file, serve).await,
         ReplayMode::Against(against) => super::against::run(&transcript, &plan.file, against).await,
         ReplayMode::Step | ReplayMode::Text => {
-            print!("{}", export(&transcript, ExportFormat::Text));
+            crate::out!("{}", export(&transcript, ExportFormat::Text));
             ExitCode::SUCCESS
         }
     }

@@ -99,14 +99,14 @@ pub async fn run(plan: ScanPlan) -> u8 {
     let report = scan(&plan.host, &plan.ports, &plan.config).await;
     if plan.json {
         match serde_json::to_string_pretty(&report) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => crate::outln!("{text}"),
             Err(e) => {
                 eprintln!("smtpx scan: cannot write JSON: {e}");
                 return 3;
             }
         }
     } else {
-        print!("{}", table::render(&report));
+        crate::out!("{}", table::render(&report));
     }
     report.exit_code()
 }

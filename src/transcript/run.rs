@@ -63,7 +63,9 @@ pub fn run_export(args: ExportPlan) -> ExitCode {
         },
         None => {
             use std::io::Write;
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            if let Err(e) = std::io::stdout().lock().write_all(text.as_bytes()) {
+                crate::output::quit_if_reader_gone(&e);
+            }
             ExitCode::SUCCESS
         }
     }
@@ -75,11 +77,13 @@ pub fn run_diff(args: DiffPlan) -> ExitCode {
     };
     let differences = super::diff::diff(&a, &b);
     if differences.is_empty() {
-        println!("=== no differences in reply codes, capabilities, certificate or TLS parameters");
+        crate::outln!(
+            "=== no differences in reply codes, capabilities, certificate or TLS parameters"
+        );
         ExitCode::SUCCESS
     } else {
         for line in &differences {
-            println!("{line}");
+            crate::outln!("{line}");
         }
         ExitCode::from(1)
     }
