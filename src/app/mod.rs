@@ -18,6 +18,7 @@ pub mod auth;
 pub mod cert;
 pub mod compose;
 mod events;
+pub mod help;
 pub mod keymap;
 pub mod prompt;
 pub mod replay;
@@ -219,7 +220,7 @@ impl App {
     /// The keymap of the current mode (the overlay's when one is open).
     pub fn keymap(&self) -> &'static [Binding] {
         match (self.overlay, self.mode) {
-            (Some(Overlay::Help), _) => &prompt::keys::HELP,
+            (Some(Overlay::Help), _) => &help::keys::HELP,
             (Some(Overlay::Pick), _) => &prompt::keys::PICK,
             (Some(Overlay::Certificate), _) => &cert::KEYS,
             (Some(Overlay::AuthForm), _) => &auth::form::KEYS,
@@ -230,12 +231,6 @@ impl App {
             (None, Mode::Raw) => &prompt::keys::RAW,
             (None, Mode::Message) => &prompt::keys::MESSAGE,
         }
-    }
-
-    /// The help overlay, from its top.
-    pub(crate) fn open_help(&mut self) {
-        self.overlay = Some(Overlay::Help);
-        self.help_scroll = 0;
     }
 
     /// Whether a 334 awaits the person's SASL response (the next line is a secret).

@@ -1,5 +1,5 @@
-//! The explorer's keymap tables: the three prompt modes (sharing [`COMMON`]), line-pick
-//! and the help overlay. The types and [`find`](crate::app::keymap::find) are in `keymap.rs`.
+//! The explorer's keymap tables: the three prompt modes (sharing [`COMMON`]) and
+//! line-pick. The types and [`find`](crate::app::keymap::find) are in `keymap.rs`.
 //!
 //! Layer: app state.
 
@@ -258,7 +258,7 @@ pub static MESSAGE: [Binding; 17] = table(&[
 ]);
 
 /// Ctrl-C in line-pick and the help: quit.
-const QUIT: Binding = bind(
+pub(in crate::app) const QUIT: Binding = bind(
     KeyCode::Char('c'),
     CTRL,
     "Ctrl-C",
@@ -267,7 +267,7 @@ const QUIT: Binding = bind(
     Some("quit"),
 );
 /// Ctrl-Z in line-pick and the help: suspend.
-const SUSPEND: Binding = bind(
+pub(in crate::app) const SUSPEND: Binding = bind(
     KeyCode::Char('z'),
     CTRL,
     "Ctrl-Z",
@@ -319,67 +319,5 @@ pub static PICK: [Binding; 7] = [
         "quit",
         None,
     ),
-    SUSPEND,
-];
-
-/// The help overlay (it scrolls when the screen is too short for it).
-pub static HELP: [Binding; 9] = [
-    bind(
-        KeyCode::Up,
-        NONE,
-        "↑",
-        KeyAction::LineUp,
-        "scroll the help",
-        None,
-    ),
-    bind(
-        KeyCode::Down,
-        NONE,
-        "↓",
-        KeyAction::LineDown,
-        "scroll the help",
-        None,
-    ),
-    bind(
-        KeyCode::PageUp,
-        NONE,
-        "PgUp",
-        KeyAction::PageUp,
-        "scroll the help",
-        None,
-    ),
-    bind(
-        KeyCode::PageDown,
-        NONE,
-        "PgDn",
-        KeyAction::PageDown,
-        "scroll the help",
-        None,
-    ),
-    bind(
-        KeyCode::Esc,
-        NONE,
-        "Esc",
-        KeyAction::Escape,
-        "close the help",
-        Some("close"),
-    ),
-    bind(
-        KeyCode::F(1),
-        NONE,
-        "F1",
-        KeyAction::Escape,
-        "close the help",
-        None,
-    ),
-    bind(
-        KeyCode::Char('q'),
-        NONE,
-        "q",
-        KeyAction::Escape,
-        "close the help",
-        None,
-    ),
-    QUIT,
     SUSPEND,
 ];

@@ -433,7 +433,7 @@ fn keymaps_have_no_duplicate_keys() {
         &prompt::keys::COMMAND[..],
         &prompt::keys::RAW,
         &prompt::keys::MESSAGE,
-        &prompt::keys::HELP,
+        &crate::app::help::keys::HELP,
         &prompt::keys::PICK,
     ] {
         for (i, a) in table.iter().enumerate() {
