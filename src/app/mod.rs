@@ -31,14 +31,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
 use crate::driver::task::{Intent, Update};
 use crate::proto::session::{Session, State};
 
-pub use keymap::{Binding, KeyAction};
+pub use help::{KeyText, Keymap};
+pub use keymap::Binding;
 pub use prompt::{Completion, History};
 pub use transcript::{Entry, Kind, Scroll};
 
@@ -217,19 +217,17 @@ impl App {
         }
     }
 
-    /// The keymap of the current mode (the overlay's when one is open).
-    pub fn keymap(&self) -> &'static [Binding] {
-        match (self.overlay, self.mode) {
-            (Some(Overlay::Help), _) => &help::keys::HELP,
-            (Some(Overlay::Pick), _) => &prompt::keys::PICK,
-            (Some(Overlay::Certificate), _) => &cert::KEYS,
-            (Some(Overlay::AuthForm), _) => &auth::form::KEYS,
-            (Some(Overlay::Composer), _) => compose::keys(self),
-            (Some(Overlay::Timeline), _) => &timeline::KEYS,
-            (None, _) if self.replay.is_some() => self.replay_keymap().unwrap_or(&[]),
-            (None, Mode::Command) => &prompt::keys::COMMAND,
-            (None, Mode::Raw) => &prompt::keys::RAW,
-            (None, Mode::Message) => &prompt::keys::MESSAGE,
+    /// The keymap in force: the open overlay's, else the replay's or the prompt mode's.
+    pub fn keymap(&self) -> Keymap {
+        match self.overlay {
+            Some(Overlay::Help) => Keymap::Help(&help::keys::HELP),
+            Some(Overlay::Pick) => Keymap::Pick(&transcript::pick::PICK),
+            Some(Overlay::Certificate) => Keymap::Cert(&cert::KEYS),
+            Some(Overlay::AuthForm) => Keymap::Auth(&auth::form::KEYS),
+            Some(Overlay::Composer) => Keymap::Compose(compose::keys(self)),
+            Some(Overlay::Timeline) => Keymap::Timeline(&timeline::KEYS),
+            None if self.replay.is_some() => Keymap::Replay(self.replay_keys()),
+            None => Keymap::Prompt(prompt::keys::of_mode(self.mode)),
         }
     }
 
@@ -346,140 +344,53 @@ impl App {
         }
     }
 
+    /// A key goes to the open overlay's handler, else to the replay's or the prompt's.
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.kind != KeyEventKind::Press {
             return Vec::new();
         }
-        if let Some(effects) = self.form_key(key) {
-            return effects;
-        }
-        if self.replay.is_some() && self.overlay.is_none() {
-            return self.replay_key(&key);
-        }
-        if let Some(action) = keymap::find(self.keymap(), &key) {
-            if action != KeyAction::Complete {
-                self.completion = None;
-            }
-            return self.perform(action);
-        }
-        if self.overlay.is_some() {
-            return Vec::new();
-        }
-        self.completion = None;
-        self.notice = None;
-        self.input.handle_event(&Event::Key(key));
-        Vec::new()
-    }
-
-    /// Keys for the overlays that handle every key themselves (the AUTH form, the composer,
-    /// the timeline), each by its own handler; `None` when none of them is open.
-    fn form_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
-        let overlay = self.overlay?;
-        let action = || keymap::find(self.keymap(), &key);
-        match overlay {
-            Overlay::AuthForm => {
-                let action = action();
-                Some(self.auth_form_key(action, key))
-            }
-            Overlay::Composer => {
-                let action = action();
-                Some(self.composer_key(action, key))
-            }
-            Overlay::Timeline => {
-                let action = action();
-                Some(self.timeline_key(action))
-            }
-            Overlay::Help | Overlay::Pick | Overlay::Certificate => None,
-        }
-    }
-
-    fn perform(&mut self, action: KeyAction) -> Vec<Effect> {
-        let width = usize::from(self.viewport.0);
-        let page = usize::from(self.viewport.1.saturating_sub(1)).max(1);
-        if self.overlay == Some(Overlay::Help) {
-            let scroll = self.help_scroll;
-            let moved = match action {
-                KeyAction::LineUp => Some(scroll.saturating_sub(1)),
-                KeyAction::LineDown => Some(scroll + 1),
-                KeyAction::PageUp => Some(scroll.saturating_sub(page)),
-                KeyAction::PageDown => Some(scroll + page),
-                _ => None,
+        let Some(overlay) = self.overlay else {
+            return if self.replay.is_some() {
+                self.replay_key(&key)
+            } else {
+                self.prompt_key(key)
             };
-            if let Some(moved) = moved {
-                self.help_scroll = moved.min(self.help_max);
-                return Vec::new();
+        };
+        // The forms and the timeline take every key; the other overlays ignore unbound ones.
+        match overlay {
+            Overlay::AuthForm => return self.auth_form_key(key),
+            Overlay::Composer => return self.composer_key(key),
+            Overlay::Timeline => {
+                return match keymap::find(&timeline::KEYS, &key) {
+                    Some(action) => self.timeline_key(action),
+                    None => Vec::new(),
+                };
             }
+            Overlay::Help | Overlay::Pick | Overlay::Certificate => {}
         }
-        match action {
-            KeyAction::Certificate
-            | KeyAction::CertPrevious
-            | KeyAction::CertNext
-            | KeyAction::CertScrollUp
-            | KeyAction::CertScrollDown => return self.cert_key(action),
-            KeyAction::Auth => return self.open_auth_form(),
-            KeyAction::Compose => return self.open_composer(),
-            KeyAction::Timeline => {
-                self.refresh_replay_timeline();
-                self.overlay = Some(Overlay::Timeline);
-            }
-            KeyAction::Replay(key) => return self.replay_action(key),
-            KeyAction::Submit => return self.submit(),
-            KeyAction::Complete => self.complete(),
-            KeyAction::HistoryPrevious => {
-                if let Some(line) = self.history.previous(self.input.value()) {
-                    self.input = Input::new(line);
-                }
-            }
-            KeyAction::HistoryNext => {
-                if let Some(line) = self.history.forward() {
-                    self.input = Input::new(line);
-                }
-            }
-            KeyAction::LineUp => self.scroll.up(&self.entries, width, 1),
-            KeyAction::LineDown => self.scroll.down(&self.entries, width, 1),
-            KeyAction::PageUp => self.scroll.up(&self.entries, width, page),
-            KeyAction::PageDown => self.scroll.down(&self.entries, width, page),
-            KeyAction::Bottom => self.scroll = Scroll::Follow,
-            KeyAction::Help => self.open_help(),
-            KeyAction::Panel => self.toggle_panel(),
-            KeyAction::Escape => {
-                if self.overlay == Some(Overlay::Pick) {
-                    self.leave_pick();
-                } else if self.overlay.is_some() {
-                    self.overlay = None;
-                } else if self.mode == Mode::Raw {
-                    self.mode = Mode::Command;
-                } else if self.input.value().is_empty() && !self.entries.is_empty() {
-                    self.enter_pick();
-                } else {
-                    self.held = None;
-                    self.input.reset();
-                    self.history.reset();
-                }
-                self.notice = None;
-            }
-            KeyAction::PickPrevious => self.pick_move(false),
-            KeyAction::PickNext => self.pick_move(true),
-            KeyAction::PickLeave => self.leave_pick(),
-            KeyAction::Quit => return self.quit(),
-            KeyAction::Suspend => return vec![Effect::Suspend],
-            KeyAction::Redraw => return vec![Effect::Redraw],
-            // Only the forms bind these; `form_key` takes them first.
-            KeyAction::FormNext
-            | KeyAction::FormPrevious
-            | KeyAction::FormLeft
-            | KeyAction::FormRight
-            | KeyAction::FormSend => {}
+        let effects = match overlay {
+            Overlay::Help => keymap::find(&help::keys::HELP, &key).map(|a| self.help_key(a)),
+            Overlay::Pick => keymap::find(&transcript::pick::PICK, &key).map(|a| self.pick_key(a)),
+            Overlay::Certificate => keymap::find(&cert::KEYS, &key).map(|a| self.cert_key(a)),
+            Overlay::AuthForm | Overlay::Composer | Overlay::Timeline => None,
+        };
+        if effects.is_some() {
+            self.completion = None;
         }
-        Vec::new()
+        effects.unwrap_or_default()
     }
 
-    fn toggle_panel(&mut self) {
+    /// Rows a page key scrolls: the transcript area's height less one, at least one.
+    pub(in crate::app) fn page(&self) -> usize {
+        usize::from(self.viewport.1.saturating_sub(1)).max(1)
+    }
+
+    pub(in crate::app) fn toggle_panel(&mut self) {
         let shown = self.panel.unwrap_or(false);
         self.panel = Some(!shown);
     }
 
-    fn quit(&mut self) -> Vec<Effect> {
+    pub(in crate::app) fn quit(&mut self) -> Vec<Effect> {
         vec![Effect::Intent(Intent::Quit), Effect::Quit]
     }
 

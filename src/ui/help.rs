@@ -1,5 +1,5 @@
 //! The help overlay, generated from the current mode's keymap and the `/command` table (or
-//! from the replay keymap in replay), so it always says what the keys really do. On a short
+//! from the replay keymap in replay; [`App::help_keymap`]), so it always says what the keys really do. On a short
 //! screen it scrolls (↑ ↓ PgUp PgDn) and its title says there is more.
 //!
 //! Layer: views.
@@ -11,9 +11,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::theme;
-use crate::app::keymap::{Binding, SLASH_COMMANDS};
-use crate::app::prompt::keys;
-use crate::app::{App, Mode};
+use crate::app::App;
+use crate::app::keymap::SLASH_COMMANDS;
 
 /// The help for what the person is doing: the explorer's mode, or replay.
 pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
@@ -69,26 +68,22 @@ fn layout(screen: Rect, app: &App) -> (Rect, Paragraph<'static>, usize) {
 /// editing keys and the `/command` table.
 fn lines(app: &App) -> Vec<Line<'static>> {
     let bold = ratatui::style::Style::default().add_modifier(Modifier::BOLD);
-    let (intro, table): (&str, &[Binding]) = match (app.replay.is_some(), app.mode) {
-        (true, _) => (
-            "Replay: the session as it was at the current event. C> S< plaintext, C~ S~ in TLS.",
-            &crate::app::replay::keys::KEYS,
-        ),
-        (false, Mode::Command) => (EXPLORER, &keys::COMMAND),
-        (false, Mode::Raw) => (EXPLORER, &keys::RAW),
-        (false, Mode::Message) => (EXPLORER, &keys::MESSAGE),
+    let intro = if app.replay.is_some() {
+        "Replay: the session as it was at the current event. C> S< plaintext, C~ S~ in TLS."
+    } else {
+        EXPLORER
     };
     let mut lines = vec![Line::styled(intro, theme::dim())];
     let mut rows: Vec<(String, &str)> = Vec::new();
-    for b in table {
-        match rows.iter_mut().find(|(_, d)| *d == b.description) {
+    app.help_keymap().for_each(
+        |key| match rows.iter_mut().find(|(_, d)| *d == key.description) {
             Some((labels, _)) => {
                 labels.push(' ');
-                labels.push_str(b.label);
+                labels.push_str(key.label);
             }
-            None => rows.push((b.label.to_string(), b.description)),
-        }
-    }
+            None => rows.push((key.label.to_string(), key.description)),
+        },
+    );
     for (labels, description) in rows {
         lines.push(Line::from(vec![
             Span::styled(format!(" {labels:<16} "), theme::key(app.no_color)),

@@ -91,14 +91,13 @@ pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 pub fn draw_hint(frame: &mut Frame, area: Rect, app: &App) {
-    use crate::app::KeyAction;
     // (label, word, keep): the first key, quitting and /help stay when the row is short.
     let mut items: Vec<(&str, String, bool)> = Vec::new();
-    for binding in app.keymap() {
-        let Some(word) = binding.hint else { continue };
-        let keep = items.is_empty() || matches!(binding.action, KeyAction::Quit | KeyAction::Help);
-        items.push((binding.label, format!(" {word}"), keep));
-    }
+    app.keymap().for_each(|key| {
+        let Some(word) = key.hint else { return };
+        let keep = items.is_empty() || key.essential;
+        items.push((key.label, format!(" {word}"), keep));
+    });
     if app.overlay.is_none() && app.mode == Mode::Command && app.replay.is_none() {
         items.push(("/help", String::new(), true));
     }

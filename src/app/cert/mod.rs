@@ -15,7 +15,7 @@ use crate::net::cert::render::ChainView;
 use crate::proto::capability::Capabilities;
 use crate::proto::session::Session;
 
-use crate::app::keymap::{Binding, KeyAction, plain as bind};
+use crate::app::keymap::{Binding, KeyCommand, plain as bind};
 use crate::app::{App, Effect, Entry, Overlay};
 
 /// What the certificate view shows.
@@ -60,81 +60,99 @@ impl CertState {
     }
 }
 
+/// What a key does in the certificate view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertKey {
+    /// The previous / next certificate in the chain.
+    Previous,
+    Next,
+    /// Scroll the chosen certificate's fields.
+    ScrollUp,
+    ScrollDown,
+    Close,
+    Help,
+}
+
+impl KeyCommand for CertKey {
+    fn essential(self) -> bool {
+        self == CertKey::Help
+    }
+}
+
 /// Keys of the certificate view.
-pub static KEYS: [Binding; 7] = [
+pub static KEYS: [Binding<CertKey>; 7] = [
     bind(
         KeyCode::Up,
         "↑",
-        KeyAction::CertPrevious,
+        CertKey::Previous,
         "previous certificate (towards the leaf)",
         Some("choose"),
     ),
     bind(
         KeyCode::Down,
         "↓",
-        KeyAction::CertNext,
+        CertKey::Next,
         "next certificate (towards the root)",
         None,
     ),
     bind(
         KeyCode::PageUp,
         "PgUp",
-        KeyAction::CertScrollUp,
+        CertKey::ScrollUp,
         "scroll the fields",
         Some("scroll"),
     ),
     bind(
         KeyCode::PageDown,
         "PgDn",
-        KeyAction::CertScrollDown,
+        CertKey::ScrollDown,
         "scroll the fields",
         None,
     ),
     bind(
         KeyCode::F(2),
         "F2",
-        KeyAction::Escape,
+        CertKey::Close,
         "back to the session",
         None,
     ),
     bind(
         KeyCode::Esc,
         "Esc",
-        KeyAction::Escape,
+        CertKey::Close,
         "back to the session (/cert save PATH writes the chain)",
         Some("back"),
     ),
-    bind(
-        KeyCode::F(1),
-        "F1",
-        KeyAction::Help,
-        "all keys",
-        Some("help"),
-    ),
+    bind(KeyCode::F(1), "F1", CertKey::Help, "all keys", Some("help")),
 ];
 
 impl App {
-    /// F2 and the view's own keys.
-    pub(in crate::app) fn cert_key(&mut self, action: KeyAction) -> Vec<Effect> {
+    /// A key bound in the certificate view.
+    pub(in crate::app) fn cert_key(&mut self, action: CertKey) -> Vec<Effect> {
         let count = self.cert.tls.as_ref().map_or(0, |(_, v)| v.certs.len());
         match action {
-            KeyAction::Certificate => self.open_cert(),
-            KeyAction::CertPrevious => {
+            CertKey::Previous => {
                 self.cert.selected = self.cert.selected.saturating_sub(1);
                 self.cert.scroll = 0;
             }
-            KeyAction::CertNext if self.cert.selected + 1 < count => {
+            CertKey::Next if self.cert.selected + 1 < count => {
                 self.cert.selected += 1;
                 self.cert.scroll = 0;
             }
-            KeyAction::CertScrollUp => self.cert.scroll = self.cert.scroll.saturating_sub(10),
-            KeyAction::CertScrollDown => self.cert.scroll += 10,
-            _ => {}
+            CertKey::Next => {}
+            CertKey::ScrollUp => self.cert.scroll = self.cert.scroll.saturating_sub(10),
+            CertKey::ScrollDown => self.cert.scroll += 10,
+            CertKey::Close => {
+                self.overlay = None;
+                self.notice = None;
+            }
+            CertKey::Help => self.open_help(),
         }
         Vec::new()
     }
 
-    fn open_cert(&mut self) {
+    /// F2 or `/cert`: the view, once there was a handshake.
+    pub(in crate::app) fn open_cert(&mut self) {
         if self.cert.tls.is_none() {
             self.notice = Some("no TLS yet: STARTTLS (or connect with TLS) first".into());
         } else {

@@ -23,7 +23,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use crate::app::keymap::{Binding, KeyAction};
+use crate::app::keymap::{self, Binding};
 use crate::app::{App, Effect, Entry, Overlay, Scroll};
 use crate::driver::task::Intent;
 use crate::proto::civil::Civil;
@@ -36,7 +36,7 @@ mod tests;
 pub mod wire;
 
 pub use editor::Editor;
-pub use keys::{CONFIRM_KEYS, EDIT_KEYS};
+pub use keys::{CONFIRM_KEYS, ComposeKey, EDIT_KEYS};
 pub use wire::{Draft, Ending, Mark, Method, NotReady, NotifyChoice, Offers};
 
 /// A line of the composer.
@@ -298,7 +298,7 @@ impl Composer {
 }
 
 /// The keymap of the composer's current screen.
-pub fn keys(app: &App) -> &'static [Binding] {
+pub fn keys(app: &App) -> &'static [Binding<ComposeKey>] {
     match &app.composer {
         Some(c) if c.confirming => &CONFIRM_KEYS,
         _ => &EDIT_KEYS,
@@ -354,11 +354,8 @@ impl App {
 
     /// A key while the composer is open: `action` is what the composer's keymap binds it to;
     /// unbound keys edit the focused field.
-    pub(in crate::app) fn composer_key(
-        &mut self,
-        action: Option<KeyAction>,
-        key: KeyEvent,
-    ) -> Vec<Effect> {
+    pub(in crate::app) fn composer_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let action = keymap::find(keys(self), &key);
         let offers = self.offers();
         let Some(c) = self.composer.as_mut() else {
             self.overlay = None;
@@ -366,44 +363,44 @@ impl App {
         };
         if c.confirming {
             match action {
-                Some(KeyAction::Submit) => return self.send_composed(),
-                Some(KeyAction::Escape) => c.confirming = false,
-                Some(KeyAction::PageUp) => c.preview_scroll = c.preview_scroll.saturating_sub(10),
-                Some(KeyAction::PageDown) => c.preview_scroll += 10,
-                Some(KeyAction::Quit) => return self.quit(),
+                Some(ComposeKey::Send) => return self.send_composed(),
+                Some(ComposeKey::Back) => c.confirming = false,
+                Some(ComposeKey::PageUp) => c.preview_scroll = c.preview_scroll.saturating_sub(10),
+                Some(ComposeKey::PageDown) => c.preview_scroll += 10,
+                Some(ComposeKey::Quit) => return self.quit(),
                 _ => {}
             }
             return Vec::new();
         }
         match action {
-            Some(KeyAction::FormNext) if c.focus == Field::Body && is_enter(&key) => {
+            Some(ComposeKey::Next) if c.focus == Field::Body && is_enter(&key) => {
                 c.body.newline();
             }
-            Some(KeyAction::FormNext) if c.focus == Field::Body && key.code == KeyCode::Down => {
+            Some(ComposeKey::Next) if c.focus == Field::Body && key.code == KeyCode::Down => {
                 if !c.body.vertical(true) {
                     c.move_focus(&offers, true);
                 }
             }
-            Some(KeyAction::FormPrevious) if c.focus == Field::Body && key.code == KeyCode::Up => {
+            Some(ComposeKey::Previous) if c.focus == Field::Body && key.code == KeyCode::Up => {
                 if !c.body.vertical(false) {
                     c.move_focus(&offers, false);
                 }
             }
-            Some(KeyAction::FormNext) => c.move_focus(&offers, true),
-            Some(KeyAction::FormPrevious) => c.move_focus(&offers, false),
-            Some(KeyAction::FormLeft) => c.sideways(false, key),
-            Some(KeyAction::FormRight) => c.sideways(true, key),
-            Some(KeyAction::FormSend) => match c.draft().plan(&offers) {
+            Some(ComposeKey::Next) => c.move_focus(&offers, true),
+            Some(ComposeKey::Previous) => c.move_focus(&offers, false),
+            Some(ComposeKey::Left) => c.sideways(false, key),
+            Some(ComposeKey::Right) => c.sideways(true, key),
+            Some(ComposeKey::Review) => match c.draft().plan(&offers) {
                 Ok(_) => {
                     c.confirming = true;
                     c.preview_scroll = 0;
                 }
                 Err(why) => c.error = Some(why),
             },
-            Some(KeyAction::PageUp) => c.preview_scroll = c.preview_scroll.saturating_sub(10),
-            Some(KeyAction::PageDown) => c.preview_scroll += 10,
-            Some(KeyAction::Escape) => self.overlay = None,
-            Some(KeyAction::Quit) => return self.quit(),
+            Some(ComposeKey::PageUp) => c.preview_scroll = c.preview_scroll.saturating_sub(10),
+            Some(ComposeKey::PageDown) => c.preview_scroll += 10,
+            Some(ComposeKey::Close) => self.overlay = None,
+            Some(ComposeKey::Quit) => return self.quit(),
             Some(_) => {}
             None => c.typed(key),
         }

@@ -2,71 +2,67 @@
 //!
 //! Layer: app state.
 
-use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 
-use crate::app::keymap::{Binding, KeyAction, bind};
-use crate::app::prompt::keys::{QUIT, SUSPEND};
+use crate::app::keymap::{Binding, KeyCommand, ctrl_c, ctrl_z, plain};
 
-const NONE: KeyModifiers = KeyModifiers::NONE;
+/// What a key does in the help overlay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelpKey {
+    LineUp,
+    LineDown,
+    PageUp,
+    PageDown,
+    Close,
+    Quit,
+    Suspend,
+}
+
+impl KeyCommand for HelpKey {
+    fn essential(self) -> bool {
+        self == HelpKey::Quit
+    }
+}
 
 /// The help overlay (it scrolls when the screen is too short for it).
-pub static HELP: [Binding; 9] = [
-    bind(
-        KeyCode::Up,
-        NONE,
-        "↑",
-        KeyAction::LineUp,
-        "scroll the help",
-        None,
-    ),
-    bind(
+pub static HELP: [Binding<HelpKey>; 9] = [
+    plain(KeyCode::Up, "↑", HelpKey::LineUp, "scroll the help", None),
+    plain(
         KeyCode::Down,
-        NONE,
         "↓",
-        KeyAction::LineDown,
+        HelpKey::LineDown,
         "scroll the help",
         None,
     ),
-    bind(
+    plain(
         KeyCode::PageUp,
-        NONE,
         "PgUp",
-        KeyAction::PageUp,
+        HelpKey::PageUp,
         "scroll the help",
         None,
     ),
-    bind(
+    plain(
         KeyCode::PageDown,
-        NONE,
         "PgDn",
-        KeyAction::PageDown,
+        HelpKey::PageDown,
         "scroll the help",
         None,
     ),
-    bind(
+    plain(
         KeyCode::Esc,
-        NONE,
         "Esc",
-        KeyAction::Escape,
+        HelpKey::Close,
         "close the help",
         Some("close"),
     ),
-    bind(
-        KeyCode::F(1),
-        NONE,
-        "F1",
-        KeyAction::Escape,
-        "close the help",
-        None,
-    ),
-    bind(
+    plain(KeyCode::F(1), "F1", HelpKey::Close, "close the help", None),
+    plain(
         KeyCode::Char('q'),
-        NONE,
         "q",
-        KeyAction::Escape,
+        HelpKey::Close,
         "close the help",
         None,
     ),
-    QUIT,
-    SUSPEND,
+    ctrl_c(HelpKey::Quit, "quit", Some("quit")),
+    ctrl_z(HelpKey::Suspend, "suspend"),
 ];

@@ -429,13 +429,7 @@ fn server_escape_sequences_never_reach_the_entries_raw() {
 
 #[test]
 fn keymaps_have_no_duplicate_keys() {
-    for table in [
-        &prompt::keys::COMMAND[..],
-        &prompt::keys::RAW,
-        &prompt::keys::MESSAGE,
-        &crate::app::help::keys::HELP,
-        &prompt::keys::PICK,
-    ] {
+    fn check<A>(table: &[crate::app::Binding<A>]) {
         for (i, a) in table.iter().enumerate() {
             for b in &table[i + 1..] {
                 assert!(
@@ -446,6 +440,18 @@ fn keymaps_have_no_duplicate_keys() {
             }
         }
     }
+    check(&prompt::keys::COMMAND);
+    check(&prompt::keys::RAW);
+    check(&prompt::keys::MESSAGE);
+    check(&crate::app::help::keys::HELP);
+    check(&crate::app::transcript::pick::PICK);
+    check(&crate::app::cert::KEYS);
+    check(&crate::app::auth::form::KEYS);
+    check(&crate::app::compose::EDIT_KEYS);
+    check(&crate::app::compose::CONFIRM_KEYS);
+    check(&crate::app::timeline::KEYS);
+    check(&crate::app::replay::keys::KEYS);
+    check(&crate::app::replay::keys::SEARCH);
 }
 
 #[cfg(test)]

@@ -21,7 +21,8 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::KeyCode;
 
-use crate::app::keymap::{Binding, KeyAction, plain as bind};
+use crate::app::Overlay;
+use crate::app::keymap::{Binding, KeyCommand, plain as bind};
 use crate::app::{App, Effect};
 use crate::driver::SessionEvent;
 use crate::proto::text::escape_str;
@@ -217,45 +218,73 @@ impl Timeline {
     }
 }
 
+/// What a key does in the timeline view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineKey {
+    LineUp,
+    LineDown,
+    PageUp,
+    PageDown,
+    Close,
+}
+
+impl KeyCommand for TimelineKey {
+    fn essential(self) -> bool {
+        false
+    }
+}
+
 /// Keys of the timeline view.
-pub static KEYS: [Binding; 6] = [
+pub static KEYS: [Binding<TimelineKey>; 6] = [
     bind(
         KeyCode::Up,
         "↑",
-        KeyAction::LineUp,
+        TimelineKey::LineUp,
         "scroll",
         Some("scroll"),
     ),
-    bind(KeyCode::Down, "↓", KeyAction::LineDown, "scroll", None),
+    bind(KeyCode::Down, "↓", TimelineKey::LineDown, "scroll", None),
     bind(
         KeyCode::PageUp,
         "PgUp",
-        KeyAction::PageUp,
+        TimelineKey::PageUp,
         "scroll a page",
         None,
     ),
     bind(
         KeyCode::PageDown,
         "PgDn",
-        KeyAction::PageDown,
+        TimelineKey::PageDown,
         "scroll a page",
         None,
     ),
-    bind(KeyCode::Esc, "Esc", KeyAction::Escape, "back", Some("back")),
-    bind(KeyCode::F(6), "F6", KeyAction::Escape, "back", None),
+    bind(
+        KeyCode::Esc,
+        "Esc",
+        TimelineKey::Close,
+        "back",
+        Some("back"),
+    ),
+    bind(KeyCode::F(6), "F6", TimelineKey::Close, "back", None),
 ];
 
 impl App {
-    pub(in crate::app) fn timeline_key(&mut self, action: Option<KeyAction>) -> Vec<Effect> {
+    /// F6 or `/timeline` (in a replay, as of the current step).
+    pub(in crate::app) fn open_timeline(&mut self) {
+        self.refresh_replay_timeline();
+        self.overlay = Some(Overlay::Timeline);
+    }
+
+    /// A key bound in the timeline view.
+    pub(in crate::app) fn timeline_key(&mut self, action: TimelineKey) -> Vec<Effect> {
         let t = &mut self.timeline;
         let last = t.steps.len().saturating_sub(1);
         match action {
-            Some(KeyAction::LineUp) => t.scroll = t.scroll.saturating_sub(1),
-            Some(KeyAction::LineDown) => t.scroll = (t.scroll + 1).min(last),
-            Some(KeyAction::PageUp) => t.scroll = t.scroll.saturating_sub(10),
-            Some(KeyAction::PageDown) => t.scroll = (t.scroll + 10).min(last),
-            Some(KeyAction::Escape) => self.overlay = None,
-            _ => {}
+            TimelineKey::LineUp => t.scroll = t.scroll.saturating_sub(1),
+            TimelineKey::LineDown => t.scroll = (t.scroll + 1).min(last),
+            TimelineKey::PageUp => t.scroll = t.scroll.saturating_sub(10),
+            TimelineKey::PageDown => t.scroll = (t.scroll + 10).min(last),
+            TimelineKey::Close => self.overlay = None,
         }
         Vec::new()
     }

@@ -8,9 +8,90 @@
 use crate::explain::{self, Explanation};
 use crate::proto::reply::Reply;
 
-use crate::app::{App, Kind, Overlay, Scroll};
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+
+use crate::app::keymap::{Binding, KeyCommand, bind, ctrl_c, ctrl_z, plain};
+use crate::app::{App, Effect, Kind, Overlay, Scroll};
+
+/// What a key does in line-pick mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickKey {
+    /// The cursor to the previous / next transcript entry.
+    Previous,
+    Next,
+    /// Enter: back to the prompt.
+    Leave,
+    /// Esc: back to the prompt, the notice cleared.
+    Close,
+    Quit,
+    Suspend,
+}
+
+impl KeyCommand for PickKey {
+    fn essential(self) -> bool {
+        self == PickKey::Quit
+    }
+}
+
+/// Line-pick mode: a cursor over the transcript, the line's explanation in a panel.
+pub static PICK: [Binding<PickKey>; 7] = [
+    plain(
+        KeyCode::Up,
+        "↑",
+        PickKey::Previous,
+        "the previous / next transcript line",
+        Some("move"),
+    ),
+    plain(
+        KeyCode::Down,
+        "↓",
+        PickKey::Next,
+        "the previous / next transcript line",
+        None,
+    ),
+    plain(
+        KeyCode::Enter,
+        "Enter",
+        PickKey::Leave,
+        "back to the prompt",
+        Some("back"),
+    ),
+    plain(
+        KeyCode::Esc,
+        "Esc",
+        PickKey::Close,
+        "back to the prompt",
+        None,
+    ),
+    ctrl_c(PickKey::Quit, "quit", Some("quit")),
+    bind(
+        KeyCode::Char('q'),
+        KeyModifiers::CONTROL,
+        "Ctrl-Q",
+        PickKey::Quit,
+        "quit",
+        None,
+    ),
+    ctrl_z(PickKey::Suspend, "suspend"),
+];
 
 impl App {
+    /// A key bound in line-pick mode.
+    pub(in crate::app) fn pick_key(&mut self, action: PickKey) -> Vec<Effect> {
+        match action {
+            PickKey::Previous => self.pick_move(false),
+            PickKey::Next => self.pick_move(true),
+            PickKey::Leave => self.leave_pick(),
+            PickKey::Close => {
+                self.leave_pick();
+                self.notice = None;
+            }
+            PickKey::Quit => return self.quit(),
+            PickKey::Suspend => return vec![Effect::Suspend],
+        }
+        Vec::new()
+    }
+
     /// Puts the cursor on the latest entry.
     pub(in crate::app) fn enter_pick(&mut self) {
         let Some(last) = self.entries.len().checked_sub(1) else {
