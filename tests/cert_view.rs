@@ -10,7 +10,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use smtpx::app::script::Script;
-use smtpx::app::{Action, App, Effect, Overlay};
+use smtpx::app::{Action, App, Effect, OverlayKind};
 use smtpx::driver::SessionEvent;
 use smtpx::net::{NameCheck, TlsInfo, TlsVerdict, Trust, UntrustedReason, Validity};
 use support::pki::{fixed_pem, pem_certs};
@@ -93,13 +93,17 @@ fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
 fn f2_opens_the_view_and_esc_returns() {
     let mut s = session();
     s.app.update(key(KeyCode::F(2)));
-    assert_eq!(s.app.overlay, Some(Overlay::Certificate));
+    assert_eq!(s.app.overlay_kind(), Some(OverlayKind::Certificate));
     s.app.update(key(KeyCode::Down));
-    assert_eq!(s.app.cert.selected, 1);
+    assert_eq!(s.app.cert_view().map(|v| v.selected), Some(1));
     s.app.update(key(KeyCode::Down));
-    assert_eq!(s.app.cert.selected, 1, "stays on the last certificate");
+    assert_eq!(
+        s.app.cert_view().map(|v| v.selected),
+        Some(1),
+        "stays on the last certificate"
+    );
     s.app.update(key(KeyCode::Esc));
-    assert_eq!(s.app.overlay, None);
+    assert_eq!(s.app.overlay_kind(), None);
 }
 
 #[test]
@@ -109,7 +113,7 @@ fn slash_cert_opens_the_view_and_saves_the_chain_as_pem() {
         s.app.update(key(KeyCode::Char(c)));
     }
     s.app.update(key(KeyCode::Enter));
-    assert_eq!(s.app.overlay, Some(Overlay::Certificate));
+    assert_eq!(s.app.overlay_kind(), Some(OverlayKind::Certificate));
     s.app.update(key(KeyCode::Esc));
     for c in "/cert save /tmp/chain.pem".chars() {
         s.app.update(key(KeyCode::Char(c)));
@@ -132,7 +136,7 @@ fn slash_cert_opens_the_view_and_saves_the_chain_as_pem() {
 fn no_tls_yet_gives_a_notice_not_an_empty_view() {
     let mut app = App::new("mx.example.com:25", Vec::new());
     app.update(key(KeyCode::F(2)));
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.overlay_kind(), None);
     assert!(
         app.notice
             .as_deref()

@@ -13,7 +13,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
-use smtpx::app::{Action, App, Effect, Overlay};
+use smtpx::app::{Action, App, Effect, OverlayKind};
 use smtpx::proto::session::State;
 use smtpx::transcript::index::Indexed;
 
@@ -333,14 +333,18 @@ fn play_applies_the_events_due_on_the_clock_and_speed_scales_it() {
 fn overlays_show_the_step_and_q_quits() {
     let mut app = open(SANDBOX);
     press(&mut app, KeyCode::F(2));
-    assert_eq!(app.overlay, None, "no certificate before the handshake");
+    assert_eq!(
+        app.overlay_kind(),
+        None,
+        "no certificate before the handshake"
+    );
     app.replay_seek(7);
     press(&mut app, KeyCode::F(2));
-    assert_eq!(app.overlay, Some(Overlay::Certificate));
+    assert_eq!(app.overlay_kind(), Some(OverlayKind::Certificate));
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::End);
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.overlay, Some(Overlay::Pick));
+    assert_eq!(app.overlay_kind(), Some(OverlayKind::Pick));
     assert_eq!(app.picked_entry(), Some(app.entries.len() - 1));
     press(&mut app, KeyCode::Up);
     press(&mut app, KeyCode::Up);
@@ -351,7 +355,7 @@ fn overlays_show_the_step_and_q_quits() {
     );
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::F(1));
-    assert_eq!(app.overlay, Some(Overlay::Help));
+    assert_eq!(app.overlay_kind(), Some(OverlayKind::Help));
     press(&mut app, KeyCode::Esc);
     assert!(press(&mut app, KeyCode::Char('q')).contains(&Effect::Quit));
     let ctrl_c = app.update(Action::Key(KeyEvent::new(
@@ -367,7 +371,7 @@ fn f6_shows_the_timeline_as_of_the_current_step() {
     let mut app = open(SANDBOX);
     press(&mut app, KeyCode::End);
     press(&mut app, KeyCode::F(6));
-    assert_eq!(app.overlay, Some(Overlay::Timeline));
+    assert_eq!(app.overlay_kind(), Some(OverlayKind::Timeline));
     let kinds: Vec<StepKind> = app.timeline.steps.iter().map(|s| s.kind).collect();
     for kind in [
         StepKind::Connect,
@@ -380,7 +384,7 @@ fn f6_shows_the_timeline_as_of_the_current_step() {
     }
     let at_end = app.timeline.steps.len();
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.overlay_kind(), None);
     // Back at the start only the connection has happened.
     press(&mut app, KeyCode::Home);
     press(&mut app, KeyCode::Right);

@@ -53,20 +53,46 @@ pub enum Mode {
     Message,
 }
 
-/// Something drawn over the screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Something drawn over the screen, with the state it has only while it is open.
+#[derive(Debug)]
 pub enum Overlay {
-    Help,
+    /// F1 or `/help`: the keys and `/commands` (`help/`).
+    Help(help::HelpView),
     /// Esc on an empty prompt: a cursor over the transcript, the line's explanation shown.
-    Pick,
+    Pick(transcript::pick::PickView),
     /// F2 or `/cert`: the chain, its fields and the verdicts (`cert/`).
-    Certificate,
-    /// F4 or `/auth`: the AUTH form (`auth/form.rs`).
-    AuthForm,
-    /// F5 or `/mail`: the mail transaction composer (`compose/`).
-    Composer,
+    Cert(cert::CertView),
+    /// F4 or `/auth`: the AUTH form (`auth/form.rs`); the password goes when it closes.
+    Auth(Box<auth::AuthForm>),
+    /// F5 or `/mail`: the mail transaction composer (`compose/`); closing hands the draft
+    /// back to [`App`], so it survives Esc.
+    Compose(Box<compose::Composer>),
     /// F6 or `/timeline`: per-step timing (`timeline/`).
+    Timeline(timeline::TimelineView),
+}
+
+/// Which overlay is open, without its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverlayKind {
+    Help,
+    Pick,
+    Certificate,
+    AuthForm,
+    Composer,
     Timeline,
+}
+
+impl Overlay {
+    pub fn kind(&self) -> OverlayKind {
+        match self {
+            Overlay::Help(_) => OverlayKind::Help,
+            Overlay::Pick(_) => OverlayKind::Pick,
+            Overlay::Cert(_) => OverlayKind::Certificate,
+            Overlay::Auth(_) => OverlayKind::AuthForm,
+            Overlay::Compose(_) => OverlayKind::Composer,
+            Overlay::Timeline(_) => OverlayKind::Timeline,
+        }
+    }
 }
 
 /// Everything that can happen to the explorer.
@@ -133,10 +159,8 @@ pub struct App {
     pub tls: Option<(String, bool)>,
     pub connected_for: Option<Duration>,
     pub mode: Mode,
-    pub overlay: Option<Overlay>,
-    /// Rows the help overlay is scrolled, at most [`help_max`](Self::help_max).
-    pub help_scroll: usize,
-    pub help_max: usize,
+    /// What is drawn over the screen, and its state.
+    overlay: Option<Overlay>,
     /// The side panel, when the person toggled it (wide screens show it by default).
     pub panel: Option<bool>,
     pub input: Input,
@@ -156,8 +180,6 @@ pub struct App {
     pub record_error: Option<String>,
     /// A line held back because it breaks a rule; Enter on the same line sends it.
     pub held: Option<String>,
-    /// The entry under the cursor in [`Overlay::Pick`], and the scroll to go back to.
-    pub picked: Option<(usize, Scroll)>,
     pub no_color: bool,
     /// Box drawing characters unavailable (TERM=linux): ASCII markers and borders.
     pub ascii: bool,
@@ -166,14 +188,13 @@ pub struct App {
     pub cert: cert::CertState,
     /// Replay mode (`smtpx replay FILE`): the recording and the current step.
     pub replay: Option<Box<replay::Replay>>,
-    /// The AUTH form while open (holds the masked password).
-    pub auth_form: Option<auth::AuthForm>,
     /// A form-started AUTH exchange under way: its steps are shown decoded.
     pub auth_trace: Option<auth::AuthTrace>,
     /// A SASL exchange typed by hand: its secret lines are shown decoded (masked) too.
     pub(crate) typed_auth: Option<auth::typed::TypedAuth>,
-    /// The composer's state, kept while closed so a draft survives Esc.
-    pub composer: Option<Box<compose::Composer>>,
+    /// The composer's draft while the composer is closed (it survives Esc); while open,
+    /// the draft is in [`Overlay::Compose`].
+    compose_draft: Option<Box<compose::Composer>>,
     /// Per-step timing, folded from the driver's events.
     pub timeline: timeline::Timeline,
 }
@@ -189,8 +210,6 @@ impl App {
             connected_for: None,
             mode: Mode::Command,
             overlay: None,
-            help_scroll: 0,
-            help_max: 0,
             panel: None,
             input: Input::default(),
             history: History::new(history),
@@ -203,31 +222,52 @@ impl App {
             recording: None,
             record_error: None,
             held: None,
-            picked: None,
             no_color: false,
             ascii: false,
             stopped: false,
             cert: cert::CertState::default(),
             replay: None,
-            auth_form: None,
             auth_trace: None,
             typed_auth: None,
-            composer: None,
+            compose_draft: None,
             timeline: timeline::Timeline::default(),
         }
     }
 
     /// The keymap in force: the open overlay's, else the replay's or the prompt mode's.
     pub fn keymap(&self) -> Keymap {
-        match self.overlay {
-            Some(Overlay::Help) => Keymap::Help(&help::keys::HELP),
-            Some(Overlay::Pick) => Keymap::Pick(&transcript::pick::PICK),
-            Some(Overlay::Certificate) => Keymap::Cert(&cert::KEYS),
-            Some(Overlay::AuthForm) => Keymap::Auth(&auth::form::KEYS),
-            Some(Overlay::Composer) => Keymap::Compose(compose::keys(self)),
-            Some(Overlay::Timeline) => Keymap::Timeline(&timeline::KEYS),
+        match &self.overlay {
+            Some(Overlay::Help(_)) => Keymap::Help(&help::keys::HELP),
+            Some(Overlay::Pick(_)) => Keymap::Pick(&transcript::pick::PICK),
+            Some(Overlay::Cert(_)) => Keymap::Cert(&cert::KEYS),
+            Some(Overlay::Auth(_)) => Keymap::Auth(&auth::form::KEYS),
+            Some(Overlay::Compose(c)) => Keymap::Compose(compose::keys(c)),
+            Some(Overlay::Timeline(_)) => Keymap::Timeline(&timeline::KEYS),
             None if self.replay.is_some() => Keymap::Replay(self.replay_keys()),
             None => Keymap::Prompt(prompt::keys::of_mode(self.mode)),
+        }
+    }
+
+    /// The open overlay and its state.
+    pub fn overlay(&self) -> Option<&Overlay> {
+        self.overlay.as_ref()
+    }
+
+    /// Which overlay is open.
+    pub fn overlay_kind(&self) -> Option<OverlayKind> {
+        self.overlay.as_ref().map(Overlay::kind)
+    }
+
+    /// Opens `overlay` over the screen, closing the one open before.
+    pub(in crate::app) fn open_overlay(&mut self, overlay: Overlay) {
+        self.close_overlay();
+        self.overlay = Some(overlay);
+    }
+
+    /// Closes whatever overlay is open; the composer hands its draft back.
+    pub(in crate::app) fn close_overlay(&mut self) {
+        if let Some(Overlay::Compose(draft)) = self.overlay.take() {
+            self.compose_draft = Some(draft);
         }
     }
 
@@ -254,15 +294,21 @@ impl App {
 
     /// The one place state changes.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let effects = self.apply(action);
+        self.follow_handshake();
+        effects
+    }
+
+    fn apply(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Key(key) => self.on_key(key),
-            Action::Paste(text) if self.overlay == Some(Overlay::AuthForm) => {
-                if let Some(form) = self.auth_form.as_mut() {
+            Action::Paste(text) if self.overlay_kind() == Some(OverlayKind::AuthForm) => {
+                if let Some(Overlay::Auth(form)) = self.overlay.as_mut() {
                     form.paste(&text);
                 }
                 Vec::new()
             }
-            Action::Paste(text) if self.overlay == Some(Overlay::Composer) => {
+            Action::Paste(text) if self.overlay_kind() == Some(OverlayKind::Composer) => {
                 self.paste_into_composer(&text);
                 Vec::new()
             }
@@ -310,8 +356,9 @@ impl App {
                 Vec::new()
             }
             Action::HelpBounds(max) => {
-                self.help_max = max;
-                self.help_scroll = self.help_scroll.min(max);
+                if let Some(Overlay::Help(help)) = self.overlay.as_mut() {
+                    help.bound(max);
+                }
                 Vec::new()
             }
             Action::Driver(update) => {
@@ -349,7 +396,7 @@ impl App {
         if key.kind != KeyEventKind::Press {
             return Vec::new();
         }
-        let Some(overlay) = self.overlay else {
+        let Some(overlay) = self.overlay_kind() else {
             return if self.replay.is_some() {
                 self.replay_key(&key)
             } else {
@@ -358,21 +405,23 @@ impl App {
         };
         // The forms and the timeline take every key; the other overlays ignore unbound ones.
         match overlay {
-            Overlay::AuthForm => return self.auth_form_key(key),
-            Overlay::Composer => return self.composer_key(key),
-            Overlay::Timeline => {
+            OverlayKind::AuthForm => return self.auth_form_key(key),
+            OverlayKind::Composer => return self.composer_key(key),
+            OverlayKind::Timeline => {
                 return match keymap::find(&timeline::KEYS, &key) {
                     Some(action) => self.timeline_key(action),
                     None => Vec::new(),
                 };
             }
-            Overlay::Help | Overlay::Pick | Overlay::Certificate => {}
+            OverlayKind::Help | OverlayKind::Pick | OverlayKind::Certificate => {}
         }
         let effects = match overlay {
-            Overlay::Help => keymap::find(&help::keys::HELP, &key).map(|a| self.help_key(a)),
-            Overlay::Pick => keymap::find(&transcript::pick::PICK, &key).map(|a| self.pick_key(a)),
-            Overlay::Certificate => keymap::find(&cert::KEYS, &key).map(|a| self.cert_key(a)),
-            Overlay::AuthForm | Overlay::Composer | Overlay::Timeline => None,
+            OverlayKind::Help => keymap::find(&help::keys::HELP, &key).map(|a| self.help_key(a)),
+            OverlayKind::Pick => {
+                keymap::find(&transcript::pick::PICK, &key).map(|a| self.pick_key(a))
+            }
+            OverlayKind::Certificate => keymap::find(&cert::KEYS, &key).map(|a| self.cert_key(a)),
+            OverlayKind::AuthForm | OverlayKind::Composer | OverlayKind::Timeline => None,
         };
         if effects.is_some() {
             self.completion = None;

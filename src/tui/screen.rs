@@ -82,9 +82,10 @@ impl<'t> Screen<'t> {
         if app.viewport != viewport {
             app.update(Action::Viewport(viewport.0, viewport.1));
         }
-        if app.overlay == Some(crate::app::Overlay::Help) {
+        if let Some(help) = app.help_view() {
+            let known = help.max;
             let max = crate::ui::help_max_scroll(Rect::new(0, 0, size.width, size.height), app);
-            if app.help_max != max {
+            if known != max {
                 app.update(Action::HelpBounds(max));
             }
         }

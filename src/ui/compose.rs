@@ -32,10 +32,7 @@ use crate::proto::text::escape_str;
 
 const LABEL: usize = 13;
 
-pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
-    let Some(c) = app.composer.as_deref() else {
-        return;
-    };
+pub fn draw(frame: &mut Frame, screen: Rect, app: &App, c: &Composer) {
     // The last row stays for the key hint.
     let area = Rect::new(
         screen.x,

@@ -17,10 +17,7 @@ use crate::app::auth::form::{AuthField, AuthForm, TokenFrom};
 /// A field's label column.
 const LABEL: usize = 13;
 
-pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
-    let Some(form) = &app.auth_form else {
-        return;
-    };
+pub fn draw(frame: &mut Frame, screen: Rect, app: &App, form: &AuthForm) {
     let width = screen.width.min(72);
     let notes = notes(form, app);
     // Each note wraps at the box's inner width.

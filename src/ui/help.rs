@@ -12,13 +12,14 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::theme;
 use crate::app::App;
+use crate::app::help::HelpView;
 use crate::app::keymap::SLASH_COMMANDS;
 
 /// The help for what the person is doing: the explorer's mode, or replay.
-pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
+pub fn draw(frame: &mut Frame, screen: Rect, app: &App, help: &HelpView) {
     let (area, paragraph, max) = layout(screen, app);
     frame.render_widget(Clear, area);
-    let top = app.help_scroll.min(max);
+    let top = help.scroll.min(max);
     let title = if max == 0 {
         " help — Esc closes ".to_owned()
     } else {

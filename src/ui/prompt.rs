@@ -26,7 +26,7 @@ pub fn draw_notice(frame: &mut Frame, area: Rect, app: &App) {
             spans.push(Span::raw(" "));
         }
         Line::from(spans)
-    } else if app.overlay == Some(crate::app::Overlay::Pick) {
+    } else if app.overlay_kind() == Some(crate::app::OverlayKind::Pick) {
         Line::styled(
             "pick a line: ↑/↓ move the cursor, its explanation is shown; Enter or Esc goes back",
             theme::key(app.no_color),
@@ -81,7 +81,7 @@ pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App) {
         Span::raw(shown.chars().skip(scroll).collect::<String>()),
     ]);
     frame.render_widget(Paragraph::new(line), area);
-    if app.overlay.is_none() {
+    if app.overlay().is_none() {
         let cursor = app.input.visual_cursor().saturating_sub(scroll) as u16;
         frame.set_cursor_position(Position::new(
             area.x + label_width + cursor.min(width),
@@ -98,7 +98,7 @@ pub fn draw_hint(frame: &mut Frame, area: Rect, app: &App) {
         let keep = items.is_empty() || key.essential;
         items.push((key.label, format!(" {word}"), keep));
     });
-    if app.overlay.is_none() && app.mode == Mode::Command && app.replay.is_none() {
+    if app.overlay().is_none() && app.mode == Mode::Command && app.replay.is_none() {
         items.push(("/help", String::new(), true));
     }
     let width = |items: &[(&str, String, bool)]| -> usize {

@@ -12,11 +12,12 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::theme;
 use crate::app::App;
+use crate::app::timeline::TimelineView;
 use crate::app::timeline::{
     SLOW_AUTH, SLOW_CONNECT, SLOW_GREETING, SLOW_MESSAGE, SLOW_REPLY, SLOW_TLS,
 };
 
-pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
+pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
     let area = Rect::new(
         screen.x,
         screen.y,
@@ -56,7 +57,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
     let label_width = usize::from(inner.width).saturating_sub(40).clamp(12, 48);
     let bar_width = 12usize;
     let body_rows = usize::from(inner.height).saturating_sub(3);
-    for step in t.steps.iter().skip(t.scroll).take(body_rows) {
+    for step in t.steps.iter().skip(view.scroll).take(body_rows) {
         let took = step.took.map_or(String::new(), human);
         let bar = match step.took {
             Some(d) if max > 0.0 => {

@@ -415,24 +415,29 @@ impl App {
             .capabilities()
             .map(|c| c.auth_mechanisms())
             .unwrap_or_default();
-        self.auth_form = Some(AuthForm::new(&offered));
-        self.overlay = Some(Overlay::AuthForm);
+        self.open_overlay(Overlay::Auth(Box::new(AuthForm::new(&offered))));
         Vec::new()
+    }
+
+    /// The AUTH form while it is open.
+    pub fn auth_form(&self) -> Option<&AuthForm> {
+        match self.overlay() {
+            Some(Overlay::Auth(form)) => Some(form),
+            _ => None,
+        }
     }
 
     /// Closes the form; the password is zeroized as it drops.
     pub(in crate::app) fn close_auth_form(&mut self) {
-        self.auth_form = None;
-        if self.overlay == Some(Overlay::AuthForm) {
-            self.overlay = None;
+        if self.auth_form().is_some() {
+            self.close_overlay();
         }
     }
 
     /// A key while the form is open: its binding, or an edit of the focused field.
     pub(in crate::app) fn auth_form_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let action = keymap::find(&KEYS, &key);
-        let Some(form) = self.auth_form.as_mut() else {
-            self.overlay = None;
+        let Some(Overlay::Auth(form)) = self.overlay.as_mut() else {
             return Vec::new();
         };
         match action {

@@ -23,10 +23,8 @@ use crate::app::{App, Effect, Entry, Overlay};
 pub struct CertState {
     /// The latest handshake and its decoded chain.
     pub tls: Option<(TlsInfo, ChainView)>,
-    /// Index into the chain (0 = leaf).
-    pub selected: usize,
-    /// First field row shown on the right.
-    pub scroll: usize,
+    /// Handshakes so far: an open view goes back to the leaf when this changes.
+    pub handshakes: u32,
     /// EHLO capabilities seen in plaintext and inside TLS.
     pub caps_before: Option<Capabilities>,
     pub caps_after: Option<Capabilities>,
@@ -41,8 +39,7 @@ impl CertState {
     pub fn established(&mut self, info: &TlsInfo) {
         let view = ChainView::new(&info.chain_der);
         self.tls = Some((info.clone(), view));
-        self.selected = 0;
-        self.scroll = 0;
+        self.handshakes = self.handshakes.wrapping_add(1);
         self.caps_after = None;
     }
 
@@ -56,6 +53,27 @@ impl CertState {
         } else {
             self.caps_before = Some(caps.clone());
             self.caps_after = None;
+        }
+    }
+}
+
+/// The certificate view's own state, while it is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CertView {
+    /// Index into the chain (0 = leaf).
+    pub selected: usize,
+    /// First field row shown on the right.
+    pub scroll: usize,
+    /// [`CertState::handshakes`] when the view was opened or last reset.
+    handshake: u32,
+}
+
+impl CertView {
+    fn new(handshake: u32) -> CertView {
+        CertView {
+            selected: 0,
+            scroll: 0,
+            handshake,
         }
     }
 }
@@ -130,23 +148,28 @@ impl App {
     /// A key bound in the certificate view.
     pub(in crate::app) fn cert_key(&mut self, action: CertKey) -> Vec<Effect> {
         let count = self.cert.tls.as_ref().map_or(0, |(_, v)| v.certs.len());
+        if let Some(Overlay::Cert(view)) = self.overlay.as_mut() {
+            match action {
+                CertKey::Previous => {
+                    view.selected = view.selected.saturating_sub(1);
+                    view.scroll = 0;
+                }
+                CertKey::Next if view.selected + 1 < count => {
+                    view.selected += 1;
+                    view.scroll = 0;
+                }
+                CertKey::ScrollUp => view.scroll = view.scroll.saturating_sub(10),
+                CertKey::ScrollDown => view.scroll += 10,
+                CertKey::Next | CertKey::Close | CertKey::Help => {}
+            }
+        }
         match action {
-            CertKey::Previous => {
-                self.cert.selected = self.cert.selected.saturating_sub(1);
-                self.cert.scroll = 0;
-            }
-            CertKey::Next if self.cert.selected + 1 < count => {
-                self.cert.selected += 1;
-                self.cert.scroll = 0;
-            }
-            CertKey::Next => {}
-            CertKey::ScrollUp => self.cert.scroll = self.cert.scroll.saturating_sub(10),
-            CertKey::ScrollDown => self.cert.scroll += 10,
             CertKey::Close => {
-                self.overlay = None;
+                self.close_overlay();
                 self.notice = None;
             }
             CertKey::Help => self.open_help(),
+            _ => {}
         }
         Vec::new()
     }
@@ -156,7 +179,26 @@ impl App {
         if self.cert.tls.is_none() {
             self.notice = Some("no TLS yet: STARTTLS (or connect with TLS) first".into());
         } else {
-            self.overlay = Some(Overlay::Certificate);
+            self.open_overlay(Overlay::Cert(CertView::new(self.cert.handshakes)));
+        }
+    }
+
+    /// The certificate view's state while it is open.
+    pub fn cert_view(&self) -> Option<&CertView> {
+        match self.overlay() {
+            Some(Overlay::Cert(view)) => Some(view),
+            _ => None,
+        }
+    }
+
+    /// An open view goes back to the leaf when another handshake replaced the chain (live,
+    /// or a replay stepping or jumping past one).
+    pub(in crate::app) fn follow_handshake(&mut self) {
+        let handshakes = self.cert.handshakes;
+        if let Some(Overlay::Cert(view)) = self.overlay.as_mut()
+            && view.handshake != handshakes
+        {
+            *view = CertView::new(handshakes);
         }
     }
 

@@ -298,10 +298,11 @@ impl Composer {
 }
 
 /// The keymap of the composer's current screen.
-pub fn keys(app: &App) -> &'static [Binding<ComposeKey>] {
-    match &app.composer {
-        Some(c) if c.confirming => &CONFIRM_KEYS,
-        _ => &EDIT_KEYS,
+pub fn keys(composer: &Composer) -> &'static [Binding<ComposeKey>] {
+    if composer.confirming {
+        &CONFIRM_KEYS
+    } else {
+        &EDIT_KEYS
     }
 }
 
@@ -325,13 +326,14 @@ impl App {
             .rsplit_once(':')
             .map_or(self.target.as_str(), |(h, _)| h);
         let host = host.trim_matches(['[', ']']).to_string();
-        let composer = self
-            .composer
-            .get_or_insert_with(|| Box::new(Composer::new(&host)));
+        let mut composer = self
+            .compose_draft
+            .take()
+            .unwrap_or_else(|| Box::new(Composer::new(&host)));
         composer.confirming = false;
         composer.error = None;
         let due = composer.sent || composer.date.value().is_empty();
-        self.overlay = Some(Overlay::Composer);
+        self.open_overlay(Overlay::Compose(composer));
         if due {
             vec![Effect::ReadClock]
         } else {
@@ -339,15 +341,36 @@ impl App {
         }
     }
 
+    /// The composer while it is open.
+    pub fn composer(&self) -> Option<&Composer> {
+        match self.overlay() {
+            Some(Overlay::Compose(composer)) => Some(composer),
+            _ => None,
+        }
+    }
+
+    /// The composer while it is open, to change (tests set fields directly).
+    pub fn composer_mut(&mut self) -> Option<&mut Composer> {
+        match self.overlay.as_mut() {
+            Some(Overlay::Compose(composer)) => Some(composer),
+            _ => None,
+        }
+    }
+
+    /// The time the composer asked for: into the draft, open or closed since.
     pub(in crate::app) fn wall_clock(&mut self, now: SystemTime) {
-        if let Some(composer) = self.composer.as_mut() {
+        let draft = match self.overlay.as_mut() {
+            Some(Overlay::Compose(composer)) => Some(composer),
+            _ => self.compose_draft.as_mut(),
+        };
+        if let Some(composer) = draft {
             composer.set_clock(now);
         }
     }
 
     /// Pasted text goes into the focused field (not while confirming).
     pub(in crate::app) fn paste_into_composer(&mut self, text: &str) {
-        if let Some(c) = self.composer.as_mut().filter(|c| !c.confirming) {
+        if let Some(c) = self.composer_mut().filter(|c| !c.confirming) {
             c.paste(text);
         }
     }
@@ -355,12 +378,11 @@ impl App {
     /// A key while the composer is open: `action` is what the composer's keymap binds it to;
     /// unbound keys edit the focused field.
     pub(in crate::app) fn composer_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let action = keymap::find(keys(self), &key);
         let offers = self.offers();
-        let Some(c) = self.composer.as_mut() else {
-            self.overlay = None;
+        let Some(Overlay::Compose(c)) = self.overlay.as_mut() else {
             return Vec::new();
         };
+        let action = keymap::find(keys(c), &key);
         if c.confirming {
             match action {
                 Some(ComposeKey::Send) => return self.send_composed(),
@@ -399,7 +421,7 @@ impl App {
             },
             Some(ComposeKey::PageUp) => c.preview_scroll = c.preview_scroll.saturating_sub(10),
             Some(ComposeKey::PageDown) => c.preview_scroll += 10,
-            Some(ComposeKey::Close) => self.overlay = None,
+            Some(ComposeKey::Close) => self.close_overlay(),
             Some(ComposeKey::Quit) => return self.quit(),
             Some(_) => {}
             None => c.typed(key),
@@ -410,14 +432,14 @@ impl App {
     /// Enter on the confirmation: the plan goes to the network task.
     fn send_composed(&mut self) -> Vec<Effect> {
         let offers = self.offers();
-        let Some(c) = self.composer.as_mut() else {
+        let Some(c) = self.composer_mut() else {
             return Vec::new();
         };
         match c.draft().plan(&offers) {
             Ok(plan) => {
                 c.confirming = false;
                 c.sent = true;
-                self.overlay = None;
+                self.close_overlay();
                 self.scroll = Scroll::Follow;
                 self.push(Entry::local(format!(
                     "sending the composed message: {} recipient(s), {} bytes, by {}",

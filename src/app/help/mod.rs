@@ -12,31 +12,63 @@ pub use keymaps::{KeyText, Keymap};
 use crate::app::{App, Effect, Overlay};
 use keys::HelpKey;
 
+/// The help overlay's state: how far it is scrolled, and how far it can be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HelpView {
+    /// Rows scrolled, at most [`max`](Self::max).
+    pub scroll: usize,
+    /// Rows the help can scroll on this screen, from the views' layout
+    /// ([`Action::HelpBounds`](crate::app::Action::HelpBounds)).
+    pub max: usize,
+}
+
+impl HelpView {
+    pub(in crate::app) fn bound(&mut self, max: usize) {
+        self.max = max;
+        self.scroll = self.scroll.min(max);
+    }
+}
+
 impl App {
     /// The help overlay, from its top.
     pub(crate) fn open_help(&mut self) {
-        self.overlay = Some(Overlay::Help);
-        self.help_scroll = 0;
+        self.open_overlay(Overlay::Help(HelpView::default()));
+    }
+
+    /// The help overlay's state while it is open.
+    pub fn help_view(&self) -> Option<&HelpView> {
+        match self.overlay() {
+            Some(Overlay::Help(help)) => Some(help),
+            _ => None,
+        }
+    }
+
+    /// Rows the help is scrolled (0 when it is closed).
+    pub fn help_scroll(&self) -> usize {
+        self.help_view().map_or(0, |help| help.scroll)
     }
 
     /// A key bound in the help overlay.
     pub(in crate::app) fn help_key(&mut self, action: HelpKey) -> Vec<Effect> {
-        let scroll = self.help_scroll;
         let page = self.page();
+        let Some(Overlay::Help(help)) = self.overlay.as_mut() else {
+            return Vec::new();
+        };
+        let scroll = help.scroll;
         let moved = match action {
             HelpKey::LineUp => scroll.saturating_sub(1),
             HelpKey::LineDown => scroll + 1,
             HelpKey::PageUp => scroll.saturating_sub(page),
             HelpKey::PageDown => scroll + page,
             HelpKey::Close => {
-                self.overlay = None;
+                self.close_overlay();
                 self.notice = None;
                 return Vec::new();
             }
             HelpKey::Quit => return self.quit(),
             HelpKey::Suspend => return vec![Effect::Suspend],
         };
-        self.help_scroll = moved.min(self.help_max);
+        help.scroll = moved.min(help.max);
         Vec::new()
     }
 

@@ -42,7 +42,7 @@ pub use recorded::{Recorded, entries_of, event_at};
 pub use state::CHECKPOINT_EVERY;
 
 use crate::app::keymap::Binding;
-use crate::app::{App, Effect, Overlay, Scroll};
+use crate::app::{App, Effect, OverlayKind, Scroll};
 use crate::proto::text::escape_str;
 use crate::transcript::index::Indexed;
 use state::Snapshot;
@@ -420,6 +420,6 @@ impl App {
 
     /// Whether the pick overlay is open (for the replay's views).
     pub fn picking(&self) -> bool {
-        self.overlay == Some(Overlay::Pick)
+        self.overlay_kind() == Some(OverlayKind::Pick)
     }
 }

@@ -70,7 +70,12 @@ pub struct Timeline {
     greeted: bool,
     /// Inside an AUTH exchange (from `AUTH` until a reply other than 334).
     in_auth: bool,
-    /// First row shown in the view.
+}
+
+/// The timeline view's own state, while it is open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimelineView {
+    /// First row shown.
     pub scroll: usize,
 }
 
@@ -272,19 +277,29 @@ impl App {
     /// F6 or `/timeline` (in a replay, as of the current step).
     pub(in crate::app) fn open_timeline(&mut self) {
         self.refresh_replay_timeline();
-        self.overlay = Some(Overlay::Timeline);
+        self.open_overlay(Overlay::Timeline(TimelineView::default()));
+    }
+
+    /// The timeline view's state while it is open.
+    pub fn timeline_view(&self) -> Option<&TimelineView> {
+        match self.overlay() {
+            Some(Overlay::Timeline(view)) => Some(view),
+            _ => None,
+        }
     }
 
     /// A key bound in the timeline view.
     pub(in crate::app) fn timeline_key(&mut self, action: TimelineKey) -> Vec<Effect> {
-        let t = &mut self.timeline;
-        let last = t.steps.len().saturating_sub(1);
+        let last = self.timeline.steps.len().saturating_sub(1);
+        let Some(Overlay::Timeline(t)) = self.overlay.as_mut() else {
+            return Vec::new();
+        };
         match action {
             TimelineKey::LineUp => t.scroll = t.scroll.saturating_sub(1),
             TimelineKey::LineDown => t.scroll = (t.scroll + 1).min(last),
             TimelineKey::PageUp => t.scroll = t.scroll.saturating_sub(10),
             TimelineKey::PageDown => t.scroll = (t.scroll + 10).min(last),
-            TimelineKey::Close => self.overlay = None,
+            TimelineKey::Close => self.close_overlay(),
         }
         Vec::new()
     }
