@@ -137,11 +137,7 @@ fn no_tls_yet_gives_a_notice_not_an_empty_view() {
     let mut app = App::new("mx.example.com:25", Vec::new());
     app.update(key(KeyCode::F(2)));
     assert_eq!(app.overlay_kind(), None);
-    assert!(
-        app.notice
-            .as_deref()
-            .is_some_and(|n| n.contains("no TLS yet"))
-    );
+    assert!(app.notice().is_some_and(|n| n.contains("no TLS yet")));
 }
 
 #[test]
@@ -169,7 +165,7 @@ fn chain_save_result_is_reported_as_a_chain_not_a_transcript() {
         path: "/tmp/x.pem".into(),
         result: Ok(()),
     });
-    assert!(s.app.saved_to.is_none(), "not the transcript");
+    assert!(s.app.saved_to().is_none(), "not the transcript");
     assert!(
         s.app
             .transcript_text()

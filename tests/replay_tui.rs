@@ -84,8 +84,8 @@ fn view(app: &App) -> String {
         "{} {:?} {:?} {} {:?} {:?} {}",
         app.state_name(),
         app.tls,
-        app.connected_for,
-        app.connected,
+        app.connected_for(),
+        app.connected(),
         keywords(app),
         app.cert.tls.as_ref().map(|t| t.0.version.clone()),
         entries.join("\n")
@@ -97,7 +97,7 @@ fn stepping_forward_follows_the_session_through_tls_auth_and_a_message() {
     let mut app = open(SANDBOX);
     assert_eq!((position(&app), len(&app)), (0, 22));
     assert!(app.entries.is_empty());
-    assert!(!app.connected);
+    assert!(!app.connected());
 
     press(&mut app, KeyCode::Right);
     assert_eq!(position(&app), 1);
@@ -191,7 +191,7 @@ fn home_and_end_jump_to_before_the_first_event_and_to_the_close() {
     press(&mut app, KeyCode::End);
     assert_eq!(position(&app), 22);
     assert_eq!(last_line(&app), "connection closed");
-    assert!(!app.connected);
+    assert!(!app.connected());
     assert_eq!(app.state_name(), "closed");
     assert!(message(&app).contains("end of the recording"));
     assert!(

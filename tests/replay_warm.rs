@@ -82,7 +82,11 @@ fn frame(app: &mut App) -> String {
 fn state(app: &App) -> String {
     format!(
         "{:?} {} {:?} {:?} {:?}",
-        app.session, app.connected, app.tls, app.connected_for, app.cert
+        app.session,
+        app.connected(),
+        app.tls,
+        app.connected_for(),
+        app.cert
     )
 }
 

@@ -147,7 +147,7 @@ fn auth_form_sends_one_intent_and_keeps_the_password_nowhere() {
         s.app.auth_form().is_none(),
         "the form and its password are gone"
     );
-    assert!(s.app.history.lines().is_empty(), "nothing in the history");
+    assert!(s.app.history().lines().is_empty(), "nothing in the history");
     assert!(!all_text(&s.app).contains(PASSWORD));
 }
 
@@ -222,7 +222,7 @@ fn form_started_exchange_shows_each_step_decoded_and_masked() {
     assert!(text.contains("334 UGFzc3dvcmQ6  [Password:]"), "{text}");
     assert!(text.contains("••••••••  [••••]"), "{text}");
     assert!(!text.contains("czNjcmV0LVB3") && !text.contains(PASSWORD));
-    assert!(s.app.auth_trace.is_none(), "the 235 ended the exchange");
+    assert!(s.app.auth_trace().is_none(), "the 235 ended the exchange");
     check("auth_exchange", &mut s.app);
 }
 
@@ -447,11 +447,10 @@ fn the_forms_do_not_open_while_a_message_is_being_entered() {
         assert_eq!(s.app.overlay_kind(), None);
         assert!(
             s.app
-                .notice
-                .as_deref()
+                .notice()
                 .is_some_and(|n| n.contains("finish it with a lone .")),
             "{:?}",
-            s.app.notice
+            s.app.notice()
         );
     }
 }

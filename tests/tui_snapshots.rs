@@ -272,7 +272,9 @@ fn picking_the_first_line_keeps_it_visible() {
 #[test]
 fn status_bar_shows_the_recording_shortened_when_narrow() {
     let mut s = greeting();
-    s.app.recording = Some("/home/me/.local/state/smtpx/sessions/20261128T044000Z-mx.jsonl".into());
+    s.app.set_recording(Some(
+        "/home/me/.local/state/smtpx/sessions/20261128T044000Z-mx.jsonl".into(),
+    ));
     let wide = format!("{}", render(&mut s.app, 120, 40).backend());
     let first = wide.lines().next().unwrap_or_default().to_string();
     assert!(

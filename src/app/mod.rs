@@ -27,7 +27,7 @@ pub mod script;
 pub mod timeline;
 pub mod transcript;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -150,46 +150,46 @@ pub enum Effect {
 #[derive(Debug)]
 pub struct App {
     /// `host:port` as the person gave it.
-    pub target: String,
+    target: String,
     pub entries: transcript::Entries,
     /// The driver's latest session snapshot.
     pub session: Session,
-    pub connected: bool,
+    connected: bool,
     /// `TLSv1.3` and whether the certificate was verified, while TLS is up.
     pub tls: Option<(String, bool)>,
-    pub connected_for: Option<Duration>,
-    pub mode: Mode,
+    connected_for: Option<Duration>,
+    mode: Mode,
     /// What is drawn over the screen, and its state.
     overlay: Option<Overlay>,
     /// The side panel, when the person toggled it (wide screens show it by default).
-    pub panel: Option<bool>,
+    panel: Option<bool>,
     pub input: Input,
-    pub history: History,
-    pub completion: Option<Completion>,
+    history: History,
+    completion: Option<Completion>,
     /// Message lines collected after 354.
-    pub message: Vec<String>,
+    message: Vec<String>,
     pub scroll: Scroll,
     /// Transcript area (columns, rows).
-    pub viewport: (u16, u16),
+    viewport: (u16, u16),
     /// A one-line notice under the transcript (a local error, a hint).
-    pub notice: Option<String>,
-    pub saved_to: Option<PathBuf>,
+    notice: Option<String>,
+    saved_to: Option<PathBuf>,
     /// The transcript file being written (none with `--no-record`).
-    pub recording: Option<PathBuf>,
+    recording: Option<PathBuf>,
     /// Why recording stopped or never started; shown in the status bar.
-    pub record_error: Option<String>,
+    record_error: Option<String>,
     /// A line held back because it breaks a rule; Enter on the same line sends it.
-    pub held: Option<String>,
-    pub no_color: bool,
+    held: Option<String>,
+    no_color: bool,
     /// Box drawing characters unavailable (TERM=linux): ASCII markers and borders.
-    pub ascii: bool,
-    pub stopped: bool,
+    ascii: bool,
+    stopped: bool,
     /// The certificate view's state.
     pub cert: cert::CertState,
     /// Replay mode (`smtpx replay FILE`): the recording and the current step.
     pub replay: Option<Box<replay::Replay>>,
     /// A form-started AUTH exchange under way: its steps are shown decoded.
-    pub auth_trace: Option<auth::AuthTrace>,
+    auth_trace: Option<auth::AuthTrace>,
     /// A SASL exchange typed by hand: its secret lines are shown decoded (masked) too.
     pub(crate) typed_auth: Option<auth::typed::TypedAuth>,
     /// The composer's draft while the composer is closed (it survives Esc); while open,
@@ -441,6 +441,66 @@ impl App {
 
     pub(in crate::app) fn quit(&mut self) -> Vec<Effect> {
         vec![Effect::Intent(Intent::Quit), Effect::Quit]
+    }
+
+    /// `host:port` as the person gave it.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// Whether a connection is up.
+    pub fn connected(&self) -> bool {
+        self.connected
+    }
+
+    /// Time connected, while connected.
+    pub fn connected_for(&self) -> Option<Duration> {
+        self.connected_for
+    }
+
+    /// The transcript area (columns, rows) as the views last reported it.
+    pub fn viewport(&self) -> (u16, u16) {
+        self.viewport
+    }
+
+    /// How the terminal draws: without colour (`NO_COLOR`), and with ASCII instead of box
+    /// drawing characters (TERM=linux).
+    pub fn set_look(&mut self, no_color: bool, ascii: bool) {
+        self.no_color = no_color;
+        self.ascii = ascii;
+    }
+
+    pub fn no_color(&self) -> bool {
+        self.no_color
+    }
+
+    /// Box drawing characters unavailable: ASCII markers and borders.
+    pub fn ascii(&self) -> bool {
+        self.ascii
+    }
+
+    /// The transcript file being written (none with `--no-record`).
+    pub fn recording(&self) -> Option<&Path> {
+        self.recording.as_deref()
+    }
+
+    pub fn set_recording(&mut self, path: Option<PathBuf>) {
+        self.recording = path;
+    }
+
+    /// Why recording stopped or never started.
+    pub fn record_error(&self) -> Option<&str> {
+        self.record_error.as_deref()
+    }
+
+    /// Where `/save` last wrote the transcript.
+    pub fn saved_to(&self) -> Option<&Path> {
+        self.saved_to.as_deref()
+    }
+
+    /// A form-started AUTH exchange under way.
+    pub fn auth_trace(&self) -> Option<&auth::AuthTrace> {
+        self.auth_trace.as_ref()
     }
 
     /// The side panel is drawn at this total screen width.

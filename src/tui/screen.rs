@@ -79,7 +79,7 @@ impl<'t> Screen<'t> {
         let size = self.tui.size()?;
         let areas = crate::ui::areas(Rect::new(0, 0, size.width, size.height), app);
         let viewport = (areas.transcript.width, areas.transcript.height);
-        if app.viewport != viewport {
+        if app.viewport() != viewport {
             app.update(Action::Viewport(viewport.0, viewport.1));
         }
         if let Some(help) = app.help_view() {
@@ -163,8 +163,10 @@ pub(super) fn exit_code(exit: io::Result<Exit>) -> ExitCode {
 
 /// `NO_COLOR` and a Linux console (no box drawing) from the environment.
 pub(super) fn style_from_env(app: &mut App) {
-    app.no_color = crate::ui::theme::no_color_from_env();
-    app.ascii = std::env::var("TERM").is_ok_and(|t| t == "linux");
+    app.set_look(
+        crate::ui::theme::no_color_from_env(),
+        std::env::var("TERM").is_ok_and(|t| t == "linux"),
+    );
 }
 
 /// The mouse wheel scrolls three rows; other mouse events are ignored.

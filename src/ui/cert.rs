@@ -43,7 +43,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, at: &CertView) {
     };
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let flag = |ok: bool| {
-        if ok || app.no_color {
+        if ok || app.no_color() {
             Style::default()
         } else {
             Style::default().add_modifier(Modifier::REVERSED)

@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, help: &HelpView) {
         format!(" help — {arrows} more: ↑↓ PgUp PgDn scroll · Esc closes ")
     };
     let block = Block::default().borders(Borders::ALL).title(title);
-    let block = if app.ascii {
+    let block = if app.ascii() {
         block.border_set(ratatui::symbols::border::PLAIN)
     } else {
         block
@@ -87,7 +87,7 @@ fn lines(app: &App) -> Vec<Line<'static>> {
     );
     for (labels, description) in rows {
         lines.push(Line::from(vec![
-            Span::styled(format!(" {labels:<16} "), theme::key(app.no_color)),
+            Span::styled(format!(" {labels:<16} "), theme::key(app.no_color())),
             Span::raw(description),
         ]));
     }
@@ -99,7 +99,7 @@ fn lines(app: &App) -> Vec<Line<'static>> {
         lines.push(Line::styled("Commands for smtpx", bold));
         for (name, what) in SLASH_COMMANDS {
             lines.push(Line::from(vec![
-                Span::styled(format!(" {name:<11}"), theme::key(app.no_color)),
+                Span::styled(format!(" {name:<11}"), theme::key(app.no_color())),
                 Span::raw(*what),
             ]));
         }

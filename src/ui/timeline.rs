@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
     let mut block = Block::default()
         .borders(Borders::ALL)
         .title(" timeline — Esc back ");
-    if app.ascii {
+    if app.ascii() {
         block = block.border_set(ratatui::symbols::border::PLAIN);
     }
     let inner = block.inner(area);
@@ -63,7 +63,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
             Some(d) if max > 0.0 => {
                 let n = ((d.as_secs_f64() / max) * bar_width as f64).ceil() as usize;
                 let n = n.clamp(1, bar_width);
-                if app.ascii {
+                if app.ascii() {
                     "#".repeat(n)
                 } else {
                     "█".repeat(n)
@@ -77,12 +77,12 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
             Span::styled(format!("{:>8.3} ", step.at.as_secs_f64()), theme::dim()),
             Span::raw(format!("{label:<label_width$} ")),
             Span::raw(format!("{code:>3} {took:>9} ")),
-            Span::styled(format!("{bar:<bar_width$}"), theme::good(app.no_color)),
+            Span::styled(format!("{bar:<bar_width$}"), theme::good(app.no_color())),
         ];
         if let Some(why) = step.slow {
             spans.push(Span::styled(
                 format!(" ! {why}"),
-                theme::alarm(app.no_color),
+                theme::alarm(app.no_color()),
             ));
         }
         lines.push(Line::from(spans));
