@@ -77,7 +77,7 @@ fn session() -> Script {
     s.client("EHLO laptop.example").server(
         b"250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 20480000\r\n250 AUTH PLAIN LOGIN\r\n",
     );
-    s.app.cert.now = Some(NOW);
+    s.app.fix_cert_clock(NOW);
     s
 }
 

@@ -35,7 +35,7 @@ fn repo(path: &str) -> PathBuf {
 fn open_path(path: &Path) -> App {
     let mut app = App::replay(Indexed::open(path).expect("opens"), path.to_path_buf());
     app.update(Action::Viewport(80, 20));
-    app.cert.now = Some(NOW);
+    app.fix_cert_clock(NOW);
     app
 }
 
@@ -87,7 +87,7 @@ fn view(app: &App) -> String {
         app.connected_for(),
         app.connected(),
         keywords(app),
-        app.cert.tls.as_ref().map(|t| t.0.version.clone()),
+        app.cert().tls.as_ref().map(|t| t.0.version.clone()),
         entries.join("\n")
     )
 }
@@ -113,7 +113,7 @@ fn stepping_forward_follows_the_session_through_tls_auth_and_a_message() {
     assert_eq!(position(&app), 4);
     assert!(keywords(&app).iter().any(|k| k == "STARTTLS"));
     assert_eq!(
-        app.cert.caps_before.as_ref().map(|c| c.extensions.len()),
+        app.cert().caps_before.as_ref().map(|c| c.extensions.len()),
         Some(10)
     );
     assert!(
@@ -125,7 +125,7 @@ fn stepping_forward_follows_the_session_through_tls_auth_and_a_message() {
     press(&mut app, KeyCode::Right);
     assert_eq!(app.session.state(), State::TlsHandshake);
     assert!(
-        app.cert.tls.is_none(),
+        app.cert().tls.is_none(),
         "no certificate before the TLS event"
     );
 
@@ -133,7 +133,7 @@ fn stepping_forward_follows_the_session_through_tls_auth_and_a_message() {
     assert_eq!(position(&app), 7);
     assert_eq!(app.tls, Some(("TLSv1.3".to_string(), true)));
     let (info, _) = app
-        .cert
+        .cert()
         .tls
         .as_ref()
         .expect("the certificate after the TLS event");
@@ -148,7 +148,7 @@ fn stepping_forward_follows_the_session_through_tls_auth_and_a_message() {
     press(&mut app, KeyCode::Right);
     assert!(keywords(&app).iter().any(|k| k.starts_with("AUTH PLAIN")));
     assert!(!keywords(&app).iter().any(|k| k == "STARTTLS"));
-    assert!(app.cert.caps_after.is_some());
+    assert!(app.cert().caps_after.is_some());
 
     press(&mut app, KeyCode::Right);
     assert_eq!(app.session.state(), State::ExpectAuthChallenge);
@@ -195,7 +195,7 @@ fn home_and_end_jump_to_before_the_first_event_and_to_the_close() {
     assert_eq!(app.state_name(), "closed");
     assert!(message(&app).contains("end of the recording"));
     assert!(
-        app.cert.tls.is_some(),
+        app.cert().tls.is_some(),
         "the certificate view keeps the session's handshake"
     );
     press(&mut app, KeyCode::Right);
@@ -203,7 +203,7 @@ fn home_and_end_jump_to_before_the_first_event_and_to_the_close() {
     press(&mut app, KeyCode::Home);
     assert_eq!(position(&app), 0);
     assert!(app.entries.is_empty());
-    assert!(app.cert.tls.is_none());
+    assert!(app.cert().tls.is_none());
     press(&mut app, KeyCode::Char('G'));
     assert_eq!(position(&app), 22);
     press(&mut app, KeyCode::Char('g'));
@@ -372,7 +372,7 @@ fn f6_shows_the_timeline_as_of_the_current_step() {
     press(&mut app, KeyCode::End);
     press(&mut app, KeyCode::F(6));
     assert_eq!(app.overlay_kind(), Some(OverlayKind::Timeline));
-    let kinds: Vec<StepKind> = app.timeline.steps.iter().map(|s| s.kind).collect();
+    let kinds: Vec<StepKind> = app.timeline().steps.iter().map(|s| s.kind).collect();
     for kind in [
         StepKind::Connect,
         StepKind::Greeting,
@@ -382,21 +382,21 @@ fn f6_shows_the_timeline_as_of_the_current_step() {
     ] {
         assert!(kinds.contains(&kind), "{kind:?} missing from {kinds:?}");
     }
-    let at_end = app.timeline.steps.len();
+    let at_end = app.timeline().steps.len();
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.overlay_kind(), None);
     // Back at the start only the connection has happened.
     press(&mut app, KeyCode::Home);
     press(&mut app, KeyCode::Right);
     press(&mut app, KeyCode::F(6));
-    assert!(app.timeline.steps.len() < at_end);
+    assert!(app.timeline().steps.len() < at_end);
     assert!(
-        app.timeline
+        app.timeline()
             .steps
             .iter()
             .all(|s| s.kind == StepKind::Connect),
         "{:?}",
-        app.timeline.steps
+        app.timeline().steps
     );
 }
 

@@ -185,7 +185,7 @@ pub struct App {
     ascii: bool,
     stopped: bool,
     /// The certificate view's state.
-    pub cert: cert::CertState,
+    cert: cert::CertState,
     /// Replay mode (`smtpx replay FILE`): the recording and the current step.
     pub replay: Option<Box<replay::Replay>>,
     /// A form-started AUTH exchange under way: its steps are shown decoded.
@@ -196,7 +196,7 @@ pub struct App {
     /// the draft is in [`Overlay::Compose`].
     compose_draft: Option<Box<compose::Composer>>,
     /// Per-step timing, folded from the driver's events.
-    pub timeline: timeline::Timeline,
+    timeline: timeline::Timeline,
 }
 
 impl App {

@@ -30,11 +30,12 @@ use crate::net::cert::render::{negotiated_line, unix_now, verdict_lines};
 use crate::proto::capability::Capabilities;
 use crate::proto::text::escape_str;
 
-/// Draws the view over `area` (`at`: the chosen certificate and scroll), at `app.cert.now` if set (snapshots), else the clock.
+/// Draws the view over `area` (`at`: the chosen certificate and scroll), at
+/// `app.cert().now` if set (snapshots), else the clock.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, at: &CertView) {
-    let now = app.cert.now.unwrap_or_else(unix_now);
+    let now = app.cert().now.unwrap_or_else(unix_now);
     frame.render_widget(Clear, area);
-    let Some((info, view)) = &app.cert.tls else {
+    let Some((info, view)) = &app.cert().tls else {
         let block = Block::default()
             .borders(Borders::ALL)
             .title(" Certificate ");
@@ -105,8 +106,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, at: &CertView) {
         chain_lines.push(Line::styled(format!("   {link}"), flag(!problem)));
     }
     chain_lines.extend(capability_lines(
-        app.cert.caps_before.as_ref(),
-        app.cert.caps_after.as_ref(),
+        app.cert().caps_before.as_ref(),
+        app.cert().caps_after.as_ref(),
     ));
     frame.render_widget(
         Paragraph::new(chain_lines)

@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
         screen.height.saturating_sub(1),
     );
     frame.render_widget(Clear, area);
-    let t = &app.timeline;
+    let t = app.timeline();
     let mut block = Block::default()
         .borders(Borders::ALL)
         .title(" timeline — Esc back ");

@@ -28,7 +28,7 @@ fn every_shipped_recording_steps_to_its_end_and_back_to_its_start() {
         );
         assert_eq!(app.state_name(), "closed", "{}", path.display());
         assert!(
-            app.cert.tls.is_some(),
+            app.cert().tls.is_some(),
             "{}: every sample has TLS",
             path.display()
         );

@@ -183,6 +183,17 @@ impl App {
         }
     }
 
+    /// The last handshake's chain and the capabilities around STARTTLS.
+    pub fn cert(&self) -> &CertState {
+        &self.cert
+    }
+
+    /// Shows certificate validity as of `unix_seconds` instead of the system clock
+    /// (reproducible screens).
+    pub fn fix_cert_clock(&mut self, unix_seconds: i64) {
+        self.cert.now = Some(unix_seconds);
+    }
+
     /// The certificate view's state while it is open.
     pub fn cert_view(&self) -> Option<&CertView> {
         match self.overlay() {

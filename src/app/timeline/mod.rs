@@ -280,6 +280,11 @@ impl App {
         self.open_overlay(Overlay::Timeline(TimelineView::default()));
     }
 
+    /// Per-step timing so far (in a replay: as of the last F6).
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
     /// The timeline view's state while it is open.
     pub fn timeline_view(&self) -> Option<&TimelineView> {
         match self.overlay() {
