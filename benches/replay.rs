@@ -59,7 +59,7 @@ fn draw(terminal: &mut Terminal<TestBackend>, app: &mut App) {
     let area = terminal.get_frame().area();
     let areas = smtpx::ui::areas(area, app);
     let viewport = (areas.transcript.width, areas.transcript.height);
-    if app.viewport != viewport {
+    if app.viewport() != viewport {
         app.update(Action::Viewport(viewport.0, viewport.1));
     }
     terminal

@@ -10,7 +10,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use smtpx::app::script::Script;
-use smtpx::app::{Action, App, Effect, Overlay};
+use smtpx::app::{Action, App, Effect, OverlayKind};
 use smtpx::driver::SessionEvent;
 use smtpx::net::{NameCheck, TlsInfo, TlsVerdict, Trust, UntrustedReason, Validity};
 use support::pki::{fixed_pem, pem_certs};
@@ -77,7 +77,7 @@ fn session() -> Script {
     s.client("EHLO laptop.example").server(
         b"250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 20480000\r\n250 AUTH PLAIN LOGIN\r\n",
     );
-    s.app.cert.now = Some(NOW);
+    s.app.fix_cert_clock(NOW);
     s
 }
 
@@ -93,13 +93,17 @@ fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
 fn f2_opens_the_view_and_esc_returns() {
     let mut s = session();
     s.app.update(key(KeyCode::F(2)));
-    assert_eq!(s.app.overlay, Some(Overlay::Certificate));
+    assert_eq!(s.app.overlay_kind(), Some(OverlayKind::Certificate));
     s.app.update(key(KeyCode::Down));
-    assert_eq!(s.app.cert.selected, 1);
+    assert_eq!(s.app.cert_view().map(|v| v.selected), Some(1));
     s.app.update(key(KeyCode::Down));
-    assert_eq!(s.app.cert.selected, 1, "stays on the last certificate");
+    assert_eq!(
+        s.app.cert_view().map(|v| v.selected),
+        Some(1),
+        "stays on the last certificate"
+    );
     s.app.update(key(KeyCode::Esc));
-    assert_eq!(s.app.overlay, None);
+    assert_eq!(s.app.overlay_kind(), None);
 }
 
 #[test]
@@ -109,7 +113,7 @@ fn slash_cert_opens_the_view_and_saves_the_chain_as_pem() {
         s.app.update(key(KeyCode::Char(c)));
     }
     s.app.update(key(KeyCode::Enter));
-    assert_eq!(s.app.overlay, Some(Overlay::Certificate));
+    assert_eq!(s.app.overlay_kind(), Some(OverlayKind::Certificate));
     s.app.update(key(KeyCode::Esc));
     for c in "/cert save /tmp/chain.pem".chars() {
         s.app.update(key(KeyCode::Char(c)));
@@ -132,12 +136,8 @@ fn slash_cert_opens_the_view_and_saves_the_chain_as_pem() {
 fn no_tls_yet_gives_a_notice_not_an_empty_view() {
     let mut app = App::new("mx.example.com:25", Vec::new());
     app.update(key(KeyCode::F(2)));
-    assert_eq!(app.overlay, None);
-    assert!(
-        app.notice
-            .as_deref()
-            .is_some_and(|n| n.contains("no TLS yet"))
-    );
+    assert_eq!(app.overlay_kind(), None);
+    assert!(app.notice().is_some_and(|n| n.contains("no TLS yet")));
 }
 
 #[test]
@@ -165,7 +165,7 @@ fn chain_save_result_is_reported_as_a_chain_not_a_transcript() {
         path: "/tmp/x.pem".into(),
         result: Ok(()),
     });
-    assert!(s.app.saved_to.is_none(), "not the transcript");
+    assert!(s.app.saved_to().is_none(), "not the transcript");
     assert!(
         s.app
             .transcript_text()

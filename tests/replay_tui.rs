@@ -13,7 +13,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
-use smtpx::app::{Action, App, Effect, Overlay};
+use smtpx::app::{Action, App, Effect, OverlayKind};
 use smtpx::proto::session::State;
 use smtpx::transcript::index::Indexed;
 
@@ -35,7 +35,7 @@ fn repo(path: &str) -> PathBuf {
 fn open_path(path: &Path) -> App {
     let mut app = App::replay(Indexed::open(path).expect("opens"), path.to_path_buf());
     app.update(Action::Viewport(80, 20));
-    app.cert.now = Some(NOW);
+    app.fix_cert_clock(NOW);
     app
 }
 
@@ -84,10 +84,10 @@ fn view(app: &App) -> String {
         "{} {:?} {:?} {} {:?} {:?} {}",
         app.state_name(),
         app.tls,
-        app.connected_for,
-        app.connected,
+        app.connected_for(),
+        app.connected(),
         keywords(app),
-        app.cert.tls.as_ref().map(|t| t.0.version.clone()),
+        app.cert().tls.as_ref().map(|t| t.0.version.clone()),
         entries.join("\n")
     )
 }
@@ -97,7 +97,7 @@ fn stepping_forward_follows_the_session_through_tls_auth_and_a_message() {
     let mut app = open(SANDBOX);
     assert_eq!((position(&app), len(&app)), (0, 22));
     assert!(app.entries.is_empty());
-    assert!(!app.connected);
+    assert!(!app.connected());
 
     press(&mut app, KeyCode::Right);
     assert_eq!(position(&app), 1);
@@ -113,7 +113,7 @@ fn stepping_forward_follows_the_session_through_tls_auth_and_a_message() {
     assert_eq!(position(&app), 4);
     assert!(keywords(&app).iter().any(|k| k == "STARTTLS"));
     assert_eq!(
-        app.cert.caps_before.as_ref().map(|c| c.extensions.len()),
+        app.cert().caps_before.as_ref().map(|c| c.extensions.len()),
         Some(10)
     );
     assert!(
@@ -125,7 +125,7 @@ fn stepping_forward_follows_the_session_through_tls_auth_and_a_message() {
     press(&mut app, KeyCode::Right);
     assert_eq!(app.session.state(), State::TlsHandshake);
     assert!(
-        app.cert.tls.is_none(),
+        app.cert().tls.is_none(),
         "no certificate before the TLS event"
     );
 
@@ -133,7 +133,7 @@ fn stepping_forward_follows_the_session_through_tls_auth_and_a_message() {
     assert_eq!(position(&app), 7);
     assert_eq!(app.tls, Some(("TLSv1.3".to_string(), true)));
     let (info, _) = app
-        .cert
+        .cert()
         .tls
         .as_ref()
         .expect("the certificate after the TLS event");
@@ -148,7 +148,7 @@ fn stepping_forward_follows_the_session_through_tls_auth_and_a_message() {
     press(&mut app, KeyCode::Right);
     assert!(keywords(&app).iter().any(|k| k.starts_with("AUTH PLAIN")));
     assert!(!keywords(&app).iter().any(|k| k == "STARTTLS"));
-    assert!(app.cert.caps_after.is_some());
+    assert!(app.cert().caps_after.is_some());
 
     press(&mut app, KeyCode::Right);
     assert_eq!(app.session.state(), State::ExpectAuthChallenge);
@@ -191,11 +191,11 @@ fn home_and_end_jump_to_before_the_first_event_and_to_the_close() {
     press(&mut app, KeyCode::End);
     assert_eq!(position(&app), 22);
     assert_eq!(last_line(&app), "connection closed");
-    assert!(!app.connected);
+    assert!(!app.connected());
     assert_eq!(app.state_name(), "closed");
     assert!(message(&app).contains("end of the recording"));
     assert!(
-        app.cert.tls.is_some(),
+        app.cert().tls.is_some(),
         "the certificate view keeps the session's handshake"
     );
     press(&mut app, KeyCode::Right);
@@ -203,7 +203,7 @@ fn home_and_end_jump_to_before_the_first_event_and_to_the_close() {
     press(&mut app, KeyCode::Home);
     assert_eq!(position(&app), 0);
     assert!(app.entries.is_empty());
-    assert!(app.cert.tls.is_none());
+    assert!(app.cert().tls.is_none());
     press(&mut app, KeyCode::Char('G'));
     assert_eq!(position(&app), 22);
     press(&mut app, KeyCode::Char('g'));
@@ -333,14 +333,18 @@ fn play_applies_the_events_due_on_the_clock_and_speed_scales_it() {
 fn overlays_show_the_step_and_q_quits() {
     let mut app = open(SANDBOX);
     press(&mut app, KeyCode::F(2));
-    assert_eq!(app.overlay, None, "no certificate before the handshake");
+    assert_eq!(
+        app.overlay_kind(),
+        None,
+        "no certificate before the handshake"
+    );
     app.replay_seek(7);
     press(&mut app, KeyCode::F(2));
-    assert_eq!(app.overlay, Some(Overlay::Certificate));
+    assert_eq!(app.overlay_kind(), Some(OverlayKind::Certificate));
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::End);
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.overlay, Some(Overlay::Pick));
+    assert_eq!(app.overlay_kind(), Some(OverlayKind::Pick));
     assert_eq!(app.picked_entry(), Some(app.entries.len() - 1));
     press(&mut app, KeyCode::Up);
     press(&mut app, KeyCode::Up);
@@ -351,7 +355,7 @@ fn overlays_show_the_step_and_q_quits() {
     );
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::F(1));
-    assert_eq!(app.overlay, Some(Overlay::Help));
+    assert_eq!(app.overlay_kind(), Some(OverlayKind::Help));
     press(&mut app, KeyCode::Esc);
     assert!(press(&mut app, KeyCode::Char('q')).contains(&Effect::Quit));
     let ctrl_c = app.update(Action::Key(KeyEvent::new(
@@ -367,8 +371,8 @@ fn f6_shows_the_timeline_as_of_the_current_step() {
     let mut app = open(SANDBOX);
     press(&mut app, KeyCode::End);
     press(&mut app, KeyCode::F(6));
-    assert_eq!(app.overlay, Some(Overlay::Timeline));
-    let kinds: Vec<StepKind> = app.timeline.steps.iter().map(|s| s.kind).collect();
+    assert_eq!(app.overlay_kind(), Some(OverlayKind::Timeline));
+    let kinds: Vec<StepKind> = app.timeline().steps.iter().map(|s| s.kind).collect();
     for kind in [
         StepKind::Connect,
         StepKind::Greeting,
@@ -378,21 +382,21 @@ fn f6_shows_the_timeline_as_of_the_current_step() {
     ] {
         assert!(kinds.contains(&kind), "{kind:?} missing from {kinds:?}");
     }
-    let at_end = app.timeline.steps.len();
+    let at_end = app.timeline().steps.len();
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.overlay_kind(), None);
     // Back at the start only the connection has happened.
     press(&mut app, KeyCode::Home);
     press(&mut app, KeyCode::Right);
     press(&mut app, KeyCode::F(6));
-    assert!(app.timeline.steps.len() < at_end);
+    assert!(app.timeline().steps.len() < at_end);
     assert!(
-        app.timeline
+        app.timeline()
             .steps
             .iter()
             .all(|s| s.kind == StepKind::Connect),
         "{:?}",
-        app.timeline.steps
+        app.timeline().steps
     );
 }
 

@@ -31,7 +31,7 @@ fn transcript(name: &str, events: usize) -> PathBuf {
 
 fn open(path: &Path) -> App {
     let mut app = App::replay(Indexed::open(path).expect("opens"), path.to_path_buf());
-    app.cert.now = Some(NOW);
+    app.fix_cert_clock(NOW);
     app
 }
 
@@ -82,7 +82,11 @@ fn frame(app: &mut App) -> String {
 fn state(app: &App) -> String {
     format!(
         "{:?} {} {:?} {:?} {:?}",
-        app.session, app.connected, app.tls, app.connected_for, app.cert
+        app.session,
+        app.connected(),
+        app.tls,
+        app.connected_for(),
+        app.cert()
     )
 }
 

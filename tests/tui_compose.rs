@@ -9,7 +9,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use smtpx::app::auth::Incomplete;
 use smtpx::app::compose::{Field, Method, NotReady};
 use smtpx::app::script::Script;
-use smtpx::app::{Action, App, Effect, Overlay};
+use smtpx::app::{Action, App, Effect, OverlayKind};
 use smtpx::driver::task::{Intent, SecretSource, SendMethod};
 use smtpx::proto::auth::Mechanism;
 
@@ -72,11 +72,10 @@ fn in_tls(auth: &str) -> Script {
 /// Opens the form, chooses `mechanism`, and types the user and the password.
 fn fill_auth_form(app: &mut App, mechanism: &str, user: &str) {
     press(app, KeyCode::F(4));
-    assert_eq!(app.overlay, Some(Overlay::AuthForm));
+    assert_eq!(app.overlay_kind(), Some(OverlayKind::AuthForm));
     for _ in 0..4 {
         let chosen = app
-            .auth_form
-            .as_ref()
+            .auth_form()
             .map(|f| f.mechanism().to_string())
             .unwrap_or_default();
         if chosen == mechanism {
@@ -102,7 +101,7 @@ fn all_text(app: &App) -> String {
 fn auth_form_lists_the_advertised_mechanisms_first() {
     let mut s = in_tls("LOGIN XOAUTH2 SCRAM-SHA-256");
     press(&mut s.app, KeyCode::F(4));
-    let form = s.app.auth_form.as_ref().expect("the form is open");
+    let form = s.app.auth_form().expect("the form is open");
     let names: Vec<(String, bool)> = form
         .mechanisms
         .iter()
@@ -143,12 +142,12 @@ fn auth_form_sends_one_intent_and_keeps_the_password_nowhere() {
     assert!(matches!(secret, SecretSource::Typed(_)));
     // Debug output (logs, panics) never shows it.
     assert!(!format!("{effects:?}").contains(PASSWORD));
-    assert_eq!(s.app.overlay, None);
+    assert_eq!(s.app.overlay_kind(), None);
     assert!(
-        s.app.auth_form.is_none(),
+        s.app.auth_form().is_none(),
         "the form and its password are gone"
     );
-    assert!(s.app.history.lines().is_empty(), "nothing in the history");
+    assert!(s.app.history().lines().is_empty(), "nothing in the history");
     assert!(!all_text(&s.app).contains(PASSWORD));
 }
 
@@ -159,12 +158,12 @@ fn auth_form_refuses_to_submit_without_a_password_and_esc_forgets_it() {
     press(&mut s.app, KeyCode::Tab);
     type_text(&mut s.app, "demo");
     assert!(press(&mut s.app, KeyCode::Enter).is_empty());
-    let form = s.app.auth_form.as_ref().expect("still open");
+    let form = s.app.auth_form().expect("still open");
     assert_eq!(form.error, Some(Incomplete::NoPassword));
     type_text(&mut s.app, PASSWORD);
     press(&mut s.app, KeyCode::Esc);
-    assert!(s.app.auth_form.is_none());
-    assert_eq!(s.app.overlay, None);
+    assert!(s.app.auth_form().is_none());
+    assert_eq!(s.app.overlay_kind(), None);
 }
 
 #[test]
@@ -172,7 +171,7 @@ fn xoauth2_token_comes_from_an_environment_variable_named_in_the_form() {
     let mut s = in_tls("XOAUTH2");
     s.app.input = tui_input::Input::new("/auth".into());
     press(&mut s.app, KeyCode::Enter);
-    assert_eq!(s.app.overlay, Some(Overlay::AuthForm));
+    assert_eq!(s.app.overlay_kind(), Some(OverlayKind::AuthForm));
     press(&mut s.app, KeyCode::Tab);
     type_text(&mut s.app, "me@example.com");
     press(&mut s.app, KeyCode::Tab);
@@ -223,7 +222,7 @@ fn form_started_exchange_shows_each_step_decoded_and_masked() {
     assert!(text.contains("334 UGFzc3dvcmQ6  [Password:]"), "{text}");
     assert!(text.contains("••••••••  [••••]"), "{text}");
     assert!(!text.contains("czNjcmV0LVB3") && !text.contains(PASSWORD));
-    assert!(s.app.auth_trace.is_none(), "the 235 ended the exchange");
+    assert!(s.app.auth_trace().is_none(), "the 235 ended the exchange");
     check("auth_exchange", &mut s.app);
 }
 
@@ -260,7 +259,7 @@ fn compose_message(s: &mut Script) {
         press(&mut s.app, KeyCode::Tab);
     }
     type_text(&mut s.app, "hello");
-    let c = s.app.composer.as_mut().expect("open");
+    let c = s.app.composer_mut().expect("open");
     c.focus = Field::Body;
     s.app
         .update(Action::Paste("Hi,\n.a line with a dot\nbye".into()));
@@ -270,16 +269,16 @@ fn compose_message(s: &mut Script) {
 fn composer_asks_for_the_clock_and_fills_date_and_message_id() {
     let mut s = in_tls("PLAIN");
     composer(&mut s);
-    let c = s.app.composer.as_ref().expect("open");
+    let c = s.app.composer().expect("open");
     assert_eq!(c.date.value(), "Sat, 28 Nov 2026 04:40:00 +0000");
     assert_eq!(
         c.message_id.value(),
         "<1795840800.000000123.smtpx@127.0.0.1>"
     );
-    assert_eq!(s.app.overlay, Some(Overlay::Composer));
+    assert_eq!(s.app.overlay_kind(), Some(OverlayKind::Composer));
     // Esc keeps the draft; F5 again does not need a new clock.
     press(&mut s.app, KeyCode::Esc);
-    assert_eq!(s.app.overlay, None);
+    assert_eq!(s.app.overlay_kind(), None);
     assert!(press(&mut s.app, KeyCode::F(5)).is_empty());
 }
 
@@ -287,17 +286,17 @@ fn composer_asks_for_the_clock_and_fills_date_and_message_id() {
 fn header_from_and_to_follow_the_envelope_until_edited() {
     let mut s = in_tls("PLAIN");
     compose_message(&mut s);
-    let c = s.app.composer.as_mut().expect("open");
+    let c = s.app.composer_mut().expect("open");
     assert_eq!(c.from.value(), "me@example.com");
     assert_eq!(c.to.value(), "you@example.org");
     c.focus = Field::From;
     press(&mut s.app, KeyCode::Home);
     type_text(&mut s.app, "Me ");
-    let c = s.app.composer.as_mut().expect("open");
+    let c = s.app.composer_mut().expect("open");
     c.focus = Field::MailFrom;
     press(&mut s.app, KeyCode::End);
     press(&mut s.app, KeyCode::Backspace);
-    let c = s.app.composer.as_ref().expect("open");
+    let c = s.app.composer().expect("open");
     assert_eq!(
         c.from.value(),
         "Me me@example.com",
@@ -310,12 +309,12 @@ fn review_then_enter_sends_the_previewed_transaction() {
     let mut s = in_tls("PLAIN");
     compose_message(&mut s);
     assert!(ctrl(&mut s.app, 's').is_empty(), "Ctrl-S only reviews");
-    assert!(s.app.composer.as_ref().is_some_and(|c| c.confirming));
+    assert!(s.app.composer().is_some_and(|c| c.confirming));
     // Esc goes back to editing, nothing sent.
     assert!(press(&mut s.app, KeyCode::Esc).is_empty());
-    assert_eq!(s.app.overlay, Some(Overlay::Composer));
+    assert_eq!(s.app.overlay_kind(), Some(OverlayKind::Composer));
     ctrl(&mut s.app, 's');
-    let draft = s.app.composer.as_ref().expect("open").draft();
+    let draft = s.app.composer().expect("open").draft();
     let effects = press(&mut s.app, KeyCode::Enter);
     let [Effect::Intent(Intent::Transaction(plan))] = effects.as_slice() else {
         panic!("{effects:?}");
@@ -328,7 +327,7 @@ fn review_then_enter_sends_the_previewed_transaction() {
         format!("MAIL FROM:<me@example.com> SIZE={}\r\n", plan.content.len())
     );
     assert_eq!(plan.rcpts.len(), 1);
-    assert_eq!(s.app.overlay, None);
+    assert_eq!(s.app.overlay_kind(), None);
 }
 
 #[test]
@@ -336,7 +335,7 @@ fn review_without_a_recipient_says_why() {
     let mut s = in_tls("PLAIN");
     composer(&mut s);
     ctrl(&mut s.app, 's');
-    let c = s.app.composer.as_ref().expect("open");
+    let c = s.app.composer().expect("open");
     assert!(!c.confirming);
     assert_eq!(c.error, Some(NotReady::NoRecipient));
 }
@@ -365,10 +364,10 @@ fn composer_confirm_screen() {
 fn composer_byte_exact_screen() {
     let mut s = in_tls("PLAIN");
     compose_message(&mut s);
-    let c = s.app.composer.as_mut().expect("open");
+    let c = s.app.composer_mut().expect("open");
     c.focus = Field::Ending;
     press(&mut s.app, KeyCode::Right);
-    let c = s.app.composer.as_ref().expect("open");
+    let c = s.app.composer().expect("open");
     assert_eq!(c.method, Method::Data);
     let text = screen(&mut s.app, 120, 40);
     assert!(text.contains("BYTE-EXACT"), "{text}");
@@ -396,7 +395,7 @@ fn timeline_screen() {
         .server(b"250 2.1.0 Ok\r\n");
     s.app.input = tui_input::Input::new("/timeline".into());
     press(&mut s.app, KeyCode::Enter);
-    assert_eq!(s.app.overlay, Some(Overlay::Timeline));
+    assert_eq!(s.app.overlay_kind(), Some(OverlayKind::Timeline));
     let text = screen(&mut s.app, 120, 40);
     for needle in [
         "connect",
@@ -408,7 +407,7 @@ fn timeline_screen() {
     }
     check("timeline", &mut s.app);
     press(&mut s.app, KeyCode::Esc);
-    assert_eq!(s.app.overlay, None);
+    assert_eq!(s.app.overlay_kind(), None);
 }
 
 #[test]
@@ -445,14 +444,13 @@ fn the_forms_do_not_open_while_a_message_is_being_entered() {
         .server(b"354 go ahead\r\n");
     for key in [KeyCode::F(4), KeyCode::F(5)] {
         assert!(press(&mut s.app, key).is_empty());
-        assert_eq!(s.app.overlay, None);
+        assert_eq!(s.app.overlay_kind(), None);
         assert!(
             s.app
-                .notice
-                .as_deref()
+                .notice()
                 .is_some_and(|n| n.contains("finish it with a lone .")),
             "{:?}",
-            s.app.notice
+            s.app.notice()
         );
     }
 }
@@ -462,14 +460,14 @@ fn moving_the_cursor_in_from_does_not_stop_it_following_the_envelope() {
     let mut s = in_tls("PLAIN");
     composer(&mut s);
     type_text(&mut s.app, "a@example.com");
-    let c = s.app.composer.as_mut().expect("open");
+    let c = s.app.composer_mut().expect("open");
     c.focus = Field::From;
     press(&mut s.app, KeyCode::Left);
     press(&mut s.app, KeyCode::Home);
-    let c = s.app.composer.as_mut().expect("open");
+    let c = s.app.composer_mut().expect("open");
     assert!(!c.from_edited);
     c.focus = Field::MailFrom;
     type_text(&mut s.app, "u");
-    let c = s.app.composer.as_ref().expect("open");
+    let c = s.app.composer().expect("open");
     assert_eq!(c.from.value(), "a@example.comu");
 }

@@ -148,18 +148,18 @@ fn help_scrolls_to_its_end_on_a_short_screen() {
     for _ in 0..max + 30 {
         key(app, KeyCode::PageDown);
     }
-    assert_eq!(app.help_scroll, max);
+    assert_eq!(app.help_scroll(), max);
     let bottom = text(&render(app, 80, 24));
     assert!(bottom.contains(last), "{bottom}");
     assert!(bottom.contains("↑ more"), "{bottom}");
     key(app, KeyCode::Up);
-    assert_eq!(app.help_scroll, max - 1);
+    assert_eq!(app.help_scroll(), max - 1);
     key(app, KeyCode::Esc);
     key(app, KeyCode::F(1));
-    assert_eq!(app.help_scroll, 0);
+    assert_eq!(app.help_scroll(), 0);
     // A taller screen that fits it all: the bounds shrink and so does the scroll.
     app.update(Action::HelpBounds(0));
-    assert_eq!(app.help_scroll, 0);
+    assert_eq!(app.help_scroll(), 0);
     assert!(text(&render(app, 120, 60)).contains(last));
 }
 
@@ -232,7 +232,7 @@ fn explanation_panel_screen() {
     }
     check("explanation_panel", &mut s);
     s.app.update(key(KeyCode::Enter));
-    assert_eq!(s.app.overlay, None);
+    assert_eq!(s.app.overlay_kind(), None);
 }
 
 #[test]
@@ -272,7 +272,9 @@ fn picking_the_first_line_keeps_it_visible() {
 #[test]
 fn status_bar_shows_the_recording_shortened_when_narrow() {
     let mut s = greeting();
-    s.app.recording = Some("/home/me/.local/state/smtpx/sessions/20261128T044000Z-mx.jsonl".into());
+    s.app.set_recording(Some(
+        "/home/me/.local/state/smtpx/sessions/20261128T044000Z-mx.jsonl".into(),
+    ));
     let wide = format!("{}", render(&mut s.app, 120, 40).backend());
     let first = wide.lines().next().unwrap_or_default().to_string();
     assert!(

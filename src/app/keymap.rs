@@ -1,84 +1,45 @@
-//! One keymap table per mode. The same tables decide what a key does, draw the help
-//! overlay and the one-line key hint — so the help can never disagree with the keys. This
-//! file has the types and the lookup; the tables live with their feature (`prompt/keys.rs`,
-//! `replay/keys.rs`, each overlay's folder).
+//! One keymap table per mode and overlay, each binding that feature's own action enum. The
+//! same tables decide what a key does, draw the help overlay and the one-line key hint — so
+//! the help can never disagree with the keys. This file has the generic types and the
+//! lookup; the enums, tables and handlers live with their feature (`prompt/keys.rs`,
+//! `replay/keys.rs`, each overlay's folder), and `help/keymaps.rs` gathers the tables for
+//! the views.
 //!
 //! Layer: app state. Keys not in a table go to the line editor (tui-input: ← → Home End,
 //! Ctrl-A/E/U/W/K, Backspace, Delete).
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// What a bound key does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyAction {
-    Submit,
-    Complete,
-    HistoryPrevious,
-    HistoryNext,
-    LineUp,
-    LineDown,
-    PageUp,
-    PageDown,
-    Bottom,
-    Help,
-    Panel,
-    /// F2: the certificate view (`cert/` has its own keys).
-    Certificate,
-    CertPrevious,
-    CertNext,
-    CertScrollUp,
-    CertScrollDown,
-    /// F4 / `/auth`: the AUTH form.
-    Auth,
-    /// F5 / `/mail`: the mail transaction composer.
-    Compose,
-    /// F6 / `/timeline`: per-step timing.
-    Timeline,
-    /// In a form: the next / previous field (in the composer's body: the next line).
-    FormNext,
-    FormPrevious,
-    /// In a form: change a choice, or move the cursor in a text field.
-    FormLeft,
-    FormRight,
-    /// In the composer: review what will be sent (the confirmation before anything goes).
-    FormSend,
-    /// Close an overlay, leave raw mode, clear the line, or (on an empty line) pick a
-    /// transcript line to explain.
-    Escape,
-    /// In line-pick mode: the cursor to the previous / next transcript entry.
-    PickPrevious,
-    PickNext,
-    /// Leave line-pick mode.
-    PickLeave,
-    Quit,
-    Suspend,
-    Redraw,
-    /// Replay mode: stepping, jumping, searching, playing (`replay/keys.rs`).
-    Replay(super::replay::keys::ReplayKey),
+/// An action a keymap binds. Each mode and overlay has its own enum (`PromptKey`,
+/// `ReplayKey`, `CertKey`, …), so a handler matches only the actions its table can give.
+pub trait KeyCommand: Copy {
+    /// Kept in the one-line hint when the row is too short for every word (quitting, the
+    /// help).
+    fn essential(self) -> bool;
 }
 
 /// One row of a keymap.
 #[derive(Debug, Clone, Copy)]
-pub struct Binding {
+pub struct Binding<A> {
     pub code: KeyCode,
     pub modifiers: KeyModifiers,
     /// How the key is written in help and hints.
     pub label: &'static str,
-    pub action: KeyAction,
+    pub action: A,
     pub description: &'static str,
     /// The word shown in the one-line hint under the prompt, if any.
     pub hint: Option<&'static str>,
 }
 
 /// A binding, for the keymap tables of every mode and overlay.
-pub(crate) const fn bind(
+pub(crate) const fn bind<A>(
     code: KeyCode,
     modifiers: KeyModifiers,
     label: &'static str,
-    action: KeyAction,
+    action: A,
     description: &'static str,
     hint: Option<&'static str>,
-) -> Binding {
+) -> Binding<A> {
     Binding {
         code,
         modifiers,
@@ -90,29 +51,47 @@ pub(crate) const fn bind(
 }
 
 /// A binding with no modifier key.
-pub(crate) const fn plain(
+pub(crate) const fn plain<A>(
     code: KeyCode,
     label: &'static str,
-    action: KeyAction,
+    action: A,
     description: &'static str,
     hint: Option<&'static str>,
-) -> Binding {
+) -> Binding<A> {
     bind(code, KeyModifiers::NONE, label, action, description, hint)
 }
 
-/// Ctrl-C quits, not named in the hint line: the overlays' tables (AUTH form, composer).
-pub(crate) const QUIT_UNHINTED: Binding = bind(
-    KeyCode::Char('c'),
-    KeyModifiers::CONTROL,
-    "Ctrl-C",
-    KeyAction::Quit,
-    "quit",
-    None,
-);
+/// Ctrl-C: quit, as every table but the certificate's and the timeline's binds it.
+pub(crate) const fn ctrl_c<A>(
+    action: A,
+    description: &'static str,
+    hint: Option<&'static str>,
+) -> Binding<A> {
+    bind(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+        "Ctrl-C",
+        action,
+        description,
+        hint,
+    )
+}
+
+/// Ctrl-Z: suspend.
+pub(crate) const fn ctrl_z<A>(action: A, description: &'static str) -> Binding<A> {
+    bind(
+        KeyCode::Char('z'),
+        KeyModifiers::CONTROL,
+        "Ctrl-Z",
+        action,
+        description,
+        None,
+    )
+}
 
 /// The binding for a key in a table, if any. Shift is ignored for characters (terminals
 /// differ on whether they report it).
-pub fn find(table: &[Binding], key: &KeyEvent) -> Option<KeyAction> {
+pub fn find<A: Copy>(table: &[Binding<A>], key: &KeyEvent) -> Option<A> {
     table
         .iter()
         .find(|b| {

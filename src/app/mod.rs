@@ -18,6 +18,7 @@ pub mod auth;
 pub mod cert;
 pub mod compose;
 mod events;
+pub mod help;
 pub mod keymap;
 pub mod prompt;
 pub mod replay;
@@ -26,18 +27,18 @@ pub mod script;
 pub mod timeline;
 pub mod transcript;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
 use crate::driver::task::{Intent, Update};
 use crate::proto::session::{Session, State};
 
-pub use keymap::{Binding, KeyAction};
+pub use help::{KeyText, Keymap};
+pub use keymap::Binding;
 pub use prompt::{Completion, History};
 pub use transcript::{Entry, Kind, Scroll};
 
@@ -52,20 +53,46 @@ pub enum Mode {
     Message,
 }
 
-/// Something drawn over the screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Something drawn over the screen, with the state it has only while it is open.
+#[derive(Debug)]
 pub enum Overlay {
-    Help,
+    /// F1 or `/help`: the keys and `/commands` (`help/`).
+    Help(help::HelpView),
     /// Esc on an empty prompt: a cursor over the transcript, the line's explanation shown.
-    Pick,
+    Pick(transcript::pick::PickView),
     /// F2 or `/cert`: the chain, its fields and the verdicts (`cert/`).
-    Certificate,
-    /// F4 or `/auth`: the AUTH form (`auth/form.rs`).
-    AuthForm,
-    /// F5 or `/mail`: the mail transaction composer (`compose/`).
-    Composer,
+    Cert(cert::CertView),
+    /// F4 or `/auth`: the AUTH form (`auth/form.rs`); the password goes when it closes.
+    Auth(Box<auth::AuthForm>),
+    /// F5 or `/mail`: the mail transaction composer (`compose/`); closing hands the draft
+    /// back to [`App`], so it survives Esc.
+    Compose(Box<compose::Composer>),
     /// F6 or `/timeline`: per-step timing (`timeline/`).
+    Timeline(timeline::TimelineView),
+}
+
+/// Which overlay is open, without its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverlayKind {
+    Help,
+    Pick,
+    Certificate,
+    AuthForm,
+    Composer,
     Timeline,
+}
+
+impl Overlay {
+    pub fn kind(&self) -> OverlayKind {
+        match self {
+            Overlay::Help(_) => OverlayKind::Help,
+            Overlay::Pick(_) => OverlayKind::Pick,
+            Overlay::Cert(_) => OverlayKind::Certificate,
+            Overlay::Auth(_) => OverlayKind::AuthForm,
+            Overlay::Compose(_) => OverlayKind::Composer,
+            Overlay::Timeline(_) => OverlayKind::Timeline,
+        }
+    }
 }
 
 /// Everything that can happen to the explorer.
@@ -123,58 +150,53 @@ pub enum Effect {
 #[derive(Debug)]
 pub struct App {
     /// `host:port` as the person gave it.
-    pub target: String,
+    target: String,
     pub entries: transcript::Entries,
     /// The driver's latest session snapshot.
     pub session: Session,
-    pub connected: bool,
+    connected: bool,
     /// `TLSv1.3` and whether the certificate was verified, while TLS is up.
     pub tls: Option<(String, bool)>,
-    pub connected_for: Option<Duration>,
-    pub mode: Mode,
-    pub overlay: Option<Overlay>,
-    /// Rows the help overlay is scrolled, at most [`help_max`](Self::help_max).
-    pub help_scroll: usize,
-    pub help_max: usize,
+    connected_for: Option<Duration>,
+    mode: Mode,
+    /// What is drawn over the screen, and its state.
+    overlay: Option<Overlay>,
     /// The side panel, when the person toggled it (wide screens show it by default).
-    pub panel: Option<bool>,
+    panel: Option<bool>,
     pub input: Input,
-    pub history: History,
-    pub completion: Option<Completion>,
+    history: History,
+    completion: Option<Completion>,
     /// Message lines collected after 354.
-    pub message: Vec<String>,
+    message: Vec<String>,
     pub scroll: Scroll,
     /// Transcript area (columns, rows).
-    pub viewport: (u16, u16),
+    viewport: (u16, u16),
     /// A one-line notice under the transcript (a local error, a hint).
-    pub notice: Option<String>,
-    pub saved_to: Option<PathBuf>,
+    notice: Option<String>,
+    saved_to: Option<PathBuf>,
     /// The transcript file being written (none with `--no-record`).
-    pub recording: Option<PathBuf>,
+    recording: Option<PathBuf>,
     /// Why recording stopped or never started; shown in the status bar.
-    pub record_error: Option<String>,
+    record_error: Option<String>,
     /// A line held back because it breaks a rule; Enter on the same line sends it.
-    pub held: Option<String>,
-    /// The entry under the cursor in [`Overlay::Pick`], and the scroll to go back to.
-    pub picked: Option<(usize, Scroll)>,
-    pub no_color: bool,
+    held: Option<String>,
+    no_color: bool,
     /// Box drawing characters unavailable (TERM=linux): ASCII markers and borders.
-    pub ascii: bool,
-    pub stopped: bool,
+    ascii: bool,
+    stopped: bool,
     /// The certificate view's state.
-    pub cert: cert::CertState,
+    cert: cert::CertState,
     /// Replay mode (`smtpx replay FILE`): the recording and the current step.
     pub replay: Option<Box<replay::Replay>>,
-    /// The AUTH form while open (holds the masked password).
-    pub auth_form: Option<auth::AuthForm>,
     /// A form-started AUTH exchange under way: its steps are shown decoded.
-    pub auth_trace: Option<auth::AuthTrace>,
+    auth_trace: Option<auth::AuthTrace>,
     /// A SASL exchange typed by hand: its secret lines are shown decoded (masked) too.
     pub(crate) typed_auth: Option<auth::typed::TypedAuth>,
-    /// The composer's state, kept while closed so a draft survives Esc.
-    pub composer: Option<Box<compose::Composer>>,
+    /// The composer's draft while the composer is closed (it survives Esc); while open,
+    /// the draft is in [`Overlay::Compose`].
+    compose_draft: Option<Box<compose::Composer>>,
     /// Per-step timing, folded from the driver's events.
-    pub timeline: timeline::Timeline,
+    timeline: timeline::Timeline,
 }
 
 impl App {
@@ -188,8 +210,6 @@ impl App {
             connected_for: None,
             mode: Mode::Command,
             overlay: None,
-            help_scroll: 0,
-            help_max: 0,
             panel: None,
             input: Input::default(),
             history: History::new(history),
@@ -202,40 +222,53 @@ impl App {
             recording: None,
             record_error: None,
             held: None,
-            picked: None,
             no_color: false,
             ascii: false,
             stopped: false,
             cert: cert::CertState::default(),
             replay: None,
-            auth_form: None,
             auth_trace: None,
             typed_auth: None,
-            composer: None,
+            compose_draft: None,
             timeline: timeline::Timeline::default(),
         }
     }
 
-    /// The keymap of the current mode (the overlay's when one is open).
-    pub fn keymap(&self) -> &'static [Binding] {
-        match (self.overlay, self.mode) {
-            (Some(Overlay::Help), _) => &prompt::keys::HELP,
-            (Some(Overlay::Pick), _) => &prompt::keys::PICK,
-            (Some(Overlay::Certificate), _) => &cert::KEYS,
-            (Some(Overlay::AuthForm), _) => &auth::form::KEYS,
-            (Some(Overlay::Composer), _) => compose::keys(self),
-            (Some(Overlay::Timeline), _) => &timeline::KEYS,
-            (None, _) if self.replay.is_some() => self.replay_keymap().unwrap_or(&[]),
-            (None, Mode::Command) => &prompt::keys::COMMAND,
-            (None, Mode::Raw) => &prompt::keys::RAW,
-            (None, Mode::Message) => &prompt::keys::MESSAGE,
+    /// The keymap in force: the open overlay's, else the replay's or the prompt mode's.
+    pub fn keymap(&self) -> Keymap {
+        match &self.overlay {
+            Some(Overlay::Help(_)) => Keymap::Help(&help::keys::HELP),
+            Some(Overlay::Pick(_)) => Keymap::Pick(&transcript::pick::PICK),
+            Some(Overlay::Cert(_)) => Keymap::Cert(&cert::KEYS),
+            Some(Overlay::Auth(_)) => Keymap::Auth(&auth::form::KEYS),
+            Some(Overlay::Compose(c)) => Keymap::Compose(compose::keys(c)),
+            Some(Overlay::Timeline(_)) => Keymap::Timeline(&timeline::KEYS),
+            None if self.replay.is_some() => Keymap::Replay(self.replay_keys()),
+            None => Keymap::Prompt(prompt::keys::of_mode(self.mode)),
         }
     }
 
-    /// The help overlay, from its top.
-    pub(crate) fn open_help(&mut self) {
-        self.overlay = Some(Overlay::Help);
-        self.help_scroll = 0;
+    /// The open overlay and its state.
+    pub fn overlay(&self) -> Option<&Overlay> {
+        self.overlay.as_ref()
+    }
+
+    /// Which overlay is open.
+    pub fn overlay_kind(&self) -> Option<OverlayKind> {
+        self.overlay.as_ref().map(Overlay::kind)
+    }
+
+    /// Opens `overlay` over the screen, closing the one open before.
+    pub(in crate::app) fn open_overlay(&mut self, overlay: Overlay) {
+        self.close_overlay();
+        self.overlay = Some(overlay);
+    }
+
+    /// Closes whatever overlay is open; the composer hands its draft back.
+    pub(in crate::app) fn close_overlay(&mut self) {
+        if let Some(Overlay::Compose(draft)) = self.overlay.take() {
+            self.compose_draft = Some(draft);
+        }
     }
 
     /// Whether a 334 awaits the person's SASL response (the next line is a secret).
@@ -261,15 +294,21 @@ impl App {
 
     /// The one place state changes.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let effects = self.apply(action);
+        self.follow_handshake();
+        effects
+    }
+
+    fn apply(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Key(key) => self.on_key(key),
-            Action::Paste(text) if self.overlay == Some(Overlay::AuthForm) => {
-                if let Some(form) = self.auth_form.as_mut() {
+            Action::Paste(text) if self.overlay_kind() == Some(OverlayKind::AuthForm) => {
+                if let Some(Overlay::Auth(form)) = self.overlay.as_mut() {
                     form.paste(&text);
                 }
                 Vec::new()
             }
-            Action::Paste(text) if self.overlay == Some(Overlay::Composer) => {
+            Action::Paste(text) if self.overlay_kind() == Some(OverlayKind::Composer) => {
                 self.paste_into_composer(&text);
                 Vec::new()
             }
@@ -317,8 +356,9 @@ impl App {
                 Vec::new()
             }
             Action::HelpBounds(max) => {
-                self.help_max = max;
-                self.help_scroll = self.help_scroll.min(max);
+                if let Some(Overlay::Help(help)) = self.overlay.as_mut() {
+                    help.bound(max);
+                }
                 Vec::new()
             }
             Action::Driver(update) => {
@@ -351,141 +391,116 @@ impl App {
         }
     }
 
+    /// A key goes to the open overlay's handler, else to the replay's or the prompt's.
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.kind != KeyEventKind::Press {
             return Vec::new();
         }
-        if let Some(effects) = self.form_key(key) {
-            return effects;
-        }
-        if self.replay.is_some() && self.overlay.is_none() {
-            return self.replay_key(&key);
-        }
-        if let Some(action) = keymap::find(self.keymap(), &key) {
-            if action != KeyAction::Complete {
-                self.completion = None;
-            }
-            return self.perform(action);
-        }
-        if self.overlay.is_some() {
-            return Vec::new();
-        }
-        self.completion = None;
-        self.notice = None;
-        self.input.handle_event(&Event::Key(key));
-        Vec::new()
-    }
-
-    /// Keys for the overlays that handle every key themselves (the AUTH form, the composer,
-    /// the timeline), each by its own handler; `None` when none of them is open.
-    fn form_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
-        let overlay = self.overlay?;
-        let action = || keymap::find(self.keymap(), &key);
-        match overlay {
-            Overlay::AuthForm => {
-                let action = action();
-                Some(self.auth_form_key(action, key))
-            }
-            Overlay::Composer => {
-                let action = action();
-                Some(self.composer_key(action, key))
-            }
-            Overlay::Timeline => {
-                let action = action();
-                Some(self.timeline_key(action))
-            }
-            Overlay::Help | Overlay::Pick | Overlay::Certificate => None,
-        }
-    }
-
-    fn perform(&mut self, action: KeyAction) -> Vec<Effect> {
-        let width = usize::from(self.viewport.0);
-        let page = usize::from(self.viewport.1.saturating_sub(1)).max(1);
-        if self.overlay == Some(Overlay::Help) {
-            let scroll = self.help_scroll;
-            let moved = match action {
-                KeyAction::LineUp => Some(scroll.saturating_sub(1)),
-                KeyAction::LineDown => Some(scroll + 1),
-                KeyAction::PageUp => Some(scroll.saturating_sub(page)),
-                KeyAction::PageDown => Some(scroll + page),
-                _ => None,
+        let Some(overlay) = self.overlay_kind() else {
+            return if self.replay.is_some() {
+                self.replay_key(&key)
+            } else {
+                self.prompt_key(key)
             };
-            if let Some(moved) = moved {
-                self.help_scroll = moved.min(self.help_max);
-                return Vec::new();
+        };
+        // The forms and the timeline take every key; the other overlays ignore unbound ones.
+        match overlay {
+            OverlayKind::AuthForm => return self.auth_form_key(key),
+            OverlayKind::Composer => return self.composer_key(key),
+            OverlayKind::Timeline => {
+                return match keymap::find(&timeline::KEYS, &key) {
+                    Some(action) => self.timeline_key(action),
+                    None => Vec::new(),
+                };
             }
+            OverlayKind::Help | OverlayKind::Pick | OverlayKind::Certificate => {}
         }
-        match action {
-            KeyAction::Certificate
-            | KeyAction::CertPrevious
-            | KeyAction::CertNext
-            | KeyAction::CertScrollUp
-            | KeyAction::CertScrollDown => return self.cert_key(action),
-            KeyAction::Auth => return self.open_auth_form(),
-            KeyAction::Compose => return self.open_composer(),
-            KeyAction::Timeline => {
-                self.refresh_replay_timeline();
-                self.overlay = Some(Overlay::Timeline);
+        let effects = match overlay {
+            OverlayKind::Help => keymap::find(&help::keys::HELP, &key).map(|a| self.help_key(a)),
+            OverlayKind::Pick => {
+                keymap::find(&transcript::pick::PICK, &key).map(|a| self.pick_key(a))
             }
-            KeyAction::Replay(key) => return self.replay_action(key),
-            KeyAction::Submit => return self.submit(),
-            KeyAction::Complete => self.complete(),
-            KeyAction::HistoryPrevious => {
-                if let Some(line) = self.history.previous(self.input.value()) {
-                    self.input = Input::new(line);
-                }
-            }
-            KeyAction::HistoryNext => {
-                if let Some(line) = self.history.forward() {
-                    self.input = Input::new(line);
-                }
-            }
-            KeyAction::LineUp => self.scroll.up(&self.entries, width, 1),
-            KeyAction::LineDown => self.scroll.down(&self.entries, width, 1),
-            KeyAction::PageUp => self.scroll.up(&self.entries, width, page),
-            KeyAction::PageDown => self.scroll.down(&self.entries, width, page),
-            KeyAction::Bottom => self.scroll = Scroll::Follow,
-            KeyAction::Help => self.open_help(),
-            KeyAction::Panel => self.toggle_panel(),
-            KeyAction::Escape => {
-                if self.overlay == Some(Overlay::Pick) {
-                    self.leave_pick();
-                } else if self.overlay.is_some() {
-                    self.overlay = None;
-                } else if self.mode == Mode::Raw {
-                    self.mode = Mode::Command;
-                } else if self.input.value().is_empty() && !self.entries.is_empty() {
-                    self.enter_pick();
-                } else {
-                    self.held = None;
-                    self.input.reset();
-                    self.history.reset();
-                }
-                self.notice = None;
-            }
-            KeyAction::PickPrevious => self.pick_move(false),
-            KeyAction::PickNext => self.pick_move(true),
-            KeyAction::PickLeave => self.leave_pick(),
-            KeyAction::Quit => return self.quit(),
-            KeyAction::Suspend => return vec![Effect::Suspend],
-            KeyAction::Redraw => return vec![Effect::Redraw],
-            // Only the forms bind these; `form_key` takes them first.
-            KeyAction::FormNext
-            | KeyAction::FormPrevious
-            | KeyAction::FormLeft
-            | KeyAction::FormRight
-            | KeyAction::FormSend => {}
+            OverlayKind::Certificate => keymap::find(&cert::KEYS, &key).map(|a| self.cert_key(a)),
+            OverlayKind::AuthForm | OverlayKind::Composer | OverlayKind::Timeline => None,
+        };
+        if effects.is_some() {
+            self.completion = None;
         }
-        Vec::new()
+        effects.unwrap_or_default()
     }
 
-    fn toggle_panel(&mut self) {
+    /// Rows a page key scrolls: the transcript area's height less one, at least one.
+    pub(in crate::app) fn page(&self) -> usize {
+        usize::from(self.viewport.1.saturating_sub(1)).max(1)
+    }
+
+    pub(in crate::app) fn toggle_panel(&mut self) {
         let shown = self.panel.unwrap_or(false);
         self.panel = Some(!shown);
     }
 
-    fn quit(&mut self) -> Vec<Effect> {
+    pub(in crate::app) fn quit(&mut self) -> Vec<Effect> {
         vec![Effect::Intent(Intent::Quit), Effect::Quit]
+    }
+
+    /// `host:port` as the person gave it.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// Whether a connection is up.
+    pub fn connected(&self) -> bool {
+        self.connected
+    }
+
+    /// Time connected, while connected.
+    pub fn connected_for(&self) -> Option<Duration> {
+        self.connected_for
+    }
+
+    /// The transcript area (columns, rows) as the views last reported it.
+    pub fn viewport(&self) -> (u16, u16) {
+        self.viewport
+    }
+
+    /// How the terminal draws: without colour (`NO_COLOR`), and with ASCII instead of box
+    /// drawing characters (TERM=linux).
+    pub fn set_look(&mut self, no_color: bool, ascii: bool) {
+        self.no_color = no_color;
+        self.ascii = ascii;
+    }
+
+    pub fn no_color(&self) -> bool {
+        self.no_color
+    }
+
+    /// Box drawing characters unavailable: ASCII markers and borders.
+    pub fn ascii(&self) -> bool {
+        self.ascii
+    }
+
+    /// The transcript file being written (none with `--no-record`).
+    pub fn recording(&self) -> Option<&Path> {
+        self.recording.as_deref()
+    }
+
+    pub fn set_recording(&mut self, path: Option<PathBuf>) {
+        self.recording = path;
+    }
+
+    /// Why recording stopped or never started.
+    pub fn record_error(&self) -> Option<&str> {
+        self.record_error.as_deref()
+    }
+
+    /// Where `/save` last wrote the transcript.
+    pub fn saved_to(&self) -> Option<&Path> {
+        self.saved_to.as_deref()
+    }
+
+    /// A form-started AUTH exchange under way.
+    pub fn auth_trace(&self) -> Option<&auth::AuthTrace> {
+        self.auth_trace.as_ref()
     }
 
     /// The side panel is drawn at this total screen width.

@@ -94,7 +94,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     let network = tokio::spawn(task::run(driver, implicit, intent_rx, update_tx));
 
     let mut app = App::new(label, history::load());
-    app.recording = notes.as_ref().and_then(RecorderHandle::path);
+    app.set_recording(notes.as_ref().and_then(RecorderHandle::path));
     if let Some(error) = record_error {
         app.record_failed(error);
     }
@@ -112,15 +112,15 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     // The task closes the connection politely (bounded by a second in the transport).
     let _ = tokio::time::timeout(Duration::from_secs(2), network).await;
 
-    match (&app.recording, &app.saved_to) {
+    match (app.recording(), app.saved_to()) {
         (Some(path), _) => println!("smtpx: transcript saved to {}", path.display()),
         (None, Some(_)) => {}
         (None, None) => println!("smtpx: the session was not recorded."),
     }
-    if let Some(error) = &app.record_error {
+    if let Some(error) = app.record_error() {
         eprintln!("smtpx: recording failed: {error}");
     }
-    if let Some(path) = &app.saved_to {
+    if let Some(path) = app.saved_to() {
         println!("smtpx: text transcript saved to {}", path.display());
     }
     screen::exit_code(exit)
@@ -150,7 +150,7 @@ async fn event_loop(
             recording::panic_if_asked();
             log_first_frame();
         }
-        let ticking = connected_at.is_some() && app.connected;
+        let ticking = connected_at.is_some() && app.connected();
         let own = async {
             tokio::select! {
                 update = updates.recv() => Own::Update(update),
@@ -188,7 +188,7 @@ async fn event_loop(
                     effects.extend(app.update(Action::Driver(update)));
                 }
                 let failure = notes.and_then(RecorderHandle::failure);
-                if let Some(failure) = failure.filter(|_| app.record_error.is_none()) {
+                if let Some(failure) = failure.filter(|_| app.record_error().is_none()) {
                     // Said on the screen only: the recorder writes nothing to stderr here.
                     app.record_failed(failure);
                 }

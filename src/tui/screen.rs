@@ -79,12 +79,13 @@ impl<'t> Screen<'t> {
         let size = self.tui.size()?;
         let areas = crate::ui::areas(Rect::new(0, 0, size.width, size.height), app);
         let viewport = (areas.transcript.width, areas.transcript.height);
-        if app.viewport != viewport {
+        if app.viewport() != viewport {
             app.update(Action::Viewport(viewport.0, viewport.1));
         }
-        if app.overlay == Some(crate::app::Overlay::Help) {
+        if let Some(help) = app.help_view() {
+            let known = help.max;
             let max = crate::ui::help_max_scroll(Rect::new(0, 0, size.width, size.height), app);
-            if app.help_max != max {
+            if known != max {
                 app.update(Action::HelpBounds(max));
             }
         }
@@ -162,8 +163,10 @@ pub(super) fn exit_code(exit: io::Result<Exit>) -> ExitCode {
 
 /// `NO_COLOR` and a Linux console (no box drawing) from the environment.
 pub(super) fn style_from_env(app: &mut App) {
-    app.no_color = crate::ui::theme::no_color_from_env();
-    app.ascii = std::env::var("TERM").is_ok_and(|t| t == "linux");
+    app.set_look(
+        crate::ui::theme::no_color_from_env(),
+        std::env::var("TERM").is_ok_and(|t| t == "linux"),
+    );
 }
 
 /// The mouse wheel scrolls three rows; other mouse events are ignored.

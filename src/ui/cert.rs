@@ -25,15 +25,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::App;
+use crate::app::cert::CertView;
 use crate::net::cert::render::{negotiated_line, unix_now, verdict_lines};
 use crate::proto::capability::Capabilities;
 use crate::proto::text::escape_str;
 
-/// Draws the view over `area`, at `app.cert.now` if set (snapshots), else the clock.
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let now = app.cert.now.unwrap_or_else(unix_now);
+/// Draws the view over `area` (`at`: the chosen certificate and scroll), at
+/// `app.cert().now` if set (snapshots), else the clock.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, at: &CertView) {
+    let now = app.cert().now.unwrap_or_else(unix_now);
     frame.render_widget(Clear, area);
-    let Some((info, view)) = &app.cert.tls else {
+    let Some((info, view)) = &app.cert().tls else {
         let block = Block::default()
             .borders(Borders::ALL)
             .title(" Certificate ");
@@ -42,7 +44,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     };
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let flag = |ok: bool| {
-        if ok || app.no_color {
+        if ok || app.no_color() {
             Style::default()
         } else {
             Style::default().add_modifier(Modifier::REVERSED)
@@ -94,8 +96,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 
     let mut chain_lines: Vec<Line> = Vec::new();
     for (i, (head, link)) in view.list_lines().into_iter().enumerate() {
-        let marker = if i == app.cert.selected { "▶" } else { " " };
-        let style = if i == app.cert.selected {
+        let marker = if i == at.selected { "▶" } else { " " };
+        let style = if i == at.selected {
             bold
         } else {
             Style::default()
@@ -105,8 +107,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         chain_lines.push(Line::styled(format!("   {link}"), flag(!problem)));
     }
     chain_lines.extend(capability_lines(
-        app.cert.caps_before.as_ref(),
-        app.cert.caps_after.as_ref(),
+        app.cert().caps_before.as_ref(),
+        app.cert().caps_after.as_ref(),
     ));
     frame.render_widget(
         Paragraph::new(chain_lines)
@@ -119,12 +121,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         left,
     );
 
-    let fields: Vec<Line> = match view.certs.get(app.cert.selected) {
+    let fields: Vec<Line> = match view.certs.get(at.selected) {
         Some(cert) => {
             let flags = cert.flags(now);
             cert.details(now)
                 .into_iter()
-                .skip(app.cert.scroll)
+                .skip(at.scroll)
                 .map(|(label, value)| {
                     let warn = label == "flags" && !flags.is_empty();
                     Line::from(vec![
@@ -141,7 +143,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             .block(
                 Block::default()
                     .borders(Borders::ALL)
-                    .title(format!(" Certificate [{}] ", app.cert.selected)),
+                    .title(format!(" Certificate [{}] ", at.selected)),
             )
             .wrap(Wrap { trim: false }),
         right,

@@ -32,10 +32,7 @@ use crate::proto::text::escape_str;
 
 const LABEL: usize = 13;
 
-pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
-    let Some(c) = app.composer.as_deref() else {
-        return;
-    };
+pub fn draw(frame: &mut Frame, screen: Rect, app: &App, c: &Composer) {
     // The last row stays for the key hint.
     let area = Rect::new(
         screen.x,
@@ -54,7 +51,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
 
 fn block(app: &App, title: String) -> Block<'static> {
     let block = Block::default().borders(Borders::ALL).title(title);
-    if app.ascii {
+    if app.ascii() {
         block.border_set(ratatui::symbols::border::PLAIN)
     } else {
         block
@@ -76,7 +73,7 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         }
         let focused = c.focus == *field;
         let (label, value, note) = field_text(c, *field, offers);
-        let marker = match (focused, app.ascii) {
+        let marker = match (focused, app.ascii()) {
             (true, true) => "> ",
             (true, false) => "▸ ",
             _ => "  ",
@@ -84,7 +81,7 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         let mut spans = vec![Span::styled(
             format!("{marker}{label:<width$}", width = LABEL - 2),
             if focused {
-                theme::key(app.no_color)
+                theme::key(app.no_color())
             } else {
                 theme::dim()
             },
@@ -132,11 +129,14 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
     for warning in draft.warnings(offers, &message) {
         lines.push(Line::styled(
             format!("! {warning}"),
-            theme::alarm(app.no_color),
+            theme::alarm(app.no_color()),
         ));
     }
     if let Some(error) = &c.error {
-        lines.push(Line::styled(error.to_string(), theme::alarm(app.no_color)));
+        lines.push(Line::styled(
+            error.to_string(),
+            theme::alarm(app.no_color()),
+        ));
     }
     let top = (lines.len() as u16).min(inner.height.saturating_sub(3));
     let [head, bottom] =
@@ -149,11 +149,11 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         .borders(Borders::TOP | Borders::RIGHT)
         .title(if focused { " ▸ body " } else { " body " })
         .title_style(if focused {
-            theme::key(app.no_color)
+            theme::key(app.no_color())
         } else {
             theme::dim()
         });
-    let body_block = if app.ascii {
+    let body_block = if app.ascii() {
         body_block.border_set(ratatui::symbols::border::PLAIN)
     } else {
         body_block
@@ -234,7 +234,7 @@ fn preview_lines(
                 Mark::Command => Some("  ← BDAT command"),
             };
             let style = match mark {
-                Mark::End | Mark::Command => theme::key(app.no_color),
+                Mark::End | Mark::Command => theme::key(app.no_color()),
                 _ => Style::default(),
             };
             let mut spans = vec![Span::styled(text, style)];
@@ -340,7 +340,7 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
             lines.push(Line::styled(
                 "! BYTE-EXACT: the content and this ending go raw; a correct server keeps \
                  reading: then at data> an empty line and a lone . send \\r\\n.\\r\\n",
-                theme::alarm(app.no_color),
+                theme::alarm(app.no_color()),
             ));
         }
         SendMethod::Bdat { .. } => {}
@@ -349,7 +349,7 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
         if !warning.starts_with("byte-exact") {
             lines.push(Line::styled(
                 format!("! {warning}"),
-                theme::alarm(app.no_color),
+                theme::alarm(app.no_color()),
             ));
         }
     }

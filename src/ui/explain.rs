@@ -54,7 +54,7 @@ pub fn draw(frame: &mut Frame, transcript: Rect, app: &App) {
         })
         .title(title)
         .border_style(theme::dim());
-    if app.ascii {
+    if app.ascii() {
         block = block.border_set(ratatui::symbols::border::PLAIN);
     }
     frame.render_widget(Clear, area);

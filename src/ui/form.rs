@@ -17,10 +17,7 @@ use crate::app::auth::form::{AuthField, AuthForm, TokenFrom};
 /// A field's label column.
 const LABEL: usize = 13;
 
-pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
-    let Some(form) = &app.auth_form else {
-        return;
-    };
+pub fn draw(frame: &mut Frame, screen: Rect, app: &App, form: &AuthForm) {
     let width = screen.width.min(72);
     let notes = notes(form, app);
     // Each note wraps at the box's inner width.
@@ -41,7 +38,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
     let mut block = Block::default()
         .borders(Borders::ALL)
         .title(" AUTH — Enter authenticates · Esc cancels ");
-    if app.ascii {
+    if app.ascii() {
         block = block.border_set(ratatui::symbols::border::PLAIN);
     }
     let inner = block.inner(area);
@@ -50,12 +47,12 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
     for field in form.fields() {
         let focused = form.focus == *field;
         let marker = if focused { "▸ " } else { "  " };
-        let marker = if app.ascii && focused { "> " } else { marker };
+        let marker = if app.ascii() && focused { "> " } else { marker };
         let (label, value, text_cursor) = field_line(form, *field, app);
         let mut spans = vec![Span::styled(
             format!("{marker}{label:<width$}", width = LABEL - 2),
             if focused {
-                theme::key(app.no_color)
+                theme::key(app.no_color())
             } else {
                 theme::dim()
             },
@@ -92,7 +89,7 @@ fn notes(form: &AuthForm, app: &App) -> Vec<(String, ratatui::style::Style)> {
         notes.push((
             "! no TLS: the credentials cross the network readable (base64 is not encryption)"
                 .to_string(),
-            theme::alarm(app.no_color),
+            theme::alarm(app.no_color()),
         ));
     }
     if !form.unsupported.is_empty() {
@@ -105,7 +102,7 @@ fn notes(form: &AuthForm, app: &App) -> Vec<(String, ratatui::style::Style)> {
         ));
     }
     if let Some(error) = &form.error {
-        notes.push((error.to_string(), theme::alarm(app.no_color)));
+        notes.push((error.to_string(), theme::alarm(app.no_color())));
     }
     notes
 }
@@ -127,7 +124,7 @@ fn field_line(
                     format!(" {name} ")
                 };
                 let style = match (i == form.choice, offered) {
-                    (true, _) => theme::key(app.no_color).add_modifier(Modifier::REVERSED),
+                    (true, _) => theme::key(app.no_color()).add_modifier(Modifier::REVERSED),
                     (false, true) => ratatui::style::Style::default(),
                     (false, false) => theme::dim(),
                 };
@@ -136,7 +133,7 @@ fn field_line(
             }
             let offered = form.mechanisms.get(form.choice).is_some_and(|(_, o)| *o);
             if !offered {
-                spans.push(Span::styled("(not offered)", theme::alarm(app.no_color)));
+                spans.push(Span::styled("(not offered)", theme::alarm(app.no_color())));
             }
             ("Mechanism", spans, None)
         }
@@ -146,7 +143,7 @@ fn field_line(
             Some(form.user.visual_cursor()),
         ),
         AuthField::Password => {
-            let masked = form.masked_password(app.ascii);
+            let masked = form.masked_password(app.ascii());
             let col = masked.chars().count();
             ("Password", vec![Span::raw(masked)], Some(col))
         }

@@ -1,5 +1,5 @@
 //! The help overlay, generated from the current mode's keymap and the `/command` table (or
-//! from the replay keymap in replay), so it always says what the keys really do. On a short
+//! from the replay keymap in replay; [`App::help_keymap`]), so it always says what the keys really do. On a short
 //! screen it scrolls (↑ ↓ PgUp PgDn) and its title says there is more.
 //!
 //! Layer: views.
@@ -11,15 +11,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::theme;
-use crate::app::keymap::{Binding, SLASH_COMMANDS};
-use crate::app::prompt::keys;
-use crate::app::{App, Mode};
+use crate::app::App;
+use crate::app::help::HelpView;
+use crate::app::keymap::SLASH_COMMANDS;
 
 /// The help for what the person is doing: the explorer's mode, or replay.
-pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
+pub fn draw(frame: &mut Frame, screen: Rect, app: &App, help: &HelpView) {
     let (area, paragraph, max) = layout(screen, app);
     frame.render_widget(Clear, area);
-    let top = app.help_scroll.min(max);
+    let top = help.scroll.min(max);
     let title = if max == 0 {
         " help — Esc closes ".to_owned()
     } else {
@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
         format!(" help — {arrows} more: ↑↓ PgUp PgDn scroll · Esc closes ")
     };
     let block = Block::default().borders(Borders::ALL).title(title);
-    let block = if app.ascii {
+    let block = if app.ascii() {
         block.border_set(ratatui::symbols::border::PLAIN)
     } else {
         block
@@ -69,29 +69,25 @@ fn layout(screen: Rect, app: &App) -> (Rect, Paragraph<'static>, usize) {
 /// editing keys and the `/command` table.
 fn lines(app: &App) -> Vec<Line<'static>> {
     let bold = ratatui::style::Style::default().add_modifier(Modifier::BOLD);
-    let (intro, table): (&str, &[Binding]) = match (app.replay.is_some(), app.mode) {
-        (true, _) => (
-            "Replay: the session as it was at the current event. C> S< plaintext, C~ S~ in TLS.",
-            &crate::app::replay::keys::KEYS,
-        ),
-        (false, Mode::Command) => (EXPLORER, &keys::COMMAND),
-        (false, Mode::Raw) => (EXPLORER, &keys::RAW),
-        (false, Mode::Message) => (EXPLORER, &keys::MESSAGE),
+    let intro = if app.replay.is_some() {
+        "Replay: the session as it was at the current event. C> S< plaintext, C~ S~ in TLS."
+    } else {
+        EXPLORER
     };
     let mut lines = vec![Line::styled(intro, theme::dim())];
     let mut rows: Vec<(String, &str)> = Vec::new();
-    for b in table {
-        match rows.iter_mut().find(|(_, d)| *d == b.description) {
+    app.help_keymap().for_each(
+        |key| match rows.iter_mut().find(|(_, d)| *d == key.description) {
             Some((labels, _)) => {
                 labels.push(' ');
-                labels.push_str(b.label);
+                labels.push_str(key.label);
             }
-            None => rows.push((b.label.to_string(), b.description)),
-        }
-    }
+            None => rows.push((key.label.to_string(), key.description)),
+        },
+    );
     for (labels, description) in rows {
         lines.push(Line::from(vec![
-            Span::styled(format!(" {labels:<16} "), theme::key(app.no_color)),
+            Span::styled(format!(" {labels:<16} "), theme::key(app.no_color())),
             Span::raw(description),
         ]));
     }
@@ -103,7 +99,7 @@ fn lines(app: &App) -> Vec<Line<'static>> {
         lines.push(Line::styled("Commands for smtpx", bold));
         for (name, what) in SLASH_COMMANDS {
             lines.push(Line::from(vec![
-                Span::styled(format!(" {name:<11}"), theme::key(app.no_color)),
+                Span::styled(format!(" {name:<11}"), theme::key(app.no_color())),
                 Span::raw(*what),
             ]));
         }

@@ -92,7 +92,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(panel) = areas.panel {
         side::draw(frame, panel, app);
     }
-    if app.overlay == Some(Overlay::Pick) {
+    if let Some(Overlay::Pick(_)) = app.overlay() {
         explain::draw(frame, areas.transcript, app);
     }
     if let Some(r) = &app.replay {
@@ -104,16 +104,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
         prompt::draw_prompt(frame, areas.prompt, app);
     }
     prompt::draw_hint(frame, areas.hint, app);
-    if app.overlay == Some(Overlay::Certificate) {
-        cert::draw(frame, frame.area(), app);
-    }
-    match app.overlay {
-        Some(Overlay::AuthForm) => form::draw(frame, frame.area(), app),
-        Some(Overlay::Composer) => compose::draw(frame, frame.area(), app),
-        Some(Overlay::Timeline) => timeline::draw(frame, frame.area(), app),
-        _ => {}
-    }
-    if app.overlay == Some(Overlay::Help) {
-        help::draw(frame, frame.area(), app);
+    match app.overlay() {
+        Some(Overlay::Cert(view)) => cert::draw(frame, frame.area(), app, view),
+        Some(Overlay::Auth(form)) => form::draw(frame, frame.area(), app, form),
+        Some(Overlay::Compose(composer)) => compose::draw(frame, frame.area(), app, composer),
+        Some(Overlay::Timeline(view)) => timeline::draw(frame, frame.area(), app, view),
+        Some(Overlay::Help(view)) => help::draw(frame, frame.area(), app, view),
+        Some(Overlay::Pick(_)) | None => {}
     }
 }

@@ -14,11 +14,11 @@ use crate::app::{App, Mode};
 use crate::proto::text::escape_str;
 
 pub fn draw_notice(frame: &mut Frame, area: Rect, app: &App) {
-    let line = if let Some(c) = &app.completion {
+    let line = if let Some(c) = app.completion() {
         let mut spans = vec![Span::styled("Tab: ", theme::dim())];
         for (i, candidate) in c.candidates.iter().enumerate() {
             let style = if i == c.index {
-                theme::key(app.no_color).add_modifier(Modifier::REVERSED)
+                theme::key(app.no_color()).add_modifier(Modifier::REVERSED)
             } else {
                 ratatui::style::Style::default()
             };
@@ -26,29 +26,29 @@ pub fn draw_notice(frame: &mut Frame, area: Rect, app: &App) {
             spans.push(Span::raw(" "));
         }
         Line::from(spans)
-    } else if app.overlay == Some(crate::app::Overlay::Pick) {
+    } else if app.overlay_kind() == Some(crate::app::OverlayKind::Pick) {
         Line::styled(
             "pick a line: ↑/↓ move the cursor, its explanation is shown; Enter or Esc goes back",
-            theme::key(app.no_color),
+            theme::key(app.no_color()),
         )
-    } else if let Some(notice) = &app.notice {
-        Line::styled(escape_str(notice), theme::alarm(app.no_color))
+    } else if let Some(notice) = app.notice() {
+        Line::styled(escape_str(notice), theme::alarm(app.no_color()))
     } else {
-        match app.mode {
+        match app.mode() {
             Mode::Raw => Line::styled(
                 "RAW byte-exact: \\r \\n \\t \\0 \\\\ \\xHH are sent as bytes; no CRLF is added",
-                theme::alarm(app.no_color),
+                theme::alarm(app.no_color()),
             ),
             Mode::Message => Line::styled(
                 format!(
                     "message mode: {} line(s) collected; a lone . ends and sends it, dot-stuffed",
-                    app.message.len()
+                    app.message().len()
                 ),
-                theme::key(app.no_color),
+                theme::key(app.no_color()),
             ),
             Mode::Command if app.awaits_sasl_response() => Line::styled(
                 "334: the next line is the SASL response (shown redacted); * cancels",
-                theme::key(app.no_color),
+                theme::key(app.no_color()),
             ),
             Mode::Command => Line::styled(last_reply_hint(app), theme::dim()),
         }
@@ -63,14 +63,14 @@ fn last_reply_hint(app: &App) -> String {
 
 pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App) {
     let label = app.prompt_label();
-    let label_style = match app.mode {
-        Mode::Raw => theme::alarm(app.no_color).add_modifier(Modifier::REVERSED),
-        _ => theme::key(app.no_color),
+    let label_style = match app.mode() {
+        Mode::Raw => theme::alarm(app.no_color()).add_modifier(Modifier::REVERSED),
+        _ => theme::key(app.no_color()),
     };
     let label_width = label.chars().count() as u16;
     let width = area.width.saturating_sub(label_width + 1).max(1);
     let scroll = app.input.visual_scroll(usize::from(width));
-    let shown: String = if app.awaits_sasl_response() && app.mode == Mode::Command {
+    let shown: String = if app.awaits_sasl_response() && app.mode() == Mode::Command {
         // A SASL response is a secret: never on screen, not even while typed.
         "•".repeat(app.input.value().chars().count())
     } else {
@@ -81,7 +81,7 @@ pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App) {
         Span::raw(shown.chars().skip(scroll).collect::<String>()),
     ]);
     frame.render_widget(Paragraph::new(line), area);
-    if app.overlay.is_none() {
+    if app.overlay().is_none() {
         let cursor = app.input.visual_cursor().saturating_sub(scroll) as u16;
         frame.set_cursor_position(Position::new(
             area.x + label_width + cursor.min(width),
@@ -91,15 +91,14 @@ pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 pub fn draw_hint(frame: &mut Frame, area: Rect, app: &App) {
-    use crate::app::KeyAction;
     // (label, word, keep): the first key, quitting and /help stay when the row is short.
     let mut items: Vec<(&str, String, bool)> = Vec::new();
-    for binding in app.keymap() {
-        let Some(word) = binding.hint else { continue };
-        let keep = items.is_empty() || matches!(binding.action, KeyAction::Quit | KeyAction::Help);
-        items.push((binding.label, format!(" {word}"), keep));
-    }
-    if app.overlay.is_none() && app.mode == Mode::Command && app.replay.is_none() {
+    app.keymap().for_each(|key| {
+        let Some(word) = key.hint else { return };
+        let keep = items.is_empty() || key.essential;
+        items.push((key.label, format!(" {word}"), keep));
+    });
+    if app.overlay().is_none() && app.mode() == Mode::Command && app.replay.is_none() {
         items.push(("/help", String::new(), true));
     }
     let width = |items: &[(&str, String, bool)]| -> usize {
@@ -121,7 +120,7 @@ pub fn draw_hint(frame: &mut Frame, area: Rect, app: &App) {
         if !spans.is_empty() {
             spans.push(Span::styled(" · ", theme::dim()));
         }
-        spans.push(Span::styled(label, theme::key(app.no_color)));
+        spans.push(Span::styled(label, theme::key(app.no_color())));
         spans.push(Span::raw(word));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

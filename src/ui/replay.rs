@@ -25,7 +25,7 @@ pub fn draw_position(frame: &mut Frame, area: Rect, app: &App, replay: &Replay) 
         let shown: String = escape_str(search.value()).chars().skip(scroll).collect();
         frame.render_widget(
             Paragraph::new(Line::from(vec![
-                Span::styled(label, theme::key(app.no_color)),
+                Span::styled(label, theme::key(app.no_color())),
                 Span::raw(shown),
             ])),
             area,
@@ -37,7 +37,7 @@ pub fn draw_position(frame: &mut Frame, area: Rect, app: &App, replay: &Replay) 
         ));
         return;
     }
-    let (mark, state) = match (replay.playing.is_some(), app.ascii) {
+    let (mark, state) = match (replay.playing.is_some(), app.ascii()) {
         (true, false) => ("▸", "playing"),
         (true, true) => (">", "playing"),
         (false, false) => ("⏸", "paused"),
@@ -46,11 +46,11 @@ pub fn draw_position(frame: &mut Frame, area: Rect, app: &App, replay: &Replay) 
     let mut spans = vec![
         Span::styled(
             format!("event {}/{}", replay.position, replay.len()),
-            theme::key(app.no_color).add_modifier(Modifier::BOLD),
+            theme::key(app.no_color()).add_modifier(Modifier::BOLD),
         ),
         Span::raw(format!(" {mark} {state} x{}", replay.speed())),
     ];
-    if let Some(at) = app.connected_for {
+    if let Some(at) = app.connected_for() {
         spans.push(Span::styled(
             format!("   at {:.3} s", at.as_secs_f64()),
             theme::dim(),
@@ -68,8 +68,8 @@ pub fn draw_position(frame: &mut Frame, area: Rect, app: &App, replay: &Replay) 
 /// The replay's word when it has one; otherwise the explorer's notice row.
 pub fn draw_notice(frame: &mut Frame, area: Rect, app: &App, replay: &Replay) {
     match &replay.message {
-        Some(message) if !app.picking() && app.notice.is_none() => frame.render_widget(
-            Paragraph::new(Line::styled(message.as_str(), theme::key(app.no_color))),
+        Some(message) if !app.picking() && app.notice().is_none() => frame.render_widget(
+            Paragraph::new(Line::styled(message.as_str(), theme::key(app.no_color()))),
             area,
         ),
         _ => super::prompt::draw_notice(frame, area, app),

@@ -67,20 +67,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .collect();
     for suggestion in valid {
         let mark = if suggestion.recommended { "▸" } else { " " };
-        let mark = if app.ascii && suggestion.recommended {
+        let mark = if app.ascii() && suggestion.recommended {
             ">"
         } else {
             mark
         };
         lines.push(Line::from(vec![
-            Span::styled(mark, theme::key(app.no_color)),
+            Span::styled(mark, theme::key(app.no_color())),
             Span::raw(suggestion.syntax),
         ]));
     }
     for helper in helpers {
         lines.push(Line::styled(helper, theme::dim()));
     }
-    let block = if app.ascii {
+    let block = if app.ascii() {
         Block::default()
             .borders(Borders::LEFT)
             .border_set(ratatui::symbols::border::PLAIN)

@@ -16,14 +16,17 @@ use crate::proto::text::escape_str;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let wide = area.width >= 100;
-    let base = theme::status_bar(app.no_color);
+    let base = theme::status_bar(app.no_color());
     let mut spans = vec![Span::styled(
         if wide { " smtpx  " } else { " " },
         base.add_modifier(Modifier::BOLD),
     )];
-    spans.push(Span::styled(format!("{}  ", escape_str(&app.target)), base));
+    spans.push(Span::styled(
+        format!("{}  ", escape_str(app.target())),
+        base,
+    ));
     let (transport, style) = match &app.tls {
-        _ if !app.connected => ("no connection".to_string(), base),
+        _ if !app.connected() => ("no connection".to_string(), base),
         None => ("plaintext".to_string(), base),
         Some((version, true)) => {
             let v = version.replace("TLSv", "TLS");
@@ -38,7 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         Some((version, false)) => {
             let v = version.replace("TLSv", "TLS");
-            let alarm = if app.no_color {
+            let alarm = if app.no_color() {
                 Style::default().add_modifier(Modifier::BOLD)
             } else {
                 Style::default()
@@ -57,36 +60,36 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         app.state_name()
     };
     spans.push(Span::styled(state, base));
-    if let Some(elapsed) = app.connected_for {
+    if let Some(elapsed) = app.connected_for() {
         let secs = elapsed.as_secs();
         spans.push(Span::styled(
             format!("  {:02}:{:02}", secs / 60, secs % 60),
             base,
         ));
     }
-    if app.mode == Mode::Raw {
+    if app.mode() == Mode::Raw {
         spans.push(Span::styled("  ", base));
         spans.push(Span::styled(
             " RAW ",
-            theme::alarm(app.no_color).add_modifier(Modifier::REVERSED),
+            theme::alarm(app.no_color()).add_modifier(Modifier::REVERSED),
         ));
     }
-    if let Some(error) = &app.record_error {
+    if let Some(error) = app.record_error() {
         spans.push(Span::styled("  ", base));
         let label = if wide {
             format!("rec FAILED: {}", escape_str(error))
         } else {
             "rec FAILED".to_string()
         };
-        spans.push(Span::styled(label, theme::alarm(app.no_color)));
-    } else if let Some(path) = &app.recording {
+        spans.push(Span::styled(label, theme::alarm(app.no_color())));
+    } else if let Some(path) = app.recording() {
         // UI.md: the whole path only where there is room; the file name otherwise.
         let label = if wide {
             let name = path.file_name().map_or_else(
                 || path.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
-            let ellipsis = if app.ascii { ".../" } else { "…/" };
+            let ellipsis = if app.ascii() { ".../" } else { "…/" };
             format!("  rec: {ellipsis}{}", escape_str(&name))
         } else {
             "  rec".to_string()
@@ -96,7 +99,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(label) = super::replay::status_label(app, wide) {
         spans.push(Span::styled(label, base));
     }
-    if wide && let Some(path) = &app.saved_to {
+    if wide && let Some(path) = app.saved_to() {
         spans.push(Span::styled(
             format!("  saved: {}", escape_str(&path.display().to_string())),
             base,

@@ -12,11 +12,12 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::theme;
 use crate::app::App;
+use crate::app::timeline::TimelineView;
 use crate::app::timeline::{
     SLOW_AUTH, SLOW_CONNECT, SLOW_GREETING, SLOW_MESSAGE, SLOW_REPLY, SLOW_TLS,
 };
 
-pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
+pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
     let area = Rect::new(
         screen.x,
         screen.y,
@@ -24,11 +25,11 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
         screen.height.saturating_sub(1),
     );
     frame.render_widget(Clear, area);
-    let t = &app.timeline;
+    let t = app.timeline();
     let mut block = Block::default()
         .borders(Borders::ALL)
         .title(" timeline — Esc back ");
-    if app.ascii {
+    if app.ascii() {
         block = block.border_set(ratatui::symbols::border::PLAIN);
     }
     let inner = block.inner(area);
@@ -56,13 +57,13 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
     let label_width = usize::from(inner.width).saturating_sub(40).clamp(12, 48);
     let bar_width = 12usize;
     let body_rows = usize::from(inner.height).saturating_sub(3);
-    for step in t.steps.iter().skip(t.scroll).take(body_rows) {
+    for step in t.steps.iter().skip(view.scroll).take(body_rows) {
         let took = step.took.map_or(String::new(), human);
         let bar = match step.took {
             Some(d) if max > 0.0 => {
                 let n = ((d.as_secs_f64() / max) * bar_width as f64).ceil() as usize;
                 let n = n.clamp(1, bar_width);
-                if app.ascii {
+                if app.ascii() {
                     "#".repeat(n)
                 } else {
                     "█".repeat(n)
@@ -76,12 +77,12 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App) {
             Span::styled(format!("{:>8.3} ", step.at.as_secs_f64()), theme::dim()),
             Span::raw(format!("{label:<label_width$} ")),
             Span::raw(format!("{code:>3} {took:>9} ")),
-            Span::styled(format!("{bar:<bar_width$}"), theme::good(app.no_color)),
+            Span::styled(format!("{bar:<bar_width$}"), theme::good(app.no_color())),
         ];
         if let Some(why) = step.slow {
             spans.push(Span::styled(
                 format!(" ! {why}"),
-                theme::alarm(app.no_color),
+                theme::alarm(app.no_color()),
             ));
         }
         lines.push(Line::from(spans));

@@ -22,17 +22,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .into_iter()
         .filter_map(|(index, first, text)| {
             let entry = app.entries.get(index)?;
-            let mut style = theme::entry(entry.kind, app.no_color);
+            let mut style = theme::entry(entry.kind, app.no_color());
             if app.picked_entry() == Some(index) {
                 style = style.add_modifier(ratatui::style::Modifier::REVERSED);
             }
             let prefix = if first && app.picked_entry() == Some(index) {
                 // The cursor, readable without colour.
-                let mut p = entry.prefix(app.ascii);
+                let mut p = entry.prefix(app.ascii());
                 p.replace_range(0..1, ">");
                 p
             } else if first {
-                entry.prefix(app.ascii)
+                entry.prefix(app.ascii())
             } else {
                 pad.clone()
             };
@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             ];
             if entry.kind == Kind::Boundary && first {
                 let used = PREFIX_WIDTH + spans[1].content.chars().count() + 1;
-                let rule = if app.ascii { "=" } else { "═" };
+                let rule = if app.ascii() { "=" } else { "═" };
                 spans.push(Span::styled(
                     format!(" {}", rule.repeat(width.saturating_sub(used))),
                     style,
@@ -54,7 +54,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let placeholder = lines.is_empty();
     let paragraph = if placeholder {
         Paragraph::new(Line::styled(
-            format!("connecting to {}…", app.target),
+            format!("connecting to {}…", app.target()),
             Style::default(),
         ))
     } else {

@@ -431,7 +431,7 @@ pub async fn tui(target: Target, tls: TlsOptions, lines: &[&str], settle: Durati
                 }
                 let stopped = matches!(update, Update::Stopped);
                 app.update(Action::Driver(update));
-                was_in_message_mode |= app.mode == Mode::Message;
+                was_in_message_mode |= app.mode() == Mode::Message;
                 if stopped {
                     break;
                 }

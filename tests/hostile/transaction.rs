@@ -102,7 +102,7 @@ async fn reply_250_instead_of_354_to_data_is_named_and_sends_no_message() {
     let ui = scenario.tui(&TO_DATA, 200).await;
     ui.says(said);
     assert!(
-        !ui.was_in_message_mode && ui.app.mode == Mode::Command,
+        !ui.was_in_message_mode && ui.app.mode() == Mode::Command,
         "the explorer took typed lines as message content after a 250 to DATA"
     );
     assert_ne!(ui.app.prompt_label(), "data> ");

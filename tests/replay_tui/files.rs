@@ -22,13 +22,13 @@ fn every_shipped_recording_steps_to_its_end_and_back_to_its_start() {
         }
         let stepped = view(&app);
         assert!(
-            !app.connected,
+            !app.connected(),
             "{}: the session ends closed",
             path.display()
         );
         assert_eq!(app.state_name(), "closed", "{}", path.display());
         assert!(
-            app.cert.tls.is_some(),
+            app.cert().tls.is_some(),
             "{}: every sample has TLS",
             path.display()
         );
@@ -51,7 +51,7 @@ fn every_shipped_recording_steps_to_its_end_and_back_to_its_start() {
             press(&mut app, KeyCode::Left);
         }
         assert!(app.entries.is_empty());
-        assert!(!app.connected);
+        assert!(!app.connected());
         checked += 1;
     }
     assert!(checked >= 4, "the four samples at least");

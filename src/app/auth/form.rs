@@ -14,7 +14,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 use zeroize::Zeroizing;
 
-use crate::app::keymap::{Binding, KeyAction, QUIT_UNHINTED, bind};
+use crate::app::keymap::{self, Binding, KeyCommand, bind, ctrl_c};
 use crate::app::{App, Effect, Entry, Overlay};
 use crate::driver::task::{Intent, SecretSource, SecretText};
 use crate::event::Shown;
@@ -306,15 +306,37 @@ pub(in crate::app) fn mask_redaction(shown: &Shown, bullets: &str) -> String {
     }
 }
 
+/// What a key does in the AUTH form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthKey {
+    /// Run the SASL exchange.
+    Submit,
+    /// The next / previous field.
+    Next,
+    Previous,
+    /// Change a choice, or move the cursor in a text field.
+    Left,
+    Right,
+    /// Close the form; the password is forgotten.
+    Cancel,
+    Quit,
+}
+
+impl KeyCommand for AuthKey {
+    fn essential(self) -> bool {
+        self == AuthKey::Quit
+    }
+}
+
 const NONE: KeyModifiers = KeyModifiers::NONE;
 
 /// Keys of the AUTH form; other keys edit the focused field.
-pub static KEYS: [Binding; 9] = [
+pub static KEYS: [Binding<AuthKey>; 9] = [
     bind(
         KeyCode::Enter,
         NONE,
         "Enter",
-        KeyAction::Submit,
+        AuthKey::Submit,
         "authenticate: run the SASL exchange",
         Some("authenticate"),
     ),
@@ -322,7 +344,7 @@ pub static KEYS: [Binding; 9] = [
         KeyCode::Tab,
         NONE,
         "Tab",
-        KeyAction::FormNext,
+        AuthKey::Next,
         "next / previous field",
         Some("next field"),
     ),
@@ -330,7 +352,7 @@ pub static KEYS: [Binding; 9] = [
         KeyCode::Down,
         NONE,
         "↓",
-        KeyAction::FormNext,
+        AuthKey::Next,
         "next / previous field",
         None,
     ),
@@ -338,7 +360,7 @@ pub static KEYS: [Binding; 9] = [
         KeyCode::BackTab,
         KeyModifiers::SHIFT,
         "Shift-Tab",
-        KeyAction::FormPrevious,
+        AuthKey::Previous,
         "next / previous field",
         None,
     ),
@@ -346,7 +368,7 @@ pub static KEYS: [Binding; 9] = [
         KeyCode::Up,
         NONE,
         "↑",
-        KeyAction::FormPrevious,
+        AuthKey::Previous,
         "next / previous field",
         None,
     ),
@@ -354,7 +376,7 @@ pub static KEYS: [Binding; 9] = [
         KeyCode::Left,
         NONE,
         "←",
-        KeyAction::FormLeft,
+        AuthKey::Left,
         "change the choice (mechanism, token source)",
         Some("change"),
     ),
@@ -362,7 +384,7 @@ pub static KEYS: [Binding; 9] = [
         KeyCode::Right,
         NONE,
         "→",
-        KeyAction::FormRight,
+        AuthKey::Right,
         "change the choice (mechanism, token source)",
         None,
     ),
@@ -370,11 +392,11 @@ pub static KEYS: [Binding; 9] = [
         KeyCode::Esc,
         NONE,
         "Esc",
-        KeyAction::Escape,
+        AuthKey::Cancel,
         "cancel (the password is forgotten)",
         Some("cancel"),
     ),
-    QUIT_UNHINTED,
+    ctrl_c(AuthKey::Quit, "quit", None),
 ];
 
 impl App {
@@ -391,31 +413,33 @@ impl App {
             .capabilities()
             .map(|c| c.auth_mechanisms())
             .unwrap_or_default();
-        self.auth_form = Some(AuthForm::new(&offered));
-        self.overlay = Some(Overlay::AuthForm);
+        self.open_overlay(Overlay::Auth(Box::new(AuthForm::new(&offered))));
         Vec::new()
+    }
+
+    /// The AUTH form while it is open.
+    pub fn auth_form(&self) -> Option<&AuthForm> {
+        match self.overlay() {
+            Some(Overlay::Auth(form)) => Some(form),
+            _ => None,
+        }
     }
 
     /// Closes the form; the password is zeroized as it drops.
     pub(in crate::app) fn close_auth_form(&mut self) {
-        self.auth_form = None;
-        if self.overlay == Some(Overlay::AuthForm) {
-            self.overlay = None;
+        if self.auth_form().is_some() {
+            self.close_overlay();
         }
     }
 
-    /// A key while the form is open.
-    pub(in crate::app) fn auth_form_key(
-        &mut self,
-        action: Option<KeyAction>,
-        key: KeyEvent,
-    ) -> Vec<Effect> {
-        let Some(form) = self.auth_form.as_mut() else {
-            self.overlay = None;
+    /// A key while the form is open: its binding, or an edit of the focused field.
+    pub(in crate::app) fn auth_form_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let action = keymap::find(&KEYS, &key);
+        let Some(Overlay::Auth(form)) = self.overlay.as_mut() else {
             return Vec::new();
         };
         match action {
-            Some(KeyAction::Submit) => match form.submit() {
+            Some(AuthKey::Submit) => match form.submit() {
                 Ok(intent) => {
                     if let Intent::Auth {
                         mechanism, user, ..
@@ -437,13 +461,12 @@ impl App {
                 }
                 Err(why) => form.error = Some(why),
             },
-            Some(KeyAction::FormNext) => form.move_focus(true),
-            Some(KeyAction::FormPrevious) => form.move_focus(false),
-            Some(KeyAction::FormLeft) => form.sideways(false, key),
-            Some(KeyAction::FormRight) => form.sideways(true, key),
-            Some(KeyAction::Escape) => self.close_auth_form(),
-            Some(KeyAction::Quit) => return self.quit(),
-            Some(_) => {}
+            Some(AuthKey::Next) => form.move_focus(true),
+            Some(AuthKey::Previous) => form.move_focus(false),
+            Some(AuthKey::Left) => form.sideways(false, key),
+            Some(AuthKey::Right) => form.sideways(true, key),
+            Some(AuthKey::Cancel) => self.close_auth_form(),
+            Some(AuthKey::Quit) => return self.quit(),
             None => form.typed(key),
         }
         Vec::new()

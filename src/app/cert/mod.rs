@@ -15,7 +15,7 @@ use crate::net::cert::render::ChainView;
 use crate::proto::capability::Capabilities;
 use crate::proto::session::Session;
 
-use crate::app::keymap::{Binding, KeyAction, plain as bind};
+use crate::app::keymap::{Binding, KeyCommand, plain as bind};
 use crate::app::{App, Effect, Entry, Overlay};
 
 /// What the certificate view shows.
@@ -23,10 +23,8 @@ use crate::app::{App, Effect, Entry, Overlay};
 pub struct CertState {
     /// The latest handshake and its decoded chain.
     pub tls: Option<(TlsInfo, ChainView)>,
-    /// Index into the chain (0 = leaf).
-    pub selected: usize,
-    /// First field row shown on the right.
-    pub scroll: usize,
+    /// Handshakes so far: an open view goes back to the leaf when this changes.
+    pub handshakes: u32,
     /// EHLO capabilities seen in plaintext and inside TLS.
     pub caps_before: Option<Capabilities>,
     pub caps_after: Option<Capabilities>,
@@ -41,8 +39,7 @@ impl CertState {
     pub fn established(&mut self, info: &TlsInfo) {
         let view = ChainView::new(&info.chain_der);
         self.tls = Some((info.clone(), view));
-        self.selected = 0;
-        self.scroll = 0;
+        self.handshakes = self.handshakes.wrapping_add(1);
         self.caps_after = None;
     }
 
@@ -60,85 +57,159 @@ impl CertState {
     }
 }
 
+/// The certificate view's own state, while it is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CertView {
+    /// Index into the chain (0 = leaf).
+    pub selected: usize,
+    /// First field row shown on the right.
+    pub scroll: usize,
+    /// [`CertState::handshakes`] when the view was opened or last reset.
+    handshake: u32,
+}
+
+impl CertView {
+    fn new(handshake: u32) -> CertView {
+        CertView {
+            selected: 0,
+            scroll: 0,
+            handshake,
+        }
+    }
+}
+
+/// What a key does in the certificate view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertKey {
+    /// The previous / next certificate in the chain.
+    Previous,
+    Next,
+    /// Scroll the chosen certificate's fields.
+    ScrollUp,
+    ScrollDown,
+    Close,
+    Help,
+}
+
+impl KeyCommand for CertKey {
+    fn essential(self) -> bool {
+        self == CertKey::Help
+    }
+}
+
 /// Keys of the certificate view.
-pub static KEYS: [Binding; 7] = [
+pub static KEYS: [Binding<CertKey>; 7] = [
     bind(
         KeyCode::Up,
         "↑",
-        KeyAction::CertPrevious,
+        CertKey::Previous,
         "previous certificate (towards the leaf)",
         Some("choose"),
     ),
     bind(
         KeyCode::Down,
         "↓",
-        KeyAction::CertNext,
+        CertKey::Next,
         "next certificate (towards the root)",
         None,
     ),
     bind(
         KeyCode::PageUp,
         "PgUp",
-        KeyAction::CertScrollUp,
+        CertKey::ScrollUp,
         "scroll the fields",
         Some("scroll"),
     ),
     bind(
         KeyCode::PageDown,
         "PgDn",
-        KeyAction::CertScrollDown,
+        CertKey::ScrollDown,
         "scroll the fields",
         None,
     ),
     bind(
         KeyCode::F(2),
         "F2",
-        KeyAction::Escape,
+        CertKey::Close,
         "back to the session",
         None,
     ),
     bind(
         KeyCode::Esc,
         "Esc",
-        KeyAction::Escape,
+        CertKey::Close,
         "back to the session (/cert save PATH writes the chain)",
         Some("back"),
     ),
-    bind(
-        KeyCode::F(1),
-        "F1",
-        KeyAction::Help,
-        "all keys",
-        Some("help"),
-    ),
+    bind(KeyCode::F(1), "F1", CertKey::Help, "all keys", Some("help")),
 ];
 
 impl App {
-    /// F2 and the view's own keys.
-    pub(in crate::app) fn cert_key(&mut self, action: KeyAction) -> Vec<Effect> {
+    /// A key bound in the certificate view.
+    pub(in crate::app) fn cert_key(&mut self, action: CertKey) -> Vec<Effect> {
         let count = self.cert.tls.as_ref().map_or(0, |(_, v)| v.certs.len());
+        if let Some(Overlay::Cert(view)) = self.overlay.as_mut() {
+            match action {
+                CertKey::Previous => {
+                    view.selected = view.selected.saturating_sub(1);
+                    view.scroll = 0;
+                }
+                CertKey::Next if view.selected + 1 < count => {
+                    view.selected += 1;
+                    view.scroll = 0;
+                }
+                CertKey::ScrollUp => view.scroll = view.scroll.saturating_sub(10),
+                CertKey::ScrollDown => view.scroll += 10,
+                CertKey::Next | CertKey::Close | CertKey::Help => {}
+            }
+        }
         match action {
-            KeyAction::Certificate => self.open_cert(),
-            KeyAction::CertPrevious => {
-                self.cert.selected = self.cert.selected.saturating_sub(1);
-                self.cert.scroll = 0;
+            CertKey::Close => {
+                self.close_overlay();
+                self.notice = None;
             }
-            KeyAction::CertNext if self.cert.selected + 1 < count => {
-                self.cert.selected += 1;
-                self.cert.scroll = 0;
-            }
-            KeyAction::CertScrollUp => self.cert.scroll = self.cert.scroll.saturating_sub(10),
-            KeyAction::CertScrollDown => self.cert.scroll += 10,
+            CertKey::Help => self.open_help(),
             _ => {}
         }
         Vec::new()
     }
 
-    fn open_cert(&mut self) {
+    /// F2 or `/cert`: the view, once there was a handshake.
+    pub(in crate::app) fn open_cert(&mut self) {
         if self.cert.tls.is_none() {
             self.notice = Some("no TLS yet: STARTTLS (or connect with TLS) first".into());
         } else {
-            self.overlay = Some(Overlay::Certificate);
+            self.open_overlay(Overlay::Cert(CertView::new(self.cert.handshakes)));
+        }
+    }
+
+    /// The last handshake's chain and the capabilities around STARTTLS.
+    pub fn cert(&self) -> &CertState {
+        &self.cert
+    }
+
+    /// Shows certificate validity as of `unix_seconds` instead of the system clock
+    /// (reproducible screens).
+    pub fn fix_cert_clock(&mut self, unix_seconds: i64) {
+        self.cert.now = Some(unix_seconds);
+    }
+
+    /// The certificate view's state while it is open.
+    pub fn cert_view(&self) -> Option<&CertView> {
+        match self.overlay() {
+            Some(Overlay::Cert(view)) => Some(view),
+            _ => None,
+        }
+    }
+
+    /// An open view goes back to the leaf when another handshake replaced the chain (live,
+    /// or a replay stepping or jumping past one).
+    pub(in crate::app) fn follow_handshake(&mut self) {
+        let handshakes = self.cert.handshakes;
+        if let Some(Overlay::Cert(view)) = self.overlay.as_mut()
+            && view.handshake != handshakes
+        {
+            *view = CertView::new(handshakes);
         }
     }
 

@@ -5,18 +5,47 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
-use crate::app::keymap::{Binding, KeyAction, QUIT_UNHINTED, bind};
+use crate::app::keymap::{Binding, KeyCommand, bind, ctrl_c};
+
+/// What a key does in the composer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComposeKey {
+    /// Open the confirmation (nothing is sent yet).
+    Review,
+    /// The next / previous field (in the body: the next line).
+    Next,
+    Previous,
+    /// Change a choice, or move the cursor.
+    Left,
+    Right,
+    /// Scroll the preview.
+    PageUp,
+    PageDown,
+    /// Close; the draft is kept.
+    Close,
+    /// On the confirmation: send.
+    Send,
+    /// On the confirmation: back to editing.
+    Back,
+    Quit,
+}
+
+impl KeyCommand for ComposeKey {
+    fn essential(self) -> bool {
+        self == ComposeKey::Quit
+    }
+}
 
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 
 /// Editing the draft.
-pub static EDIT_KEYS: [Binding; 12] = [
+pub static EDIT_KEYS: [Binding<ComposeKey>; 12] = [
     bind(
         KeyCode::Char('s'),
         CTRL,
         "Ctrl-S",
-        KeyAction::FormSend,
+        ComposeKey::Review,
         "review every command and byte, then send (confirm with Enter)",
         Some("review & send"),
     ),
@@ -24,7 +53,7 @@ pub static EDIT_KEYS: [Binding; 12] = [
         KeyCode::Tab,
         NONE,
         "Tab",
-        KeyAction::FormNext,
+        ComposeKey::Next,
         "next / previous field",
         Some("next field"),
     ),
@@ -32,7 +61,7 @@ pub static EDIT_KEYS: [Binding; 12] = [
         KeyCode::BackTab,
         KeyModifiers::SHIFT,
         "Shift-Tab",
-        KeyAction::FormPrevious,
+        ComposeKey::Previous,
         "next / previous field",
         None,
     ),
@@ -40,7 +69,7 @@ pub static EDIT_KEYS: [Binding; 12] = [
         KeyCode::Enter,
         NONE,
         "Enter",
-        KeyAction::FormNext,
+        ComposeKey::Next,
         "next field; in the body, a new line",
         None,
     ),
@@ -48,7 +77,7 @@ pub static EDIT_KEYS: [Binding; 12] = [
         KeyCode::Down,
         NONE,
         "↓",
-        KeyAction::FormNext,
+        ComposeKey::Next,
         "field (or body line) below / above",
         None,
     ),
@@ -56,7 +85,7 @@ pub static EDIT_KEYS: [Binding; 12] = [
         KeyCode::Up,
         NONE,
         "↑",
-        KeyAction::FormPrevious,
+        ComposeKey::Previous,
         "field (or body line) below / above",
         None,
     ),
@@ -64,7 +93,7 @@ pub static EDIT_KEYS: [Binding; 12] = [
         KeyCode::Left,
         NONE,
         "←",
-        KeyAction::FormLeft,
+        ComposeKey::Left,
         "change a choice (DATA/BDAT, ending, RET, NOTIFY); else move the cursor",
         Some("change"),
     ),
@@ -72,7 +101,7 @@ pub static EDIT_KEYS: [Binding; 12] = [
         KeyCode::Right,
         NONE,
         "→",
-        KeyAction::FormRight,
+        ComposeKey::Right,
         "change a choice (DATA/BDAT, ending, RET, NOTIFY); else move the cursor",
         None,
     ),
@@ -80,7 +109,7 @@ pub static EDIT_KEYS: [Binding; 12] = [
         KeyCode::PageUp,
         NONE,
         "PgUp",
-        KeyAction::PageUp,
+        ComposeKey::PageUp,
         "scroll the preview",
         None,
     ),
@@ -88,7 +117,7 @@ pub static EDIT_KEYS: [Binding; 12] = [
         KeyCode::PageDown,
         NONE,
         "PgDn",
-        KeyAction::PageDown,
+        ComposeKey::PageDown,
         "scroll the preview",
         None,
     ),
@@ -96,20 +125,20 @@ pub static EDIT_KEYS: [Binding; 12] = [
         KeyCode::Esc,
         NONE,
         "Esc",
-        KeyAction::Escape,
+        ComposeKey::Close,
         "close (the draft is kept for the next F5)",
         Some("close"),
     ),
-    QUIT_UNHINTED,
+    ctrl_c(ComposeKey::Quit, "quit", None),
 ];
 
 /// The confirmation: nothing has been sent yet.
-pub static CONFIRM_KEYS: [Binding; 5] = [
+pub static CONFIRM_KEYS: [Binding<ComposeKey>; 5] = [
     bind(
         KeyCode::Enter,
         NONE,
         "Enter",
-        KeyAction::Submit,
+        ComposeKey::Send,
         "send: MAIL, each RCPT, then the message with exactly this ending",
         Some("send"),
     ),
@@ -117,7 +146,7 @@ pub static CONFIRM_KEYS: [Binding; 5] = [
         KeyCode::Esc,
         NONE,
         "Esc",
-        KeyAction::Escape,
+        ComposeKey::Back,
         "back to editing; nothing is sent",
         Some("back"),
     ),
@@ -125,7 +154,7 @@ pub static CONFIRM_KEYS: [Binding; 5] = [
         KeyCode::PageUp,
         NONE,
         "PgUp",
-        KeyAction::PageUp,
+        ComposeKey::PageUp,
         "scroll",
         None,
     ),
@@ -133,9 +162,9 @@ pub static CONFIRM_KEYS: [Binding; 5] = [
         KeyCode::PageDown,
         NONE,
         "PgDn",
-        KeyAction::PageDown,
+        ComposeKey::PageDown,
         "scroll",
         None,
     ),
-    QUIT_UNHINTED,
+    ctrl_c(ComposeKey::Quit, "quit", None),
 ];

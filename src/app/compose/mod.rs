@@ -23,7 +23,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use crate::app::keymap::{Binding, KeyAction};
+use crate::app::keymap::{self, Binding};
 use crate::app::{App, Effect, Entry, Overlay, Scroll};
 use crate::driver::task::Intent;
 use crate::proto::civil::Civil;
@@ -36,7 +36,7 @@ mod tests;
 pub mod wire;
 
 pub use editor::Editor;
-pub use keys::{CONFIRM_KEYS, EDIT_KEYS};
+pub use keys::{CONFIRM_KEYS, ComposeKey, EDIT_KEYS};
 pub use wire::{Draft, Ending, Mark, Method, NotReady, NotifyChoice, Offers};
 
 /// A line of the composer.
@@ -298,10 +298,11 @@ impl Composer {
 }
 
 /// The keymap of the composer's current screen.
-pub fn keys(app: &App) -> &'static [Binding] {
-    match &app.composer {
-        Some(c) if c.confirming => &CONFIRM_KEYS,
-        _ => &EDIT_KEYS,
+pub fn keys(composer: &Composer) -> &'static [Binding<ComposeKey>] {
+    if composer.confirming {
+        &CONFIRM_KEYS
+    } else {
+        &EDIT_KEYS
     }
 }
 
@@ -325,13 +326,14 @@ impl App {
             .rsplit_once(':')
             .map_or(self.target.as_str(), |(h, _)| h);
         let host = host.trim_matches(['[', ']']).to_string();
-        let composer = self
-            .composer
-            .get_or_insert_with(|| Box::new(Composer::new(&host)));
+        let mut composer = self
+            .compose_draft
+            .take()
+            .unwrap_or_else(|| Box::new(Composer::new(&host)));
         composer.confirming = false;
         composer.error = None;
         let due = composer.sent || composer.date.value().is_empty();
-        self.overlay = Some(Overlay::Composer);
+        self.open_overlay(Overlay::Compose(composer));
         if due {
             vec![Effect::ReadClock]
         } else {
@@ -339,71 +341,88 @@ impl App {
         }
     }
 
+    /// The composer while it is open.
+    pub fn composer(&self) -> Option<&Composer> {
+        match self.overlay() {
+            Some(Overlay::Compose(composer)) => Some(composer),
+            _ => None,
+        }
+    }
+
+    /// The composer while it is open, to change (tests set fields directly).
+    pub fn composer_mut(&mut self) -> Option<&mut Composer> {
+        match self.overlay.as_mut() {
+            Some(Overlay::Compose(composer)) => Some(composer),
+            _ => None,
+        }
+    }
+
+    /// The time the composer asked for: into the draft, open or closed since.
     pub(in crate::app) fn wall_clock(&mut self, now: SystemTime) {
-        if let Some(composer) = self.composer.as_mut() {
+        let draft = match self.overlay.as_mut() {
+            Some(Overlay::Compose(composer)) => Some(composer),
+            _ => self.compose_draft.as_mut(),
+        };
+        if let Some(composer) = draft {
             composer.set_clock(now);
         }
     }
 
     /// Pasted text goes into the focused field (not while confirming).
     pub(in crate::app) fn paste_into_composer(&mut self, text: &str) {
-        if let Some(c) = self.composer.as_mut().filter(|c| !c.confirming) {
+        if let Some(c) = self.composer_mut().filter(|c| !c.confirming) {
             c.paste(text);
         }
     }
 
     /// A key while the composer is open: `action` is what the composer's keymap binds it to;
     /// unbound keys edit the focused field.
-    pub(in crate::app) fn composer_key(
-        &mut self,
-        action: Option<KeyAction>,
-        key: KeyEvent,
-    ) -> Vec<Effect> {
+    pub(in crate::app) fn composer_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let offers = self.offers();
-        let Some(c) = self.composer.as_mut() else {
-            self.overlay = None;
+        let Some(Overlay::Compose(c)) = self.overlay.as_mut() else {
             return Vec::new();
         };
+        let action = keymap::find(keys(c), &key);
         if c.confirming {
             match action {
-                Some(KeyAction::Submit) => return self.send_composed(),
-                Some(KeyAction::Escape) => c.confirming = false,
-                Some(KeyAction::PageUp) => c.preview_scroll = c.preview_scroll.saturating_sub(10),
-                Some(KeyAction::PageDown) => c.preview_scroll += 10,
-                Some(KeyAction::Quit) => return self.quit(),
+                Some(ComposeKey::Send) => return self.send_composed(),
+                Some(ComposeKey::Back) => c.confirming = false,
+                Some(ComposeKey::PageUp) => c.preview_scroll = c.preview_scroll.saturating_sub(10),
+                Some(ComposeKey::PageDown) => c.preview_scroll += 10,
+                Some(ComposeKey::Quit) => return self.quit(),
                 _ => {}
             }
             return Vec::new();
         }
         match action {
-            Some(KeyAction::FormNext) if c.focus == Field::Body && is_enter(&key) => {
+            Some(ComposeKey::Next) if c.focus == Field::Body && is_enter(&key) => {
                 c.body.newline();
             }
-            Some(KeyAction::FormNext) if c.focus == Field::Body && key.code == KeyCode::Down => {
+            Some(ComposeKey::Next) if c.focus == Field::Body && key.code == KeyCode::Down => {
                 if !c.body.vertical(true) {
                     c.move_focus(&offers, true);
                 }
             }
-            Some(KeyAction::FormPrevious) if c.focus == Field::Body && key.code == KeyCode::Up => {
+            Some(ComposeKey::Previous) if c.focus == Field::Body && key.code == KeyCode::Up => {
                 if !c.body.vertical(false) {
                     c.move_focus(&offers, false);
                 }
             }
-            Some(KeyAction::FormNext) => c.move_focus(&offers, true),
-            Some(KeyAction::FormPrevious) => c.move_focus(&offers, false),
-            Some(KeyAction::FormLeft) => c.sideways(false, key),
-            Some(KeyAction::FormRight) => c.sideways(true, key),
-            Some(KeyAction::FormSend) => match c.draft().plan(&offers) {
+            Some(ComposeKey::Next) => c.move_focus(&offers, true),
+            Some(ComposeKey::Previous) => c.move_focus(&offers, false),
+            Some(ComposeKey::Left) => c.sideways(false, key),
+            Some(ComposeKey::Right) => c.sideways(true, key),
+            Some(ComposeKey::Review) => match c.draft().plan(&offers) {
                 Ok(_) => {
                     c.confirming = true;
                     c.preview_scroll = 0;
                 }
                 Err(why) => c.error = Some(why),
             },
-            Some(KeyAction::PageUp) => c.preview_scroll = c.preview_scroll.saturating_sub(10),
-            Some(KeyAction::PageDown) => c.preview_scroll += 10,
-            Some(KeyAction::Escape) => self.overlay = None,
-            Some(KeyAction::Quit) => return self.quit(),
+            Some(ComposeKey::PageUp) => c.preview_scroll = c.preview_scroll.saturating_sub(10),
+            Some(ComposeKey::PageDown) => c.preview_scroll += 10,
+            Some(ComposeKey::Close) => self.close_overlay(),
+            Some(ComposeKey::Quit) => return self.quit(),
             Some(_) => {}
             None => c.typed(key),
         }
@@ -413,14 +432,14 @@ impl App {
     /// Enter on the confirmation: the plan goes to the network task.
     fn send_composed(&mut self) -> Vec<Effect> {
         let offers = self.offers();
-        let Some(c) = self.composer.as_mut() else {
+        let Some(c) = self.composer_mut() else {
             return Vec::new();
         };
         match c.draft().plan(&offers) {
             Ok(plan) => {
                 c.confirming = false;
                 c.sent = true;
-                self.overlay = None;
+                self.close_overlay();
                 self.scroll = Scroll::Follow;
                 self.push(Entry::local(format!(
                     "sending the composed message: {} recipient(s), {} bytes, by {}",

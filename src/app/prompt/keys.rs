@@ -1,23 +1,64 @@
-//! The explorer's keymap tables: the three prompt modes (sharing [`COMMON`]), line-pick
-//! and the help overlay. The types and [`find`](crate::app::keymap::find) are in `keymap.rs`.
+//! The prompt's keys: what they do ([`PromptKey`]), the tables of the three prompt modes
+//! (sharing [`COMMON`]), and the handler. Keys no table binds go to the line editor. The types and [`find`](crate::app::keymap::find) are in `keymap.rs`.
 //!
 //! Layer: app state.
 
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
-use crate::app::keymap::{Binding, KeyAction, bind};
+use ratatui::crossterm::event::{Event, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use crate::app::keymap::{self, Binding, KeyCommand, bind};
+use crate::app::{App, Effect, Mode, Scroll};
+
+/// What a key does at the prompt (any of the three modes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKey {
+    Submit,
+    Complete,
+    HistoryPrevious,
+    HistoryNext,
+    LineUp,
+    LineDown,
+    PageUp,
+    PageDown,
+    Bottom,
+    Help,
+    Panel,
+    /// F2: the certificate view.
+    Certificate,
+    /// F4 / `/auth`: the AUTH form.
+    Auth,
+    /// F5 / `/mail`: the mail transaction composer.
+    Compose,
+    /// F6 / `/timeline`: per-step timing.
+    Timeline,
+    /// Leave raw mode, clear the line, or (on an empty line) pick a transcript line to
+    /// explain.
+    Escape,
+    Quit,
+    Suspend,
+    Redraw,
+}
+
+impl KeyCommand for PromptKey {
+    fn essential(self) -> bool {
+        matches!(self, PromptKey::Quit | PromptKey::Help)
+    }
+}
 
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
 
 /// Keys every prompt mode shares (scrolling, overlays, leaving), after its own keys.
-pub static COMMON: [Binding; 16] = [
+pub static COMMON: [Binding<PromptKey>; 16] = [
     bind(
         KeyCode::PageUp,
         NONE,
         "PgUp",
-        KeyAction::PageUp,
+        PromptKey::PageUp,
         "scroll a page back / forward (the bottom follows new output)",
         Some("scroll"),
     ),
@@ -25,7 +66,7 @@ pub static COMMON: [Binding; 16] = [
         KeyCode::PageDown,
         NONE,
         "PgDn",
-        KeyAction::PageDown,
+        PromptKey::PageDown,
         "scroll a page back / forward (the bottom follows new output)",
         None,
     ),
@@ -33,7 +74,7 @@ pub static COMMON: [Binding; 16] = [
         KeyCode::Up,
         SHIFT,
         "Shift-↑",
-        KeyAction::LineUp,
+        PromptKey::LineUp,
         "scroll a line back / forward",
         None,
     ),
@@ -41,7 +82,7 @@ pub static COMMON: [Binding; 16] = [
         KeyCode::Down,
         SHIFT,
         "Shift-↓",
-        KeyAction::LineDown,
+        PromptKey::LineDown,
         "scroll a line back / forward",
         None,
     ),
@@ -49,7 +90,7 @@ pub static COMMON: [Binding; 16] = [
         KeyCode::End,
         CTRL,
         "Ctrl-End",
-        KeyAction::Bottom,
+        PromptKey::Bottom,
         "back to the bottom, following new output",
         None,
     ),
@@ -57,7 +98,7 @@ pub static COMMON: [Binding; 16] = [
         KeyCode::Char('g'),
         CTRL,
         "Ctrl-G",
-        KeyAction::Bottom,
+        PromptKey::Bottom,
         "back to the bottom, following new output",
         None,
     ),
@@ -65,7 +106,7 @@ pub static COMMON: [Binding; 16] = [
         KeyCode::F(1),
         NONE,
         "F1",
-        KeyAction::Help,
+        PromptKey::Help,
         "this help (also /help)",
         Some("help"),
     ),
@@ -73,7 +114,7 @@ pub static COMMON: [Binding; 16] = [
         KeyCode::F(2),
         NONE,
         "F2",
-        KeyAction::Certificate,
+        PromptKey::Certificate,
         "certificate view: chain, fields, verdicts (/cert)",
         Some("cert"),
     ),
@@ -81,7 +122,7 @@ pub static COMMON: [Binding; 16] = [
         KeyCode::F(3),
         NONE,
         "F3",
-        KeyAction::Panel,
+        PromptKey::Panel,
         "side panel: capabilities, valid commands (/panel)",
         Some("panel"),
     ),
@@ -89,7 +130,7 @@ pub static COMMON: [Binding; 16] = [
         KeyCode::F(4),
         NONE,
         "F4",
-        KeyAction::Auth,
+        PromptKey::Auth,
         "AUTH helper: mechanism, user, masked password (/auth)",
         None,
     ),
@@ -97,7 +138,7 @@ pub static COMMON: [Binding; 16] = [
         KeyCode::F(5),
         NONE,
         "F5",
-        KeyAction::Compose,
+        PromptKey::Compose,
         "compose a mail transaction, preview the bytes (/mail)",
         None,
     ),
@@ -105,7 +146,7 @@ pub static COMMON: [Binding; 16] = [
         KeyCode::F(6),
         NONE,
         "F6",
-        KeyAction::Timeline,
+        PromptKey::Timeline,
         "timeline: each step's latency, slow ones flagged (/timeline)",
         None,
     ),
@@ -113,7 +154,7 @@ pub static COMMON: [Binding; 16] = [
         KeyCode::Char('l'),
         CTRL,
         "Ctrl-L",
-        KeyAction::Redraw,
+        PromptKey::Redraw,
         "redraw the screen",
         None,
     ),
@@ -121,7 +162,7 @@ pub static COMMON: [Binding; 16] = [
         KeyCode::Char('z'),
         CTRL,
         "Ctrl-Z",
-        KeyAction::Suspend,
+        PromptKey::Suspend,
         "suspend (fg resumes)",
         None,
     ),
@@ -129,7 +170,7 @@ pub static COMMON: [Binding; 16] = [
         KeyCode::Char('c'),
         CTRL,
         "Ctrl-C",
-        KeyAction::Quit,
+        PromptKey::Quit,
         "quit: close the connection and leave (/quit)",
         Some("quit"),
     ),
@@ -137,19 +178,19 @@ pub static COMMON: [Binding; 16] = [
         KeyCode::Char('q'),
         CTRL,
         "Ctrl-Q",
-        KeyAction::Quit,
+        PromptKey::Quit,
         "quit: close the connection and leave (/quit)",
         None,
     ),
 ];
 
 /// ↑ ↓ in the command and raw prompts: the history.
-const HISTORY: [Binding; 2] = [
+const HISTORY: [Binding<PromptKey>; 2] = [
     bind(
         KeyCode::Up,
         NONE,
         "↑",
-        KeyAction::HistoryPrevious,
+        PromptKey::HistoryPrevious,
         "history: previous / next line (kept across runs)",
         None,
     ),
@@ -157,7 +198,7 @@ const HISTORY: [Binding; 2] = [
         KeyCode::Down,
         NONE,
         "↓",
-        KeyAction::HistoryNext,
+        PromptKey::HistoryNext,
         "history: previous / next line (kept across runs)",
         None,
     ),
@@ -165,7 +206,7 @@ const HISTORY: [Binding; 2] = [
 
 /// A table made of `parts`, in order (the first binding of a key wins a lookup). `N` is
 /// the whole length; a wrong one fails the build.
-const fn table<const N: usize>(parts: &[&[Binding]]) -> [Binding; N] {
+const fn table<const N: usize>(parts: &[&[Binding<PromptKey>]]) -> [Binding<PromptKey>; N] {
     let mut table = [COMMON[0]; N];
     let (mut n, mut p) = (0, 0);
     while p < parts.len() {
@@ -181,13 +222,13 @@ const fn table<const N: usize>(parts: &[&[Binding]]) -> [Binding; N] {
 }
 
 /// The SMTP prompt: a line is a command; `/` lines are for smtpx.
-pub static COMMAND: [Binding; 21] = table(&[
+pub static COMMAND: [Binding<PromptKey>; 21] = table(&[
     &[
         bind(
             KeyCode::Enter,
             NONE,
             "Enter",
-            KeyAction::Submit,
+            PromptKey::Submit,
             "send the line as an SMTP command (CRLF added)",
             Some("send"),
         ),
@@ -195,7 +236,7 @@ pub static COMMAND: [Binding; 21] = table(&[
             KeyCode::Tab,
             NONE,
             "Tab",
-            KeyAction::Complete,
+            PromptKey::Complete,
             "complete a command, parameter or /command (again: next)",
             Some("complete"),
         ),
@@ -205,7 +246,7 @@ pub static COMMAND: [Binding; 21] = table(&[
         KeyCode::Esc,
         NONE,
         "Esc",
-        KeyAction::Escape,
+        PromptKey::Escape,
         "clear the line; on an empty one, pick a line to explain",
         Some("pick a line"),
     )],
@@ -213,13 +254,13 @@ pub static COMMAND: [Binding; 21] = table(&[
 ]);
 
 /// Raw, byte-exact mode: escapes are sent literally, nothing is added.
-pub static RAW: [Binding; 21] = table(&[
+pub static RAW: [Binding<PromptKey>; 21] = table(&[
     &[
         bind(
             KeyCode::Enter,
             NONE,
             "Enter",
-            KeyAction::Submit,
+            PromptKey::Submit,
             "send exactly these bytes (\\r \\n \\t \\0 \\\\ \\xHH; no CRLF added)",
             Some("send bytes"),
         ),
@@ -227,7 +268,7 @@ pub static RAW: [Binding; 21] = table(&[
             KeyCode::Tab,
             NONE,
             "Tab",
-            KeyAction::Complete,
+            PromptKey::Complete,
             "complete a /command",
             None,
         ),
@@ -237,7 +278,7 @@ pub static RAW: [Binding; 21] = table(&[
         KeyCode::Esc,
         NONE,
         "Esc",
-        KeyAction::Escape,
+        PromptKey::Escape,
         "leave raw mode (also /raw)",
         Some("leave raw"),
     )],
@@ -245,141 +286,81 @@ pub static RAW: [Binding; 21] = table(&[
 ]);
 
 /// After 354: lines are message content until a lone `.`.
-pub static MESSAGE: [Binding; 17] = table(&[
+pub static MESSAGE: [Binding<PromptKey>; 17] = table(&[
     &[bind(
         KeyCode::Enter,
         NONE,
         "Enter",
-        KeyAction::Submit,
+        PromptKey::Submit,
         "add the line to the message; a lone . sends it (dot-stuffed)",
         Some("add line, a lone . sends"),
     )],
     &COMMON,
 ]);
 
-/// Ctrl-C in line-pick and the help: quit.
-const QUIT: Binding = bind(
-    KeyCode::Char('c'),
-    CTRL,
-    "Ctrl-C",
-    KeyAction::Quit,
-    "quit",
-    Some("quit"),
-);
-/// Ctrl-Z in line-pick and the help: suspend.
-const SUSPEND: Binding = bind(
-    KeyCode::Char('z'),
-    CTRL,
-    "Ctrl-Z",
-    KeyAction::Suspend,
-    "suspend",
-    None,
-);
+/// The table of the prompt's current mode.
+pub fn of_mode(mode: Mode) -> &'static [Binding<PromptKey>] {
+    match mode {
+        Mode::Command => &COMMAND,
+        Mode::Raw => &RAW,
+        Mode::Message => &MESSAGE,
+    }
+}
 
-/// Line-pick mode: a cursor over the transcript, the line's explanation in a panel.
-pub static PICK: [Binding; 7] = [
-    bind(
-        KeyCode::Up,
-        NONE,
-        "↑",
-        KeyAction::PickPrevious,
-        "the previous / next transcript line",
-        Some("move"),
-    ),
-    bind(
-        KeyCode::Down,
-        NONE,
-        "↓",
-        KeyAction::PickNext,
-        "the previous / next transcript line",
-        None,
-    ),
-    bind(
-        KeyCode::Enter,
-        NONE,
-        "Enter",
-        KeyAction::PickLeave,
-        "back to the prompt",
-        Some("back"),
-    ),
-    bind(
-        KeyCode::Esc,
-        NONE,
-        "Esc",
-        KeyAction::Escape,
-        "back to the prompt",
-        None,
-    ),
-    QUIT,
-    bind(
-        KeyCode::Char('q'),
-        CTRL,
-        "Ctrl-Q",
-        KeyAction::Quit,
-        "quit",
-        None,
-    ),
-    SUSPEND,
-];
-
-/// The help overlay (it scrolls when the screen is too short for it).
-pub static HELP: [Binding; 9] = [
-    bind(
-        KeyCode::Up,
-        NONE,
-        "↑",
-        KeyAction::LineUp,
-        "scroll the help",
-        None,
-    ),
-    bind(
-        KeyCode::Down,
-        NONE,
-        "↓",
-        KeyAction::LineDown,
-        "scroll the help",
-        None,
-    ),
-    bind(
-        KeyCode::PageUp,
-        NONE,
-        "PgUp",
-        KeyAction::PageUp,
-        "scroll the help",
-        None,
-    ),
-    bind(
-        KeyCode::PageDown,
-        NONE,
-        "PgDn",
-        KeyAction::PageDown,
-        "scroll the help",
-        None,
-    ),
-    bind(
-        KeyCode::Esc,
-        NONE,
-        "Esc",
-        KeyAction::Escape,
-        "close the help",
-        Some("close"),
-    ),
-    bind(
-        KeyCode::F(1),
-        NONE,
-        "F1",
-        KeyAction::Escape,
-        "close the help",
-        None,
-    ),
-    bind(
-        KeyCode::Char('q'),
-        NONE,
-        "q",
-        KeyAction::Escape,
-        "close the help",
-        None,
-    ),
-    QUIT,
-    SUSPEND,
-];
+impl App {
+    /// A key at the prompt, no overlay open: its binding, or the line editor.
+    pub(in crate::app) fn prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(action) = keymap::find(of_mode(self.mode), &key) else {
+            self.completion = None;
+            self.notice = None;
+            self.input.handle_event(&Event::Key(key));
+            return Vec::new();
+        };
+        if action != PromptKey::Complete {
+            self.completion = None;
+        }
+        let width = usize::from(self.viewport.0);
+        let page = self.page();
+        match action {
+            PromptKey::Certificate => self.open_cert(),
+            PromptKey::Auth => return self.open_auth_form(),
+            PromptKey::Compose => return self.open_composer(),
+            PromptKey::Timeline => self.open_timeline(),
+            PromptKey::Submit => return self.submit(),
+            PromptKey::Complete => self.complete(),
+            PromptKey::HistoryPrevious => {
+                if let Some(line) = self.history.previous(self.input.value()) {
+                    self.input = Input::new(line);
+                }
+            }
+            PromptKey::HistoryNext => {
+                if let Some(line) = self.history.forward() {
+                    self.input = Input::new(line);
+                }
+            }
+            PromptKey::LineUp => self.scroll.up(&self.entries, width, 1),
+            PromptKey::LineDown => self.scroll.down(&self.entries, width, 1),
+            PromptKey::PageUp => self.scroll.up(&self.entries, width, page),
+            PromptKey::PageDown => self.scroll.down(&self.entries, width, page),
+            PromptKey::Bottom => self.scroll = Scroll::Follow,
+            PromptKey::Help => self.open_help(),
+            PromptKey::Panel => self.toggle_panel(),
+            PromptKey::Escape => {
+                if self.mode == Mode::Raw {
+                    self.mode = Mode::Command;
+                } else if self.input.value().is_empty() && !self.entries.is_empty() {
+                    self.enter_pick();
+                } else {
+                    self.held = None;
+                    self.input.reset();
+                    self.history.reset();
+                }
+                self.notice = None;
+            }
+            PromptKey::Quit => return self.quit(),
+            PromptKey::Suspend => return vec![Effect::Suspend],
+            PromptKey::Redraw => return vec![Effect::Redraw],
+        }
+        Vec::new()
+    }
+}

@@ -13,3 +13,32 @@ mod line;
 mod slash;
 
 pub use history::{Completion, HISTORY_LIMIT, History, candidates};
+
+use crate::app::{App, Mode};
+
+impl App {
+    /// What the prompt does with a line.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The one-line notice under the transcript (a local error, a hint).
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// Tab's candidates while completing.
+    pub fn completion(&self) -> Option<&Completion> {
+        self.completion.as_ref()
+    }
+
+    /// Message lines collected after 354.
+    pub fn message(&self) -> &[String] {
+        &self.message
+    }
+
+    /// The lines sent, kept across runs.
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+}

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crate::driver::task::Intent;
 use crate::proto::command::raw_bytes;
 
-use crate::app::{App, Effect, Entry, Mode, Overlay};
+use crate::app::{App, Effect, Entry, Mode};
 
 impl App {
     /// Runs `/name args` (`line` is without the slash).
@@ -46,7 +46,7 @@ impl App {
             "panel" => self.toggle_panel(),
             "auth" => return self.open_auth_form(),
             "mail" | "compose" => return self.open_composer(),
-            "timeline" | "timing" => self.overlay = Some(Overlay::Timeline),
+            "timeline" | "timing" => self.open_timeline(),
             "cert" => return self.cert_command(rest),
             "note" if rest.is_empty() => self.notice = Some("usage: /note TEXT".into()),
             "note" => return self.note(rest),

@@ -5,7 +5,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
-use crate::app::keymap::{Binding, KeyAction, bind as key};
+use crate::app::keymap::{Binding, KeyCommand, bind as key};
 
 /// What a replay key does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +33,25 @@ pub enum ReplayKey {
     LineDown,
     PageUp,
     PageDown,
+    /// Back to the bottom of the transcript.
+    Bottom,
+    /// Esc: pick a line to explain.
+    Pick,
+    Help,
+    /// F2: the certificate view, as of this step.
+    Certificate,
+    Panel,
+    /// F6: the timeline up to this step.
+    Timeline,
+    Redraw,
+    Suspend,
+    Quit,
+}
+
+impl KeyCommand for ReplayKey {
+    fn essential(self) -> bool {
+        matches!(self, ReplayKey::Quit | ReplayKey::Help)
+    }
 }
 
 const NONE: KeyModifiers = KeyModifiers::NONE;
@@ -45,15 +64,8 @@ const fn replay(
     action: ReplayKey,
     description: &'static str,
     hint: Option<&'static str>,
-) -> Binding {
-    key(
-        code,
-        NONE,
-        label,
-        KeyAction::Replay(action),
-        description,
-        hint,
-    )
+) -> Binding<ReplayKey> {
+    key(code, NONE, label, action, description, hint)
 }
 
 const STEP: &str = "one event forward / back";
@@ -66,7 +78,7 @@ const PAGES: &str = "scroll a page back / forward";
 const QUIT: &str = "quit the replay";
 
 /// Stepping through a recording.
-pub static KEYS: [Binding; 35] = [
+pub static KEYS: [Binding<ReplayKey>; 35] = [
     replay(KeyCode::Right, "→", ReplayKey::Forward, STEP, Some("step")),
     replay(KeyCode::Left, "←", ReplayKey::Back, STEP, None),
     replay(KeyCode::Char('l'), "l", ReplayKey::Forward, STEP, None),
@@ -132,7 +144,7 @@ pub static KEYS: [Binding; 35] = [
         KeyCode::Up,
         SHIFT,
         "Shift-↑",
-        KeyAction::Replay(ReplayKey::LineUp),
+        ReplayKey::LineUp,
         LINES,
         None,
     ),
@@ -140,7 +152,7 @@ pub static KEYS: [Binding; 35] = [
         KeyCode::Down,
         SHIFT,
         "Shift-↓",
-        KeyAction::Replay(ReplayKey::LineDown),
+        ReplayKey::LineDown,
         LINES,
         None,
     ),
@@ -150,7 +162,7 @@ pub static KEYS: [Binding; 35] = [
         KeyCode::Esc,
         NONE,
         "Esc",
-        KeyAction::Escape,
+        ReplayKey::Pick,
         "pick a line to explain",
         Some("pick"),
     ),
@@ -158,7 +170,7 @@ pub static KEYS: [Binding; 35] = [
         KeyCode::F(1),
         NONE,
         "F1",
-        KeyAction::Help,
+        ReplayKey::Help,
         "this help",
         Some("help"),
     ),
@@ -166,7 +178,7 @@ pub static KEYS: [Binding; 35] = [
         KeyCode::F(2),
         NONE,
         "F2",
-        KeyAction::Certificate,
+        ReplayKey::Certificate,
         "certificate view, as of this step",
         Some("cert"),
     ),
@@ -174,7 +186,7 @@ pub static KEYS: [Binding; 35] = [
         KeyCode::F(3),
         NONE,
         "F3",
-        KeyAction::Panel,
+        ReplayKey::Panel,
         "side panel: capabilities, valid commands, as of this step",
         None,
     ),
@@ -182,7 +194,7 @@ pub static KEYS: [Binding; 35] = [
         KeyCode::F(6),
         NONE,
         "F6",
-        KeyAction::Timeline,
+        ReplayKey::Timeline,
         "timeline: each step's latency up to this step, slow ones flagged",
         None,
     ),
@@ -190,7 +202,7 @@ pub static KEYS: [Binding; 35] = [
         KeyCode::Char('l'),
         CTRL,
         "Ctrl-L",
-        KeyAction::Redraw,
+        ReplayKey::Redraw,
         "redraw the screen",
         None,
     ),
@@ -198,7 +210,7 @@ pub static KEYS: [Binding; 35] = [
         KeyCode::Char('z'),
         CTRL,
         "Ctrl-Z",
-        KeyAction::Suspend,
+        ReplayKey::Suspend,
         "suspend (fg resumes)",
         None,
     ),
@@ -206,7 +218,7 @@ pub static KEYS: [Binding; 35] = [
         KeyCode::Char('q'),
         NONE,
         "q",
-        KeyAction::Quit,
+        ReplayKey::Quit,
         QUIT,
         Some("quit"),
     ),
@@ -214,7 +226,7 @@ pub static KEYS: [Binding; 35] = [
         KeyCode::Char('c'),
         CTRL,
         "Ctrl-C",
-        KeyAction::Quit,
+        ReplayKey::Quit,
         QUIT,
         None,
     ),
@@ -222,7 +234,7 @@ pub static KEYS: [Binding; 35] = [
         KeyCode::Char('q'),
         CTRL,
         "Ctrl-Q",
-        KeyAction::Quit,
+        ReplayKey::Quit,
         QUIT,
         None,
     ),
@@ -230,7 +242,7 @@ pub static KEYS: [Binding; 35] = [
         KeyCode::End,
         CTRL,
         "Ctrl-End",
-        KeyAction::Bottom,
+        ReplayKey::Bottom,
         "back to the bottom of the transcript",
         None,
     ),
@@ -238,14 +250,14 @@ pub static KEYS: [Binding; 35] = [
         KeyCode::Char('g'),
         CTRL,
         "Ctrl-G",
-        KeyAction::Bottom,
+        ReplayKey::Bottom,
         "back to the bottom of the transcript",
         None,
     ),
 ];
 
 /// The search line (`/`): typed text is the query.
-pub static SEARCH: [Binding; 4] = [
+pub static SEARCH: [Binding<ReplayKey>; 4] = [
     replay(
         KeyCode::Enter,
         "Enter",
@@ -264,7 +276,7 @@ pub static SEARCH: [Binding; 4] = [
         KeyCode::Char('c'),
         CTRL,
         "Ctrl-C",
-        KeyAction::Quit,
+        ReplayKey::Quit,
         QUIT,
         Some("quit"),
     ),
@@ -272,7 +284,7 @@ pub static SEARCH: [Binding; 4] = [
         KeyCode::Char('z'),
         CTRL,
         "Ctrl-Z",
-        KeyAction::Suspend,
+        ReplayKey::Suspend,
         "suspend",
         None,
     ),

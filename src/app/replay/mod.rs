@@ -41,7 +41,8 @@ use tui_input::Input;
 pub use recorded::{Recorded, entries_of, event_at};
 pub use state::CHECKPOINT_EVERY;
 
-use crate::app::{App, Effect, Overlay, Scroll};
+use crate::app::keymap::Binding;
+use crate::app::{App, Effect, OverlayKind, Scroll};
 use crate::proto::text::escape_str;
 use crate::transcript::index::Indexed;
 use state::Snapshot;
@@ -270,7 +271,28 @@ impl App {
 
     /// What a replay key does.
     pub(in crate::app) fn replay_action(&mut self, key: ReplayKey) -> Vec<Effect> {
-        let page = usize::from(self.viewport.1.saturating_sub(1)).max(1);
+        // The keys a replay shares with the explorer leave the replay's word standing.
+        match key {
+            ReplayKey::Bottom => self.scroll = Scroll::Follow,
+            ReplayKey::Pick => {
+                self.enter_pick();
+                self.notice = None;
+            }
+            ReplayKey::Help => self.open_help(),
+            ReplayKey::Certificate => self.open_cert(),
+            ReplayKey::Panel => self.toggle_panel(),
+            ReplayKey::Timeline => self.open_timeline(),
+            ReplayKey::Redraw => return vec![Effect::Redraw],
+            ReplayKey::Suspend => return vec![Effect::Suspend],
+            ReplayKey::Quit => return self.quit(),
+            _ => return self.replay_step_key(key),
+        }
+        Vec::new()
+    }
+
+    /// The keys only a replay has: stepping, jumping, searching, playing, scrolling.
+    fn replay_step_key(&mut self, key: ReplayKey) -> Vec<Effect> {
+        let page = self.page();
         let width = usize::from(self.viewport.0);
         if let Some(replay) = self.replay.as_mut()
             && !matches!(key, ReplayKey::Faster | ReplayKey::Slower)
@@ -325,6 +347,15 @@ impl App {
             ReplayKey::PageUp => self.replay_scroll_up(page),
             ReplayKey::LineDown => self.scroll.down(&self.entries, width, 1),
             ReplayKey::PageDown => self.scroll.down(&self.entries, width, page),
+            ReplayKey::Bottom
+            | ReplayKey::Pick
+            | ReplayKey::Help
+            | ReplayKey::Certificate
+            | ReplayKey::Panel
+            | ReplayKey::Timeline
+            | ReplayKey::Redraw
+            | ReplayKey::Suspend
+            | ReplayKey::Quit => {}
         }
         Vec::new()
     }
@@ -337,8 +368,8 @@ impl App {
     ) -> Vec<Effect> {
         use tui_input::backend::crossterm::EventHandler;
         self.notice = None;
-        if let Some(action) = crate::app::keymap::find(self.keymap(), key) {
-            return self.perform(action);
+        if let Some(action) = crate::app::keymap::find(self.replay_keys(), key) {
+            return self.replay_action(action);
         }
         if let Some(search) = self.replay.as_mut().and_then(|r| r.search.as_mut()) {
             search.handle_event(&ratatui::crossterm::event::Event::Key(*key));
@@ -357,17 +388,12 @@ impl App {
         }
     }
 
-    /// The replay's keymap when no overlay is open (`None` outside replay mode).
-    pub fn replay_keymap(&self) -> Option<&'static [crate::app::Binding]> {
-        let replay = self.replay.as_ref()?;
-        if self.overlay.is_some() {
-            return None;
+    /// The replay's keymap: the search line's while it is open.
+    pub(in crate::app) fn replay_keys(&self) -> &'static [Binding<ReplayKey>] {
+        match &self.replay {
+            Some(replay) if replay.search.is_some() => &keys::SEARCH,
+            _ => &keys::KEYS,
         }
-        Some(if replay.search.is_some() {
-            &crate::app::replay::keys::SEARCH
-        } else {
-            &crate::app::replay::keys::KEYS
-        })
     }
 
     /// Goes to the state after `position` events now, however far (for tests and
@@ -394,6 +420,6 @@ impl App {
 
     /// Whether the pick overlay is open (for the replay's views).
     pub fn picking(&self) -> bool {
-        self.overlay == Some(Overlay::Pick)
+        self.overlay_kind() == Some(OverlayKind::Pick)
     }
 }

@@ -102,20 +102,12 @@ impl App {
         self.connected = snapshot.connected;
         self.tls = snapshot.tls.clone();
         self.connected_for = snapshot.at;
-        // The person's place in the certificate view is kept when the handshake is the same.
-        let (selected, scroll) = (self.cert.selected, self.cert.scroll);
-        let same = self.cert.tls.as_ref().map(|t| &t.0.chain_der)
-            == snapshot.cert.tls.as_ref().map(|t| &t.0.chain_der);
         // Not the session's: the view's fixed clock and a `/cert save` under way.
         let now = self.cert.now;
         let pending_save = self.cert.pending_save.take();
         self.cert = snapshot.cert.clone();
         self.cert.now = now;
         self.cert.pending_save = pending_save;
-        if same {
-            self.cert.selected = selected;
-            self.cert.scroll = scroll;
-        }
     }
 
     /// Folds one event into the state the views show (not the entries).

@@ -35,8 +35,8 @@ impl App {
                 row,
             };
         }
-        if let Some((index, before)) = self.picked {
-            self.picked = Some((index + added, before));
+        if let Some(pick) = self.pick_mut() {
+            pick.entry += added;
         }
     }
 
@@ -66,8 +66,8 @@ impl App {
                 Scroll::At { entry: 0, row: 0 }
             };
         }
-        if let Some((index, before)) = self.picked {
-            self.picked = Some((index.saturating_sub(cut), before));
+        if let Some(pick) = self.pick_mut() {
+            pick.entry = pick.entry.saturating_sub(cut);
         }
     }
 
@@ -77,7 +77,7 @@ impl App {
         {
             self.scroll = Scroll::Follow;
         }
-        if let Some((index, _)) = self.picked
+        if let Some(index) = self.picked_entry()
             && index >= self.entries.len()
         {
             self.leave_pick();

@@ -91,7 +91,7 @@ fn esc_on_an_empty_prompt_picks_lines_and_explains_them() {
         .server(b"550 5.1.1 unknown user\r\n");
     let last = s.app.entries.len() - 1;
     s.app.update(key(KeyCode::Esc));
-    assert_eq!(s.app.overlay, Some(Overlay::Pick));
+    assert_eq!(s.app.overlay_kind(), Some(OverlayKind::Pick));
     assert_eq!(s.app.picked_entry(), Some(last));
     let text = s.app.picked_explanation(80).join("\n");
     assert!(text.contains("550") && text.contains("5.1.1"), "{text}");
@@ -113,13 +113,13 @@ fn esc_on_an_empty_prompt_picks_lines_and_explains_them() {
     assert_eq!(s.app.picked_entry(), Some(0));
     // Enter leaves, back to following the end.
     assert!(s.app.update(key(KeyCode::Enter)).is_empty());
-    assert_eq!(s.app.overlay, None);
+    assert_eq!(s.app.overlay_kind(), None);
     assert_eq!(s.app.picked_entry(), None);
     assert!(s.app.scroll.is_following());
     // Esc with text on the prompt still clears it.
     s.app.input = Input::new("EHL".into());
     s.app.update(key(KeyCode::Esc));
-    assert_eq!(s.app.overlay, None);
+    assert_eq!(s.app.overlay_kind(), None);
     assert_eq!(s.app.input.value(), "");
 }
 

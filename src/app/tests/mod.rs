@@ -173,9 +173,9 @@ fn message_mode_ends_when_the_connection_does() {
 fn slash_commands_do_what_help_says() {
     let mut s = greeted();
     assert!(type_line(&mut s.app, "/help").contains(&Effect::Remember("/help".into())));
-    assert_eq!(s.app.overlay, Some(Overlay::Help));
+    assert_eq!(s.app.overlay_kind(), Some(OverlayKind::Help));
     s.app.update(key(KeyCode::Esc));
-    assert_eq!(s.app.overlay, None);
+    assert_eq!(s.app.overlay_kind(), None);
     assert!(
         type_line(&mut s.app, "/starttls")
             .contains(&Effect::Intent(Intent::Line("STARTTLS".into())))
@@ -345,12 +345,12 @@ fn every_bound_key_does_something_sensible() {
     s.app.update(Action::Wheel(-3));
     assert!(s.app.scroll.is_following());
     s.app.update(key(KeyCode::F(1)));
-    assert_eq!(s.app.overlay, Some(Overlay::Help));
+    assert_eq!(s.app.overlay_kind(), Some(OverlayKind::Help));
     // Typing does nothing under the help; q closes it.
     s.app.update(key(KeyCode::Char('x')));
     assert_eq!(s.app.input.value(), "");
     s.app.update(key(KeyCode::Char('q')));
-    assert_eq!(s.app.overlay, None);
+    assert_eq!(s.app.overlay_kind(), None);
     s.app.update(key(KeyCode::F(3)));
     assert_eq!(s.app.panel, Some(true));
     s.app.update(key(KeyCode::F(3)));
@@ -429,13 +429,7 @@ fn server_escape_sequences_never_reach_the_entries_raw() {
 
 #[test]
 fn keymaps_have_no_duplicate_keys() {
-    for table in [
-        &prompt::keys::COMMAND[..],
-        &prompt::keys::RAW,
-        &prompt::keys::MESSAGE,
-        &prompt::keys::HELP,
-        &prompt::keys::PICK,
-    ] {
+    fn check<A>(table: &[crate::app::Binding<A>]) {
         for (i, a) in table.iter().enumerate() {
             for b in &table[i + 1..] {
                 assert!(
@@ -446,6 +440,18 @@ fn keymaps_have_no_duplicate_keys() {
             }
         }
     }
+    check(&prompt::keys::COMMAND);
+    check(&prompt::keys::RAW);
+    check(&prompt::keys::MESSAGE);
+    check(&crate::app::help::keys::HELP);
+    check(&crate::app::transcript::pick::PICK);
+    check(&crate::app::cert::KEYS);
+    check(&crate::app::auth::form::KEYS);
+    check(&crate::app::compose::EDIT_KEYS);
+    check(&crate::app::compose::CONFIRM_KEYS);
+    check(&crate::app::timeline::KEYS);
+    check(&crate::app::replay::keys::KEYS);
+    check(&crate::app::replay::keys::SEARCH);
 }
 
 #[cfg(test)]

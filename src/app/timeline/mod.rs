@@ -21,7 +21,8 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::KeyCode;
 
-use crate::app::keymap::{Binding, KeyAction, plain as bind};
+use crate::app::Overlay;
+use crate::app::keymap::{Binding, KeyCommand, plain as bind};
 use crate::app::{App, Effect};
 use crate::driver::SessionEvent;
 use crate::proto::text::escape_str;
@@ -69,7 +70,12 @@ pub struct Timeline {
     greeted: bool,
     /// Inside an AUTH exchange (from `AUTH` until a reply other than 334).
     in_auth: bool,
-    /// First row shown in the view.
+}
+
+/// The timeline view's own state, while it is open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimelineView {
+    /// First row shown.
     pub scroll: usize,
 }
 
@@ -219,45 +225,88 @@ impl Timeline {
     }
 }
 
+/// What a key does in the timeline view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineKey {
+    LineUp,
+    LineDown,
+    PageUp,
+    PageDown,
+    Close,
+}
+
+impl KeyCommand for TimelineKey {
+    fn essential(self) -> bool {
+        false
+    }
+}
+
 /// Keys of the timeline view.
-pub static KEYS: [Binding; 6] = [
+pub static KEYS: [Binding<TimelineKey>; 6] = [
     bind(
         KeyCode::Up,
         "↑",
-        KeyAction::LineUp,
+        TimelineKey::LineUp,
         "scroll",
         Some("scroll"),
     ),
-    bind(KeyCode::Down, "↓", KeyAction::LineDown, "scroll", None),
+    bind(KeyCode::Down, "↓", TimelineKey::LineDown, "scroll", None),
     bind(
         KeyCode::PageUp,
         "PgUp",
-        KeyAction::PageUp,
+        TimelineKey::PageUp,
         "scroll a page",
         None,
     ),
     bind(
         KeyCode::PageDown,
         "PgDn",
-        KeyAction::PageDown,
+        TimelineKey::PageDown,
         "scroll a page",
         None,
     ),
-    bind(KeyCode::Esc, "Esc", KeyAction::Escape, "back", Some("back")),
-    bind(KeyCode::F(6), "F6", KeyAction::Escape, "back", None),
+    bind(
+        KeyCode::Esc,
+        "Esc",
+        TimelineKey::Close,
+        "back",
+        Some("back"),
+    ),
+    bind(KeyCode::F(6), "F6", TimelineKey::Close, "back", None),
 ];
 
 impl App {
-    pub(in crate::app) fn timeline_key(&mut self, action: Option<KeyAction>) -> Vec<Effect> {
-        let t = &mut self.timeline;
-        let last = t.steps.len().saturating_sub(1);
+    /// F6 or `/timeline` (in a replay, as of the current step).
+    pub(in crate::app) fn open_timeline(&mut self) {
+        self.refresh_replay_timeline();
+        self.open_overlay(Overlay::Timeline(TimelineView::default()));
+    }
+
+    /// Per-step timing so far (in a replay: as of the last F6).
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
+    /// The timeline view's state while it is open.
+    pub fn timeline_view(&self) -> Option<&TimelineView> {
+        match self.overlay() {
+            Some(Overlay::Timeline(view)) => Some(view),
+            _ => None,
+        }
+    }
+
+    /// A key bound in the timeline view.
+    pub(in crate::app) fn timeline_key(&mut self, action: TimelineKey) -> Vec<Effect> {
+        let last = self.timeline.steps.len().saturating_sub(1);
+        let Some(Overlay::Timeline(t)) = self.overlay.as_mut() else {
+            return Vec::new();
+        };
         match action {
-            Some(KeyAction::LineUp) => t.scroll = t.scroll.saturating_sub(1),
-            Some(KeyAction::LineDown) => t.scroll = (t.scroll + 1).min(last),
-            Some(KeyAction::PageUp) => t.scroll = t.scroll.saturating_sub(10),
-            Some(KeyAction::PageDown) => t.scroll = (t.scroll + 10).min(last),
-            Some(KeyAction::Escape) => self.overlay = None,
-            _ => {}
+            TimelineKey::LineUp => t.scroll = t.scroll.saturating_sub(1),
+            TimelineKey::LineDown => t.scroll = (t.scroll + 1).min(last),
+            TimelineKey::PageUp => t.scroll = t.scroll.saturating_sub(10),
+            TimelineKey::PageDown => t.scroll = (t.scroll + 10).min(last),
+            TimelineKey::Close => self.close_overlay(),
         }
         Vec::new()
     }

@@ -7,7 +7,7 @@
 
 pub mod entries;
 mod layout;
-mod pick;
+pub mod pick;
 pub mod scroll;
 
 pub use entries::{Entry, Kind, PREFIX_WIDTH};

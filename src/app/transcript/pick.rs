@@ -8,40 +8,136 @@
 use crate::explain::{self, Explanation};
 use crate::proto::reply::Reply;
 
-use crate::app::{App, Kind, Overlay, Scroll};
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+
+use crate::app::keymap::{Binding, KeyCommand, bind, ctrl_c, ctrl_z, plain};
+use crate::app::{App, Effect, Kind, Overlay, Scroll};
+
+/// What a key does in line-pick mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickKey {
+    /// The cursor to the previous / next transcript entry.
+    Previous,
+    Next,
+    /// Enter: back to the prompt.
+    Leave,
+    /// Esc: back to the prompt, the notice cleared.
+    Close,
+    Quit,
+    Suspend,
+}
+
+impl KeyCommand for PickKey {
+    fn essential(self) -> bool {
+        self == PickKey::Quit
+    }
+}
+
+/// Line-pick mode: a cursor over the transcript, the line's explanation in a panel.
+pub static PICK: [Binding<PickKey>; 7] = [
+    plain(
+        KeyCode::Up,
+        "↑",
+        PickKey::Previous,
+        "the previous / next transcript line",
+        Some("move"),
+    ),
+    plain(
+        KeyCode::Down,
+        "↓",
+        PickKey::Next,
+        "the previous / next transcript line",
+        None,
+    ),
+    plain(
+        KeyCode::Enter,
+        "Enter",
+        PickKey::Leave,
+        "back to the prompt",
+        Some("back"),
+    ),
+    plain(
+        KeyCode::Esc,
+        "Esc",
+        PickKey::Close,
+        "back to the prompt",
+        None,
+    ),
+    ctrl_c(PickKey::Quit, "quit", Some("quit")),
+    bind(
+        KeyCode::Char('q'),
+        KeyModifiers::CONTROL,
+        "Ctrl-Q",
+        PickKey::Quit,
+        "quit",
+        None,
+    ),
+    ctrl_z(PickKey::Suspend, "suspend"),
+];
+
+/// Line-pick mode's state: the entry under the cursor, and the scroll to go back to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PickView {
+    pub entry: usize,
+    pub(in crate::app) before: Scroll,
+}
 
 impl App {
+    /// A key bound in line-pick mode.
+    pub(in crate::app) fn pick_key(&mut self, action: PickKey) -> Vec<Effect> {
+        match action {
+            PickKey::Previous => self.pick_move(false),
+            PickKey::Next => self.pick_move(true),
+            PickKey::Leave => self.leave_pick(),
+            PickKey::Close => {
+                self.leave_pick();
+                self.notice = None;
+            }
+            PickKey::Quit => return self.quit(),
+            PickKey::Suspend => return vec![Effect::Suspend],
+        }
+        Vec::new()
+    }
+
     /// Puts the cursor on the latest entry.
     pub(in crate::app) fn enter_pick(&mut self) {
         let Some(last) = self.entries.len().checked_sub(1) else {
             return;
         };
-        self.picked = Some((last, self.scroll));
-        self.overlay = Some(Overlay::Pick);
+        self.open_overlay(Overlay::Pick(PickView {
+            entry: last,
+            before: self.scroll,
+        }));
     }
 
     /// Back to the prompt, and to where the transcript was scrolled before.
     pub(in crate::app) fn leave_pick(&mut self) {
-        if let Some((_, scroll)) = self.picked.take() {
-            self.scroll = scroll;
+        if let Some(Overlay::Pick(pick)) = self.overlay() {
+            self.scroll = pick.before;
+            self.close_overlay();
         }
-        if self.overlay == Some(Overlay::Pick) {
-            self.overlay = None;
+    }
+
+    /// Line-pick mode's state while it is on.
+    pub(in crate::app) fn pick_mut(&mut self) -> Option<&mut PickView> {
+        match self.overlay.as_mut() {
+            Some(Overlay::Pick(pick)) => Some(pick),
+            _ => None,
         }
     }
 
     /// Moves the cursor one entry; the entry moved to is kept in view (at the bottom).
     pub(in crate::app) fn pick_move(&mut self, forward: bool) {
-        let Some((index, before)) = self.picked else {
+        let last = self.entries.len().saturating_sub(1);
+        let Some(pick) = self.pick_mut() else {
             return;
         };
-        let last = self.entries.len().saturating_sub(1);
         let index = if forward {
-            (index + 1).min(last)
+            (pick.entry + 1).min(last)
         } else {
-            index.saturating_sub(1)
+            pick.entry.saturating_sub(1)
         };
-        self.picked = Some((index, before));
+        pick.entry = index;
         let width = usize::from(self.viewport.0);
         self.scroll = if index == last {
             Scroll::Follow
@@ -56,7 +152,10 @@ impl App {
 
     /// The entry under the pick cursor.
     pub fn picked_entry(&self) -> Option<usize> {
-        self.picked.map(|(index, _)| index)
+        match self.overlay() {
+            Some(Overlay::Pick(pick)) => Some(pick.entry),
+            _ => None,
+        }
     }
 
     /// `/note TEXT`: shown now, and written into the transcript file by the loop.
