@@ -25,8 +25,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::theme;
 use crate::app::App;
-use crate::app::compose::{Composer, Field, Mark, Method, Offers, wire};
-use crate::driver::task::SendMethod;
+use crate::app::compose::{Composer, Field, Mark, Method, Offers, SendMethod, wire};
 use crate::proto::command::Ret;
 use crate::proto::text::escape_str;
 

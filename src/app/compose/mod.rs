@@ -35,6 +35,8 @@ mod keys;
 mod tests;
 pub mod wire;
 
+/// How the composer's message goes out: the driver carries it out, the preview names it.
+pub use crate::driver::task::SendMethod;
 pub use editor::Editor;
 pub use keys::{CONFIRM_KEYS, ComposeKey, EDIT_KEYS};
 pub use wire::{Draft, Ending, Mark, Method, NotReady, NotifyChoice, Offers};
