@@ -17,6 +17,8 @@
 //!
 //! Layer: front end for transcripts (tokio, rustls) — wiring around the pure [`Script`].
 
+use std::fmt;
+use std::io;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +29,7 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use super::ServePlan;
-use super::serve_io::{Io, Wire, trim_line_end};
+use super::serve_io::{Io, Wire, WireError, trim_line_end};
 use crate::proto::text::escape_bytes;
 use crate::transcript::read::Transcript;
 use crate::transcript::script::{Match, Script, Step, StepKind, compare, verb};
@@ -182,7 +184,61 @@ struct Conn {
 /// Why a connection ends.
 enum End {
     Closed,
-    Said(String),
+    /// The client hung up after `step` of the recording's `total` client steps.
+    ClientLeft {
+        step: usize,
+        total: usize,
+    },
+    /// The recorded server closed the connection at this point, so the served one does too.
+    RecordingEnds,
+    Failed(ServeError),
+}
+
+impl fmt::Display for End {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            End::Closed => write!(f, "connection closed"),
+            End::ClientLeft { step, total } => {
+                write!(
+                    f,
+                    "connection closed: by the client after step {step}/{total}"
+                )
+            }
+            End::RecordingEnds => write!(
+                f,
+                "connection closed: the recorded server closed the connection here"
+            ),
+            End::Failed(error) => write!(f, "connection closed: {error}"),
+        }
+    }
+}
+
+/// A served connection's failure: its wire, or TLS.
+#[derive(Debug, thiserror::Error)]
+enum ServeError {
+    #[error(transparent)]
+    Wire(#[from] WireError),
+    /// The recording asks for TLS but no stand-in certificate was made.
+    #[error("no TLS configured")]
+    NoTls,
+    #[error("TLS requested twice")]
+    TlsTwice,
+    #[error("TLS handshake failed: {source}")]
+    Handshake { source: io::Error },
+    #[error("TLS handshake timed out")]
+    HandshakeTimeout { after: Duration },
+}
+
+impl From<WireError> for End {
+    fn from(error: WireError) -> End {
+        End::Failed(ServeError::Wire(error))
+    }
+}
+
+impl From<ServeError> for End {
+    fn from(error: ServeError) -> End {
+        End::Failed(error)
+    }
 }
 
 impl Conn {
@@ -192,11 +248,7 @@ impl Conn {
 
     async fn serve(mut self) {
         let end = self.session().await;
-        let text = match end {
-            End::Closed => "connection closed".to_string(),
-            End::Said(why) => format!("connection closed: {why}"),
-        };
-        self.say(&text);
+        self.say(&end.to_string());
         match &mut self.wire.io {
             Io::Plain(s) => {
                 let _ = s.shutdown().await;
@@ -210,8 +262,8 @@ impl Conn {
 
     async fn session(&mut self) -> End {
         if self.script.implicit_tls {
-            if let Err(end) = self.handshake().await {
-                return end;
+            if let Err(error) = self.handshake().await {
+                return error.into();
             }
         }
         let Some(greeting) = self.script.greeting.clone() else {
@@ -224,20 +276,25 @@ impl Conn {
         };
         self.pause(greeting.delay).await;
         if let Err(e) = self.wire.write(&greeting.bytes).await {
-            return End::Said(e);
+            return e.into();
         }
         let total = self.script.steps.len();
         let mut cursor = 0;
         loop {
             let line = match self.wire.read_line().await {
                 Ok(Some(line)) => line,
-                Ok(None) => return End::Said(format!("by the client after step {cursor}/{total}")),
-                Err(e) => return End::Said(e),
+                Ok(None) => {
+                    return End::ClientLeft {
+                        step: cursor,
+                        total,
+                    };
+                }
+                Err(e) => return e.into(),
             };
             let text = trim_line_end(&line).to_vec();
             if verb(&String::from_utf8_lossy(&text)) == "BDAT" {
                 if let Err(e) = self.wire.read_chunk(&text).await {
-                    return End::Said(e);
+                    return e.into();
                 }
             }
             let script = Arc::clone(&self.script);
@@ -267,7 +324,7 @@ impl Conn {
             if step.replies.last().and_then(|r| r.code()) == Some(354) {
                 let body = match self.wire.read_body().await {
                     Ok(body) => body,
-                    Err(e) => return End::Said(e),
+                    Err(e) => return e.into(),
                 };
                 match script.steps.get(cursor) {
                     Some(next) if next.kind == StepKind::Body => {
@@ -292,7 +349,7 @@ impl Conn {
                             "!!! diverged after step {cursor}/{total}: the recording has no reply to the message"
                         ));
                         if let Err(e) = self.wire.write(NO_REPLY).await {
-                            return End::Said(e);
+                            return e.into();
                         }
                     }
                 }
@@ -303,13 +360,11 @@ impl Conn {
     /// Sends the recorded replies of `step`; starts TLS after a 220 to STARTTLS.
     async fn answer(&mut self, step: &Step) -> Result<(), End> {
         if step.replies.is_empty() {
-            return Err(End::Said(
-                "the recorded server closed the connection here".into(),
-            ));
+            return Err(End::RecordingEnds);
         }
         for reply in &step.replies {
             self.pause(reply.delay).await;
-            self.wire.write(&reply.bytes).await.map_err(End::Said)?;
+            self.wire.write(&reply.bytes).await?;
         }
         if step.starts_tls && step.replies.last().and_then(|r| r.code()) == Some(220) {
             if !self.wire.pending.is_empty() {
@@ -354,7 +409,7 @@ impl Conn {
                 .await;
             return Some(End::Closed);
         }
-        self.wire.write(NO_REPLY).await.err().map(End::Said)
+        self.wire.write(NO_REPLY).await.err().map(End::from)
     }
 
     fn mark_diverged(&self, text: &str) {
@@ -368,12 +423,12 @@ impl Conn {
         }
     }
 
-    async fn handshake(&mut self) -> Result<(), End> {
+    async fn handshake(&mut self) -> Result<(), ServeError> {
         let Some(acceptor) = self.acceptor.clone() else {
-            return Err(End::Said("no TLS configured".into()));
+            return Err(ServeError::NoTls);
         };
         let Io::Plain(stream) = std::mem::replace(&mut self.wire.io, Io::Gone) else {
-            return Err(End::Said("TLS requested twice".into()));
+            return Err(ServeError::TlsTwice);
         };
         match tokio::time::timeout(IDLE_TIMEOUT, acceptor.accept(stream)).await {
             Ok(Ok(tls)) => {
@@ -385,8 +440,10 @@ impl Conn {
                 self.say(&format!("=== TLS established ({version}) with the stand-in certificate, not the original"));
                 Ok(())
             }
-            Ok(Err(e)) => Err(End::Said(format!("TLS handshake failed: {e}"))),
-            Err(_) => Err(End::Said("TLS handshake timed out".into())),
+            Ok(Err(source)) => Err(ServeError::Handshake { source }),
+            Err(_) => Err(ServeError::HandshakeTimeout {
+                after: IDLE_TIMEOUT,
+            }),
         }
     }
 }
@@ -402,5 +459,46 @@ fn display(step: Option<&Step>, text: &[u8]) -> String {
         format!("{v} <{} bytes>", text.len())
     } else {
         escape_bytes(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_end_reads_as_the_served_output_line() {
+        let ends = [
+            (End::Closed, "connection closed"),
+            (
+                End::ClientLeft { step: 2, total: 5 },
+                "connection closed: by the client after step 2/5",
+            ),
+            (
+                End::RecordingEnds,
+                "connection closed: the recorded server closed the connection here",
+            ),
+            (
+                WireError::Silent {
+                    after: IDLE_TIMEOUT,
+                }
+                .into(),
+                "connection closed: the client was silent for 300 s",
+            ),
+            (
+                WireError::LineTooLong { limit: MAX_LINE }.into(),
+                "connection closed: a command line longer than 65536 bytes",
+            ),
+            (
+                ServeError::HandshakeTimeout {
+                    after: IDLE_TIMEOUT,
+                }
+                .into(),
+                "connection closed: TLS handshake timed out",
+            ),
+        ];
+        for (end, text) in ends {
+            assert_eq!(end.to_string(), text);
+        }
     }
 }

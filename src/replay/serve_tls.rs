@@ -11,6 +11,19 @@ use rustls::ServerConfig;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
+/// Why the stand-in certificate or its TLS configuration could not be made; `replay --serve`
+/// then stops before listening.
+#[derive(Debug, thiserror::Error)]
+pub enum StandInError {
+    #[error("cannot generate a key: {source}")]
+    Key { source: rcgen::Error },
+    #[error("cannot make the stand-in certificate: {source}")]
+    Certificate { source: rcgen::Error },
+    /// rustls refused the protocol versions or the certificate and key.
+    #[error("{source}")]
+    Config { source: rustls::Error },
+}
+
 /// The server config and a banner describing the stand-in certificate.
 pub struct StandIn {
     pub config: Arc<ServerConfig>,
@@ -19,7 +32,7 @@ pub struct StandIn {
 
 /// Builds the stand-in certificate for `leaf` (the recorded DER), or for `host` when the
 /// recording holds no certificate.
-pub fn stand_in(leaf: Option<&[u8]>, host: &str) -> Result<StandIn, String> {
+pub fn stand_in(leaf: Option<&[u8]>, host: &str) -> Result<StandIn, StandInError> {
     let mut subject = DistinguishedName::new();
     let mut sans = Vec::new();
     let mut original = "no certificate was recorded".to_string();
@@ -76,10 +89,10 @@ pub fn stand_in(leaf: Option<&[u8]>, host: &str) -> Result<StandIn, String> {
     let mut params = CertificateParams::default();
     params.distinguished_name = subject;
     params.subject_alt_names = sans;
-    let key = KeyPair::generate().map_err(|e| format!("cannot generate a key: {e}"))?;
+    let key = KeyPair::generate().map_err(|source| StandInError::Key { source })?;
     let cert = params
         .self_signed(&key)
-        .map_err(|e| format!("cannot make the stand-in certificate: {e}"))?;
+        .map_err(|source| StandInError::Certificate { source })?;
     let summary = crate::net::cert::summarize(cert.der());
     let names: Vec<String> = summary.sans.iter().map(ToString::to_string).collect();
     let banner = format!(
@@ -94,10 +107,10 @@ pub fn stand_in(leaf: Option<&[u8]>, host: &str) -> Result<StandIn, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
+        .map_err(|source| StandInError::Config { source })?
         .with_no_client_auth()
         .with_single_cert(chain, key)
-        .map_err(|e| e.to_string())?;
+        .map_err(|source| StandInError::Config { source })?;
     Ok(StandIn {
         config: Arc::new(config),
         banner,

@@ -16,6 +16,7 @@
 //! Layer: sandbox (server side); tokio, tokio-rustls.
 
 use std::fmt;
+use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,7 +33,7 @@ use crate::proto::text::escape_bytes;
 use super::behaviours::Policy;
 use super::replies::{self, ServerReply};
 use super::session::{Event, Session, SessionSettings};
-use super::store::{Maildir, Spool, StoredMessage};
+use super::store::{Maildir, Spool, StoreError, StoredMessage};
 
 /// Bytes asked for per read: large enough that a 100 MB message is not thousands of
 /// select/timeout rounds more than needed (8 KiB cost measurably more CPU per message).
@@ -98,6 +99,22 @@ enum End {
     Closed(&'static str),
 }
 
+/// Why a connection ended on a failure of its own rather than by the session's course
+/// (which is an [`End`]); the text goes into the log's "disconnected: …" line.
+#[derive(Debug, thiserror::Error)]
+enum ConnError {
+    #[error("TLS handshake failed: {source}")]
+    Handshake { source: io::Error },
+    #[error("TLS handshake timed out")]
+    HandshakeTimeout { after: Duration },
+    #[error("read error: {source}")]
+    Read { source: io::Error },
+    #[error("write error: {source}")]
+    Write { source: io::Error },
+    #[error("write timed out")]
+    WriteTimeout { after: Duration },
+}
+
 /// One connection: the session, its buffers and where to report.
 struct Connection {
     shared: Arc<Shared>,
@@ -106,7 +123,7 @@ struct Connection {
     output: Vec<u8>,
     /// The message being received through DATA, written to disk as it arrives; the error
     /// if it could not be (reported with 451 at the end of the data).
-    spool: Option<Result<Spool, String>>,
+    spool: Option<Result<Spool, StoreError>>,
     conn: u64,
     peer: SocketAddr,
     shutdown: watch::Receiver<bool>,
@@ -134,8 +151,10 @@ pub async fn serve(
     };
     let how = if implicit_tls { " (implicit TLS)" } else { "" };
     connection.note(format!("connected{how}"));
-    let reason = connection.run(tcp, implicit_tls).await;
-    connection.note(format!("disconnected: {reason}"));
+    match connection.run(tcp, implicit_tls).await {
+        Ok(reason) => connection.note(format!("disconnected: {reason}")),
+        Err(error) => connection.note(format!("disconnected: {error}")),
+    }
 }
 
 impl Connection {
@@ -143,17 +162,19 @@ impl Connection {
         self.shared.log(self.conn, self.peer, text);
     }
 
-    async fn run(&mut self, mut tcp: TcpStream, implicit_tls: bool) -> String {
+    /// Serves the connection until it ends: the reason it closed, or the failure that ended it.
+    async fn run(
+        &mut self,
+        mut tcp: TcpStream,
+        implicit_tls: bool,
+    ) -> Result<&'static str, ConnError> {
         if implicit_tls {
-            return match self.handshake(tcp).await {
-                Ok(mut tls) => self.phase(&mut tls, true).await,
-                Err(reason) => reason,
-            };
+            let mut tls = self.handshake(tcp).await?;
+            return self.phase(&mut tls, true).await;
         }
-        match self.phase_inner(&mut tcp, true).await {
-            Ok(End::StartTls) => {}
-            Ok(End::Closed(reason)) => return reason.to_owned(),
-            Err(error) => return error,
+        match self.phase_inner(&mut tcp, true).await? {
+            End::StartTls => {}
+            End::Closed(reason) => return Ok(reason),
         }
         if !self.input.is_empty() {
             let shown = escape_bytes(&self.input[..self.input.len().min(SHOWN_INJECTION)]);
@@ -164,20 +185,17 @@ impl Connection {
             ));
             self.input.clear();
         }
-        match self.handshake(tcp).await {
-            Ok(mut tls) => {
-                self.session.tls_started();
-                self.phase(&mut tls, false).await
-            }
-            Err(reason) => reason,
-        }
+        let mut tls = self.handshake(tcp).await?;
+        self.session.tls_started();
+        self.phase(&mut tls, false).await
     }
 
     async fn handshake(
         &self,
         tcp: TcpStream,
-    ) -> Result<tokio_rustls::server::TlsStream<TcpStream>, String> {
-        match timeout(self.shared.idle_timeout, self.shared.acceptor.accept(tcp)).await {
+    ) -> Result<tokio_rustls::server::TlsStream<TcpStream>, ConnError> {
+        let after = self.shared.idle_timeout;
+        match timeout(after, self.shared.acceptor.accept(tcp)).await {
             Ok(Ok(tls)) => {
                 let (_, state) = tls.get_ref();
                 let version = state
@@ -189,8 +207,8 @@ impl Connection {
                 self.note(format!("TLS established: {version}, {suite}"));
                 Ok(tls)
             }
-            Ok(Err(error)) => Err(format!("TLS handshake failed: {error}")),
-            Err(_) => Err("TLS handshake timed out".to_owned()),
+            Ok(Err(source)) => Err(ConnError::Handshake { source }),
+            Err(_) => Err(ConnError::HandshakeTimeout { after }),
         }
     }
 
@@ -199,19 +217,18 @@ impl Connection {
         &mut self,
         stream: &mut S,
         greet: bool,
-    ) -> String {
-        match self.phase_inner(stream, greet).await {
-            Ok(End::Closed(reason)) => reason.to_owned(),
-            Ok(End::StartTls) => "STARTTLS inside TLS".to_owned(),
-            Err(error) => error,
-        }
+    ) -> Result<&'static str, ConnError> {
+        Ok(match self.phase_inner(stream, greet).await? {
+            End::Closed(reason) => reason,
+            End::StartTls => "STARTTLS inside TLS",
+        })
     }
 
     async fn phase_inner<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
         stream: &mut S,
         greet: bool,
-    ) -> Result<End, String> {
+    ) -> Result<End, ConnError> {
         if greet {
             if let Some(end) = self.greeting_delay(stream).await? {
                 return Ok(end);
@@ -255,7 +272,7 @@ impl Connection {
                         "client closed the connection (without TLS close_notify)",
                     ));
                 }
-                Some(Ok(Err(error))) => return Err(format!("read error: {error}")),
+                Some(Ok(Err(source))) => return Err(ConnError::Read { source }),
             }
         }
     }
@@ -264,7 +281,7 @@ impl Connection {
     async fn process<S: AsyncWrite + Unpin>(
         &mut self,
         stream: &mut S,
-    ) -> Result<Option<End>, String> {
+    ) -> Result<Option<End>, ConnError> {
         loop {
             let progress = self
                 .session
@@ -286,12 +303,12 @@ impl Connection {
                             .maildir
                             .begin(&envelope, &self.shared.settings.hostname)
                             .await;
-                        self.spool = Some(begun.map_err(|error| error.to_string()));
+                        self.spool = Some(begun);
                     }
                     Event::Content(piece) => {
                         if let Some(Ok(spool)) = &mut self.spool {
                             if let Err(error) = spool.append(piece).await {
-                                self.spool = Some(Err(error.to_string()));
+                                self.spool = Some(Err(error));
                             }
                         }
                     }
@@ -299,7 +316,7 @@ impl Connection {
                     Event::Deliver(envelope) => {
                         let stored = match self.spool.take() {
                             Some(Ok(spool)) => spool.finish(envelope.content).await,
-                            Some(Err(error)) => Err(std::io::Error::other(error)),
+                            Some(Err(error)) => Err(error),
                             None => {
                                 self.shared
                                     .maildir
@@ -311,7 +328,7 @@ impl Connection {
                             Ok(message) => self.session.delivered(Ok(&message.id)),
                             Err(error) => {
                                 self.note(format!("ERROR: storing the message failed: {error}"));
-                                self.session.delivered(Err(error.to_string()))
+                                self.session.delivered(Err(error))
                             }
                         };
                         if let Ok(message) = stored {
@@ -366,7 +383,7 @@ impl Connection {
     async fn greeting_delay<S: AsyncRead + Unpin>(
         &mut self,
         stream: &mut S,
-    ) -> Result<Option<End>, String> {
+    ) -> Result<Option<End>, ConnError> {
         let delay = self.shared.greeting_delay;
         if delay.is_zero() {
             return Ok(None);
@@ -388,7 +405,7 @@ impl Connection {
                     ));
                     self.input.extend_from_slice(&chunk[..n]);
                 }
-                Err(error) => return Err(format!("read error: {error}")),
+                Err(source) => return Err(ConnError::Read { source }),
             }
         }
         sleep.await;
@@ -406,7 +423,7 @@ impl Connection {
         self.output.extend_from_slice(&reply.to_wire());
     }
 
-    async fn flush<S: AsyncWrite + Unpin>(&mut self, stream: &mut S) -> Result<(), String> {
+    async fn flush<S: AsyncWrite + Unpin>(&mut self, stream: &mut S) -> Result<(), ConnError> {
         if self.output.is_empty() {
             return Ok(());
         }
@@ -415,10 +432,11 @@ impl Connection {
             stream.write_all(&output).await?;
             stream.flush().await
         };
-        match timeout(self.shared.idle_timeout, write).await {
+        let after = self.shared.idle_timeout;
+        match timeout(after, write).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(format!("write error: {error}")),
-            Err(_) => Err("write timed out".to_owned()),
+            Ok(Err(source)) => Err(ConnError::Write { source }),
+            Err(_) => Err(ConnError::WriteTimeout { after }),
         }
     }
 
@@ -428,7 +446,7 @@ impl Connection {
         stream: &mut S,
         reply: ServerReply,
         reason: &'static str,
-    ) -> Result<End, String> {
+    ) -> Result<End, ConnError> {
         self.queue(reply).await;
         self.flush(stream).await?;
         let _ = stream.shutdown().await;

@@ -11,7 +11,7 @@
 //! and the tests start it through [`start`] or [`run_serve`].
 //!
 //! ```text
-//!   args.rs ──► config.rs ──► server.rs (listeners, handle, shutdown)
+//!   serve.rs ─► config.rs ──► server.rs (listeners, handle, shutdown)
 //!                                 │ one task per connection
 //!                                 ▼
 //!                             conn.rs (I/O, TLS upgrade, timing, storing) ──► store.rs, tls.rs
@@ -29,7 +29,6 @@
 //!   AUTH is offered only after STARTTLS and required before MAIL.
 //! - AUTH accepts exactly the configured user name (`demo`), not `demo@localhost`.
 
-mod args;
 mod auth;
 mod behaviours;
 mod clock;
@@ -39,6 +38,7 @@ mod conn;
 /// parser; nothing else outside the sandbox uses it.
 pub mod parse;
 mod replies;
+mod serve;
 mod server;
 mod session;
 mod store;
@@ -47,12 +47,12 @@ mod tls;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-pub use args::run_serve;
 pub use config::{
     Behaviours, Credentials, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS, SandboxConfig, TlsSource,
 };
 pub use conn::LogEvent;
+pub use serve::run_serve;
 pub use server::{MessageReceiver, SandboxHandle, Summary, start};
 pub use store::StoredMessage;
 

@@ -17,6 +17,25 @@ use tempfile::TempDir;
 use super::clock::{Civil, now_unix};
 use super::session::Envelope;
 
+/// Why a message could not be written to the maildir; the client gets a 451 and the log
+/// shows this. The text is the I/O error's own, as the log has always shown it; the variant
+/// says which step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Creating the temporary file or writing its trace header failed.
+    #[error("{source}")]
+    Begin { source: io::Error },
+    /// Appending content failed.
+    #[error("{source}")]
+    Write { source: io::Error },
+    /// Moving the finished file into the maildir under its final name failed.
+    #[error("{source}")]
+    Rename { source: io::Error },
+    /// An earlier append to this message failed, so the file is gone.
+    #[error("an earlier write to this message failed")]
+    EarlierWriteFailed,
+}
+
 /// A message written to the maildir.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredMessage {
@@ -81,7 +100,11 @@ impl Maildir {
     }
 
     /// Writes one message whole; the file name is its id plus `.eml`.
-    pub async fn store(&self, envelope: Envelope, hostname: &str) -> io::Result<StoredMessage> {
+    pub async fn store(
+        &self,
+        envelope: Envelope,
+        hostname: &str,
+    ) -> Result<StoredMessage, StoreError> {
         let spool = self.begin(&envelope, hostname).await?;
         spool.finish(envelope.content).await
     }
@@ -90,7 +113,7 @@ impl Maildir {
     /// file, to which the content is then appended as it arrives ([`Spool::append`]) — the
     /// way Postfix's smtpd writes the header when DATA begins. The trace header's time is
     /// therefore the start of the transfer.
-    pub async fn begin(&self, envelope: &Envelope, hostname: &str) -> io::Result<Spool> {
+    pub async fn begin(&self, envelope: &Envelope, hostname: &str) -> Result<Spool, StoreError> {
         let now = Civil::from_unix(now_unix());
         let sequence = self.sequence.fetch_add(1, Ordering::Relaxed) + 1;
         let id = format!("{}-c{}-m{sequence}", now.compact(), envelope.conn_id);
@@ -115,7 +138,8 @@ impl Maildir {
             file.write_all(header.as_bytes())?;
             Ok(file)
         })
-        .await?;
+        .await
+        .map_err(|source| StoreError::Begin { source })?;
         Ok(Spool {
             file: Some(file),
             partial: Some(partial),
@@ -139,19 +163,21 @@ pub struct Spool {
 
 impl Spool {
     /// Appends the next piece of content.
-    pub async fn append(&mut self, piece: Vec<u8>) -> io::Result<()> {
+    pub async fn append(&mut self, piece: Vec<u8>) -> Result<(), StoreError> {
         let Some(mut file) = self.file.take() else {
-            return Err(io::Error::other("an earlier write to this message failed"));
+            return Err(StoreError::EarlierWriteFailed);
         };
         let size = piece.len();
-        let file = blocking(move || file.write_all(&piece).map(|()| file)).await?;
+        let file = blocking(move || file.write_all(&piece).map(|()| file))
+            .await
+            .map_err(|source| StoreError::Write { source })?;
         self.file = Some(file);
         self.stored.size += size;
         Ok(())
     }
 
     /// Appends the last piece and moves the file into place under its final name.
-    pub async fn finish(mut self, last: Vec<u8>) -> io::Result<StoredMessage> {
+    pub async fn finish(mut self, last: Vec<u8>) -> Result<StoredMessage, StoreError> {
         self.append(last).await?;
         let file = self.file.take();
         let path = self.stored.path.clone();
@@ -160,7 +186,8 @@ impl Spool {
                 drop(file);
                 std::fs::rename(&partial, &path)
             })
-            .await?;
+            .await
+            .map_err(|source| StoreError::Rename { source })?;
         }
         // Renamed: nothing left for `drop` to remove (a failed rename left it to remove).
         self.partial = None;

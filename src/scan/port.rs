@@ -18,7 +18,7 @@ use crate::net::{
     Validity,
 };
 use crate::proto::capability::Capabilities;
-use crate::proto::command::Command;
+use crate::proto::command::{Command, CommandError};
 use crate::proto::reply::Reply;
 use crate::proto::text::escape_str;
 
@@ -33,6 +33,21 @@ pub struct ScanConfig {
     pub timeout: Duration,
     /// The name sent in EHLO (already checked to encode).
     pub ehlo: String,
+}
+
+/// Why one command got no reply. The text is what the port report's `problem` says; the
+/// transport's own words are escaped there, as everything stored in the report is.
+#[derive(Debug, thiserror::Error)]
+enum ExchangeError {
+    /// The command would not encode (the EHLO name is checked before the scan, so rare).
+    #[error("{source}")]
+    Encode { source: CommandError },
+    #[error("{}", escape_str(&.source.to_string()))]
+    Send { source: NetError },
+    #[error("the server closed the connection after {verb}")]
+    Closed { verb: String },
+    #[error("{}", escape_str(&.source.to_string()))]
+    Read { source: NetError },
 }
 
 fn ms(d: Duration) -> u64 {
@@ -272,23 +287,27 @@ async fn exchange(
     conn: &mut Connection,
     command: &Command,
     config: &ScanConfig,
-) -> Result<Reply, String> {
-    let bytes = command.encode().map_err(|e| e.to_string())?;
+) -> Result<Reply, ExchangeError> {
+    let bytes = command
+        .encode()
+        .map_err(|source| ExchangeError::Encode { source })?;
     conn.send(&bytes)
         .await
-        .map_err(|e| escape_str(&e.to_string()))?;
+        .map_err(|source| ExchangeError::Send { source })?;
     match conn.read_reply(config.timeout).await {
         Ok(ReadOutcome::Reply(reply)) => Ok(reply),
-        Ok(ReadOutcome::Closed { .. }) => Err(format!(
-            "the server closed the connection after {}",
-            command.verb()
-        )),
-        Err(error) => Err(escape_str(&error.to_string())),
+        Ok(ReadOutcome::Closed { .. }) => Err(ExchangeError::Closed {
+            verb: command.verb().to_owned(),
+        }),
+        Err(source) => Err(ExchangeError::Read { source }),
     }
 }
 
 /// EHLO; `Ok(None)` when it was refused.
-async fn ehlo(conn: &mut Connection, config: &ScanConfig) -> Result<Option<Capabilities>, String> {
+async fn ehlo(
+    conn: &mut Connection,
+    config: &ScanConfig,
+) -> Result<Option<Capabilities>, ExchangeError> {
     let reply = exchange(conn, &Command::Ehlo(config.ehlo.clone()), config).await?;
     Ok((reply.code() == Some(250)).then(|| Capabilities::from_ehlo_reply(&reply)))
 }
@@ -319,7 +338,7 @@ async fn smtp(
     let caps = match ehlo(&mut conn, config).await {
         Ok(caps) => caps,
         Err(problem) => {
-            report.problem = Some(problem);
+            report.problem = Some(problem.to_string());
             return;
         }
     };
@@ -347,7 +366,7 @@ async fn smtp(
             return quit(conn, config).await;
         }
         Err(problem) => {
-            report.problem = Some(problem);
+            report.problem = Some(problem.to_string());
             return;
         }
     }
@@ -365,7 +384,7 @@ async fn smtp(
                 Ok(Some(caps)) => report.auth_after_tls = Some(caps.auth_mechanisms()),
                 Ok(None) => report.problem = Some("EHLO after STARTTLS was refused".into()),
                 Err(problem) => {
-                    report.problem = Some(problem);
+                    report.problem = Some(problem.to_string());
                     return;
                 }
             }

@@ -35,6 +35,7 @@ use super::behaviours::Policy;
 use super::config::Credentials;
 use super::parse::MailParams;
 use super::replies::ServerReply;
+use super::store::StoreError;
 
 mod commands;
 mod mail;
@@ -214,8 +215,9 @@ impl Session {
         self.state = State::ExpectCommand;
     }
 
-    /// The reply after the driver tried to store a [`Event::Deliver`]ed message.
-    pub fn delivered(&self, stored: Result<&str, String>) -> ServerReply {
+    /// The reply after the driver tried to store a [`Event::Deliver`]ed message: its id, or
+    /// why it could not (the client is told only that it failed; the log has the cause).
+    pub fn delivered(&self, stored: Result<&str, &StoreError>) -> ServerReply {
         match stored {
             Ok(id) => ServerReply::new(250, "2.0.0", format!("Ok: queued as {id}")),
             Err(_) => ServerReply::new(451, "4.3.0", "Error: could not store the message"),
