@@ -88,6 +88,7 @@ pub async fn run(args: DemoPlan) -> ExitCode {
             user: user.clone(),
             secret: Zeroizing::new(password),
         }),
+        allow_insecure_auth: false,
         from: Some(format!("{user}@localhost")),
         to: vec!["demo@localhost".into()],
         message: MessagePlan::Built {

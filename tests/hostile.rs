@@ -15,6 +15,7 @@ mod support;
 // This crate's own files, tests/hostile/*.rs. The inline module is what puts them there: a
 // crate root's `mod x;` looks for tests/x.rs.
 mod hostile {
+    mod auth_policy;
     mod harness;
     mod scenario;
     mod secrets;

@@ -154,7 +154,8 @@ fn auth_before_starttls_on_submission_gets_530() {
     if !enabled() {
         return;
     }
-    let mut args = vec![SUBMISSION, "--no-starttls"];
+    // The server's 530 is what this test provokes: AUTH in plaintext on purpose.
+    let mut args = vec![SUBMISSION, "--no-starttls", "--allow-insecure-auth"];
     args.extend(login("plain"));
     let output = probe(&args);
     let out = exits(&output, 24);
@@ -211,6 +212,8 @@ fn wrong_password_gets_535_and_the_session_goes_on() {
             USER,
             "--password-env",
             "WRONG_PASSWORD",
+            "--ca-file",
+            CERT,
         ],
         &[("WRONG_PASSWORD", "not-the-password")],
     );

@@ -66,6 +66,7 @@ fn probe(addr: &str, record: &Path, extra: &[&str]) {
             "5",
         ])
         .args([
+            "--allow-insecure-auth",
             "--auth",
             "plain",
             "--user",

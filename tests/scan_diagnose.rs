@@ -128,6 +128,7 @@ async fn refused_auth(keywords: &[&str], reply_line: &str) -> ProbeRun {
     let server = ScriptedServer::start(steps).await;
     let target = server.addr.to_string();
     let rest = [
+        "--allow-insecure-auth",
         "--auth",
         "plain",
         "--user",

@@ -83,6 +83,12 @@ pub struct ProbeArgs {
     )]
     pub chunk_size: usize,
 
+    /// Send credentials even where they are not protected: in plaintext, over TLS whose
+    /// certificate did not verify, to a server that did not advertise AUTH or the
+    /// mechanism. Without it the probe stops before AUTH and says why.
+    #[arg(long)]
+    pub allow_insecure_auth: bool,
+
     /// Stop (with QUIT) after this step.
     #[arg(long, value_name = "STEP", value_parser = quit_after())]
     pub quit_after: Option<Stage>,
@@ -146,6 +152,7 @@ impl ProbeArgs {
         Ok(ProbePlan {
             connect,
             credentials,
+            allow_insecure_auth: self.allow_insecure_auth,
             from: self.from,
             to: self.to,
             message,

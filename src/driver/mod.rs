@@ -24,9 +24,10 @@ use zeroize::Zeroizing;
 pub use crate::event::{EventSink, Finding, Layer, SecretBytes, SessionEvent};
 pub use data::{RECORDED_BODY_LIMIT, STREAM_CHUNK};
 
-use crate::event::Shown;
 use crate::event::failure::{Cause, Failure, FailureKind, IoFailure, Phase};
+use crate::event::{Shown, TlsVerdict};
 use crate::net::{ConnectOptions, Connection, NetError, Target, TlsInfo, TlsOptions};
+use crate::proto::auth::policy::Protection;
 use crate::proto::auth::{AuthError, AuthStep, Credentials, Mechanism, SaslClient};
 use crate::proto::command::Command;
 use crate::proto::reply::Reply;
@@ -117,6 +118,8 @@ pub struct Driver {
     reveal_secrets: bool,
     /// Replies in a row that no command awaited.
     unsolicited: usize,
+    /// The certificate verdict of the TLS now up, for the credential policy.
+    tls_verdict: Option<TlsVerdict>,
 }
 
 impl Driver {
@@ -139,6 +142,7 @@ impl Driver {
             sink,
             reveal_secrets: false,
             unsolicited: 0,
+            tls_verdict: None,
         }
     }
 
@@ -162,6 +166,23 @@ impl Driver {
 
     pub fn is_tls(&self) -> bool {
         self.connection.as_ref().is_some_and(Connection::is_tls)
+    }
+
+    /// How the connection is protected, for the credential policy
+    /// ([`crate::proto::auth::policy`]).
+    pub fn protection(&self) -> Protection {
+        if !self.is_tls() {
+            return Protection::Plaintext;
+        }
+        match &self.tls_verdict {
+            Some(verdict) if verdict.ok() => Protection::VerifiedTls,
+            Some(verdict) => Protection::UnverifiedTls {
+                reason: verdict.summary(),
+            },
+            None => Protection::UnverifiedTls {
+                reason: "no verdict".to_string(),
+            },
+        }
     }
 
     /// How long a reply is awaited before a timeout is reported.
@@ -210,6 +231,7 @@ impl Driver {
     pub async fn connect(&mut self, implicit_tls: bool) -> Result<(), DriverError> {
         self.start = Instant::now();
         self.session = Session::new();
+        self.tls_verdict = None;
         let started = Instant::now();
         let result = if implicit_tls {
             Connection::connect_tls(&self.target, &self.options, &self.tls)
@@ -242,6 +264,7 @@ impl Driver {
         let at = self.at();
         let verdict_ok = info.verdict.ok();
         let summary = info.verdict.summary();
+        self.tls_verdict = Some(info.verdict.clone());
         self.emit(SessionEvent::TlsEstablished {
             at,
             info: Box::new(info),

@@ -16,6 +16,7 @@ mod source;
 use crate::driver::{Driver, DriverError};
 use crate::net::TlsMode;
 use crate::proto::auth::Mechanism;
+use crate::proto::auth::policy;
 use crate::proto::capability::Capabilities;
 use crate::proto::command::{Body, Command, Param};
 use crate::proto::reply::Severity;
@@ -111,6 +112,7 @@ struct Probe {
     mode: TlsMode,
     ehlo_name: String,
     credentials: Option<Credentials>,
+    allow_insecure_auth: bool,
     from: Option<String>,
     to: Vec<String>,
     message: Option<MessageSource>,
@@ -193,6 +195,7 @@ impl Probe {
             mode: connect.tls_mode,
             ehlo_name,
             credentials: plan.credentials,
+            allow_insecure_auth: plan.allow_insecure_auth,
             from: plan.from,
             to: plan.to,
             message,
@@ -261,6 +264,16 @@ impl Probe {
                         self.driver.note(line);
                     }
                 }
+            } else if self.credentials.is_some() && !self.allow_insecure_auth {
+                // STARTTLS may have been stripped from the EHLO reply on the way: with
+                // credentials to send, a missing STARTTLS is a stop, not a fallback.
+                self.driver.note(
+                    "the server does not offer STARTTLS, and --auth needs TLS: a password sent \
+                     now would cross the network in cleartext (someone on the path may have \
+                     removed STARTTLS from the EHLO reply); --allow-insecure-auth sends it \
+                     anyway",
+                );
+                return Stage::Tls;
             } else if self.mode == TlsMode::StartTlsRequired {
                 self.driver
                     .note("the server does not offer STARTTLS, and --starttls requires it");
@@ -278,6 +291,20 @@ impl Probe {
             let mechanism = credentials
                 .mechanism
                 .unwrap_or_else(|| Self::offered_mechanism(&caps));
+            let protection = self.driver.protection();
+            if let Err(refusal) =
+                policy::check(&mechanism, &caps, &protection, self.allow_insecure_auth)
+            {
+                self.driver.note(format!(
+                    "not sending credentials: {}; --allow-insecure-auth sends them anyway",
+                    refusal.describe()
+                ));
+                return if refusal.is_about_tls() {
+                    Stage::Tls
+                } else {
+                    Stage::Auth
+                };
+            }
             let user = credentials.user;
             match self
                 .driver

@@ -20,6 +20,9 @@ pub struct ProbePlan {
     pub connect: ConnectPlan,
     /// AUTH, when a user name was given.
     pub credentials: Option<Credentials>,
+    /// The user's named opt-in to send credentials where the policy would hold them
+    /// ([`crate::proto::auth::policy`]).
+    pub allow_insecure_auth: bool,
     /// The reverse-path as given (`None`: `$USER@` the EHLO name; `<>`: the null sender).
     pub from: Option<String>,
     /// The recipients; none: the probe stops before MAIL.

@@ -122,6 +122,7 @@ async fn check_mechanism(mechanism: &str, from_file: bool) {
         "--timeout".into(),
         "2".into(),
         "--no-starttls".into(),
+        "--allow-insecure-auth".into(),
         "--auth".into(),
         mechanism.into(),
         "--user".into(),
@@ -230,7 +231,7 @@ async fn password_typed_at_the_prompt_never_appears_on_screen_or_command_line() 
     let pid_file = scratch("prompt.pid");
     let command = format!(
         "sh -c 'echo $$ > {pid}; exec env XDG_STATE_HOME={state} NO_COLOR=1 {bin} probe {addr} \
-         --ehlo client.test --timeout 5 --no-starttls --auth login --user {USER} \
+         --ehlo client.test --timeout 5 --no-starttls --allow-insecure-auth --auth login --user {USER} \
          --quit-after auth --record {record}'; echo EXITED $?; sleep 60",
         pid = pid_file.display(),
         state = concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),

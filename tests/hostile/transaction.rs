@@ -131,6 +131,7 @@ async fn probe_auth(scenario: &Scenario, mechanism: &str) -> ProbeRun {
             server,
             &[
                 "--no-starttls",
+                "--allow-insecure-auth",
                 "--auth",
                 mechanism,
                 "--user",

@@ -67,8 +67,9 @@ pub fn probe(args: &[&str]) -> Output {
 }
 
 /// The log-in arguments for `mechanism` as the test user, the password from the
-/// environment.
-pub fn login(mechanism: &str) -> [&str; 6] {
+/// environment, and Postfix's certificate as the trust anchor: credentials go only over TLS
+/// whose verdict passed.
+pub fn login(mechanism: &str) -> [&str; 8] {
     [
         "--auth",
         mechanism,
@@ -76,6 +77,8 @@ pub fn login(mechanism: &str) -> [&str; 6] {
         USER,
         "--password-env",
         PASSWORD_ENV,
+        "--ca-file",
+        CERT,
     ]
 }
 

@@ -480,6 +480,7 @@ impl SaslClient {
     }
 }
 
+pub mod policy;
 mod typed;
 
 mod wipe;
