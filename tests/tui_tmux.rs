@@ -220,6 +220,12 @@ async fn demo_opens_the_explorer_on_the_sandbox_with_a_guide() {
     tmux.keys(t, &["F4"]);
     tmux.wait_for(t, &["AUTH — Enter authenticates"]).await;
     tmux.keys(t, &["Escape"]);
+    // Type on only once the form is gone: an Esc read together with the next keys is an
+    // Alt chord to the terminal, not Esc.
+    tmux.wait_until("the AUTH form closes", || {
+        !tmux.screen(t).contains("AUTH — Enter authenticates")
+    })
+    .await;
     tmux.type_line(t, "/quit");
     let screen = tmux.wait_for(t, &["EXITED 0", "TTY-COOKED"]).await;
     assert!(!screen.contains("panicked"), "{screen}");
