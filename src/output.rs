@@ -3,6 +3,10 @@
 //! panicking with "failed printing to stdout: Broken pipe". What a transcript recorded up
 //! to then is already on disk: the recorder flushes every line.
 //!
+//! JSON that smtpx writes (probe `--json`, exports, scan and explain `--json`, transcripts)
+//! goes through [`safe_json`]: serde escapes only C0 controls, so DEL, C1 controls, bidi
+//! and zero-width characters from a server would otherwise reach whoever `cat`s the file.
+//!
 //! Layer: a leaf utility (std only), used by the front ends through [`outln!`](crate::outln)
 //! and [`out!`](crate::out).
 
@@ -27,6 +31,39 @@ pub fn quit_if_reader_gone(error: &io::Error) {
     }
 }
 
+/// Serialized JSON with every character that a terminal would act on or that disguises
+/// text written as a `\uXXXX` escape: DEL, C1 controls (U+0080–U+009F), bidi controls
+/// (U+061C, U+200E–U+200F, U+202A–U+202E, U+2066–U+2069), zero-width characters
+/// (U+200B–U+200D, U+2060), line and paragraph separators and the BOM. Structural JSON is
+/// ASCII, so these can only stand inside strings, where the escape means the same
+/// character to every JSON reader.
+pub fn safe_json(json: String) -> String {
+    if !json.bytes().any(|b| b >= 0x7f) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if needs_json_escape(c) {
+            // Every such character is in the Basic Multilingual Plane: one \u escape.
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn needs_json_escape(c: char) -> bool {
+    matches!(c as u32,
+        0x7f..=0x9f
+        | 0x061c
+        | 0x200b..=0x200f
+        | 0x2028..=0x202e
+        | 0x2060
+        | 0x2066..=0x2069
+        | 0xfeff)
+}
+
 /// `println!` for the headless commands: see [the module](crate::output).
 #[macro_export]
 macro_rules! outln {
@@ -44,4 +81,33 @@ macro_rules! out {
     ($($arg:tt)*) => {
         $crate::output::write(format_args!($($arg)*))
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_json;
+
+    #[test]
+    fn hostile_characters_are_escaped_and_read_back_the_same() {
+        let hostile = "a\u{7f}b\u{85}c\u{9b}[2J\u{202e}d\u{2066}e\u{200b}f\u{feff}g\u{2028}h é ✓";
+        let json = safe_json(serde_json::to_string(&hostile).expect("serializes"));
+        for c in json.chars() {
+            assert!(
+                c.is_ascii() || c == 'é' || c == '✓',
+                "{c:?} left raw in {json}"
+            );
+        }
+        assert!(
+            json.contains("\\u009b") && json.contains("\\u202e"),
+            "{json}"
+        );
+        let back: String = serde_json::from_str(&json).expect("still JSON");
+        assert_eq!(back, hostile);
+    }
+
+    #[test]
+    fn plain_json_is_unchanged() {
+        let json = r#"{"a":"b","c":[1,2]}"#.to_string();
+        assert_eq!(safe_json(json.clone()), json);
+    }
 }

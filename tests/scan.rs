@@ -205,6 +205,28 @@ async fn plaintext_port_with_auth_in_clear_is_flagged_and_not_recommended() {
 }
 
 #[tokio::test]
+async fn escape_sequences_in_auth_mechanism_names_never_reach_the_terminal() {
+    // OSC 0 sets the window title, OSC 52 writes the clipboard, CSI clears the screen.
+    let hostile = "AUTH \x1b]0;TITLE\x07 \x1b]52;c;ZXZpbA==\x07 \x1b[2J PLAIN";
+    let steps = vec![
+        Step::send("220 old.test ESMTP\r\n"),
+        Step::expect("EHLO"),
+        Step::Send(reply(250, &["old.test", hostile])),
+        Step::expect("QUIT"),
+        Step::send("221 bye\r\n"),
+        Step::Close,
+    ];
+    let _server = ScriptedServer::start(steps.clone()).await;
+    let report = scan(&[_server.addr.port()], &["--timeout", "2"]).await;
+    let table = smtpx::scan::table::render(&report);
+    assert!(
+        !table.contains('\x1b') && !table.contains('\x07'),
+        "{table:?}"
+    );
+    assert!(table.contains("\\x1b]0;TITLE"), "{table}");
+}
+
+#[tokio::test]
 async fn silent_port_that_answers_a_client_hello_is_implicit_tls() {
     let pki = TestPki::new();
     let tls = server_config(&pki.leaf(LeafKind::Good));

@@ -23,7 +23,7 @@ const TEXT_WIDTH: usize = 88;
 pub fn run(args: ExplainPlan) -> ExitCode {
     let explanation = query(&args.query);
     if args.json {
-        match serde_json::to_string_pretty(&explanation) {
+        match serde_json::to_string_pretty(&explanation).map(crate::output::safe_json) {
             Ok(json) => crate::outln!("{json}"),
             Err(e) => {
                 eprintln!("smtpx explain: cannot encode JSON: {e}");

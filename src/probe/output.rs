@@ -286,7 +286,11 @@ pub fn printer_with(options: PrintOptions) -> crate::driver::EventSink {
         // A reader that has gone (`| head`) ends the process quietly; other write errors
         // must not abort the session mid-way.
         if options.json {
-            checked(writeln!(out, "{}", json(&event)));
+            checked(writeln!(
+                out,
+                "{}",
+                crate::output::safe_json(json(&event).to_string())
+            ));
         } else {
             for line in human(&event) {
                 checked(writeln!(out, "{line}"));

@@ -98,7 +98,7 @@ fn across_ports(ports: &[PortReport]) -> Vec<Diagnosis> {
 pub async fn run(plan: ScanPlan) -> u8 {
     let report = scan(&plan.host, &plan.ports, &plan.config).await;
     if plan.json {
-        match serde_json::to_string_pretty(&report) {
+        match serde_json::to_string_pretty(&report).map(crate::output::safe_json) {
             Ok(text) => crate::outln!("{text}"),
             Err(e) => {
                 eprintln!("smtpx scan: cannot write JSON: {e}");

@@ -92,7 +92,8 @@ fn mechanisms(list: &Option<Vec<String>>) -> String {
     match list {
         None => "?".to_string(),
         Some(list) if list.is_empty() => "none".to_string(),
-        Some(list) => list.join(" "),
+        // Mechanism names come from the server's EHLO reply: escaped like all its text.
+        Some(list) => crate::proto::text::escape_str(&list.join(" ")),
     }
 }
 

@@ -241,5 +241,5 @@ pub fn json(transcript: &Transcript) -> String {
         "events": events,
         "warnings": transcript.warnings,
     });
-    serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
+    crate::output::safe_json(serde_json::to_string_pretty(&document).unwrap_or_default()) + "\n"
 }

@@ -105,10 +105,12 @@ impl Recorder {
             broken: None,
             stderr: true,
         };
-        let line = serde_json::to_string(header).map_err(|e| RecordError::Write {
-            path: path.to_path_buf(),
-            source: e.into(),
-        })?;
+        let line = serde_json::to_string(header)
+            .map(crate::output::safe_json)
+            .map_err(|e| RecordError::Write {
+                path: path.to_path_buf(),
+                source: e.into(),
+            })?;
         recorder
             .write_line(line)
             .map_err(|source| RecordError::Write {
@@ -159,6 +161,7 @@ impl Recorder {
             return;
         }
         let result = serde_json::to_string(line)
+            .map(crate::output::safe_json)
             .map_err(std::io::Error::from)
             .and_then(|text| self.write_line(text));
         if let Err(e) = result {

@@ -132,3 +132,61 @@ async fn escape_sequences_in_a_rejection_are_shown_escaped() {
         .says("control characters")
         .recorded_starts_with(&[220, 250, 550]);
 }
+
+/// A character JSON readers decode but serde writes raw: what must not reach a file.
+fn raw_in_json(c: char) -> bool {
+    matches!(c as u32,
+        0x7f..=0x9f | 0x061c | 0x200b..=0x200f | 0x2028..=0x202e | 0x2060 | 0x2066..=0x2069 | 0xfeff)
+}
+
+#[tokio::test]
+async fn c1_bidi_and_zero_width_characters_are_escaped_in_every_json_output() {
+    let greeting =
+        "220 mx.test \u{9b}2J \u{202e}txet desrever\u{202c} \u{200b}\u{feff}\u{7f} ESMTP\r\n";
+    let scenario = script(greeting.as_bytes(), b"250 mx.test\r\n");
+    let run = scenario.probe(ehlo_args).await;
+    run.exits(0);
+    let export = std::process::Command::new(env!("CARGO_BIN_EXE_smtpx"))
+        .args(["export", "--format", "json"])
+        .arg(&run.record)
+        .output()
+        .expect("run smtpx export");
+    assert!(export.status.success(), "{export:?}");
+    let outputs = [
+        ("probe --json", run.stdout.clone()),
+        (
+            "the transcript file",
+            std::fs::read_to_string(&run.record).expect("transcript"),
+        ),
+        (
+            "export --format json",
+            String::from_utf8_lossy(&export.stdout).into_owned(),
+        ),
+    ];
+    for (what, text) in outputs {
+        assert!(
+            !text.chars().any(raw_in_json),
+            "{what} carries a raw control or bidi character: {text:?}"
+        );
+        assert!(
+            text.contains("\\u202e"),
+            "{what} lost the character: {text}"
+        );
+    }
+    // Escaped, not lost: the transcript still reads back the exact bytes.
+    let recorded: Vec<u8> = run
+        .transcript()
+        .events()
+        .filter_map(|e| match e {
+            SessionEvent::Received { reply, .. } => Some(reply.raw()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(
+        recorded
+            .windows(greeting.len())
+            .any(|w| w == greeting.as_bytes()),
+        "the transcript lost the exact greeting"
+    );
+}
