@@ -412,7 +412,10 @@ impl App {
             .session
             .capabilities()
             .map(|c| c.auth_mechanisms())
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| crate::proto::auth::is_mechanism_name(m))
+            .collect::<Vec<_>>();
         self.open_overlay(Overlay::Auth(Box::new(AuthForm::new(&offered))));
         Vec::new()
     }

@@ -155,7 +155,12 @@ pub fn candidates(input: &str, session: &Session, raw: bool) -> Vec<String> {
     let word = word.to_ascii_uppercase();
     let words: Vec<String> = match verb {
         "AUTH" if head.trim_end().eq_ignore_ascii_case("AUTH") => {
-            let offered = caps.map(Capabilities::auth_mechanisms).unwrap_or_default();
+            let offered: Vec<String> = caps
+                .map(Capabilities::auth_mechanisms)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|m| crate::proto::auth::is_mechanism_name(m))
+                .collect();
             if offered.is_empty() {
                 MECHANISMS.iter().map(|m| format!("{m} ")).collect()
             } else {

@@ -293,6 +293,25 @@ fn tab_completes_verbs_then_cycles() {
 }
 
 #[test]
+fn tab_never_completes_a_mechanism_name_with_escape_sequences() {
+    let mut s = greeted();
+    s.client("EHLO me")
+        .server(b"250-mx\r\n250-AUTH \x1b]0;TITLE\x07 X\x1b[2J PLAIN\r\n250 8BITMIME\r\n");
+    s.app.input = tui_input::Input::new("AUTH ".into());
+    for _ in 0..4 {
+        s.app.update(key(KeyCode::Tab));
+        let value = s.app.input.value().to_string();
+        assert!(
+            !value.contains('\x1b') && !value.contains('\x07'),
+            "{value:?}"
+        );
+    }
+    s.app.input = tui_input::Input::new("AUTH ".into());
+    s.app.update(key(KeyCode::Tab));
+    assert_eq!(s.app.input.value(), "AUTH PLAIN ");
+}
+
+#[test]
 fn tab_completes_parameters_from_the_capabilities() {
     let mut s = ehlo_done();
     s.app.input = tui_input::Input::new("AUTH ".into());

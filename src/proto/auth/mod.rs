@@ -481,6 +481,17 @@ impl SaslClient {
 }
 
 pub mod policy;
+
+/// Whether `name` is a well-formed SASL mechanism name: 1 to 20 of `A–Z 0–9 - _`
+/// ([RFC 4422 §3.1](https://www.rfc-editor.org/rfc/rfc4422#section-3.1)). Anything else a
+/// server advertises is shown escaped, never offered for completion or the AUTH form:
+/// what is offered is inserted into the prompt and the history as it is.
+pub fn is_mechanism_name(name: &str) -> bool {
+    (1..=20).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
 mod typed;
 
 mod wipe;
