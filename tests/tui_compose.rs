@@ -471,3 +471,65 @@ fn moving_the_cursor_in_from_does_not_stop_it_following_the_envelope() {
     let c = s.app.composer().expect("open");
     assert_eq!(c.from.value(), "a@example.comu");
 }
+
+/// A session greeted and past EHLO in plaintext, offering `auth`.
+fn in_plaintext(auth: &str) -> Script {
+    let mut s = Script::new("mx.example.com:587");
+    s.connected()
+        .server(b"220 mx.example.com ESMTP\r\n")
+        .client("EHLO laptop.example")
+        .server(format!("250-mx.example.com\r\n250 AUTH {auth}\r\n").as_bytes());
+    s
+}
+
+#[test]
+fn auth_form_over_plaintext_is_held_once_with_the_risk_then_sent_on_a_second_enter() {
+    let mut s = in_plaintext("PLAIN LOGIN");
+    fill_auth_form(&mut s.app, "PLAIN", "demo");
+    let effects = press(&mut s.app, KeyCode::Enter);
+    assert!(
+        effects.is_empty(),
+        "sent at once over plaintext: {effects:?}"
+    );
+    let text = screen(&mut s.app, 100, 30);
+    assert!(text.contains("cleartext"), "{text}");
+    // Typing on does not clear the hold.
+    type_text(&mut s.app, "x");
+    press(&mut s.app, KeyCode::Backspace);
+    let text = screen(&mut s.app, 100, 30);
+    assert!(text.contains("cleartext") && text.contains("Enter again"), "{text}");
+    let effects = press(&mut s.app, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Intent(Intent::Auth { .. })]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn auth_form_over_unverified_tls_names_the_risk() {
+    let mut s = Script::new("mx.example.com:587");
+    s.connected()
+        .server(b"220 mx.example.com ESMTP\r\n")
+        .tls(false)
+        .client("EHLO laptop.example")
+        .server(b"250-mx.example.com\r\n250 AUTH PLAIN\r\n");
+    fill_auth_form(&mut s.app, "PLAIN", "demo");
+    assert!(press(&mut s.app, KeyCode::Enter).is_empty());
+    assert!(
+        screen(&mut s.app, 100, 30).contains("whoever holds that key"),
+        "{}",
+        screen(&mut s.app, 100, 30)
+    );
+}
+
+#[test]
+fn auth_form_with_a_mechanism_the_server_does_not_offer_is_held() {
+    let mut s = in_tls("LOGIN");
+    fill_auth_form(&mut s.app, "PLAIN", "demo");
+    assert!(press(&mut s.app, KeyCode::Enter).is_empty());
+    assert!(
+        screen(&mut s.app, 100, 30).contains("does not offer AUTH PLAIN"),
+        "{}",
+        screen(&mut s.app, 100, 30)
+    );
+}

@@ -104,6 +104,12 @@ fn notes(form: &AuthForm, app: &App) -> Vec<(String, ratatui::style::Style)> {
     if let Some(error) = &form.error {
         notes.push((error.to_string(), theme::alarm(app.no_color())));
     }
+    if let Some(risk) = &form.risk {
+        notes.push((
+            format!("!? {risk} — Enter again sends anyway, Esc cancels"),
+            theme::alarm(app.no_color()),
+        ));
+    }
     notes
 }
 

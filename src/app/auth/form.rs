@@ -19,6 +19,7 @@ use crate::app::{App, Effect, Entry, Overlay};
 use crate::driver::task::{Intent, SecretSource, SecretText};
 use crate::event::Shown;
 use crate::proto::auth::Mechanism;
+use crate::proto::auth::policy::{self, Protection};
 use crate::proto::text::escape_str;
 
 /// Mechanisms the built-in SASL client runs.
@@ -77,6 +78,10 @@ pub struct AuthForm {
     pub focus: AuthField,
     /// Why the last submit was refused.
     pub error: Option<Incomplete>,
+    /// The credential policy's objection shown on the last Enter
+    /// ([`crate::proto::auth::policy`]): Enter again with the same objection is the
+    /// person's explicit choice to send anyway. Typing does not clear it.
+    pub risk: Option<String>,
 }
 
 impl AuthForm {
@@ -109,6 +114,7 @@ impl AuthForm {
             token_name: Input::default(),
             focus: AuthField::Mechanism,
             error: None,
+            risk: None,
         }
     }
 
@@ -438,32 +444,28 @@ impl App {
     /// A key while the form is open: its binding, or an edit of the focused field.
     pub(in crate::app) fn auth_form_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let action = keymap::find(&KEYS, &key);
+        let objection = match action {
+            Some(AuthKey::Submit) => self.auth_objection(),
+            _ => None,
+        };
         let Some(Overlay::Auth(form)) = self.overlay.as_mut() else {
             return Vec::new();
         };
         match action {
-            Some(AuthKey::Submit) => match form.submit() {
-                Ok(intent) => {
-                    if let Intent::Auth {
-                        mechanism, user, ..
-                    } = &intent
-                    {
-                        self.auth_trace = Some(AuthTrace {
-                            mechanism: mechanism.clone(),
-                            user: user.clone(),
-                            step: 0,
-                        });
-                        self.push(Entry::local(format!(
-                            "AUTH {mechanism} as {} from the form: steps decoded, secrets masked",
-                            escape_str(user)
-                        )));
+            Some(AuthKey::Submit) => {
+                // The credential policy first: held once with the risk in words; the same
+                // objection on a second Enter is the person's explicit choice.
+                if let Some(objection) = objection {
+                    if form.risk.as_deref() != Some(objection.as_str()) {
+                        form.risk = Some(objection);
+                        return Vec::new();
                     }
-                    self.close_auth_form();
-                    self.scroll = crate::app::Scroll::Follow;
-                    return vec![Effect::Intent(intent)];
                 }
-                Err(why) => form.error = Some(why),
-            },
+                match form.submit() {
+                    Ok(intent) => return self.send_auth_form(intent),
+                    Err(why) => form.error = Some(why),
+                }
+            }
             Some(AuthKey::Next) => form.move_focus(true),
             Some(AuthKey::Previous) => form.move_focus(false),
             Some(AuthKey::Left) => form.sideways(false, key),
@@ -473,5 +475,44 @@ impl App {
             None => form.typed(key),
         }
         Vec::new()
+    }
+
+    /// What the credential policy ([`crate::proto::auth::policy`]) holds against sending
+    /// the form's mechanism now, in words; `None` when the credentials are protected.
+    fn auth_objection(&self) -> Option<String> {
+        let form = self.auth_form()?;
+        let protection = match &self.tls {
+            None => Protection::Plaintext,
+            Some((_, true)) => Protection::VerifiedTls,
+            Some((_, false)) => Protection::UnverifiedTls {
+                reason: "F2 shows the verdict".to_string(),
+            },
+        };
+        let refusal = match self.session.capabilities() {
+            Some(caps) => policy::check(form.mechanism(), caps, &protection, false).err(),
+            None => Some(policy::AuthRefusal::NotAdvertised),
+        };
+        refusal.map(|refusal| refusal.describe())
+    }
+
+    /// Closes the form and sends its AUTH exchange, noting it in the transcript.
+    fn send_auth_form(&mut self, intent: Intent) -> Vec<Effect> {
+        if let Intent::Auth {
+            mechanism, user, ..
+        } = &intent
+        {
+            self.auth_trace = Some(AuthTrace {
+                mechanism: mechanism.clone(),
+                user: user.clone(),
+                step: 0,
+            });
+            self.push(Entry::local(format!(
+                "AUTH {mechanism} as {} from the form: steps decoded, secrets masked",
+                escape_str(user)
+            )));
+        }
+        self.close_auth_form();
+        self.scroll = crate::app::Scroll::Follow;
+        vec![Effect::Intent(intent)]
     }
 }
