@@ -497,7 +497,10 @@ fn auth_form_over_plaintext_is_held_once_with_the_risk_then_sent_on_a_second_ent
     type_text(&mut s.app, "x");
     press(&mut s.app, KeyCode::Backspace);
     let text = screen(&mut s.app, 100, 30);
-    assert!(text.contains("cleartext") && text.contains("Enter again"), "{text}");
+    assert!(
+        text.contains("cleartext") && text.contains("Enter again"),
+        "{text}"
+    );
     let effects = press(&mut s.app, KeyCode::Enter);
     assert!(
         matches!(effects.as_slice(), [Effect::Intent(Intent::Auth { .. })]),
