@@ -13,6 +13,7 @@ mod support;
 mod probe {
     mod certificates;
     mod data;
+    mod envelope;
     mod stops;
 }
 

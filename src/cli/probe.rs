@@ -53,7 +53,8 @@ pub struct ProbeArgs {
     #[arg(long, short = 'f', value_name = "ADDR")]
     pub from: Option<String>,
 
-    /// Envelope recipient for RCPT TO (repeatable). Without one the probe stops before MAIL.
+    /// Envelope recipient for RCPT TO (repeatable; commas separate several, as in swaks).
+    /// Without one the probe stops before MAIL.
     #[arg(long, short = 't', value_name = "ADDR")]
     pub to: Vec<String>,
 
@@ -154,7 +155,7 @@ impl ProbeArgs {
             credentials,
             allow_insecure_auth: self.allow_insecure_auth,
             from: self.from,
-            to: self.to,
+            to: split_recipients(&self.to),
             message,
             bdat: self.bdat.then_some(self.chunk_size),
             quit_after: self.quit_after,
@@ -193,4 +194,57 @@ fn read_secret(
     rpassword::prompt_password(format!("Password for {user}: "))
         .map(Zeroizing::new)
         .map_err(CliError::SecretPrompt)
+}
+
+/// `--to a@x,b@y` as swaks takes it: each value split on commas, except inside a quoted
+/// local part (`"last, first"@example.com`), blanks trimmed, empty pieces dropped.
+fn split_recipients(values: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for value in values {
+        let mut quoted = false;
+        let mut escaped = false;
+        let mut piece = String::new();
+        for c in value.chars() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if quoted => escaped = true,
+                '"' => quoted = !quoted,
+                ',' if !quoted => {
+                    out.push(std::mem::take(&mut piece));
+                    continue;
+                }
+                _ => {}
+            }
+            piece.push(c);
+        }
+        out.push(piece);
+    }
+    out.into_iter()
+        .map(|piece| piece.trim().to_string())
+        .filter(|piece| !piece.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_recipients;
+
+    fn split(values: &[&str]) -> Vec<String> {
+        split_recipients(&values.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn commas_separate_recipients_as_swaks_does() {
+        assert_eq!(split(&["a@x,b@y"]), ["a@x", "b@y"]);
+        assert_eq!(split(&["a@x, b@y,", "c@z"]), ["a@x", "b@y", "c@z"]);
+    }
+
+    #[test]
+    fn a_comma_inside_a_quoted_local_part_stays() {
+        assert_eq!(
+            split(&["\"last, first\"@x,b@y"]),
+            ["\"last, first\"@x", "b@y"]
+        );
+        assert_eq!(split(&["\"a\\\",b\"@x"]), ["\"a\\\",b\"@x"]);
+    }
 }

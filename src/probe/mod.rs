@@ -14,7 +14,7 @@ mod plan;
 mod source;
 
 use crate::driver::{Driver, DriverError};
-use crate::net::TlsMode;
+use crate::net::{NetError, TlsMode};
 use crate::proto::auth::Mechanism;
 use crate::proto::auth::policy;
 use crate::proto::capability::Capabilities;
@@ -215,7 +215,13 @@ impl Probe {
     async fn session(&mut self) -> Stage {
         if let Err(error) = self.driver.connect(self.mode == TlsMode::Implicit).await {
             self.explain_connect_failure(&error);
-            return Stage::Connect;
+            // One stage model for both ways into TLS: a handshake that fails on implicit
+            // TLS is a TLS failure (23), as it is after STARTTLS.
+            return if is_tls_failure(&error) {
+                Stage::Tls
+            } else {
+                Stage::Connect
+            };
         }
         if self.quit_after(Stage::Connect) {
             return Stage::Done;
@@ -362,13 +368,37 @@ impl Probe {
 
     /// MAIL, RCPT for each recipient, DATA ([RFC 5321 §3.3](https://www.rfc-editor.org/rfc/rfc5321#section-3.3)).
     async fn transaction(&mut self, caps: &Capabilities, message: MessageSource) -> Stage {
+        // BDAT needs CHUNKING (RFC 3030 §2): a server without it would take the chunk for
+        // commands, or wait for a DATA that never comes.
+        if self.bdat.is_some() && !caps.chunking() {
+            self.driver.note(
+                "the server does not advertise CHUNKING (RFC 3030), so BDAT cannot be used: \
+                 stopping before MAIL; without --bdat the message goes with DATA",
+            );
+            return Stage::Data;
+        }
         let from = self.sender();
+        // An address or header in UTF-8 needs SMTPUTF8 (RFC 6531 §3.4): offered, it is
+        // asked for; not offered, the message cannot be delivered as written.
+        let needs_utf8 = !from.is_ascii()
+            || self.to.iter().any(|to| !to.is_ascii())
+            || !message.headers_are_ascii();
+        if needs_utf8 && !caps.smtputf8() {
+            self.driver.note(
+                "an address or header is not ASCII and the server does not advertise SMTPUTF8 \
+                 (RFC 6531 §3.4): stopping before MAIL",
+            );
+            return Stage::Mail;
+        }
         let mut params = Vec::new();
         if caps.size().is_some() {
             params.push(Param::size(message.size()));
         }
         if !message.is_ascii() && caps.eight_bit_mime() {
             params.push(Param::body(Body::EightBitMime));
+        }
+        if needs_utf8 {
+            params.push(Param::smtputf8());
         }
         let mail = Command::Mail { from, params };
         match self.driver.command(&mail).await {
@@ -398,10 +428,6 @@ impl Probe {
             return Stage::Done;
         }
         if let Some(chunk_size) = self.bdat {
-            if !caps.chunking() {
-                self.driver
-                    .note("the server does not advertise CHUNKING; sending BDAT anyway");
-            }
             let message = match message.into_bytes() {
                 Ok(bytes) => bytes,
                 Err(error) => {
@@ -522,4 +548,24 @@ pub(crate) fn envelope_sender(from: Option<&str>, host: &str) -> String {
             format!("{user}@{host}")
         }
     }
+}
+/// Whether `error` happened in the TLS handshake (or its verdict), not in reaching the
+/// server.
+fn is_tls_failure(error: &DriverError) -> bool {
+    matches!(
+        error,
+        DriverError::Net(
+            NetError::Tls { .. }
+                | NetError::CertificateRejected { .. }
+                | NetError::ClosedDuringHandshake
+                | NetError::Timeout {
+                    waiting_for: crate::event::Phase::TlsHandshake,
+                    ..
+                }
+                | NetError::Io {
+                    during: crate::event::Phase::TlsHandshake,
+                    ..
+                }
+        )
+    )
 }

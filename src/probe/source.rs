@@ -51,6 +51,32 @@ impl MessageSource {
 
     /// Whether every octet is 7-bit (otherwise `BODY=8BITMIME`,
     /// [RFC 6152 §3](https://www.rfc-editor.org/rfc/rfc6152#section-3)).
+    /// Whether the header section (up to the first empty line) is ASCII: UTF-8 headers
+    /// need SMTPUTF8 ([RFC 6532](https://www.rfc-editor.org/rfc/rfc6532)). For a file whose
+    /// pre-scan found a byte that is not ASCII, its first 64 KiB are read again to tell.
+    pub fn headers_are_ascii(&self) -> bool {
+        match self {
+            MessageSource::Bytes(bytes) => header_section(bytes).is_ascii(),
+            MessageSource::File { ascii, .. } => *ascii || self.file_headers_ascii(),
+        }
+    }
+
+    fn file_headers_ascii(&self) -> bool {
+        let MessageSource::File { path, .. } = self else {
+            return true;
+        };
+        // The header section is at the start; 64 KiB holds any real one.
+        let Ok(file) = std::fs::File::open(path) else {
+            return true;
+        };
+        let mut head = Vec::new();
+        use std::io::Read;
+        if file.take(64 * 1024).read_to_end(&mut head).is_err() {
+            return true;
+        }
+        header_section(&head).is_ascii()
+    }
+
     pub fn is_ascii(&self) -> bool {
         match self {
             MessageSource::Bytes(bytes) => bytes.is_ascii(),
@@ -160,6 +186,18 @@ pub fn load_message(
             Ok(MessageSource::Bytes(message::build_message(&spec)))
         }
     }
+}
+
+/// The header section of a message: everything before the first empty line (CRLF or LF).
+fn header_section(bytes: &[u8]) -> &[u8] {
+    let crlf = memchr::memmem::find(bytes, b"\r\n\r\n");
+    let lf = memchr::memmem::find(bytes, b"\n\n");
+    let end = match (crlf, lf) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => bytes.len(),
+    };
+    &bytes[..end]
 }
 
 #[cfg(test)]
