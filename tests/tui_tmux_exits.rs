@@ -1,4 +1,4 @@
-//! The terminal is restored on every exit path — `/quit`, SIGINT, SIGTERM, SIGHUP and a
+//! The terminal is restored on every exit path — `/quit`, SIGINT, SIGTERM, SIGHUP, SIGQUIT and a
 //! panic — and a resize to 20x5 and back neither crashes nor corrupts the screen. Each case
 //! runs smtpx in tmux (private socket) against the sandbox; after it ends, the shell echoes
 //! a marker and whether the tty is still raw, and tmux says whether the alternate screen,
@@ -54,6 +54,7 @@ async fn terminal_is_restored_on_every_exit_path() {
         ("int", Ending::Signal("INT", 2)),
         ("term", Ending::Signal("TERM", 15)),
         ("hup", Ending::Signal("HUP", 1)),
+        ("quit-signal", Ending::Signal("QUIT", 3)),
         ("panic", Ending::Panic),
     ];
     for (name, ending) in cases {

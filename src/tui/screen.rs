@@ -50,6 +50,9 @@ pub(super) struct Screen<'t> {
     interrupt: Signal,
     terminate: Signal,
     hangup: Signal,
+    /// SIGQUIT (Ctrl-\\ or `kill -QUIT`) would otherwise end the process with the terminal
+    /// still in raw mode on the alternate screen.
+    quit: Signal,
     /// Handling SIGTSTP ourselves (from `kill -TSTP`) lets us restore the terminal first.
     stop: Signal,
     /// Something changed since the last frame: the next [`Screen::draw`] draws.
@@ -65,6 +68,7 @@ impl<'t> Screen<'t> {
             interrupt: signal(SignalKind::interrupt())?,
             terminate: signal(SignalKind::terminate())?,
             hangup: signal(SignalKind::hangup())?,
+            quit: signal(SignalKind::quit())?,
             stop: signal(SignalKind::from_raw(terminal::SIGTSTP))?,
             dirty: true,
         })
@@ -112,6 +116,7 @@ impl<'t> Screen<'t> {
             _ = self.interrupt.recv() => Ok(Wake::Signal(2)),
             _ = self.terminate.recv() => Ok(Wake::Signal(15)),
             _ = self.hangup.recv() => Ok(Wake::Signal(1)),
+            _ = self.quit.recv() => Ok(Wake::Signal(3)),
             _ = self.stop.recv() => {
                 self.suspend().await?;
                 Ok(Wake::Screen)
