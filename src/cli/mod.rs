@@ -76,7 +76,9 @@ impl Cli {
                         .map_err(refuse("smtpx probe", stage.exit_code()))?,
                 )
             }
-            Some(CommandKind::Serve(args)) => Plan::Serve(args.into_plan()),
+            Some(CommandKind::Serve(args)) => {
+                Plan::Serve(args.into_plan().map_err(refuse("smtpx serve", 3))?)
+            }
             Some(CommandKind::Demo(args)) => Plan::Demo(args.into_plan()),
             Some(CommandKind::Explain(args)) => Plan::Explain(args.into_plan()),
             Some(CommandKind::Scan(args)) => {
@@ -174,6 +176,24 @@ pub enum CommandKind {
     Export(transcript::ExportArgs),
     /// Compare two transcripts: reply codes, capabilities, certificate, TLS parameters.
     Diff(transcript::DiffArgs),
+}
+
+/// Says on stderr when a file holding a secret can be read by other users: anyone on the
+/// machine could take the password from it.
+pub(crate) fn warn_if_readable_by_others(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                eprintln!(
+                    "smtpx: warning: {} can be read by other users (mode {:o}); chmod 600 it",
+                    crate::proto::text::escape_str(&path.display().to_string()),
+                    meta.permissions().mode() & 0o777
+                );
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -182,6 +182,7 @@ fn read_secret(
             .map_err(|_| CliError::SecretVariable { var: var.into() });
     }
     if let Some(path) = file {
+        super::warn_if_readable_by_others(path);
         let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
             CliError::SecretFile {
                 path: path.to_path_buf(),

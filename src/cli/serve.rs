@@ -3,9 +3,10 @@
 //! Layer: CLI parsing.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::CliError;
 use crate::sandbox::{
     Behaviours, Credentials, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_MAX_RECIPIENTS, SandboxConfig, TlsSource,
@@ -47,14 +48,11 @@ pub struct ServeArgs {
         env = "SMTPX_SANDBOX_USER"
     )]
     pub user: String,
-    /// AUTH password of the demo account.
-    #[arg(
-        long,
-        value_name = "SECRET",
-        default_value = "demo-password",
-        env = "SMTPX_SANDBOX_PASSWORD"
-    )]
-    pub password: String,
+    /// AUTH password of the demo account, from the first line of FILE (default: the
+    /// SMTPX_SANDBOX_PASSWORD environment variable, else "demo-password"). Never a plain
+    /// argument: the command line is visible to every user in `ps`.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
     /// Largest message accepted, in octets (advertised as SIZE).
     #[arg(long, value_name = "OCTETS", default_value_t = DEFAULT_MAX_MESSAGE_SIZE)]
     pub max_size: usize,
@@ -104,12 +102,12 @@ fn probability(text: &str) -> Result<f64, String> {
 impl ServeArgs {
     /// The configuration these flags describe. `maildir` is left as given; `run_serve`
     /// makes a kept temporary one when it is absent.
-    pub fn into_plan(self) -> SandboxConfig {
+    pub fn into_plan(self) -> Result<SandboxConfig, CliError> {
         let tls = match (self.cert, self.key) {
             (Some(cert), Some(key)) => TlsSource::Files { cert, key },
             _ => TlsSource::Generate,
         };
-        SandboxConfig {
+        Ok(SandboxConfig {
             listen: self.listen,
             tls_listen: self.tls_listen,
             hostname: self.hostname,
@@ -118,8 +116,8 @@ impl ServeArgs {
             ca_out: self.ca_out,
             maildir: self.maildir,
             credentials: Credentials {
+                password: sandbox_password(self.password_file.as_deref())?,
                 user: self.user,
-                password: self.password,
             },
             max_message_size: self.max_size,
             max_recipients: self.max_recipients,
@@ -135,8 +133,22 @@ impl ServeArgs {
             },
             seed: self.seed,
             print_log: true,
-        }
+        })
     }
+}
+
+/// The sandbox account's password: the first line of `file`, else `SMTPX_SANDBOX_PASSWORD`,
+/// else the documented demo password.
+fn sandbox_password(file: Option<&Path>) -> Result<String, CliError> {
+    if let Some(path) = file {
+        super::warn_if_readable_by_others(path);
+        let text = std::fs::read_to_string(path).map_err(|source| CliError::SecretFile {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        return Ok(text.lines().next().unwrap_or("").to_string());
+    }
+    Ok(std::env::var("SMTPX_SANDBOX_PASSWORD").unwrap_or_else(|_| "demo-password".to_string()))
 }
 
 #[cfg(test)]
@@ -154,11 +166,25 @@ mod tests {
     #[test]
     fn defaults_are_loopback_demo_account_and_no_behaviours() {
         let cli = Cli::try_parse_from(["serve"]).expect("defaults parse");
-        let config = cli.serve.into_plan();
+        let config = cli.serve.into_plan().expect("valid flags");
         assert_eq!(config.listen, "127.0.0.1:2525".parse().expect("literal"));
         assert_eq!(config.credentials, Credentials::default());
         assert_eq!(config.behaviours, Behaviours::default());
         assert!(config.exposed_addresses().is_empty());
+    }
+
+    #[test]
+    fn the_password_comes_from_a_file_never_from_the_command_line() {
+        assert!(Cli::try_parse_from(["serve", "--password", "x"]).is_err());
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        std::io::Write::write_all(&mut file, b"s3cret\nignored\n").expect("write");
+        let path = file.path().display().to_string();
+        let cli = Cli::try_parse_from(["serve", "--password-file", &path]).expect("parses");
+        let config = cli.serve.into_plan().expect("readable file");
+        assert_eq!(config.credentials.password, "s3cret");
+        let cli =
+            Cli::try_parse_from(["serve", "--password-file", "/nonexistent/pw"]).expect("parses");
+        assert!(cli.serve.into_plan().is_err());
     }
 
     #[test]
@@ -191,7 +217,7 @@ mod tests {
             "1000",
         ])
         .expect("flags parse");
-        let config = cli.serve.into_plan();
+        let config = cli.serve.into_plan().expect("valid flags");
         assert!(config.submission);
         assert_eq!(config.behaviours.greeting_delay, Duration::from_millis(250));
         assert!(config.behaviours.greylist);
