@@ -276,6 +276,13 @@ impl App {
         self.session.state() == State::AuthResponseDue
     }
 
+    /// Whether a line typed now answers an AUTH exchange (see
+    /// [`Session::auth_exchange_open`](crate::proto::session::Session::auth_exchange_open)):
+    /// it is a secret, kept out of the history and masked.
+    pub fn in_auth_exchange(&self) -> bool {
+        self.session.auth_exchange_open()
+    }
+
     pub fn push(&mut self, entry: Entry) {
         self.entries.push(entry);
     }

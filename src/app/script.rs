@@ -90,7 +90,7 @@ impl Script {
     /// The client sends a typed line, classified as the task does.
     pub fn client(&mut self, line: &str) -> &mut Script {
         let at = self.tick();
-        let command = if self.session.state() == crate::proto::session::State::AuthResponseDue {
+        let command = if self.session.auth_exchange_open() {
             crate::proto::auth::parse_sasl_response_line(line)
         } else {
             parse_command_line(line).command

@@ -325,8 +325,18 @@ impl Driver {
 
     /// Sends bytes exactly as given (raw mode): nothing added, nothing checked.
     pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), DriverError> {
-        let shown = crate::proto::text::escape_bytes(bytes);
-        self.send_bytes(bytes, shown.into(), false).await?;
+        // Raw bytes that carry an AUTH exchange (an AUTH line with a secret, or any line
+        // while an exchange is open) are a secret as a whole: shown up to where the secret
+        // begins, recorded only with --record-secrets.
+        let shown = match raw_secret_start(bytes, self.session.auth_exchange_open()) {
+            Some(start) => {
+                let before = crate::proto::text::escape_bytes(&bytes[..start]);
+                Shown::secret(&before, bytes.len() - start)
+            }
+            None => crate::proto::text::escape_bytes(bytes).into(),
+        };
+        let secret = shown.has_secret();
+        self.send_bytes(bytes, shown, secret).await?;
         self.session.on_sent(&Sent::Raw(bytes.to_vec()));
         Ok(())
     }
@@ -422,6 +432,35 @@ impl Driver {
     }
 }
 
+/// Where the secret part of raw bytes begins: the whole of them while an AUTH exchange is
+/// open, else the secret words of the first AUTH line that carries one, or any line after
+/// an AUTH line (the server reads it as the SASL response).
+fn raw_secret_start(bytes: &[u8], exchange_open: bool) -> Option<usize> {
+    if exchange_open {
+        return Some(0);
+    }
+    let mut offset = 0;
+    let mut after_auth = false;
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        if after_auth {
+            return Some(offset);
+        }
+        // A line that is not UTF-8 cannot be told apart: hide it from here on.
+        let Ok(text) = std::str::from_utf8(line) else {
+            return Some(offset);
+        };
+        let redacted = crate::proto::auth::redact_typed_line(text, false);
+        if redacted.secret_len().is_some() {
+            // The secret starts after the line's public words (mechanism and all).
+            let public = redacted.public().len();
+            return Some(offset + public.min(line.len()));
+        }
+        after_auth = text.trim_start().to_ascii_uppercase().starts_with("AUTH ");
+        offset += line.len();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -466,5 +505,23 @@ mod tests {
             timeout.failure().to_string(),
             "timed out after 30 s waiting for a reply"
         );
+    }
+}
+
+#[cfg(test)]
+mod raw_secret_tests {
+    use super::raw_secret_start;
+
+    #[test]
+    fn raw_bytes_carrying_an_auth_exchange_hide_it() {
+        assert_eq!(
+            raw_secret_start(b"AUTH PLAIN AGRlbW8A\r\n", false),
+            Some(11)
+        );
+        let burst = b"RSET\r\nAUTH LOGIN\r\ndXNlcg==\r\n";
+        assert_eq!(raw_secret_start(burst, false), Some(18));
+        assert_eq!(raw_secret_start(b"NOOP\r\nRSET\r\n", false), None);
+        assert_eq!(raw_secret_start(b"NOOP\r\n", true), Some(0));
+        assert_eq!(raw_secret_start(b"NOOP\r\n\xff AUTH\r\n", false), Some(6));
     }
 }

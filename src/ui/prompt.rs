@@ -50,6 +50,10 @@ pub fn draw_notice(frame: &mut Frame, area: Rect, app: &App) {
                 "334: the next line is the SASL response (shown redacted); * cancels",
                 theme::key(app.no_color()),
             ),
+            Mode::Command if app.in_auth_exchange() => Line::styled(
+                "AUTH sent: a line typed now answers it (shown redacted); * cancels",
+                theme::key(app.no_color()),
+            ),
             Mode::Command => Line::styled(last_reply_hint(app), theme::dim()),
         }
     };
@@ -70,7 +74,7 @@ pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App) {
     let label_width = label.chars().count() as u16;
     let width = area.width.saturating_sub(label_width + 1).max(1);
     let scroll = app.input.visual_scroll(usize::from(width));
-    let shown: String = if app.awaits_sasl_response() && app.mode() == Mode::Command {
+    let shown: String = if app.in_auth_exchange() && app.mode() == Mode::Command {
         // A SASL response is a secret: never on screen, not even while typed.
         "•".repeat(app.input.value().chars().count())
     } else {

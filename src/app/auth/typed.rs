@@ -124,7 +124,7 @@ impl crate::app::App {
         if self.auth_trace.is_some() {
             return;
         }
-        if self.awaits_sasl_response() {
+        if self.in_auth_exchange() {
             if let Some(typed) = self.typed_auth.as_mut()
                 && crate::proto::auth::looks_like_auth_secret(line, true)
             {

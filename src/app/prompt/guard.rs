@@ -16,7 +16,7 @@ impl App {
     /// Whether `line` was held back for a warning (and put back at the prompt). A line
     /// already held once is let through.
     pub(in crate::app) fn hold_if_warned(&mut self, line: &str) -> bool {
-        if self.mode != Mode::Command || line.starts_with('/') || self.awaits_sasl_response() {
+        if self.mode != Mode::Command || line.starts_with('/') || self.in_auth_exchange() {
             self.held = None;
             return false;
         }

@@ -12,7 +12,7 @@ impl App {
         match (self.mode, self.tls.is_some()) {
             (Mode::Raw, _) => "RAW> ",
             (Mode::Message, _) => "data> ",
-            (Mode::Command, _) if self.awaits_sasl_response() => "sasl> ",
+            (Mode::Command, _) if self.in_auth_exchange() => "sasl> ",
             (Mode::Command, false) => "smtp> ",
             (Mode::Command, true) => "smtp~> ",
         }

@@ -66,7 +66,16 @@ impl App {
         }
         let mut effects = Vec::new();
         // Secrets are neither kept nor written to the history file.
-        if !looks_like_auth_secret(&line, self.awaits_sasl_response()) {
+        // Raw bytes (`/raw …` or raw mode) that carry an AUTH line are kept out too: their
+        // escapes (`\r\n`) hide the line structure from the typed-line check.
+        let raw_payload = match line.strip_prefix("/raw ") {
+            Some(payload) => Some(payload),
+            None if self.mode == Mode::Raw && !line.starts_with('/') => Some(line.as_str()),
+            None => None,
+        };
+        let raw_auth =
+            raw_payload.is_some_and(|payload| payload.to_ascii_uppercase().contains("AUTH "));
+        if !raw_auth && !looks_like_auth_secret(&line, self.in_auth_exchange()) {
             self.history.push(&line);
             effects.push(Effect::Remember(line.clone()));
         } else {

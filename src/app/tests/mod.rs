@@ -79,6 +79,27 @@ fn auth_secrets_are_not_remembered() {
 }
 
 #[test]
+fn a_sasl_answer_typed_before_the_334_is_a_secret_too() {
+    let mut s = ehlo_done();
+    s.client("AUTH LOGIN");
+    // No 334 yet: the answer typed ahead must not reach the history.
+    let effects = type_line(&mut s.app, "c2VjcmV0LXR5cGVkLWFoZWFk");
+    assert_eq!(
+        effects,
+        vec![Effect::Intent(Intent::Line(
+            "c2VjcmV0LXR5cGVkLWFoZWFk".into()
+        ))]
+    );
+    assert!(
+        s.app
+            .history
+            .lines()
+            .iter()
+            .all(|l| !l.contains("c2VjcmV0"))
+    );
+}
+
+#[test]
 fn typed_auth_response_is_shown_redacted() {
     let mut s = ehlo_done();
     s.client("AUTH PLAIN AGRlbW8AZGVtby1wYXNzd29yZA==");
@@ -475,3 +496,14 @@ fn keymaps_have_no_duplicate_keys() {
 
 #[cfg(test)]
 mod explain;
+
+#[test]
+fn a_raw_line_carrying_auth_stays_out_of_the_history() {
+    let mut s = ehlo_done();
+    let effects = type_line(&mut s.app, "/raw AUTH PLAIN AGRlbW8AZGVtbw==\\r\\n");
+    assert!(
+        effects.iter().all(|e| !matches!(e, Effect::Remember(_))),
+        "{effects:?}"
+    );
+    assert!(s.app.history.lines().iter().all(|l| !l.contains("AGRl")));
+}

@@ -167,7 +167,9 @@ async fn perform(driver: &mut Driver, intent: Intent, implicit_tls: bool) {
 /// the explorer warns but lets the person send anything.
 async fn send_line(driver: &mut Driver, line: &str) {
     let session = driver.session();
-    let command = if session.state() == State::AuthResponseDue {
+    // A line typed while an AUTH exchange is open is its answer, secret even before the
+    // 334 arrived.
+    let command = if session.state() == State::AuthResponseDue || session.auth_exchange_open() {
         parse_sasl_response_line(line)
     } else {
         let parsed = parse_command_line(line);

@@ -255,6 +255,18 @@ impl Session {
         }
     }
 
+    /// Whether an AUTH exchange is open: a 334 awaits its answer, or AUTH (or an answer)
+    /// was sent and its reply has not come. Any line sent now is read by the server as a
+    /// SASL response — a secret — even when typed before the challenge arrived
+    /// ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4)).
+    pub fn auth_exchange_open(&self) -> bool {
+        self.auth_response_due
+            || self
+                .queue
+                .back()
+                .is_some_and(|p| p.state == State::ExpectAuthChallenge)
+    }
+
     /// Commands sent whose replies have not arrived, oldest first.
     pub fn pending(&self) -> impl Iterator<Item = &Pending> {
         self.queue.iter()

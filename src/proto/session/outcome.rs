@@ -144,7 +144,12 @@ impl Session {
                 Change::TlsGo
             }
             State::ExpectAuthChallenge if code == Some(334) => {
-                self.auth_response_due = true;
+                // A response typed ahead of this 334 is already on its way (queued after
+                // it): that line answers it, and no further one is due.
+                self.auth_response_due = !self
+                    .queue
+                    .iter()
+                    .any(|p| p.state == State::ExpectAuthChallenge);
                 Change::AuthChallenge(decode_challenge(reply))
             }
             State::ExpectAuthChallenge if positive => {

@@ -171,6 +171,29 @@ fn auth_login_challenges_are_decoded_and_responses_awaited() {
 }
 
 #[test]
+fn a_response_typed_before_the_334_answers_it_and_no_other_is_due() {
+    let mut s = after_ehlo(Session::new(), EHLO_TLS);
+    assert!(!s.auth_exchange_open());
+    send(&mut s, "AUTH LOGIN");
+    // The exchange is open before any challenge: a line sent now is a SASL response.
+    assert!(s.auth_exchange_open());
+    s.on_sent(&sasl("YWxpY2U="));
+    assert_eq!(
+        recv(&mut s, "334 VXNlcm5hbWU6\r\n"),
+        Change::AuthChallenge(Some(b"Username:".to_vec()))
+    );
+    // The typed-ahead line answers this 334: the prompt is not left waiting for another.
+    assert_ne!(s.state(), State::AuthResponseDue);
+    assert!(s.auth_exchange_open());
+    recv(&mut s, "334 UGFzc3dvcmQ6\r\n");
+    assert_eq!(s.state(), State::AuthResponseDue);
+    s.on_sent(&sasl("c2VjcmV0"));
+    recv(&mut s, "235 2.7.0 ok\r\n");
+    assert!(s.authenticated());
+    assert!(!s.auth_exchange_open());
+}
+
+#[test]
 fn challenge_that_is_not_base64_is_flagged() {
     let mut s = after_ehlo(Session::new(), EHLO_TLS);
     send(&mut s, "AUTH LOGIN");
