@@ -183,6 +183,11 @@ fn diff_reports_what_changed_and_nothing_for_the_same_session() {
 /// Runs `smtpx probe` against a fresh sandbox with `extra` options, recording to a file;
 /// returns the file's text.
 fn probe_sandbox(extra: &[&str]) -> String {
+    probe_sandbox_output(extra).0
+}
+
+/// [`probe_sandbox`], with what the probe printed.
+fn probe_sandbox_output(extra: &[&str]) -> (String, String) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let handle = runtime
         .block_on(smtpx::sandbox::start(SandboxConfig::default()))
@@ -230,7 +235,7 @@ fn probe_sandbox(extra: &[&str]) -> String {
     let text = std::fs::read_to_string(&file).expect("transcript written");
     let transcript = read_file(&file).expect("reads back");
     assert!(transcript.warnings.is_empty());
-    text
+    (text, stdout)
 }
 
 #[test]
@@ -246,9 +251,13 @@ fn a_recorded_probe_keeps_auth_login_secrets_and_optionally_the_body_out() {
         text.contains(r#""redaction":{"secrets":true,"body":true}"#),
         "{text}"
     );
-    let text = probe_sandbox(&["--record-secrets"]);
+    let (text, stdout) = probe_sandbox_output(&["--record-secrets"]);
     assert!(text.contains(user) && text.contains(password), "{text}");
     assert!(text.contains("the secret body text"));
+    // The person is told where the secrets are.
+    assert!(stdout.contains("HOLDS SECRETS"), "{stdout}");
+    let (_, stdout) = probe_sandbox_output(&[]);
+    assert!(!stdout.contains("HOLDS SECRETS"), "{stdout}");
 }
 
 #[test]

@@ -536,3 +536,14 @@ fn auth_form_with_a_mechanism_the_server_does_not_offer_is_held() {
         screen(&mut s.app, 100, 30)
     );
 }
+
+#[test]
+fn the_status_bar_says_when_the_transcript_holds_secrets() {
+    let mut s = in_tls("PLAIN");
+    s.app
+        .set_recording(Some(std::path::PathBuf::from("/tmp/s.jsonl")));
+    assert!(!screen(&mut s.app, 120, 30).contains("SECRETS"));
+    s.app.set_recording_secrets(true);
+    let text = screen(&mut s.app, 120, 30);
+    assert!(text.contains("+SECRETS"), "{text}");
+}

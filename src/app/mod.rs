@@ -176,6 +176,8 @@ pub struct App {
     saved_to: Option<PathBuf>,
     /// The transcript file being written (none with `--no-record`).
     recording: Option<PathBuf>,
+    /// The transcript keeps AUTH secrets (`--record-secrets`).
+    recording_secrets: bool,
     /// Why recording stopped or never started; shown in the status bar.
     record_error: Option<String>,
     /// A line held back because it breaks a rule; Enter on the same line sends it.
@@ -220,6 +222,7 @@ impl App {
             notice: None,
             saved_to: None,
             recording: None,
+            recording_secrets: false,
             record_error: None,
             held: None,
             no_color: false,
@@ -493,6 +496,16 @@ impl App {
 
     pub fn set_recording(&mut self, path: Option<PathBuf>) {
         self.recording = path;
+    }
+
+    /// Whether the transcript keeps AUTH secrets (`--record-secrets`): the status bar says
+    /// so as long as it is written.
+    pub fn recording_secrets(&self) -> bool {
+        self.recording_secrets
+    }
+
+    pub fn set_recording_secrets(&mut self, secrets: bool) {
+        self.recording_secrets = secrets;
     }
 
     /// Why recording stopped or never started.

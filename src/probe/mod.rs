@@ -123,6 +123,8 @@ struct Probe {
     transcript: Option<std::path::PathBuf>,
     /// The recorder, to ask at the end whether every write succeeded.
     recording: Option<crate::transcript::record::RecorderHandle>,
+    /// The transcript keeps AUTH secrets (`--record-secrets`): said where it is named.
+    keeps_secrets: bool,
 }
 
 impl Probe {
@@ -204,6 +206,7 @@ impl Probe {
             print: plan.print,
             transcript,
             recording,
+            keeps_secrets: plan.record.keep_secrets,
         })
     }
 
@@ -509,7 +512,12 @@ impl Probe {
             if self.print.json {
                 crate::outln!(
                     "{}",
-                    serde_json::json!({"event": "transcript", "path": path.display().to_string()})
+                    serde_json::json!({"event": "transcript", "path": path.display().to_string(), "secrets": self.keeps_secrets})
+                );
+            } else if self.keeps_secrets {
+                crate::outln!(
+                    "=== transcript saved to {} — it HOLDS SECRETS (--record-secrets): keep it private",
+                    path.display()
                 );
             } else {
                 crate::outln!("=== transcript saved to {}", path.display());

@@ -95,6 +95,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
 
     let mut app = App::new(label, history::load());
     app.set_recording(notes.as_ref().and_then(RecorderHandle::path));
+    app.set_recording_secrets(record.keep_secrets);
     if let Some(error) = record_error {
         app.record_failed(error);
     }
@@ -113,6 +114,10 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     let _ = tokio::time::timeout(Duration::from_secs(2), network).await;
 
     match (app.recording(), app.saved_to()) {
+        (Some(path), _) if app.recording_secrets() => println!(
+            "smtpx: transcript saved to {} — it HOLDS SECRETS (--record-secrets): keep it private",
+            path.display()
+        ),
         (Some(path), _) => println!("smtpx: transcript saved to {}", path.display()),
         (None, Some(_)) => {}
         (None, None) => println!("smtpx: the session was not recorded."),

@@ -95,6 +95,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             "  rec".to_string()
         };
         spans.push(Span::styled(label, base));
+        if app.recording_secrets() {
+            spans.push(Span::styled(" +SECRETS", theme::alarm(app.no_color())));
+        }
     }
     if let Some(label) = super::replay::status_label(app, wide) {
         spans.push(Span::styled(label, base));
