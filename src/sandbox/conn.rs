@@ -345,6 +345,15 @@ impl Connection {
                         self.flush(stream).await?;
                         return Ok(Some(End::Closed("dropped (--drop-after)")));
                     }
+                    Event::Delay(wait) => {
+                        self.flush(stream).await?;
+                        tokio::time::sleep(wait).await;
+                    }
+                    Event::CloseFor(reason) => {
+                        self.flush(stream).await?;
+                        let _ = stream.shutdown().await;
+                        return Ok(Some(End::Closed(reason)));
+                    }
                 }
             }
             if needs_input || self.session.is_closed() {

@@ -202,6 +202,28 @@ impl Session {
                     Event::Reply(ServerReply::new(235, "2.7.0", "Authentication successful")),
                 ];
             }
+            AuthStep::Failure(reply) if reply.code == 535 => {
+                self.auth_failures += 1;
+                if self.auth_failures >= super::MAX_AUTH_FAILURES {
+                    return vec![
+                        Event::Note(format!(
+                            "{} failed AUTH attempts: closing the connection",
+                            self.auth_failures
+                        )),
+                        Event::Delay(super::auth_failure_delay(self.auth_failures)),
+                        Event::Reply(ServerReply::new(
+                            421,
+                            "4.7.0",
+                            "Too many failed authentication attempts, closing",
+                        )),
+                        Event::CloseFor("too many failed AUTH attempts"),
+                    ];
+                }
+                return vec![
+                    Event::Delay(super::auth_failure_delay(self.auth_failures)),
+                    Event::Reply(reply),
+                ];
+            }
             AuthStep::Failure(reply) => reply,
         };
         vec![Event::Reply(reply)]

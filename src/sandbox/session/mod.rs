@@ -90,6 +90,21 @@ pub enum Event {
     Close,
     /// Close now without a reply (`--drop-after`).
     Drop,
+    /// Wait this long before what follows: a failed AUTH slows the next try down, as real
+    /// servers do (Postfix's `smtpd_error_sleep_time`, Dovecot's `auth_failure_delay`).
+    Delay(std::time::Duration),
+    /// Send what is queued and close, for this reason (for the log).
+    CloseFor(&'static str),
+}
+
+/// Failed AUTH attempts one connection may make; the next failure gets 421 and the close.
+pub const MAX_AUTH_FAILURES: u32 = 5;
+
+/// The wait before the reply to the `n`th failed AUTH on a connection: 250 ms, doubling,
+/// at most 4 s — enough to make guessing slow, short enough for a person retyping.
+pub fn auth_failure_delay(n: u32) -> std::time::Duration {
+    let ms = 250u64.saturating_mul(1 << n.saturating_sub(1).min(4));
+    std::time::Duration::from_millis(ms.min(4_000))
 }
 
 /// An accepted message and its envelope.
@@ -168,6 +183,8 @@ pub struct Session {
     transaction: Option<Transaction>,
     /// Octets of an over-long line discarded so far.
     discarding: Option<usize>,
+    /// Failed AUTH attempts on this connection: each waits longer, too many end it.
+    auth_failures: u32,
 }
 
 impl Session {
@@ -188,6 +205,7 @@ impl Session {
             user: None,
             transaction: None,
             discarding: None,
+            auth_failures: 0,
         }
     }
 

@@ -345,6 +345,40 @@ fn auth_payloads_never_reach_the_log() {
 }
 
 #[test]
+fn failed_auth_waits_longer_each_time_and_too_many_end_the_connection() {
+    let mut s = session(settings());
+    let wrong = BASE64.encode("\0demo\0wrong");
+    let mut script = String::from("EHLO c\r\n");
+    for _ in 0..MAX_AUTH_FAILURES {
+        script.push_str(&format!("AUTH PLAIN {wrong}\r\n"));
+    }
+    let events = feed(&mut s, script.as_bytes(), &Fake::default());
+    let mut expected = vec![250];
+    expected.extend(std::iter::repeat_n(535, (MAX_AUTH_FAILURES - 1) as usize));
+    expected.push(421);
+    assert_eq!(codes(&events), expected);
+    let delays: Vec<std::time::Duration> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Delay(wait) => Some(*wait),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(delays.len(), MAX_AUTH_FAILURES as usize);
+    assert!(delays.windows(2).all(|w| w[0] <= w[1]), "{delays:?}");
+    assert!(
+        delays
+            .iter()
+            .all(|d| d.as_millis() >= 250 && d.as_secs() <= 4)
+    );
+    assert!(
+        matches!(events.last(), Some(Event::CloseFor(_))),
+        "{:?}",
+        events.last()
+    );
+}
+
+#[test]
 fn cram_md5_challenge_names_connection_and_nonce() {
     let mut s = session(settings());
     let events = feed(&mut s, b"EHLO c\r\nAUTH CRAM-MD5\r\n", &Fake::default());
