@@ -41,10 +41,39 @@ impl Served {
     }
 
     fn start_with(file: &Path, extra: &[&str]) -> Served {
-        let mut child = smtpx()
+        let mut command = smtpx();
+        command
             .args(["replay", "--serve", "--listen", "127.0.0.1:0"])
             .args(extra)
+            .arg(file);
+        Served::spawn(command)
+    }
+
+    /// `replay --serve` with at most `files` open file descriptors (`ulimit -n`).
+    fn start_with_fd_limit(file: &Path, files: u32) -> Served {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {files} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_smtpx"))
+            .args([
+                "replay",
+                "--serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--timing",
+                "fast",
+            ])
             .arg(file)
+            .env(
+                "XDG_STATE_HOME",
+                concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+            );
+        Served::spawn(command)
+    }
+
+    fn spawn(mut command: Command) -> Served {
+        let mut child = command
             .stdout(Stdio::piped())
             .spawn()
             .expect("start smtpx replay --serve");
@@ -468,4 +497,77 @@ fn sigterm_stops_the_server_cleanly() {
     let (log, status) = served.finish();
     assert!(log.contains("=== stopped by signal"), "{log}");
     assert_eq!(status, Some(1), "QUIT after EHLO left the recording: {log}");
+}
+
+/// Reads what the server says first on a fresh connection (a greeting or a 421).
+fn first_reply(port: u16) -> (std::net::TcpStream, String) {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut buf = [0u8; 512];
+    let n = stream.read(&mut buf).unwrap_or(0);
+    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+    (stream, text)
+}
+
+#[test]
+fn replay_serve_caps_its_connections_with_a_421() {
+    let served = Served::start_with(
+        &repo("recordings/sandbox-starttls-auth-message.jsonl"),
+        &["--timing", "fast"],
+    );
+    let mut held = Vec::new();
+    for _ in 0..smtpx::replay::serve::MAX_CONNECTIONS {
+        let (stream, greeting) = first_reply(served.port);
+        assert!(greeting.starts_with("220"), "{greeting:?}");
+        held.push(stream);
+    }
+    let (_, over) = first_reply(served.port);
+    assert!(over.starts_with("421 "), "{over:?}");
+    // A place frees up when a client leaves.
+    held.pop();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, again) = first_reply(served.port);
+        if again.starts_with("220") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no place freed: {again:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn replay_serve_out_of_file_descriptors_backs_off_instead_of_spinning() {
+    let served =
+        Served::start_with_fd_limit(&repo("recordings/sandbox-starttls-auth-message.jsonl"), 24);
+    // More clients than descriptors: accept fails with EMFILE while they stay.
+    let clients: Vec<std::net::TcpStream> = (0..40)
+        .filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", served.port)).ok())
+        .collect();
+    assert!(clients.len() >= 30, "{} clients connected", clients.len());
+    std::thread::sleep(Duration::from_secs(2));
+    drop(clients);
+    std::thread::sleep(Duration::from_millis(500));
+    // It still serves once descriptors are free again.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, greeting) = first_reply(served.port);
+        if greeting.starts_with("220") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never recovered: {greeting:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut out = String::new();
+    while let Ok(line) = served.lines.recv_timeout(Duration::from_millis(300)) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    let failures = out.matches("accept failed").count();
+    assert!(failures >= 1, "the limit was never hit:\n{out}");
+    // Said once per run of failures, not once per attempt (the old loop wrote millions).
+    assert!(failures <= 10, "{failures} accept failures logged:\n{out}");
 }

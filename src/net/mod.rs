@@ -13,6 +13,7 @@
 //!
 //! Layer: transport — uses `proto`, tokio, tokio-rustls, x509-parser; never the UI or app state.
 
+pub mod accept;
 pub mod cert;
 pub mod connection;
 pub mod error;

@@ -46,6 +46,9 @@ pub enum Timing {
 /// The reply to a command the recording has no reply for.
 pub const NO_REPLY: &[u8] =
     b"503 5.5.1 smtpx replay: the recording has no reply for this command\r\n";
+/// Connections served at once; more get `421` and the close.
+pub const MAX_CONNECTIONS: usize = 64;
+
 /// The longest command line accepted.
 pub const MAX_LINE: usize = 64 * 1024;
 /// The largest message (DATA or one BDAT chunk) accepted.
@@ -108,24 +111,27 @@ pub async fn run(transcript: &Transcript, file: &std::path::Path, args: &ServePl
         },
     );
     let diverged = Arc::new(AtomicBool::new(false));
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let mut tasks = tokio::task::JoinSet::new();
     let mut number = 0u64;
     loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
+        let (stream, peer) = tokio::select! {
+            pair = crate::net::accept::accept(&listener, |e| {
+                println!("=== accept failed: {e} (backing off)");
+            }) => pair,
             () = shutdown_signal() => {
                 println!("=== stopped by signal");
                 break;
             }
         };
-        let (stream, peer) = match accepted {
-            Ok(pair) => pair,
-            Err(e) => {
-                println!("=== accept failed: {e}");
-                continue;
-            }
-        };
         number += 1;
+        // A cap on live connections: past it, one best-effort 421 and the close
+        // (RFC 5321 §3.8), as the sandbox does.
+        let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+            let _ = stream.try_write(b"421 4.3.2 Too many connections, try again later\r\n");
+            println!("[{number}] refused from {peer}: too many connections");
+            continue;
+        };
         let conn = Conn {
             label: format!("[{number}]"),
             wire: Wire {
@@ -145,7 +151,10 @@ pub async fn run(transcript: &Transcript, file: &std::path::Path, args: &ServePl
             }
             break;
         }
-        tasks.spawn(conn.serve());
+        tasks.spawn(async move {
+            conn.serve().await;
+            drop(permit);
+        });
         while tasks.try_join_next().is_some() {}
     }
     tasks.abort_all();

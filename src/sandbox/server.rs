@@ -142,24 +142,16 @@ struct AcceptLoop {
 impl AcceptLoop {
     async fn run(mut self) {
         loop {
-            let accepted = tokio::select! {
+            let local = self
+                .listener
+                .local_addr()
+                .unwrap_or(([0, 0, 0, 0], 0).into());
+            let shared = self.shared.clone();
+            let (tcp, peer) = tokio::select! {
                 _ = self.stop.wait_for(|stop| *stop) => return,
-                accepted = self.listener.accept() => accepted,
-            };
-            let (tcp, peer) = match accepted {
-                Ok(pair) => pair,
-                Err(error) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    self.shared.log(
-                        0,
-                        self.listener
-                            .local_addr()
-                            .unwrap_or(([0, 0, 0, 0], 0).into()),
-                        format!("accept failed: {error}"),
-                    );
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
+                pair = crate::net::accept::accept(&self.listener, |error| {
+                    shared.log(0, local, format!("accept failed: {error} (backing off)"));
+                }) => pair,
             };
             // Replies are small writes: with Nagle on, a reply that follows unacknowledged
             // data (TLS 1.3 session tickets) waits for the client's delayed ACK (~40 ms).
