@@ -78,7 +78,8 @@ impl Maildir {
     pub fn open(dir: Option<PathBuf>) -> io::Result<Maildir> {
         let (dir, temp) = match dir {
             Some(dir) => {
-                std::fs::create_dir_all(&dir)?;
+                crate::files::create_private_dir(&dir).map_err(crate::files::FileError::into_io)?;
+                check_maildir_is_private(&dir)?;
                 (dir, None)
             }
             None => {
@@ -134,7 +135,10 @@ impl Maildir {
         };
         let created = partial.clone();
         let file = blocking(move || {
-            let mut file = std::fs::File::create(&created)?;
+            // Created new, 0600, never through a link: the name is predictable, so a link
+            // planted under it must make this fail, not write through it.
+            let mut file = crate::files::open_private(&created, crate::files::Existing::Refuse)
+                .map_err(crate::files::FileError::into_io)?;
             file.write_all(header.as_bytes())?;
             Ok(file)
         })
@@ -263,6 +267,48 @@ pub fn received_header(envelope: &Envelope, hostname: &str, id: &str, date: &str
     )
 }
 
+/// Refuses a maildir that another user owns or that others may write to: anyone who can
+/// create entries in it could plant links or read what clients send.
+fn check_maildir_is_private(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::symlink_metadata(dir)?;
+        if !meta.is_dir() {
+            return Err(io::Error::other(format!(
+                "maildir {} is not a directory (a symbolic link is refused too)",
+                dir.display()
+            )));
+        }
+        if let Some(uid) = effective_uid() {
+            if meta.uid() != uid {
+                return Err(io::Error::other(format!(
+                    "maildir {} belongs to user id {}, not to you (user id {uid}); \
+                     use a directory of your own",
+                    dir.display(),
+                    meta.uid()
+                )));
+            }
+        }
+        let mode = meta.mode() & 0o777;
+        if mode & 0o022 != 0 {
+            return Err(io::Error::other(format!(
+                "maildir {} can be written by other users (mode {mode:o}): they could plant \
+                 links in it; chmod 700 it or use another directory",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// This process's effective user id, from `/proc/self/status` (Linux); `None` elsewhere.
+fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +346,52 @@ mod tests {
         plain.recipients.push("c@y.test".into());
         let header = received_header(&plain, "localhost", "ID2", "date");
         assert!(header.contains("with ESMTP id ID2;"), "{header}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_maildir_others_can_write_to_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = tempfile::tempdir().expect("temp dir");
+        let shared = base.path().join("shared");
+        std::fs::create_dir(&shared).expect("dir");
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        let Err(error) = Maildir::open(Some(shared)) else {
+            panic!("a world-writable maildir was used");
+        };
+        assert!(error.to_string().contains("other users"), "{error}");
+        let link = base.path().join("link");
+        std::os::unix::fs::symlink(base.path(), &link).expect("symlink");
+        assert!(Maildir::open(Some(link)).is_err());
+        let own = base.path().join("own");
+        let maildir = Maildir::open(Some(own.clone())).expect("a new directory is ours");
+        assert_eq!(
+            std::fs::metadata(&own)
+                .expect("metadata")
+                .permissions()
+                .mode()
+                & 0o777,
+            0o700
+        );
+        drop(maildir);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_planted_link_at_the_spool_name_is_never_written_through() {
+        let maildir = Maildir::open(None).expect("temp maildir");
+        let victim = tempfile::NamedTempFile::new().expect("victim");
+        std::fs::write(victim.path(), b"precious").expect("write");
+        // Plant links under every name the next few messages could use.
+        let now = Civil::from_unix(now_unix());
+        for sequence in 1..=3 {
+            for stamp in [now.compact(), Civil::from_unix(now_unix() + 1).compact()] {
+                let name = format!(".{stamp}-c7-m{sequence}.partial");
+                let _ = std::os::unix::fs::symlink(victim.path(), maildir.path().join(name));
+            }
+        }
+        let _ = maildir.store(envelope(), "localhost").await;
+        assert_eq!(std::fs::read(victim.path()).expect("read"), b"precious");
     }
 
     #[tokio::test]
