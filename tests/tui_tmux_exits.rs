@@ -173,3 +173,46 @@ async fn ctrl_z_suspends_and_fg_resumes_with_a_full_redraw() {
     tmux.type_line("z", "/quit");
     tmux.wait_for("z", &["shell$"]).await;
 }
+
+/// SIGKILL cannot be caught: the terminal stays raw on the alternate screen. The next start
+/// notices the killed process's marker and says, once, how to get the terminal back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_kill_9_the_next_start_says_how_to_get_the_terminal_back() {
+    if !tmux_available() {
+        return;
+    }
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start the sandbox");
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A state directory of its own: the marker must not reach the other tests.
+    let env = format!("XDG_STATE_HOME={}", dir.path().join("state").display());
+    let args = format!("{} --no-record", sandbox.plain_addr());
+    let tmux = Tmux::new("killed");
+    let first = dir.path().join("first.pid");
+    tmux.start("first", 200, 24, &explorer_command(&first, &env, &args));
+    tmux.wait_for("first", &["S< 220"]).await;
+    let pid = read_pid(&first).expect("the explorer's pid");
+    let sent = std::process::Command::new("kill")
+        .args(["-s", "KILL", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    tmux.wait_for("first", &["EXITED 137"]).await;
+    for (name, says) in [("second", true), ("third", false)] {
+        let pid_file = dir.path().join(format!("{name}.pid"));
+        tmux.start(name, 200, 24, &explorer_command(&pid_file, &env, &args));
+        tmux.wait_for(name, &["S< 220"]).await;
+        tmux.type_line(name, "/quit");
+        let screen = assert_restored(&tmux, name, 0).await;
+        assert_eq!(
+            screen.contains("was killed while it had the terminal"),
+            says,
+            "{name}:\n{screen}"
+        );
+        if says {
+            assert!(screen.contains("`reset`"), "{screen}");
+        }
+    }
+    sandbox.shutdown().await;
+}

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod history;
+mod marker;
 mod recording;
 pub mod replay;
 mod screen;

@@ -144,6 +144,7 @@ impl<'t> Screen<'t> {
 /// the UI; says why on stderr when the terminal cannot be set up.
 pub(super) fn open() -> Option<Tui> {
     terminal::install_panic_hook();
+    super::marker::take();
     match terminal::enter() {
         Ok(tui) => Some(tui),
         Err(e) => {

@@ -88,6 +88,7 @@ pub fn restore() {
     );
     let _ = disable_raw_mode();
     let _ = stdout.flush();
+    super::marker::give_back();
 }
 
 /// Ctrl-Z: restore the terminal, stop this process as the shell expects, and when `fg`
@@ -108,6 +109,7 @@ pub async fn suspend(terminal: &mut Tui) -> io::Result<()> {
             let _ = tokio::time::timeout(Duration::from_secs(2), cont.recv()).await;
         }
     }
+    super::marker::take();
     enable_raw_mode()?;
     execute!(
         io::stdout(),
