@@ -98,6 +98,8 @@ fn against(file: &Path, addr: &str, extra: &[&str]) -> (Output, String) {
             "SMTPX_TEST_PASS",
             "--user",
             "demo",
+            // The sandboxes' self-signed certificate is not what these tests are about.
+            "--allow-insecure-auth",
         ])
         .args(extra)
         .args(["--against", addr])
@@ -175,4 +177,122 @@ fn a_redacted_body_is_refused_unless_another_is_given() {
     let (out, text) = against(&original, &addr, &["--no-record", "--body", "another one"]);
     assert_eq!(out.status.code(), Some(0), "{text}");
     rt.block_on(server.shutdown());
+}
+
+/// A plaintext recording of a whole submission (no AUTH) to the sandbox at `addr`.
+fn plaintext_recording(addr: &str, record: &Path) {
+    let (out, text) = run(smtpx()
+        .args([
+            "probe",
+            addr,
+            "--ehlo",
+            "client.example",
+            "--no-starttls",
+            "--timeout",
+            "5",
+            "--from",
+            "demo@localhost",
+            "--to",
+            "you@localhost",
+            "--body",
+            "hello from the recording",
+            "--record",
+        ])
+        .arg(record));
+    assert!(out.status.success(), "{text}");
+}
+
+#[test]
+fn replay_against_never_uses_less_protection_than_the_live_server_offers() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tls = certificate(dir.path());
+    let server = sandbox(&rt, &tls, Behaviours::default());
+    let recording = dir.path().join("plain.jsonl");
+    plaintext_recording(&server.plain_addr().to_string(), &recording);
+    let (_, text) = run(smtpx()
+        .args(["replay", "--timeout", "5", "--against"])
+        .arg(server.plain_addr().to_string())
+        .arg(&recording));
+    assert!(text.contains("upgrading"), "{text}");
+    assert!(text.contains("C> STARTTLS"), "{text}");
+    // The message went inside TLS.
+    assert!(text.contains("C~ MAIL FROM"), "{text}");
+    assert!(!text.contains("C> MAIL FROM"), "{text}");
+}
+
+#[test]
+fn replay_against_sends_no_credentials_over_an_unverified_certificate() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tls = certificate(dir.path());
+    let first = sandbox(&rt, &tls, Behaviours::default());
+    let original = dir.path().join("original.jsonl");
+    probe(&first.plain_addr().to_string(), &original, &[]);
+    let second = sandbox(&rt, &tls, Behaviours::default());
+    let (out, text) = run(smtpx()
+        .args([
+            "replay",
+            "--timeout",
+            "5",
+            "--password-env",
+            "SMTPX_TEST_PASS",
+            "--user",
+            "demo",
+            "--against",
+        ])
+        .arg(second.plain_addr().to_string())
+        .arg(&original)
+        .env("SMTPX_TEST_PASS", "demo-password"));
+    assert!(text.contains("not sending credentials"), "{text}");
+    assert!(text.contains("whoever holds that key"), "{text}");
+    assert!(!text.contains("C~ AUTH"), "{text}");
+    assert_eq!(out.status.code(), Some(1), "{text}");
+}
+
+#[test]
+fn replay_against_stops_when_data_gets_no_354() {
+    use std::io::{BufRead, BufReader, Write};
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tls = certificate(dir.path());
+    let recorder = sandbox(&rt, &tls, Behaviours::default());
+    let recording = dir.path().join("plain.jsonl");
+    plaintext_recording(&recorder.plain_addr().to_string(), &recording);
+    // A server that answers DATA with 250: what follows must not be the message.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("accept");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .expect("timeout");
+        let mut out = stream.try_clone().expect("clone");
+        let mut lines = Vec::new();
+        out.write_all(b"220 odd.test ESMTP\r\n").expect("greet");
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            let reply: &[u8] = match line.split_whitespace().next().unwrap_or("") {
+                "EHLO" => b"250-odd.test\r\n250 8BITMIME\r\n",
+                "QUIT" => b"221 bye\r\n",
+                _ => b"250 ok\r\n",
+            };
+            lines.push(line.clone());
+            if out.write_all(reply).is_err() || line.starts_with("QUIT") {
+                break;
+            }
+        }
+        lines
+    });
+    let (_, text) = run(smtpx()
+        .args(["replay", "--timeout", "5", "--against", &addr])
+        .arg(&recording));
+    let received = server.join().expect("server");
+    assert!(text.contains("where the recording got 354"), "{text}");
+    assert!(
+        !received
+            .iter()
+            .any(|l| l.contains("hello from the recording")),
+        "the body was sent as commands: {received:?}"
+    );
 }

@@ -59,6 +59,11 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "VAR", requires = "against")]
     pub password_env: Option<String>,
 
+    /// With --against: send credentials even where they are not protected (plaintext, a
+    /// certificate that did not verify, AUTH or the mechanism not advertised).
+    #[arg(long, requires = "against")]
+    pub allow_insecure_auth: bool,
+
     /// With --against: the user name for a redacted AUTH exchange (default: the recorded one,
     /// kept only with --record-secrets).
     #[arg(long, value_name = "USER", requires = "against")]
@@ -109,6 +114,7 @@ impl ReplayArgs {
             ReplayMode::Against(AgainstPlan {
                 target,
                 password_env: self.password_env,
+                allow_insecure_auth: self.allow_insecure_auth,
                 user: self.user,
                 body: self.body,
                 data: self.data,

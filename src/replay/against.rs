@@ -22,7 +22,9 @@ use super::AgainstPlan;
 use crate::driver::{Driver, SessionEvent};
 use crate::event::Shown;
 use crate::net::{ConnectPlan, Target, TlsMode};
-use crate::proto::auth::Mechanism;
+use crate::proto::auth::{Mechanism, policy};
+use crate::proto::capability::Capabilities;
+use crate::proto::command::Command;
 use crate::transcript::format::{Annotation, Redaction};
 use crate::transcript::options::{session_header, unix_now};
 use crate::transcript::read::{Entry, Transcript};
@@ -128,7 +130,15 @@ pub async fn run(original: &Transcript, file: &Path, args: &AgainstPlan) -> Exit
     });
     let mut driver = Driver::new(plan.target, plan.connect, plan.tls, plan.timeout, sink);
     driver.reveal_secrets(args.record.keep_secrets);
-    play(&mut driver, &script, original, inputs, &shown).await;
+    play(
+        &mut driver,
+        &script,
+        original,
+        inputs,
+        &shown,
+        args.allow_insecure_auth,
+    )
+    .await;
     driver.close().await;
     drop(driver);
     let events = events.lock().map(|e| e.clone()).unwrap_or_default();
@@ -234,7 +244,10 @@ async fn play(
     original: &Transcript,
     mut inputs: Inputs,
     shown: &Mutex<Option<Shown>>,
+    allow_insecure_auth: bool,
 ) {
+    // The live server's latest EHLO capabilities, for the credential policy.
+    let mut caps: Option<Capabilities> = None;
     if driver.connect(script.implicit_tls).await.is_err() {
         return;
     }
@@ -253,6 +266,9 @@ async fn play(
                 driver.note(format!("cannot re-run {}: unknown mechanism", step.shown));
                 return;
             };
+            if !credentials_allowed(driver, &mechanism, caps.as_ref(), allow_insecure_auth) {
+                return;
+            }
             if driver.authenticate(mechanism, &user, secret).await.is_err() {
                 return;
             }
@@ -272,6 +288,13 @@ async fn play(
                 return;
             }
         } else {
+            // Recorded secrets (--record-secrets) are credentials too: the same policy.
+            if step.secret && step.kind == StepKind::Command {
+                let mechanism = mechanism(&verb(&step.shown)).unwrap_or(Mechanism::Plain);
+                if !credentials_allowed(driver, &mechanism, caps.as_ref(), allow_insecure_auth) {
+                    return;
+                }
+            }
             if let Ok(mut next) = shown.lock() {
                 *next = Some(step.shown.clone());
             }
@@ -279,10 +302,37 @@ async fn play(
                 return;
             }
         }
-        for _ in &step.replies {
-            match driver.read_reply().await {
-                Ok(reply) => last_code = reply.code(),
+        let hello = is_hello(&step.line());
+        for recorded in &step.replies {
+            let reply = match driver.read_reply().await {
+                Ok(reply) => reply,
                 Err(_) => return,
+            };
+            last_code = reply.code();
+            if hello && reply.code() == Some(250) {
+                caps = Some(Capabilities::from_ehlo_reply(&reply));
+            }
+            // A reply of another kind than recorded breaks the flow: going on would send
+            // the next steps into a conversation they were not written for (a message body
+            // after a DATA that got 250 instead of 354 would be read as commands).
+            if let Some(reason) = breaks_the_flow(recorded.code(), reply.code(), &step.line()) {
+                driver.note(format!("stopping: {reason}"));
+                return;
+            }
+        }
+        // Never less protection than the live server offers: a recording made in
+        // plaintext is upgraded when the server offers STARTTLS now.
+        if hello
+            && !driver.is_tls()
+            && caps.as_ref().is_some_and(Capabilities::starttls)
+            && !script.steps.iter().any(|s| s.starts_tls)
+        {
+            driver.note(
+                "the live server offers STARTTLS, which the recording did not use: upgrading \
+                 (a replay never uses less protection than the server offers)",
+            );
+            if !upgrade(driver, &step.sent, &mut caps).await {
+                return;
             }
         }
         if step.replies.is_empty() {
@@ -293,6 +343,97 @@ async fn play(
             return;
         }
     }
+}
+
+/// Whether the credential policy lets a credential go now; says why not when it does not.
+fn credentials_allowed(
+    driver: &mut Driver,
+    mechanism: &Mechanism,
+    caps: Option<&Capabilities>,
+    allow_insecure: bool,
+) -> bool {
+    let protection = driver.protection();
+    let verdict = match caps {
+        Some(caps) => policy::check(mechanism, caps, &protection, allow_insecure),
+        None if allow_insecure => Ok(()),
+        None => Err(policy::AuthRefusal::NotAdvertised),
+    };
+    match verdict {
+        Ok(()) => true,
+        Err(refusal) => {
+            driver.note(format!(
+                "not sending credentials: {}; --allow-insecure-auth sends them anyway",
+                refusal.describe()
+            ));
+            false
+        }
+    }
+}
+
+/// STARTTLS, the handshake and the recorded EHLO again
+/// ([RFC 3207 §4.2](https://www.rfc-editor.org/rfc/rfc3207#section-4.2)); false when any
+/// of it failed (the driver has said why).
+async fn upgrade(driver: &mut Driver, ehlo: &[u8], caps: &mut Option<Capabilities>) -> bool {
+    match driver.command(&Command::StartTls).await {
+        Ok(reply) if reply.code() == Some(220) => {}
+        Ok(reply) => {
+            driver.note(format!(
+                "stopping: STARTTLS was offered but answered {}",
+                reply
+                    .code()
+                    .map_or("with no code".to_string(), |c| c.to_string())
+            ));
+            return false;
+        }
+        Err(_) => return false,
+    }
+    if driver.start_tls().await.is_err() || driver.send_raw(ehlo).await.is_err() {
+        return false;
+    }
+    match driver.read_reply().await {
+        Ok(reply) if reply.code() == Some(250) => {
+            *caps = Some(Capabilities::from_ehlo_reply(&reply));
+            true
+        }
+        _ => false,
+    }
+}
+
+fn is_hello(line: &str) -> bool {
+    let verb = line
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    matches!(verb.as_str(), "EHLO" | "HELO" | "LHLO")
+}
+
+/// Why a live reply of another class than the recorded one ends the replay; `None` when
+/// the flow goes on as recorded (same first digit; or both refusals).
+fn breaks_the_flow(recorded: Option<u16>, live: Option<u16>, line: &str) -> Option<String> {
+    let (Some(recorded), Some(live)) = (recorded, live) else {
+        return None;
+    };
+    let (was, now) = (recorded / 100, live / 100);
+    if was == now || (was >= 4 && now >= 4) {
+        return None;
+    }
+    let command = line.split_whitespace().next().unwrap_or("the step");
+    let command = crate::proto::text::escape_str(command);
+    Some(match (recorded, live) {
+        (354, _) => format!(
+            "{command} got {live} where the recording got 354: the message is not sent (it \
+             would be read as commands)"
+        ),
+        (_, l) if l >= 400 => format!(
+            "{command} was refused with {live} where the recording got {recorded}: the \
+             recorded steps after it no longer apply"
+        ),
+        _ => format!(
+            "{command} got {live} where the recording got {recorded}: the recorded steps \
+             after it no longer apply"
+        ),
+    })
 }
 
 fn mechanism(verb: &str) -> Option<Mechanism> {

@@ -65,6 +65,9 @@ pub struct AgainstPlan {
     /// The environment variable holding the secret for a redacted AUTH exchange (else the
     /// terminal is asked).
     pub password_env: Option<String>,
+    /// The named opt-in to send credentials where the policy would hold them
+    /// ([`crate::proto::auth::policy`]).
+    pub allow_insecure_auth: bool,
     /// The user name for a redacted AUTH exchange (default: the recorded one).
     pub user: Option<String>,
     /// A text to send (in a minimal message) in place of a body the recording left out.
