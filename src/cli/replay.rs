@@ -64,6 +64,11 @@ pub struct ReplayArgs {
     #[arg(long, requires = "against")]
     pub allow_insecure_auth: bool,
 
+    /// With --against: keep a plaintext recording in plaintext even when the live server
+    /// offers STARTTLS (by default the replay upgrades: never less protection than offered).
+    #[arg(long, requires = "against")]
+    pub no_starttls_upgrade: bool,
+
     /// With --against: the user name for a redacted AUTH exchange (default: the recorded one,
     /// kept only with --record-secrets).
     #[arg(long, value_name = "USER", requires = "against")]
@@ -115,6 +120,7 @@ impl ReplayArgs {
                 target,
                 password_env: self.password_env,
                 allow_insecure_auth: self.allow_insecure_auth,
+                upgrade: !self.no_starttls_upgrade,
                 user: self.user,
                 body: self.body,
                 data: self.data,

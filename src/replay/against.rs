@@ -136,7 +136,10 @@ pub async fn run(original: &Transcript, file: &Path, args: &AgainstPlan) -> Exit
         original,
         inputs,
         &shown,
-        args.allow_insecure_auth,
+        Policy {
+            allow_insecure_auth: args.allow_insecure_auth,
+            upgrade: args.upgrade,
+        },
     )
     .await;
     driver.close().await;
@@ -244,8 +247,9 @@ async fn play(
     original: &Transcript,
     mut inputs: Inputs,
     shown: &Mutex<Option<Shown>>,
-    allow_insecure_auth: bool,
+    policy: Policy,
 ) {
+    let allow_insecure_auth = policy.allow_insecure_auth;
     // The live server's latest EHLO capabilities, for the credential policy.
     let mut caps: Option<Capabilities> = None;
     if driver.connect(script.implicit_tls).await.is_err() {
@@ -323,6 +327,7 @@ async fn play(
         // Never less protection than the live server offers: a recording made in
         // plaintext is upgraded when the server offers STARTTLS now.
         if hello
+            && policy.upgrade
             && !driver.is_tls()
             && caps.as_ref().is_some_and(Capabilities::starttls)
             && !script.steps.iter().any(|s| s.starts_tls)
@@ -343,6 +348,15 @@ async fn play(
             return;
         }
     }
+}
+
+/// What the person allowed beyond the defaults.
+#[derive(Debug, Clone, Copy)]
+struct Policy {
+    /// `--allow-insecure-auth`.
+    allow_insecure_auth: bool,
+    /// Not `--no-starttls-upgrade`.
+    upgrade: bool,
 }
 
 /// Whether the credential policy lets a credential go now; says why not when it does not.

@@ -68,6 +68,8 @@ pub struct AgainstPlan {
     /// The named opt-in to send credentials where the policy would hold them
     /// ([`crate::proto::auth::policy`]).
     pub allow_insecure_auth: bool,
+    /// Upgrade a plaintext recording with STARTTLS when the live server offers it.
+    pub upgrade: bool,
     /// The user name for a redacted AUTH exchange (default: the recorded one).
     pub user: Option<String>,
     /// A text to send (in a minimal message) in place of a body the recording left out.
