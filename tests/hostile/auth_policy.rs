@@ -38,6 +38,32 @@ fn login(target: &str, extra: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()
 }
 
+/// The greeting, EHLO offering `before_tls`, STARTTLS accepted and the handshake.
+fn up_to_tls(before_tls: &[&str]) -> Vec<Step> {
+    let mut lines = vec!["mx.test", "STARTTLS"];
+    lines.extend(before_tls);
+    vec![
+        Step::send("220 mx.test ESMTP\r\n"),
+        Step::expect("EHLO"),
+        Step::Send(reply(250, &lines)),
+        Step::expect("STARTTLS"),
+        Step::send("220 go ahead\r\n"),
+        Step::StartTls,
+    ]
+}
+
+/// Asserts the probe stopped with `code`, said `why`, and no AUTH reached `server`.
+async fn refused(
+    run: &super::harness::ProbeRun,
+    server: &mut ScriptedServer,
+    code: i32,
+    why: &str,
+) {
+    assert_eq!(run.code, Some(code), "{}", run.stdout);
+    assert!(run.messages().contains(why), "{}", run.messages());
+    assert!(!saw_auth(&server.finish().await), "AUTH reached the server");
+}
+
 /// EHLO offering `keywords`, then whatever comes until the client leaves.
 fn ehlo_then_quit(keywords: &[&str]) -> Vec<Step> {
     let mut lines = vec!["mx.test"];
@@ -55,25 +81,12 @@ async fn a_man_in_the_middle_certificate_gets_no_password() {
     let pki = test_pki();
     // Trusted by nobody (self-signed) and issued for another name: what an attacker has.
     let mitm = server_config(&pki.leaf(LeafKind::SelfSigned));
-    let mut steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO"),
-        Step::Send(reply(250, &["mx.test", "STARTTLS", "AUTH PLAIN"])),
-        Step::expect("STARTTLS"),
-        Step::send("220 go ahead\r\n"),
-        Step::StartTls,
-    ];
+    let mut steps = up_to_tls(&["AUTH PLAIN"]);
     steps.extend(ehlo_then_quit(&["AUTH PLAIN LOGIN"]));
     let mut server = ScriptedServer::start_starttls(mitm, steps).await;
     let args = login(&server.addr.to_string(), &["--starttls"]);
     let run = probe(&strs(&args), &[("POLICY_PW", PASSWORD)]).await;
-    assert_eq!(run.code, Some(23), "{}", run.stdout);
-    assert!(
-        run.messages().contains("whoever holds that key"),
-        "{}",
-        run.messages()
-    );
-    assert!(!saw_auth(&server.finish().await), "AUTH reached the server");
+    refused(&run, &mut server, 23, "whoever holds that key").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,13 +97,7 @@ async fn a_stripped_starttls_is_a_stop_not_a_fallback() {
     let mut server = ScriptedServer::start(steps).await;
     let args = login(&server.addr.to_string(), &[]);
     let run = probe(&strs(&args), &[("POLICY_PW", PASSWORD)]).await;
-    assert_eq!(run.code, Some(23), "{}", run.stdout);
-    assert!(
-        run.messages().contains("does not offer STARTTLS"),
-        "{}",
-        run.messages()
-    );
-    assert!(!saw_auth(&server.finish().await), "AUTH reached the server");
+    refused(&run, &mut server, 23, "does not offer STARTTLS").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,14 +116,7 @@ async fn plaintext_by_request_still_needs_the_named_opt_in() {
 async fn verified_server(keywords: &[&str]) -> (ScriptedServer, crate::support::TestPki) {
     let pki = test_pki();
     let good = server_config(&pki.leaf(LeafKind::Good));
-    let mut steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO"),
-        Step::Send(reply(250, &["mx.test", "STARTTLS"])),
-        Step::expect("STARTTLS"),
-        Step::send("220 go ahead\r\n"),
-        Step::StartTls,
-    ];
+    let mut steps = up_to_tls(&[]);
     steps.extend(ehlo_then_quit(keywords));
     (ScriptedServer::start_starttls(good, steps).await, pki)
 }
@@ -127,13 +127,7 @@ async fn a_server_that_never_advertised_auth_gets_no_credentials() {
     let ca = pki.ca_file().display().to_string();
     let args = login(&server.addr.to_string(), &["--starttls", "--ca-file", &ca]);
     let run = probe(&strs(&args), &[("POLICY_PW", PASSWORD)]).await;
-    assert_eq!(run.code, Some(24), "{}", run.stdout);
-    assert!(
-        run.messages().contains("does not advertise AUTH"),
-        "{}",
-        run.messages()
-    );
-    assert!(!saw_auth(&server.finish().await), "AUTH reached the server");
+    refused(&run, &mut server, 24, "does not advertise AUTH").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,20 +152,15 @@ async fn a_mechanism_the_server_does_not_offer_is_not_sent() {
 async fn verified_tls_and_an_offered_mechanism_send_the_credentials() {
     let pki = test_pki();
     let good = server_config(&pki.leaf(LeafKind::Good));
-    let steps = vec![
-        Step::send("220 mx.test ESMTP\r\n"),
-        Step::expect("EHLO"),
-        Step::Send(reply(250, &["mx.test", "STARTTLS"])),
-        Step::expect("STARTTLS"),
-        Step::send("220 go ahead\r\n"),
-        Step::StartTls,
+    let mut steps = up_to_tls(&[]);
+    steps.extend([
         Step::expect("EHLO"),
         Step::Send(reply(250, &["mx.test", "AUTH PLAIN"])),
         Step::expect("AUTH PLAIN"),
         Step::send("235 2.7.0 ok\r\n"),
         Step::expect("QUIT"),
         Step::send("221 bye\r\n"),
-    ];
+    ]);
     let mut server = ScriptedServer::start_starttls(good, steps).await;
     let ca = pki.ca_file().display().to_string();
     let mut args = login(&server.addr.to_string(), &["--starttls", "--ca-file", &ca]);

@@ -14,15 +14,8 @@ fn script(greeting: &[u8], ehlo: &[u8]) -> Scenario {
     Scenario::new(steps)
 }
 
-/// Checks one text attack end to end: probe JSON (a message names the control
-/// characters), probe text output (escaped, no raw byte), transcript (exact bytes), and
-/// the explorer (escaped).
-async fn check(greeting: &[u8], ehlo: &[u8], raw: &[u8], escaped: &str) {
-    let scenario = script(greeting, ehlo);
-    let run = scenario.probe(ehlo_args).await;
-    run.exits(0);
-    assert_eq!(run.codes(), vec![220, 250, 221]);
-    run.says("control characters");
+/// Asserts the run's transcript holds `raw` exactly among the bytes the server sent.
+fn recorded_exactly(run: &super::harness::ProbeRun, raw: &[u8]) {
     let recorded: Vec<u8> = run
         .transcript()
         .events()
@@ -36,6 +29,18 @@ async fn check(greeting: &[u8], ehlo: &[u8], raw: &[u8], escaped: &str) {
         recorded.windows(raw.len()).any(|w| w == raw),
         "the transcript lost the exact bytes {raw:?}"
     );
+}
+
+/// Checks one text attack end to end: probe JSON (a message names the control
+/// characters), probe text output (escaped, no raw byte), transcript (exact bytes), and
+/// the explorer (escaped).
+async fn check(greeting: &[u8], ehlo: &[u8], raw: &[u8], escaped: &str) {
+    let scenario = script(greeting, ehlo);
+    let run = scenario.probe(ehlo_args).await;
+    run.exits(0);
+    assert_eq!(run.codes(), vec![220, 250, 221]);
+    run.says("control characters");
+    recorded_exactly(&run, raw);
 
     let run = scenario.probe_text(ehlo_args).await;
     assert!(
@@ -174,19 +179,5 @@ async fn c1_bidi_and_zero_width_characters_are_escaped_in_every_json_output() {
         );
     }
     // Escaped, not lost: the transcript still reads back the exact bytes.
-    let recorded: Vec<u8> = run
-        .transcript()
-        .events()
-        .filter_map(|e| match e {
-            SessionEvent::Received { reply, .. } => Some(reply.raw()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    assert!(
-        recorded
-            .windows(greeting.len())
-            .any(|w| w == greeting.as_bytes()),
-        "the transcript lost the exact greeting"
-    );
+    recorded_exactly(&run, greeting.as_bytes());
 }
