@@ -427,6 +427,14 @@ impl Probe {
             self.driver.note("no recipient was accepted");
             return Stage::Rcpt;
         }
+        let total = self.to.len();
+        if accepted < total {
+            // The message still goes to those accepted: the exit code says it was sent,
+            // this line says to whom it was not.
+            self.driver.note(format!(
+                "{accepted} of {total} recipients accepted; the message goes to those only"
+            ));
+        }
         if self.quit_after(Stage::Rcpt) {
             return Stage::Done;
         }

@@ -151,3 +151,36 @@ async fn a_failed_implicit_tls_handshake_is_a_tls_failure() {
     .await;
     assert_eq!(run.code, 23, "{}", run.stdout);
 }
+
+#[tokio::test]
+async fn a_partly_refused_envelope_says_how_many_recipients_were_accepted() {
+    let mut steps = greeted(
+        &[],
+        [
+            Step::expect("MAIL FROM:<a@client.test>"),
+            Step::send("250 2.1.0 Ok\r\n"),
+            Step::expect("RCPT TO:<b@mx.test>"),
+            Step::send("250 2.1.5 Ok\r\n"),
+            Step::expect("RCPT TO:<nobody@mx.test>"),
+            Step::send("550 5.1.1 no such user\r\n"),
+            Step::expect("DATA"),
+            Step::send("354 go\r\n"),
+            Step::ExpectData,
+            Step::send("250 2.0.0 queued\r\n"),
+        ],
+    );
+    steps.extend(quit());
+    let server = ScriptedServer::start(steps).await;
+    let target = server.addr.to_string();
+    let (run, _) = crate::against(
+        server,
+        envelope("a@client.test", "b@mx.test,nobody@mx.test", &target),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("1 of 2 recipients accepted"),
+        "{}",
+        run.stdout
+    );
+}
