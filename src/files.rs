@@ -114,9 +114,11 @@ pub fn open_private(path: &Path, existing: Existing) -> Result<File, FileError> 
     // `mode` applies only to a file this call created; narrow one that was there.
     #[cfg(unix)]
     if existing != Existing::Refuse {
+        // Only a regular file: a device (`/dev/null`, `/dev/full`) is shared by design and
+        // never narrowed.
         let narrow = file
             .metadata()
-            .map(|meta| meta.permissions().mode() & 0o077 != 0)
+            .map(|meta| meta.is_file() && meta.permissions().mode() & 0o077 != 0)
             .unwrap_or(false);
         if narrow {
             file.set_permissions(std::fs::Permissions::from_mode(0o600))
@@ -140,6 +142,12 @@ pub fn write_private(path: &Path, bytes: &[u8], existing: Existing) -> Result<()
 }
 
 fn classify(path: &Path, source: io::Error) -> FileError {
+    let is_link = || std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if source.kind() == io::ErrorKind::AlreadyExists && is_link() {
+        return FileError::Link {
+            path: path.to_path_buf(),
+        };
+    }
     if source.kind() == io::ErrorKind::AlreadyExists {
         return FileError::Exists {
             path: path.to_path_buf(),
@@ -214,6 +222,16 @@ mod tests {
         assert!(matches!(error, FileError::Exists { .. }), "{error}");
         assert_eq!(std::fs::read(&path).expect("read"), b"keep");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_device_is_written_but_never_narrowed() {
+        let before = std::fs::metadata("/dev/null").expect("/dev/null").mode() & 0o777;
+        write_private(Path::new("/dev/null"), b"x", Existing::Replace).expect("writable");
+        assert_eq!(
+            std::fs::metadata("/dev/null").expect("/dev/null").mode() & 0o777,
+            before
+        );
     }
 
     #[test]

@@ -120,7 +120,7 @@ fn slash_cert_opens_the_view_and_saves_the_chain_as_pem() {
     }
     let effects = s.app.update(key(KeyCode::Enter));
     let saved = effects.iter().find_map(|e| match e {
-        Effect::Save { path, text } => Some((path.clone(), text.clone())),
+        Effect::Save { path, text, .. } => Some((path.clone(), text.clone())),
         _ => None,
     });
     let (path, pem) = saved.expect("a save effect");

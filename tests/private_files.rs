@@ -41,18 +41,13 @@ fn an_export_is_private_even_over_a_file_others_could_read() {
     let wide = dir.join("wide.md");
     std::fs::write(&wide, "old").expect("write");
     std::fs::set_permissions(&wide, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-    for out in [&fresh, &wide] {
-        let run = smtpx(
-            &[
-                "export",
-                "--format",
-                "markdown",
-                "-o",
-                &out.display().to_string(),
-                &recording().display().to_string(),
-            ],
-            &dir,
-        );
+    for (out, overwrite) in [(&fresh, None), (&wide, Some("--overwrite"))] {
+        let output = out.display().to_string();
+        let recording = recording().display().to_string();
+        let mut args = vec!["export", "--format", "markdown", "-o", &output];
+        args.extend(overwrite);
+        args.push(&recording);
+        let run = smtpx(&args, &dir);
         assert!(run.status.success(), "{run:?}");
         assert_eq!(mode(out), 0o600, "{}", out.display());
         assert!(std::fs::read_to_string(out).expect("read").contains("EHLO"));
@@ -120,4 +115,61 @@ fn default_transcripts_live_in_private_directories() {
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!(mode(&files[0]), 0o600);
+}
+
+#[test]
+fn an_existing_file_is_kept_unless_replacing_it_is_asked_for() {
+    let dir = scratch_dir("existing");
+    let kept = dir.join("kept.md");
+    std::fs::write(&kept, "mine").expect("write");
+    let export = smtpx(
+        &[
+            "export",
+            "-o",
+            &kept.display().to_string(),
+            &recording().display().to_string(),
+        ],
+        &dir,
+    );
+    assert_eq!(export.status.code(), Some(3), "{export:?}");
+    assert!(String::from_utf8_lossy(&export.stderr).contains("--overwrite"));
+    assert_eq!(std::fs::read_to_string(&kept).expect("read"), "mine");
+    // --record on an existing file: refused, said, the session goes on unrecorded.
+    let run = smtpx(
+        &[
+            "probe",
+            "127.0.0.1:9",
+            "--timeout",
+            "2",
+            "--record",
+            &kept.display().to_string(),
+        ],
+        &dir,
+    );
+    assert_eq!(run.status.code(), Some(20), "{run:?}");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("already exists (--overwrite replaces it)"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&kept).expect("read"), "mine");
+    let run = smtpx(
+        &[
+            "probe",
+            "127.0.0.1:9",
+            "--timeout",
+            "2",
+            "--record",
+            &kept.display().to_string(),
+            "--overwrite",
+        ],
+        &dir,
+    );
+    assert_eq!(run.status.code(), Some(20), "{run:?}");
+    assert!(
+        std::fs::read_to_string(&kept)
+            .expect("read")
+            .contains("\"version\"")
+    );
+    assert_eq!(mode(&kept), 0o600);
 }

@@ -53,6 +53,8 @@ fn submission(sandbox: &SandboxHandle, record: &Path, body: &str) -> Vec<String>
         "--json",
         "--record",
         &record.display().to_string(),
+        // /dev/full exists: replacing it is asked for by name.
+        "--overwrite",
     ]
     .iter()
     .map(|s| s.to_string())

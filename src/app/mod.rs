@@ -132,6 +132,8 @@ pub enum Effect {
     Save {
         path: PathBuf,
         text: String,
+        /// Replace the file when it exists (else the save is refused).
+        overwrite: bool,
     },
     /// Append a line to the history file.
     Remember(String),
@@ -391,10 +393,17 @@ impl App {
                         )));
                         self.saved_to = Some(path);
                     }
-                    Err(e) => self.push(Entry::local(format!(
-                        "could not save to {}: {e}",
-                        path.display()
-                    ))),
+                    Err(e) => {
+                        let hint = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                            " (/save --overwrite PATH replaces it)"
+                        } else {
+                            ""
+                        };
+                        self.push(Entry::local(format!(
+                            "could not save to {}: {e}{hint}",
+                            path.display()
+                        )))
+                    }
                 }
                 Vec::new()
             }

@@ -29,6 +29,11 @@ pub struct RecordArgs {
     /// Replace message bodies in the transcript with their size and SHA-256.
     #[arg(long, conflicts_with = "no_record")]
     pub redact_body: bool,
+
+    /// Replace the file named by --record when it exists (without it an existing file is
+    /// refused: the session goes on unrecorded, and says why).
+    #[arg(long, requires = "record")]
+    pub overwrite: bool,
 }
 
 impl RecordArgs {
@@ -39,6 +44,7 @@ impl RecordArgs {
             path: self.record,
             keep_secrets: self.record_secrets,
             redact_body: self.redact_body,
+            overwrite: self.overwrite,
         }
     }
 }
@@ -57,6 +63,10 @@ pub struct ExportArgs {
     /// Write to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Replace FILE when it exists (without it an existing file is refused).
+    #[arg(long, requires = "output")]
+    pub overwrite: bool,
 }
 
 /// `smtpx diff A B`.
@@ -86,6 +96,7 @@ impl ExportArgs {
                 ExportFormatArg::Json => ExportFormat::Json,
             },
             output: self.output,
+            overwrite: self.overwrite,
         }
     }
 }

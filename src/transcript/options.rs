@@ -197,6 +197,8 @@ pub struct RecordOptions {
     pub keep_secrets: bool,
     /// Replace message bodies with their size and SHA-256.
     pub redact_body: bool,
+    /// Replace the file at `path` when it exists (else it is refused).
+    pub overwrite: bool,
 }
 
 impl RecordOptions {
@@ -217,7 +219,8 @@ impl RecordOptions {
         header.redaction.secrets = !self.keep_secrets;
         header.redaction.body = self.redact_body;
         match &self.path {
-            Some(path) => Recorder::create(path, &header).map(Some),
+            Some(path) if self.overwrite => Recorder::create(path, &header).map(Some),
+            Some(path) => Recorder::create_exclusive(path, &header).map(Some),
             None => {
                 let path = default_path(&header.target.host, header.started_unix)?;
                 Recorder::create_new(&path, &header).map(Some)

@@ -36,6 +36,8 @@ pub enum RecordError {
     },
     #[error("no state directory for transcripts (set XDG_STATE_HOME, or use --record PATH)")]
     NoStateDir,
+    #[error("{} already exists (--overwrite replaces it)", path.display())]
+    Exists { path: PathBuf },
 }
 
 /// Writes a transcript line by line.
@@ -64,6 +66,19 @@ impl Recorder {
     /// Creates (or replaces) `path`, with parent directories, and writes the header.
     pub fn create(path: &Path, header: &Header) -> Result<Recorder, RecordError> {
         Self::open(path, header, false)
+    }
+
+    /// Like [`Recorder::create`], but an existing file is refused
+    /// ([`RecordError::Exists`]), never replaced.
+    pub fn create_exclusive(path: &Path, header: &Header) -> Result<Recorder, RecordError> {
+        Self::open(path, header, true).map_err(|e| match e {
+            RecordError::Create { path, source }
+                if source.kind() == std::io::ErrorKind::AlreadyExists =>
+            {
+                RecordError::Exists { path }
+            }
+            other => other,
+        })
     }
 
     /// Like [`Recorder::create`], but never replaces a file: a name already taken gets `-2`,

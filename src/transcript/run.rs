@@ -33,6 +33,8 @@ pub struct ExportPlan {
     pub format: ExportFormat,
     /// The file to write (`None`: standard output).
     pub output: Option<PathBuf>,
+    /// Replace `output` when it exists.
+    pub overwrite: bool,
 }
 
 /// `smtpx diff`: two transcripts compared.
@@ -51,13 +53,22 @@ pub fn run_export(args: ExportPlan) -> ExitCode {
         Some(path) => match crate::files::write_private(
             path,
             text.as_bytes(),
-            crate::files::Existing::Replace,
+            if args.overwrite {
+                crate::files::Existing::Replace
+            } else {
+                crate::files::Existing::Refuse
+            },
         )
         .map_err(crate::files::FileError::into_io)
         {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("smtpx export: cannot write {}: {e}", path.display());
+                let hint = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    " (--overwrite replaces it)"
+                } else {
+                    ""
+                };
+                eprintln!("smtpx export: cannot write {}: {e}{hint}", path.display());
                 ExitCode::from(3)
             }
         },

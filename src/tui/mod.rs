@@ -212,13 +212,21 @@ async fn event_loop(
                 Effect::Intent(intent) => {
                     let _ = intents.send(intent);
                 }
-                Effect::Save { path, text } => {
+                Effect::Save {
+                    path,
+                    text,
+                    overwrite,
+                } => {
                     // A saved transcript holds the session's addresses: private, and
                     // never written through a symbolic link.
                     let result = crate::files::write_private(
                         &path,
                         text.as_bytes(),
-                        crate::files::Existing::Replace,
+                        if overwrite {
+                            crate::files::Existing::Replace
+                        } else {
+                            crate::files::Existing::Refuse
+                        },
                     )
                     .map_err(|e| std::sync::Arc::new(e.into_io()));
                     app.update(Action::Saved { path, result });

@@ -239,6 +239,7 @@ impl App {
                     return vec![Effect::Save {
                         path: PathBuf::from(path),
                         text: crate::net::cert::pem::chain_pem(&info.chain_der),
+                        overwrite: false,
                     }];
                 }
                 None => self.notice = Some("no certificate chain yet".into()),

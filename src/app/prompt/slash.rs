@@ -38,9 +38,15 @@ impl App {
             },
             "save" if rest.is_empty() => self.notice = Some("usage: /save PATH".into()),
             "save" => {
+                // An existing file is kept unless replacing it is asked for by name.
+                let (overwrite, path) = match rest.strip_prefix("--overwrite ") {
+                    Some(path) => (true, path.trim()),
+                    None => (false, rest),
+                };
                 return vec![Effect::Save {
-                    path: PathBuf::from(rest),
+                    path: PathBuf::from(path),
                     text: self.transcript_text(),
+                    overwrite,
                 }];
             }
             "panel" => self.toggle_panel(),

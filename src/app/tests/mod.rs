@@ -214,7 +214,7 @@ fn slash_commands_do_what_help_says() {
     assert!(
         effects
             .iter()
-            .any(|e| matches!(e, Effect::Save { path, text }
+            .any(|e| matches!(e, Effect::Save { path, text, .. }
         if path.to_str() == Some("/tmp/x.txt") && text.contains("S< 220 mx ESMTP")))
     );
     type_line(&mut s.app, "/save");
@@ -506,4 +506,20 @@ fn a_raw_line_carrying_auth_stays_out_of_the_history() {
         "{effects:?}"
     );
     assert!(s.app.history.lines().iter().all(|l| !l.contains("AGRl")));
+}
+
+#[test]
+fn save_keeps_an_existing_file_unless_overwrite_is_asked_for() {
+    let mut s = greeted();
+    let effects = type_line(&mut s.app, "/save /tmp/x.txt");
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Save {
+            overwrite: false,
+            ..
+        }
+    )));
+    let effects = type_line(&mut s.app, "/save --overwrite /tmp/x.txt");
+    assert!(effects.iter().any(|e| matches!(e,
+        Effect::Save { path, overwrite: true, .. } if path.to_str() == Some("/tmp/x.txt"))));
 }
