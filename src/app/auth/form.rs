@@ -481,6 +481,16 @@ impl App {
     /// the form's mechanism now, in words; `None` when the credentials are protected.
     fn auth_objection(&self) -> Option<String> {
         let form = self.auth_form()?;
+        self.credential_refusal(form.mechanism())
+            .map(|refusal| refusal.describe())
+    }
+
+    /// What the credential policy holds against sending credentials with `mechanism` on
+    /// this connection now (the AUTH form and AUTH typed by hand alike).
+    pub(in crate::app) fn credential_refusal(
+        &self,
+        mechanism: &Mechanism,
+    ) -> Option<policy::AuthRefusal> {
         let protection = match &self.tls {
             None => Protection::Plaintext,
             Some((_, true)) => Protection::VerifiedTls,
@@ -488,11 +498,10 @@ impl App {
                 reason: "F2 shows the verdict".to_string(),
             },
         };
-        let refusal = match self.session.capabilities() {
-            Some(caps) => policy::check(form.mechanism(), caps, &protection, false).err(),
+        match self.session.capabilities() {
+            Some(caps) => policy::check(mechanism, caps, &protection, false).err(),
             None => Some(policy::AuthRefusal::NotAdvertised),
-        };
-        refusal.map(|refusal| refusal.describe())
+        }
     }
 
     /// Closes the form and sends its AUTH exchange, noting it in the transcript.

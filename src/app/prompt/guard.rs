@@ -10,7 +10,9 @@
 use tui_input::Input;
 
 use crate::app::{App, Mode};
-use crate::proto::command::parse_command_line;
+use crate::proto::auth::Mechanism;
+use crate::proto::auth::policy::AuthRefusal;
+use crate::proto::command::{Command, parse_command_line};
 
 impl App {
     /// Whether `line` was held back for a warning (and put back at the prompt). A line
@@ -26,11 +28,23 @@ impl App {
         }
         let command = parse_command_line(line).command;
         let warnings = self.session.check(&command);
-        if warnings.is_empty() {
+        let mut words: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+        // AUTH typed by hand meets the same credential policy as the AUTH form; plaintext
+        // is already among the session's warnings.
+        if let Command::Auth { mechanism, .. } = &command {
+            let mechanism = mechanism
+                .parse::<Mechanism>()
+                .unwrap_or_else(|_| Mechanism::Other(mechanism.to_ascii_uppercase()));
+            if let Some(refusal) = self.credential_refusal(&mechanism)
+                && refusal != AuthRefusal::Plaintext
+            {
+                words.push(refusal.describe());
+            }
+        }
+        if words.is_empty() {
             self.held = None;
             return false;
         }
-        let words: Vec<String> = warnings.iter().map(ToString::to_string).collect();
         self.notice = Some(format!(
             "!? {} — Enter again sends it anyway, Esc clears",
             words.join("; ")

@@ -523,3 +523,21 @@ fn save_keeps_an_existing_file_unless_overwrite_is_asked_for() {
     assert!(effects.iter().any(|e| matches!(e,
         Effect::Save { path, overwrite: true, .. } if path.to_str() == Some("/tmp/x.txt"))));
 }
+
+#[test]
+fn auth_typed_over_an_unverified_certificate_is_held_once_with_the_risk() {
+    let mut s = greeted();
+    s.client("EHLO me")
+        .server(b"250-mx\r\n250 STARTTLS\r\n")
+        .client("STARTTLS")
+        .server(b"220 go\r\n")
+        .tls(false)
+        .client("EHLO me")
+        .server(b"250-mx\r\n250 AUTH PLAIN\r\n");
+    let line = "AUTH PLAIN AGRlbW8AZGVtby1wYXNzd29yZA==";
+    assert!(type_line(&mut s.app, line).is_empty(), "sent at once");
+    let notice = s.app.notice().unwrap_or_default().to_string();
+    assert!(notice.contains("whoever holds that key"), "{notice}");
+    let effects = s.app.update(key(KeyCode::Enter));
+    assert_eq!(effects, vec![Effect::Intent(Intent::Line(line.into()))]);
+}
