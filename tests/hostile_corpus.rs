@@ -1,0 +1,119 @@
+//! One hostile corpus, fed through every path where server text leaves smtpx for a person
+//! or a file: the probe's human and JSON output, the transcript file, `export` in all three
+//! formats, the scan table and its JSON, and `explain`. No terminal control (C0 but line
+//! ends and tab, DEL, C1) and no bidi or zero-width character may survive raw anywhere.
+
+mod support;
+
+use std::process::Command;
+
+use support::{ScriptedServer, Step, reply};
+
+/// Escape sequences (CSI, OSC title and clipboard), 8-bit CSI, bidi overrides and
+/// isolates, zero-width characters, a BOM, DEL and NUL-free C0.
+const CORPUS: &str = "\u{1b}[2J\u{1b}]0;title\u{7}\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}31m\u{202e}desrever\u{202c}\u{2066}iso\u{2069}\u{200b}\u{200f}\u{feff}\u{7f}\u{8}";
+
+fn dangerous(c: char) -> bool {
+    let n = c as u32;
+    (n < 0x20 && c != '\n' && c != '\t')
+        || (0x7f..=0x9f).contains(&n)
+        || matches!(n, 0x061c | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060 | 0x2066..=0x2069 | 0xfeff)
+}
+
+fn assert_clean(what: &str, text: &str) {
+    let bad: Vec<String> = text
+        .chars()
+        .filter(|&c| dangerous(c))
+        .map(|c| format!("U+{:04X}", c as u32))
+        .collect();
+    assert!(bad.is_empty(), "{what} carries raw {bad:?}:\n{text:?}");
+}
+
+fn smtpx(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_smtpx"))
+        .env(
+            "XDG_STATE_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+        )
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("run smtpx");
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+/// A server whose greeting, EHLO lines and refusal all carry the corpus.
+fn hostile_steps() -> Vec<Step> {
+    let greeting = format!("220 mx.test {CORPUS} ESMTP\r\n");
+    let keyword = format!("X-{CORPUS}");
+    let refusal = format!("550 5.7.1 {CORPUS} no\r\n");
+    vec![
+        Step::send(greeting),
+        Step::expect("EHLO"),
+        Step::Send(reply(250, &["mx.test", &keyword, "AUTH PLAIN"])),
+        Step::expect("MAIL"),
+        Step::send(refusal),
+        Step::expect("QUIT"),
+        Step::send("221 bye\r\n"),
+        Step::Close,
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_control_or_bidi_character_from_a_server_survives_any_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let record = dir.path().join("hostile.jsonl");
+    let record_arg = record.display().to_string();
+    for json in [false, true] {
+        let server = ScriptedServer::start(hostile_steps()).await;
+        let target = server.addr.to_string();
+        let mut args = vec![
+            "probe",
+            &target,
+            "--no-starttls",
+            "--timeout",
+            "2",
+            "--from",
+            "a@client.test",
+            "--to",
+            "b@mx.test",
+            "--record",
+            &record_arg,
+            "--overwrite",
+        ];
+        if json {
+            args.push("--json");
+        }
+        let output = tokio::task::spawn_blocking({
+            let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+            move || smtpx(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        })
+        .await
+        .expect("probe");
+        assert!(output.contains("550"), "{output}");
+        assert_clean(if json { "probe --json" } else { "probe" }, &output);
+    }
+    let transcript = std::fs::read_to_string(&record).expect("transcript");
+    assert_clean("the transcript file", &transcript);
+    for format in ["text", "markdown", "json"] {
+        let export = smtpx(&["export", "--format", format, &record_arg]);
+        assert_clean(&format!("export --format {format}"), &export);
+    }
+    for json in [false, true] {
+        let server = ScriptedServer::start(hostile_steps()).await;
+        let port = server.addr.port().to_string();
+        let mut args = vec!["scan", "127.0.0.1", "--ports", &port, "--timeout", "2"];
+        if json {
+            args.push("--json");
+        }
+        let output = tokio::task::spawn_blocking({
+            let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+            move || smtpx(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        })
+        .await
+        .expect("scan");
+        assert_clean(if json { "scan --json" } else { "scan" }, &output);
+    }
+    let explain = smtpx(&["explain", &format!("550 5.7.1 {CORPUS}")]);
+    assert_clean("explain", &explain);
+}
