@@ -42,6 +42,14 @@ fn smtpx(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
 }
 
+/// [`smtpx`] on a blocking thread, so the scripted server on this runtime keeps serving.
+async fn smtpx_off_runtime(args: &[&str]) -> String {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || smtpx(&args.iter().map(String::as_str).collect::<Vec<_>>()))
+        .await
+        .expect("smtpx runs")
+}
+
 /// A server whose greeting, EHLO lines and refusal all carry the corpus.
 fn hostile_steps() -> Vec<Step> {
     let greeting = format!("220 mx.test {CORPUS} ESMTP\r\n");
@@ -84,12 +92,7 @@ async fn no_control_or_bidi_character_from_a_server_survives_any_output() {
         if json {
             args.push("--json");
         }
-        let output = tokio::task::spawn_blocking({
-            let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-            move || smtpx(&args.iter().map(String::as_str).collect::<Vec<_>>())
-        })
-        .await
-        .expect("probe");
+        let output = smtpx_off_runtime(&args).await;
         assert!(output.contains("550"), "{output}");
         assert_clean(if json { "probe --json" } else { "probe" }, &output);
     }
@@ -106,12 +109,7 @@ async fn no_control_or_bidi_character_from_a_server_survives_any_output() {
         if json {
             args.push("--json");
         }
-        let output = tokio::task::spawn_blocking({
-            let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-            move || smtpx(&args.iter().map(String::as_str).collect::<Vec<_>>())
-        })
-        .await
-        .expect("scan");
+        let output = smtpx_off_runtime(&args).await;
         assert_clean(if json { "scan --json" } else { "scan" }, &output);
     }
     let explain = smtpx(&["explain", &format!("550 5.7.1 {CORPUS}")]);

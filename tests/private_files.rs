@@ -34,6 +34,22 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).expect("metadata").mode() & 0o777
 }
 
+/// A probe to port 9 on loopback (nothing listens: it ends at connect, exit 20),
+/// recording to `record` with `extra` flags.
+fn probe_nowhere(state: &Path, record: &Path, extra: &[&str]) -> Output {
+    let record = record.display().to_string();
+    let mut args = vec![
+        "probe",
+        "127.0.0.1:9",
+        "--timeout",
+        "2",
+        "--record",
+        &record,
+    ];
+    args.extend(extra);
+    smtpx(&args, state)
+}
+
 #[test]
 fn an_export_is_private_even_over_a_file_others_could_read() {
     let dir = scratch_dir("export");
@@ -84,17 +100,7 @@ fn a_transcript_never_writes_through_a_planted_link_and_the_session_goes_on() {
     let link = dir.join("session.jsonl");
     symlink(&victim, &link).expect("symlink");
     // Port 9 on loopback: nothing listens, so the session ends at connect (exit 20).
-    let run = smtpx(
-        &[
-            "probe",
-            "127.0.0.1:9",
-            "--timeout",
-            "2",
-            "--record",
-            &link.display().to_string(),
-        ],
-        &dir,
-    );
+    let run = probe_nowhere(&dir, &link, &[]);
     assert_eq!(run.status.code(), Some(20), "{run:?}");
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("symbolic link"), "{stderr}");
@@ -135,17 +141,7 @@ fn an_existing_file_is_kept_unless_replacing_it_is_asked_for() {
     assert!(String::from_utf8_lossy(&export.stderr).contains("--overwrite"));
     assert_eq!(std::fs::read_to_string(&kept).expect("read"), "mine");
     // --record on an existing file: refused, said, the session goes on unrecorded.
-    let run = smtpx(
-        &[
-            "probe",
-            "127.0.0.1:9",
-            "--timeout",
-            "2",
-            "--record",
-            &kept.display().to_string(),
-        ],
-        &dir,
-    );
+    let run = probe_nowhere(&dir, &kept, &[]);
     assert_eq!(run.status.code(), Some(20), "{run:?}");
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
@@ -153,18 +149,7 @@ fn an_existing_file_is_kept_unless_replacing_it_is_asked_for() {
         "{stderr}"
     );
     assert_eq!(std::fs::read_to_string(&kept).expect("read"), "mine");
-    let run = smtpx(
-        &[
-            "probe",
-            "127.0.0.1:9",
-            "--timeout",
-            "2",
-            "--record",
-            &kept.display().to_string(),
-            "--overwrite",
-        ],
-        &dir,
-    );
+    let run = probe_nowhere(&dir, &kept, &["--overwrite"]);
     assert_eq!(run.status.code(), Some(20), "{run:?}");
     assert!(
         std::fs::read_to_string(&kept)

@@ -304,10 +304,7 @@ impl Probe {
             if let Err(refusal) =
                 policy::check(&mechanism, &caps, &protection, self.allow_insecure_auth)
             {
-                self.driver.note(format!(
-                    "not sending credentials: {}; --allow-insecure-auth sends them anyway",
-                    refusal.describe()
-                ));
+                self.driver.note(refusal.held_back());
                 return if refusal.is_about_tls() {
                     Stage::Tls
                 } else {

@@ -375,10 +375,7 @@ fn credentials_allowed(
     match verdict {
         Ok(()) => true,
         Err(refusal) => {
-            driver.note(format!(
-                "not sending credentials: {}; --allow-insecure-auth sends them anyway",
-                refusal.describe()
-            ));
+            driver.note(refusal.held_back());
             false
         }
     }

@@ -50,6 +50,15 @@ impl AuthRefusal {
         )
     }
 
+    /// What a headless front end says when it holds the credentials back: the risk and
+    /// the opt-in that lifts it.
+    pub fn held_back(&self) -> String {
+        format!(
+            "not sending credentials: {}; --allow-insecure-auth sends them anyway",
+            self.describe()
+        )
+    }
+
     /// One sentence for a person, naming the risk.
     pub fn describe(&self) -> String {
         match self {
