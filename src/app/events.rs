@@ -50,6 +50,7 @@ impl App {
             _ => {}
         }
         self.timeline.observe(event);
+        self.ladder.observe(event);
         let mut new = entries::from_event(event);
         self.trace_auth(event, &mut new);
         // Scrolled back: keep the view where it is; following: stay at the bottom.

@@ -128,4 +128,8 @@ pub const SLASH_COMMANDS: &[(&str, &str)] = &[
         "compose a mail transaction: MAIL, RCPT, the message, DATA or BDAT",
     ),
     ("/timeline", "each step's latency; slow steps flagged"),
+    (
+        "/ladder",
+        "the session as a sequence diagram (client, server, an arrow per step)",
+    ),
 ];

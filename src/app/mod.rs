@@ -20,6 +20,7 @@ pub mod compose;
 mod events;
 pub mod help;
 pub mod keymap;
+pub mod ladder;
 pub mod prompt;
 pub mod replay;
 #[cfg(any(test, feature = "testkit"))]
@@ -69,6 +70,8 @@ pub enum Overlay {
     Compose(Box<compose::Composer>),
     /// F6 or `/timeline`: per-step timing (`timeline/`).
     Timeline(timeline::TimelineView),
+    /// F7 or `/ladder`: the session as a sequence diagram (`ladder.rs`).
+    Ladder(ladder::LadderView),
 }
 
 /// Which overlay is open, without its state.
@@ -80,6 +83,7 @@ pub enum OverlayKind {
     AuthForm,
     Composer,
     Timeline,
+    Ladder,
 }
 
 impl Overlay {
@@ -91,6 +95,7 @@ impl Overlay {
             Overlay::Auth(_) => OverlayKind::AuthForm,
             Overlay::Compose(_) => OverlayKind::Composer,
             Overlay::Timeline(_) => OverlayKind::Timeline,
+            Overlay::Ladder(_) => OverlayKind::Ladder,
         }
     }
 }
@@ -201,6 +206,8 @@ pub struct App {
     compose_draft: Option<Box<compose::Composer>>,
     /// Per-step timing, folded from the driver's events.
     timeline: timeline::Timeline,
+    /// The sequence diagram's rungs, folded from the driver's events.
+    ladder: crate::transcript::ladder::Ladder,
 }
 
 impl App {
@@ -236,6 +243,7 @@ impl App {
             typed_auth: None,
             compose_draft: None,
             timeline: timeline::Timeline::default(),
+            ladder: crate::transcript::ladder::Ladder::default(),
         }
     }
 
@@ -248,6 +256,7 @@ impl App {
             Some(Overlay::Auth(_)) => Keymap::Auth(&auth::form::KEYS),
             Some(Overlay::Compose(c)) => Keymap::Compose(compose::keys(c)),
             Some(Overlay::Timeline(_)) => Keymap::Timeline(&timeline::KEYS),
+            Some(Overlay::Ladder(_)) => Keymap::Ladder(&ladder::KEYS),
             None if self.replay.is_some() => Keymap::Replay(self.replay_keys()),
             None => Keymap::Prompt(prompt::keys::of_mode(self.mode)),
         }
@@ -432,6 +441,18 @@ impl App {
                     None => Vec::new(),
                 };
             }
+            OverlayKind::Ladder => {
+                return match keymap::find(&ladder::KEYS, &key) {
+                    Some(action) => self.ladder_key(action),
+                    // In a replay the stepping keys go on working, and the ladder follows.
+                    None if self.replay.is_some() => {
+                        let effects = self.replay_key(&key);
+                        self.refresh_replay_ladder();
+                        effects
+                    }
+                    None => Vec::new(),
+                };
+            }
             OverlayKind::Help | OverlayKind::Pick | OverlayKind::Certificate => {}
         }
         let effects = match overlay {
@@ -440,7 +461,10 @@ impl App {
                 keymap::find(&transcript::pick::PICK, &key).map(|a| self.pick_key(a))
             }
             OverlayKind::Certificate => keymap::find(&cert::KEYS, &key).map(|a| self.cert_key(a)),
-            OverlayKind::AuthForm | OverlayKind::Composer | OverlayKind::Timeline => None,
+            OverlayKind::AuthForm
+            | OverlayKind::Composer
+            | OverlayKind::Timeline
+            | OverlayKind::Ladder => None,
         };
         if effects.is_some() {
             self.completion = None;

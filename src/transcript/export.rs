@@ -1,5 +1,5 @@
-//! `smtpx export`: a transcript as swaks-style text, as markdown for an issue, or as one
-//! JSON document.
+//! `smtpx export`: a transcript as swaks-style text, as markdown for an issue, as one
+//! JSON document, or as its sequence diagram (Mermaid, SVG: `diagram.rs`).
 //!
 //! Text markers: `->`/`<-` client and server in plaintext, `~>`/`<~` inside TLS, `===`
 //! smtpx's own lines, `!!!` findings, `***` failures. Every byte from the file is escaped
@@ -21,6 +21,10 @@ pub enum ExportFormat {
     Text,
     Markdown,
     Json,
+    /// The sequence diagram as a Mermaid `sequenceDiagram`.
+    Mermaid,
+    /// The sequence diagram as a standalone SVG.
+    Svg,
 }
 
 pub fn export(transcript: &Transcript, format: ExportFormat) -> String {
@@ -28,6 +32,8 @@ pub fn export(transcript: &Transcript, format: ExportFormat) -> String {
         ExportFormat::Text => text(transcript),
         ExportFormat::Markdown => markdown(transcript),
         ExportFormat::Json => json(transcript),
+        ExportFormat::Mermaid => super::diagram::mermaid(transcript),
+        ExportFormat::Svg => super::diagram::svg(transcript),
     }
 }
 
@@ -200,6 +206,12 @@ pub fn markdown(transcript: &Transcript) -> String {
             Some(failure) => format!("failed: `{}`", cell(failure)),
             None => "no failure".into(),
         },
+    );
+    // The diagram's text holds no backtick (Mermaid entity codes), so a plain fence holds.
+    let _ = write!(
+        out,
+        "\n```mermaid\n{}```\n",
+        super::diagram::mermaid(transcript)
     );
     let body = text(transcript);
     let fence = if body.contains("```") { "````" } else { "```" };

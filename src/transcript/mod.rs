@@ -16,10 +16,12 @@
 //! tokio, no ratatui. What needs tokio (`replay --serve`, `--against`, the replay explorer's
 //! loop) is in [`crate::replay`].
 
+pub mod diagram;
 pub mod diff;
 pub mod export;
 pub mod format;
 pub mod index;
+pub mod ladder;
 pub mod options;
 pub mod read;
 pub mod record;

@@ -19,6 +19,7 @@ mod explain;
 mod form;
 mod help;
 pub use help::max_scroll as help_max_scroll;
+mod ladder;
 mod prompt;
 mod replay;
 mod side;
@@ -109,6 +110,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Overlay::Auth(form)) => form::draw(frame, frame.area(), app, form),
         Some(Overlay::Compose(composer)) => compose::draw(frame, frame.area(), app, composer),
         Some(Overlay::Timeline(view)) => timeline::draw(frame, frame.area(), app, view),
+        Some(Overlay::Ladder(view)) => ladder::draw(frame, frame.area(), app, view),
         Some(Overlay::Help(view)) => help::draw(frame, frame.area(), app, view),
         Some(Overlay::Pick(_)) | None => {}
     }

@@ -53,6 +53,7 @@ impl App {
             "auth" => return self.open_auth_form(),
             "mail" | "compose" => return self.open_composer(),
             "timeline" | "timing" => self.open_timeline(),
+            "ladder" | "diagram" | "sequence" => self.open_ladder(),
             "cert" => return self.cert_command(rest),
             "note" if rest.is_empty() => self.notice = Some("usage: /note TEXT".into()),
             "note" => return self.note(rest),
