@@ -31,6 +31,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // decoding: nothing here opens a connection.
     ("explain", &["proto", "event"]),
     ("transcript", &["proto", "event", "explain", "net"]),
+    // Lessons: lesson files, the checks over events, the progress file.
+    ("learn", &["proto", "event"]),
     (
         "diagnose",
         &["proto", "event", "explain", "transcript", "net"],
@@ -48,6 +50,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "diagnose",
             "driver",
             "net",
+            "learn",
         ],
     ),
     // Views: draw `&App`.
@@ -61,6 +64,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "transcript",
             "diagnose",
             "net",
+            "learn",
         ],
     ),
     // Test and benchmark support, compiled only with the `testkit` feature.
@@ -124,6 +128,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "app",
             "ui",
             "probe",
+            "learn",
         ],
     ),
     (
@@ -138,6 +143,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "probe",
             "tui",
             "app",
+            "learn",
         ],
     ),
     // Parsing the command line into each command's plan: may use everything.
@@ -159,6 +165,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "replay",
             "tui",
             "demo",
+            "learn",
         ],
     ),
 ];

@@ -57,6 +57,8 @@ impl App {
         for entry in new {
             self.push(entry);
         }
+        // After the reply's lines, so a hint reads under what it explains.
+        self.lesson_event(event);
     }
 
     /// A form-started AUTH exchange: secret client lines get their decoded form (masked);

@@ -129,6 +129,10 @@ pub const SLASH_COMMANDS: &[(&str, &str)] = &[
     ),
     ("/timeline", "each step's latency; slow steps flagged"),
     (
+        "/lesson",
+        "the lesson's goal again; /lesson solve: what to type for this step",
+    ),
+    (
         "/ladder",
         "the session as a sequence diagram (client, server, an arrow per step)",
     ),

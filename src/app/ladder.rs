@@ -1,6 +1,6 @@
 //! The sequence diagram (F7 or `/ladder`): the session drawn as a ladder — client and server
 //! columns, an arrow per command and per reply, the TLS part as a band. The rungs are folded
-//! from the same [`SessionEvent`]s as the transcript ([`crate::transcript::ladder`]), so a
+//! from the same [`SessionEvent`](crate::event::SessionEvent)s as the transcript ([`crate::transcript::ladder`]), so a
 //! replay shows the ladder as of its current step and the exports draw the same one.
 //!
 //! Layer: app state.

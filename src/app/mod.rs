@@ -21,6 +21,7 @@ mod events;
 pub mod help;
 pub mod keymap;
 pub mod ladder;
+mod lesson;
 pub mod prompt;
 pub mod replay;
 #[cfg(any(test, feature = "testkit"))]
@@ -151,6 +152,8 @@ pub enum Effect {
     Redraw,
     /// Answer with [`Action::WallClock`] (the app has no clock of its own).
     ReadClock,
+    /// A lesson (by id) was finished: remember it in the progress file.
+    LessonFinished(String),
 }
 
 /// The explorer's state.
@@ -208,6 +211,10 @@ pub struct App {
     timeline: timeline::Timeline,
     /// The sequence diagram's rungs, folded from the driver's events.
     ladder: crate::transcript::ladder::Ladder,
+    /// The lesson under way (`smtpx learn`).
+    lesson: Option<Box<crate::learn::LessonRun>>,
+    /// Effects that arose while folding driver events, handed out with the update.
+    pending_effects: Vec<Effect>,
 }
 
 impl App {
@@ -244,6 +251,8 @@ impl App {
             compose_draft: None,
             timeline: timeline::Timeline::default(),
             ladder: crate::transcript::ladder::Ladder::default(),
+            lesson: None,
+            pending_effects: Vec::new(),
         }
     }
 
@@ -384,7 +393,7 @@ impl App {
             }
             Action::Driver(update) => {
                 self.on_update(update);
-                Vec::new()
+                std::mem::take(&mut self.pending_effects)
             }
             Action::Clock(elapsed) => {
                 self.connected_for = self.connected.then_some(elapsed);

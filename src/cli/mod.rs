@@ -8,6 +8,7 @@
 //! ```text
 //! smtpx HOST[:PORT]      interactive explorer (the TUI)
 //! smtpx demo             explorer + built-in sandbox server
+//! smtpx learn [N]        guided lessons on the sandbox, checked from the session
 //! smtpx serve            the sandbox server alone
 //! smtpx probe HOST       a whole session headless, swaks-style
 //! smtpx scan HOST        which port speaks what, which to use
@@ -23,6 +24,7 @@
 pub mod connect;
 pub mod demo;
 pub mod explain;
+pub mod learn;
 pub mod probe;
 pub mod replay;
 pub mod scan;
@@ -42,6 +44,7 @@ pub enum Plan {
     Probe(crate::probe::ProbePlan),
     Serve(crate::sandbox::SandboxConfig),
     Demo(crate::demo::DemoPlan),
+    Learn(crate::demo::LearnPlan),
     Explain(crate::explain::ExplainPlan),
     Scan(crate::scan::ScanPlan),
     Replay(crate::replay::ReplayPlan),
@@ -80,6 +83,7 @@ impl Cli {
                 Plan::Serve(args.into_plan().map_err(refuse("smtpx serve", 3))?)
             }
             Some(CommandKind::Demo(args)) => Plan::Demo(args.into_plan()),
+            Some(CommandKind::Learn(args)) => Plan::Learn(args.into_plan()),
             Some(CommandKind::Explain(args)) => Plan::Explain(args.into_plan()),
             Some(CommandKind::Scan(args)) => {
                 Plan::Scan(args.into_plan().map_err(refuse("smtpx scan", 2))?)
@@ -98,6 +102,7 @@ impl Cli {
                         connect: args.into_plan().map_err(refuse("smtpx", exit_code))?,
                         record: self.record.into_options(),
                         intro: Vec::new(),
+                        lesson: None,
                     })
                 }
                 None => {
@@ -165,6 +170,8 @@ pub enum CommandKind {
     Serve(serve::ServeArgs),
     /// Start the sandbox in-process and run a session against it.
     Demo(DemoArgs),
+    /// Guided lessons on the built-in sandbox, each step checked from the session itself.
+    Learn(learn::LearnArgs),
     /// Explain a reply code, enhanced status code, EHLO keyword, SASL mechanism or reply.
     Explain(explain::ExplainArgs),
     /// Which port speaks what: SMTP, STARTTLS, implicit TLS, AUTH; and which one to use.

@@ -74,6 +74,11 @@ pub struct ServeArgs {
     /// Reject recipients matching this glob (e.g. '*@blocked.test') with 550 5.1.1. Repeatable.
     #[arg(long, value_name = "PATTERN")]
     pub reject_rcpt: Vec<String>,
+
+    /// Accept mail without AUTH only for this domain (repeatable); other recipients get
+    /// `554 5.7.1 Relay access denied` until the client authenticates. Default: every domain.
+    #[arg(long, value_name = "DOMAIN")]
+    pub local_domain: Vec<String>,
     /// Probability (0.0-1.0) that MAIL gets 451 4.3.0.
     #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = probability)]
     pub tempfail_rate: f64,
@@ -130,6 +135,7 @@ impl ServeArgs {
                 tempfail_rate: self.tempfail_rate,
                 drop_after: self.drop_after,
                 slow_reply: Duration::from_millis(self.slow_reply),
+                local_domains: self.local_domain,
             },
             seed: self.seed,
             print_log: true,

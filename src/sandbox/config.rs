@@ -60,6 +60,10 @@ pub struct Behaviours {
     pub drop_after: Option<String>,
     /// Wait this long before every reply.
     pub slow_reply: Duration,
+    /// Refuse relaying: when not empty, a recipient outside these domains gets `554 5.7.1
+    /// Relay access denied` unless the client authenticated (as an MTA that is not an open
+    /// relay answers; the wording is Postfix's `reject_unauth_destination`).
+    pub local_domains: Vec<String>,
 }
 
 /// Everything [`start`](super::start) needs.

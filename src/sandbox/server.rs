@@ -78,6 +78,11 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
             .drop_after
             .as_ref()
             .map(|verb| verb.trim().to_ascii_uppercase()),
+        local_domains: behaviours
+            .local_domains
+            .iter()
+            .map(|d| d.trim().to_ascii_lowercase())
+            .collect(),
     };
     let maildir_path = maildir.path().to_path_buf();
     let TlsSetup {

@@ -44,6 +44,8 @@ pub struct ExplorerPlan {
     pub record: RecordOptions,
     /// Lines shown first (the demo's hint).
     pub intro: Vec<String>,
+    /// A lesson to guide the session (`smtpx learn`).
+    pub lesson: Option<crate::learn::Lesson>,
 }
 
 /// Exit code when the explorer cannot run: no terminal, or a target that does not parse.
@@ -67,6 +69,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         connect,
         record,
         intro,
+        lesson,
     } = plan;
     let target = connect.target.clone();
     if let Some(message) = without_terminal(&target.to_string()) {
@@ -103,6 +106,9 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     screen::style_from_env(&mut app);
     for line in intro {
         app.push(Entry::local(line));
+    }
+    if let Some(lesson) = lesson {
+        app.start_lesson(lesson);
     }
 
     let Some(mut tui) = screen::open() else {
@@ -233,6 +239,12 @@ async fn event_loop(
                     screen.dirty = true;
                 }
                 Effect::Remember(line) => history::append(&line),
+                Effect::LessonFinished(id) => {
+                    // Progress is worth keeping, not worth interrupting the lesson for.
+                    if let Some(path) = crate::learn::progress::path() {
+                        let _ = crate::learn::progress::finish(&path, &id);
+                    }
+                }
                 Effect::Note(text) => {
                     if let Some(notes) = notes {
                         let at = connected_at.map(|at| at.elapsed()).unwrap_or_default();

@@ -54,6 +54,7 @@ impl App {
             "mail" | "compose" => return self.open_composer(),
             "timeline" | "timing" => self.open_timeline(),
             "ladder" | "diagram" | "sequence" => self.open_ladder(),
+            "lesson" => self.lesson_command(rest),
             "cert" => return self.cert_command(rest),
             "note" if rest.is_empty() => self.notice = Some("usage: /note TEXT".into()),
             "note" => return self.note(rest),
