@@ -88,6 +88,11 @@ pub enum NetError {
     #[error("cannot use CA file {}: {reason}", path.display())]
     CaFile { path: PathBuf, reason: String },
 
+    /// `--client-cert` / `--client-key` cannot be used: unreadable, not PEM, or a key that
+    /// does not belong to the certificate.
+    #[error("cannot use --client-cert/--client-key: {reason}")]
+    ClientCertificate { reason: String },
+
     /// A TLS option is unusable (an SNI or verification name that is not a DNS name or IP
     /// address, an impossible version range).
     #[error("invalid TLS option {option}: {reason}")]
@@ -179,9 +184,9 @@ impl NetError {
                 },
             ),
             NetError::AlreadyTls => (FailureKind::Local, Cause::AlreadyTls),
-            NetError::CaFile { .. } | NetError::TlsOption { .. } => {
-                (FailureKind::Local, Cause::TlsSetup)
-            }
+            NetError::CaFile { .. }
+            | NetError::TlsOption { .. }
+            | NetError::ClientCertificate { .. } => (FailureKind::Local, Cause::TlsSetup),
         }
     }
 

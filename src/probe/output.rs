@@ -119,6 +119,9 @@ fn tls_lines(at: Duration, info: &TlsInfo) -> Vec<String> {
         "",
         escape_str(&info.verdict.summary())
     ));
+    if let Some(client) = crate::net::cert::render::client_cert_line(info) {
+        out.push(format!("{:>8} === client certificate: {client}", ""));
+    }
     for (i, cert) in crate::net::cert::summarize_chain(&info.chain_der)
         .iter()
         .enumerate()
@@ -195,6 +198,7 @@ pub fn json(event: &SessionEvent) -> Value {
             "sni": info.sni_sent,
             // `verdict` (three answers, ok, summary) and `chain` (every field, leaf first).
             "verdict": report["verdict"],
+            "client_cert": report["client_cert"],
             "chain": report["chain"],
         }),
         SessionEvent::Finding { at, finding } => json!({
