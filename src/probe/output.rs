@@ -119,8 +119,13 @@ fn tls_lines(at: Duration, info: &TlsInfo) -> Vec<String> {
         "",
         escape_str(&info.verdict.summary())
     ));
-    if let Some(client) = crate::net::cert::render::client_cert_line(info) {
-        out.push(format!("{:>8} === client certificate: {client}", ""));
+    // Client authentication is worth a line when it happened or was meant to.
+    if let Some(status) = info.client_cert.filter(|c| c.requested || c.configured) {
+        out.push(format!(
+            "{:>8} === client certificate: {}",
+            "",
+            status.describe()
+        ));
     }
     for (i, cert) in crate::net::cert::summarize_chain(&info.chain_der)
         .iter()
