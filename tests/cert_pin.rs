@@ -259,9 +259,8 @@ async fn a_self_signed_ca_certificate_given_as_ca_file_is_pinned() {
     let run = probe(&server, &["--tls-verify", "strict"]).await;
     assert_eq!(run.code, 23, "{}", run.all());
     assert!(
-        run.all().contains(
-            "a CA certificate (basicConstraints CA:TRUE) is used as the server's certificate"
-        ),
+        run.all()
+            .contains("a CA certificate (CA:TRUE, self-signed) used as the server's certificate"),
         "{}",
         run.all()
     );
@@ -349,7 +348,12 @@ async fn pin_spki_trusts_the_pinned_key_and_refuses_any_other() {
     )
     .await;
     assert_eq!(run.code, 23, "{}", run.all());
-    assert!(run.all().contains("pin mismatch"), "{}", run.all());
+    assert!(
+        run.all()
+            .contains("NOT trusted: the key matches no --pin-spki"),
+        "{}",
+        run.all()
+    );
     assert_no_debug("probe strict (pin mismatch)", &run.all());
 
     // A pin that is not a SHA-256 is a bad command line.
@@ -499,7 +503,11 @@ async fn no_output_shows_rust_debug_text_for_a_refused_certificate() {
     let transcript = files.path("session.jsonl").display().to_string();
     let run = probe(&server, &["--show-cert", "--record", &transcript]).await;
     assert!(
-        run.stdout.contains("NOT trusted: a CA certificate"),
+        run.stdout.contains(
+            "chain: NOT trusted: a CA certificate (basicConstraints CA:TRUE, self-signed) is \
+             used as the server's certificate; webpki accepts only a non-CA certificate from a \
+             chain (give this exact certificate as --ca-file to pin it)"
+        ),
         "{}",
         run.all()
     );
@@ -515,7 +523,8 @@ async fn no_output_shows_rust_debug_text_for_a_refused_certificate() {
         .expect("run export");
     let markdown = String::from_utf8_lossy(&export.stdout);
     assert!(
-        markdown.contains("a CA certificate (basicConstraints CA:TRUE)"),
+        markdown
+            .contains("a CA certificate (CA:TRUE, self-signed) used as the server's certificate"),
         "{markdown}"
     );
     assert_no_debug("export --format markdown", &markdown);
@@ -528,7 +537,7 @@ async fn no_output_shows_rust_debug_text_for_a_refused_certificate() {
         let output = scan.output().expect("run scan");
         let text = String::from_utf8_lossy(&output.stdout);
         assert!(
-            text.contains("a CA certificate (basicConstraints CA:TRUE)"),
+            text.contains("a CA certificate (CA:TRUE, self-signed) used as the server's"),
             "{text}"
         );
         if json {

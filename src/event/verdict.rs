@@ -173,6 +173,55 @@ impl UntrustedReason {
         }
     }
 
+    /// The reason as a phrase for one-line summaries (status lines, the scan table,
+    /// exports): "self-signed certificate", "unknown issuer CN=…", "expired 3 days ago".
+    /// `context` and `validity` as for [`UntrustedReason::sentence`].
+    pub fn phrase(self, context: Option<&str>, validity: &Validity) -> String {
+        match self {
+            UntrustedReason::UnknownIssuer => match context {
+                Some(issuer) => format!("unknown issuer {issuer}"),
+                None => "unknown issuer".into(),
+            },
+            UntrustedReason::SelfSigned => "self-signed certificate".into(),
+            UntrustedReason::CaUsedAsEndEntity => match context {
+                Some(more) => {
+                    format!("a CA certificate (CA:TRUE, {more}) used as the server's certificate")
+                }
+                None => "a CA certificate (CA:TRUE) used as the server's certificate".into(),
+            },
+            UntrustedReason::EndEntityUsedAsCa => "a non-CA certificate used as a CA".into(),
+            UntrustedReason::Expired => match validity {
+                Validity::Expired { days_ago, .. } => {
+                    format!("expired {}", days_phrase(*days_ago, "ago"))
+                }
+                _ => "a certificate in the chain expired".into(),
+            },
+            UntrustedReason::NotYetValid => match validity {
+                Validity::NotYetValid { days_until, .. } => {
+                    format!("not valid yet (starts in {})", days_phrase(*days_until, ""))
+                }
+                _ => "a certificate in the chain is not valid yet".into(),
+            },
+            UntrustedReason::BadSignature => "a signature in the chain does not verify".into(),
+            UntrustedReason::UnsupportedSignatureAlgorithm => match context {
+                Some(alg) => format!("unsupported signature algorithm {alg}"),
+                None => "unsupported signature algorithm".into(),
+            },
+            UntrustedReason::Revoked => "certificate revoked".into(),
+            UntrustedReason::RevocationStatusUnknown => "revocation status unknown".into(),
+            UntrustedReason::WrongPurpose => match context {
+                Some(ekus) => format!("not valid for server authentication (EKU {ekus})"),
+                None => "not valid for server authentication".into(),
+            },
+            UntrustedReason::NameConstraintViolation => "outside a CA's name constraints".into(),
+            UntrustedReason::PathTooLong => "chain longer than a CA in it allows".into(),
+            UntrustedReason::UnhandledCriticalExtension => "unknown critical extension".into(),
+            UntrustedReason::PinMismatch => "the key matches no --pin-spki".into(),
+            UntrustedReason::Malformed => "malformed certificate".into(),
+            UntrustedReason::Other => "verification failed".into(),
+        }
+    }
+
     /// The reason as a sentence. `context` is the reason's particular (the unknown issuer's
     /// name, the pinned-against key, the algorithm; already escaped), `validity` the leaf's
     /// dates (an expired leaf says how long ago).
@@ -190,10 +239,14 @@ impl UntrustedReason {
             UntrustedReason::SelfSigned => "self-signed: the certificate is its own issuer and \
                  no trust store holds it (pin it with --ca-file or --pin-spki to trust this server)"
                 .into(),
-            UntrustedReason::CaUsedAsEndEntity => "a CA certificate (basicConstraints CA:TRUE) \
-                 is used as the server's certificate; webpki accepts only a non-CA certificate \
-                 from a chain (give this exact certificate as --ca-file to pin it)"
-                .into(),
+            UntrustedReason::CaUsedAsEndEntity => {
+                let more = context.map(|c| format!(", {c}")).unwrap_or_default();
+                format!(
+                    "a CA certificate (basicConstraints CA:TRUE{more}) is used as the server's \
+                     certificate; webpki accepts only a non-CA certificate from a chain (give \
+                     this exact certificate as --ca-file to pin it)"
+                )
+            }
             UntrustedReason::EndEntityUsedAsCa => "a certificate that is not a CA signed \
                  another certificate in the chain"
                 .into(),
@@ -489,11 +542,16 @@ impl TlsVerdict {
     }
 
     /// One line, e.g. "trusted (webpki-roots), name ok (mx.example.com), valid 61 days" or
-    /// "NOT trusted: self-signed: …; name ok (localhost); valid 364 days". Certificate text
-    /// in it is escaped.
+    /// "NOT trusted: self-signed certificate; name ok (localhost); valid 364 days" (the
+    /// reason as a phrase; the whole sentence is in [`TlsVerdict::trust_words`]).
+    /// Certificate text in it is escaped.
     pub fn summary(&self) -> String {
         let trust = match &self.trusted {
             Trust::Trusted { store } => format!("trusted ({})", esc(&store.to_string())),
+            Trust::NotTrusted { reason, context } => format!(
+                "NOT trusted: {}",
+                reason.phrase(context.as_deref(), &self.validity)
+            ),
             _ => self.trust_words(),
         };
         let name = match &self.name {
@@ -579,9 +637,7 @@ mod tests {
         assert!(!verdict.ok());
         assert_eq!(
             verdict.summary(),
-            "NOT trusted: self-signed: the certificate is its own issuer and no trust store \
-             holds it (pin it with --ca-file or --pin-spki to trust this server); \
-             name ok (localhost); valid 364 days"
+            "NOT trusted: self-signed certificate; name ok (localhost); valid 364 days"
         );
         assert_eq!(verdict.reasons(), ["self-signed"]);
         assert_eq!(verdict.short(), "self-signed");
