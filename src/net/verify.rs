@@ -500,6 +500,113 @@ impl ServerCertVerifier for RecordingVerifier {
 mod tests {
     use super::*;
 
+    fn reason_of(error: Error, leaf: &CertSummary) -> (UntrustedReason, Option<String>) {
+        match classify(&Err(error), TrustStore::WebPkiRoots, leaf, &[]) {
+            Trust::NotTrusted { reason, context } => (reason, context),
+            other => panic!("not a refusal: {other:?}"),
+        }
+    }
+
+    /// webpki's own errors arrive wrapped in rustls' `Other`; they are told apart by type.
+    #[test]
+    fn webpki_errors_inside_other_get_their_own_reason() {
+        let leaf = CertSummary {
+            self_issued: true,
+            ..CertSummary::default()
+        };
+        let other = |e: webpki::Error| {
+            Error::InvalidCertificate(CertificateError::Other(rustls::OtherError(Arc::new(e))))
+        };
+        assert_eq!(
+            reason_of(other(webpki::Error::CaUsedAsEndEntity), &leaf),
+            (
+                UntrustedReason::CaUsedAsEndEntity,
+                Some("self-signed".to_string())
+            )
+        );
+        for (error, reason) in [
+            (
+                webpki::Error::EndEntityUsedAsCa,
+                UntrustedReason::EndEntityUsedAsCa,
+            ),
+            (
+                webpki::Error::NameConstraintViolation,
+                UntrustedReason::NameConstraintViolation,
+            ),
+            (
+                webpki::Error::PathLenConstraintViolated,
+                UntrustedReason::PathTooLong,
+            ),
+            (
+                webpki::Error::UnsupportedCriticalExtension,
+                UntrustedReason::UnhandledCriticalExtension,
+            ),
+            (
+                webpki::Error::MaximumSignatureChecksExceeded,
+                UntrustedReason::Other,
+            ),
+        ] {
+            assert_eq!(reason_of(other(error), &leaf).0, reason);
+        }
+        assert_eq!(
+            reason_of(
+                Error::InvalidCertificate(CertificateError::UnknownIssuer),
+                &leaf
+            )
+            .0,
+            UntrustedReason::SelfSigned
+        );
+        let issued = CertSummary {
+            issuer: Some("CN=Private CA".into()),
+            ..CertSummary::default()
+        };
+        assert_eq!(
+            reason_of(
+                Error::InvalidCertificate(CertificateError::UnknownIssuer),
+                &issued
+            ),
+            (
+                UntrustedReason::UnknownIssuer,
+                Some("CN=Private CA".to_string())
+            )
+        );
+    }
+
+    #[test]
+    fn the_missing_issuer_is_the_one_above_the_last_certificate_sent() {
+        let cert = |subject: &str, issuer: &str| CertSummary {
+            subject: Some(subject.into()),
+            issuer: Some(issuer.into()),
+            ..CertSummary::default()
+        };
+        let leaf = cert("CN=mx", "CN=Intermediate");
+        let chain = [cert("CN=Intermediate", "CN=Root")];
+        assert_eq!(missing_issuer(&leaf, &chain).as_deref(), Some("CN=Root"));
+        assert_eq!(
+            missing_issuer(&leaf, &[]).as_deref(),
+            Some("CN=Intermediate")
+        );
+    }
+
+    #[test]
+    fn an_unsupported_algorithm_is_named_from_its_identifier() {
+        // ecdsa-with-SHA256 (1.2.840.10045.4.3.2), as webpki passes it (no outer SEQUENCE).
+        let id = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+        let error =
+            Error::InvalidCertificate(CertificateError::UnsupportedSignatureAlgorithmContext {
+                signature_algorithm_id: id.to_vec(),
+                supported_algorithms: Vec::new(),
+            });
+        assert_eq!(
+            reason_of(error, &CertSummary::default()),
+            (
+                UntrustedReason::UnsupportedSignatureAlgorithm,
+                Some("ecdsa-with-SHA256".to_string())
+            )
+        );
+        assert_eq!(cert::algorithm_name(&[0x05, 0x00]), None);
+    }
+
     #[test]
     fn validity_counts_whole_days() {
         let now = 1_000 * DAY;

@@ -305,3 +305,84 @@ impl VerdictRecord {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(trusted: Trust) -> TlsVerdict {
+        TlsVerdict {
+            trusted,
+            name: NameCheck::Mismatch {
+                name: "127.0.0.1".into(),
+                presented: vec!["mx.example.com".into()],
+            },
+            validity: Validity::Valid {
+                not_before: 1,
+                not_after: 2,
+                days_left: 30,
+            },
+            webpki_accepted: false,
+        }
+    }
+
+    #[test]
+    fn pins_and_reasons_with_their_particulars_round_trip() {
+        for trusted in [
+            Trust::Pinned {
+                pin: Pin::CaFileCertificate("/etc/mx.pem".into()),
+            },
+            Trust::Pinned {
+                pin: Pin::Spki("ab".repeat(32)),
+            },
+            Trust::NotTrusted {
+                reason: UntrustedReason::UnknownIssuer,
+                context: Some("CN=Private CA".into()),
+            },
+            Trust::NotTrusted {
+                reason: UntrustedReason::CaUsedAsEndEntity,
+                context: None,
+            },
+        ] {
+            let record = VerdictRecord::from_verdict(&verdict(trusted.clone()));
+            let line = serde_json::to_string(&record).expect("serialize");
+            let back: VerdictRecord = serde_json::from_str(&line).expect("deserialize");
+            assert_eq!(back.to_verdict().expect("valid").trusted, trusted, "{line}");
+        }
+        let record = VerdictRecord::from_verdict(&verdict(Trust::NotTrusted {
+            reason: UntrustedReason::CaUsedAsEndEntity,
+            context: None,
+        }));
+        let line = serde_json::to_string(&record.trust).expect("serialize");
+        assert_eq!(
+            line,
+            r#"{"status":"not_trusted","reason":"ca-used-as-end-entity"}"#
+        );
+    }
+
+    /// The verdict of a file written before the reason codes: snake_case names, rustls'
+    /// own text as `detail` (never shown again), and a name this smtpx does not know.
+    #[test]
+    fn an_older_files_verdict_reads_and_its_detail_is_dropped() {
+        let old = r#"{"ok":false,"summary":"NOT trusted: unknown issuer; name ok (127.0.0.1); valid 29 days","trust":{"status":"not_trusted","reason":"unknown_issuer","detail":"invalid peer certificate: UnknownIssuer"},"name":{"status":"matched","name":"127.0.0.1","san":"127.0.0.1"},"validity":{"status":"valid","not_before":1795737600,"not_after":1798416000,"days_left":29},"webpki_accepted":false}"#;
+        let record: VerdictRecord = serde_json::from_str(old).expect("an old verdict reads");
+        let verdict = record.to_verdict().expect("valid");
+        assert_eq!(
+            verdict.trusted,
+            Trust::NotTrusted {
+                reason: UntrustedReason::UnknownIssuer,
+                context: None
+            }
+        );
+        assert!(!verdict.summary().contains("UnknownIssuer"));
+        let newer = old.replace("unknown_issuer", "quantum-distrust");
+        let record: VerdictRecord = serde_json::from_str(&newer).expect("a newer verdict reads");
+        assert!(matches!(
+            record.to_verdict().expect("valid").trusted,
+            Trust::NotTrusted {
+                reason: UntrustedReason::Other,
+                ..
+            }
+        ));
+    }
+}
