@@ -415,6 +415,13 @@ async fn mutual_tls_against_the_sandbox_requiring_a_client_certificate() {
     let run = probe(&server, &["--ca-file", &ca]).await;
     assert_ne!(run.code, 0, "{}", run.all());
     assert!(
+        run.stdout
+            .contains("the server sent the TLS alert certificate_required — the server requires a client certificate"),
+        "{}",
+        run.stdout
+    );
+    assert_no_debug("probe without the required client certificate", &run.all());
+    assert!(
         run.stdout.contains(
             "=== client certificate: the server asked for a client certificate; none was sent (no --client-cert)"
         ),
