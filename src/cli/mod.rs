@@ -307,22 +307,25 @@ mod tests {
     fn tls_flags_reach_the_transport_options() {
         use crate::net::TlsVersion;
         use std::path::Path;
+        // The pair is read and checked while the plan is made, so it must exist.
+        let (dir, cert, key) = connect::tests::client_pair();
         let tls = tls_of(&[
             "--tls-min",
             "1.3",
             "--tls-max",
             "1.3",
             "--client-cert",
-            "c.pem",
+            &cert,
             "--client-key",
-            "k.pem",
+            &key,
             "--ca-file",
             "ca.pem",
         ]);
         assert_eq!(tls.min_version, Some(TlsVersion::Tls13));
         assert_eq!(tls.max_version, Some(TlsVersion::Tls13));
-        assert_eq!(tls.client_cert.as_deref(), Some(Path::new("c.pem")));
-        assert_eq!(tls.client_key.as_deref(), Some(Path::new("k.pem")));
+        assert_eq!(tls.client_cert.as_deref(), Some(Path::new(&cert)));
+        assert_eq!(tls.client_key.as_deref(), Some(Path::new(&key)));
+        drop(dir);
         assert_eq!(tls.ca_file.as_deref(), Some(Path::new("ca.pem")));
         let tls = tls_of(&[]);
         assert_eq!((tls.min_version, tls.max_version), (None, None));

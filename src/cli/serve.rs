@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// Also write the CA certificate clients should trust to this file.
     #[arg(long, value_name = "PATH")]
     pub ca_out: Option<PathBuf>,
+    /// Mutual TLS: require a client certificate issued by a CA in this PEM file; a client
+    /// without one (or with another) fails the handshake.
+    #[arg(long, value_name = "CA_FILE")]
+    pub require_client_cert: Option<PathBuf>,
     /// Directory for received messages (default: a new temporary directory, kept at exit).
     #[arg(long, value_name = "DIR")]
     pub maildir: Option<PathBuf>,
@@ -119,6 +123,7 @@ impl ServeArgs {
             submission: self.submission,
             tls,
             ca_out: self.ca_out,
+            client_ca: self.require_client_cert,
             maildir: self.maildir,
             credentials: Credentials {
                 password: sandbox_password(self.password_file.as_deref())?,
@@ -221,10 +226,16 @@ mod tests {
             "3",
             "--max-size",
             "1000",
+            "--require-client-cert",
+            "/etc/clients-ca.pem",
         ])
         .expect("flags parse");
         let config = cli.serve.into_plan().expect("valid flags");
         assert!(config.submission);
+        assert_eq!(
+            config.client_ca.as_deref(),
+            Some(Path::new("/etc/clients-ca.pem"))
+        );
         assert_eq!(config.behaviours.greeting_delay, Duration::from_millis(250));
         assert!(config.behaviours.greylist);
         assert_eq!(config.behaviours.reject_rcpt, vec!["*@blocked.test", "x@y"]);

@@ -25,11 +25,14 @@ pub mod tls;
 pub mod verify;
 
 pub use crate::event::verdict::{
-    NameCheck, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity,
+    NameCheck, Pin, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity,
 };
 pub use cert::{CertSummary, SanEntry, summarize, summarize_chain};
 pub use connection::{ConnectOptions, Connection, Injection, ReadOutcome};
 pub use error::{AttemptFailure, ConnectAttempt, NetError, Phase};
 pub use plan::{ConnectPlan, TlsMode, bounded_timeout, local_hostname};
 pub use target::{AddressFamily, SMTP_PORT, SUBMISSION_PORT, SUBMISSIONS_PORT, Target};
-pub use tls::{Sni, TlsInfo, TlsOptions, TlsVersion, VerifyMode};
+pub use tls::{
+    ClientCertStatus, Sni, TlsInfo, TlsOptions, TlsVersion, VerifyMode, check_client_identity,
+};
+pub use verify::SpkiPin;

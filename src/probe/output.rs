@@ -119,6 +119,14 @@ fn tls_lines(at: Duration, info: &TlsInfo) -> Vec<String> {
         "",
         escape_str(&info.verdict.summary())
     ));
+    // Client authentication is worth a line when it happened or was meant to.
+    if let Some(status) = info.client_cert.filter(|c| c.requested || c.configured) {
+        out.push(format!(
+            "{:>8} === client certificate: {}",
+            "",
+            status.describe()
+        ));
+    }
     for (i, cert) in crate::net::cert::summarize_chain(&info.chain_der)
         .iter()
         .enumerate()
@@ -195,6 +203,7 @@ pub fn json(event: &SessionEvent) -> Value {
             "sni": info.sni_sent,
             // `verdict` (three answers, ok, summary) and `chain` (every field, leaf first).
             "verdict": report["verdict"],
+            "client_cert": report["client_cert"],
             "chain": report["chain"],
         }),
         SessionEvent::Finding { at, finding } => json!({

@@ -81,6 +81,9 @@ pub struct SandboxConfig {
     pub tls: TlsSource,
     /// Also write the CA certificate (or the given certificate) to this path.
     pub ca_out: Option<PathBuf>,
+    /// Mutual TLS: require a client certificate issued by one of the CAs in this PEM file
+    /// ([RFC 8446 §4.3.2](https://www.rfc-editor.org/rfc/rfc8446#section-4.3.2)).
+    pub client_ca: Option<PathBuf>,
     /// Where `.eml` files go; `None`: a temporary directory removed at shutdown.
     pub maildir: Option<PathBuf>,
     pub credentials: Credentials,
@@ -104,6 +107,7 @@ impl Default for SandboxConfig {
             submission: false,
             tls: TlsSource::Generate,
             ca_out: None,
+            client_ca: None,
             maildir: None,
             credentials: Credentials::default(),
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,

@@ -278,6 +278,7 @@ fn tls_report(report: &mut PortReport, info: &TlsInfo, started_by: TlsStartedBy)
         subject,
         verified: info.verdict.ok(),
         verdict: escape_str(&info.verdict.summary()),
+        reason: info.verdict.reason(),
         days_left,
     }
 }
