@@ -65,6 +65,15 @@ pub enum Diagnosis {
     AuthenticationRequired { reply: String },
     /// `535`: wrong credentials ([RFC 4954 §6](https://www.rfc-editor.org/rfc/rfc4954#section-6)).
     AuthenticationFailed { reply: String },
+    /// The server does not run the SASL mechanism asked for: `504` to AUTH
+    /// ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4)), or a refusal that
+    /// says so (Postfix with Dovecot: `535 5.7.8 … Invalid authentication mechanism`). The
+    /// credentials were never checked. `mechanism` as sent, `offered` as last advertised.
+    MechanismNotSupported {
+        reply: String,
+        mechanism: Option<String>,
+        offered: Vec<String>,
+    },
     /// `550`/`554` relay access denied (or `5.7.1` to RCPT).
     RelayDenied { reply: String, authenticated: bool },
     /// The certificate does not cover the name that was checked.
@@ -95,6 +104,7 @@ impl Diagnosis {
             Diagnosis::StartTlsRequired { .. } => "starttls_required",
             Diagnosis::AuthenticationRequired { .. } => "authentication_required",
             Diagnosis::AuthenticationFailed { .. } => "authentication_failed",
+            Diagnosis::MechanismNotSupported { .. } => "mechanism_not_supported",
             Diagnosis::RelayDenied { .. } => "relay_denied",
             Diagnosis::CertificateNameMismatch { .. } => "certificate_name_mismatch",
             Diagnosis::NotSmtp { .. } => "not_smtp",
@@ -167,6 +177,31 @@ impl Diagnosis {
                  Check both (some servers want the whole address as user name, some an \
                  app-specific password) and the AUTH mechanism."
             ),
+            Diagnosis::MechanismNotSupported {
+                reply,
+                mechanism,
+                offered,
+            } => {
+                let mechanism = mechanism
+                    .as_deref()
+                    .map_or_else(|| "asked for".to_string(), escape_str);
+                let choice = if offered.is_empty() {
+                    "Its EHLO reply named no mechanism: look at its AUTH line, or send EHLO \
+                     again (after STARTTLS the list may change)."
+                        .to_string()
+                } else {
+                    format!(
+                        "It offers {}: use one of those (--auth {}, or the F4 form).",
+                        escape_str(&offered.join(" ")),
+                        escape_str(&offered[0].to_ascii_lowercase())
+                    )
+                };
+                format!(
+                    "'{reply}': the server does not support the SASL mechanism {mechanism} \
+                     (RFC 4954 §4), so the user name and password were not checked — this is \
+                     not a wrong password. {choice}"
+                )
+            }
             Diagnosis::RelayDenied {
                 reply,
                 authenticated: false,
@@ -333,6 +368,13 @@ pub fn reply(reply: &Reply, command: Option<&str>, authenticated: bool) -> Optio
             Some(Diagnosis::StartTlsRequired { reply: quoted })
         }
         530 => Some(Diagnosis::AuthenticationRequired { reply: quoted }),
+        // 504 to AUTH: the mechanism is not supported (RFC 4954 §4); some servers say the
+        // same with 535 and the words.
+        504 if is("AUTH") => Some(mechanism_not_supported(quoted)),
+        // 534 "mechanism is too weak" is a policy, not a missing mechanism.
+        400..=599 if is("AUTH") && code != 534 && text.contains("mechanism") => {
+            Some(mechanism_not_supported(quoted))
+        }
         535 => Some(Diagnosis::AuthenticationFailed { reply: quoted }),
         550 | 551 | 553 | 554
             if text.contains("relay")
@@ -344,6 +386,14 @@ pub fn reply(reply: &Reply, command: Option<&str>, authenticated: bool) -> Optio
             })
         }
         _ => None,
+    }
+}
+
+fn mechanism_not_supported(reply: String) -> Diagnosis {
+    Diagnosis::MechanismNotSupported {
+        reply,
+        mechanism: None,
+        offered: Vec::new(),
     }
 }
 
@@ -409,6 +459,18 @@ mod tests {
         assert_eq!(d(auth, Some("MAIL")), Some("authentication_required"));
         let failed = b"535 5.7.8 Error: authentication failed\r\n";
         assert_eq!(d(failed, Some("AUTH")), Some("authentication_failed"));
+        // The mechanism, not the password: 504, or a refusal that names the mechanism.
+        let unsupported = b"504 5.5.4 Unrecognized authentication type\r\n";
+        assert_eq!(
+            d(unsupported, Some("AUTH")),
+            Some("mechanism_not_supported")
+        );
+        let postfix =
+            b"535 5.7.8 Error: authentication failed: Invalid authentication mechanism\r\n";
+        assert_eq!(d(postfix, Some("AUTH")), Some("mechanism_not_supported"));
+        assert_eq!(d(unsupported, Some("MAIL")), None);
+        let weak = b"534 5.7.9 Authentication mechanism is too weak\r\n";
+        assert_eq!(d(weak, Some("AUTH")), None);
         let relay = b"554 5.7.1 <a@b.example>: Relay access denied\r\n";
         assert_eq!(d(relay, Some("RCPT")), Some("relay_denied"));
         let access = b"554 5.7.1 <a@b.example>: Recipient address rejected: Access denied\r\n";
