@@ -1,7 +1,9 @@
 //! One hostile corpus, fed through every path where server text leaves smtpx for a person
 //! or a file: the probe's human and JSON output, the transcript file, `export` in all three
-//! formats, the scan table and its JSON, and `explain`. No terminal control (C0 but line
-//! ends and tab, DEL, C1) and no bidi or zero-width character may survive raw anywhere.
+//! formats, the scan table and its JSON, `explain`, the diagnoses and protocol breaches that
+//! quote a reply, and the explorer's completion and history file. No terminal control (C0
+//! but line ends and tab, DEL, C1) and no bidi or zero-width character may survive raw
+//! anywhere, and what is escaped is escaped once (`\x1b`, never `\\x1b`).
 
 mod support;
 
@@ -114,4 +116,91 @@ async fn no_control_or_bidi_character_from_a_server_survives_any_output() {
     }
     let explain = smtpx(&["explain", &format!("550 5.7.1 {CORPUS}")]);
     assert_clean("explain", &explain);
+}
+
+/// Text escaped exactly once: the corpus's ESC shows as `\x1b`, never as `\\x1b`.
+fn assert_escaped_once(what: &str, text: &str) {
+    assert!(
+        text.contains("\\x1b[2J"),
+        "{what}: the corpus is not shown:\n{text}"
+    );
+    assert!(!text.contains("\\\\x1b"), "{what}: escaped twice:\n{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diagnoses_and_breaches_quote_a_hostile_reply_escaped_once() {
+    let mechanism = format!("X{CORPUS}");
+    // An AUTH refused as an unsupported mechanism (the diagnosis quotes the reply and the
+    // offered mechanisms), a 250 to AUTH (a breach quoting it), and a relay refusal.
+    let scripts = [
+        vec![
+            Step::expect("AUTH PLAIN"),
+            Step::send(format!("504 5.5.4 {CORPUS} mechanism\r\n")),
+        ],
+        vec![
+            Step::expect("AUTH PLAIN"),
+            Step::send(format!("250 2.0.0 {CORPUS} ok\r\n")),
+        ],
+    ];
+    for (i, rest) in scripts.into_iter().enumerate() {
+        for json in [false, true] {
+            let mut steps = vec![
+                Step::send("220 mx.test ESMTP\r\n"),
+                Step::expect("EHLO"),
+                Step::Send(reply(250, &["mx.test", &format!("AUTH PLAIN {mechanism}")])),
+            ];
+            steps.extend(rest.clone());
+            steps.extend([Step::expect("QUIT"), Step::send("221 bye\r\n"), Step::Close]);
+            let server = ScriptedServer::start(steps).await;
+            let target = server.addr.to_string();
+            let mut args = vec![
+                "probe",
+                &target,
+                "--no-starttls",
+                "--allow-insecure-auth",
+                "--auth",
+                "plain",
+                "--user",
+                "u",
+                "--password-env",
+                "HOSTILE_PW",
+                "--no-record",
+                "--timeout",
+                "2",
+            ];
+            if json {
+                args.push("--json");
+            }
+            let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+            let output = tokio::task::spawn_blocking(move || {
+                let out = Command::new(env!("CARGO_BIN_EXE_smtpx"))
+                    .env(
+                        "XDG_STATE_HOME",
+                        concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+                    )
+                    .env("HOSTILE_PW", "pw")
+                    .args(&args)
+                    .output()
+                    .expect("run smtpx");
+                String::from_utf8_lossy(&out.stdout).into_owned()
+            })
+            .await
+            .expect("smtpx runs");
+            let what = format!("session {i}, json {json}");
+            let said = if i == 0 {
+                "diagnosis: '504"
+            } else {
+                "protocol breach:"
+            };
+            assert!(output.contains(said), "{what}:\n{output}");
+            assert_clean(&what, &output);
+            if !json {
+                let line = output
+                    .lines()
+                    .find(|l| l.contains(said))
+                    .unwrap_or_default();
+                assert_escaped_once(&what, line);
+            }
+        }
+    }
 }

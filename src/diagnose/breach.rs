@@ -10,7 +10,7 @@
 
 use crate::proto::reply::Reply;
 
-use super::quote_reply;
+use super::excerpt_reply;
 
 /// Something the server did that breaks RFC 5321's rules for replies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +44,8 @@ impl Breach {
         }
     }
 
-    /// What the server did and what smtpx did about it. Server text in it is escaped.
+    /// What the server did and what smtpx did about it. Server text in it is as sent; the
+    /// note's sinks escape it once.
     pub fn message(&self) -> String {
         match self {
             Breach::CodeChangedMidReply { codes, acted_on } => {
@@ -116,7 +117,7 @@ pub fn reply(reply: &Reply, answers_data: bool, answers_auth: bool) -> Vec<Breac
     if answers_data && code != Some(354) && !refused && reply.is_complete() {
         found.push(Breach::DataNotInvited {
             code,
-            reply: quote_reply(reply),
+            reply: excerpt_reply(reply),
         });
     }
     if let Some(code @ 200..=399) = code
@@ -127,7 +128,7 @@ pub fn reply(reply: &Reply, answers_data: bool, answers_auth: bool) -> Vec<Breac
     {
         found.push(Breach::AuthNotConfirmed {
             code,
-            reply: quote_reply(reply),
+            reply: excerpt_reply(reply),
         });
     }
     found
@@ -176,9 +177,11 @@ mod tests {
             ),
             "{message}"
         );
+        // Raw here; the one escape happens where the note is shown.
+        assert!(message.contains("\x1b[2J"), "{message}");
         assert!(
-            message.contains("\\x1b[2J"),
-            "server text escaped: {message}"
+            crate::proto::text::escape_str(&message).contains("queued \\x1b[2J'"),
+            "{message}"
         );
     }
 

@@ -40,7 +40,7 @@ pub use watch::{Watcher, watch};
 use crate::event::{AttemptFailure, NameCheck, Phase, TlsVerdict};
 use crate::net::NetError;
 use crate::proto::reply::Reply;
-use crate::proto::text::{escape_bytes, escape_str};
+use crate::proto::text::escape_bytes;
 
 /// A recognised failure (or a risky configuration) with its explanation and fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +111,9 @@ impl Diagnosis {
         }
     }
 
-    /// The cause and the fix, in one or two sentences. Server text in it is escaped.
+    /// The cause and the fix, in one or two sentences. Server text in it is as the server
+    /// sent it (an excerpt): each sink escapes it once — a note's printer or view, the scan
+    /// table, the JSON writer — so nothing is escaped twice.
     pub fn message(&self) -> String {
         match self {
             Diagnosis::Port25Blocked { refused: false } => {
@@ -162,7 +164,7 @@ impl Diagnosis {
                 "Port {port} offers AUTH ({}) without TLS: a client that logs in there sends its \
                  password in clear. Send STARTTLS before AUTH (or use port 465); server side, \
                  allow AUTH only over TLS (Postfix: smtpd_tls_auth_only = yes).",
-                escape_str(&mechanisms.join(" "))
+                mechanisms.join(" ")
             ),
             Diagnosis::StartTlsRequired { reply } => format!(
                 "'{reply}': the server requires STARTTLS before this command (RFC 3207). Send \
@@ -184,7 +186,7 @@ impl Diagnosis {
             } => {
                 let mechanism = mechanism
                     .as_deref()
-                    .map_or_else(|| "asked for".to_string(), escape_str);
+                    .map_or_else(|| "asked for".to_string(), str::to_string);
                 let choice = if offered.is_empty() {
                     "Its EHLO reply named no mechanism: look at its AUTH line, or send EHLO \
                      again (after STARTTLS the list may change)."
@@ -192,8 +194,8 @@ impl Diagnosis {
                 } else {
                     format!(
                         "It offers {}: use one of those (--auth {}, or the F4 form).",
-                        escape_str(&offered.join(" ")),
-                        escape_str(&offered[0].to_ascii_lowercase())
+                        offered.join(" "),
+                        offered[0].to_ascii_lowercase()
                     )
                 };
                 format!(
@@ -227,9 +229,8 @@ impl Diagnosis {
                 let covers = if presented.is_empty() {
                     "names no host at all".to_string()
                 } else {
-                    format!("is for {}", escape_str(&presented.join(", ")))
+                    format!("is for {}", presented.join(", "))
                 };
-                let name = escape_str(name);
                 if *by_ip {
                     format!(
                         "The certificate does not cover {name} (it {covers}): you connected by \
@@ -279,7 +280,27 @@ fn ports(list: &[u16]) -> String {
     }
 }
 
-/// The first line of a reply, escaped and shortened: what a message quotes.
+/// The first line of a reply, shortened, as the server sent it: what a [`Diagnosis`] or a
+/// [`Breach`] quotes (their sinks escape it).
+pub fn excerpt_reply(reply: &Reply) -> String {
+    let first = reply.lines.first().map(|l| l.raw.as_slice()).unwrap_or(&[]);
+    excerpt_bytes(first)
+}
+
+/// The first line of untrusted bytes, at most 80 of them, as text (invalid UTF-8 replaced),
+/// not escaped: for a message whose sink escapes.
+pub fn excerpt_bytes(bytes: &[u8]) -> String {
+    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut text = String::from_utf8_lossy(&line[..line.len().min(80)]).into_owned();
+    if line.len() > 80 {
+        text.push('…');
+    }
+    text
+}
+
+/// The first line of a reply, escaped and shortened: what a report that stores escaped text
+/// quotes (scan).
 pub fn quote_reply(reply: &Reply) -> String {
     let first = reply.lines.first().map(|l| l.raw.as_slice()).unwrap_or(&[]);
     quote_bytes(first)
@@ -321,7 +342,7 @@ pub fn connect_failure(error: &NetError, port: u16) -> Option<Diagnosis> {
             ..
         } if looks_like_smtp(bytes) => Some(Diagnosis::PlaintextPort {
             port,
-            greeting: quote_bytes(bytes),
+            greeting: excerpt_bytes(bytes),
         }),
         _ => None,
     }
@@ -360,7 +381,7 @@ pub fn reply(reply: &Reply, command: Option<&str>, authenticated: bool) -> Optio
         .join(" ")
         .to_ascii_lowercase();
     let enhanced = reply.enhanced().map(|c| (c.class, c.subject, c.detail));
-    let quoted = quote_reply(reply);
+    let quoted = excerpt_reply(reply);
     let is = |verb: &str| command.is_some_and(|c| c.eq_ignore_ascii_case(verb));
     match code {
         // 538: encryption required for the requested mechanism (RFC 4954 §6).
@@ -434,7 +455,7 @@ pub fn not_smtp(port: u16, banner: &[u8]) -> Diagnosis {
         service: service_name(banner)
             .map(str::to_string)
             .unwrap_or_else(|| "something else".to_string()),
-        banner: quote_bytes(banner),
+        banner: excerpt_bytes(banner),
     }
 }
 
