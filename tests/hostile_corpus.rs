@@ -9,6 +9,7 @@ mod support;
 
 use std::process::Command;
 
+use support::tmux::{Tmux, explorer_command, tmux_available};
 use support::{ScriptedServer, Step, reply};
 
 /// Escape sequences (CSI, OSC title and clipboard), 8-bit CSI, bidi overrides and
@@ -203,4 +204,60 @@ async fn diagnoses_and_breaches_quote_a_hostile_reply_escaped_once() {
             }
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_explorer_completes_and_remembers_no_hostile_text() {
+    if !tmux_available() {
+        return;
+    }
+    let mechanism = format!("X{CORPUS}");
+    let steps = vec![
+        Step::send(format!("220 mx.test {CORPUS} ESMTP\r\n")),
+        Step::expect("EHLO"),
+        Step::Send(reply(250, &["mx.test", &format!("AUTH {mechanism} PLAIN")])),
+        Step::expect("AUTH PLAIN"),
+        Step::send(format!("504 5.5.4 {CORPUS} mechanism\r\n")),
+        Step::expect("QUIT"),
+        Step::send("221 bye\r\n"),
+        Step::Close,
+    ];
+    let server = ScriptedServer::start(steps).await;
+    let state = tempfile::tempdir().expect("temp dir");
+    let env = format!("XDG_STATE_HOME={}", state.path().display());
+    let args = format!("{} --no-starttls --no-record", server.addr);
+    let tmux = Tmux::new("hostilehist");
+    let t = "hostilehist";
+    tmux.start(
+        t,
+        110,
+        34,
+        &explorer_command(&state.path().join("pid"), &env, &args),
+    );
+    tmux.wait_for(t, &["S< 220"]).await;
+    tmux.type_line(t, "EHLO x");
+    tmux.wait_for(t, &["AUTH X"]).await;
+    // Tab offers only well-formed mechanism names: PLAIN, never the hostile one.
+    tmux.keys(t, &["-l", "AUTH "]);
+    tmux.keys(t, &["Tab"]);
+    tmux.wait_for(t, &["smtp> AUTH PLAIN"]).await;
+    tmux.keys(t, &["Enter"]);
+    // Held once (plaintext, the policy), then sent.
+    tmux.wait_for(t, &["Enter again sends"]).await;
+    tmux.keys(t, &["Enter"]);
+    let screen = tmux.wait_for(t, &["S< 504", "diagnosis"]).await;
+    assert_clean("the explorer's screen", &screen);
+    let title = tmux.display(t, "#{pane_title}");
+    assert!(
+        !title.contains("title"),
+        "the OSC title escape reached the terminal: {title}"
+    );
+    tmux.type_line(t, "QUIT");
+    tmux.wait_for(t, &["S< 221"]).await;
+    tmux.type_line(t, "/quit");
+    tmux.wait_for(t, &["EXITED 0"]).await;
+    let history =
+        std::fs::read_to_string(state.path().join("smtpx/history")).expect("the history file");
+    assert!(history.contains("AUTH PLAIN"), "{history}");
+    assert_clean("the history file", &history);
 }
