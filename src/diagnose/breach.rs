@@ -81,8 +81,7 @@ impl Breach {
                 "the server answered AUTH with {code}, not 235: a successful exchange ends with \
                  235 and a failed one with 4xx or 5xx (RFC 4954 §6), so '{reply}' confirms no \
                  login — a test sink such as Postfix's smtp-sink says {code} to every command \
-                 and checks no password; smtpx does not count it as authenticated (the probe \
-                 stops at auth, exit 24)"
+                 and checks no password (the probe stops at auth, exit 24)"
             ),
         }
     }
