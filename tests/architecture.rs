@@ -18,8 +18,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("proto", &[]),
     // Private files (0600, never through a link): std and libc only.
     ("files", &[]),
-    // Standard output that ends quietly when its reader goes: std only.
-    ("output", &[]),
+    // Standard output that ends quietly when its reader goes, and JSON escaped with the
+    // one list of hostile characters in `proto::text`.
+    ("output", &["proto"]),
     // Plain event and value types shared by every layer above.
     ("event", &["proto"]),
     // Transport: TCP, TLS, certificate verdicts.

@@ -40,7 +40,7 @@ pub use watch::{Watcher, watch};
 use crate::event::{AttemptFailure, NameCheck, Phase, TlsVerdict};
 use crate::net::NetError;
 use crate::proto::reply::Reply;
-use crate::proto::text::{escape_bytes, escape_str};
+use crate::proto::text::escape_bytes;
 
 /// A recognised failure (or a risky configuration) with its explanation and fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +65,15 @@ pub enum Diagnosis {
     AuthenticationRequired { reply: String },
     /// `535`: wrong credentials ([RFC 4954 §6](https://www.rfc-editor.org/rfc/rfc4954#section-6)).
     AuthenticationFailed { reply: String },
+    /// The server does not run the SASL mechanism asked for: `504` to AUTH
+    /// ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4)), or a refusal that
+    /// says so (Postfix with Dovecot: `535 5.7.8 … Invalid authentication mechanism`). The
+    /// credentials were never checked. `mechanism` as sent, `offered` as last advertised.
+    MechanismNotSupported {
+        reply: String,
+        mechanism: Option<String>,
+        offered: Vec<String>,
+    },
     /// `550`/`554` relay access denied (or `5.7.1` to RCPT).
     RelayDenied { reply: String, authenticated: bool },
     /// The certificate does not cover the name that was checked.
@@ -95,13 +104,16 @@ impl Diagnosis {
             Diagnosis::StartTlsRequired { .. } => "starttls_required",
             Diagnosis::AuthenticationRequired { .. } => "authentication_required",
             Diagnosis::AuthenticationFailed { .. } => "authentication_failed",
+            Diagnosis::MechanismNotSupported { .. } => "mechanism_not_supported",
             Diagnosis::RelayDenied { .. } => "relay_denied",
             Diagnosis::CertificateNameMismatch { .. } => "certificate_name_mismatch",
             Diagnosis::NotSmtp { .. } => "not_smtp",
         }
     }
 
-    /// The cause and the fix, in one or two sentences. Server text in it is escaped.
+    /// The cause and the fix, in one or two sentences. Server text in it is as the server
+    /// sent it (an excerpt): each sink escapes it once — a note's printer or view, the scan
+    /// table, the JSON writer — so nothing is escaped twice.
     pub fn message(&self) -> String {
         match self {
             Diagnosis::Port25Blocked { refused: false } => {
@@ -152,7 +164,7 @@ impl Diagnosis {
                 "Port {port} offers AUTH ({}) without TLS: a client that logs in there sends its \
                  password in clear. Send STARTTLS before AUTH (or use port 465); server side, \
                  allow AUTH only over TLS (Postfix: smtpd_tls_auth_only = yes).",
-                escape_str(&mechanisms.join(" "))
+                mechanisms.join(" ")
             ),
             Diagnosis::StartTlsRequired { reply } => format!(
                 "'{reply}': the server requires STARTTLS before this command (RFC 3207). Send \
@@ -167,6 +179,31 @@ impl Diagnosis {
                  Check both (some servers want the whole address as user name, some an \
                  app-specific password) and the AUTH mechanism."
             ),
+            Diagnosis::MechanismNotSupported {
+                reply,
+                mechanism,
+                offered,
+            } => {
+                let mechanism = mechanism
+                    .as_deref()
+                    .map_or_else(|| "asked for".to_string(), str::to_string);
+                let choice = if offered.is_empty() {
+                    "Its EHLO reply named no mechanism: look at its AUTH line, or send EHLO \
+                     again (after STARTTLS the list may change)."
+                        .to_string()
+                } else {
+                    format!(
+                        "It offers {}: use one of those (--auth {}, or the F4 form).",
+                        offered.join(" "),
+                        offered[0].to_ascii_lowercase()
+                    )
+                };
+                format!(
+                    "'{reply}': the server does not support the SASL mechanism {mechanism} \
+                     (RFC 4954 §4), so the user name and password were not checked — this is \
+                     not a wrong password. {choice}"
+                )
+            }
             Diagnosis::RelayDenied {
                 reply,
                 authenticated: false,
@@ -192,9 +229,8 @@ impl Diagnosis {
                 let covers = if presented.is_empty() {
                     "names no host at all".to_string()
                 } else {
-                    format!("is for {}", escape_str(&presented.join(", ")))
+                    format!("is for {}", presented.join(", "))
                 };
-                let name = escape_str(name);
                 if *by_ip {
                     format!(
                         "The certificate does not cover {name} (it {covers}): you connected by \
@@ -244,7 +280,27 @@ fn ports(list: &[u16]) -> String {
     }
 }
 
-/// The first line of a reply, escaped and shortened: what a message quotes.
+/// The first line of a reply, shortened, as the server sent it: what a [`Diagnosis`] or a
+/// [`Breach`] quotes (their sinks escape it).
+pub fn excerpt_reply(reply: &Reply) -> String {
+    let first = reply.lines.first().map(|l| l.raw.as_slice()).unwrap_or(&[]);
+    excerpt_bytes(first)
+}
+
+/// The first line of untrusted bytes, at most 80 of them, as text (invalid UTF-8 replaced),
+/// not escaped: for a message whose sink escapes.
+pub fn excerpt_bytes(bytes: &[u8]) -> String {
+    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut text = String::from_utf8_lossy(&line[..line.len().min(80)]).into_owned();
+    if line.len() > 80 {
+        text.push('…');
+    }
+    text
+}
+
+/// The first line of a reply, escaped and shortened: what a report that stores escaped text
+/// quotes (scan).
 pub fn quote_reply(reply: &Reply) -> String {
     let first = reply.lines.first().map(|l| l.raw.as_slice()).unwrap_or(&[]);
     quote_bytes(first)
@@ -286,7 +342,7 @@ pub fn connect_failure(error: &NetError, port: u16) -> Option<Diagnosis> {
             ..
         } if looks_like_smtp(bytes) => Some(Diagnosis::PlaintextPort {
             port,
-            greeting: quote_bytes(bytes),
+            greeting: excerpt_bytes(bytes),
         }),
         _ => None,
     }
@@ -325,7 +381,7 @@ pub fn reply(reply: &Reply, command: Option<&str>, authenticated: bool) -> Optio
         .join(" ")
         .to_ascii_lowercase();
     let enhanced = reply.enhanced().map(|c| (c.class, c.subject, c.detail));
-    let quoted = quote_reply(reply);
+    let quoted = excerpt_reply(reply);
     let is = |verb: &str| command.is_some_and(|c| c.eq_ignore_ascii_case(verb));
     match code {
         // 538: encryption required for the requested mechanism (RFC 4954 §6).
@@ -333,6 +389,13 @@ pub fn reply(reply: &Reply, command: Option<&str>, authenticated: bool) -> Optio
             Some(Diagnosis::StartTlsRequired { reply: quoted })
         }
         530 => Some(Diagnosis::AuthenticationRequired { reply: quoted }),
+        // 504 to AUTH: the mechanism is not supported (RFC 4954 §4); some servers say the
+        // same with 535 and the words.
+        504 if is("AUTH") => Some(mechanism_not_supported(quoted)),
+        // 534 "mechanism is too weak" is a policy, not a missing mechanism.
+        400..=599 if is("AUTH") && code != 534 && text.contains("mechanism") => {
+            Some(mechanism_not_supported(quoted))
+        }
         535 => Some(Diagnosis::AuthenticationFailed { reply: quoted }),
         550 | 551 | 553 | 554
             if text.contains("relay")
@@ -344,6 +407,14 @@ pub fn reply(reply: &Reply, command: Option<&str>, authenticated: bool) -> Optio
             })
         }
         _ => None,
+    }
+}
+
+fn mechanism_not_supported(reply: String) -> Diagnosis {
+    Diagnosis::MechanismNotSupported {
+        reply,
+        mechanism: None,
+        offered: Vec::new(),
     }
 }
 
@@ -384,7 +455,7 @@ pub fn not_smtp(port: u16, banner: &[u8]) -> Diagnosis {
         service: service_name(banner)
             .map(str::to_string)
             .unwrap_or_else(|| "something else".to_string()),
-        banner: quote_bytes(banner),
+        banner: excerpt_bytes(banner),
     }
 }
 
@@ -409,6 +480,18 @@ mod tests {
         assert_eq!(d(auth, Some("MAIL")), Some("authentication_required"));
         let failed = b"535 5.7.8 Error: authentication failed\r\n";
         assert_eq!(d(failed, Some("AUTH")), Some("authentication_failed"));
+        // The mechanism, not the password: 504, or a refusal that names the mechanism.
+        let unsupported = b"504 5.5.4 Unrecognized authentication type\r\n";
+        assert_eq!(
+            d(unsupported, Some("AUTH")),
+            Some("mechanism_not_supported")
+        );
+        let postfix =
+            b"535 5.7.8 Error: authentication failed: Invalid authentication mechanism\r\n";
+        assert_eq!(d(postfix, Some("AUTH")), Some("mechanism_not_supported"));
+        assert_eq!(d(unsupported, Some("MAIL")), None);
+        let weak = b"534 5.7.9 Authentication mechanism is too weak\r\n";
+        assert_eq!(d(weak, Some("AUTH")), None);
         let relay = b"554 5.7.1 <a@b.example>: Relay access denied\r\n";
         assert_eq!(d(relay, Some("RCPT")), Some("relay_denied"));
         let access = b"554 5.7.1 <a@b.example>: Recipient address rejected: Access denied\r\n";

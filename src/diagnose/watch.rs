@@ -24,6 +24,10 @@ pub struct Watcher {
     last_verb: Option<String>,
     /// What the plaintext EHLO reply advertised.
     plain_caps: Option<Capabilities>,
+    /// The SASL mechanisms the last EHLO reply advertised (before or inside TLS).
+    offered: Vec<String>,
+    /// The mechanism of the last AUTH command.
+    mechanism: Option<String>,
     authenticated: bool,
     reported: Vec<&'static str>,
     /// DATA was sent and its reply (354 or not) has not come yet.
@@ -47,18 +51,34 @@ impl Watcher {
             SessionEvent::Sent { layer, shown, .. } => self.sent(*layer, shown),
             SessionEvent::Received { layer, reply, .. } => {
                 let answers_data = std::mem::take(&mut self.awaiting_data_go);
-                self.breaches.extend(breach::reply(reply, answers_data));
                 let verb = self.last_verb.as_deref();
-                if verb == Some("EHLO") && reply.code() == Some(250) && *layer == Layer::Plain {
+                let answers_auth = verb == Some("AUTH");
+                self.breaches
+                    .extend(breach::reply(reply, answers_data, answers_auth));
+                if verb == Some("EHLO") && reply.code() == Some(250) {
                     let caps = Capabilities::from_ehlo_reply(reply);
+                    self.offered = caps.auth_mechanisms();
                     let missing = !caps.starttls();
-                    self.plain_caps = Some(caps);
-                    missing.then_some(Diagnosis::StartTlsNotOffered { port: self.port })
+                    if *layer == Layer::Plain {
+                        self.plain_caps = Some(caps);
+                        missing.then_some(Diagnosis::StartTlsNotOffered { port: self.port })
+                    } else {
+                        None
+                    }
                 } else if reply.code() == Some(235) {
                     self.authenticated = true;
                     None
                 } else {
-                    super::reply(reply, verb, self.authenticated)
+                    match super::reply(reply, verb, self.authenticated) {
+                        Some(Diagnosis::MechanismNotSupported { reply, .. }) => {
+                            Some(Diagnosis::MechanismNotSupported {
+                                reply,
+                                mechanism: self.mechanism.clone(),
+                                offered: self.offered.clone(),
+                            })
+                        }
+                        other => other,
+                    }
                 }
             }
             SessionEvent::TlsEstablished { info, .. } => super::certificate(&info.verdict),
@@ -95,6 +115,12 @@ impl Watcher {
             .as_ref()
             .is_some_and(|caps| caps.starttls() && !caps.auth());
         self.awaiting_data_go = verb == "DATA";
+        if verb == "AUTH" {
+            self.mechanism = shown
+                .split_ascii_whitespace()
+                .nth(1)
+                .map(str::to_ascii_uppercase);
+        }
         let found = (verb == "AUTH" && layer == Layer::Plain && hidden_auth)
             .then_some(Diagnosis::AuthOnlyAfterStartTls { port: self.port });
         self.last_verb = Some(verb);
@@ -271,5 +297,41 @@ mod tests {
             received(Layer::Tls, b"535 5.7.8 Error: authentication failed\r\n"),
         ];
         assert_eq!(names(&mut watcher, &events), ["authentication_failed"]);
+    }
+
+    #[test]
+    fn an_unsupported_mechanism_is_not_called_a_wrong_password() {
+        let mut watcher = Watcher::new(587);
+        let events = [
+            sent(Layer::Tls, "EHLO client", false),
+            received(Layer::Tls, b"250-mx\r\n250 AUTH PLAIN LOGIN\r\n"),
+            sent(Layer::Tls, "AUTH CRAM-MD5", false),
+            received(
+                Layer::Tls,
+                b"535 5.7.8 Error: authentication failed: Invalid authentication mechanism\r\n",
+            ),
+        ];
+        let found: Vec<Diagnosis> = events.iter().flat_map(|e| watcher.observe(e)).collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        let message = found[0].message();
+        assert!(
+            message.contains("does not support the SASL mechanism CRAM-MD5")
+                && message.contains("not a wrong password")
+                && message.contains("It offers PLAIN LOGIN")
+                && message.contains("--auth plain"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_250_to_auth_is_a_breach_said_after_the_reply() {
+        let mut watcher = Watcher::new(25);
+        let events = [
+            sent(Layer::Plain, "AUTH PLAIN <redacted 20 bytes>", true),
+            received(Layer::Plain, b"250 2.0.0 Ok\r\n"),
+            sent(Layer::Plain, "NOOP", false),
+            received(Layer::Plain, b"250 2.0.0 Ok\r\n"),
+        ];
+        assert_eq!(breaches(&mut watcher, &events), ["auth_not_confirmed"]);
     }
 }

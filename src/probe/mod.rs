@@ -175,7 +175,8 @@ impl Probe {
             None
         });
         let transcript = recorder.as_ref().map(|r| r.path().to_path_buf());
-        let mut sinks = vec![output::printer_with(plan.print.clone())];
+        let user = plan.credentials.as_ref().map(|c| c.user.clone());
+        let mut sinks = vec![output::printer_as(plan.print.clone(), user)];
         let recording = recorder.map(|recorder| {
             let (sink, handle) = recorder.shared();
             sinks.push(sink);

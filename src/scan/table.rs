@@ -13,6 +13,7 @@
 
 use super::report::{PortReport, Reach, ScanReport, Speaks, TlsStartedBy};
 use crate::diagnose::Diagnosis;
+use crate::proto::text::escape_str;
 
 /// Longest line of the rendering.
 pub const WIDTH: usize = 100;
@@ -51,7 +52,8 @@ pub fn render(report: &ScanReport) -> String {
     if !report.diagnoses.is_empty() {
         out.push(String::new());
         for diagnosis in &report.diagnoses {
-            out.extend(wrap("", "!", &diagnosis.message()));
+            // Server text in a diagnosis is raw: escaped here, once.
+            out.extend(wrap("", "!", &escape_str(&diagnosis.message())));
         }
     }
     out.push(String::new());
@@ -220,7 +222,7 @@ fn details(port: &PortReport) -> Vec<String> {
         add("note", problem);
     }
     for diagnosis in &port.diagnoses {
-        add("!", &diagnosis.message());
+        add("!", &escape_str(&diagnosis.message()));
     }
     lines
 }

@@ -153,7 +153,8 @@ impl Redactor {
         }
         self.awaiting_sasl = false;
         if any_secret && self.policy.secrets {
-            *shown = safe.join("\\r\\n");
+            // Shown carries CR LF themselves, as the driver's; the sinks escape them once.
+            *shown = safe.join("\r\n");
             *secret = true;
             *data = Payload::none();
             *redacted = Some(Redaction::Secret {
