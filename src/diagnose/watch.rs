@@ -13,13 +13,15 @@ use std::time::Duration;
 use crate::event::{EventSink, Layer, SessionEvent};
 use crate::proto::capability::Capabilities;
 
-use super::Diagnosis;
 use super::breach::{self, Breach};
+use super::{Audience, Diagnosis};
 
 /// Session state the diagnoses depend on. Each kind of diagnosis is reported once.
 #[derive(Debug, Clone, Default)]
 pub struct Watcher {
     port: u16,
+    /// Whose words the notes of [`watch_for`] use.
+    audience: Audience,
     /// The verb of the last command sent (`AUTH` stays while SASL continuation lines go out).
     last_verb: Option<String>,
     /// What the plaintext EHLO reply advertised.
@@ -62,6 +64,16 @@ impl Watcher {
                 }
             }
             SessionEvent::TlsEstablished { info, .. } => super::certificate(&info.verdict),
+            SessionEvent::Failed { failure, .. } => super::failure(&failure.cause, self.port),
+            // A new connection starts a new conversation: what was said is said again.
+            SessionEvent::Connected { .. } => {
+                *self = Watcher {
+                    port: self.port,
+                    audience: self.audience,
+                    ..Watcher::default()
+                };
+                None
+            }
             _ => None,
         };
         let Some(diagnosis) = found else {
@@ -106,16 +118,23 @@ fn event_time(event: &SessionEvent) -> Option<Duration> {
     match event {
         SessionEvent::Sent { at, .. }
         | SessionEvent::Received { at, .. }
-        | SessionEvent::TlsEstablished { at, .. } => Some(*at),
+        | SessionEvent::TlsEstablished { at, .. }
+        | SessionEvent::Failed { at, .. } => Some(*at),
         _ => None,
     }
 }
 
 /// Wraps `sink`: every event passes through unchanged, followed by a
 /// [`SessionEvent::Note`] for each protocol breach (`protocol breach: …`) and each
-/// diagnosis (`diagnosis: …`) it gives.
-pub fn watch(mut sink: EventSink, port: u16) -> EventSink {
+/// diagnosis (`diagnosis: …`) it gives, with command-line advice.
+pub fn watch(sink: EventSink, port: u16) -> EventSink {
+    watch_for(sink, port, Audience::CommandLine)
+}
+
+/// [`watch`], with the advice of each diagnosis phrased for `audience`.
+pub fn watch_for(mut sink: EventSink, port: u16, audience: Audience) -> EventSink {
     let mut watcher = Watcher::new(port);
+    watcher.audience = audience;
     Box::new(move |event| {
         let at = event_time(&event);
         let found = watcher.observe(&event);
@@ -124,7 +143,7 @@ pub fn watch(mut sink: EventSink, port: u16) -> EventSink {
         let notes = breaches
             .iter()
             .map(Breach::note)
-            .chain(found.iter().map(Diagnosis::note));
+            .chain(found.iter().map(|d| d.note_for(watcher.audience)));
         for text in notes {
             sink(SessionEvent::Note {
                 at: at.unwrap_or_default(),
