@@ -223,6 +223,7 @@ impl Probe {
     async fn session(&mut self) -> Stage {
         // Refused, filtered or TLS met plaintext: the diagnosis follows the failure event.
         if let Err(error) = wait::connect(&mut self.driver, self.mode == TlsMode::Implicit).await {
+            self.explain_plaintext_port(&error);
             // One stage model for both ways into TLS: a handshake that fails on implicit
             // TLS is a TLS failure (23), as it is after STARTTLS.
             return if is_tls_failure(&error) {
@@ -469,6 +470,17 @@ impl Probe {
 
     fn sender(&self) -> String {
         envelope_sender(self.from.as_deref(), &self.ehlo_name)
+    }
+
+    /// TLS on connect met a plaintext greeting: says so, quoting it. (Refused and filtered
+    /// ports are diagnosed from the failure event, in the watcher.)
+    fn explain_plaintext_port(&mut self, error: &DriverError) {
+        let port = self.driver.target().port;
+        if let DriverError::Net(error @ NetError::Tls { .. }) = error {
+            if let Some(diagnosis) = crate::diagnose::connect_failure(error, port) {
+                self.driver.note(diagnosis.note());
+            }
+        }
     }
 
     /// QUIT when the connection is still usable, then close; prints the final status.
