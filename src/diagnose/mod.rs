@@ -176,7 +176,7 @@ impl Diagnosis {
                 let next = if explorer {
                     "The explorer keeps waiting: type a command to speak first, or /reconnect."
                 } else {
-                    "smtpx keeps waiting for a greeting until --timeout."
+                    "smtpx waits up to --timeout more for a greeting."
                 };
                 format!(
                     "Port {port} accepted the connection but has said nothing for {}, and a TLS \

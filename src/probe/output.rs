@@ -281,6 +281,8 @@ pub fn printer(as_json: bool) -> crate::driver::EventSink {
 /// [`printer`] with `--show-cert` and `--save-chain`.
 pub fn printer_with(options: PrintOptions) -> crate::driver::EventSink {
     Box::new(move |event| {
+        // The live counter of a wait goes first: the event takes its place.
+        super::wait::erase_live_line();
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         // A reader that has gone (`| head`) ends the process quietly; other write errors

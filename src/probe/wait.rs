@@ -9,6 +9,7 @@
 //! Layer: front end (probe).
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::diagnose::{self, Diagnosis};
@@ -23,12 +24,24 @@ pub const LOG_EVERY: Duration = Duration::from_secs(5);
 /// answers within a round trip.
 const HELLO_WAIT: Duration = Duration::from_millis(1500);
 
+/// Whether a live counter line is on the terminal now (stderr, no line end yet).
+static LIVE_LINE: AtomicBool = AtomicBool::new(false);
+
+/// Erases the live counter line, if one is shown: the printer calls this before each
+/// event, since events can come while a wait is still counting (a timeout's failure).
+pub(super) fn erase_live_line() {
+    if LIVE_LINE.swap(false, Ordering::SeqCst) {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K");
+        let _ = err.flush();
+    }
+}
+
 /// A wait shown on stderr.
 struct Counter {
     what: &'static str,
     started: Instant,
     terminal: bool,
-    shown: bool,
 }
 
 impl Counter {
@@ -37,7 +50,6 @@ impl Counter {
             what,
             started: Instant::now(),
             terminal: std::io::stderr().is_terminal(),
-            shown: false,
         }
     }
 
@@ -50,7 +62,7 @@ impl Counter {
         let mut err = std::io::stderr().lock();
         if self.terminal {
             let _ = write!(err, "\r\x1b[2K{} · {secs} s", self.what);
-            self.shown = true;
+            LIVE_LINE.store(true, Ordering::SeqCst);
         } else if secs % LOG_EVERY.as_secs() == 0 {
             let _ = writeln!(err, "smtpx probe: {} · {secs} s", self.what);
         }
@@ -59,12 +71,7 @@ impl Counter {
 
     /// Erases the live line (before stdout says anything more).
     fn clear(&mut self) {
-        if self.shown {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K");
-            let _ = err.flush();
-            self.shown = false;
-        }
+        erase_live_line();
     }
 }
 
@@ -121,7 +128,7 @@ pub(super) enum Greeting {
 
 /// Waits for the greeting. After `wait` without one (on a plaintext connection) a second
 /// connection sends a ClientHello: a TLS answer ends the wait with [`Greeting::ExpectsTls`];
-/// otherwise the port is said to be silent and the wait goes on until the reply timeout.
+/// otherwise the port is said to be silent and the wait goes on for a reply timeout more.
 pub(super) async fn greeting(driver: &mut Driver, wait: Duration, plaintext: bool) -> Greeting {
     let mut counter = Counter::new("no greeting yet");
     let timeout = driver.reply_timeout();
@@ -167,9 +174,9 @@ pub(super) async fn greeting(driver: &mut Driver, wait: Duration, plaintext: boo
     if matches!(diagnosis, Diagnosis::ExpectsImplicitTls { .. }) {
         return Greeting::ExpectsTls;
     }
-    let left = timeout.saturating_sub(counter.started.elapsed());
+    // A whole reply timeout more: the failure, if it comes, says how long it waited.
     let rest = {
-        let read = driver.read_reply_interactive(Some(left));
+        let read = driver.read_reply();
         tokio::pin!(read);
         tokio::select! {
             result = &mut read => result,
