@@ -111,7 +111,10 @@ pub const SLASH_COMMANDS: &[(&str, &str)] = &[
         "/starttls",
         "send STARTTLS (the handshake follows its 220 at once)",
     ),
-    ("/reconnect", "close and connect again"),
+    (
+        "/reconnect",
+        "close and connect again (--tls: TLS from the first byte; --plain)",
+    ),
     (
         "/raw",
         "toggle byte-exact raw mode; /raw TEXT sends TEXT raw once",

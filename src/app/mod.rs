@@ -113,7 +113,8 @@ pub enum Action {
     /// How far the help overlay can scroll on this screen (rows), from the views' layout.
     HelpBounds(usize),
     Driver(Update),
-    /// Time connected, from the loop's clock.
+    /// Time connected — or, while connecting, time since the attempt began — from the
+    /// loop's clock.
     Clock(Duration),
     /// Replay mode: the loop's clock (time since it started); playing applies what is due.
     ReplayTick(Duration),
@@ -168,6 +169,8 @@ pub struct App {
     /// `TLSv1.3` and whether the certificate was verified, while TLS is up.
     pub tls: Option<(String, bool)>,
     connected_for: Option<Duration>,
+    /// How long the connection attempt under way has lasted (`None`: none under way).
+    connecting: Option<Duration>,
     mode: Mode,
     /// What is drawn over the screen, and its state.
     overlay: Option<Overlay>,
@@ -226,6 +229,7 @@ impl App {
             connected: false,
             tls: None,
             connected_for: None,
+            connecting: None,
             mode: Mode::Command,
             overlay: None,
             panel: None,
@@ -392,11 +396,15 @@ impl App {
                 Vec::new()
             }
             Action::Driver(update) => {
-                self.on_update(update);
-                std::mem::take(&mut self.pending_effects)
+                let mut effects = self.on_update(update);
+                effects.extend(std::mem::take(&mut self.pending_effects));
+                effects
             }
             Action::Clock(elapsed) => {
                 self.connected_for = self.connected.then_some(elapsed);
+                if !self.connected && self.connecting.is_some() {
+                    self.connecting = Some(elapsed);
+                }
                 Vec::new()
             }
             Action::Saved { path, result } if self.cert.pending_save.as_ref() == Some(&path) => {
@@ -508,6 +516,11 @@ impl App {
     /// Time connected, while connected.
     pub fn connected_for(&self) -> Option<Duration> {
         self.connected_for
+    }
+
+    /// How long the connection attempt under way has lasted, while one is.
+    pub fn connecting(&self) -> Option<Duration> {
+        self.connecting
     }
 
     /// The transcript area (columns, rows) as the views last reported it.

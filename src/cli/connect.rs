@@ -80,6 +80,16 @@ pub struct ConnectArgs {
     /// Seconds to wait for the connection and for each reply.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
+
+    /// Seconds a connection attempt may go unanswered before the port counts as filtered
+    /// (a firewall dropping packets).
+    #[arg(long, value_name = "SECS", default_value_t = crate::net::CONNECT_WAIT.as_secs_f64())]
+    pub connect_timeout: f64,
+
+    /// Seconds without a greeting before a second connection checks whether the port
+    /// expects implicit TLS.
+    #[arg(long, value_name = "SECS", default_value_t = crate::net::GREETING_WAIT.as_secs_f64())]
+    pub greeting_wait: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -141,6 +151,10 @@ impl ConnectArgs {
         let timeout = crate::net::bounded_timeout(self.timeout);
         let mut plan = ConnectPlan::new(target, tls_mode, tls, timeout);
         plan.ehlo = self.ehlo;
+        // Neither wait outlasts the timeout every other wait has.
+        plan.connect.connect_timeout =
+            crate::net::bounded_timeout(self.connect_timeout).min(timeout);
+        plan.greeting_wait = crate::net::bounded_timeout(self.greeting_wait).min(timeout);
         Ok(plan)
     }
 }

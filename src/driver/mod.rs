@@ -164,6 +164,11 @@ impl Driver {
         self.connection.is_some()
     }
 
+    /// The address of the server connected to, if connected.
+    pub fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+        self.connection.as_ref().map(Connection::peer_addr)
+    }
+
     pub fn is_tls(&self) -> bool {
         self.connection.as_ref().is_some_and(Connection::is_tls)
     }

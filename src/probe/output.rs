@@ -360,6 +360,8 @@ pub fn printer_as(options: PrintOptions, user: Option<String>) -> crate::driver:
     let mut steps = AuthSteps::new(user);
     Box::new(move |event| {
         let decoded = steps.observe(&event);
+        // The live counter of a wait goes first: the event takes its place.
+        super::wait::erase_live_line();
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         // A reader that has gone (`| head`) ends the process quietly; other write errors
