@@ -10,7 +10,7 @@
 
 use std::fmt::Write;
 
-use super::format::EventLine;
+use super::format::{EventLine, Redaction};
 use super::read::Transcript;
 use super::summary::Summary;
 use crate::event::{Layer, SessionEvent};
@@ -47,12 +47,25 @@ pub fn text(transcript: &Transcript) -> String {
         let _ = writeln!(out, "=== warning: {}", escape_str(warning));
     }
     for entry in &transcript.entries {
-        for line in event_lines(&entry.event, entry.annotation.by_person) {
+        for line in entry_lines(entry) {
             out.push_str(&line);
             out.push('\n');
         }
     }
     out
+}
+
+/// The text lines of one entry: a sent body or chunk the file left out (`--redact-body`,
+/// or past the cap on what a transcript keeps) as its recorded words, which say so — the
+/// bytes kept (a BDAT command line) would read as if that were all that was sent.
+fn entry_lines(entry: &super::read::Entry) -> Vec<String> {
+    match (&entry.event, &entry.annotation.redacted) {
+        (SessionEvent::Sent { layer, shown, .. }, Some(Redaction::Body { .. })) => {
+            let marker = if *layer == Layer::Tls { "~>" } else { "->" };
+            vec![format!("{marker} {}", escape_str(shown))]
+        }
+        _ => event_lines(&entry.event, entry.annotation.by_person),
+    }
 }
 
 /// The text lines of one event.

@@ -218,3 +218,25 @@ fn a_cut_file_warms_up_to_its_last_whole_event() {
     press(&mut app, KeyCode::End);
     assert_eq!(position(&app), len);
 }
+
+#[test]
+fn a_file_cut_between_two_events_says_it_is_incomplete_at_the_start_and_the_end() {
+    // The sample without its last line (`closed`): every line whole, the session unended.
+    let body = &SAMPLE[..SAMPLE.len() - 1];
+    let end = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let mut app = open(SAMPLE[..end].to_vec());
+    let message = |app: &App| {
+        app.replay
+            .as_ref()
+            .and_then(|r| r.message.clone())
+            .unwrap_or_default()
+    };
+    assert!(app.replay.as_ref().is_some_and(|r| r.source.cut));
+    assert!(message(&app).contains("incomplete"), "{}", message(&app));
+    press(&mut app, KeyCode::End);
+    let at_end = message(&app);
+    assert!(
+        at_end.starts_with("end of the recording") && at_end.contains("incomplete"),
+        "{at_end}"
+    );
+}
