@@ -182,8 +182,13 @@ fn a_far_jump_waits_as_a_seek_and_lands_where_stepping_lands() {
         assert!(slices <= len / (4 * CHECKPOINT_EVERY) + 1, "the seek ends");
     }
     assert_eq!(position(&app), len);
+    // (The made-up file stops mid-session, so the notice goes on to say it is incomplete.)
     let said = app.replay.as_ref().and_then(|r| r.message.clone());
-    assert_eq!(said.as_deref(), Some("end of the recording"));
+    assert!(
+        said.as_deref()
+            .is_some_and(|m| m.starts_with("end of the recording")),
+        "{said:?}"
+    );
     let reference = stepped(bytes);
     assert_eq!(state(&app), state(&reference));
     assert_eq!(
