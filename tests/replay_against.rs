@@ -444,3 +444,48 @@ fn a_hand_typed_auth_login_with_redacted_answers_is_re_run_with_the_given_creden
         rt.block_on(handle.shutdown());
     }
 }
+
+#[test]
+fn replay_against_says_why_when_the_server_hangs_up_or_cannot_be_reached() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tls = certificate(dir.path());
+    let first = sandbox(&rt, &tls, Behaviours::default());
+    let original = dir.path().join("original.jsonl");
+    probe(&first.plain_addr().to_string(), &original, &[]);
+    let dropping = sandbox(
+        &rt,
+        &tls,
+        Behaviours {
+            drop_after: Some("RCPT".into()),
+            ..Behaviours::default()
+        },
+    );
+    let (out, text) = against(
+        &original,
+        &dropping.plain_addr().to_string(),
+        &["--no-record"],
+    );
+    let stop = text
+        .lines()
+        .find(|l| l.contains("stopped at step 6 of 9"))
+        .unwrap_or_else(|| panic!("says where and why it stopped: {text}"));
+    assert!(
+        stop.contains("no reply to RCPT: the server closed the connection"),
+        "{stop}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    // Nothing listening: said before the first step.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = closed.local_addr().expect("address").to_string();
+    drop(closed);
+    let (out, text) = against(&original, &addr, &["--no-record"]);
+    assert!(
+        text.contains("stopped before the first step: could not connect to"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for handle in [first, dropping] {
+        rt.block_on(handle.shutdown());
+    }
+}

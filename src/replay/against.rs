@@ -391,7 +391,7 @@ async fn play(
     if let Err(e) = driver.connect(script.implicit_tls).await {
         return Err(Stop {
             step: None,
-            reason: format!("could not connect: {e}"),
+            reason: e.to_string(),
         });
     }
     if script.greeting.is_some() {
