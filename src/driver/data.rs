@@ -23,7 +23,7 @@ use crate::proto::text::hex;
 
 /// Wire bytes of a streamed message that its `Sent` event (and so the transcript) keeps;
 /// the sender should not hold the message either.
-pub use crate::event::RECORDED_BODY_LIMIT;
+pub use crate::event::shown::RECORDED_BODY_LIMIT;
 
 /// How much of a streamed message is read, stuffed and written at a time: small enough that
 /// the read buffer, the stuffed copy and what TLS encrypts stay in the CPU cache (256 KiB

@@ -18,9 +18,3 @@ pub use session::{EventSink, Finding, Layer, SecretBytes, SessionEvent};
 pub use shown::{Hidden, Shown};
 pub use tls::TlsInfo;
 pub use verdict::{NameCheck, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};
-
-/// Bytes of one message (DATA content, or all the BDAT chunks of one message) that a
-/// transcript keeps. Past this the event or line carries the size and SHA-256 instead: a
-/// transcript line holds one event, the reader refuses lines over 64 MiB, and a recording
-/// should not grow with the message.
-pub const RECORDED_BODY_LIMIT: usize = 4 * 1024 * 1024;

@@ -15,7 +15,7 @@
 use sha2::{Digest, Sha256};
 
 use super::format::{EventKind, EventLine, Payload, Redaction, RedactionPolicy};
-use crate::event::RECORDED_BODY_LIMIT;
+use crate::event::shown::RECORDED_BODY_LIMIT;
 use crate::proto::auth::{looks_like_auth_secret, redact_typed_line};
 use crate::proto::reply::Reply;
 use crate::proto::text::hex;
