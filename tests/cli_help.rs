@@ -61,3 +61,8 @@ fn demo_help() {
 fn explain_help() {
     insta::assert_snapshot!("explain", help(&["explain"]));
 }
+
+#[test]
+fn check_help() {
+    insta::assert_snapshot!("check", help(&["check"]));
+}

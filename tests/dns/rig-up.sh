@@ -68,11 +68,13 @@ if [ ! -s "$STATE/ca.pem" ]; then
     issue sts "${STS_NAMES[0]}" "$(san "${STS_NAMES[@]}")"
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 \
         -subj "/CN=mta-sts.stsbadcert.test" -addext "subjectAltName=DNS:mta-sts.stsbadcert.test" \
+        -addext basicConstraints=critical,CA:FALSE \
         -keyout "$STATE/untrusted.key" -out "$STATE/untrusted.pem" 2>/dev/null
     cat "$STATE/mx.pem" "$STATE/ca.pem" >"$STATE/mx-chain.pem"
 fi
 
-# TLSA data: 3 1 1 = SHA-256 of the MX certificate's SubjectPublicKeyInfo; 2 0 1 = SHA-256 of the CA.
+# TLSA data: 3 1 1 = SHA-256 of the MX certificate's SubjectPublicKeyInfo; 2 0 1 = SHA-256 of
+# the CA; 3 0 2 = SHA-512 of the whole MX certificate.
 SPKI_SHA256=$(openssl x509 -in "$STATE/mx.pem" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
 CA_SHA256=$(openssl x509 -in "$STATE/ca.pem" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
 CERT_SHA512=$(openssl x509 -in "$STATE/mx.pem" -outform DER | openssl dgst -sha512 -r | cut -d' ' -f1)
@@ -94,7 +96,7 @@ mx1.dane.test. IN A 127.0.0.1
 mx2.dane.test. IN A 127.0.0.1
 _$SMTP_PORT._tcp.mx1.dane.test. IN TLSA 3 1 1 $SPKI_SHA256
 _$SMTP_PORT._tcp.mx2.dane.test. IN TLSA 2 0 1 $CA_SHA256
-_$SMTP_PORT._tcp.mx2.dane.test. IN TLSA 3 0 2 $CERT_SHA512"
+_$SMTP_PORT._tcp.mx2.dane.test. IN TLSA 1 1 1 $SPKI_SHA256"
 Z[tlsabad.test]="$(soa tlsabad.test)
 tlsabad.test. IN MX 10 mx.tlsabad.test.
 mx.tlsabad.test. IN A 127.0.0.1
@@ -108,7 +110,7 @@ bogus.test. IN MX 10 mx.bogus.test.
 mx.bogus.test. IN A 127.0.0.1"
 Z[implicit.test]="$(soa implicit.test)
 implicit.test. IN A 127.0.0.1
-_$SMTP_PORT._tcp.implicit.test. IN TLSA 3 1 1 $SPKI_SHA256"
+_$SMTP_PORT._tcp.implicit.test. IN TLSA 3 0 2 $CERT_SHA512"
 Z[nullmx.test]="$(soa nullmx.test)
 nullmx.test. IN MX 0 .
 nullmx.test. IN A 127.0.0.1"
@@ -144,7 +146,7 @@ sign() { # zone extra-args...
     local zone=$1; shift
     local key; key=$(key_for "$zone")
     { cat "$STATE/zones/$zone"; cat "$STATE/keys/$key.key"; } >"$STATE/zones/$zone.in"
-    dnssec-signzone -q -K "$STATE/keys" -o "$zone" -z -N keep -O full "$@" \
+    dnssec-signzone -q -K "$STATE/keys" -o "$zone" -d "$STATE/zones" -z -N keep -O full "$@" \
         -f "$STATE/zones/$zone.signed" "$STATE/zones/$zone.in" "$STATE/keys/$key.key" >/dev/null
     rm -f "$STATE/zones/$zone.in"
 }
