@@ -242,6 +242,25 @@ fn the_null_mx_says_the_domain_takes_no_mail_and_never_falls_back() {
 }
 
 #[test]
+fn a_domain_that_does_not_exist_is_said_so() {
+    if !rig("nxdomain") {
+        return;
+    }
+    let report = run(&plan("nosuch.test"));
+    assert!(report.mx.nxdomain, "{:#?}", report.mx);
+    assert!(
+        report.hosts.is_empty(),
+        "no implicit MX for a domain that does not exist"
+    );
+    assert_eq!(report.verdict.exit_code, check::EXIT_NO_DELIVERY);
+    assert!(
+        report.verdict.summary.contains("does not exist"),
+        "{}",
+        report.verdict.summary
+    );
+}
+
+#[test]
 fn an_mx_through_a_cname_is_followed_and_dane_uses_the_target() {
     if !rig("cname") {
         return;

@@ -61,6 +61,8 @@ pub struct MxReport {
     pub records: Vec<(u16, String)>,
     pub route: Route,
     pub failure: Option<String>,
+    /// The domain does not exist (NXDOMAIN): mail to it bounces.
+    pub nxdomain: bool,
 }
 
 /// DANE for one host.
@@ -229,7 +231,7 @@ pub async fn check(plan: &CheckPlan, dns: &Dns) -> Report {
 
 fn mx_report(domain: &str, mx: &Answer<(u16, String)>) -> MxReport {
     let failure = mx.failure.as_ref().map(|f| f.to_string());
-    let route = if failure.is_some() || mx.status == Dnssec::Bogus {
+    let route = if failure.is_some() || mx.nxdomain || mx.status == Dnssec::Bogus {
         // No route from a failed or bogus lookup: the implicit MX is only for a proven
         // absence of MX records.
         Route::Exchangers { hosts: Vec::new() }
@@ -241,6 +243,7 @@ fn mx_report(domain: &str, mx: &Answer<(u16, String)>) -> MxReport {
         records: mx.records.clone(),
         route,
         failure,
+        nxdomain: mx.nxdomain,
     }
 }
 
@@ -254,6 +257,7 @@ async fn addresses(
         status: Dnssec::Secure,
         aliases: Vec::new(),
         failure: None,
+        nxdomain: false,
     };
     let (v4, v6) = match family {
         AddressFamily::V4Only => (dns.ipv4(host).await, empty()),
@@ -563,6 +567,12 @@ fn verdict(domain: &str, mx: &MxReport, hosts: &[HostReport], sts: &StsReport) -
         return no(format!(
             "mail to {domain} is not delivered: its MX records are bogus (DNSSEC signatures \
              do not validate), which a validating sender treats as an attack"
+        ));
+    }
+    if mx.nxdomain {
+        return no(format!(
+            "mail to {domain} is not delivered: the domain does not exist (NXDOMAIN, DNSSEC {})",
+            mx.status
         ));
     }
     if let Some(failure) = &mx.failure {

@@ -147,6 +147,8 @@ pub struct Answer<T> {
     pub aliases: Vec<String>,
     /// Set when the lookup failed; `records` is then empty.
     pub failure: Option<LookupFailure>,
+    /// The name does not exist at all (NXDOMAIN), as opposed to having no records of the type.
+    pub nxdomain: bool,
 }
 
 impl<T> Answer<T> {
@@ -156,6 +158,7 @@ impl<T> Answer<T> {
             status,
             aliases: Vec::new(),
             failure: Some(failure),
+            nxdomain: false,
         }
     }
 
@@ -271,6 +274,7 @@ impl Dns {
                     status: status.unwrap_or(Dnssec::Indeterminate),
                     aliases,
                     failure: None,
+                    nxdomain: false,
                 }
             }
             Err(error) => negative(error),
@@ -343,11 +347,12 @@ fn presentable(name: &Name) -> String {
 /// An error from the resolver as an answer: a proven denial is an empty answer with its
 /// status; anything else is a failure.
 fn negative<T>(error: NetError) -> Answer<T> {
-    let empty = |status: Dnssec| Answer {
+    let empty = |status: Dnssec, nxdomain: bool| Answer {
         records: Vec::new(),
         status,
         aliases: Vec::new(),
         failure: None,
+        nxdomain,
     };
     match error {
         // The validator turns a denial it could not prove secure into `Nsec`; one that reaches
@@ -359,16 +364,21 @@ fn negative<T>(error: NetError) -> Answer<T> {
                 .map(|soa| Dnssec::from_proof(soa.proof))
                 .filter(|s| *s != Dnssec::Indeterminate)
                 .unwrap_or(Dnssec::Secure);
-            empty(status)
+            empty(status, none.response_code == ResponseCode::NXDomain)
         }
-        NetError::Dns(DnsError::Nsec { proof, .. }) => match Dnssec::from_proof(proof) {
+        NetError::Dns(DnsError::Nsec {
+            proof, response, ..
+        }) => match Dnssec::from_proof(proof) {
             Dnssec::Bogus => Answer::failed(
                 LookupFailure::Other {
                     message: "the denial of existence does not validate".into(),
                 },
                 Dnssec::Bogus,
             ),
-            status => empty(status),
+            status => empty(
+                status,
+                response.metadata.response_code == ResponseCode::NXDomain,
+            ),
         },
         NetError::Dns(DnsError::DnssecBogus) => Answer::failed(
             LookupFailure::Other {
