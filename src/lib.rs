@@ -19,9 +19,11 @@
 //! `event` holds the plain values that cross these layers (session events, TLS details,
 //! certificate verdicts); it sits just above `proto` and below everything else.
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod demo;
 pub mod diagnose;
+pub mod dns;
 pub mod driver;
 pub mod event;
 pub mod explain;

@@ -42,6 +42,7 @@ fn main() -> ExitCode {
             Plan::Export(plan) => smtpx::transcript::run::run_export(plan),
             Plan::Diff(plan) => smtpx::transcript::run::run_diff(plan),
             Plan::Explore(plan) => smtpx::tui::run(plan).await,
+            Plan::Check(plan) => ExitCode::from(smtpx::check::run(plan).await),
         }
     })
 }

@@ -27,6 +27,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("net", &["proto", "event"]),
     // Owns a connection and a session; emits events.
     ("driver", &["proto", "net", "event"]),
+    // DNS with DNSSEC status: MX, addresses, TLSA, TXT; mail routing.
+    ("dns", &["proto", "event"]),
     // Files, explanations and diagnoses: no front end, no terminal, no command line, no
     // driver. `net` only for its plain values (targets, TLS options) and certificate
     // decoding: nothing here opens a connection.
@@ -99,6 +101,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "probe",
         ],
     ),
+    // The domain check: DNS, connections, DANE, MTA-STS.
+    ("check", &["proto", "event", "net", "dns"]),
     // `replay --against` re-runs a session the probe's way: its printer and message builder.
     (
         "replay",
@@ -167,6 +171,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tui",
             "demo",
             "learn",
+            "dns",
+            "check",
         ],
     ),
 ];

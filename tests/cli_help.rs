@@ -66,3 +66,8 @@ fn learn_help() {
 fn explain_help() {
     insta::assert_snapshot!("explain", help(&["explain"]));
 }
+
+#[test]
+fn check_help() {
+    insta::assert_snapshot!("check", help(&["check"]));
+}

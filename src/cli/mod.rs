@@ -15,12 +15,14 @@
 //! smtpx replay FILE      step through it in the explorer / --text / --serve / --against
 //! smtpx export | diff    transcripts: text/markdown/json; compare two
 //! smtpx explain CODE     what a reply or keyword means
+//! smtpx check DOMAIN     can mail for DOMAIN be delivered, and securely (MX, DANE, MTA-STS)
 //! ```
 
 // The doc comments on clap structs are the `--help` text people read (`HOST[:PORT]`,
 // `<host>`), not rustdoc markup.
 #![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
+pub mod check;
 pub mod connect;
 pub mod demo;
 pub mod explain;
@@ -50,6 +52,7 @@ pub enum Plan {
     Replay(crate::replay::ReplayPlan),
     Export(crate::transcript::run::ExportPlan),
     Diff(crate::transcript::run::DiffPlan),
+    Check(crate::check::CheckPlan),
 }
 
 /// A command line that cannot be run: what to print on standard error, and the exit code.
@@ -91,6 +94,12 @@ impl Cli {
             Some(CommandKind::Replay(args)) => Plan::Replay(args.into_plan()),
             Some(CommandKind::Export(args)) => Plan::Export(args.into_plan()),
             Some(CommandKind::Diff(args)) => Plan::Diff(args.into_plan()),
+            Some(CommandKind::Check(args)) => {
+                Plan::Check(args.into_plan().map_err(|message| Refusal {
+                    message: format!("smtpx check: {message}"),
+                    exit_code: crate::check::EXIT_LOCAL,
+                })?)
+            }
             None => match self.explore {
                 Some(args) => {
                     let exit_code = crate::tui::EXIT_UNUSABLE;
@@ -183,6 +192,8 @@ pub enum CommandKind {
     Export(transcript::ExportArgs),
     /// Compare two transcripts: reply codes, capabilities, certificate, TLS parameters.
     Diff(transcript::DiffArgs),
+    /// Can mail for a domain be delivered, and securely: MX, DANE, MTA-STS, TLS-RPT.
+    Check(check::CheckArgs),
 }
 
 /// Says on stderr when a file holding a secret can be read by other users: anyone on the
