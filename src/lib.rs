@@ -20,6 +20,7 @@
 //! certificate verdicts); it sits just above `proto` and below everything else.
 pub mod app;
 pub mod cli;
+pub mod config;
 pub mod demo;
 pub mod diagnose;
 pub mod driver;

@@ -20,6 +20,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("files", &[]),
     // Standard output that ends quietly when its reader goes: std only.
     ("output", &[]),
+    // The config file's profiles and secret sources: no network, no front end.
+    ("config", &["proto"]),
     // Plain event and value types shared by every layer above.
     ("event", &["proto"]),
     // Transport: TCP, TLS, certificate verdicts.
@@ -159,6 +161,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "replay",
             "tui",
             "demo",
+            "config",
         ],
     ),
 ];
