@@ -128,4 +128,16 @@ pub const SLASH_COMMANDS: &[(&str, &str)] = &[
         "compose a mail transaction: MAIL, RCPT, the message, DATA or BDAT",
     ),
     ("/timeline", "each step's latency; slow steps flagged"),
+    (
+        "/find",
+        "/find TEXT picks the latest line showing TEXT; n / N the next / previous",
+    ),
+    (
+        "/copy",
+        "the transcript to the clipboard (OSC 52); c copies a picked line",
+    ),
+    (
+        "/mouse",
+        "mouse off (the terminal selects text) or on again (F7)",
+    ),
 ];

@@ -34,6 +34,8 @@ pub enum PromptKey {
     Compose,
     /// F6 / `/timeline`: per-step timing.
     Timeline,
+    /// F7 / `/mouse`: the mouse to the terminal (native selection) or back.
+    Mouse,
     /// Leave raw mode, clear the line, or (on an empty line) pick a transcript line to
     /// explain.
     Escape,
@@ -53,7 +55,7 @@ const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
 
 /// Keys every prompt mode shares (scrolling, overlays, leaving), after its own keys.
-pub static COMMON: [Binding<PromptKey>; 16] = [
+pub static COMMON: [Binding<PromptKey>; 17] = [
     bind(
         KeyCode::PageUp,
         NONE,
@@ -151,6 +153,14 @@ pub static COMMON: [Binding<PromptKey>; 16] = [
         None,
     ),
     bind(
+        KeyCode::F(7),
+        NONE,
+        "F7",
+        PromptKey::Mouse,
+        "mouse off: the terminal selects text; again: on (/mouse)",
+        None,
+    ),
+    bind(
         KeyCode::Char('l'),
         CTRL,
         "Ctrl-L",
@@ -222,7 +232,7 @@ const fn table<const N: usize>(parts: &[&[Binding<PromptKey>]]) -> [Binding<Prom
 }
 
 /// The SMTP prompt: a line is a command; `/` lines are for smtpx.
-pub static COMMAND: [Binding<PromptKey>; 21] = table(&[
+pub static COMMAND: [Binding<PromptKey>; 22] = table(&[
     &[
         bind(
             KeyCode::Enter,
@@ -254,7 +264,7 @@ pub static COMMAND: [Binding<PromptKey>; 21] = table(&[
 ]);
 
 /// Raw, byte-exact mode: escapes are sent literally, nothing is added.
-pub static RAW: [Binding<PromptKey>; 21] = table(&[
+pub static RAW: [Binding<PromptKey>; 22] = table(&[
     &[
         bind(
             KeyCode::Enter,
@@ -286,7 +296,7 @@ pub static RAW: [Binding<PromptKey>; 21] = table(&[
 ]);
 
 /// After 354: lines are message content until a lone `.`.
-pub static MESSAGE: [Binding<PromptKey>; 17] = table(&[
+pub static MESSAGE: [Binding<PromptKey>; 18] = table(&[
     &[bind(
         KeyCode::Enter,
         NONE,
@@ -326,6 +336,7 @@ impl App {
             PromptKey::Auth => return self.open_auth_form(),
             PromptKey::Compose => return self.open_composer(),
             PromptKey::Timeline => self.open_timeline(),
+            PromptKey::Mouse => return self.toggle_mouse(),
             PromptKey::Submit => return self.submit(),
             PromptKey::Complete => self.complete(),
             PromptKey::HistoryPrevious => {

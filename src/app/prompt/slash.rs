@@ -54,6 +54,12 @@ impl App {
             "mail" | "compose" => return self.open_composer(),
             "timeline" | "timing" => self.open_timeline(),
             "cert" => return self.cert_command(rest),
+            "copy" => {
+                let text = self.transcript_text();
+                return self.copy(text, "the transcript");
+            }
+            "find" | "search" => self.find(rest),
+            "mouse" => return self.toggle_mouse(),
             "note" if rest.is_empty() => self.notice = Some("usage: /note TEXT".into()),
             "note" => return self.note(rest),
             other => {
@@ -64,5 +70,24 @@ impl App {
             }
         }
         Vec::new()
+    }
+}
+
+impl App {
+    /// F7 or `/mouse`: smtpx lets go of the mouse, so the terminal selects and copies text
+    /// itself; again, and the wheel and clicks are smtpx's once more.
+    pub(in crate::app) fn toggle_mouse(&mut self) -> Vec<Effect> {
+        self.mouse_captured = !self.mouse_captured;
+        self.notice = Some(if self.mouse_captured {
+            "mouse on: the wheel scrolls, a click picks a line (F7: the terminal selects)".into()
+        } else {
+            "mouse off: the terminal selects text (F7: the mouse back to smtpx)".into()
+        });
+        vec![Effect::MouseCapture(self.mouse_captured)]
+    }
+
+    /// Whether smtpx has the mouse.
+    pub fn mouse_captured(&self) -> bool {
+        self.mouse_captured
     }
 }
