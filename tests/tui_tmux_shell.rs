@@ -1,6 +1,6 @@
 //! The explorer's shell conveniences in a real terminal (tmux on a private socket, the
 //! sandbox in-process): F7 lets go of the mouse so the terminal selects text and takes it
-//! back, `/copy` puts the transcript on the clipboard with OSC 52 (tmux with
+//! back, a click picks a transcript line and explains it, `/copy` puts the transcript on the clipboard with OSC 52 (tmux with
 //! `set-clipboard on` turns it into a paste buffer), and `/find` picks and highlights
 //! matches with n / N to move between them.
 
@@ -44,6 +44,39 @@ async fn mouse_toggle_copy_and_find_in_a_real_terminal() {
         .await;
     tmux.type_line(t, "NOOP");
     tmux.wait_for(t, &["C> NOOP"]).await;
+
+    // A left click (the terminal's SGR mouse report) on the EHLO line picks and explains it.
+    let screen = tmux.screen(t);
+    let row = screen
+        .lines()
+        .position(|l| l.contains("C> EHLO shell.test"))
+        .expect("the EHLO line on screen");
+    let column = 12;
+    tmux.keys(
+        t,
+        &[
+            "-l",
+            &format!(
+                "\u{1b}[<0;{column};{}M\u{1b}[<0;{column};{}m",
+                row + 1,
+                row + 1
+            ),
+        ],
+    );
+    let screen = tmux
+        .wait_for(t, &["Explain: line", "A command you sent"])
+        .await;
+    // The cursor (`>` in the first column) is on the line clicked.
+    let picked = screen
+        .lines()
+        .find(|l| l.contains("C> EHLO shell.test"))
+        .unwrap_or_default();
+    assert!(picked.trim_start_matches('│').starts_with('>'), "{screen}");
+    tmux.keys(t, &["Escape"]);
+    tmux.wait_until("line-pick closed", || {
+        !tmux.screen(t).contains("Explain: line")
+    })
+    .await;
 
     // /copy: the transcript, as text, reaches tmux's paste buffer through OSC 52.
     tmux.type_line(t, "/copy");
@@ -90,7 +123,12 @@ async fn mouse_toggle_copy_and_find_in_a_real_terminal() {
         line.contains("250") && !line.contains("C> EHLO")
     })
     .await;
+    // Esc alone (a key right after it would read as Alt+key), then quit.
     tmux.keys(t, &["Escape"]);
+    tmux.wait_until("line-pick closed", || {
+        !tmux.screen(t).contains("Explain: line")
+    })
+    .await;
     tmux.keys(t, &["C-c"]);
     tmux.wait_for(t, &["EXITED 0", "TTY-COOKED"]).await;
     sandbox.shutdown().await;
