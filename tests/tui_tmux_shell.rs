@@ -1,5 +1,5 @@
 //! The explorer's shell conveniences in a real terminal (tmux on a private socket, the
-//! sandbox in-process): F7 lets go of the mouse so the terminal selects text and takes it
+//! sandbox in-process): F8 lets go of the mouse so the terminal selects text and takes it
 //! back, a click picks a transcript line and explains it, `/copy` puts the transcript on the clipboard with OSC 52 (tmux with
 //! `set-clipboard on` turns it into a paste buffer), and `/find` picks and highlights
 //! matches with n / N to move between them.
@@ -30,11 +30,11 @@ async fn mouse_toggle_copy_and_find_in_a_real_terminal() {
     // The mouse: captured at the start, let go with F7, taken back with F7.
     let mouse = || tmux.display(t, "#{mouse_any_flag}");
     tmux.wait_until("mouse captured", || mouse() == "1").await;
-    tmux.keys(t, &["F7"]);
+    tmux.keys(t, &["F8"]);
     tmux.wait_for(t, &["mouse off: the terminal selects text"])
         .await;
     tmux.wait_until("mouse released", || mouse() == "0").await;
-    tmux.keys(t, &["F7"]);
+    tmux.keys(t, &["F8"]);
     tmux.wait_for(t, &["mouse on:"]).await;
     tmux.wait_until("mouse captured again", || mouse() == "1")
         .await;

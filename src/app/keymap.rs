@@ -138,6 +138,6 @@ pub const SLASH_COMMANDS: &[(&str, &str)] = &[
     ),
     (
         "/mouse",
-        "mouse off (the terminal selects text) or on again (F7)",
+        "mouse off (the terminal selects text) or on again (F8)",
     ),
 ];

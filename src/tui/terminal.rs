@@ -24,7 +24,7 @@ pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
 static HOOK: Once = Once::new();
 
-/// Whether smtpx holds the mouse (F7 lets the terminal have it); kept across suspend.
+/// Whether smtpx holds the mouse (F8 lets the terminal have it); kept across suspend.
 static MOUSE: AtomicBool = AtomicBool::new(true);
 
 /// Restores the terminal before the default panic message is printed, so the message is

@@ -34,7 +34,7 @@ pub enum PromptKey {
     Compose,
     /// F6 / `/timeline`: per-step timing.
     Timeline,
-    /// F7 / `/mouse`: the mouse to the terminal (native selection) or back.
+    /// F8 / `/mouse`: the mouse to the terminal (native selection) or back.
     Mouse,
     /// Leave raw mode, clear the line, or (on an empty line) pick a transcript line to
     /// explain.
@@ -153,9 +153,9 @@ pub static COMMON: [Binding<PromptKey>; 17] = [
         None,
     ),
     bind(
-        KeyCode::F(7),
+        KeyCode::F(8),
         NONE,
-        "F7",
+        "F8",
         PromptKey::Mouse,
         "mouse off: the terminal selects text; again: on (/mouse)",
         None,

@@ -74,14 +74,14 @@ impl App {
 }
 
 impl App {
-    /// F7 or `/mouse`: smtpx lets go of the mouse, so the terminal selects and copies text
+    /// F8 or `/mouse`: smtpx lets go of the mouse, so the terminal selects and copies text
     /// itself; again, and the wheel and clicks are smtpx's once more.
     pub(in crate::app) fn toggle_mouse(&mut self) -> Vec<Effect> {
         self.mouse_captured = !self.mouse_captured;
         self.notice = Some(if self.mouse_captured {
-            "mouse on: the wheel scrolls, a click picks a line (F7: the terminal selects)".into()
+            "mouse on: the wheel scrolls, a click picks a line (F8: the terminal selects)".into()
         } else {
-            "mouse off: the terminal selects text (F7: the mouse back to smtpx)".into()
+            "mouse off: the terminal selects text (F8: the mouse back to smtpx)".into()
         });
         vec![Effect::MouseCapture(self.mouse_captured)]
     }

@@ -245,11 +245,11 @@ mod tests {
     }
 
     #[test]
-    fn f7_and_slash_mouse_toggle_the_mouse_capture() {
+    fn f8_and_slash_mouse_toggle_the_mouse_capture() {
         let mut s = session();
         assert!(s.app.mouse_captured());
         let effects = s.app.update(Action::Key(KeyEvent::new(
-            KeyCode::F(7),
+            KeyCode::F(8),
             KeyModifiers::NONE,
         )));
         assert_eq!(effects, [Effect::MouseCapture(false)]);
