@@ -48,6 +48,7 @@ pub async fn run(args: DemoPlan) -> ExitCode {
             connect: demo_connection(addr, handle.ca_pem_path()),
             record: RecordOptions::default_file(),
             intro: hint(&addr.to_string(), &user, &password),
+            lesson: None,
         })
         .await;
         let mut stored = 0;
@@ -172,4 +173,114 @@ fn hint(addr: &str, user: &str, password: &str) -> Vec<String> {
             .to_string(),
         "  QUIT. Esc explains any line, F6 shows the timeline, F1 help, Ctrl-C leaves".to_string(),
     ]
+}
+
+/// What `smtpx learn` is asked to do.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LearnPlan {
+    /// The lesson to start (number, id or a unique part of its name); none: list them.
+    pub lesson: Option<String>,
+    /// A teacher's own lessons instead of the built-in ones.
+    pub lessons: Option<std::path::PathBuf>,
+}
+
+/// `smtpx learn`: the lesson list with what is finished, or one lesson in the explorer on a
+/// sandbox started with the behaviour the lesson needs.
+pub async fn learn(plan: LearnPlan) -> ExitCode {
+    let lessons = match &plan.lessons {
+        Some(dir) => crate::learn::load_dir(dir),
+        None => crate::learn::builtin(),
+    };
+    let lessons = match lessons {
+        Ok(lessons) if !lessons.is_empty() => lessons,
+        Ok(_) => {
+            eprintln!("smtpx learn: no lessons (*.toml) found");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!(
+                "smtpx learn: {}",
+                crate::proto::text::escape_str(&e.to_string())
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let done = crate::learn::progress::path()
+        .map(|p| crate::learn::progress::load(&p))
+        .unwrap_or_default();
+    let Some(name) = plan.lesson else {
+        crate::outln!("Lessons (smtpx learn N starts one; each runs on a sandbox of its own):");
+        for (i, lesson) in lessons.iter().enumerate() {
+            let mark = if done.contains(&lesson.id) {
+                "✓"
+            } else {
+                " "
+            };
+            crate::outln!(
+                "{mark} {:>2}. {} — {}",
+                i + 1,
+                crate::proto::text::escape_str(&lesson.title),
+                crate::proto::text::escape_str(&lesson.goal)
+            );
+        }
+        crate::outln!(
+            "{} of {} finished.",
+            done.len().min(lessons.len()),
+            lessons.len()
+        );
+        return ExitCode::SUCCESS;
+    };
+    let Some(lesson) = crate::learn::find(&lessons, &name).cloned() else {
+        eprintln!(
+            "smtpx learn: no lesson {:?}; `smtpx learn` lists them",
+            crate::proto::text::escape_str(&name)
+        );
+        return ExitCode::from(2);
+    };
+    if let Some(message) = crate::tui::without_terminal("learn") {
+        eprintln!("{message}");
+        return ExitCode::from(crate::tui::EXIT_UNUSABLE);
+    }
+    let config = lesson_sandbox(&lesson.sandbox);
+    let handle = match sandbox::start(config).await {
+        Ok(handle) => handle,
+        Err(e) => {
+            eprintln!("smtpx learn: cannot start the sandbox server: {e:#}");
+            return ExitCode::from(3);
+        }
+    };
+    let user = handle.credentials().user.clone();
+    let password = handle.credentials().password.clone();
+    let mut connect = demo_connection(handle.plain_addr(), handle.ca_pem_path());
+    if lesson.sandbox.implicit_tls
+        && let Some(addr) = handle.tls_addr()
+    {
+        connect.target.port = addr.port();
+        connect.tls_mode = TlsMode::Implicit;
+    }
+    let code = crate::tui::run(ExplorerPlan {
+        connect,
+        record: RecordOptions::default_file(),
+        intro: vec![format!(
+            "smtpx learn: sandbox SMTP server on loopback; its account is {user} / {password}."
+        )],
+        lesson: Some(lesson),
+    })
+    .await;
+    handle.shutdown().await;
+    code
+}
+
+/// The sandbox a lesson needs.
+pub fn lesson_sandbox(needs: &crate::learn::SandboxNeeds) -> SandboxConfig {
+    let mut config = SandboxConfig {
+        submission: needs.submission,
+        ..SandboxConfig::default()
+    };
+    config.behaviours.greylist = needs.greylist;
+    config.behaviours.local_domains = needs.local_domains.clone();
+    if needs.implicit_tls {
+        config.tls_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    }
+    config
 }

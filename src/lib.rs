@@ -27,6 +27,7 @@ pub mod driver;
 pub mod event;
 pub mod explain;
 pub mod files;
+pub mod learn;
 pub mod net;
 pub mod output;
 pub mod probe;

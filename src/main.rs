@@ -41,6 +41,7 @@ fn main() -> ExitCode {
                 }
             },
             Plan::Demo(plan) => smtpx::demo::run(plan).await,
+            Plan::Learn(plan) => smtpx::demo::learn(plan).await,
             Plan::Explain(plan) => smtpx::explain::run(plan),
             Plan::Scan(plan) => ExitCode::from(smtpx::scan::run(plan).await),
             Plan::Replay(plan) => smtpx::replay::run::run_replay(plan).await,

@@ -32,18 +32,17 @@ pub fn quit_if_reader_gone(error: &io::Error) {
 }
 
 /// Serialized JSON with every character that a terminal would act on or that disguises
-/// text written as a `\uXXXX` escape: DEL, C1 controls (U+0080–U+009F), bidi controls
-/// (U+061C, U+200E–U+200F, U+202A–U+202E, U+2066–U+2069), zero-width characters
-/// (U+200B–U+200D, U+2060), line and paragraph separators and the BOM. Structural JSON is
-/// ASCII, so these can only stand inside strings, where the escape means the same
-/// character to every JSON reader.
+/// text ([`crate::proto::text::is_hostile`]) written as a `\uXXXX` escape; serde already
+/// escapes C0 controls. Structural JSON is ASCII, so these can only stand inside strings,
+/// where the escape means the same character to every JSON reader.
 pub fn safe_json(json: String) -> String {
     if !json.bytes().any(|b| b >= 0x7f) {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
-        if needs_json_escape(c) {
+        // Below DEL only structure (newlines of pretty output) or serde's own escapes stand.
+        if c >= '\u{7f}' && crate::proto::text::is_hostile(c) {
             // Every such character is in the Basic Multilingual Plane: one \u escape.
             out.push_str(&format!("\\u{:04x}", c as u32));
         } else {
@@ -51,17 +50,6 @@ pub fn safe_json(json: String) -> String {
         }
     }
     out
-}
-
-fn needs_json_escape(c: char) -> bool {
-    matches!(c as u32,
-        0x7f..=0x9f
-        | 0x061c
-        | 0x200b..=0x200f
-        | 0x2028..=0x202e
-        | 0x2060
-        | 0x2066..=0x2069
-        | 0xfeff)
 }
 
 /// `println!` for the headless commands: see [the module](crate::output).

@@ -18,8 +18,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("proto", &[]),
     // Private files (0600, never through a link): std and libc only.
     ("files", &[]),
-    // Standard output that ends quietly when its reader goes: std only.
-    ("output", &[]),
+    // Standard output that ends quietly when its reader goes, and JSON escaped with the
+    // one list of hostile characters in `proto::text`.
+    ("output", &["proto"]),
     // The config file's profiles and secret sources: no network, no front end.
     ("config", &["proto"]),
     // Plain event and value types shared by every layer above.
@@ -33,6 +34,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // decoding: nothing here opens a connection.
     ("explain", &["proto", "event"]),
     ("transcript", &["proto", "event", "explain", "net"]),
+    // Lessons: lesson files, the checks over events, the progress file.
+    ("learn", &["proto", "event"]),
     (
         "diagnose",
         &["proto", "event", "explain", "transcript", "net"],
@@ -50,6 +53,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "diagnose",
             "driver",
             "net",
+            "learn",
         ],
     ),
     // Views: draw `&App`.
@@ -63,6 +67,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "transcript",
             "diagnose",
             "net",
+            "learn",
         ],
     ),
     // Test and benchmark support, compiled only with the `testkit` feature.
@@ -126,6 +131,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "app",
             "ui",
             "probe",
+            "learn",
         ],
     ),
     (
@@ -140,6 +146,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "probe",
             "tui",
             "app",
+            "learn",
         ],
     ),
     // Parsing the command line into each command's plan: may use everything.
@@ -162,6 +169,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tui",
             "demo",
             "config",
+            "learn",
         ],
     ),
 ];

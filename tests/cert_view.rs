@@ -12,7 +12,9 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use smtpx::app::script::Script;
 use smtpx::app::{Action, App, Effect, OverlayKind};
 use smtpx::driver::SessionEvent;
-use smtpx::net::{NameCheck, TlsInfo, TlsVerdict, Trust, UntrustedReason, Validity};
+use smtpx::net::{
+    ClientCertStatus, NameCheck, TlsInfo, TlsVerdict, Trust, UntrustedReason, Validity,
+};
 use support::pki::{fixed_pem, pem_certs};
 
 /// 2026-12-08 00:00:00 UTC: ten days into the fixed leaf's validity.
@@ -40,7 +42,7 @@ fn fixed_info() -> TlsInfo {
         verdict: TlsVerdict {
             trusted: Trust::NotTrusted {
                 reason: UntrustedReason::UnknownIssuer,
-                detail: "invalid peer certificate: UnknownIssuer".into(),
+                context: Some("O=smtpx test, CN=smtpx fixed CA".into()),
             },
             name: NameCheck::Matched {
                 name: "mx.example.com".into(),
@@ -53,6 +55,11 @@ fn fixed_info() -> TlsInfo {
             },
             webpki_accepted: false,
         },
+        client_cert: Some(ClientCertStatus {
+            configured: false,
+            requested: true,
+            sent: false,
+        }),
     }
 }
 

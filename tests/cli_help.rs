@@ -58,6 +58,11 @@ fn demo_help() {
 }
 
 #[test]
+fn learn_help() {
+    insta::assert_snapshot!("learn", help(&["learn"]));
+}
+
+#[test]
 fn explain_help() {
     insta::assert_snapshot!("explain", help(&["explain"]));
 }

@@ -66,8 +66,9 @@ fn postfix_certificate_fields_match_the_file_and_the_chain_is_saved() {
     assert!(
         tls["verdict"]["chain"]
             .as_str()
-            .is_some_and(|s| s.starts_with("trusted by ca-file"))
+            .is_some_and(|s| s.starts_with("pinned: the server's certificate is in ca-file"))
     );
+    assert_eq!(tls["verdict"]["pinned"], true);
     assert_eq!(
         tls["verdict"]["name"],
         "localhost matches subjectAltName localhost"
@@ -123,4 +124,52 @@ fn postfix_starttls_show_cert_without_ca_file_says_self_signed() {
     assert!(text.contains("must-staple: no"), "{text}");
     assert!(text.contains("+ AUTH PLAIN LOGIN"), "{text}");
     assert!(text.contains("- STARTTLS (gone after TLS)"), "{text}");
+}
+
+/// Postfix's own key pinned with `--pin-spki` (the "spki sha256" `--show-cert` prints):
+/// strict verification passes with no `--ca-file`; another key is refused with its code.
+#[test]
+fn postfix_key_pinned_with_pin_spki_passes_strict_and_another_key_is_refused() {
+    if !enabled() {
+        return;
+    }
+    let spki = summarize(&cert_der())
+        .spki_sha256
+        .expect("the interop certificate has a key");
+    let out = smtpx(&[
+        SUBMISSION,
+        "--starttls",
+        "--quit-after",
+        "tls",
+        "--tls-verify",
+        "strict",
+        "--pin-spki",
+        &spki,
+    ]);
+    let text = postfix::exits(&out, 0);
+    assert!(
+        text.contains("=== certificate: pinned: the server's key matches --pin-spki"),
+        "{text}"
+    );
+    let other = "00".repeat(32);
+    let out = smtpx(&[
+        SUBMISSION,
+        "--starttls",
+        "--quit-after",
+        "tls",
+        "--ca-file",
+        CERT,
+        "--pin-spki",
+        &other,
+        "--json",
+    ]);
+    let text = postfix::stdout(&out);
+    let tls: Value = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|e| e["event"] == "tls")
+        .unwrap_or_else(|| panic!("no tls event: {text}"));
+    assert_eq!(tls["verdict"]["ok"], false, "{tls}");
+    assert_eq!(tls["verdict"]["reason"], "pin-mismatch", "{tls}");
+    assert_eq!(tls["client_cert"]["requested"], false, "{tls}");
 }

@@ -137,7 +137,7 @@ async fn json_tls_event_carries_the_whole_chain_and_three_verdicts() {
     assert!(
         tls["verdict"]["name"]
             .as_str()
-            .is_some_and(|s| s.contains("does NOT match"))
+            .is_some_and(|s| s.contains("is not among its names"))
     );
     assert!(
         tls["verdict"]["validity"]

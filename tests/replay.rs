@@ -580,3 +580,168 @@ fn replay_serve_out_of_file_descriptors_backs_off_instead_of_spinning() {
     // Said once per run of failures, not once per attempt (the old loop wrote millions).
     assert!(failures <= 10, "{failures} accept failures logged:\n{out}");
 }
+
+/// Python's ssl with the default verification (chain and name) against `ca`, over
+/// STARTTLS: EHLO, STARTTLS, EHLO, then QUIT; prints the TLS version and the replies.
+const VERIFYING_SMTPLIB: &str = r#"
+import smtplib, ssl, sys
+port, ca = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=ca)
+s = smtplib.SMTP("127.0.0.1", port, local_hostname="client.example", timeout=10)
+s.ehlo()
+code, _ = s.starttls(context=ctx)
+print("starttls", code, s.sock.version(), flush=True)
+code, text = s.ehlo()
+print("ehlo", code, flush=True)
+s.docmd("QUIT")
+"#;
+
+#[test]
+fn replay_serve_ca_out_lets_verifying_clients_connect_over_starttls() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ca = dir.path().join("stand-in-ca.pem");
+    let ca_text = ca.to_str().expect("utf-8 path");
+    let recording = repo("recordings/sandbox-starttls-auth-message.jsonl");
+
+    // Python's ssl: default context (chain and host name checked) with only that CA.
+    let served = Served::start_with(
+        &recording,
+        &["--once", "--timing", "fast", "--ca-out", ca_text],
+    );
+    let pem = std::fs::read_to_string(&ca).expect("--ca-out is written before serving");
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&ca)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "written private: {mode:o}");
+    }
+    assert!(served.banner.contains(ca_text), "{}", served.banner);
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(VERIFYING_SMTPLIB)
+        .arg(served.port.to_string())
+        .arg(&ca)
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (log, _) = served.finish();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}\n{log}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("starttls 220 TLSv1.3"), "{stdout}");
+    assert!(stdout.contains("ehlo 250"), "{stdout}");
+
+    // The same CA does not make a verifying client trust some other server: without it
+    // the handshake fails verification.
+    let served = Served::start(&recording);
+    let other_ca = dir.path().join("unrelated.pem");
+    let unrelated = rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("cert");
+    std::fs::write(&other_ca, unrelated.cert.pem()).expect("write");
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(VERIFYING_SMTPLIB)
+        .arg(served.port.to_string())
+        .arg(&other_ca)
+        .output()
+        .expect("python3 runs");
+    drop(served);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("CERTIFICATE_VERIFY_FAILED"), "{stderr}");
+
+    // swaks with --tls-verify and the CA.
+    if Command::new("swaks").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("SMTPX_INTEROP").is_none(),
+            "swaks is missing in CI"
+        );
+        return;
+    }
+    let served = Served::start_with(
+        &recording,
+        &["--once", "--timing", "fast", "--ca-out", ca_text],
+    );
+    let out = Command::new("swaks")
+        .args(["--server", &format!("127.0.0.1:{}", served.port)])
+        .args(["--ehlo", "client.example", "--tls", "--tls-verify"])
+        .args(["--tls-ca-path", ca_text])
+        .args([
+            "--auth",
+            "PLAIN",
+            "--auth-user",
+            "demo",
+            "--auth-password",
+            "x",
+        ])
+        .args(["--from", "demo@localhost", "--to", "you@localhost"])
+        .args(["--timeout", "10"])
+        .output()
+        .expect("swaks runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (log, status) = served.finish();
+    assert!(out.status.success(), "{text}\n{log}");
+    assert!(text.contains("<~  235 2.7.0"), "{text}");
+    assert_eq!(status, Some(0), "{log}");
+}
+
+/// The sample recording twice in one file, as the explorer writes after `/reconnect`; the
+/// second connection's greeting says `second`.
+fn two_connections(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(repo("recordings/sandbox-starttls-auth-message.jsonl"))
+        .expect("sample");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let second: Vec<String> = lines[1..]
+        .iter()
+        .map(|l| l.replace("220 localhost ESMTP smtpx sandbox", "220 second ESMTP"))
+        .collect();
+    lines.extend(second);
+    let file = dir.join("two.jsonl");
+    std::fs::write(&file, lines.join("\n") + "\n").expect("write");
+    file
+}
+
+#[test]
+fn a_recording_with_two_connections_is_served_one_client_each_or_only_the_chosen_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = two_connections(dir.path());
+    let served = Served::start_with(&file, &["--timing", "fast"]);
+    assert!(served.banner.contains("2 connections"), "{}", served.banner);
+    let (_first_stream, first) = first_reply(served.port);
+    let (_second_stream, second) = first_reply(served.port);
+    let (_third_stream, third) = first_reply(served.port);
+    assert!(first.starts_with("220 localhost"), "{first}");
+    assert!(second.starts_with("220 second"), "{second}");
+    assert!(
+        third.starts_with("220 localhost"),
+        "after the last, the first again: {third}"
+    );
+    drop(served);
+
+    let served = Served::start_with(&file, &["--once", "--timing", "fast", "--connection", "2"]);
+    let lines = smtplib(served.port, FULL);
+    let (log, status) = served.finish();
+    assert!(
+        log.contains("playing the recording's connection 2"),
+        "{log}"
+    );
+    assert!(lines.contains("auth 235"), "{lines}");
+    assert_eq!(status, Some(0), "{log}");
+
+    let out = smtpx()
+        .args(["replay", "--serve", "--connection", "3"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the recording has 2 connections"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

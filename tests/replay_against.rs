@@ -150,9 +150,20 @@ fn replay_against_a_like_server_is_the_same_and_against_a_changed_one_shows_the_
     assert!(text.contains("differences from the recording"), "{text}");
     let line = text
         .lines()
-        .find(|l| l.starts_with("reply ") && l.contains("550"))
+        .find(|l| l.starts_with("step ") && l.contains("RCPT TO") && l.contains("550"))
         .unwrap_or_else(|| panic!("a reply line with the 550: {text}"));
     assert!(line.contains("250"), "recorded 250 against new 550: {line}");
+    // The re-run says where and why it stopped, and the steps it did not take are shown as
+    // missing, not as changed replies.
+    let stop = text
+        .lines()
+        .find(|l| l.contains("stopped at step"))
+        .unwrap_or_else(|| panic!("a line saying why it stopped: {text}"));
+    assert!(stop.contains("RCPT was refused with 550"), "{stop}");
+    assert!(
+        text.lines().any(|l| l.contains("DATA: missing in B")),
+        "{text}"
+    );
     for handle in [first, second, strict] {
         rt.block_on(handle.shutdown());
     }
@@ -295,4 +306,186 @@ fn replay_against_stops_when_data_gets_no_354() {
             .any(|l| l.contains("hello from the recording")),
         "the body was sent as commands: {received:?}"
     );
+}
+
+#[test]
+fn replay_against_takes_other_addresses_and_says_how_every_connection_ended() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tls = certificate(dir.path());
+    let first = sandbox(&rt, &tls, Behaviours::default());
+    let original = dir.path().join("original.jsonl");
+    probe(&first.plain_addr().to_string(), &original, &[]);
+    // A server that refuses the recorded recipient: with --to, others go instead.
+    let strict = sandbox(
+        &rt,
+        &tls,
+        Behaviours {
+            reject_rcpt: vec!["you@localhost".into()],
+            ..Behaviours::default()
+        },
+    );
+    let (out, text) = against(
+        &original,
+        &strict.plain_addr().to_string(),
+        &[
+            "--no-record",
+            "--from",
+            "other@localhost",
+            "--to",
+            "a@localhost, b@localhost",
+        ],
+    );
+    for expected in [
+        "C~ MAIL FROM:<other@localhost>",
+        "C~ RCPT TO:<a@localhost>",
+        "C~ RCPT TO:<b@localhost>",
+        "re-ran all 9 client steps of the recording",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing: {text}");
+    }
+    assert!(!text.contains("you@localhost>\n"), "{text}");
+    // One RCPT more than recorded: shown as inserted; nothing else differs.
+    let differences: Vec<&str> = text.lines().filter(|l| l.starts_with("step ")).collect();
+    assert_eq!(differences.len(), 1, "{text}");
+    assert!(
+        differences[0].contains("RCPT TO: only in B, inserted"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+
+    // Two connections (as after /reconnect): each re-run in turn, or only the chosen one.
+    let body = std::fs::read_to_string(&original).expect("read");
+    let lines: Vec<&str> = body.lines().collect();
+    let twice = dir.path().join("twice.jsonl");
+    std::fs::write(
+        &twice,
+        format!("{}\n{}\n", lines.join("\n"), lines[1..].join("\n")),
+    )
+    .expect("write");
+    let second = sandbox(&rt, &tls, Behaviours::default());
+    let addr = second.plain_addr().to_string();
+    let (out, text) = against(&twice, &addr, &["--no-record"]);
+    assert!(text.contains("connection 1 of 2, as recorded"), "{text}");
+    assert!(text.contains("connection 2 of 2, as recorded"), "{text}");
+    assert_eq!(
+        text.matches("re-ran all 9 client steps").count(),
+        2,
+        "{text}"
+    );
+    assert!(text.contains("same as the recording"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let (out, text) = against(&twice, &addr, &["--no-record", "--connection", "2"]);
+    assert_eq!(text.matches("connected to").count(), 1, "{text}");
+    assert!(text.contains("same as the recording"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for handle in [first, strict, second] {
+        rt.block_on(handle.shutdown());
+    }
+}
+
+#[test]
+fn a_hand_typed_auth_login_with_redacted_answers_is_re_run_with_the_given_credentials() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tls = certificate(dir.path());
+    let first = sandbox(&rt, &tls, Behaviours::default());
+    let original = dir.path().join("original.jsonl");
+    probe(&first.plain_addr().to_string(), &original, &[]);
+    // What the explorer writes for `AUTH LOGIN` typed by hand: the command as sent, then
+    // each answer to a 334 redacted.
+    let text = std::fs::read_to_string(&original).expect("read");
+    let mut lines: Vec<String> = Vec::new();
+    let mut source = text.lines();
+    while let Some(line) = source.next() {
+        if line.contains(r#""shown":"AUTH PLAIN <redacted"#) {
+            let reply = source.next().expect("the 235 line");
+            let at = r#"{"at":0.01,"#;
+            lines.push(format!(
+                r#"{at}"dir":"client","kind":"sent","layer":"tls","text":"AUTH LOGIN\r\n","shown":"AUTH LOGIN"}}"#
+            ));
+            lines.push(format!(
+                r#"{at}"dir":"server","kind":"received","layer":"tls","text":"334 VXNlcm5hbWU6\r\n"}}"#
+            ));
+            lines.push(format!(
+                r#"{at}"dir":"client","kind":"sent","layer":"tls","shown":"<redacted 8 bytes>","secret":true,"redacted":{{"what":"secret"}}}}"#
+            ));
+            lines.push(format!(
+                r#"{at}"dir":"server","kind":"received","layer":"tls","text":"334 UGFzc3dvcmQ6\r\n"}}"#
+            ));
+            lines.push(format!(
+                r#"{at}"dir":"client","kind":"sent","layer":"tls","shown":"<redacted 20 bytes>","secret":true,"redacted":{{"what":"secret"}}}}"#
+            ));
+            lines.push(reply.to_string());
+        } else {
+            lines.push(line.to_string());
+        }
+    }
+    let typed = dir.path().join("typed.jsonl");
+    std::fs::write(&typed, lines.join("\n") + "\n").expect("write");
+    let second = sandbox(&rt, &tls, Behaviours::default());
+    let (out, text) = against(&typed, &second.plain_addr().to_string(), &["--no-record"]);
+    assert!(text.contains("S~ 235 2.7.0"), "{text}");
+    assert!(text.contains("re-ran all"), "{text}");
+    assert!(
+        text.contains("250 2.0.0 Ok: queued"),
+        "the message went: {text}"
+    );
+    // The driver's AUTH LOGIN sends the user name at once; the alignment shows the steps
+    // that differ as such, and only those.
+    assert!(
+        text.lines()
+            .filter(|l| l.starts_with("step "))
+            .all(|l| l.contains("<sasl>") || l.contains("AUTH LOGIN")),
+        "{text}"
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{text}");
+    for handle in [first, second] {
+        rt.block_on(handle.shutdown());
+    }
+}
+
+#[test]
+fn replay_against_says_why_when_the_server_hangs_up_or_cannot_be_reached() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tls = certificate(dir.path());
+    let first = sandbox(&rt, &tls, Behaviours::default());
+    let original = dir.path().join("original.jsonl");
+    probe(&first.plain_addr().to_string(), &original, &[]);
+    let dropping = sandbox(
+        &rt,
+        &tls,
+        Behaviours {
+            drop_after: Some("RCPT".into()),
+            ..Behaviours::default()
+        },
+    );
+    let (out, text) = against(
+        &original,
+        &dropping.plain_addr().to_string(),
+        &["--no-record"],
+    );
+    let stop = text
+        .lines()
+        .find(|l| l.contains("stopped at step 6 of 9"))
+        .unwrap_or_else(|| panic!("says where and why it stopped: {text}"));
+    assert!(
+        stop.contains("no reply to RCPT: the server closed the connection"),
+        "{stop}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    // Nothing listening: said before the first step.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = closed.local_addr().expect("address").to_string();
+    drop(closed);
+    let (out, text) = against(&original, &addr, &["--no-record"]);
+    assert!(
+        text.contains("stopped before the first step: could not connect to"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for handle in [first, dropping] {
+        rt.block_on(handle.shutdown());
+    }
 }

@@ -14,7 +14,16 @@ fn every_diagnosis() -> Vec<Diagnosis> {
     vec![
         Diagnosis::Port25Blocked { refused: false },
         Diagnosis::Port25Blocked { refused: true },
+        Diagnosis::Refused { port: 587 },
+        Diagnosis::Filtered {
+            port: 587,
+            after: std::time::Duration::from_secs(4),
+        },
         Diagnosis::ExpectsImplicitTls { port: 465 },
+        Diagnosis::SilentPort {
+            port: 2525,
+            waited: std::time::Duration::from_millis(4500),
+        },
         Diagnosis::PlaintextPort {
             port: 587,
             greeting: "220 mx.example.com ESMTP Postfix".into(),
@@ -172,14 +181,44 @@ async fn port_25_refused_suggests_the_submission_ports() {
 
 #[tokio::test]
 async fn plaintext_to_an_implicit_tls_port_suggests_tls_on_connect() {
-    let server = ScriptedServer::start(vec![Step::ReadSome]).await;
-    let target = server.addr.to_string();
-    let run = probe(&[&target, "--timeout", "0.5"]).await;
+    let config = smtpx::sandbox::SandboxConfig {
+        tls_listen: Some("127.0.0.1:0".parse().expect("literal address")),
+        ..smtpx::sandbox::SandboxConfig::default()
+    };
+    let sandbox = smtpx::sandbox::start(config).await.expect("sandbox");
+    let target = sandbox
+        .tls_addr()
+        .expect("implicit TLS listener")
+        .to_string();
+    let run = probe(&[
+        &target,
+        "--no-tls-on-connect",
+        "--greeting-wait",
+        "0.3",
+        "--timeout",
+        "2",
+    ])
+    .await;
     explained(
         &run,
         21,
-        "waits for a TLS ClientHello",
-        &["--tls-on-connect"],
+        "This port expects implicit TLS",
+        &["ClientHello", "--tls-on-connect"],
+    );
+    sandbox.shutdown().await;
+}
+
+/// A port that accepts and says nothing is not called implicit TLS.
+#[tokio::test]
+async fn a_silent_port_is_called_silent() {
+    let server = ScriptedServer::start(vec![Step::ReadSome]).await;
+    let target = server.addr.to_string();
+    let run = probe(&[&target, "--greeting-wait", "0.3", "--timeout", "1"]).await;
+    explained(&run, 21, "said nothing", &["not implicit TLS", "tarpit"]);
+    assert!(
+        !diagnoses(&run)
+            .iter()
+            .any(|d| d.contains("--tls-on-connect"))
     );
 }
 

@@ -41,6 +41,7 @@ fn a_hand_made_report_renders_every_kind_of_port() {
         subject: Some("CN=mx.example.com".into()),
         verified: true,
         verdict: "trusted (webpki-roots), name ok (mx.example.com), valid 61 days".into(),
+        reason: None,
         days_left: Some(61),
     });
     ports.push(mx);

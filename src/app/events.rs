@@ -6,14 +6,24 @@
 use std::time::Duration;
 
 use super::transcript::entries;
-use super::{App, Kind, Mode};
+use super::{App, Effect, Kind, Mode};
+use crate::diagnose::{self, Audience, Diagnosis};
 use crate::driver::SessionEvent;
-use crate::driver::task::Update;
+use crate::driver::task::{Intent, Update};
+use crate::net::HelloAnswer;
+
+/// What the prompt holds when the port turned out to expect implicit TLS: Enter sends it.
+pub const RECONNECT_TLS: &str = "/reconnect --tls";
 
 impl App {
-    pub(super) fn on_update(&mut self, update: Update) {
+    pub(super) fn on_update(&mut self, update: Update) -> Vec<Effect> {
         match update {
             Update::Event(event) => self.on_event(&event),
+            Update::Silence {
+                port,
+                waited,
+                answer,
+            } => return self.on_silence(port, waited, &answer),
             Update::Session(session) => {
                 self.session = *session;
                 self.cert.observe(&self.session);
@@ -28,11 +38,44 @@ impl App {
             }
             Update::Stopped => self.stopped = true,
         }
+        Vec::new()
+    }
+
+    /// A connection attempt begins (at start, or `/reconnect`): the status bar counts it.
+    pub fn start_connecting(&mut self) {
+        self.connecting = Some(Duration::ZERO);
+    }
+
+    /// Whether the explorer waits for the network with nothing to show for it yet:
+    /// connecting, or connected with no greeting. The loop's clock ticks meanwhile.
+    pub fn waiting(&self) -> bool {
+        self.connecting.is_some() && !self.connected
+            || self.connected
+                && self.session.state() == crate::proto::session::State::ExpectGreeting
+    }
+
+    /// No greeting yet, and a ClientHello on a second connection got `answer`: the
+    /// diagnosis goes into the session (through the driver, so the transcript keeps it),
+    /// and a port that expects implicit TLS gets `/reconnect --tls` put at the prompt.
+    fn on_silence(&mut self, port: u16, waited: Duration, answer: &HelloAnswer) -> Vec<Effect> {
+        let diagnosis = diagnose::silent_port(port, waited, answer);
+        if matches!(diagnosis, Diagnosis::ExpectsImplicitTls { .. })
+            && self.input.value().is_empty()
+        {
+            self.input = tui_input::Input::new(RECONNECT_TLS.to_string());
+            self.notice = Some(format!(
+                "Enter reconnects with TLS from the first byte ({RECONNECT_TLS})"
+            ));
+        }
+        vec![Effect::Intent(Intent::Note(
+            diagnosis.note_for(Audience::Explorer),
+        ))]
     }
 
     fn on_event(&mut self, event: &SessionEvent) {
         match event {
             SessionEvent::Connected { .. } => {
+                self.connecting = None;
                 self.connected = true;
                 self.tls = None;
                 self.connected_for = Some(Duration::ZERO);
@@ -46,16 +89,22 @@ impl App {
                 self.tls = None;
                 self.connected_for = None;
             }
-            SessionEvent::Failed { .. } if !self.session_open() => self.connected = false,
+            SessionEvent::Failed { .. } if !self.session_open() => {
+                self.connected = false;
+                self.connecting = None;
+            }
             _ => {}
         }
         self.timeline.observe(event);
+        self.ladder.observe(event);
         let mut new = entries::from_event(event);
         self.trace_auth(event, &mut new);
         // Scrolled back: keep the view where it is; following: stay at the bottom.
         for entry in new {
             self.push(entry);
         }
+        // After the reply's lines, so a hint reads under what it explains.
+        self.lesson_event(event);
     }
 
     /// A form-started AUTH exchange: secret client lines get their decoded form (masked);

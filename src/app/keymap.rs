@@ -111,7 +111,10 @@ pub const SLASH_COMMANDS: &[(&str, &str)] = &[
         "/starttls",
         "send STARTTLS (the handshake follows its 220 at once)",
     ),
-    ("/reconnect", "close and connect again"),
+    (
+        "/reconnect",
+        "close and connect again (--tls: TLS from the first byte; --plain)",
+    ),
     (
         "/raw",
         "toggle byte-exact raw mode; /raw TEXT sends TEXT raw once",
@@ -128,6 +131,14 @@ pub const SLASH_COMMANDS: &[(&str, &str)] = &[
         "compose a mail transaction: MAIL, RCPT, the message, DATA or BDAT",
     ),
     ("/timeline", "each step's latency; slow steps flagged"),
+    (
+        "/lesson",
+        "the lesson's goal again; /lesson solve: what to type for this step",
+    ),
+    (
+        "/ladder",
+        "the session as a sequence diagram (client, server, an arrow per step)",
+    ),
     (
         "/find",
         "/find TEXT picks the latest line showing TEXT; n / N the next / previous",

@@ -20,6 +20,8 @@ pub mod compose;
 mod events;
 pub mod help;
 pub mod keymap;
+pub mod ladder;
+mod lesson;
 pub mod prompt;
 pub mod replay;
 #[cfg(any(test, feature = "testkit"))]
@@ -69,6 +71,8 @@ pub enum Overlay {
     Compose(Box<compose::Composer>),
     /// F6 or `/timeline`: per-step timing (`timeline/`).
     Timeline(timeline::TimelineView),
+    /// F7 or `/ladder`: the session as a sequence diagram (`ladder.rs`).
+    Ladder(ladder::LadderView),
 }
 
 /// Which overlay is open, without its state.
@@ -80,6 +84,7 @@ pub enum OverlayKind {
     AuthForm,
     Composer,
     Timeline,
+    Ladder,
 }
 
 impl Overlay {
@@ -91,6 +96,7 @@ impl Overlay {
             Overlay::Auth(_) => OverlayKind::AuthForm,
             Overlay::Compose(_) => OverlayKind::Composer,
             Overlay::Timeline(_) => OverlayKind::Timeline,
+            Overlay::Ladder(_) => OverlayKind::Ladder,
         }
     }
 }
@@ -109,7 +115,8 @@ pub enum Action {
     /// How far the help overlay can scroll on this screen (rows), from the views' layout.
     HelpBounds(usize),
     Driver(Update),
-    /// Time connected, from the loop's clock.
+    /// Time connected — or, while connecting, time since the attempt began — from the
+    /// loop's clock.
     Clock(Duration),
     /// Replay mode: the loop's clock (time since it started); playing applies what is due.
     ReplayTick(Duration),
@@ -153,6 +160,8 @@ pub enum Effect {
     MouseCapture(bool),
     /// Put this text (escaped already) on the terminal's clipboard with OSC 52.
     Copy(String),
+    /// A lesson (by id) was finished: remember it in the progress file.
+    LessonFinished(String),
 }
 
 /// The explorer's state.
@@ -167,6 +176,8 @@ pub struct App {
     /// `TLSv1.3` and whether the certificate was verified, while TLS is up.
     pub tls: Option<(String, bool)>,
     connected_for: Option<Duration>,
+    /// How long the connection attempt under way has lasted (`None`: none under way).
+    connecting: Option<Duration>,
     mode: Mode,
     /// What is drawn over the screen, and its state.
     overlay: Option<Overlay>,
@@ -214,6 +225,12 @@ pub struct App {
     clipboard_unavailable: Option<String>,
     /// `/find TEXT` in a live session: the text whose matches are highlighted.
     find: Option<String>,
+    /// The sequence diagram's rungs, folded from the driver's events.
+    ladder: crate::transcript::ladder::Ladder,
+    /// The lesson under way (`smtpx learn`).
+    lesson: Option<Box<crate::learn::LessonRun>>,
+    /// Effects that arose while folding driver events, handed out with the update.
+    pending_effects: Vec<Effect>,
 }
 
 impl App {
@@ -225,6 +242,7 @@ impl App {
             connected: false,
             tls: None,
             connected_for: None,
+            connecting: None,
             mode: Mode::Command,
             overlay: None,
             panel: None,
@@ -252,6 +270,9 @@ impl App {
             mouse_captured: true,
             clipboard_unavailable: None,
             find: None,
+            ladder: crate::transcript::ladder::Ladder::default(),
+            lesson: None,
+            pending_effects: Vec::new(),
         }
     }
 
@@ -264,6 +285,7 @@ impl App {
             Some(Overlay::Auth(_)) => Keymap::Auth(&auth::form::KEYS),
             Some(Overlay::Compose(c)) => Keymap::Compose(compose::keys(c)),
             Some(Overlay::Timeline(_)) => Keymap::Timeline(&timeline::KEYS),
+            Some(Overlay::Ladder(_)) => Keymap::Ladder(&ladder::KEYS),
             None if self.replay.is_some() => Keymap::Replay(self.replay_keys()),
             None => Keymap::Prompt(prompt::keys::of_mode(self.mode)),
         }
@@ -394,11 +416,15 @@ impl App {
                 Vec::new()
             }
             Action::Driver(update) => {
-                self.on_update(update);
-                Vec::new()
+                let mut effects = self.on_update(update);
+                effects.extend(std::mem::take(&mut self.pending_effects));
+                effects
             }
             Action::Clock(elapsed) => {
                 self.connected_for = self.connected.then_some(elapsed);
+                if !self.connected && self.connecting.is_some() {
+                    self.connecting = Some(elapsed);
+                }
                 Vec::new()
             }
             Action::Saved { path, result } if self.cert.pending_save.as_ref() == Some(&path) => {
@@ -452,6 +478,18 @@ impl App {
                     None => Vec::new(),
                 };
             }
+            OverlayKind::Ladder => {
+                return match keymap::find(&ladder::KEYS, &key) {
+                    Some(action) => self.ladder_key(action),
+                    // In a replay the stepping keys go on working, and the ladder follows.
+                    None if self.replay.is_some() => {
+                        let effects = self.replay_key(&key);
+                        self.refresh_replay_ladder();
+                        effects
+                    }
+                    None => Vec::new(),
+                };
+            }
             OverlayKind::Help | OverlayKind::Pick | OverlayKind::Certificate => {}
         }
         let effects = match overlay {
@@ -460,7 +498,10 @@ impl App {
                 keymap::find(&transcript::pick::PICK, &key).map(|a| self.pick_key(a))
             }
             OverlayKind::Certificate => keymap::find(&cert::KEYS, &key).map(|a| self.cert_key(a)),
-            OverlayKind::AuthForm | OverlayKind::Composer | OverlayKind::Timeline => None,
+            OverlayKind::AuthForm
+            | OverlayKind::Composer
+            | OverlayKind::Timeline
+            | OverlayKind::Ladder => None,
         };
         if effects.is_some() {
             self.completion = None;
@@ -495,6 +536,11 @@ impl App {
     /// Time connected, while connected.
     pub fn connected_for(&self) -> Option<Duration> {
         self.connected_for
+    }
+
+    /// How long the connection attempt under way has lasted, while one is.
+    pub fn connecting(&self) -> Option<Duration> {
+        self.connecting
     }
 
     /// The transcript area (columns, rows) as the views last reported it.

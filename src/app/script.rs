@@ -186,7 +186,7 @@ pub fn tls_info(verified: bool) -> TlsInfo {
         } else {
             Trust::NotTrusted {
                 reason: UntrustedReason::SelfSigned,
-                detail: "self-signed".into(),
+                context: None,
             }
         },
         name: NameCheck::Matched {
@@ -210,5 +210,6 @@ pub fn tls_info(verified: bool) -> TlsInfo {
         resumed: false,
         sni_sent: None,
         verdict,
+        client_cert: None,
     }
 }

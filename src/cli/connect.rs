@@ -10,7 +10,10 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::CliError;
-use crate::net::{ConnectPlan, Sni, Target, TlsMode, TlsOptions, TlsVersion, VerifyMode};
+use crate::net::{
+    ConnectPlan, Sni, SpkiPin, Target, TlsMode, TlsOptions, TlsVersion, VerifyMode,
+    check_client_identity,
+};
 
 /// How to reach the server and how to treat its TLS. Shared by the explorer and the probe.
 #[derive(Debug, Clone, Args)]
@@ -77,6 +80,16 @@ pub struct ConnectArgs {
     /// Seconds to wait for the connection and for each reply.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
+
+    /// Seconds a connection attempt may go unanswered before the port counts as filtered
+    /// (a firewall dropping packets).
+    #[arg(long, value_name = "SECS", default_value_t = crate::net::CONNECT_WAIT.as_secs_f64())]
+    pub connect_timeout: f64,
+
+    /// Seconds without a greeting before a second connection checks whether the port
+    /// expects implicit TLS.
+    #[arg(long, value_name = "SECS", default_value_t = crate::net::GREETING_WAIT.as_secs_f64())]
+    pub greeting_wait: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -122,7 +135,8 @@ impl ConnectArgs {
         }
     }
 
-    /// The connection these flags ask for.
+    /// The connection these flags ask for. A client certificate and key are read and
+    /// checked to belong together here, so a wrong pair stops before connecting.
     pub fn into_plan(self) -> Result<ConnectPlan, CliError> {
         let target = self.resolved_target()?;
         let tls_mode = self.tls_mode(target.port);
@@ -133,9 +147,14 @@ impl ConnectArgs {
             max_version: self.tls_max.map(TlsVersion::from),
             ..self.tls.options(self.tls_verify)
         };
+        check_client_identity(&tls)?;
         let timeout = crate::net::bounded_timeout(self.timeout);
         let mut plan = ConnectPlan::new(target, tls_mode, tls, timeout);
         plan.ehlo = self.ehlo;
+        // Neither wait outlasts the timeout every other wait has.
+        plan.connect.connect_timeout =
+            crate::net::bounded_timeout(self.connect_timeout).min(timeout);
+        plan.greeting_wait = crate::net::bounded_timeout(self.greeting_wait).min(timeout);
         Ok(plan)
     }
 }
@@ -157,9 +176,16 @@ pub struct TlsArgs {
     pub verify_name: Option<String>,
 
     /// Extra trust anchors (PEM), ADDED to the built-in webpki roots (not replacing them);
-    /// the verdict says which store vouched for the chain.
+    /// the verdict says which store vouched for the chain. A server certificate that is
+    /// byte for byte one of these is trusted as pinned (a self-signed one too).
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
+
+    /// Pin the server's key: SHA-256 of its SubjectPublicKeyInfo, base64 (curl's
+    /// sha256//… form) or hex. The key must match one pin (repeatable); a match is
+    /// trusted without a chain or a matching name, a mismatch is refused.
+    #[arg(long, value_name = "SHA256")]
+    pub pin_spki: Vec<SpkiPin>,
 }
 
 impl TlsArgs {
@@ -176,6 +202,7 @@ impl TlsArgs {
             sni,
             verify_name: self.verify_name,
             ca_file: self.ca_file,
+            pin_spki: self.pin_spki,
             mode: verify.into(),
             ..TlsOptions::default()
         }
@@ -197,5 +224,94 @@ impl From<VerifyArg> for VerifyMode {
             VerifyArg::Report => VerifyMode::Report,
             VerifyArg::Strict => VerifyMode::Strict,
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        connect: ConnectArgs,
+    }
+
+    /// A client certificate and its key written to a temporary directory, as paths.
+    pub(crate) fn client_pair() -> (tempfile::TempDir, String, String) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = rcgen::CertificateParams::new(vec!["client.test".to_string()])
+            .expect("params")
+            .self_signed(&key)
+            .expect("certificate");
+        let cert_path = dir.path().join("client.pem");
+        let key_path = dir.path().join("client.key");
+        std::fs::write(&cert_path, cert.pem()).expect("write cert");
+        std::fs::write(&key_path, key.serialize_pem()).expect("write key");
+        let text = |p: &std::path::Path| p.display().to_string();
+        (dir, text(&cert_path), text(&key_path))
+    }
+
+    fn plan(args: &[&str]) -> Result<ConnectPlan, CliError> {
+        let cli = Cli::try_parse_from([&["smtpx", "127.0.0.1:2525"], args].concat())
+            .expect("flags parse");
+        cli.connect.into_plan()
+    }
+
+    #[test]
+    fn a_key_that_is_not_the_certificates_is_refused_before_connecting() {
+        let (dir, cert, key) = client_pair();
+        assert!(plan(&["--client-cert", &cert, "--client-key", &key]).is_ok());
+        let (other, _, other_key) = client_pair();
+        let Err(error) = plan(&["--client-cert", &cert, "--client-key", &other_key]) else {
+            panic!("a mismatched pair must be refused");
+        };
+        let text = error.to_string();
+        assert!(
+            text.contains("does not belong to the certificate in") && text.contains(&cert),
+            "{text}"
+        );
+        let Err(error) = plan(&["--client-cert", &key, "--client-key", &key]) else {
+            panic!("a key file given as the certificate must be refused");
+        };
+        assert!(
+            error.to_string().contains("no CERTIFICATE block"),
+            "{error}"
+        );
+        drop((dir, other));
+    }
+
+    #[test]
+    fn spki_pins_parse_as_base64_hex_or_curls_form_and_repeat() {
+        let digest = [0xabu8; 32];
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, digest);
+        let curl = format!("sha256//{b64}");
+        let colons: String = digest
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":");
+        let tls = plan(&[
+            "--pin-spki",
+            &hex,
+            "--pin-spki",
+            &b64,
+            "--pin-spki",
+            &curl,
+            "--pin-spki",
+            &colons,
+        ])
+        .expect("valid pins")
+        .tls;
+        assert_eq!(tls.pin_spki, vec![SpkiPin(digest); 4]);
+        let refused =
+            |pin: &str| Cli::try_parse_from(["smtpx", "127.0.0.1", "--pin-spki", pin]).is_err();
+        assert!(refused("abcd"));
+        assert!(refused("not base64 at all!"));
+        assert!(refused(&hex[..62]));
     }
 }

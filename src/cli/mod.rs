@@ -8,6 +8,7 @@
 //! ```text
 //! smtpx HOST[:PORT]      interactive explorer (the TUI)
 //! smtpx demo             explorer + built-in sandbox server
+//! smtpx learn [N]        guided lessons on the sandbox, checked from the session
 //! smtpx serve            the sandbox server alone
 //! smtpx probe HOST       a whole session headless, swaks-style
 //! smtpx scan HOST        which port speaks what, which to use
@@ -28,6 +29,7 @@ pub mod config;
 pub mod connect;
 pub mod demo;
 pub mod explain;
+pub mod learn;
 pub mod man;
 pub mod probe;
 pub mod replay;
@@ -49,6 +51,7 @@ pub enum Plan {
     Probe(crate::probe::ProbePlan),
     Serve(crate::sandbox::SandboxConfig),
     Demo(crate::demo::DemoPlan),
+    Learn(crate::demo::LearnPlan),
     Explain(crate::explain::ExplainPlan),
     Scan(crate::scan::ScanPlan),
     Replay(crate::replay::ReplayPlan),
@@ -92,6 +95,7 @@ impl Cli {
                 Plan::Serve(args.into_plan().map_err(refuse("smtpx serve", 3))?)
             }
             Some(CommandKind::Demo(args)) => Plan::Demo(args.into_plan()),
+            Some(CommandKind::Learn(args)) => Plan::Learn(args.into_plan()),
             Some(CommandKind::Explain(args)) => Plan::Explain(args.into_plan()),
             Some(CommandKind::Scan(args)) => {
                 Plan::Scan(args.into_plan().map_err(refuse("smtpx scan", 2))?)
@@ -115,6 +119,7 @@ impl Cli {
                         connect: args.into_plan().map_err(refuse("smtpx", exit_code))?,
                         record: self.record.into_options(),
                         intro: Vec::new(),
+                        lesson: None,
                     })
                 }
                 None => {
@@ -220,6 +225,8 @@ pub enum CommandKind {
     Serve(serve::ServeArgs),
     /// Start the sandbox in-process and run a session against it.
     Demo(DemoArgs),
+    /// Guided lessons on the built-in sandbox, each step checked from the session itself.
+    Learn(learn::LearnArgs),
     /// Explain a reply code, enhanced status code, EHLO keyword, SASL mechanism or reply.
     Explain(explain::ExplainArgs),
     /// Which port speaks what: SMTP, STARTTLS, implicit TLS, AUTH; and which one to use.
@@ -361,22 +368,25 @@ mod tests {
     fn tls_flags_reach_the_transport_options() {
         use crate::net::TlsVersion;
         use std::path::Path;
+        // The pair is read and checked while the plan is made, so it must exist.
+        let (dir, cert, key) = connect::tests::client_pair();
         let tls = tls_of(&[
             "--tls-min",
             "1.3",
             "--tls-max",
             "1.3",
             "--client-cert",
-            "c.pem",
+            &cert,
             "--client-key",
-            "k.pem",
+            &key,
             "--ca-file",
             "ca.pem",
         ]);
         assert_eq!(tls.min_version, Some(TlsVersion::Tls13));
         assert_eq!(tls.max_version, Some(TlsVersion::Tls13));
-        assert_eq!(tls.client_cert.as_deref(), Some(Path::new("c.pem")));
-        assert_eq!(tls.client_key.as_deref(), Some(Path::new("k.pem")));
+        assert_eq!(tls.client_cert.as_deref(), Some(Path::new(&cert)));
+        assert_eq!(tls.client_key.as_deref(), Some(Path::new(&key)));
+        drop(dir);
         assert_eq!(tls.ca_file.as_deref(), Some(Path::new("ca.pem")));
         let tls = tls_of(&[]);
         assert_eq!((tls.min_version, tls.max_version), (None, None));

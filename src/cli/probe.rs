@@ -210,7 +210,7 @@ fn read_secret(
 
 /// `--to a@x,b@y` as swaks takes it: each value split on commas, except inside a quoted
 /// local part (`"last, first"@example.com`), blanks trimmed, empty pieces dropped.
-fn split_recipients(values: &[String]) -> Vec<String> {
+pub(super) fn split_recipients(values: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     for value in values {
         let mut quoted = false;

@@ -50,6 +50,16 @@ pub struct ReplayArgs {
     #[arg(long, requires = "serve")]
     pub once: bool,
 
+    /// With --serve: also write the stand-in CA certificate (PEM) a verifying client
+    /// should trust to this file.
+    #[arg(long, value_name = "PATH", requires = "serve")]
+    pub ca_out: Option<PathBuf>,
+
+    /// With --serve or --against: only connection N of a recording with several
+    /// (/reconnect); without it each is served or re-run in turn.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub connection: Option<u64>,
+
     /// Re-run the client side against a live server and compare.
     #[arg(long, value_name = "HOST[:PORT]")]
     pub against: Option<String>,
@@ -93,6 +103,15 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "FILE", requires = "against")]
     pub ca_file: Option<PathBuf>,
 
+    /// With --against: the reverse-path for every MAIL instead of the recorded one.
+    #[arg(long, short = 'f', value_name = "ADDR", requires = "against")]
+    pub from: Option<String>,
+
+    /// With --against: recipients for every transaction instead of the recorded RCPTs
+    /// (repeatable; commas separate several, as in swaks).
+    #[arg(long, short = 't', value_name = "ADDR", requires = "against")]
+    pub to: Vec<String>,
+
     /// With --against: seconds to wait for each reply.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
@@ -114,6 +133,8 @@ impl ReplayArgs {
                     TimingArg::Fast => Timing::Fast,
                 },
                 once: self.once,
+                ca_out: self.ca_out,
+                connection: self.connection.and_then(|n| usize::try_from(n).ok()),
             })
         } else if let Some(target) = self.against {
             ReplayMode::Against(AgainstPlan {
@@ -126,6 +147,9 @@ impl ReplayArgs {
                 data: self.data,
                 ca_file: self.ca_file,
                 timeout: crate::net::bounded_timeout(self.timeout),
+                from: self.from,
+                to: super::probe::split_recipients(&self.to),
+                connection: self.connection.and_then(|n| usize::try_from(n).ok()),
                 record: self.record.into_options(),
             })
         } else if self.text {

@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// Also write the CA certificate clients should trust to this file.
     #[arg(long, value_name = "PATH")]
     pub ca_out: Option<PathBuf>,
+    /// Mutual TLS: require a client certificate issued by a CA in this PEM file; a client
+    /// without one (or with another) fails the handshake.
+    #[arg(long, value_name = "CA_FILE")]
+    pub require_client_cert: Option<PathBuf>,
     /// Directory for received messages (default: a new temporary directory, kept at exit).
     #[arg(long, value_name = "DIR")]
     pub maildir: Option<PathBuf>,
@@ -74,6 +78,11 @@ pub struct ServeArgs {
     /// Reject recipients matching this glob (e.g. '*@blocked.test') with 550 5.1.1. Repeatable.
     #[arg(long, value_name = "PATTERN")]
     pub reject_rcpt: Vec<String>,
+
+    /// Accept mail without AUTH only for this domain (repeatable); other recipients get
+    /// `554 5.7.1 Relay access denied` until the client authenticates. Default: every domain.
+    #[arg(long, value_name = "DOMAIN")]
+    pub local_domain: Vec<String>,
     /// Probability (0.0-1.0) that MAIL gets 451 4.3.0.
     #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = probability)]
     pub tempfail_rate: f64,
@@ -114,6 +123,7 @@ impl ServeArgs {
             submission: self.submission,
             tls,
             ca_out: self.ca_out,
+            client_ca: self.require_client_cert,
             maildir: self.maildir,
             credentials: Credentials {
                 password: sandbox_password(self.password_file.as_deref())?,
@@ -130,6 +140,7 @@ impl ServeArgs {
                 tempfail_rate: self.tempfail_rate,
                 drop_after: self.drop_after,
                 slow_reply: Duration::from_millis(self.slow_reply),
+                local_domains: self.local_domain,
             },
             seed: self.seed,
             print_log: true,
@@ -215,10 +226,16 @@ mod tests {
             "3",
             "--max-size",
             "1000",
+            "--require-client-cert",
+            "/etc/clients-ca.pem",
         ])
         .expect("flags parse");
         let config = cli.serve.into_plan().expect("valid flags");
         assert!(config.submission);
+        assert_eq!(
+            config.client_ca.as_deref(),
+            Some(Path::new("/etc/clients-ca.pem"))
+        );
         assert_eq!(config.behaviours.greeting_delay, Duration::from_millis(250));
         assert!(config.behaviours.greylist);
         assert_eq!(config.behaviours.reject_rcpt, vec!["*@blocked.test", "x@y"]);

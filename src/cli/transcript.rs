@@ -49,14 +49,15 @@ impl RecordArgs {
     }
 }
 
-/// `smtpx export FILE --format text|markdown|json`.
+/// `smtpx export FILE --format text|markdown|json|mermaid|svg`.
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
     /// The transcript (`.jsonl`).
     pub file: PathBuf,
 
-    /// `text`: swaks-style markers; `markdown`: summary + fenced transcript for an issue;
-    /// `json`: one JSON document.
+    /// `text`: swaks-style markers; `markdown`: summary, sequence diagram and fenced
+    /// transcript for an issue; `json`: one JSON document; `mermaid`: the sequence diagram as
+    /// Mermaid; `svg`: the sequence diagram as a standalone SVG.
     #[arg(long, short = 'f', value_enum, default_value_t = ExportFormatArg::Text)]
     pub format: ExportFormatArg,
 
@@ -84,6 +85,8 @@ pub enum ExportFormatArg {
     Text,
     Markdown,
     Json,
+    Mermaid,
+    Svg,
 }
 
 impl ExportArgs {
@@ -94,6 +97,8 @@ impl ExportArgs {
                 ExportFormatArg::Text => ExportFormat::Text,
                 ExportFormatArg::Markdown => ExportFormat::Markdown,
                 ExportFormatArg::Json => ExportFormat::Json,
+                ExportFormatArg::Mermaid => ExportFormat::Mermaid,
+                ExportFormatArg::Svg => ExportFormat::Svg,
             },
             output: self.output,
             overwrite: self.overwrite,

@@ -1,6 +1,7 @@
 //! Protocol breaches a hostile or broken server commits, each named in one sentence that
 //! says what the server did and what smtpx did about it: a reply whose code changes from
-//! line to line, and a DATA command answered with anything but `354`.
+//! line to line, a DATA command answered with anything but `354`, and an AUTH exchange
+//! ended by a reply that is neither `235` nor a refusal.
 //!
 //! Unlike a [`super::Diagnosis`] (a classic failure, said once per session), a breach is
 //! said every time it happens: each one changes how a reply was read.
@@ -9,7 +10,7 @@
 
 use crate::proto::reply::Reply;
 
-use super::quote_reply;
+use super::excerpt_reply;
 
 /// Something the server did that breaks RFC 5321's rules for replies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +28,10 @@ pub enum Breach {
     /// server must say `354` before the client may send the message). `code` is `None` for a
     /// reply without a code.
     DataNotInvited { code: Option<u16>, reply: String },
+    /// An AUTH exchange ended with a positive reply other than `235` (Postfix's `smtp-sink`
+    /// answers `250` to anything): [RFC 4954 §6](https://www.rfc-editor.org/rfc/rfc4954#section-6)
+    /// ends a successful exchange with `235` and a failed one with `4yz`/`5yz`.
+    AuthNotConfirmed { code: u16, reply: String },
 }
 
 impl Breach {
@@ -35,10 +40,12 @@ impl Breach {
         match self {
             Breach::CodeChangedMidReply { .. } => "code_changed_mid_reply",
             Breach::DataNotInvited { .. } => "data_not_invited",
+            Breach::AuthNotConfirmed { .. } => "auth_not_confirmed",
         }
     }
 
-    /// What the server did and what smtpx did about it. Server text in it is escaped.
+    /// What the server did and what smtpx did about it. Server text in it is as sent; the
+    /// note's sinks escape it once.
     pub fn message(&self) -> String {
         match self {
             Breach::CodeChangedMidReply { codes, acted_on } => {
@@ -70,6 +77,12 @@ impl Breach {
                      no message content; the reply was '{reply}'"
                 )
             }
+            Breach::AuthNotConfirmed { code, reply } => format!(
+                "the server answered AUTH with {code}, not 235: a successful exchange ends with \
+                 235 and a failed one with 4xx or 5xx (RFC 4954 §6), so '{reply}' confirms no \
+                 login — a test sink such as Postfix's smtp-sink says {code} to every command \
+                 and checks no password (the probe stops at auth, exit 24)"
+            ),
         }
     }
 
@@ -79,8 +92,9 @@ impl Breach {
     }
 }
 
-/// The breaches in `reply`; `answers_data` when it is the first reply after a DATA command.
-pub fn reply(reply: &Reply, answers_data: bool) -> Vec<Breach> {
+/// The breaches in `reply`; `answers_data` when it is the first reply after a DATA command,
+/// `answers_auth` when it answers an AUTH command or a SASL response.
+pub fn reply(reply: &Reply, answers_data: bool, answers_auth: bool) -> Vec<Breach> {
     let mut found = Vec::new();
     let mut codes: Vec<(u16, usize)> = Vec::new();
     for (index, line) in reply.lines.iter().enumerate() {
@@ -102,7 +116,18 @@ pub fn reply(reply: &Reply, answers_data: bool) -> Vec<Breach> {
     if answers_data && code != Some(354) && !refused && reply.is_complete() {
         found.push(Breach::DataNotInvited {
             code,
-            reply: quote_reply(reply),
+            reply: excerpt_reply(reply),
+        });
+    }
+    if let Some(code @ 200..=399) = code
+        && answers_auth
+        && code != 235
+        && code != 334
+        && reply.is_complete()
+    {
+        found.push(Breach::AuthNotConfirmed {
+            code,
+            reply: excerpt_reply(reply),
         });
     }
     found
@@ -117,6 +142,7 @@ mod tests {
     fn a_code_that_changes_mid_reply_names_each_code_and_line() {
         let found = reply(
             &parsed(b"250-mx.test\r\n550-PIPELINING\r\n354 8BITMIME\r\n"),
+            false,
             false,
         );
         assert_eq!(found.len(), 1, "{found:?}");
@@ -135,13 +161,13 @@ mod tests {
 
     #[test]
     fn a_reply_with_one_code_is_no_breach() {
-        assert!(reply(&parsed(b"250-mx\r\n250-A\r\n250 B\r\n"), false).is_empty());
-        assert!(reply(&parsed(b"354 go\r\n"), true).is_empty());
+        assert!(reply(&parsed(b"250-mx\r\n250-A\r\n250 B\r\n"), false, false).is_empty());
+        assert!(reply(&parsed(b"354 go\r\n"), true, false).is_empty());
     }
 
     #[test]
     fn a_positive_reply_to_data_other_than_354_is_named() {
-        let found = reply(&parsed(b"250 2.0.0 queued \x1b[2J\r\n"), true);
+        let found = reply(&parsed(b"250 2.0.0 queued \x1b[2J\r\n"), true, false);
         assert_eq!(found.len(), 1, "{found:?}");
         let message = found[0].message();
         assert!(
@@ -150,15 +176,39 @@ mod tests {
             ),
             "{message}"
         );
+        // Raw here; the one escape happens where the note is shown.
+        assert!(message.contains("\x1b[2J"), "{message}");
         assert!(
-            message.contains("\\x1b[2J"),
-            "server text escaped: {message}"
+            crate::proto::text::escape_str(&message).contains("queued \\x1b[2J'"),
+            "{message}"
         );
     }
 
     #[test]
     fn a_refusal_of_data_is_the_servers_right_not_a_breach() {
-        assert!(reply(&parsed(b"554 5.5.1 no valid recipients\r\n"), true).is_empty());
-        assert!(reply(&parsed(b"250 ok\r\n"), false).is_empty());
+        assert!(reply(&parsed(b"554 5.5.1 no valid recipients\r\n"), true, false).is_empty());
+        assert!(reply(&parsed(b"250 ok\r\n"), false, false).is_empty());
+    }
+
+    #[test]
+    fn an_auth_exchange_ended_by_250_is_named_and_235_or_a_refusal_is_not() {
+        let found = reply(&parsed(b"250 2.0.0 Ok\r\n"), false, true);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let message = found[0].message();
+        assert!(
+            message.starts_with("the server answered AUTH with 250, not 235")
+                && message.contains("smtp-sink")
+                && message.contains("RFC 4954 §6"),
+            "{message}"
+        );
+        for fine in [
+            &b"235 2.7.0 Authentication successful\r\n"[..],
+            b"334 VXNlcm5hbWU6\r\n",
+            b"535 5.7.8 Error: authentication failed\r\n",
+            b"504 5.5.4 Unrecognized authentication type\r\n",
+        ] {
+            assert!(reply(&parsed(fine), false, true).is_empty());
+        }
+        assert!(reply(&parsed(b"250 ok\r\n"), false, false).is_empty());
     }
 }

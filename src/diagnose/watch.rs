@@ -8,22 +8,34 @@
 //!
 //! Layer: diagnosis (reads driver events; no I/O).
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::event::{EventSink, Layer, SessionEvent};
 use crate::proto::capability::Capabilities;
 
-use super::Diagnosis;
 use super::breach::{self, Breach};
+use super::{Audience, Diagnosis};
 
 /// Session state the diagnoses depend on. Each kind of diagnosis is reported once.
 #[derive(Debug, Clone, Default)]
 pub struct Watcher {
     port: u16,
-    /// The verb of the last command sent (`AUTH` stays while SASL continuation lines go out).
+    /// Whose words the notes of [`watch_for`] use.
+    audience: Audience,
+    /// The verbs of commands sent whose replies have not come, oldest first: pipelined
+    /// commands (several lines in one `/raw`) are answered in order
+    /// ([RFC 2920 §3](https://www.rfc-editor.org/rfc/rfc2920#section-3)).
+    awaiting: VecDeque<String>,
+    /// The verb the latest reply answered (`AUTH` stays through a SASL exchange, `DATA`
+    /// through the message, whose lines are not commands).
     last_verb: Option<String>,
     /// What the plaintext EHLO reply advertised.
     plain_caps: Option<Capabilities>,
+    /// The SASL mechanisms the last EHLO reply advertised (before or inside TLS).
+    offered: Vec<String>,
+    /// The mechanism of the last AUTH command.
+    mechanism: Option<String>,
     authenticated: bool,
     reported: Vec<&'static str>,
     /// DATA was sent and its reply (354 or not) has not come yet.
@@ -44,24 +56,71 @@ impl Watcher {
     /// The diagnoses this event gives, not reported before.
     pub fn observe(&mut self, event: &SessionEvent) -> Vec<Diagnosis> {
         let found = match event {
-            SessionEvent::Sent { layer, shown, .. } => self.sent(*layer, shown),
+            SessionEvent::Sent { shown, bytes, .. } => {
+                self.sent(shown, bytes);
+                None
+            }
             SessionEvent::Received { layer, reply, .. } => {
                 let answers_data = std::mem::take(&mut self.awaiting_data_go);
-                self.breaches.extend(breach::reply(reply, answers_data));
+                // A 334 continues the exchange its AUTH began: that AUTH still awaits.
+                let answered = if reply.code() == Some(334) {
+                    self.awaiting.front().cloned()
+                } else {
+                    self.awaiting.pop_front()
+                };
+                if answered.is_some() {
+                    self.last_verb = answered;
+                }
+                self.awaiting_data_go = self.awaiting.front().is_some_and(|v| v == "DATA");
                 let verb = self.last_verb.as_deref();
-                if verb == Some("EHLO") && reply.code() == Some(250) && *layer == Layer::Plain {
+                let answers_auth = verb == Some("AUTH");
+                self.breaches
+                    .extend(breach::reply(reply, answers_data, answers_auth));
+                if verb == Some("AUTH") && *layer == Layer::Plain && self.auth_hidden(reply) {
+                    Some(Diagnosis::AuthOnlyAfterStartTls { port: self.port })
+                } else if verb == Some("EHLO") && reply.code() == Some(250) {
                     let caps = Capabilities::from_ehlo_reply(reply);
+                    self.offered = caps.auth_mechanisms();
                     let missing = !caps.starttls();
-                    self.plain_caps = Some(caps);
-                    missing.then_some(Diagnosis::StartTlsNotOffered { port: self.port })
+                    if *layer == Layer::Plain {
+                        self.plain_caps = Some(caps);
+                        missing.then_some(Diagnosis::StartTlsNotOffered { port: self.port })
+                    } else {
+                        None
+                    }
                 } else if reply.code() == Some(235) {
                     self.authenticated = true;
                     None
                 } else {
-                    super::reply(reply, verb, self.authenticated)
+                    match super::reply(reply, verb, self.authenticated) {
+                        Some(Diagnosis::MechanismNotSupported { reply, .. }) => {
+                            Some(Diagnosis::MechanismNotSupported {
+                                reply,
+                                mechanism: self.mechanism.clone(),
+                                offered: self.offered.clone(),
+                            })
+                        }
+                        other => other,
+                    }
                 }
             }
             SessionEvent::TlsEstablished { info, .. } => super::certificate(&info.verdict),
+            // TLS on connect that met plaintext: the probe quotes the greeting from the
+            // transport's error (the event has only its length); the explorer says it here.
+            SessionEvent::Failed { failure, .. } => super::failure(&failure.cause, self.port)
+                .filter(|d| {
+                    self.audience == Audience::Explorer
+                        || !matches!(d, Diagnosis::PlaintextPort { .. })
+                }),
+            // A new connection starts a new conversation: what was said is said again.
+            SessionEvent::Connected { .. } => {
+                *self = Watcher {
+                    port: self.port,
+                    audience: self.audience,
+                    ..Watcher::default()
+                };
+                None
+            }
             _ => None,
         };
         let Some(diagnosis) = found else {
@@ -82,40 +141,98 @@ impl Watcher {
         std::mem::take(&mut self.breaches)
     }
 
-    fn sent(&mut self, layer: Layer, shown: &str) -> Option<Diagnosis> {
-        let word = shown.split([' ', ':']).next().unwrap_or_default();
-        // SASL continuation lines keep the verb of their AUTH command: they are shown as
-        // `<redacted N bytes>` (or `*` to cancel), never as a word of letters.
-        if word.len() < 4 || !word.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return None;
+    /// Notes the verbs of what was sent: one per command line (several when pipelined
+    /// with `/raw`). SASL continuation lines and message content are shown as
+    /// `<redacted N bytes>`, `<message: …>` (or `*` to cancel), never as a command: they add
+    /// no verb, and their replies answer the AUTH or DATA before them.
+    fn sent(&mut self, shown: &str, bytes: &[u8]) {
+        if shown.starts_with('<') {
+            return;
         }
-        let verb = word.to_ascii_uppercase();
-        let hidden_auth = self
+        let lines: Vec<&[u8]> = if bytes.is_empty() {
+            vec![shown.as_bytes()]
+        } else {
+            bytes
+                .split(|&b| b == b'\n')
+                .filter(|line| !line.is_empty() && *line != b"\r")
+                .collect()
+        };
+        for line in lines {
+            if let Some(verb) = verb_of(line) {
+                if verb == "AUTH" {
+                    self.mechanism = String::from_utf8_lossy(line)
+                        .split_ascii_whitespace()
+                        .nth(1)
+                        .map(str::to_ascii_uppercase);
+                }
+                if verb == "DATA" && self.awaiting.is_empty() {
+                    self.awaiting_data_go = true;
+                }
+                self.awaiting.push_back(verb);
+            }
+        }
+    }
+
+    /// Whether a refusal of AUTH on plaintext is the classic "AUTH only after STARTTLS":
+    /// the plaintext EHLO offered STARTTLS and no AUTH, and the server says so — `530` or
+    /// `538` ([RFC 4954 §6](https://www.rfc-editor.org/rfc/rfc4954#section-6)), or a `5yz`
+    /// that names TLS or AUTH not being enabled (Postfix: `503 5.5.1 Error: authentication
+    /// not enabled`). A `503` for a bad sequence is not this.
+    fn auth_hidden(&self, reply: &crate::proto::reply::Reply) -> bool {
+        let hidden = self
             .plain_caps
             .as_ref()
             .is_some_and(|caps| caps.starttls() && !caps.auth());
-        self.awaiting_data_go = verb == "DATA";
-        let found = (verb == "AUTH" && layer == Layer::Plain && hidden_auth)
-            .then_some(Diagnosis::AuthOnlyAfterStartTls { port: self.port });
-        self.last_verb = Some(verb);
-        found
+        let text: String = reply
+            .text_lines()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase();
+        let says_so = match reply.code() {
+            Some(530 | 538) => true,
+            Some(500..=599) => {
+                text.contains("not enabled") || text.contains("tls") || text.contains("encrypt")
+            }
+            _ => false,
+        };
+        hidden && says_so
     }
+}
+
+/// The command verb a line starts with (four letters or more, as every SMTP verb), upper
+/// case; `None` for a SASL response or anything else.
+fn verb_of(line: &[u8]) -> Option<String> {
+    let line = String::from_utf8_lossy(line);
+    let word = line
+        .trim_start()
+        .split([' ', ':', '\r'])
+        .next()
+        .unwrap_or_default();
+    (word.len() >= 4 && word.bytes().all(|b| b.is_ascii_alphabetic()))
+        .then(|| word.to_ascii_uppercase())
 }
 
 fn event_time(event: &SessionEvent) -> Option<Duration> {
     match event {
         SessionEvent::Sent { at, .. }
         | SessionEvent::Received { at, .. }
-        | SessionEvent::TlsEstablished { at, .. } => Some(*at),
+        | SessionEvent::TlsEstablished { at, .. }
+        | SessionEvent::Failed { at, .. } => Some(*at),
         _ => None,
     }
 }
 
 /// Wraps `sink`: every event passes through unchanged, followed by a
 /// [`SessionEvent::Note`] for each protocol breach (`protocol breach: …`) and each
-/// diagnosis (`diagnosis: …`) it gives.
-pub fn watch(mut sink: EventSink, port: u16) -> EventSink {
+/// diagnosis (`diagnosis: …`) it gives, with command-line advice.
+pub fn watch(sink: EventSink, port: u16) -> EventSink {
+    watch_for(sink, port, Audience::CommandLine)
+}
+
+/// [`watch`], with the advice of each diagnosis phrased for `audience`.
+pub fn watch_for(mut sink: EventSink, port: u16, audience: Audience) -> EventSink {
     let mut watcher = Watcher::new(port);
+    watcher.audience = audience;
     Box::new(move |event| {
         let at = event_time(&event);
         let found = watcher.observe(&event);
@@ -124,7 +241,7 @@ pub fn watch(mut sink: EventSink, port: u16) -> EventSink {
         let notes = breaches
             .iter()
             .map(Breach::note)
-            .chain(found.iter().map(Diagnosis::note));
+            .chain(found.iter().map(|d| d.note_for(watcher.audience)));
         for text in notes {
             sink(SessionEvent::Note {
                 at: at.unwrap_or_default(),
@@ -261,6 +378,136 @@ mod tests {
         );
     }
 
+    fn raw(bytes: &[u8]) -> SessionEvent {
+        SessionEvent::Sent {
+            at: Duration::ZERO,
+            layer: Layer::Plain,
+            shown: crate::proto::text::escape_bytes(bytes).into(),
+            bytes: bytes.to_vec(),
+            secret: false,
+            revealed: None,
+        }
+    }
+
+    #[test]
+    fn a_pipelined_raw_ehlo_is_not_read_from_the_next_reply() {
+        let mut watcher = Watcher::new(2525);
+        let events = [
+            received(Layer::Plain, b"220 mx ESMTP\r\n"),
+            raw(b"EHLO x\r\nNOOP\r\n"),
+            received(
+                Layer::Plain,
+                b"250-mx\r\n250-PIPELINING\r\n250 STARTTLS\r\n",
+            ),
+            received(Layer::Plain, b"250 2.0.0 Ok\r\n"),
+        ];
+        assert!(names(&mut watcher, &events).is_empty());
+    }
+
+    #[test]
+    fn a_bad_sequence_503_to_auth_is_no_auth_diagnosis() {
+        let mut watcher = Watcher::new(587);
+        let events = [
+            sent(Layer::Plain, "EHLO client", false),
+            received(Layer::Plain, b"250-mx\r\n250 STARTTLS\r\n"),
+            sent(Layer::Plain, "AUTH PLAIN <redacted 20 bytes>", false),
+            received(Layer::Plain, b"503 5.5.1 Bad sequence of commands\r\n"),
+        ];
+        assert!(names(&mut watcher, &events).is_empty());
+        // Postfix's way of saying AUTH comes after STARTTLS is diagnosed, after the reply.
+        let mut watcher = Watcher::new(587);
+        let events = [
+            sent(Layer::Plain, "EHLO client", false),
+            received(Layer::Plain, b"250-mx\r\n250 STARTTLS\r\n"),
+            sent(Layer::Plain, "AUTH PLAIN <redacted 20 bytes>", false),
+        ];
+        assert!(
+            names(&mut watcher, &events).is_empty(),
+            "not before the reply"
+        );
+        let reply = received(
+            Layer::Plain,
+            b"503 5.5.1 Error: authentication not enabled\r\n",
+        );
+        assert_eq!(names(&mut watcher, &[reply]), ["auth_only_after_starttls"]);
+    }
+
+    #[test]
+    fn each_note_follows_the_event_it_explains() {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let sink: EventSink = Box::new(move |event| {
+            let kind = match event {
+                SessionEvent::Sent { .. } => "sent".to_string(),
+                SessionEvent::Received { .. } => "received".to_string(),
+                SessionEvent::Note { text, .. } => text.split(':').next().unwrap_or("").into(),
+                _ => "other".to_string(),
+            };
+            if let Ok(mut log) = log.lock() {
+                log.push(kind);
+            }
+        });
+        let mut sink = watch_for(sink, 587, Audience::Explorer);
+        sink(sent(Layer::Plain, "EHLO client", false));
+        sink(received(Layer::Plain, b"250-mx\r\n250 STARTTLS\r\n"));
+        sink(sent(Layer::Plain, "AUTH PLAIN <redacted 20 bytes>", false));
+        sink(received(
+            Layer::Plain,
+            b"530 5.7.0 Must issue a STARTTLS command first\r\n",
+        ));
+        let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
+        assert_eq!(
+            seen,
+            ["sent", "received", "sent", "received", "diagnosis"],
+            "the diagnosis comes after the reply it explains"
+        );
+    }
+
+    #[test]
+    fn connect_failures_are_diagnosed_in_the_explorers_words() {
+        use crate::event::{AttemptFailure, Cause, ConnectAttempt, Failure, FailureKind};
+        let failed = |failure| SessionEvent::Failed {
+            at: Duration::ZERO,
+            failure: Failure::new(
+                FailureKind::Network,
+                Cause::Connect {
+                    attempts: vec![ConnectAttempt {
+                        addr: "127.0.0.1:2525".parse().expect("literal address"),
+                        failure,
+                    }],
+                },
+                "could not connect".to_string(),
+            ),
+        };
+        let mut watcher = Watcher::new(2525);
+        let refused = watcher.observe(&failed(AttemptFailure::Refused));
+        assert_eq!(
+            refused.iter().map(Diagnosis::name).collect::<Vec<_>>(),
+            ["refused"]
+        );
+        let mut watcher = Watcher::new(2525);
+        let filtered = watcher.observe(&failed(AttemptFailure::TimedOut {
+            after: Duration::from_secs(4),
+        }));
+        assert_eq!(
+            filtered.iter().map(Diagnosis::name).collect::<Vec<_>>(),
+            ["filtered"]
+        );
+        let starttls = Diagnosis::StartTlsRequired {
+            reply: "530 5.7.0 Must issue a STARTTLS command first".into(),
+        };
+        let words = starttls.message_for(Audience::Explorer);
+        assert!(
+            words.contains("/starttls") && !words.contains("--starttls"),
+            "{words}"
+        );
+        let auth = Diagnosis::AuthenticationRequired {
+            reply: "530 5.7.0 Authentication required".into(),
+        };
+        let words = auth.message_for(Audience::Explorer);
+        assert!(words.contains("F4") && !words.contains("--auth"), "{words}");
+    }
+
     #[test]
     fn sasl_continuations_keep_the_auth_verb() {
         let mut watcher = Watcher::new(465);
@@ -271,5 +518,41 @@ mod tests {
             received(Layer::Tls, b"535 5.7.8 Error: authentication failed\r\n"),
         ];
         assert_eq!(names(&mut watcher, &events), ["authentication_failed"]);
+    }
+
+    #[test]
+    fn an_unsupported_mechanism_is_not_called_a_wrong_password() {
+        let mut watcher = Watcher::new(587);
+        let events = [
+            sent(Layer::Tls, "EHLO client", false),
+            received(Layer::Tls, b"250-mx\r\n250 AUTH PLAIN LOGIN\r\n"),
+            sent(Layer::Tls, "AUTH CRAM-MD5", false),
+            received(
+                Layer::Tls,
+                b"535 5.7.8 Error: authentication failed: Invalid authentication mechanism\r\n",
+            ),
+        ];
+        let found: Vec<Diagnosis> = events.iter().flat_map(|e| watcher.observe(e)).collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        let message = found[0].message();
+        assert!(
+            message.contains("does not support the SASL mechanism CRAM-MD5")
+                && message.contains("not a wrong password")
+                && message.contains("It offers PLAIN LOGIN")
+                && message.contains("--auth plain"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_250_to_auth_is_a_breach_said_after_the_reply() {
+        let mut watcher = Watcher::new(25);
+        let events = [
+            sent(Layer::Plain, "AUTH PLAIN <redacted 20 bytes>", true),
+            received(Layer::Plain, b"250 2.0.0 Ok\r\n"),
+            sent(Layer::Plain, "NOOP", false),
+            received(Layer::Plain, b"250 2.0.0 Ok\r\n"),
+        ];
+        assert_eq!(breaches(&mut watcher, &events), ["auth_not_confirmed"]);
     }
 }

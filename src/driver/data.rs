@@ -21,10 +21,9 @@ use crate::proto::reply::Reply;
 use crate::proto::session::Sent;
 use crate::proto::text::hex;
 
-/// Wire bytes of a streamed message that its `Sent` event (and so the transcript) keeps.
-/// Above this the event carries the size and SHA-256 instead: a transcript line holds one
-/// event, the reader refuses lines over 64 MiB, and the sender should not hold the message.
-pub const RECORDED_BODY_LIMIT: usize = 4 * 1024 * 1024;
+/// Wire bytes of a streamed message that its `Sent` event (and so the transcript) keeps;
+/// the sender should not hold the message either.
+pub use crate::event::shown::RECORDED_BODY_LIMIT;
 
 /// How much of a streamed message is read, stuffed and written at a time: small enough that
 /// the read buffer, the stuffed copy and what TLS encrypts stay in the CPU cache (256 KiB

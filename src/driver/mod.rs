@@ -164,6 +164,11 @@ impl Driver {
         self.connection.is_some()
     }
 
+    /// The address of the server connected to, if connected.
+    pub fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+        self.connection.as_ref().map(Connection::peer_addr)
+    }
+
     pub fn is_tls(&self) -> bool {
         self.connection.as_ref().is_some_and(Connection::is_tls)
     }
@@ -260,7 +265,10 @@ impl Driver {
         Ok(())
     }
 
+    /// TLS is up, after STARTTLS or on connect: the session learns it first, so what is
+    /// checked next (AUTH over plaintext, …) reads the real protection.
     fn tls_established(&mut self, info: TlsInfo) {
+        self.session.on_tls_established();
         let at = self.at();
         let verdict_ok = info.verdict.ok();
         let summary = info.verdict.summary();
@@ -329,11 +337,12 @@ impl Driver {
         // while an exchange is open) are a secret as a whole: shown up to where the secret
         // begins, recorded only with --record-secrets.
         let shown = match raw_secret_start(bytes, self.session.auth_exchange_open()) {
-            Some(start) => {
-                let before = crate::proto::text::escape_bytes(&bytes[..start]);
-                Shown::secret(&before, bytes.len() - start)
-            }
-            None => crate::proto::text::escape_bytes(bytes).into(),
+            // Shown carries the text as sent; each sink escapes it once.
+            Some(start) => Shown::secret(
+                &String::from_utf8_lossy(&bytes[..start]),
+                bytes.len() - start,
+            ),
+            None => String::from_utf8_lossy(bytes).into_owned().into(),
         };
         let secret = shown.has_secret();
         self.send_bytes(bytes, shown, secret).await?;
@@ -359,7 +368,6 @@ impl Driver {
                     });
                 }
                 self.connection = Some(connection);
-                self.session.on_tls_established();
                 self.tls_established(info);
                 Ok(())
             }

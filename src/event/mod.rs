@@ -16,5 +16,5 @@ pub mod verdict;
 pub use failure::{AttemptFailure, Cause, ConnectAttempt, Failure, FailureKind, Phase};
 pub use session::{EventSink, Finding, Layer, SecretBytes, SessionEvent};
 pub use shown::{Hidden, Shown};
-pub use tls::TlsInfo;
-pub use verdict::{NameCheck, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};
+pub use tls::{ClientCertStatus, TlsInfo};
+pub use verdict::{NameCheck, Pin, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};

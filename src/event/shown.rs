@@ -27,6 +27,12 @@ pub struct Shown {
     hidden: Option<Hidden>,
 }
 
+/// Bytes of one message (DATA content, or all the BDAT chunks of one message) that a
+/// transcript keeps. Past this the event or line carries the size and SHA-256 instead
+/// ([`Hidden::Body`]): a transcript line holds one event, the reader refuses lines over
+/// 64 MiB, and a recording should not grow with the message.
+pub const RECORDED_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
 /// Marks the display form of a streamed body that was too large to keep.
 const NOT_RECORDED: &str = "; not recorded: ";
 const ON_THE_WIRE: &str = " bytes on the wire, SHA-256 ";

@@ -1,10 +1,15 @@
 //! The verification verdict: three separate answers — is the chain trusted (by which store,
-//! or why not), does the name match (which name, which subjectAltName;
+//! by a pin, or why not), does the name match (which name, which subjectAltName;
 //! [RFC 6125 §6](https://www.rfc-editor.org/rfc/rfc6125#section-6)), is the certificate
-//! currently valid — and a one-line summary for a status bar. Plain data; the transport's
-//! recording verifier (`net::verify`) produces it. The serde derives serve a failure's cause
-//! in a transcript (a certificate strict verification refused); the `tls` line keeps its own
-//! documented shape (`transcript::tls`).
+//! currently valid — and the words for them. Plain data; the transport's recording verifier
+//! (`net::verify`) produces it.
+//!
+//! This file is the one source of the verdict's words and reason codes: the status bar, the
+//! certificate view, the probe (text and `--json`), the scan, the transcript and its exports
+//! all take them from here. A reason has a stable machine-readable [`UntrustedReason::code`]
+//! (kebab-case, also its serde name; the snake_case names older transcripts wrote still
+//! read) and a sentence in plain words; rustls' and webpki's own `Debug`-shaped error texts
+//! are never kept, so they cannot reach a person.
 //!
 //! Layer: event and value types.
 
@@ -32,36 +37,293 @@ impl fmt::Display for TrustStore {
     }
 }
 
-/// Why a chain is not trusted, from the webpki error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What the user pinned, when a pin (not a chain) is why the server is trusted. A pin names
+/// this exact server, as a DANE-EE record does
+/// ([RFC 7671 §5.1](https://www.rfc-editor.org/rfc/rfc7671#section-5.1)): the chain and the
+/// name are not required, the certificate's dates still are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+pub enum Pin {
+    /// The server's certificate is byte for byte one of the certificates in this ca-file.
+    CaFileCertificate(PathBuf),
+    /// The SHA-256 of the server's SubjectPublicKeyInfo (lower-case hex) is a `--pin-spki`.
+    Spki(String),
+}
+
+impl fmt::Display for Pin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pin::CaFileCertificate(path) => write!(
+                f,
+                "the server's certificate is in ca-file {}",
+                path.display()
+            ),
+            Pin::Spki(hex) => write!(f, "the server's key matches --pin-spki {hex}"),
+        }
+    }
+}
+
+/// Why a chain is not trusted, from the webpki error (or the pin check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum UntrustedReason {
+    /// No trust store holds the issuer (the issuer's name is in the verdict's context).
+    #[serde(alias = "unknown_issuer")]
     UnknownIssuer,
     /// Unknown issuer, and the certificate names itself as issuer.
+    #[serde(alias = "self_signed")]
     SelfSigned,
+    /// A certificate with basicConstraints CA:TRUE presented as the server's own.
+    CaUsedAsEndEntity,
+    /// A certificate that is not a CA signed another one in the chain.
+    EndEntityUsedAsCa,
     Expired,
+    #[serde(alias = "not_yet_valid")]
     NotYetValid,
+    /// A signature in the chain does not verify.
+    #[serde(alias = "bad_signature")]
     BadSignature,
+    /// Signed with an algorithm webpki does not accept (the algorithm is in the context).
+    UnsupportedSignatureAlgorithm,
     Revoked,
+    /// A revocation check was asked for and could not be answered.
+    RevocationStatusUnknown,
     /// Not valid for TLS server authentication (extended key usage).
+    #[serde(alias = "wrong_purpose")]
     WrongPurpose,
+    /// A CA's name constraints exclude the certificate's names.
+    NameConstraintViolation,
+    /// The chain is longer than a CA's pathLenConstraint (or webpki's limit) allows.
+    PathTooLong,
+    /// A critical extension webpki does not understand.
+    UnhandledCriticalExtension,
+    /// The server's key is none of the `--pin-spki` keys (its own is in the context).
+    PinMismatch,
     Malformed,
+    /// A reason with no name of its own, or one a later smtpx wrote.
+    #[serde(other)]
     Other,
 }
 
 impl UntrustedReason {
-    pub fn describe(self) -> &'static str {
+    /// Every reason, for tables and tests.
+    pub const ALL: [UntrustedReason; 17] = [
+        UntrustedReason::UnknownIssuer,
+        UntrustedReason::SelfSigned,
+        UntrustedReason::CaUsedAsEndEntity,
+        UntrustedReason::EndEntityUsedAsCa,
+        UntrustedReason::Expired,
+        UntrustedReason::NotYetValid,
+        UntrustedReason::BadSignature,
+        UntrustedReason::UnsupportedSignatureAlgorithm,
+        UntrustedReason::Revoked,
+        UntrustedReason::RevocationStatusUnknown,
+        UntrustedReason::WrongPurpose,
+        UntrustedReason::NameConstraintViolation,
+        UntrustedReason::PathTooLong,
+        UntrustedReason::UnhandledCriticalExtension,
+        UntrustedReason::PinMismatch,
+        UntrustedReason::Malformed,
+        UntrustedReason::Other,
+    ];
+
+    /// The stable machine-readable code (`--json`'s `reason`, the transcript's `reason`).
+    pub fn code(self) -> &'static str {
+        match self {
+            UntrustedReason::UnknownIssuer => "unknown-issuer",
+            UntrustedReason::SelfSigned => "self-signed",
+            UntrustedReason::CaUsedAsEndEntity => "ca-used-as-end-entity",
+            UntrustedReason::EndEntityUsedAsCa => "end-entity-used-as-ca",
+            UntrustedReason::Expired => "expired",
+            UntrustedReason::NotYetValid => "not-yet-valid",
+            UntrustedReason::BadSignature => "bad-signature",
+            UntrustedReason::UnsupportedSignatureAlgorithm => "unsupported-signature-algorithm",
+            UntrustedReason::Revoked => "revoked",
+            UntrustedReason::RevocationStatusUnknown => "revocation-status-unknown",
+            UntrustedReason::WrongPurpose => "wrong-purpose",
+            UntrustedReason::NameConstraintViolation => "name-constraint-violation",
+            UntrustedReason::PathTooLong => "path-too-long",
+            UntrustedReason::UnhandledCriticalExtension => "unhandled-critical-extension",
+            UntrustedReason::PinMismatch => "pin-mismatch",
+            UntrustedReason::Malformed => "malformed",
+            UntrustedReason::Other => "other",
+        }
+    }
+
+    /// A few words, for a status bar: "self-signed", "CA cert as server cert".
+    pub fn short(self) -> &'static str {
         match self {
             UntrustedReason::UnknownIssuer => "unknown issuer",
-            UntrustedReason::SelfSigned => "self-signed certificate",
-            UntrustedReason::Expired => "certificate expired",
-            UntrustedReason::NotYetValid => "certificate not yet valid",
-            UntrustedReason::BadSignature => "bad or unsupported signature",
-            UntrustedReason::Revoked => "certificate revoked",
-            UntrustedReason::WrongPurpose => "not valid for TLS server authentication",
-            UntrustedReason::Malformed => "malformed certificate",
-            UntrustedReason::Other => "verification failed",
+            UntrustedReason::SelfSigned => "self-signed",
+            UntrustedReason::CaUsedAsEndEntity => "CA cert as server cert",
+            UntrustedReason::EndEntityUsedAsCa => "server cert as CA",
+            UntrustedReason::Expired => "expired",
+            UntrustedReason::NotYetValid => "not yet valid",
+            UntrustedReason::BadSignature => "bad signature",
+            UntrustedReason::UnsupportedSignatureAlgorithm => "unsupported signature",
+            UntrustedReason::Revoked => "revoked",
+            UntrustedReason::RevocationStatusUnknown => "revocation unknown",
+            UntrustedReason::WrongPurpose => "not for server auth",
+            UntrustedReason::NameConstraintViolation => "name constraints",
+            UntrustedReason::PathTooLong => "chain too long",
+            UntrustedReason::UnhandledCriticalExtension => "unknown critical extension",
+            UntrustedReason::PinMismatch => "pin mismatch",
+            UntrustedReason::Malformed => "malformed",
+            UntrustedReason::Other => "not trusted",
         }
+    }
+
+    /// The reason as a phrase for one-line summaries (status lines, the scan table,
+    /// exports): "self-signed certificate", "unknown issuer CN=…", "expired 3 days ago".
+    /// `context` and `validity` as for [`UntrustedReason::sentence`].
+    pub fn phrase(self, context: Option<&str>, validity: &Validity) -> String {
+        match self {
+            UntrustedReason::UnknownIssuer => match context {
+                Some(issuer) => format!("unknown issuer {issuer}"),
+                None => "unknown issuer".into(),
+            },
+            UntrustedReason::SelfSigned => "self-signed certificate".into(),
+            UntrustedReason::CaUsedAsEndEntity => match context {
+                Some(more) => {
+                    format!("a CA certificate (CA:TRUE, {more}) used as the server's certificate")
+                }
+                None => "a CA certificate (CA:TRUE) used as the server's certificate".into(),
+            },
+            UntrustedReason::EndEntityUsedAsCa => "a non-CA certificate used as a CA".into(),
+            UntrustedReason::Expired => match validity {
+                Validity::Expired { days_ago, .. } => {
+                    format!("expired {}", days_phrase(*days_ago, "ago"))
+                }
+                _ => "a certificate in the chain expired".into(),
+            },
+            UntrustedReason::NotYetValid => match validity {
+                Validity::NotYetValid { days_until, .. } => {
+                    format!("not valid yet (starts in {})", days_phrase(*days_until, ""))
+                }
+                _ => "a certificate in the chain is not valid yet".into(),
+            },
+            UntrustedReason::BadSignature => "a signature in the chain does not verify".into(),
+            UntrustedReason::UnsupportedSignatureAlgorithm => match context {
+                Some(alg) => format!("unsupported signature algorithm {alg}"),
+                None => "unsupported signature algorithm".into(),
+            },
+            UntrustedReason::Revoked => "certificate revoked".into(),
+            UntrustedReason::RevocationStatusUnknown => "revocation status unknown".into(),
+            UntrustedReason::WrongPurpose => match context {
+                Some(ekus) => format!("not valid for server authentication (EKU {ekus})"),
+                None => "not valid for server authentication".into(),
+            },
+            UntrustedReason::NameConstraintViolation => "outside a CA's name constraints".into(),
+            UntrustedReason::PathTooLong => "chain longer than a CA in it allows".into(),
+            UntrustedReason::UnhandledCriticalExtension => "unknown critical extension".into(),
+            UntrustedReason::PinMismatch => "the key matches no --pin-spki".into(),
+            UntrustedReason::Malformed => "malformed certificate".into(),
+            UntrustedReason::Other => "verification failed".into(),
+        }
+    }
+
+    /// The reason as a sentence. `context` is the reason's particular (the unknown issuer's
+    /// name, the pinned-against key, the algorithm; already escaped), `validity` the leaf's
+    /// dates (an expired leaf says how long ago).
+    pub fn sentence(self, context: Option<&str>, validity: &Validity) -> String {
+        match self {
+            UntrustedReason::UnknownIssuer => match context {
+                Some(issuer) => format!(
+                    "unknown issuer: {issuer} is in no trust store (a private CA, or an \
+                     intermediate certificate the server did not send)"
+                ),
+                None => "unknown issuer: the issuer is in no trust store (a private CA, or an \
+                         intermediate certificate the server did not send)"
+                    .into(),
+            },
+            UntrustedReason::SelfSigned => "self-signed: the certificate is its own issuer and \
+                 no trust store holds it (pin it with --ca-file or --pin-spki to trust this server)"
+                .into(),
+            UntrustedReason::CaUsedAsEndEntity => {
+                let more = context.map(|c| format!(", {c}")).unwrap_or_default();
+                format!(
+                    "a CA certificate (basicConstraints CA:TRUE{more}) is used as the server's \
+                     certificate; webpki accepts only a non-CA certificate from a chain (give \
+                     this exact certificate as --ca-file to pin it)"
+                )
+            }
+            UntrustedReason::EndEntityUsedAsCa => "a certificate that is not a CA signed \
+                 another certificate in the chain"
+                .into(),
+            UntrustedReason::Expired => match validity {
+                Validity::Expired { days_ago, .. } => {
+                    format!("expired {}", days_phrase(*days_ago, "ago"))
+                }
+                _ => "a certificate in the chain has expired (not the server's own)".into(),
+            },
+            UntrustedReason::NotYetValid => match validity {
+                Validity::NotYetValid { days_until, .. } => {
+                    format!(
+                        "not valid yet: it starts in {}",
+                        days_phrase(*days_until, "")
+                    )
+                }
+                _ => "a certificate in the chain is not valid yet (not the server's own)".into(),
+            },
+            UntrustedReason::BadSignature => "a signature in the chain does not verify: a \
+                 certificate was altered or was not signed by the key of its issuer"
+                .into(),
+            UntrustedReason::UnsupportedSignatureAlgorithm => match context {
+                Some(alg) => format!(
+                    "unsupported signature algorithm: a certificate is signed with {alg}, \
+                     which webpki does not accept"
+                ),
+                None => "unsupported signature algorithm: a certificate is signed with an \
+                         algorithm webpki does not accept"
+                    .into(),
+            },
+            UntrustedReason::Revoked => "revoked: its issuer has withdrawn the certificate".into(),
+            UntrustedReason::RevocationStatusUnknown => {
+                "the revocation status could not be determined".into()
+            }
+            UntrustedReason::WrongPurpose => match context {
+                Some(ekus) => format!(
+                    "not valid for server authentication: its extended key usage allows {ekus}, \
+                     not serverAuth"
+                ),
+                None => "not valid for server authentication: its extended key usage does not \
+                         include serverAuth"
+                    .into(),
+            },
+            UntrustedReason::NameConstraintViolation => "a CA in the chain may not issue for \
+                 the certificate's names (name constraints)"
+                .into(),
+            UntrustedReason::PathTooLong => "the chain is longer than a CA in it allows \
+                 (path length constraint)"
+                .into(),
+            UntrustedReason::UnhandledCriticalExtension => "a certificate has a critical \
+                 extension webpki does not understand"
+                .into(),
+            UntrustedReason::PinMismatch => match context {
+                Some(spki) => format!(
+                    "pin mismatch: the server's key (SPKI SHA-256 {spki}) is not a --pin-spki key"
+                ),
+                None => "pin mismatch: the server's key is not a --pin-spki key".into(),
+            },
+            UntrustedReason::Malformed => "the certificate is malformed (bad DER encoding)".into(),
+            UntrustedReason::Other => {
+                "verification failed for a reason webpki gives no name".into()
+            }
+        }
+    }
+}
+
+/// "1 day ago", "12 days", "less than a day".
+fn days_phrase(days: i64, after: &str) -> String {
+    let count = match days {
+        ..=0 => "less than a day".to_string(),
+        1 => "1 day".to_string(),
+        n => format!("{n} days"),
+    };
+    if after.is_empty() {
+        count
+    } else {
+        format!("{count} {after}")
     }
 }
 
@@ -72,10 +334,16 @@ pub enum Trust {
     Trusted {
         store: TrustStore,
     },
-    /// `detail` is rustls' own message, for the curious.
+    /// Trusted because the user pinned this certificate or key, not through a chain.
+    Pinned {
+        pin: Pin,
+    },
+    /// `context` is the reason's particular, if it has one (see
+    /// [`UntrustedReason::sentence`]); escaped, as it came from the certificate.
     NotTrusted {
         reason: UntrustedReason,
-        detail: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        context: Option<String>,
     },
     /// The verifier never ran (e.g. a resumed session).
     NotChecked,
@@ -127,9 +395,13 @@ pub struct TlsVerdict {
     pub name: NameCheck,
     pub validity: Validity,
     /// Whether rustls' `WebPkiServerVerifier` accepted chain and name together (with either
-    /// store). `ok()` requires it, so the verdict can never be more lenient than webpki.
+    /// store). `ok()` requires it of a chain, so a chain verdict is never more lenient than
+    /// webpki; a pin is the one thing that stands in for it.
     pub webpki_accepted: bool,
 }
+
+/// The name-mismatch code, beside the [`UntrustedReason`] codes in `--json`'s `reasons`.
+pub const NAME_MISMATCH: &str = "name-mismatch";
 
 impl TlsVerdict {
     pub fn not_checked() -> TlsVerdict {
@@ -141,17 +413,25 @@ impl TlsVerdict {
         }
     }
 
-    /// Trusted, name matches, currently valid — and webpki agreed.
+    /// Trusted (webpki agreeing) or pinned, the name matches unless pinned, currently valid.
     pub fn ok(&self) -> bool {
-        self.webpki_accepted
-            && self.is_trusted()
-            && matches!(self.name, NameCheck::Matched { .. })
-            && self.is_valid_now()
+        let chain = match self.trusted {
+            Trust::Trusted { .. } => self.webpki_accepted,
+            Trust::Pinned { .. } => true,
+            Trust::NotTrusted { .. } | Trust::NotChecked => false,
+        };
+        let name = matches!(self.name, NameCheck::Matched { .. }) || self.is_pinned();
+        chain && name && self.is_valid_now()
     }
 
-    /// A trust store vouched for the chain.
+    /// A trust store or a pin vouched for the server.
     pub fn is_trusted(&self) -> bool {
-        matches!(self.trusted, Trust::Trusted { .. })
+        matches!(self.trusted, Trust::Trusted { .. } | Trust::Pinned { .. })
+    }
+
+    /// A pin, not a chain, is why the server is trusted.
+    pub fn is_pinned(&self) -> bool {
+        matches!(self.trusted, Trust::Pinned { .. })
     }
 
     /// The name was checked and the certificate does not carry it.
@@ -159,45 +439,149 @@ impl TlsVerdict {
         matches!(self.name, NameCheck::Mismatch { .. })
     }
 
+    /// The name is a problem: it does not match, and no pin stands in for it.
+    pub fn is_name_problem(&self) -> bool {
+        self.is_name_mismatch() && !self.is_pinned()
+    }
+
     /// The leaf is inside its validity period.
     pub fn is_valid_now(&self) -> bool {
         matches!(self.validity, Validity::Valid { .. })
     }
 
-    /// One line for a status bar, e.g. "trusted (webpki-roots), name ok (mx.example.com),
-    /// valid 61 days" or "NOT trusted: self-signed certificate; name ok (localhost); valid
-    /// 364 days". Certificate text in it is escaped.
+    /// Every problem's stable code, chain first, then name, then dates (each once).
+    pub fn reasons(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if let Trust::NotTrusted { reason, .. } = self.trusted {
+            out.push(reason.code());
+        }
+        if self.is_name_problem() {
+            out.push(NAME_MISMATCH);
+        }
+        let dates = match self.validity {
+            Validity::Expired { .. } => Some(UntrustedReason::Expired.code()),
+            Validity::NotYetValid { .. } => Some(UntrustedReason::NotYetValid.code()),
+            _ => None,
+        };
+        out.extend(dates.filter(|code| !out.contains(code)));
+        out
+    }
+
+    /// The first problem's code (`--json`'s `reason`); `None` when there is none.
+    pub fn reason(&self) -> Option<&'static str> {
+        self.reasons().first().copied()
+    }
+
+    /// A few words for a status bar: "pinned", "self-signed", "name mismatch", "expired".
+    pub fn short(&self) -> &'static str {
+        match &self.trusted {
+            Trust::NotTrusted { reason, .. } => reason.short(),
+            Trust::NotChecked => "not checked",
+            _ if self.is_name_problem() => "name mismatch",
+            _ if matches!(self.validity, Validity::Expired { .. }) => "expired",
+            _ if matches!(self.validity, Validity::NotYetValid { .. }) => "not yet valid",
+            _ if matches!(self.validity, Validity::Unknown) => "dates unknown",
+            Trust::Pinned { .. } => "pinned",
+            Trust::Trusted { .. } if !self.webpki_accepted => "not accepted by webpki",
+            Trust::Trusted { .. } => "verified",
+        }
+    }
+
+    /// The chain verdict in words: "trusted by webpki-roots", "pinned: the server's
+    /// certificate is in ca-file …", "NOT trusted: self-signed: …".
+    pub fn trust_words(&self) -> String {
+        match &self.trusted {
+            Trust::Trusted { store } => format!("trusted by {}", esc(&store.to_string())),
+            Trust::Pinned { pin } => format!("pinned: {}", esc(&pin.to_string())),
+            Trust::NotTrusted { reason, context } => format!(
+                "NOT trusted: {}",
+                reason.sentence(context.as_deref(), &self.validity)
+            ),
+            Trust::NotChecked => "trust NOT checked".to_string(),
+        }
+    }
+
+    /// The name verdict in words, with the names presented when it does not match.
+    pub fn name_words(&self) -> String {
+        match &self.name {
+            NameCheck::Matched { name, san } => {
+                format!("{} matches subjectAltName {}", esc(name), esc(san))
+            }
+            NameCheck::Mismatch { name, presented } => {
+                let names = if presented.is_empty() {
+                    "the certificate presents no subjectAltName at all".to_string()
+                } else {
+                    format!("the certificate presents {}", esc(&presented.join(", ")))
+                };
+                let pinned = if self.is_pinned() {
+                    " (not required: the server is pinned)"
+                } else {
+                    ""
+                };
+                format!(
+                    "name mismatch: {} is not among its names; {names}{pinned}",
+                    esc(name)
+                )
+            }
+            NameCheck::NotChecked => "name NOT checked".to_string(),
+        }
+    }
+
+    /// The dates in words.
+    pub fn validity_words(&self) -> String {
+        match self.validity {
+            Validity::Valid { days_left, .. } => format!("valid now, {days_left} days left"),
+            Validity::Expired { days_ago, .. } => {
+                format!("EXPIRED {}", days_phrase(days_ago, "ago"))
+            }
+            Validity::NotYetValid { days_until, .. } => {
+                format!("NOT valid yet (starts in {})", days_phrase(days_until, ""))
+            }
+            Validity::Unknown => "validity unknown (the dates could not be read)".to_string(),
+        }
+    }
+
+    /// One line, e.g. "trusted (webpki-roots), name ok (mx.example.com), valid 61 days" or
+    /// "NOT trusted: self-signed certificate; name ok (localhost); valid 364 days" (the
+    /// reason as a phrase; the whole sentence is in [`TlsVerdict::trust_words`]).
+    /// Certificate text in it is escaped.
     pub fn summary(&self) -> String {
         let trust = match &self.trusted {
-            Trust::Trusted { store } => format!("trusted ({store})"),
-            Trust::NotTrusted { reason, .. } => format!("NOT trusted: {}", reason.describe()),
-            Trust::NotChecked => "trust NOT checked".to_string(),
+            Trust::Trusted { store } => format!("trusted ({})", esc(&store.to_string())),
+            Trust::NotTrusted { reason, context } => format!(
+                "NOT trusted: {}",
+                reason.phrase(context.as_deref(), &self.validity)
+            ),
+            _ => self.trust_words(),
         };
         let name = match &self.name {
             NameCheck::Matched { name, san } if san.eq_ignore_ascii_case(name) => {
                 format!("name ok ({})", esc(name))
             }
             NameCheck::Matched { name, san } => format!("name ok ({} via {})", esc(name), esc(san)),
-            NameCheck::Mismatch { name, presented } if presented.is_empty() => {
-                format!(
-                    "name MISMATCH ({} not in certificate, which has no names)",
-                    esc(name)
-                )
+            NameCheck::Mismatch { name, presented } => {
+                let names = if presented.is_empty() {
+                    "which has no names".to_string()
+                } else {
+                    esc(&presented.join(", "))
+                };
+                let pinned = if self.is_pinned() {
+                    ", not required when pinned"
+                } else {
+                    ""
+                };
+                let not_in = if presented.is_empty() {
+                    "not in certificate, "
+                } else {
+                    "not in "
+                };
+                format!("name MISMATCH ({} {not_in}{names}{pinned})", esc(name))
             }
-            NameCheck::Mismatch { name, presented } => format!(
-                "name MISMATCH ({} not in {})",
-                esc(name),
-                esc(&presented.join(", "))
-            ),
             NameCheck::NotChecked => "name NOT checked".to_string(),
         };
         let validity = match self.validity {
             Validity::Valid { days_left, .. } => format!("valid {days_left} days"),
-            Validity::Expired { days_ago, .. } => format!("EXPIRED {days_ago} days ago"),
-            Validity::NotYetValid { days_until, .. } => {
-                format!("NOT yet valid (starts in {days_until} days)")
-            }
-            Validity::Unknown => "validity unknown".to_string(),
+            _ => self.validity_words(),
         };
         let sep = if self.ok() { ", " } else { "; " };
         [trust, name, validity].join(sep)
@@ -237,7 +621,7 @@ mod tests {
         let verdict = TlsVerdict {
             trusted: Trust::NotTrusted {
                 reason: UntrustedReason::SelfSigned,
-                detail: String::new(),
+                context: None,
             },
             name: NameCheck::Matched {
                 name: "localhost".into(),
@@ -255,6 +639,8 @@ mod tests {
             verdict.summary(),
             "NOT trusted: self-signed certificate; name ok (localhost); valid 364 days"
         );
+        assert_eq!(verdict.reasons(), ["self-signed"]);
+        assert_eq!(verdict.short(), "self-signed");
     }
 
     #[test]
@@ -285,5 +671,274 @@ mod tests {
             webpki_accepted: false,
         };
         assert!(verdict.summary().contains("\\x1b]0;x\\x07"));
+    }
+
+    fn with_trust(trusted: Trust, validity: Validity) -> TlsVerdict {
+        TlsVerdict {
+            trusted,
+            name: NameCheck::Matched {
+                name: "mx.example.com".into(),
+                san: "mx.example.com".into(),
+            },
+            validity,
+            webpki_accepted: false,
+        }
+    }
+
+    const VALID: Validity = Validity::Valid {
+        not_before: 0,
+        not_after: 0,
+        days_left: 30,
+    };
+
+    /// Each reason's sentence, with its context where it has one: plain words, no Rust
+    /// identifiers.
+    #[test]
+    fn every_reason_has_a_sentence_in_plain_words() {
+        let cases: [(UntrustedReason, Option<&str>, Validity, &str); 19] = [
+            (
+                UntrustedReason::UnknownIssuer,
+                Some("CN=Private CA"),
+                VALID,
+                "unknown issuer: CN=Private CA is in no trust store (a private CA, or an \
+                 intermediate certificate the server did not send)",
+            ),
+            (
+                UntrustedReason::SelfSigned,
+                None,
+                VALID,
+                "self-signed: the certificate is its own issuer and no trust store holds it \
+                 (pin it with --ca-file or --pin-spki to trust this server)",
+            ),
+            (
+                UntrustedReason::CaUsedAsEndEntity,
+                None,
+                VALID,
+                "a CA certificate (basicConstraints CA:TRUE) is used as the server's \
+                 certificate; webpki accepts only a non-CA certificate from a chain (give this \
+                 exact certificate as --ca-file to pin it)",
+            ),
+            (
+                UntrustedReason::EndEntityUsedAsCa,
+                None,
+                VALID,
+                "a certificate that is not a CA signed another certificate in the chain",
+            ),
+            (
+                UntrustedReason::Expired,
+                None,
+                Validity::Expired {
+                    not_after: 0,
+                    days_ago: 12,
+                },
+                "expired 12 days ago",
+            ),
+            (
+                UntrustedReason::Expired,
+                None,
+                Validity::Expired {
+                    not_after: 0,
+                    days_ago: 0,
+                },
+                "expired less than a day ago",
+            ),
+            (
+                UntrustedReason::Expired,
+                None,
+                VALID,
+                "a certificate in the chain has expired (not the server's own)",
+            ),
+            (
+                UntrustedReason::NotYetValid,
+                None,
+                Validity::NotYetValid {
+                    not_before: 0,
+                    days_until: 1,
+                },
+                "not valid yet: it starts in 1 day",
+            ),
+            (
+                UntrustedReason::BadSignature,
+                None,
+                VALID,
+                "a signature in the chain does not verify: a certificate was altered or was \
+                 not signed by the key of its issuer",
+            ),
+            (
+                UntrustedReason::UnsupportedSignatureAlgorithm,
+                Some("sha1WithRSAEncryption"),
+                VALID,
+                "unsupported signature algorithm: a certificate is signed with \
+                 sha1WithRSAEncryption, which webpki does not accept",
+            ),
+            (
+                UntrustedReason::Revoked,
+                None,
+                VALID,
+                "revoked: its issuer has withdrawn the certificate",
+            ),
+            (
+                UntrustedReason::RevocationStatusUnknown,
+                None,
+                VALID,
+                "the revocation status could not be determined",
+            ),
+            (
+                UntrustedReason::WrongPurpose,
+                Some("clientAuth"),
+                VALID,
+                "not valid for server authentication: its extended key usage allows \
+                 clientAuth, not serverAuth",
+            ),
+            (
+                UntrustedReason::NameConstraintViolation,
+                None,
+                VALID,
+                "a CA in the chain may not issue for the certificate's names (name constraints)",
+            ),
+            (
+                UntrustedReason::PathTooLong,
+                None,
+                VALID,
+                "the chain is longer than a CA in it allows (path length constraint)",
+            ),
+            (
+                UntrustedReason::UnhandledCriticalExtension,
+                None,
+                VALID,
+                "a certificate has a critical extension webpki does not understand",
+            ),
+            (
+                UntrustedReason::PinMismatch,
+                Some("ab12"),
+                VALID,
+                "pin mismatch: the server's key (SPKI SHA-256 ab12) is not a --pin-spki key",
+            ),
+            (
+                UntrustedReason::Malformed,
+                None,
+                VALID,
+                "the certificate is malformed (bad DER encoding)",
+            ),
+            (
+                UntrustedReason::Other,
+                None,
+                VALID,
+                "verification failed for a reason webpki gives no name",
+            ),
+        ];
+        for (reason, context, validity, sentence) in cases {
+            assert_eq!(reason.sentence(context, &validity), sentence, "{reason:?}");
+        }
+        for reason in UntrustedReason::ALL {
+            assert!(
+                cases.iter().any(|(r, ..)| *r == reason),
+                "{reason:?} untested"
+            );
+        }
+    }
+
+    #[test]
+    fn codes_are_kebab_case_and_are_the_serde_names() {
+        for reason in UntrustedReason::ALL {
+            let code = reason.code();
+            assert!(
+                code.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{code}"
+            );
+            let json = serde_json::to_string(&reason).expect("serialize");
+            assert_eq!(json, format!("\"{code}\""));
+            let back: UntrustedReason = serde_json::from_str(&json).expect("deserialize");
+            assert_eq!(back, reason);
+        }
+        // The names older transcripts wrote, and a name from a later smtpx.
+        for (old, reason) in [
+            ("unknown_issuer", UntrustedReason::UnknownIssuer),
+            ("self_signed", UntrustedReason::SelfSigned),
+            ("not_yet_valid", UntrustedReason::NotYetValid),
+            ("bad_signature", UntrustedReason::BadSignature),
+            ("wrong_purpose", UntrustedReason::WrongPurpose),
+            ("expired", UntrustedReason::Expired),
+            ("some-future-reason", UntrustedReason::Other),
+        ] {
+            let read: UntrustedReason =
+                serde_json::from_str(&format!("\"{old}\"")).expect("old name reads");
+            assert_eq!(read, reason, "{old}");
+        }
+    }
+
+    #[test]
+    fn a_pinned_certificate_needs_no_matching_name_but_valid_dates() {
+        let mut verdict = with_trust(
+            Trust::Pinned {
+                pin: Pin::CaFileCertificate("/etc/mx.pem".into()),
+            },
+            VALID,
+        );
+        verdict.name = NameCheck::Mismatch {
+            name: "127.0.0.1".into(),
+            presented: vec!["mx.example.com".into()],
+        };
+        assert!(verdict.ok());
+        assert!(verdict.is_trusted() && !verdict.is_name_problem());
+        assert_eq!(verdict.reasons(), Vec::<&str>::new());
+        assert_eq!(verdict.short(), "pinned");
+        assert_eq!(
+            verdict.trust_words(),
+            "pinned: the server's certificate is in ca-file /etc/mx.pem"
+        );
+        assert!(
+            verdict
+                .name_words()
+                .ends_with("(not required: the server is pinned)"),
+            "{}",
+            verdict.name_words()
+        );
+        verdict.validity = Validity::Expired {
+            not_after: 0,
+            days_ago: 3,
+        };
+        assert!(!verdict.ok());
+        assert_eq!(verdict.reasons(), ["expired"]);
+        assert_eq!(verdict.short(), "expired");
+    }
+
+    #[test]
+    fn name_mismatch_names_what_the_certificate_presents() {
+        let mut verdict = with_trust(
+            Trust::Trusted {
+                store: TrustStore::WebPkiRoots,
+            },
+            VALID,
+        );
+        verdict.name = NameCheck::Mismatch {
+            name: "mx.example.net".into(),
+            presented: vec!["mx.example.com".into(), "*.example.com".into()],
+        };
+        assert_eq!(
+            verdict.name_words(),
+            "name mismatch: mx.example.net is not among its names; the certificate presents \
+             mx.example.com, *.example.com"
+        );
+        assert_eq!(verdict.reasons(), ["name-mismatch"]);
+        assert_eq!(verdict.reason(), Some("name-mismatch"));
+        assert_eq!(verdict.short(), "name mismatch");
+    }
+
+    #[test]
+    fn an_expired_leaf_is_reported_once() {
+        let verdict = with_trust(
+            Trust::NotTrusted {
+                reason: UntrustedReason::Expired,
+                context: None,
+            },
+            Validity::Expired {
+                not_after: 0,
+                days_ago: 40,
+            },
+        );
+        assert_eq!(verdict.reasons(), ["expired"]);
+        assert_eq!(verdict.trust_words(), "NOT trusted: expired 40 days ago");
+        assert_eq!(verdict.validity_words(), "EXPIRED 40 days ago");
     }
 }

@@ -43,7 +43,8 @@ pub enum NetError {
 
     /// A socket error (reset, broken pipe, …). A reply cut off by it is kept in `partial`.
     #[error(
-        "network error during {during}: {source}{}{}",
+        "network error during {during}: {}{}{}",
+        super::explain::io_words(source),
         alert_note(source),
         partial_note(partial)
     )]
@@ -88,6 +89,11 @@ pub enum NetError {
     #[error("cannot use CA file {}: {reason}", path.display())]
     CaFile { path: PathBuf, reason: String },
 
+    /// `--client-cert` / `--client-key` cannot be used: unreadable, not PEM, or a key that
+    /// does not belong to the certificate.
+    #[error("cannot use --client-cert/--client-key: {reason}")]
+    ClientCertificate { reason: String },
+
     /// A TLS option is unusable (an SNI or verification name that is not a DNS name or IP
     /// address, an impossible version range).
     #[error("invalid TLS option {option}: {reason}")]
@@ -102,13 +108,22 @@ pub enum NetError {
 /// ([RFC 8446 §6.2](https://www.rfc-editor.org/rfc/rfc8446#section-6.2)) arrives with the
 /// first read, not the handshake.
 fn alert_note(source: &io::Error) -> &'static str {
-    let text = source.to_string();
-    if text.contains("CertificateRequired") {
-        " — the server requires a client certificate (mutual TLS): give --client-cert and --client-key"
-    } else if text.contains("alert: BadCertificate") || text.contains("alert: UnknownCA") {
-        " — the server rejected the client certificate"
-    } else {
-        ""
+    use rustls::AlertDescription as Alert;
+    let alert = source
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .and_then(|error| match error {
+            rustls::Error::AlertReceived(alert) => Some(*alert),
+            _ => None,
+        });
+    match alert {
+        Some(Alert::CertificateRequired) => {
+            " — the server requires a client certificate (mutual TLS): give --client-cert and --client-key"
+        }
+        Some(Alert::BadCertificate | Alert::UnknownCA) => {
+            " — the server rejected the client certificate"
+        }
+        _ => "",
     }
 }
 
@@ -179,9 +194,9 @@ impl NetError {
                 },
             ),
             NetError::AlreadyTls => (FailureKind::Local, Cause::AlreadyTls),
-            NetError::CaFile { .. } | NetError::TlsOption { .. } => {
-                (FailureKind::Local, Cause::TlsSetup)
-            }
+            NetError::CaFile { .. }
+            | NetError::TlsOption { .. }
+            | NetError::ClientCertificate { .. } => (FailureKind::Local, Cause::TlsSetup),
         }
     }
 

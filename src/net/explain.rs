@@ -95,7 +95,7 @@ pub(crate) fn explain_failure(
         None if error.kind() == io::ErrorKind::UnexpectedEof => {
             return NetError::ClosedDuringHandshake;
         }
-        None => format!("network error: {error}"),
+        None => format!("network error: {}", io_words(&error)),
     };
     NetError::Tls {
         explanation,
@@ -114,8 +114,70 @@ fn allowed_versions(tls: &TlsOptions) -> String {
     }
 }
 
+/// An alert by its name in the TLS specifications
+/// ([RFC 8446 §6](https://www.rfc-editor.org/rfc/rfc8446#section-6)), not rustls' type name.
+fn alert_name(alert: AlertDescription) -> String {
+    let name = match u8::from(alert) {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        22 => "record_overflow",
+        40 => "handshake_failure",
+        42 => "bad_certificate",
+        43 => "unsupported_certificate",
+        44 => "certificate_revoked",
+        45 => "certificate_expired",
+        46 => "certificate_unknown",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        49 => "access_denied",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        90 => "user_canceled",
+        109 => "missing_extension",
+        110 => "unsupported_extension",
+        112 => "unrecognized_name",
+        113 => "bad_certificate_status_response",
+        115 => "unknown_psk_identity",
+        116 => "certificate_required",
+        120 => "no_application_protocol",
+        other => return format!("alert {other}"),
+    };
+    name.to_string()
+}
+
+/// A rustls error in words where rustls' own text would show a type name: alerts by their
+/// RFC name, a refused certificate as such (its reason is in the verdict).
+pub(crate) fn tls_words(error: &TlsError) -> String {
+    match error {
+        TlsError::AlertReceived(alert) => {
+            format!("the server sent the TLS alert {}", alert_name(*alert))
+        }
+        TlsError::InvalidCertificate(_) => {
+            "the certificate was refused (the verdict says why)".to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// An I/O error in words, with a rustls error inside it put as [`tls_words`] does.
+pub(crate) fn io_words(error: &io::Error) -> String {
+    match error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<TlsError>())
+    {
+        Some(tls) => tls_words(tls),
+        None => error.to_string(),
+    }
+}
+
 /// A rustls handshake error in words, with the likely cause.
 pub(crate) fn explain_rustls(error: &TlsError, tls: &TlsOptions) -> String {
+    let words = tls_words(error);
     let version_alert = matches!(
         error,
         TlsError::AlertReceived(AlertDescription::ProtocolVersion)
@@ -130,17 +192,17 @@ pub(crate) fn explain_rustls(error: &TlsError, tls: &TlsOptions) -> String {
     if version_alert && tls.versions_restricted() {
         return format!(
             "no TLS version in common: smtpx was limited to {} by the version options, and the \
-             server does not accept that ({error})",
+             server does not accept that ({words})",
             allowed_versions(tls)
         );
     }
     match error {
-        _ if version_alert => format!("{LEGACY} ({error})"),
+        _ if version_alert => format!("{LEGACY} ({words})"),
         TlsError::AlertReceived(
             AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity,
         ) => format!(
             "{LEGACY} — that is the usual reason for this alert; it can also mean the server \
-             wants a client certificate or has no certificate for the name sent in SNI ({error})"
+             wants a client certificate or has no certificate for the name sent in SNI ({words})"
         ),
         TlsError::PeerIncompatible(
             PeerIncompatible::NoCipherSuitesInCommon
@@ -153,13 +215,16 @@ pub(crate) fn explain_rustls(error: &TlsError, tls: &TlsOptions) -> String {
             PeerMisbehaved::SelectedUnofferedCipherSuite
             | PeerMisbehaved::SelectedUnofferedKxGroup
             | PeerMisbehaved::SelectedTls12UsingTls13VersionExtension,
-        ) => format!("{LEGACY} ({error})"),
+        ) => format!("{LEGACY} ({words})"),
         TlsError::AlertReceived(alert) => {
-            format!("the server aborted the handshake with a {alert:?} alert ({error})")
+            format!(
+                "the server aborted the handshake with the TLS alert {}",
+                alert_name(*alert)
+            )
         }
-        TlsError::InvalidCertificate(e) => format!("certificate rejected: {e}"),
+        TlsError::InvalidCertificate(_) => words,
         TlsError::InvalidMessage(_) | TlsError::InappropriateHandshakeMessage { .. } => {
-            format!("the server sent something that is not a valid TLS handshake ({error})")
+            format!("the server sent something that is not a valid TLS handshake ({words})")
         }
         other => other.to_string(),
     }
@@ -205,5 +270,25 @@ mod tests {
             &limited,
         );
         assert!(text.contains("limited to only TLS 1.2"), "{text}");
+    }
+
+    #[test]
+    fn alerts_are_named_as_the_rfc_names_them() {
+        assert_eq!(
+            tls_words(&TlsError::AlertReceived(
+                AlertDescription::CertificateRequired
+            )),
+            "the server sent the TLS alert certificate_required"
+        );
+        assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown_ca");
+        assert_eq!(alert_name(AlertDescription::Unknown(200)), "alert 200");
+        let text = explain_rustls(
+            &TlsError::AlertReceived(AlertDescription::BadCertificate),
+            &TlsOptions::default(),
+        );
+        assert_eq!(
+            text,
+            "the server aborted the handshake with the TLS alert bad_certificate"
+        );
     }
 }

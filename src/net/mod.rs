@@ -6,7 +6,8 @@
 //!
 //! Files: `target.rs` (what to connect to), `connection.rs` (plain | TLS, owns the reply
 //! buffer, STARTTLS and injection detection), `tls.rs` (handshake, negotiated parameters),
-//! `plan.rs` (what a command that connects asks for), `explain.rs` (failed handshakes in
+//! `plan.rs` (what a command that connects asks for), `hello.rs` (does a silent port answer
+//! a TLS ClientHello?), `explain.rs` (failed handshakes in
 //! words), `sniff.rs` (records what the server sent during the handshake), `verify.rs`
 //! (recording certificate verifier; its [`TlsVerdict`] is plain data in `crate::event`),
 //! `cert/` (certificate details for display), `error.rs` ([`NetError`]).
@@ -18,6 +19,7 @@ pub mod cert;
 pub mod connection;
 pub mod error;
 mod explain;
+pub mod hello;
 pub mod plan;
 mod sniff;
 pub mod target;
@@ -25,11 +27,17 @@ pub mod tls;
 pub mod verify;
 
 pub use crate::event::verdict::{
-    NameCheck, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity,
+    NameCheck, Pin, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity,
 };
 pub use cert::{CertSummary, SanEntry, summarize, summarize_chain};
 pub use connection::{ConnectOptions, Connection, Injection, ReadOutcome};
 pub use error::{AttemptFailure, ConnectAttempt, NetError, Phase};
-pub use plan::{ConnectPlan, TlsMode, bounded_timeout, local_hostname};
+pub use hello::{HelloAnswer, hello_answer};
+pub use plan::{
+    CONNECT_WAIT, ConnectPlan, GREETING_WAIT, TlsMode, bounded_timeout, local_hostname,
+};
 pub use target::{AddressFamily, SMTP_PORT, SUBMISSION_PORT, SUBMISSIONS_PORT, Target};
-pub use tls::{Sni, TlsInfo, TlsOptions, TlsVersion, VerifyMode};
+pub use tls::{
+    ClientCertStatus, Sni, TlsInfo, TlsOptions, TlsVersion, VerifyMode, check_client_identity,
+};
+pub use verify::SpkiPin;

@@ -12,6 +12,16 @@ use super::{ConnectOptions, Target, TlsOptions};
 /// every step at once, an endless one would hang on a silent server.
 pub const TIMEOUT_RANGE: (f64, f64) = (0.001, 86_400.0);
 
+/// How long a connection attempt may go unanswered before it counts as filtered (SYNs
+/// dropped by a firewall). A reachable host answers a SYN within a round trip; the kernel
+/// resends an unanswered SYN after 1 s and 3 s, so 4 s covers three tries.
+pub const CONNECT_WAIT: Duration = Duration::from_secs(4);
+
+/// How long a connected server may stay silent before smtpx checks, on a second
+/// connection, whether the port expects TLS from the first byte. Servers greet within
+/// milliseconds unless they delay on purpose (Postfix's postscreen waits 6 s by default).
+pub const GREETING_WAIT: Duration = Duration::from_secs(3);
+
 /// A timeout in seconds as given on a command line, bounded to [`TIMEOUT_RANGE`].
 pub fn bounded_timeout(seconds: f64) -> Duration {
     let (low, high) = TIMEOUT_RANGE;
@@ -46,20 +56,22 @@ pub struct ConnectPlan {
     pub ehlo: Option<String>,
     pub connect: ConnectOptions,
     pub tls: TlsOptions,
-    /// The wait for the connection and for each reply (the same one bounds `connect` and
-    /// the TLS handshake).
+    /// The wait for each reply (the same one bounds the TLS handshake).
     pub timeout: Duration,
+    /// Silence after connecting before the second connection checks for implicit TLS.
+    pub greeting_wait: Duration,
 }
 
 impl ConnectPlan {
-    /// The connection and TLS options with `timeout` as every wait.
+    /// The connection and TLS options with `timeout` as every wait, except the connection
+    /// attempt, which waits at most [`CONNECT_WAIT`].
     pub fn new(target: Target, tls_mode: TlsMode, tls: TlsOptions, timeout: Duration) -> Self {
         ConnectPlan {
             target,
             tls_mode,
             ehlo: None,
             connect: ConnectOptions {
-                connect_timeout: timeout,
+                connect_timeout: timeout.min(CONNECT_WAIT),
                 resolve_timeout: timeout,
                 send_timeout: timeout,
                 ..ConnectOptions::default()
@@ -69,6 +81,7 @@ impl ConnectPlan {
                 ..tls
             },
             timeout,
+            greeting_wait: GREETING_WAIT.min(timeout),
         }
     }
 

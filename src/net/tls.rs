@@ -11,12 +11,14 @@
 //! Layer: transport.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rustls::client::ClientConfig;
-use rustls::pki_types::ServerName;
-use rustls::{HandshakeKind, ProtocolVersion, RootCertStore};
+use rustls::client::{ClientConfig, ResolvesClientCert};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::sign::CertifiedKey;
+use rustls::{HandshakeKind, ProtocolVersion, RootCertStore, SignatureScheme};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -24,8 +26,8 @@ use tokio_rustls::client::TlsStream;
 use super::error::{NetError, Phase};
 use super::explain::explain_failure;
 use super::sniff::Sniff;
-use super::verify::RecordingVerifier;
-pub use crate::event::tls::TlsInfo;
+use super::verify::{RecordingVerifier, SpkiPin};
+pub use crate::event::tls::{ClientCertStatus, TlsInfo};
 use crate::event::verdict::TlsVerdict;
 use crate::proto::text::escape_bytes;
 
@@ -76,6 +78,9 @@ pub struct TlsOptions {
     /// PEM file of extra trust anchors, a separate store in the verdict. *Added to* the
     /// webpki roots, never replacing them: the verdict names the store that vouched.
     pub ca_file: Option<PathBuf>,
+    /// `--pin-spki`: when given, the server's key must be one of these (a match is trusted
+    /// as pinned, whatever the stores say; a mismatch is refused even if a store vouches).
+    pub pin_spki: Vec<SpkiPin>,
     /// Mutual TLS: a PEM certificate (chain allowed, leaf first) and its private key
     /// ([RFC 8446 §4.4.2](https://www.rfc-editor.org/rfc/rfc8446#section-4.4.2)). Both or neither.
     pub client_cert: Option<PathBuf>,
@@ -94,6 +99,7 @@ impl Default for TlsOptions {
             sni: Sni::Default,
             verify_name: None,
             ca_file: None,
+            pin_spki: Vec::new(),
             client_cert: None,
             client_key: None,
             mode: VerifyMode::Report,
@@ -129,7 +135,10 @@ fn option_error(option: &'static str, reason: impl Into<String>) -> NetError {
     }
 }
 
-async fn read_ca_file(path: &PathBuf) -> Result<RootCertStore, NetError> {
+/// The anchors of a `--ca-file`, and the certificates themselves (for pinning).
+async fn read_ca_file(
+    path: &PathBuf,
+) -> Result<(RootCertStore, Vec<CertificateDer<'static>>), NetError> {
     let fail = |reason: String| NetError::CaFile {
         path: path.clone(),
         reason,
@@ -138,66 +147,113 @@ async fn read_ca_file(path: &PathBuf) -> Result<RootCertStore, NetError> {
         .await
         .map_err(|e| fail(e.to_string()))?;
     let mut store = RootCertStore::empty();
+    let mut certificates = Vec::new();
     for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
         let cert = cert.map_err(|e| fail(format!("bad PEM: {e}")))?;
         store
-            .add(cert)
-            .map_err(|e| fail(format!("unusable certificate: {e}")))?;
+            .add(cert.clone())
+            .map_err(|_| fail("a certificate in it cannot be decoded".to_string()))?;
+        certificates.push(cert);
     }
     if store.is_empty() {
         return Err(fail("no CERTIFICATE block found".to_string()));
     }
-    Ok(store)
+    Ok((store, certificates))
 }
 
-/// Reads the client certificate chain and key for mutual TLS.
-async fn read_client_identity(
-    tls: &TlsOptions,
-) -> Result<
-    Option<(
-        Vec<rustls::pki_types::CertificateDer<'static>>,
-        rustls::pki_types::PrivateKeyDer<'static>,
-    )>,
-    NetError,
-> {
+fn client_error(reason: impl Into<String>) -> NetError {
+    NetError::ClientCertificate {
+        reason: reason.into(),
+    }
+}
+
+/// Reads `--client-cert` and `--client-key` and checks that the key belongs to the
+/// certificate (their SubjectPublicKeyInfo is the same), so a wrong pair is named before
+/// connecting rather than found at the handshake. `None` when neither is given.
+pub fn check_client_identity(tls: &TlsOptions) -> Result<Option<Arc<CertifiedKey>>, NetError> {
     let (cert_path, key_path) = match (&tls.client_cert, &tls.client_key) {
         (None, None) => return Ok(None),
         (Some(c), Some(k)) => (c, k),
         _ => {
-            return Err(option_error(
-                "client certificate",
-                "--client-cert and --client-key go together",
-            ));
+            return Err(client_error("--client-cert and --client-key go together"));
         }
     };
+    let shown = |path: &PathBuf| escape_bytes(path.display().to_string().as_bytes());
     let read = |path: &PathBuf| {
-        let path = path.clone();
-        async move {
-            tokio::fs::read(&path)
-                .await
-                .map_err(|e| option_error("client certificate", format!("{}: {e}", path.display())))
-        }
+        std::fs::read(path).map_err(|e| client_error(format!("cannot read {}: {e}", shown(path))))
     };
-    let pem = read(cert_path).await?;
-    let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
+    let pem = read(cert_path)?;
+    let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut pem.as_slice())
         .collect::<Result<_, _>>()
-        .map_err(|e| option_error("client certificate", format!("bad PEM: {e}")))?;
+        .map_err(|e| client_error(format!("{}: bad PEM: {e}", shown(cert_path))))?;
     if certs.is_empty() {
-        return Err(option_error(
-            "client certificate",
-            format!("no CERTIFICATE block in {}", cert_path.display()),
-        ));
+        return Err(client_error(format!(
+            "no CERTIFICATE block in {}",
+            shown(cert_path)
+        )));
     }
-    let pem = read(key_path).await?;
-    let key = rustls_pemfile::private_key(&mut pem.as_slice())
-        .map_err(|e| option_error("client certificate", format!("bad key PEM: {e}")))?
-        .ok_or_else(|| {
-            option_error(
-                "client certificate",
-                format!("no private key in {}", key_path.display()),
-            )
-        })?;
-    Ok(Some((certs, key)))
+    let pem = read(key_path)?;
+    let key: PrivateKeyDer<'static> = rustls_pemfile::private_key(&mut pem.as_slice())
+        .map_err(|e| client_error(format!("{}: bad key PEM: {e}", shown(key_path))))?
+        .ok_or_else(|| client_error(format!("no private key in {}", shown(key_path))))?;
+    let provider = rustls::crypto::ring::default_provider();
+    let signing_key = provider.key_provider.load_private_key(key).map_err(|_| {
+        client_error(format!(
+            "the key in {} is of a kind smtpx cannot sign with (RSA, ECDSA P-256/P-384 and \
+                 Ed25519 work)",
+            shown(key_path)
+        ))
+    })?;
+    let certified = CertifiedKey::new(certs, signing_key);
+    match certified.keys_match() {
+        Ok(()) => Ok(Some(Arc::new(certified))),
+        Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) => {
+            Err(client_error(format!(
+                "the key in {} does not belong to the certificate in {} (their public keys \
+                 differ)",
+                shown(key_path),
+                shown(cert_path)
+            )))
+        }
+        // The key cannot tell its public half: the server will be the judge.
+        Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {
+            Ok(Some(Arc::new(certified)))
+        }
+        Err(_) => Err(client_error(format!(
+            "the certificate in {} cannot be decoded",
+            shown(cert_path)
+        ))),
+    }
+}
+
+/// Offers the client certificate when (and only when) the server asks for one, and records
+/// that it asked and whether one went out.
+#[derive(Debug)]
+struct RecordingClientCert {
+    key: Option<Arc<CertifiedKey>>,
+    status: Arc<Mutex<ClientCertStatus>>,
+}
+
+impl ResolvesClientCert for RecordingClientCert {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        let chosen = self
+            .key
+            .clone()
+            .filter(|key| key.key.choose_scheme(sigschemes).is_some());
+        if let Ok(mut status) = self.status.lock() {
+            status.requested = true;
+            status.sent = chosen.is_some();
+        }
+        chosen
+    }
+
+    fn has_certs(&self) -> bool {
+        self.key.is_some()
+    }
 }
 
 /// The names used for one handshake: (verify, SNI to send).
@@ -243,7 +299,10 @@ pub(crate) async fn handshake(
 ) -> Result<(ClientTls, TlsInfo), NetError> {
     let (verify_name, sni) = names(host, tls)?;
     let ca_file = match &tls.ca_file {
-        Some(path) => Some((path.clone(), read_ca_file(path).await?)),
+        Some(path) => {
+            let (store, certificates) = read_ca_file(path).await?;
+            Some((path.clone(), store, certificates))
+        }
         None => None,
     };
     let min = tls.min_version.unwrap_or(TlsVersion::Tls12);
@@ -263,10 +322,11 @@ pub(crate) async fn handshake(
         ));
     }
 
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider: Arc<CryptoProvider> = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = RecordingVerifier::new(
         provider.clone(),
         ca_file,
+        tls.pin_spki.clone(),
         verify_name.clone(),
         tls.mode == VerifyMode::Strict,
     )
@@ -277,12 +337,15 @@ pub(crate) async fn handshake(
         .map_err(|e| option_error("TLS version", e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier));
-    let mut config = match read_client_identity(tls).await? {
-        Some((certs, key)) => builder
-            .with_client_auth_cert(certs, key)
-            .map_err(|e| option_error("client certificate", e.to_string()))?,
-        None => builder.with_no_client_auth(),
-    };
+    let key = check_client_identity(tls)?;
+    let client_status = Arc::new(Mutex::new(ClientCertStatus {
+        configured: key.is_some(),
+        ..ClientCertStatus::default()
+    }));
+    let mut config = builder.with_client_cert_resolver(Arc::new(RecordingClientCert {
+        key,
+        status: client_status.clone(),
+    }));
     config.alpn_protocols = tls.alpn.clone();
     config.enable_sni = sni.is_some();
     // rustls sends SNI from the name given to `connect`; with `enable_sni` off the name is
@@ -343,6 +406,7 @@ pub(crate) async fn handshake(
         resumed: conn.handshake_kind() == Some(HandshakeKind::Resumed),
         sni_sent: sni,
         verdict: verdict.unwrap_or_else(TlsVerdict::not_checked),
+        client_cert: client_status.lock().ok().map(|status| *status),
     };
     Ok((stream, info))
 }

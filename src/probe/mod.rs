@@ -12,6 +12,7 @@ pub mod message;
 pub mod output;
 mod plan;
 mod source;
+mod wait;
 
 use crate::driver::{Driver, DriverError};
 use crate::net::{NetError, TlsMode};
@@ -110,6 +111,8 @@ pub async fn run(plan: ProbePlan) -> Stage {
 struct Probe {
     driver: Driver,
     mode: TlsMode,
+    /// Silence before the second connection checks for implicit TLS.
+    greeting_wait: std::time::Duration,
     ehlo_name: String,
     credentials: Option<Credentials>,
     allow_insecure_auth: bool,
@@ -175,7 +178,8 @@ impl Probe {
             None
         });
         let transcript = recorder.as_ref().map(|r| r.path().to_path_buf());
-        let mut sinks = vec![output::printer_with(plan.print.clone())];
+        let user = plan.credentials.as_ref().map(|c| c.user.clone());
+        let mut sinks = vec![output::printer_as(plan.print.clone(), user)];
         let recording = recorder.map(|recorder| {
             let (sink, handle) = recorder.shared();
             sinks.push(sink);
@@ -183,6 +187,7 @@ impl Probe {
         });
         // Classic failures are explained as notes right after the event that shows them.
         let port = connect.target.port;
+        let greeting_wait = connect.greeting_wait;
         let sink = crate::diagnose::watch(crate::driver::sink::fan_out(sinks), port);
         let mut driver = Driver::new(
             connect.target,
@@ -195,6 +200,7 @@ impl Probe {
         Ok(Probe {
             driver,
             mode: connect.tls_mode,
+            greeting_wait,
             ehlo_name,
             credentials: plan.credentials,
             allow_insecure_auth: plan.allow_insecure_auth,
@@ -216,8 +222,9 @@ impl Probe {
 
     /// The session, step by step. Returns the stage that failed, or `Done`.
     async fn session(&mut self) -> Stage {
-        if let Err(error) = self.driver.connect(self.mode == TlsMode::Implicit).await {
-            self.explain_connect_failure(&error);
+        // Refused, filtered or TLS met plaintext: the diagnosis follows the failure event.
+        if let Err(error) = wait::connect(&mut self.driver, self.mode == TlsMode::Implicit).await {
+            self.explain_plaintext_port(&error);
             // One stage model for both ways into TLS: a handshake that fails on implicit
             // TLS is a TLS failure (23), as it is after STARTTLS.
             return if is_tls_failure(&error) {
@@ -231,13 +238,10 @@ impl Probe {
         }
 
         // Greeting (RFC 5321 §4.3.1: 220, or 554 for "no service here").
-        match self.driver.read_reply().await {
-            Ok(reply) if reply.code() == Some(220) => {}
-            Ok(_) => return Stage::Greeting,
-            Err(error) => {
-                self.explain_missing_greeting(&error);
-                return Stage::Greeting;
-            }
+        let plaintext = self.mode != TlsMode::Implicit;
+        match wait::greeting(&mut self.driver, self.greeting_wait, plaintext).await {
+            wait::Greeting::Read(Ok(reply)) if reply.code() == Some(220) => {}
+            wait::Greeting::Read(_) | wait::Greeting::ExpectsTls => return Stage::Greeting,
         }
         if self.quit_after(Stage::Greeting) {
             return Stage::Done;
@@ -469,21 +473,11 @@ impl Probe {
         envelope_sender(self.from.as_deref(), &self.ehlo_name)
     }
 
-    /// Says why no greeting came, in plain words, when the cause is a classic one.
-    fn explain_missing_greeting(&mut self, error: &DriverError) {
-        let (port, implicit) = (self.driver.target().port, self.mode == TlsMode::Implicit);
-        if let DriverError::Net(error) = error {
-            if let Some(diagnosis) = crate::diagnose::missing_greeting(error, port, implicit) {
-                self.driver.note(diagnosis.note());
-            }
-        }
-    }
-
-    /// Says why connecting failed when the cause is a classic one (port 25 blocked, TLS
-    /// on connect to a plaintext port).
-    fn explain_connect_failure(&mut self, error: &DriverError) {
+    /// TLS on connect met a plaintext greeting: says so, quoting it. (Refused and filtered
+    /// ports are diagnosed from the failure event, in the watcher.)
+    fn explain_plaintext_port(&mut self, error: &DriverError) {
         let port = self.driver.target().port;
-        if let DriverError::Net(error) = error {
+        if let DriverError::Net(error @ NetError::Tls { .. }) = error {
             if let Some(diagnosis) = crate::diagnose::connect_failure(error, port) {
                 self.driver.note(diagnosis.note());
             }

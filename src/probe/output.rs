@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::driver::{Layer, SessionEvent};
 use crate::net::TlsInfo;
+use crate::proto::auth::view::{SaslView, challenge_text};
 use crate::proto::capability::Capabilities;
 use crate::proto::reply::Reply;
 use crate::proto::text::{escape_bytes, escape_str};
@@ -38,7 +39,15 @@ pub fn human(event: &SessionEvent) -> Vec<String> {
         } => reply_lines(*at, *layer, reply, *latency),
         SessionEvent::TlsEstablished { at, info } => tls_lines(*at, info),
         SessionEvent::Finding { at, finding } => {
-            vec![format!("{} !!! {}", stamp(*at), finding.describe())]
+            let mut lines = vec![format!(
+                "{} !!! {}",
+                stamp(*at),
+                escape_str(&finding.describe())
+            )];
+            if let crate::driver::Finding::InjectedPlaintext { bytes } = finding {
+                lines.push(format!("{:>8} !!! injected: {}", "", escape_bytes(bytes)));
+            }
+            lines
         }
         SessionEvent::Note { at, text } => vec![format!("{} === {}", stamp(*at), escape_str(text))],
         SessionEvent::Failed { at, failure } => {
@@ -73,6 +82,10 @@ fn reply_lines(
             .unwrap_or(&line.raw);
         let mut text = escape_bytes(content);
         if i + 1 == reply.lines.len() {
+            // RFC 4954 §4: a 334's text is base64; show what it says beside it.
+            if reply.code() == Some(334) {
+                text.push_str(&format!("  [{}]", challenge_text(line.text())));
+            }
             if let Some(latency) = latency {
                 text.push_str(&format!("   ({})", millis(latency)));
             }
@@ -119,6 +132,14 @@ fn tls_lines(at: Duration, info: &TlsInfo) -> Vec<String> {
         "",
         escape_str(&info.verdict.summary())
     ));
+    // Client authentication is worth a line when it happened or was meant to.
+    if let Some(status) = info.client_cert.filter(|c| c.requested || c.configured) {
+        out.push(format!(
+            "{:>8} === client certificate: {}",
+            "",
+            status.describe()
+        ));
+    }
     for (i, cert) in crate::net::cert::summarize_chain(&info.chain_der)
         .iter()
         .enumerate()
@@ -183,6 +204,9 @@ pub fn json(event: &SessionEvent) -> Value {
             "flags": reply.malformations().iter().map(|m| m.name()).collect::<Vec<_>>(),
             "complete": reply.is_complete(),
             "latency_ms": latency.map(|l| l.as_secs_f64() * 1000.0),
+            "decoded": (reply.code() == Some(334))
+                .then(|| reply.lines.last().map(|l| challenge_text(l.text())))
+                .flatten(),
         }),
         SessionEvent::TlsEstablished { at, info } => json!({
             "event": "tls", "t": t(at),
@@ -195,6 +219,7 @@ pub fn json(event: &SessionEvent) -> Value {
             "sni": info.sni_sent,
             // `verdict` (three answers, ok, summary) and `chain` (every field, leaf first).
             "verdict": report["verdict"],
+            "client_cert": report["client_cert"],
             "chain": report["chain"],
         }),
         SessionEvent::Finding { at, finding } => json!({
@@ -270,6 +295,53 @@ pub struct PrintOptions {
     pub save_chain: Option<PathBuf>,
 }
 
+/// Follows the AUTH exchange in the events, as the explorer does, so each secret line the
+/// client sent is shown decoded beside its redaction, the secret part masked
+/// (`AUTH LOGIN <redacted 8 bytes>  [demo]`; [`SaslView`]).
+#[derive(Debug, Clone, Default)]
+pub struct AuthSteps {
+    /// The user name the probe logs in as (the client knows it; the transcript hides it).
+    user: Option<String>,
+    exchange: Option<SaslView>,
+}
+
+impl AuthSteps {
+    pub fn new(user: Option<String>) -> AuthSteps {
+        AuthSteps {
+            user,
+            exchange: None,
+        }
+    }
+
+    /// The decoded form of a secret line this event sent, if it is one the view knows.
+    pub fn observe(&mut self, event: &SessionEvent) -> Option<String> {
+        match event {
+            SessionEvent::Sent { shown, secret, .. } => {
+                if let Some(view) = SaslView::from_auth_line(shown.public()) {
+                    self.exchange = Some(match &self.user {
+                        Some(user) => SaslView::client(view.mechanism().clone(), user.clone()),
+                        None => view,
+                    });
+                }
+                let exchange = self.exchange.as_mut().filter(|_| *secret)?;
+                exchange.next_sent()
+            }
+            SessionEvent::Received { reply, .. } => {
+                match (reply.code(), self.exchange.as_mut(), reply.lines.last()) {
+                    (Some(334), Some(exchange), Some(line)) => exchange.on_challenge(line.text()),
+                    _ => self.exchange = None,
+                }
+                None
+            }
+            SessionEvent::Closed { .. } | SessionEvent::Connected { .. } => {
+                self.exchange = None;
+                None
+            }
+            _ => None,
+        }
+    }
+}
+
 /// A sink that prints events to standard output as they happen.
 pub fn printer(as_json: bool) -> crate::driver::EventSink {
     printer_with(PrintOptions {
@@ -280,19 +352,36 @@ pub fn printer(as_json: bool) -> crate::driver::EventSink {
 
 /// [`printer`] with `--show-cert` and `--save-chain`.
 pub fn printer_with(options: PrintOptions) -> crate::driver::EventSink {
+    printer_as(options, None)
+}
+
+/// [`printer_with`] for a probe that logs in as `user`: its AUTH steps are shown decoded.
+pub fn printer_as(options: PrintOptions, user: Option<String>) -> crate::driver::EventSink {
+    let mut steps = AuthSteps::new(user);
     Box::new(move |event| {
+        let decoded = steps.observe(&event);
+        // The live counter of a wait goes first: the event takes its place.
+        super::wait::erase_live_line();
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         // A reader that has gone (`| head`) ends the process quietly; other write errors
         // must not abort the session mid-way.
         if options.json {
+            let mut object = json(&event);
+            if let (Some(decoded), Some(map)) = (decoded, object.as_object_mut()) {
+                map.insert("decoded".into(), Value::String(decoded));
+            }
             checked(writeln!(
                 out,
                 "{}",
-                crate::output::safe_json(json(&event).to_string())
+                crate::output::safe_json(object.to_string())
             ));
         } else {
-            for line in human(&event) {
+            let mut lines = human(&event);
+            if let (Some(decoded), Some(first)) = (decoded, lines.first_mut()) {
+                first.push_str(&format!("  [{decoded}]"));
+            }
+            for line in lines {
                 checked(writeln!(out, "{line}"));
             }
         }

@@ -76,9 +76,7 @@ fn escape_str_into(text: &str, out: &mut String) {
             c if (c as u32) < 0x20 || c == '\u{7f}' => {
                 let _ = write!(out, "\\x{:02x}", c as u32);
             }
-            // C1 controls (U+0080–U+009F) act as escape introducers on some terminals;
-            // bidi overrides and other format characters can disguise text.
-            c if is_dangerous_format(c) => {
+            c if is_hostile(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
@@ -86,14 +84,23 @@ fn escape_str_into(text: &str, out: &mut String) {
     }
 }
 
-fn is_dangerous_format(c: char) -> bool {
+/// Whether a terminal would act on `c` or it can disguise text: C0 controls, DEL, C1
+/// controls (U+0080–U+009F, escape introducers on some terminals), bidi controls (U+061C,
+/// U+200E–U+200F, U+202A–U+202E, U+2066–U+2069), zero-width characters (U+200B–U+200D,
+/// U+2060, the BOM U+FEFF) and the line and paragraph separators (U+2028–U+2029).
+///
+/// The one list both sinks use: [`escape_str`] and [`escape_bytes`] for a terminal or a text
+/// file, and the JSON writer (`crate::output::safe_json`) for JSON.
+pub fn is_hostile(c: char) -> bool {
     matches!(c as u32,
-        0x80..=0x9f
-        | 0x200b..=0x200f   // zero-width and directional marks
-        | 0x202a..=0x202e   // bidi embeddings and overrides
-        | 0x2066..=0x2069   // bidi isolates
-        | 0xfeff            // zero-width no-break space
-    )
+        0x00..=0x1f
+        | 0x7f..=0x9f
+        | 0x061c
+        | 0x200b..=0x200f
+        | 0x2028..=0x202e
+        | 0x2060
+        | 0x2066..=0x2069
+        | 0xfeff)
 }
 
 /// Lower-case hex of bytes (fingerprints, digests).
@@ -138,6 +145,15 @@ mod tests {
     fn invalid_utf8_is_shown_as_hex_and_valid_utf8_kept() {
         assert_eq!(escape_bytes(b"caf\xc3\xa9 \xff\xfe"), "café \\xff\\xfe");
         assert_eq!(escape_bytes("Grüße ✓".as_bytes()), "Grüße ✓");
+    }
+
+    #[test]
+    fn separators_marks_and_joiners_are_escaped_too() {
+        assert_eq!(
+            escape_str("a\u{2028}b\u{2029}c\u{61c}d\u{2060}e"),
+            "a\\u{2028}b\\u{2029}c\\u{61c}d\\u{2060}e"
+        );
+        assert!(!is_hostile('é') && !is_hostile(' ') && is_hostile('\u{85}'));
     }
 
     #[test]

@@ -5,10 +5,17 @@
 //! Each recorded client step is sent again byte for byte and answered by as many replies as
 //! were recorded; STARTTLS is followed by a handshake when the server says 220
 //! ([RFC 3207 §4](https://www.rfc-editor.org/rfc/rfc3207#section-4)). What the file left out
-//! must come from elsewhere: a redacted AUTH exchange is run again with `--user` and the
-//! secret from `--password-env` or a prompt
-//! ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4)); a body recorded with
-//! `--redact-body` is replaced by `--body`/`--data`, or the replay refuses to start.
+//! must come from elsewhere: a redacted AUTH exchange (the whole line, or the SASL answers
+//! typed after `AUTH LOGIN`) is run again with `--user` and the secret from
+//! `--password-env` or a prompt ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4));
+//! a body recorded with `--redact-body` (or past the 4 MiB a transcript keeps) is replaced
+//! by `--body`/`--data`, or the replay refuses to start. `--from` and `--to` put other
+//! addresses in MAIL and RCPT (a recording of someone else's session names theirs).
+//!
+//! A recording with several connections (`/reconnect`) is re-run connection by connection,
+//! or only the one `--connection N` names. Every end is said in words: all steps re-run,
+//! the recorded server closed the connection, or why the re-run stopped early and at which
+//! step.
 //!
 //! Layer: front end for transcripts (drives the [`Driver`]).
 
@@ -19,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use zeroize::Zeroizing;
 
 use super::AgainstPlan;
-use crate::driver::{Driver, SessionEvent};
+use crate::driver::{Driver, DriverError, SessionEvent};
 use crate::event::Shown;
 use crate::net::{ConnectPlan, Target, TlsMode};
 use crate::proto::auth::{Mechanism, policy};
@@ -28,7 +35,7 @@ use crate::proto::command::Command;
 use crate::transcript::format::{Annotation, Redaction};
 use crate::transcript::options::{session_header, unix_now};
 use crate::transcript::read::{Entry, Transcript};
-use crate::transcript::script::{Script, StepKind, verb};
+use crate::transcript::script::{Recorded, Script, Step, StepKind, verb};
 
 /// Why a recording cannot be re-run: something it left out was not supplied.
 #[derive(Debug, thiserror::Error)]
@@ -54,12 +61,17 @@ pub enum AgainstError {
 
 /// What the replay needs besides the file, gathered before connecting.
 struct Inputs {
+    /// For every redacted AUTH exchange (the same user and secret each time).
     credentials: Option<(String, Zeroizing<String>)>,
     message: Option<Vec<u8>>,
+    /// `--from`: the reverse-path of every MAIL.
+    from: Option<String>,
+    /// `--to`: the recipients of every transaction, in place of the recorded RCPTs.
+    to: Vec<String>,
 }
 
 /// Re-runs the recording; exit 0 when nothing differs, 1 when the comparison found
-/// differences, 2 for a bad target, 3 when something the replay needs is missing.
+/// differences, 2 for a bad target or address, 3 when something the replay needs is missing.
 pub async fn run(original: &Transcript, file: &Path, args: &AgainstPlan) -> ExitCode {
     let target = match Target::parse(&args.target, original.header.target.port) {
         Ok(target) => target,
@@ -68,8 +80,32 @@ pub async fn run(original: &Transcript, file: &Path, args: &AgainstPlan) -> Exit
             return ExitCode::from(2);
         }
     };
-    let script = Script::of(original);
-    let inputs = match gather(original, &script, args) {
+    for address in args.from.iter().chain(&args.to) {
+        if address.is_empty()
+            || address
+                .bytes()
+                .any(|b| b.is_ascii_control() || b == b'<' || b == b'>')
+        {
+            eprintln!(
+                "smtpx replay --against: {:?} is not an address to put in <…>",
+                crate::proto::text::escape_str(address)
+            );
+            return ExitCode::from(2);
+        }
+    }
+    let mut connections = Script::connections(original);
+    if let Some(n) = args.connection {
+        if n == 0 || n > connections.len() {
+            eprintln!(
+                "smtpx replay --against: --connection {n}: the recording has {} connection{}",
+                connections.len(),
+                if connections.len() == 1 { "" } else { "s" }
+            );
+            return ExitCode::from(2);
+        }
+        connections = vec![connections.swap_remove(n - 1)];
+    }
+    let inputs = match gather(original, &connections, args) {
         Ok(inputs) => inputs,
         Err(error) => {
             eprintln!("smtpx replay --against: {error}");
@@ -104,7 +140,8 @@ pub async fn run(original: &Transcript, file: &Path, args: &AgainstPlan) -> Exit
     sinks.extend(recorder.map(crate::transcript::Recorder::into_sink));
     // Transport options as recorded; `--ca-file` and `--timeout` override. The script says
     // when STARTTLS is sent, as the recorded client did.
-    let mode = if script.implicit_tls {
+    let any_implicit = connections.iter().any(|c| c.implicit_tls);
+    let mode = if any_implicit {
         TlsMode::Implicit
     } else {
         TlsMode::StartTlsOptional
@@ -130,19 +167,46 @@ pub async fn run(original: &Transcript, file: &Path, args: &AgainstPlan) -> Exit
     });
     let mut driver = Driver::new(plan.target, plan.connect, plan.tls, plan.timeout, sink);
     driver.reveal_secrets(args.record.keep_secrets);
-    play(
-        &mut driver,
-        &script,
-        original,
-        inputs,
-        &shown,
-        Policy {
-            allow_insecure_auth: args.allow_insecure_auth,
-            upgrade: args.upgrade,
-        },
-    )
-    .await;
-    driver.close().await;
+    let policy = Policy {
+        allow_insecure_auth: args.allow_insecure_auth,
+        upgrade: args.upgrade,
+    };
+    let total = connections.len();
+    let mut inputs = inputs;
+    for (k, script) in connections.iter().enumerate() {
+        if total > 1 {
+            driver.note(format!("connection {} of {total}, as recorded", k + 1));
+        }
+        let played = play(&mut driver, script, &mut inputs, &shown, policy).await;
+        let steps = script.steps.len();
+        match played {
+            Ok(Ended::AllSteps) => {
+                driver.note(format!("re-ran all {steps} client steps of the recording"))
+            }
+            Ok(Ended::RecordingCloses(n)) => driver.note(format!(
+                "re-ran {n} of {steps} client steps: the recorded server closed the connection \
+                 after step {n}"
+            )),
+            Err(stop) => {
+                let at = stop.step.map_or_else(
+                    || "before the first step".to_string(),
+                    |n| format!("at step {n} of {steps}"),
+                );
+                let rest = if k + 1 < total {
+                    format!(
+                        "; the recording's other {} connection(s) are not re-run",
+                        total - k - 1
+                    )
+                } else {
+                    String::new()
+                };
+                driver.note(format!("stopped {at}: {}{rest}", stop.reason));
+                driver.close().await;
+                break;
+            }
+        }
+        driver.close().await;
+    }
     drop(driver);
     let events = events.lock().map(|e| e.clone()).unwrap_or_default();
     let replayed = Transcript {
@@ -157,15 +221,21 @@ pub async fn run(original: &Transcript, file: &Path, args: &AgainstPlan) -> Exit
             .collect(),
         warnings: Vec::new(),
     };
-    let differences = crate::transcript::diff::diff(original, &replayed);
+    // With --connection, the re-run is compared with that connection only.
+    let mut compared = original.clone();
+    if let Some(n) = args.connection {
+        compared.entries = connection_entries(original, n);
+    }
+    let differences = crate::transcript::diff::diff(&compared, &replayed);
     // The target is expected to differ: that is the point of --against.
     let differences: Vec<_> = differences
         .into_iter()
-        .filter(|d| !d.starts_with("target: "))
+        .filter(|d| d.kind != crate::transcript::diff::DiffKind::Target)
         .collect();
     if differences.is_empty() {
         crate::outln!(
-            "=== same as the recording: reply codes, capabilities, certificate and TLS parameters"
+            "=== same as the recording: reply codes, texts, capabilities, certificate and TLS \
+             parameters"
         );
         ExitCode::SUCCESS
     } else {
@@ -177,30 +247,47 @@ pub async fn run(original: &Transcript, file: &Path, args: &AgainstPlan) -> Exit
     }
 }
 
+/// The entries of connection `n` (1-based) of a recording.
+fn connection_entries(transcript: &Transcript, n: usize) -> Vec<Entry> {
+    let mut k = 0;
+    transcript
+        .entries
+        .iter()
+        .filter(|e| {
+            if matches!(e.event, SessionEvent::Connected { .. }) {
+                k += 1;
+            }
+            k.max(1) == n
+        })
+        .cloned()
+        .collect()
+}
+
 /// Checks up front that everything left out of the file can be supplied.
 fn gather(
     original: &Transcript,
-    script: &Script,
+    connections: &[Script],
     args: &AgainstPlan,
 ) -> Result<Inputs, AgainstError> {
     let mut inputs = Inputs {
         credentials: None,
         message: None,
+        from: args.from.clone(),
+        to: args.to.clone(),
     };
-    if script.has_redacted_body() {
+    if connections.iter().any(Script::has_redacted_body) {
         inputs.message = Some(match (&args.body, &args.data) {
             (_, Some(path)) => std::fs::read(path).map_err(|source| AgainstError::Data {
                 path: path.clone(),
                 source,
             })?,
-            (Some(body), None) => build(original, body),
+            (Some(body), None) => build(original, body, args),
             (None, None) => return Err(AgainstError::BodyLeftOut),
         });
     }
-    let redacted_auth = script
-        .steps
+    let redacted_auth = connections
         .iter()
-        .any(|s| s.kind == StepKind::Command && s.secret && s.sent.is_empty());
+        .any(|c| (0..c.steps.len()).any(|i| redacted_exchange(&c.steps, i).is_some()));
     if redacted_auth {
         let user = args
             .user
@@ -222,11 +309,36 @@ fn gather(
     Ok(inputs)
 }
 
-/// A minimal message around `--body`, addressed as recorded.
-fn build(original: &Transcript, body: &str) -> Vec<u8> {
+/// When step `i` starts an AUTH exchange whose secret the file left out — an AUTH line
+/// redacted whole, or an `AUTH <mechanism>` typed by hand whose SASL answers were
+/// redacted — how many steps the exchange takes.
+fn redacted_exchange(steps: &[Step], i: usize) -> Option<usize> {
+    let step = steps.get(i)?;
+    if step.kind != StepKind::Command || !verb(&step.line()).starts_with("AUTH ") {
+        return None;
+    }
+    let answers = steps[i + 1..]
+        .iter()
+        .take_while(|s| s.kind == StepKind::SaslAnswer)
+        .count();
+    let redacted = |s: &Step| s.secret && s.sent.is_empty();
+    let any_redacted = redacted(step) || steps[i + 1..=i + answers].iter().any(redacted);
+    any_redacted.then_some(1 + answers)
+}
+
+/// A minimal message around `--body`, addressed as recorded (or as `--from`/`--to` say).
+fn build(original: &Transcript, body: &str, args: &AgainstPlan) -> Vec<u8> {
     let options = &original.header.options;
-    let from = options.from.as_deref().unwrap_or("smtpx@localhost");
-    let to = &options.to;
+    let from = args
+        .from
+        .as_deref()
+        .or(options.from.as_deref())
+        .unwrap_or("smtpx@localhost");
+    let to = if args.to.is_empty() {
+        &options.to
+    } else {
+        &args.to
+    };
     let host = options.ehlo.as_deref().unwrap_or("localhost");
     let now = std::time::SystemTime::now();
     crate::probe::message::build_message(&crate::probe::message::MessageSpec {
@@ -240,78 +352,218 @@ fn build(original: &Transcript, body: &str) -> Vec<u8> {
     })
 }
 
-/// Walks the script; stops at the first network failure (the driver reports it).
+/// How a connection's re-run ended when nothing stopped it early.
+enum Ended {
+    /// Every recorded client step was sent and answered.
+    AllSteps,
+    /// The recorded server closed the connection after this step (1-based), so the re-run
+    /// ends there too.
+    RecordingCloses(usize),
+}
+
+/// Why a connection's re-run stopped early: at which step (1-based; `None` before the
+/// first) and why, in words.
+struct Stop {
+    step: Option<usize>,
+    reason: String,
+}
+
+impl Stop {
+    fn at(step: usize, reason: impl Into<String>) -> Stop {
+        Stop {
+            step: Some(step),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Walks one connection's script; says why at every early end.
 async fn play(
     driver: &mut Driver,
     script: &Script,
-    original: &Transcript,
-    mut inputs: Inputs,
+    inputs: &mut Inputs,
     shown: &Mutex<Option<Shown>>,
     policy: Policy,
-) {
+) -> Result<Ended, Stop> {
     let allow_insecure_auth = policy.allow_insecure_auth;
     // The live server's latest EHLO capabilities, for the credential policy.
     let mut caps: Option<Capabilities> = None;
-    if driver.connect(script.implicit_tls).await.is_err() {
-        return;
+    if let Err(e) = driver.connect(script.implicit_tls).await {
+        return Err(Stop {
+            step: None,
+            reason: e.to_string(),
+        });
     }
-    if script.greeting.is_some() && driver.read_reply().await.is_err() {
-        return;
+    if script.greeting.is_some() {
+        if let Err(e) = driver.read_reply().await {
+            return Err(Stop {
+                step: None,
+                reason: format!("no greeting: {e}"),
+            });
+        }
     }
-    let mut steps = script.steps.iter().peekable();
-    while let Some(step) = steps.next() {
-        let mut last_code = None;
+    let steps = &script.steps;
+    let mut i = 0;
+    // Whether the `--to` recipients already went out in this transaction.
+    let mut recipients_sent = false;
+    while i < steps.len() {
+        let step = &steps[i];
+        let number = i + 1;
+        let line = step.line();
+        let step_verb = verb(&line);
+        let failed = |what: &str, e: DriverError| Stop::at(number, format!("{what}: {e}"));
+        if let Some(count) = redacted_exchange(steps, i) {
+            let Some((user, secret)) = inputs.credentials.clone() else {
+                return Err(Stop::at(
+                    number,
+                    "the recording's AUTH exchange is redacted and no credentials were given",
+                ));
+            };
+            let Some(mechanism) = mechanism(&step_verb) else {
+                return Err(Stop::at(
+                    number,
+                    format!(
+                        "cannot re-run {}: smtpx does not speak that mechanism",
+                        crate::proto::text::escape_str(&step.shown)
+                    ),
+                ));
+            };
+            if let Err(refusal) =
+                credentials_allowed(driver, &mechanism, caps.as_ref(), allow_insecure_auth)
+            {
+                return Err(Stop::at(number, refusal));
+            }
+            let reply = driver
+                .authenticate(mechanism, &user, secret)
+                .await
+                .map_err(|e| failed("AUTH failed", e))?;
+            let recorded = steps[i + count - 1].replies.last().and_then(Recorded::code);
+            if let Some(reason) = breaks_the_flow(recorded, reply.code(), &line) {
+                return Err(Stop::at(number, reason));
+            }
+            i += count;
+            continue;
+        }
+        if step.kind == StepKind::Bdat && bdat_message_left_out(steps, i) {
+            let run = steps[i..]
+                .iter()
+                .take_while(|s| s.kind == StepKind::Bdat)
+                .count();
+            let message = inputs.message.clone().unwrap_or_default();
+            // Chunks as large as the recorded ones: `BDAT <size> [LAST]`.
+            let chunk = steps[i..i + run]
+                .iter()
+                .filter_map(|s| s.line().split_ascii_whitespace().nth(1)?.parse().ok())
+                .max()
+                .unwrap_or(message.len())
+                .max(1);
+            let reply = driver
+                .send_bdat(&message, chunk)
+                .await
+                .map_err(|e| failed("sending the message with BDAT failed", e))?;
+            let recorded = steps[i + run - 1].replies.last().and_then(Recorded::code);
+            if let Some(reason) = breaks_the_flow(recorded, reply.code(), &line) {
+                return Err(Stop::at(number, reason));
+            }
+            i += run;
+            continue;
+        }
+        if step_verb == "MAIL" || step_verb == "RSET" {
+            recipients_sent = false;
+        }
+        if step_verb == "RCPT" && !inputs.to.is_empty() {
+            let run = steps[i..]
+                .iter()
+                .take_while(|s| s.kind == StepKind::Command && verb(&s.line()) == "RCPT")
+                .count();
+            if !recipients_sent {
+                recipients_sent = true;
+                let recorded = step.replies.first().and_then(Recorded::code);
+                let mut accepted = 0;
+                for to in inputs.to.clone() {
+                    let bytes = replace_path(&step.sent, &to);
+                    set_shown(shown, &bytes);
+                    driver
+                        .send_raw(&bytes)
+                        .await
+                        .map_err(|e| failed("sending RCPT failed", e))?;
+                    let reply = driver
+                        .read_reply()
+                        .await
+                        .map_err(|e| failed("no reply to RCPT", e))?;
+                    if reply.is_positive() {
+                        accepted += 1;
+                    }
+                }
+                if accepted == 0 && recorded.is_some_and(|c| c / 100 == 2) {
+                    return Err(Stop::at(
+                        number,
+                        "no --to recipient was accepted where the recording had one: the \
+                         recorded steps after it no longer apply",
+                    ));
+                }
+            }
+            i += run;
+            continue;
+        }
         let redacted_body = matches!(step.redacted, Some(Redaction::Body { .. }));
-        if step.kind == StepKind::Command && step.secret && step.sent.is_empty() {
-            let Some((user, secret)) = inputs.credentials.take() else {
-                return;
-            };
-            let Some(mechanism) = mechanism(&verb(&step.shown)) else {
-                driver.note(format!("cannot re-run {}: unknown mechanism", step.shown));
-                return;
-            };
-            if !credentials_allowed(driver, &mechanism, caps.as_ref(), allow_insecure_auth) {
-                return;
-            }
-            if driver.authenticate(mechanism, &user, secret).await.is_err() {
-                return;
-            }
-            while steps.next_if(|s| s.kind == StepKind::SaslAnswer).is_some() {}
-            continue;
-        } else if redacted_body && step.kind == StepKind::Bdat {
-            let message = inputs.message.take().unwrap_or_default();
-            let chunk = original.header.options.bdat.unwrap_or(message.len().max(1));
-            if driver.send_bdat(&message, chunk).await.is_err() {
-                return;
-            }
-            while steps.next_if(|s| s.kind == StepKind::Bdat).is_some() {}
-            continue;
-        } else if redacted_body {
-            let message = inputs.message.take().unwrap_or_default();
-            if driver.send_message_only(&message).await.is_err() {
-                return;
-            }
+        if redacted_body && step.kind == StepKind::Body {
+            let message = inputs.message.clone().unwrap_or_default();
+            driver
+                .send_message_only(&message)
+                .await
+                .map_err(|e| failed("sending the message failed", e))?;
         } else {
             // Recorded secrets (--record-secrets) are credentials too: the same policy.
             if step.secret && step.kind == StepKind::Command {
-                let mechanism = mechanism(&verb(&step.shown)).unwrap_or(Mechanism::Plain);
-                if !credentials_allowed(driver, &mechanism, caps.as_ref(), allow_insecure_auth) {
-                    return;
+                let mechanism = mechanism(&step_verb).unwrap_or(Mechanism::Plain);
+                if let Err(refusal) =
+                    credentials_allowed(driver, &mechanism, caps.as_ref(), allow_insecure_auth)
+                {
+                    return Err(Stop::at(number, refusal));
                 }
             }
-            if let Ok(mut next) = shown.lock() {
-                *next = Some(step.shown.clone());
-            }
-            if driver.send_raw(&step.sent).await.is_err() {
-                return;
-            }
-        }
-        let hello = is_hello(&step.line());
-        for recorded in &step.replies {
-            let reply = match driver.read_reply().await {
-                Ok(reply) => reply,
-                Err(_) => return,
+            let bytes = match (&inputs.from, step_verb.as_str()) {
+                (Some(from), "MAIL") => replace_path(&step.sent, from),
+                _ => step.sent.clone(),
             };
+            if bytes.is_empty() {
+                return Err(Stop::at(
+                    number,
+                    format!(
+                        "the recording left this step out ({}) and smtpx cannot rebuild it",
+                        crate::proto::text::escape_str(&step.shown)
+                    ),
+                ));
+            }
+            if bytes == step.sent {
+                if let Ok(mut next) = shown.lock() {
+                    *next = Some(step.shown.clone());
+                }
+            } else {
+                set_shown(shown, &bytes);
+            }
+            driver
+                .send_raw(&bytes)
+                .await
+                .map_err(|e| failed("sending failed", e))?;
+        }
+        let hello = is_hello(&line);
+        let mut last_code = None;
+        for recorded in &step.replies {
+            let reply = driver.read_reply().await.map_err(|e| {
+                failed(
+                    &format!(
+                        "no reply to {}",
+                        crate::proto::text::escape_str(if step.kind == StepKind::Body {
+                            "the message"
+                        } else {
+                            &step_verb
+                        })
+                    ),
+                    e,
+                )
+            })?;
             last_code = reply.code();
             if hello && reply.code() == Some(250) {
                 caps = Some(Capabilities::from_ehlo_reply(&reply));
@@ -319,9 +571,8 @@ async fn play(
             // A reply of another kind than recorded breaks the flow: going on would send
             // the next steps into a conversation they were not written for (a message body
             // after a DATA that got 250 instead of 354 would be read as commands).
-            if let Some(reason) = breaks_the_flow(recorded.code(), reply.code(), &step.line()) {
-                driver.note(format!("stopping: {reason}"));
-                return;
+            if let Some(reason) = breaks_the_flow(recorded.code(), reply.code(), &line) {
+                return Err(Stop::at(number, reason));
             }
         }
         // Never less protection than the live server offers: a recording made in
@@ -330,23 +581,77 @@ async fn play(
             && policy.upgrade
             && !driver.is_tls()
             && caps.as_ref().is_some_and(Capabilities::starttls)
-            && !script.steps.iter().any(|s| s.starts_tls)
+            && !steps.iter().any(|s| s.starts_tls)
         {
             driver.note(
                 "the live server offers STARTTLS, which the recording did not use: upgrading \
                  (a replay never uses less protection than the server offers)",
             );
-            if !upgrade(driver, &step.sent, &mut caps).await {
-                return;
-            }
+            upgrade(driver, &step.sent, &mut caps, shown)
+                .await
+                .map_err(|reason| Stop::at(number, reason))?;
         }
         if step.replies.is_empty() {
-            driver.note("the recorded server closed the connection here");
-            return;
+            return Ok(Ended::RecordingCloses(number));
         }
-        if step.starts_tls && last_code == Some(220) && driver.start_tls().await.is_err() {
-            return;
+        if step.starts_tls && last_code == Some(220) {
+            driver
+                .start_tls()
+                .await
+                .map_err(|e| failed("the TLS handshake failed", e))?;
         }
+        i += 1;
+    }
+    Ok(Ended::AllSteps)
+}
+
+/// Whether the BDAT message starting at step `i` has a chunk the file left out
+/// (`--redact-body`, or past the 4 MiB a transcript keeps): then the whole message is
+/// sent from `--body`/`--data`, in chunks as large as the recorded ones.
+fn bdat_message_left_out(steps: &[Step], i: usize) -> bool {
+    steps[i..]
+        .iter()
+        .take_while(|s| s.kind == StepKind::Bdat)
+        .any(|s| matches!(s.redacted, Some(Redaction::Body { .. })))
+}
+
+/// A MAIL or RCPT line with its path replaced by `address`, parameters and line end kept
+/// ([RFC 5321 §4.1.1.2](https://www.rfc-editor.org/rfc/rfc5321#section-4.1.1.2)).
+fn replace_path(line: &[u8], address: &str) -> Vec<u8> {
+    let colon = line.iter().position(|&b| b == b':');
+    let Some(colon) = colon else {
+        return line.to_vec();
+    };
+    let rest = &line[colon + 1..];
+    let skip = rest.iter().take_while(|&&b| b == b' ').count();
+    let rest = &rest[skip..];
+    let path_len = if rest.first() == Some(&b'<') {
+        rest.iter()
+            .position(|&b| b == b'>')
+            .map_or(rest.len(), |p| p + 1)
+    } else {
+        rest.iter()
+            .position(|&b| b == b' ' || b == b'\r' || b == b'\n')
+            .unwrap_or(rest.len())
+    };
+    let mut out = line[..=colon].to_vec();
+    out.push(b'<');
+    out.extend_from_slice(address.as_bytes());
+    out.push(b'>');
+    out.extend_from_slice(&rest[path_len..]);
+    out
+}
+
+/// The display form of bytes sent in place of a recorded line.
+fn set_shown(shown: &Mutex<Option<Shown>>, bytes: &[u8]) {
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\r' || b == b'\n')
+        .unwrap_or(bytes.len());
+    if let Ok(mut next) = shown.lock() {
+        *next = Some(Shown::plain(
+            String::from_utf8_lossy(&bytes[..end]).into_owned(),
+        ));
     }
 }
 
@@ -359,54 +664,65 @@ struct Policy {
     upgrade: bool,
 }
 
-/// Whether the credential policy lets a credential go now; says why not when it does not.
+/// Whether the credential policy lets a credential go now; why not, in words, when it
+/// does not.
 fn credentials_allowed(
     driver: &mut Driver,
     mechanism: &Mechanism,
     caps: Option<&Capabilities>,
     allow_insecure: bool,
-) -> bool {
+) -> Result<(), String> {
     let protection = driver.protection();
     let verdict = match caps {
         Some(caps) => policy::check(mechanism, caps, &protection, allow_insecure),
         None if allow_insecure => Ok(()),
         None => Err(policy::AuthRefusal::NotAdvertised),
     };
-    match verdict {
-        Ok(()) => true,
-        Err(refusal) => {
-            driver.note(refusal.held_back());
-            false
-        }
-    }
+    verdict.map_err(|refusal| refusal.held_back())
 }
 
 /// STARTTLS, the handshake and the recorded EHLO again
-/// ([RFC 3207 §4.2](https://www.rfc-editor.org/rfc/rfc3207#section-4.2)); false when any
-/// of it failed (the driver has said why).
-async fn upgrade(driver: &mut Driver, ehlo: &[u8], caps: &mut Option<Capabilities>) -> bool {
+/// ([RFC 3207 §4.2](https://www.rfc-editor.org/rfc/rfc3207#section-4.2)); why not, in
+/// words, when any of it failed.
+async fn upgrade(
+    driver: &mut Driver,
+    ehlo: &[u8],
+    caps: &mut Option<Capabilities>,
+    shown: &Mutex<Option<Shown>>,
+) -> Result<(), String> {
     match driver.command(&Command::StartTls).await {
         Ok(reply) if reply.code() == Some(220) => {}
         Ok(reply) => {
-            driver.note(format!(
-                "stopping: STARTTLS was offered but answered {}",
+            return Err(format!(
+                "STARTTLS was offered but answered {}",
                 reply
                     .code()
                     .map_or("with no code".to_string(), |c| c.to_string())
             ));
-            return false;
         }
-        Err(_) => return false,
+        Err(e) => return Err(format!("no reply to STARTTLS: {e}")),
     }
-    if driver.start_tls().await.is_err() || driver.send_raw(ehlo).await.is_err() {
-        return false;
-    }
+    driver
+        .start_tls()
+        .await
+        .map_err(|e| format!("the TLS handshake failed: {e}"))?;
+    set_shown(shown, ehlo);
+    driver
+        .send_raw(ehlo)
+        .await
+        .map_err(|e| format!("sending EHLO again after TLS failed: {e}"))?;
     match driver.read_reply().await {
         Ok(reply) if reply.code() == Some(250) => {
             *caps = Some(Capabilities::from_ehlo_reply(&reply));
-            true
+            Ok(())
         }
-        _ => false,
+        Ok(reply) => Err(format!(
+            "EHLO after TLS was answered {}",
+            reply
+                .code()
+                .map_or("with no code".to_string(), |c| c.to_string())
+        )),
+        Err(e) => Err(format!("no reply to EHLO after TLS: {e}")),
     }
 }
 
@@ -454,5 +770,67 @@ fn mechanism(verb: &str) -> Option<Mechanism> {
         "CRAM-MD5" => Some(Mechanism::CramMd5),
         "XOAUTH2" => Some(Mechanism::XOAuth2),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replace_path_keeps_the_keyword_parameters_and_line_end() {
+        let cases: [(&[u8], &str, &[u8]); 4] = [
+            (
+                b"MAIL FROM:<a@b> SIZE=291 BODY=8BITMIME\r\n",
+                "x@y",
+                b"MAIL FROM:<x@y> SIZE=291 BODY=8BITMIME\r\n",
+            ),
+            (b"RCPT TO:<a@b>\r\n", "c@d", b"RCPT TO:<c@d>\r\n"),
+            (b"mail from: a@b\r\n", "x@y", b"mail from:<x@y>\r\n"),
+            (b"MAIL FROM:<>\r\n", "x@y", b"MAIL FROM:<x@y>\r\n"),
+        ];
+        for (line, address, expected) in cases {
+            assert_eq!(
+                replace_path(line, address),
+                expected,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    #[test]
+    fn a_hand_typed_auth_whose_answers_were_redacted_is_one_exchange() {
+        let step = |kind, sent: &[u8], secret| Step {
+            kind,
+            sent: sent.to_vec(),
+            shown: Shown::plain(String::from_utf8_lossy(sent).trim_end().to_string()),
+            secret,
+            redacted: None,
+            replies: Vec::new(),
+            starts_tls: false,
+        };
+        let typed = [
+            step(StepKind::Command, b"AUTH LOGIN\r\n", false),
+            step(StepKind::SaslAnswer, b"", true),
+            step(StepKind::SaslAnswer, b"", true),
+            step(StepKind::Command, b"MAIL FROM:<a@b>\r\n", false),
+        ];
+        assert_eq!(redacted_exchange(&typed, 0), Some(3));
+        assert_eq!(redacted_exchange(&typed, 3), None);
+        let kept = [
+            step(StepKind::Command, b"AUTH LOGIN\r\n", false),
+            step(StepKind::SaslAnswer, b"ZGVtbw==\r\n", true),
+        ];
+        assert_eq!(
+            redacted_exchange(&kept, 0),
+            None,
+            "kept secrets are re-sent"
+        );
+        let whole = [step(StepKind::Command, b"", true)];
+        // A whole redacted line shows as `AUTH PLAIN <redacted …>`.
+        let mut whole = whole;
+        whole[0].shown = Shown::plain("AUTH PLAIN <redacted 28 bytes>");
+        assert_eq!(redacted_exchange(&whole, 0), Some(1));
     }
 }

@@ -55,6 +55,10 @@ pub struct ServePlan {
     pub timing: Timing,
     /// Stop after the first client.
     pub once: bool,
+    /// Where to write the stand-in CA's certificate (PEM) for a verifying client.
+    pub ca_out: Option<PathBuf>,
+    /// Serve only this connection of the recording (1-based); else each in turn.
+    pub connection: Option<usize>,
 }
 
 /// `--against`: the live server and what the recording left out.
@@ -80,6 +84,12 @@ pub struct AgainstPlan {
     pub ca_file: Option<PathBuf>,
     /// The wait for the connection and each reply, already bounded.
     pub timeout: Duration,
+    /// The reverse-path for every MAIL instead of the recorded one.
+    pub from: Option<String>,
+    /// The recipients for every transaction instead of the recorded RCPTs.
+    pub to: Vec<String>,
+    /// Re-run only this connection of the recording (1-based); else each in turn.
+    pub connection: Option<usize>,
     /// How the new session is recorded.
     pub record: RecordOptions,
 }

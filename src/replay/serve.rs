@@ -7,9 +7,12 @@
 //! marker ([RFC 5321 §4.5.2](https://www.rfc-editor.org/rfc/rfc5321#section-4.5.2)), BDAT
 //! chunks by their size ([RFC 3030 §2](https://www.rfc-editor.org/rfc/rfc3030#section-2)).
 //! STARTTLS ([RFC 3207](https://www.rfc-editor.org/rfc/rfc3207)) and implicit TLS use a
-//! certificate generated now ([`serve_tls`](super::serve_tls)), which the output says is not
-//! the original. Where a client leaves the recording, each connection's output says so and
-//! the client gets [`NO_REPLY`].
+//! certificate generated now and signed by a stand-in CA ([`serve_tls`](super::serve_tls);
+//! `--ca-out` writes the CA for a verifying client), which the output says is not the
+//! original. Where a client leaves the recording, each connection's output says so and
+//! the client gets [`NO_REPLY`]. A recording with several connections (`/reconnect`) is
+//! served connection by connection: the first client gets the first, the next the second,
+//! and after the last the first again; `--connection N` serves only that one.
 //!
 //! Security: listens on loopback unless told otherwise; every line is bounded
 //! ([`MAX_LINE`], [`MAX_BODY`]) and every read has [`IDLE_TIMEOUT`]; client text is printed
@@ -59,22 +62,18 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// Serves until Ctrl-C / SIGTERM (or after one client with `--once`). Exit code 0, or 1 when
 /// a client diverged from the recording; 3 when the address cannot be used.
 pub async fn run(transcript: &Transcript, file: &std::path::Path, args: &ServePlan) -> ExitCode {
-    let script = Arc::new(Script::of(transcript));
-    let uses_tls = script.implicit_tls || script.steps.iter().any(|s| s.starts_tls);
-    let acceptor = if uses_tls {
-        match super::serve_tls::stand_in(script.leaf.as_deref(), &transcript.header.target.host) {
-            Ok(made) => {
-                println!("{}", made.banner);
-                Some(TlsAcceptor::from(made.config))
-            }
-            Err(e) => {
-                eprintln!("smtpx replay --serve: {e}");
-                return ExitCode::from(3);
-            }
+    let mut scripts = Script::connections(transcript);
+    if let Some(n) = args.connection {
+        if n == 0 || n > scripts.len() {
+            eprintln!(
+                "smtpx replay --serve: --connection {n}: the recording has {} connection{}",
+                scripts.len(),
+                if scripts.len() == 1 { "" } else { "s" }
+            );
+            return ExitCode::from(2);
         }
-    } else {
-        None
-    };
+        scripts = vec![scripts.swap_remove(n - 1)];
+    }
     let listener = match TcpListener::bind(&args.listen).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -92,14 +91,59 @@ pub async fn run(transcript: &Transcript, file: &std::path::Path, args: &ServePl
             return ExitCode::from(3);
         }
     };
+    let uses_tls = scripts
+        .iter()
+        .any(|s| s.implicit_tls || s.steps.iter().any(|s| s.starts_tls));
+    let acceptor = if uses_tls {
+        let leaf = scripts.iter().find_map(|s| s.leaf.as_deref());
+        let served = Some(addr.ip()).filter(|ip| !ip.is_unspecified());
+        match super::serve_tls::stand_in(leaf, &transcript.header.target.host, served) {
+            Ok(made) => {
+                println!("{}", made.banner);
+                if let Some(path) = &args.ca_out {
+                    let written = crate::files::write_private(
+                        path,
+                        made.ca_pem.as_bytes(),
+                        crate::files::Existing::Replace,
+                    );
+                    if let Err(e) = written {
+                        eprintln!("smtpx replay --serve: cannot write --ca-out: {e}");
+                        return ExitCode::from(3);
+                    }
+                    println!(
+                        "=== the stand-in CA is in {} (trust it to verify this server)",
+                        path.display()
+                    );
+                }
+                Some(TlsAcceptor::from(made.config))
+            }
+            Err(e) => {
+                eprintln!("smtpx replay --serve: {e}");
+                return ExitCode::from(3);
+            }
+        }
+    } else {
+        if args.ca_out.is_some() {
+            println!(
+                "=== the recording uses no TLS: no stand-in CA is made, --ca-out is not written"
+            );
+        }
+        None
+    };
     if !addr.ip().is_loopback() {
         println!("=== not loopback: anyone who can reach {addr} is answered from this recording");
     }
+    let steps: usize = scripts.iter().map(|s| s.steps.len()).sum();
     println!(
-        "=== serving {} ({} client steps{}, timing {}) on {addr}",
+        "=== serving {} ({} client steps{}{}, timing {}) on {addr}",
         file.display(),
-        script.steps.len(),
-        if script.implicit_tls {
+        steps,
+        match (args.connection, scripts.len()) {
+            (Some(n), _) => format!(", connection {n} only"),
+            (None, 1) => String::new(),
+            (None, n) => format!(", {n} connections: one client each, in turn"),
+        },
+        if scripts.iter().any(|s| s.implicit_tls) {
             ", implicit TLS"
         } else {
             ""
@@ -110,6 +154,8 @@ pub async fn run(transcript: &Transcript, file: &std::path::Path, args: &ServePl
             "as recorded"
         },
     );
+    let scripts: Vec<Arc<Script>> = scripts.into_iter().map(Arc::new).collect();
+    let shown_number = |index: usize| args.connection.unwrap_or(index + 1);
     let diverged = Arc::new(AtomicBool::new(false));
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let mut tasks = tokio::task::JoinSet::new();
@@ -132,18 +178,28 @@ pub async fn run(transcript: &Transcript, file: &std::path::Path, args: &ServePl
             println!("[{number}] refused from {peer}: too many connections");
             continue;
         };
+        // Client k gets the recording's connection k, and after the last the first again.
+        let index = usize::try_from((number - 1) % scripts.len() as u64).unwrap_or(0);
         let conn = Conn {
             label: format!("[{number}]"),
             wire: Wire {
                 io: Io::Plain(stream),
                 pending: Vec::new(),
             },
-            script: Arc::clone(&script),
+            script: Arc::clone(&scripts[index]),
             acceptor: acceptor.clone(),
             timing: args.timing,
             diverged: Arc::clone(&diverged),
         };
-        println!("{} connected from {peer}", conn.label);
+        if scripts.len() > 1 || args.connection.is_some() {
+            println!(
+                "{} connected from {peer}: playing the recording's connection {}",
+                conn.label,
+                shown_number(index)
+            );
+        } else {
+            println!("{} connected from {peer}", conn.label);
+        }
         if args.once {
             tokio::select! {
                 () = conn.serve() => {}

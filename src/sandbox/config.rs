@@ -60,6 +60,10 @@ pub struct Behaviours {
     pub drop_after: Option<String>,
     /// Wait this long before every reply.
     pub slow_reply: Duration,
+    /// Refuse relaying: when not empty, a recipient outside these domains gets `554 5.7.1
+    /// Relay access denied` unless the client authenticated (as an MTA that is not an open
+    /// relay answers; the wording is Postfix's `reject_unauth_destination`).
+    pub local_domains: Vec<String>,
 }
 
 /// Everything [`start`](super::start) needs.
@@ -77,6 +81,9 @@ pub struct SandboxConfig {
     pub tls: TlsSource,
     /// Also write the CA certificate (or the given certificate) to this path.
     pub ca_out: Option<PathBuf>,
+    /// Mutual TLS: require a client certificate issued by one of the CAs in this PEM file
+    /// ([RFC 8446 §4.3.2](https://www.rfc-editor.org/rfc/rfc8446#section-4.3.2)).
+    pub client_ca: Option<PathBuf>,
     /// Where `.eml` files go; `None`: a temporary directory removed at shutdown.
     pub maildir: Option<PathBuf>,
     pub credentials: Credentials,
@@ -100,6 +107,7 @@ impl Default for SandboxConfig {
             submission: false,
             tls: TlsSource::Generate,
             ca_out: None,
+            client_ca: None,
             maildir: None,
             credentials: Credentials::default(),
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,

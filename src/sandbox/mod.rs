@@ -80,4 +80,7 @@ pub enum SandboxError {
     Certificate(#[from] rcgen::Error),
     #[error("TLS configuration failed: {0}")]
     Tls(#[from] rustls::Error),
+    /// The `--require-client-cert` file gives no usable CA.
+    #[error("cannot require client certificates from {path}: {reason}")]
+    ClientCa { path: PathBuf, reason: String },
 }

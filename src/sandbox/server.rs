@@ -35,7 +35,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Starts a sandbox server in this tokio runtime.
 pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
-    let tls = tls::setup(&config.tls, &config.hostname, config.ca_out.as_deref())?;
+    let tls = tls::setup(
+        &config.tls,
+        &config.hostname,
+        config.ca_out.as_deref(),
+        config.client_ca.as_deref(),
+    )?;
     let maildir = Maildir::open(config.maildir.clone()).map_err(|source| SandboxError::Write {
         path: config.maildir.clone().unwrap_or_else(std::env::temp_dir),
         source,
@@ -78,6 +83,11 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
             .drop_after
             .as_ref()
             .map(|verb| verb.trim().to_ascii_uppercase()),
+        local_domains: behaviours
+            .local_domains
+            .iter()
+            .map(|d| d.trim().to_ascii_lowercase())
+            .collect(),
     };
     let maildir_path = maildir.path().to_path_buf();
     let TlsSetup {

@@ -16,8 +16,11 @@ use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
 };
-use rustls::ServerConfig;
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::server::WebPkiClientVerifier;
+use rustls::server::danger::ClientCertVerifier;
+use rustls::{RootCertStore, ServerConfig};
 use tempfile::TempDir;
 use tokio_rustls::TlsAcceptor;
 
@@ -38,10 +41,13 @@ pub struct TlsSetup {
 }
 
 /// Builds the TLS side from `source`; writes a copy of the CA (or certificate) to `ca_out`.
+/// With `client_ca`, every handshake must present a client certificate issued by a CA in
+/// that file (mutual TLS).
 pub fn setup(
     source: &TlsSource,
     hostname: &str,
     ca_out: Option<&Path>,
+    client_ca: Option<&Path>,
 ) -> Result<TlsSetup, SandboxError> {
     let (chain, key, ca_pem, dir, ca_pem_path) = match source {
         TlsSource::Generate => {
@@ -83,15 +89,39 @@ pub fn setup(
         write(out, &ca_pem)?;
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)?;
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?;
+    let builder = match client_ca {
+        Some(path) => builder.with_client_cert_verifier(client_verifier(path, provider)?),
+        None => builder.with_no_client_auth(),
+    };
+    let config = builder.with_single_cert(chain, key)?;
     Ok(TlsSetup {
         acceptor: TlsAcceptor::from(Arc::new(config)),
         ca_pem_path: ca_out.map_or(ca_pem_path, Path::to_path_buf),
         _dir: dir,
     })
+}
+
+/// A verifier that requires a client certificate chaining to a CA in `path`.
+fn client_verifier(
+    path: &Path,
+    provider: Arc<CryptoProvider>,
+) -> Result<Arc<dyn ClientCertVerifier>, SandboxError> {
+    let pem = std::fs::read(path).map_err(|source| SandboxError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut roots = RootCertStore::empty();
+    for cert in load_certs(path, &pem)? {
+        roots.add(cert)?;
+    }
+    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+        .build()
+        .map_err(|error| SandboxError::ClientCa {
+            path: path.to_path_buf(),
+            reason: error.to_string(),
+        })
 }
 
 struct Generated {
@@ -203,7 +233,8 @@ mod tests {
     fn generated_ca_is_written_and_loadable() {
         let out = tempfile::tempdir().expect("temp dir");
         let ca_out = out.path().join("ca-copy.pem");
-        let setup = setup(&TlsSource::Generate, "mx.sandbox.test", Some(&ca_out)).expect("setup");
+        let setup =
+            setup(&TlsSource::Generate, "mx.sandbox.test", Some(&ca_out), None).expect("setup");
         assert_eq!(setup.ca_pem_path, ca_out);
         let pem = std::fs::read(&ca_out).expect("written");
         let certs = load_certs(&ca_out, &pem).expect("one certificate");
@@ -216,7 +247,7 @@ mod tests {
             cert: "/nonexistent/cert.pem".into(),
             key: "/nonexistent/key.pem".into(),
         };
-        let Err(error) = setup(&source, "localhost", None) else {
+        let Err(error) = setup(&source, "localhost", None, None) else {
             panic!("missing files must fail");
         };
         assert!(

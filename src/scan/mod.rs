@@ -52,6 +52,18 @@ pub struct ScanPlan {
 
 /// Scans every port concurrently and decides the verdict.
 pub async fn scan(host: &str, ports: &[u16], config: &ScanConfig) -> ScanReport {
+    scan_each(host, ports, config, |_| {}).await
+}
+
+/// [`scan`], calling `done` with each port's report as soon as that port is finished (in
+/// the order they finish); the report lists the ports in the order asked.
+pub async fn scan_each(
+    host: &str,
+    ports: &[u16],
+    config: &ScanConfig,
+    mut done: impl FnMut(&PortReport),
+) -> ScanReport {
+    use futures::StreamExt;
     // Each step is bounded by the timeout; this bounds a port that drips bytes slowly.
     let budget = config.timeout * 8 + Duration::from_secs(2);
     let scans = ports.iter().map(|&port| async move {
@@ -67,7 +79,19 @@ pub async fn scan(host: &str, ports: &[u16], config: &ScanConfig) -> ScanReport 
             }
         }
     });
-    let reports = futures::future::join_all(scans).await;
+    let mut running: futures::stream::FuturesUnordered<_> = scans.collect();
+    let mut finished = Vec::new();
+    while let Some(report) = running.next().await {
+        done(&report);
+        finished.push(report);
+    }
+    let reports: Vec<PortReport> = ports
+        .iter()
+        .filter_map(|port| {
+            let at = finished.iter().position(|r| r.port == *port)?;
+            Some(finished.swap_remove(at))
+        })
+        .collect();
     let diagnoses = across_ports(&reports);
     ScanReport {
         host: crate::proto::text::escape_str(host),
@@ -94,10 +118,26 @@ fn across_ports(ports: &[PortReport]) -> Vec<Diagnosis> {
     vec![Diagnosis::StartTlsOnSomePorts { with, without }]
 }
 
-/// Runs `smtpx scan` and returns the exit code.
+/// Runs `smtpx scan` and returns the exit code. On a terminal the table's rows appear as
+/// each port finishes (in that order), the details and the verdict once all are done;
+/// otherwise (a pipe, a file, `--json`) the whole report comes at the end, in port order.
 pub async fn run(plan: ScanPlan) -> u8 {
-    let report = scan(&plan.host, &plan.ports, &plan.config).await;
-    if plan.json {
+    use std::io::IsTerminal;
+    let live = !plan.json && std::io::stdout().is_terminal();
+    if live {
+        let timeout_ms = u64::try_from(plan.config.timeout.as_millis()).unwrap_or(u64::MAX);
+        let host = crate::proto::text::escape_str(&plan.host);
+        crate::out!("{}", table::head(&host, plan.ports.len(), timeout_ms));
+    }
+    let report = scan_each(&plan.host, &plan.ports, &plan.config, |port| {
+        if live {
+            crate::out!("{}", table::port_row(port));
+        }
+    })
+    .await;
+    if live {
+        crate::out!("{}", table::tail(&report));
+    } else if plan.json {
         match serde_json::to_string_pretty(&report).map(crate::output::safe_json) {
             Ok(text) => crate::outln!("{text}"),
             Err(e) => {

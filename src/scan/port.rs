@@ -100,7 +100,13 @@ fn unreachable(error: &NetError) -> Reach {
     }
 }
 
-/// Listens for the first words and dispatches on what they are.
+/// How long the second connection waits for an answer to its ClientHello.
+const HELLO_WAIT: Duration = Duration::from_millis(1500);
+
+/// Listens for the first words and dispatches on what they are. A port silent for the
+/// greeting wait (when that is shorter than the timeout) gets a ClientHello on a second
+/// connection: a TLS answer sends it to the implicit-TLS path at once; otherwise the first
+/// connection is listened to for the rest of the timeout (a greeting may be delayed).
 async fn first_words(
     mut conn: Connection,
     target: &Target,
@@ -108,7 +114,36 @@ async fn first_words(
     report: &mut PortReport,
 ) {
     let ready = Instant::now();
-    match conn.read_reply(config.timeout).await {
+    let wait = crate::net::GREETING_WAIT.min(config.timeout);
+    let early = wait < config.timeout;
+    let mut outcome = conn
+        .read_reply(if early { wait } else { config.timeout })
+        .await;
+    if early && matches!(outcome, Err(NetError::Timeout { .. })) && conn.partial().is_none() {
+        let answer = crate::net::hello_answer(
+            conn.peer_addr(),
+            &target.host,
+            HELLO_WAIT.min(config.timeout),
+        )
+        .await;
+        if answer.speaks_tls() {
+            conn.shutdown().await;
+            return implicit_tls(target, config, report, ready).await;
+        }
+        let left = config.timeout.saturating_sub(ready.elapsed());
+        outcome = conn.read_reply(left).await;
+        if matches!(outcome, Err(NetError::Timeout { .. })) && conn.partial().is_none() {
+            report.speaks = Speaks::Nothing;
+            report.problem = Some(format!(
+                "no greeting within {}, and a TLS ClientHello on a second connection got no \
+                 TLS answer",
+                crate::net::error::human_duration(config.timeout)
+            ));
+            conn.shutdown().await;
+            return;
+        }
+    }
+    match outcome {
         Ok(ReadOutcome::Reply(reply)) if starts_with_code(&reply) => {
             report.speaks = Speaks::Smtp;
             report.greeting = Some(greeting(&reply, ready.elapsed(), false));
@@ -278,6 +313,7 @@ fn tls_report(report: &mut PortReport, info: &TlsInfo, started_by: TlsStartedBy)
         subject,
         verified: info.verdict.ok(),
         verdict: escape_str(&info.verdict.summary()),
+        reason: info.verdict.reason(),
         days_left,
     }
 }

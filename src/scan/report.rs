@@ -64,6 +64,9 @@ pub struct TlsReport {
     pub verified: bool,
     /// One-line verdict (escaped).
     pub verdict: String,
+    /// The first problem's stable code (`self-signed`, `name-mismatch`, …; see
+    /// `TlsVerdict::reasons`), `None` when verified.
+    pub reason: Option<&'static str>,
     pub days_left: Option<i64>,
 }
 

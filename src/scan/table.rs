@@ -13,6 +13,7 @@
 
 use super::report::{PortReport, Reach, ScanReport, Speaks, TlsStartedBy};
 use crate::diagnose::Diagnosis;
+use crate::proto::text::escape_str;
 
 /// Longest line of the rendering.
 pub const WIDTH: usize = 100;
@@ -28,19 +29,41 @@ const COLUMNS: [(&str, usize); 6] = [
 
 /// Renders the whole report.
 pub fn render(report: &ScanReport) -> String {
-    let mut out = Vec::new();
-    out.push(format!(
-        "smtpx scan {} · {} port{} · timeout {}",
-        report.host,
-        report.ports.len(),
-        if report.ports.len() == 1 { "" } else { "s" },
-        crate::net::error::human_duration(std::time::Duration::from_millis(report.timeout_ms))
-    ));
-    out.push(String::new());
-    out.push(row(&COLUMNS.map(|(title, _)| title.to_string())));
+    let mut text = head(&report.host, report.ports.len(), report.timeout_ms);
     for port in &report.ports {
-        out.push(row(&cells(port)));
+        text.push_str(&port_row(port));
     }
+    text.push_str(&tail(report));
+    text
+}
+
+/// The title and the column names: what a terminal shows before any port is done. `host`
+/// is escaped already.
+pub fn head(host: &str, ports: usize, timeout_ms: u64) -> String {
+    let out = [
+        format!(
+            "smtpx scan {host} · {ports} port{} · timeout {}",
+            if ports == 1 { "" } else { "s" },
+            crate::net::error::human_duration(std::time::Duration::from_millis(timeout_ms))
+        ),
+        String::new(),
+        row(&COLUMNS.map(|(title, _)| title.to_string())),
+    ];
+    let mut text = out.join("\n");
+    text.push('\n');
+    text
+}
+
+/// One port's row of the table, with its line end: shown as soon as the port is done.
+pub fn port_row(port: &PortReport) -> String {
+    let mut text = row(&cells(port));
+    text.push('\n');
+    text
+}
+
+/// Everything under the rows: each port's details, the diagnoses, the verdict.
+pub fn tail(report: &ScanReport) -> String {
+    let mut out = Vec::new();
     for port in &report.ports {
         let details = details(port);
         if !details.is_empty() {
@@ -51,7 +74,8 @@ pub fn render(report: &ScanReport) -> String {
     if !report.diagnoses.is_empty() {
         out.push(String::new());
         for diagnosis in &report.diagnoses {
-            out.extend(wrap("", "!", &diagnosis.message()));
+            // Server text in a diagnosis is raw: escaped here, once.
+            out.extend(wrap("", "!", &escape_str(&diagnosis.message())));
         }
     }
     out.push(String::new());
@@ -220,7 +244,7 @@ fn details(port: &PortReport) -> Vec<String> {
         add("note", problem);
     }
     for diagnosis in &port.diagnoses {
-        add("!", &diagnosis.message());
+        add("!", &escape_str(&diagnosis.message()));
     }
     lines
 }

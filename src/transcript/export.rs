@@ -1,15 +1,16 @@
-//! `smtpx export`: a transcript as swaks-style text, as markdown for an issue, or as one
-//! JSON document.
+//! `smtpx export`: a transcript as swaks-style text, as markdown for an issue, as one
+//! JSON document, or as its sequence diagram (Mermaid, SVG: `diagram.rs`).
 //!
 //! Text markers: `->`/`<-` client and server in plaintext, `~>`/`<~` inside TLS, `===`
-//! smtpx's own lines, `!!!` findings, `***` failures. Every byte from the file is escaped
+//! smtpx's own lines, `!!!` findings, `***` failures. Lines end in CRLF unless marked
+//! (`<LF>`, `\r`, `<no line end>`). Every byte from the file is escaped
 //! before it is shown (the file is untrusted, like the server it recorded).
 //!
 //! Layer: transcript (pure: a transcript in, a string out).
 
 use std::fmt::Write;
 
-use super::format::EventLine;
+use super::format::{EventLine, Redaction};
 use super::read::Transcript;
 use super::summary::Summary;
 use crate::event::{Layer, SessionEvent};
@@ -21,6 +22,10 @@ pub enum ExportFormat {
     Text,
     Markdown,
     Json,
+    /// The sequence diagram as a Mermaid `sequenceDiagram`.
+    Mermaid,
+    /// The sequence diagram as a standalone SVG.
+    Svg,
 }
 
 pub fn export(transcript: &Transcript, format: ExportFormat) -> String {
@@ -28,6 +33,8 @@ pub fn export(transcript: &Transcript, format: ExportFormat) -> String {
         ExportFormat::Text => text(transcript),
         ExportFormat::Markdown => markdown(transcript),
         ExportFormat::Json => json(transcript),
+        ExportFormat::Mermaid => super::diagram::mermaid(transcript),
+        ExportFormat::Svg => super::diagram::svg(transcript),
     }
 }
 
@@ -46,12 +53,25 @@ pub fn text(transcript: &Transcript) -> String {
         let _ = writeln!(out, "=== warning: {}", escape_str(warning));
     }
     for entry in &transcript.entries {
-        for line in event_lines(&entry.event, entry.annotation.by_person) {
+        for line in entry_lines(entry) {
             out.push_str(&line);
             out.push('\n');
         }
     }
     out
+}
+
+/// The text lines of one entry: a sent body or chunk the file left out (`--redact-body`,
+/// or past the cap on what a transcript keeps) as its recorded words, which say so — the
+/// bytes kept (a BDAT command line) would read as if that were all that was sent.
+fn entry_lines(entry: &super::read::Entry) -> Vec<String> {
+    match (&entry.event, &entry.annotation.redacted) {
+        (SessionEvent::Sent { layer, shown, .. }, Some(Redaction::Body { .. })) => {
+            let marker = if *layer == Layer::Tls { "~>" } else { "->" };
+            vec![format!("{marker} {}", escape_str(shown))]
+        }
+        _ => event_lines(&entry.event, entry.annotation.by_person),
+    }
 }
 
 /// The text lines of one event.
@@ -136,17 +156,28 @@ pub fn event_lines(event: &SessionEvent, by_person: bool) -> Vec<String> {
     }
 }
 
-/// Bytes as display lines: split after each LF, CRLF or LF dropped, the rest escaped (a
-/// bare CR stays visible as `\r`).
+/// Marks a line that ended with a bare LF on the wire (not CRLF).
+pub const BARE_LF: &str = "<LF>";
+/// Marks bytes that end with no line end at all (the last line of a BDAT chunk, a cut-off
+/// reply).
+pub const NO_LINE_END: &str = "<no line end>";
+
+/// Bytes as display lines: split after each LF, the rest escaped. A CRLF line end is
+/// implied, as in swaks; every other ending is shown as it was on the wire — a bare LF as
+/// [`BARE_LF`], a bare CR as `\r`, none as [`NO_LINE_END`] — so a deliberate `\n.\n`
+/// (the SMTP smuggling shape, [RFC 5321 §2.3.8](https://www.rfc-editor.org/rfc/rfc5321#section-2.3.8))
+/// never reads as an ordinary end of message.
 fn wire_lines(bytes: &[u8]) -> Vec<String> {
     bytes
         .split_inclusive(|&b| b == b'\n')
         .map(|line| {
-            let line = line
-                .strip_suffix(b"\r\n")
-                .or_else(|| line.strip_suffix(b"\n"))
-                .unwrap_or(line);
-            escape_bytes(line)
+            if let Some(text) = line.strip_suffix(b"\r\n") {
+                escape_bytes(text)
+            } else if let Some(text) = line.strip_suffix(b"\n") {
+                format!("{}{BARE_LF}", escape_bytes(text))
+            } else {
+                format!("{}{NO_LINE_END}", escape_bytes(line))
+            }
         })
         .collect()
 }
@@ -201,6 +232,12 @@ pub fn markdown(transcript: &Transcript) -> String {
             None => "no failure".into(),
         },
     );
+    // The diagram's text holds no backtick (Mermaid entity codes), so a plain fence holds.
+    let _ = write!(
+        out,
+        "\n```mermaid\n{}```\n",
+        super::diagram::mermaid(transcript)
+    );
     let body = text(transcript);
     let fence = if body.contains("```") { "````" } else { "```" };
     let _ = write!(out, "\n{fence}text\n{body}{fence}\n");
@@ -242,4 +279,57 @@ pub fn json(transcript: &Transcript) -> String {
         "warnings": transcript.warnings,
     });
     crate::output::safe_json(serde_json::to_string_pretty(&document).unwrap_or_default()) + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crlf_is_implied_and_every_other_line_end_is_shown() {
+        assert_eq!(wire_lines(b"EHLO me\r\n"), ["EHLO me"]);
+        assert_eq!(
+            wire_lines(b"caf\xc3\xa9\n.\n"),
+            ["café<LF>", ".<LF>"],
+            "a deliberate LF.LF ending must not read as an end of message"
+        );
+        assert_eq!(
+            wire_lines(b"a\r\nb\rc\r\n.\r\n"),
+            ["a", "b\\rc", "."],
+            "a bare CR inside a line stays visible"
+        );
+        assert_eq!(
+            wire_lines(b"BDAT 5 LAST\r\nhello"),
+            ["BDAT 5 LAST", "hello<no line end>"]
+        );
+    }
+
+    #[test]
+    fn text_and_markdown_exports_mark_a_bare_lf_ending() {
+        use crate::event::{Layer, SessionEvent};
+        use crate::transcript::format::{Annotation, Header, Transport};
+        use crate::transcript::read::{Entry, Transcript};
+        let sent = SessionEvent::Sent {
+            at: std::time::Duration::ZERO,
+            layer: Layer::Plain,
+            shown: "<message>".into(),
+            bytes: b"Subject: x\r\n\r\ncaf\xc3\xa9\n.\n".to_vec(),
+            secret: false,
+            revealed: None,
+        };
+        let transcript = Transcript {
+            header: Header::new("mx.example.com", 25, Transport::Plain, 1_700_000_000),
+            entries: vec![Entry {
+                line: 2,
+                event: sent,
+                annotation: Annotation::default(),
+            }],
+            warnings: Vec::new(),
+        };
+        for format in [ExportFormat::Text, ExportFormat::Markdown] {
+            let out = export(&transcript, format);
+            assert!(out.contains("-> café<LF>\n-> .<LF>\n"), "{out}");
+            assert!(out.contains("-> Subject: x\n-> \n"), "{out}");
+        }
+    }
 }

@@ -6,7 +6,8 @@
 //! Memory: the file's bytes plus 8 bytes per event. Everything in the file is untrusted: a
 //! defective line in the middle is reported when it is reached ([`Indexed::event`] returns
 //! the error naming the line), never a panic; a last line cut off mid-way (a killed
-//! session) is left out with a warning, as [`read`](super::read) does.
+//! session) is left out with a warning, and a file that stops between two events before the
+//! session's end gets one too, as [`read`](super::read) does.
 //!
 //! Layer: transcript (std file I/O, serde; no tokio).
 
@@ -29,7 +30,8 @@ pub struct Indexed {
     /// What a reader should know: the file was cut off after line N, or ends without a
     /// final line break.
     pub warnings: Vec<String>,
-    /// The last event line was cut off (the session was killed while writing it).
+    /// The file was cut off: inside its last event line, or after a whole event before the
+    /// session's end (the session was killed).
     pub cut: bool,
     bytes: Vec<u8>,
     /// Start offset of every event line; blank lines are left out.
@@ -101,7 +103,34 @@ impl Indexed {
         if !terminated && line > 1 {
             indexed.check_unterminated_last(line);
         }
+        indexed.check_session_end();
         Ok(indexed)
+    }
+
+    /// The file ends after a whole event but the session in it never ended (killed between
+    /// two events): the same notice as for a cut inside an event. Looks back over notes
+    /// only, and at most a few lines, so opening stays as fast for any size.
+    fn check_session_end(&mut self) {
+        if self.cut {
+            return;
+        }
+        let last = (0..self.starts.len()).rev().take(64).find_map(|i| {
+            match parse_event(self.line(i)) {
+                Ok(Some((SessionEvent::Note { .. }, _))) => None,
+                Ok(Some((event, _))) => Some(Some((i, event))),
+                // A defect or an unknown kind: no judgement on how the session ended.
+                _ => Some(None),
+            }
+        });
+        let Some(Some((index, event))) = last else {
+            return;
+        };
+        if let Some(warning) =
+            super::read::unended_warning(Some((self.line_number(index), &event)), false)
+        {
+            self.cut = true;
+            self.warnings.push(warning);
+        }
     }
 
     /// The last line has no line break: kept with a warning when it is a whole event,
@@ -221,6 +250,25 @@ mod tests {
             "{:?}",
             indexed.warnings
         );
+    }
+
+    #[test]
+    fn a_file_cut_between_two_events_is_marked_incomplete_like_the_reader_does() {
+        // Without the last line (`closed`): the file ends cleanly, the session does not.
+        let body = &SAMPLE[..SAMPLE.len() - 1];
+        let end = body.iter().rposition(|&b| b == b'\n').expect("lines") + 1;
+        let cut = &SAMPLE[..end];
+        let indexed = Indexed::from_bytes(cut.to_vec()).expect("indexes");
+        let read = super::super::read::read_bytes(cut).expect("reads");
+        assert!(indexed.cut);
+        assert_eq!(indexed.warnings, read.warnings);
+        assert!(
+            indexed.warnings[0].contains("incomplete"),
+            "{:?}",
+            indexed.warnings
+        );
+        let whole = Indexed::from_bytes(SAMPLE.to_vec()).expect("indexes");
+        assert!(!whole.cut && whole.warnings.is_empty());
     }
 
     #[test]

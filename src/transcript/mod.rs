@@ -8,18 +8,20 @@
 //! steps and their replies, and how a client line is matched against one), `index.rs` (a
 //! transcript opened for stepping: the file in memory and an index of its event lines, each
 //! event parsed when it is needed — how `smtpx replay` opens a million events at once),
-//! `diff.rs` (two sessions compared), `export.rs`, `summary.rs`, `options.rs` (the
-//! header's typed session options, and where and what to record), `run.rs` (the synchronous
-//! `export` and `diff` entry points).
+//! `diff/` (two sessions aligned by their client steps and compared), `export.rs`,
+//! `summary.rs`, `options.rs` (the header's typed session options, and where and what to
+//! record), `run.rs` (the synchronous `export` and `diff` entry points).
 //!
 //! Layer: transcript — uses `proto`, the driver's event *types*, serde and std file I/O; no
 //! tokio, no ratatui. What needs tokio (`replay --serve`, `--against`, the replay explorer's
 //! loop) is in [`crate::replay`].
 
+pub mod diagram;
 pub mod diff;
 pub mod export;
 pub mod format;
 pub mod index;
+pub mod ladder;
 pub mod options;
 pub mod read;
 pub mod record;

@@ -41,6 +41,9 @@ pub struct SessionOptions {
     /// Which front end ran the session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub front_end: Option<FrontEnd>,
+    /// `--pin-spki` keys (hex SHA-256 of the SubjectPublicKeyInfo); a re-run pins them too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pin_spki: Vec<String>,
     /// The step the session was asked to stop after (`tls`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quit_after: Option<String>,
@@ -115,6 +118,7 @@ impl SessionOptions {
             },
             verify_name: tls.verify_name.clone(),
             ca_file: tls.ca_file.as_ref().map(|p| p.display().to_string()),
+            pin_spki: tls.pin_spki.iter().map(ToString::to_string).collect(),
             tls_verify: Some(match tls.mode {
                 VerifyMode::Strict => TlsVerify::Strict,
                 VerifyMode::Report => TlsVerify::Report,
@@ -151,6 +155,12 @@ impl SessionOptions {
             },
             verify_name: self.verify_name.clone(),
             ca_file: ca_file.or(recorded_ca),
+            // A recorded pin that does not read (edited by hand) is left out, not guessed.
+            pin_spki: self
+                .pin_spki
+                .iter()
+                .filter_map(|p| p.parse().ok())
+                .collect(),
             mode: match self.tls_verify {
                 Some(TlsVerify::Strict) => VerifyMode::Strict,
                 _ => VerifyMode::Report,
@@ -258,10 +268,12 @@ mod tests {
 
     #[test]
     fn recorded_transport_options_come_back_for_a_re_run() {
+        let pin = crate::net::SpkiPin([7; 32]);
         let tls = TlsOptions {
             sni: Sni::None,
             verify_name: Some("mx.example".into()),
             mode: VerifyMode::Strict,
+            pin_spki: vec![pin],
             ..TlsOptions::default()
         };
         let options = SessionOptions::connection(
@@ -277,5 +289,6 @@ mod tests {
         assert_eq!(back.sni, Sni::None);
         assert_eq!(back.verify_name.as_deref(), Some("mx.example"));
         assert_eq!(back.mode, VerifyMode::Strict);
+        assert_eq!(back.pin_spki, vec![pin]);
     }
 }

@@ -217,7 +217,7 @@ impl Recorder {
 }
 
 /// The line for a streamed message too large to keep
-/// ([`RECORDED_BODY_LIMIT`](crate::event::RECORDED_BODY_LIMIT)): its event carries no bytes,
+/// ([`RECORDED_BODY_LIMIT`](crate::event::shown::RECORDED_BODY_LIMIT)): its event carries no bytes,
 /// only their size and SHA-256, written as a `--redact-body` line is, so that replay and
 /// export treat it the same way and no line grows with the message.
 fn streamed_body_line(event: &SessionEvent) -> Option<EventLine> {

@@ -4,8 +4,10 @@
 use std::time::Duration;
 
 use crate::event::{Cause, Failure, FailureKind, Shown};
+use crate::event::{
+    ClientCertStatus, NameCheck, TlsInfo, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity,
+};
 use crate::event::{Finding, Layer, SecretBytes, SessionEvent};
-use crate::event::{NameCheck, TlsInfo, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};
 use crate::proto::reply::Reply;
 
 pub fn ms(n: u64) -> Duration {
@@ -91,7 +93,7 @@ pub fn tls_info(trusted: bool) -> TlsInfo {
             TlsVerdict {
                 trusted: Trust::NotTrusted {
                     reason: UntrustedReason::SelfSigned,
-                    detail: "UnknownIssuer".into(),
+                    context: None,
                 },
                 name: NameCheck::Mismatch {
                     name: "mx.example.com".into(),
@@ -104,6 +106,11 @@ pub fn tls_info(trusted: bool) -> TlsInfo {
                 webpki_accepted: false,
             }
         },
+        client_cert: trusted.then_some(ClientCertStatus {
+            configured: true,
+            requested: true,
+            sent: true,
+        }),
     }
 }
 

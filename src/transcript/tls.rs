@@ -12,7 +12,10 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use super::format::{LineError, duration_from_secs, secs};
-use crate::event::{NameCheck, TlsInfo, TlsVerdict, Trust, TrustStore, UntrustedReason, Validity};
+use crate::event::{
+    ClientCertStatus, NameCheck, Pin, TlsInfo, TlsVerdict, Trust, TrustStore, UntrustedReason,
+    Validity,
+};
 
 /// A TLS event line's fields (beside `at`, `kind` and `dir`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +37,10 @@ pub struct TlsRecord {
     #[serde(default)]
     pub chain: Vec<String>,
     pub verdict: VerdictRecord,
+    /// Whether the server asked for a client certificate and one was sent (absent in files
+    /// written before smtpx kept it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert: Option<ClientCertStatus>,
 }
 
 /// The verdict: `ok` and `summary` for people and `jq`; the parts for a faithful replay.
@@ -56,10 +63,20 @@ pub enum TrustRecord {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ca_file: Option<String>,
     },
+    /// Trusted because the user pinned the certificate (`ca_file`) or its key (`spki`).
+    Pinned {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ca_file: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        spki: Option<String>,
+    },
+    /// `reason` is the stable code ([`UntrustedReason::code`]); the snake_case names of
+    /// older files read too, and a code from a later smtpx reads as `other`. Older files
+    /// also have a `detail` (rustls' own text), which is not read.
     NotTrusted {
-        reason: String,
-        #[serde(default)]
-        detail: String,
+        reason: UntrustedReason,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        context: Option<String>,
     },
     NotChecked,
 }
@@ -98,18 +115,6 @@ pub enum ValidityRecord {
     Unknown,
 }
 
-const REASONS: [(UntrustedReason, &str); 9] = [
-    (UntrustedReason::UnknownIssuer, "unknown_issuer"),
-    (UntrustedReason::SelfSigned, "self_signed"),
-    (UntrustedReason::Expired, "expired"),
-    (UntrustedReason::NotYetValid, "not_yet_valid"),
-    (UntrustedReason::BadSignature, "bad_signature"),
-    (UntrustedReason::Revoked, "revoked"),
-    (UntrustedReason::WrongPurpose, "wrong_purpose"),
-    (UntrustedReason::Malformed, "malformed"),
-    (UntrustedReason::Other, "other"),
-];
-
 impl TlsRecord {
     pub fn from_info(info: &TlsInfo) -> TlsRecord {
         TlsRecord {
@@ -126,6 +131,7 @@ impl TlsRecord {
                 .map(|der| STANDARD.encode(der))
                 .collect(),
             verdict: VerdictRecord::from_verdict(&info.verdict),
+            client_cert: info.client_cert,
         }
     }
 
@@ -151,6 +157,7 @@ impl TlsRecord {
             resumed: self.resumed,
             sni_sent: self.sni.clone(),
             verdict: self.verdict.to_verdict()?,
+            client_cert: self.client_cert,
         })
     }
 }
@@ -168,13 +175,19 @@ impl VerdictRecord {
                     ca_file: Some(path.display().to_string()),
                 },
             },
-            Trust::NotTrusted { reason, detail } => TrustRecord::NotTrusted {
-                reason: REASONS
-                    .iter()
-                    .find(|(r, _)| r == reason)
-                    .map_or("other", |(_, name)| name)
-                    .to_string(),
-                detail: detail.clone(),
+            Trust::Pinned { pin } => match pin {
+                Pin::CaFileCertificate(path) => TrustRecord::Pinned {
+                    ca_file: Some(path.display().to_string()),
+                    spki: None,
+                },
+                Pin::Spki(hex) => TrustRecord::Pinned {
+                    ca_file: None,
+                    spki: Some(hex.clone()),
+                },
+            },
+            Trust::NotTrusted { reason, context } => TrustRecord::NotTrusted {
+                reason: *reason,
+                context: context.clone(),
             },
             Trust::NotChecked => TrustRecord::NotChecked,
         };
@@ -234,13 +247,16 @@ impl VerdictRecord {
                     (other, _) => return Err(LineError::TrustStore(other.to_owned())),
                 },
             },
-            TrustRecord::NotTrusted { reason, detail } => Trust::NotTrusted {
-                // A reason added by a later smtpx reads as "verification failed".
-                reason: REASONS
-                    .iter()
-                    .find(|(_, name)| name == reason)
-                    .map_or(UntrustedReason::Other, |(r, _)| *r),
-                detail: detail.clone(),
+            TrustRecord::Pinned { ca_file, spki } => Trust::Pinned {
+                pin: match (ca_file, spki) {
+                    (Some(path), _) => Pin::CaFileCertificate(PathBuf::from(path)),
+                    (None, Some(hex)) => Pin::Spki(hex.clone()),
+                    (None, None) => return Err(LineError::TrustStore("pinned".to_owned())),
+                },
+            },
+            TrustRecord::NotTrusted { reason, context } => Trust::NotTrusted {
+                reason: *reason,
+                context: context.clone(),
             },
             TrustRecord::NotChecked => Trust::NotChecked,
         };
@@ -287,5 +303,86 @@ impl VerdictRecord {
             validity,
             webpki_accepted: self.webpki_accepted,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(trusted: Trust) -> TlsVerdict {
+        TlsVerdict {
+            trusted,
+            name: NameCheck::Mismatch {
+                name: "127.0.0.1".into(),
+                presented: vec!["mx.example.com".into()],
+            },
+            validity: Validity::Valid {
+                not_before: 1,
+                not_after: 2,
+                days_left: 30,
+            },
+            webpki_accepted: false,
+        }
+    }
+
+    #[test]
+    fn pins_and_reasons_with_their_particulars_round_trip() {
+        for trusted in [
+            Trust::Pinned {
+                pin: Pin::CaFileCertificate("/etc/mx.pem".into()),
+            },
+            Trust::Pinned {
+                pin: Pin::Spki("ab".repeat(32)),
+            },
+            Trust::NotTrusted {
+                reason: UntrustedReason::UnknownIssuer,
+                context: Some("CN=Private CA".into()),
+            },
+            Trust::NotTrusted {
+                reason: UntrustedReason::CaUsedAsEndEntity,
+                context: None,
+            },
+        ] {
+            let record = VerdictRecord::from_verdict(&verdict(trusted.clone()));
+            let line = serde_json::to_string(&record).expect("serialize");
+            let back: VerdictRecord = serde_json::from_str(&line).expect("deserialize");
+            assert_eq!(back.to_verdict().expect("valid").trusted, trusted, "{line}");
+        }
+        let record = VerdictRecord::from_verdict(&verdict(Trust::NotTrusted {
+            reason: UntrustedReason::CaUsedAsEndEntity,
+            context: None,
+        }));
+        let line = serde_json::to_string(&record.trust).expect("serialize");
+        assert_eq!(
+            line,
+            r#"{"status":"not_trusted","reason":"ca-used-as-end-entity"}"#
+        );
+    }
+
+    /// The verdict of a file written before the reason codes: snake_case names, rustls'
+    /// own text as `detail` (never shown again), and a name this smtpx does not know.
+    #[test]
+    fn an_older_files_verdict_reads_and_its_detail_is_dropped() {
+        let old = r#"{"ok":false,"summary":"NOT trusted: unknown issuer; name ok (127.0.0.1); valid 29 days","trust":{"status":"not_trusted","reason":"unknown_issuer","detail":"invalid peer certificate: UnknownIssuer"},"name":{"status":"matched","name":"127.0.0.1","san":"127.0.0.1"},"validity":{"status":"valid","not_before":1795737600,"not_after":1798416000,"days_left":29},"webpki_accepted":false}"#;
+        let record: VerdictRecord = serde_json::from_str(old).expect("an old verdict reads");
+        let verdict = record.to_verdict().expect("valid");
+        assert_eq!(
+            verdict.trusted,
+            Trust::NotTrusted {
+                reason: UntrustedReason::UnknownIssuer,
+                context: None
+            }
+        );
+        assert!(!verdict.summary().contains("UnknownIssuer"));
+        let newer = old.replace("unknown_issuer", "quantum-distrust");
+        let record: VerdictRecord = serde_json::from_str(&newer).expect("a newer verdict reads");
+        assert!(matches!(
+            record.to_verdict().expect("valid").trusted,
+            Trust::NotTrusted {
+                reason: UntrustedReason::Other,
+                ..
+            }
+        ));
     }
 }

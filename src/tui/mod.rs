@@ -1,5 +1,6 @@
 //! The explorer's event loop: one wait over the terminal's events, the driver's updates,
-//! signals, and — only while connected — a one-second clock for the status bar. It draws
+//! signals, and — only while connecting or connected — a one-second clock for the status
+//! bar (which counts the wait for a connection or a greeting). It draws
 //! after handling what is ready and never on a timer otherwise, so an idle explorer uses no
 //! CPU. The terminal, signals, suspend and repaint are shared with the replay's loop
 //! (`screen.rs`).
@@ -44,6 +45,8 @@ pub struct ExplorerPlan {
     pub record: RecordOptions,
     /// Lines shown first (the demo's hint).
     pub intro: Vec<String>,
+    /// A lesson to guide the session (`smtpx learn`).
+    pub lesson: Option<crate::learn::Lesson>,
 }
 
 /// Exit code when the explorer cannot run: no terminal, or a target that does not parse.
@@ -67,6 +70,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         connect,
         record,
         intro,
+        lesson,
     } = plan;
     let target = connect.target.clone();
     if let Some(message) = without_terminal(&target.to_string()) {
@@ -88,13 +92,24 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         sinks.push(sink);
         handle
     });
-    // Classic failures are explained as notes right after the event that shows them.
-    let sink = crate::diagnose::watch(crate::driver::sink::fan_out(sinks), target.port);
+    // Classic failures are explained as notes right after the event that shows them, with
+    // advice in the explorer's words (`/starttls`, F4, `/reconnect --tls`).
+    let sink = crate::diagnose::watch_for(
+        crate::driver::sink::fan_out(sinks),
+        target.port,
+        crate::diagnose::Audience::Explorer,
+    );
+    let greeting_wait = Some(connect.greeting_wait);
     let mut driver = Driver::new(target, connect.connect, connect.tls, connect.timeout, sink);
     driver.reveal_secrets(record.keep_secrets);
-    let network = tokio::spawn(task::run(driver, implicit, intent_rx, update_tx));
+    let options = task::TaskOptions {
+        implicit_tls: implicit,
+        greeting_wait,
+    };
+    let network = tokio::spawn(task::run_with(driver, options, intent_rx, update_tx));
 
     let mut app = App::new(label, history::load());
+    app.start_connecting();
     app.set_recording(notes.as_ref().and_then(RecorderHandle::path));
     app.set_recording_secrets(record.keep_secrets);
     if let Some(error) = record_error {
@@ -103,6 +118,9 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     screen::style_from_env(&mut app);
     for line in intro {
         app.push(Entry::local(line));
+    }
+    if let Some(lesson) = lesson {
+        app.start_lesson(lesson);
     }
 
     let Some(mut tui) = screen::open() else {
@@ -151,12 +169,14 @@ async fn event_loop(
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut connected_at: Option<Instant> = None;
+    // When the connection attempt under way began (the start, or the last /reconnect).
+    let mut connecting_since = Instant::now();
     loop {
         if screen.draw(app)? {
             recording::panic_if_asked();
             log_first_frame();
         }
-        let ticking = connected_at.is_some() && app.connected();
+        let ticking = connected_at.is_some() && app.connected() || app.waiting();
         let own = async {
             tokio::select! {
                 update = updates.recv() => Own::Update(update),
@@ -201,7 +221,11 @@ async fn event_loop(
                 screen.dirty = true;
             }
             Wake::Own(Own::Tick) => {
-                if let Some(at) = connected_at {
+                let since = match connected_at {
+                    Some(at) if app.connected() => Some(at),
+                    _ => app.connecting().map(|_| connecting_since),
+                };
+                if let Some(at) = since {
                     app.update(Action::Clock(at.elapsed()));
                     screen.dirty = true;
                 }
@@ -210,6 +234,10 @@ async fn event_loop(
         for effect in effects {
             match effect {
                 Effect::Intent(intent) => {
+                    if matches!(intent, Intent::Reconnect | Intent::ReconnectWith { .. }) {
+                        connecting_since = Instant::now();
+                        clock.reset();
+                    }
                     let _ = intents.send(intent);
                 }
                 Effect::Save {
@@ -233,6 +261,12 @@ async fn event_loop(
                     screen.dirty = true;
                 }
                 Effect::Remember(line) => history::append(&line),
+                Effect::LessonFinished(id) => {
+                    // Progress is worth keeping, not worth interrupting the lesson for.
+                    if let Some(path) = crate::learn::progress::path() {
+                        let _ = crate::learn::progress::finish(&path, &id);
+                    }
+                }
                 Effect::Note(text) => {
                     if let Some(notes) = notes {
                         let at = connected_at.map(|at| at.elapsed()).unwrap_or_default();

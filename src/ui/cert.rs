@@ -26,7 +26,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::App;
 use crate::app::cert::CertView;
-use crate::net::cert::render::{negotiated_line, unix_now, verdict_lines};
+use crate::net::cert::render::{client_cert_line, negotiated_line, unix_now, verdict_lines};
 use crate::proto::capability::Capabilities;
 use crate::proto::text::escape_str;
 
@@ -54,7 +54,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, at: &CertView) {
     let verdict = &info.verdict;
     let oks = [
         verdict.is_trusted(),
-        !verdict.is_name_mismatch(),
+        !verdict.is_name_problem(),
         verdict.is_valid_now(),
     ];
     for ((label, text), ok) in verdict_lines(verdict).into_iter().zip(oks) {
@@ -64,6 +64,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, at: &CertView) {
         ]));
     }
     lines.push(Line::from(format!("     TLS: {}", negotiated_line(info))));
+    if let Some(client) = client_cert_line(info) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:>8}: ", "client"), bold),
+            Span::raw(client),
+        ]));
+    }
     // The verdict box grows with wrapped lines (a long rustls detail on a narrow screen).
     let inner = usize::from(area.width.saturating_sub(2)).max(1);
     let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
@@ -76,13 +82,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, at: &CertView) {
         Constraint::Length(1),
     ])
     .areas(area);
-    let verdict_block = Block::default()
-        .borders(Borders::ALL)
-        .title(if info.verdict.ok() {
+    let verdict_block = Block::default().borders(Borders::ALL).title(
+        if info.verdict.ok() && info.verdict.is_pinned() {
+            " Certificate: pinned "
+        } else if info.verdict.ok() {
             " Certificate: verified "
         } else {
             " Certificate: NOT verified (session went on) "
-        });
+        },
+    );
     frame.render_widget(
         Paragraph::new(lines)
             .block(verdict_block)

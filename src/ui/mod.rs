@@ -19,6 +19,8 @@ mod explain;
 mod form;
 mod help;
 pub use help::max_scroll as help_max_scroll;
+mod ladder;
+mod lesson;
 mod prompt;
 mod replay;
 mod side;
@@ -39,6 +41,8 @@ const PANEL_WIDTH: u16 = 34;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
     pub status: Rect,
+    /// The lesson box, while a lesson guides the session.
+    pub lesson: Option<Rect>,
     pub transcript: Rect,
     pub panel: Option<Rect>,
     pub notice: Rect,
@@ -57,6 +61,17 @@ pub fn areas(screen: Rect, app: &App) -> Areas {
         Constraint::Length(1),
     ])
     .areas(screen);
+    let (lesson, middle) = match app.lesson() {
+        Some(_) => {
+            let [box_, rest] = Layout::vertical([
+                Constraint::Length(lesson::height(middle.height)),
+                Constraint::Min(1),
+            ])
+            .areas(middle);
+            (Some(box_), rest)
+        }
+        None => (None, middle),
+    };
     let wide = screen.width >= 100;
     let (transcript, panel) = if !app.panel_visible(screen.width) {
         (middle, None)
@@ -76,6 +91,7 @@ pub fn areas(screen: Rect, app: &App) -> Areas {
     };
     Areas {
         status,
+        lesson,
         transcript,
         panel,
         notice,
@@ -88,6 +104,9 @@ pub fn areas(screen: Rect, app: &App) -> Areas {
 pub fn draw(frame: &mut Frame, app: &App) {
     let areas = areas(frame.area(), app);
     status::draw(frame, areas.status, app);
+    if let (Some(area), Some(run)) = (areas.lesson, app.lesson()) {
+        lesson::draw(frame, area, app, run);
+    }
     transcript::draw(frame, areas.transcript, app);
     if let Some(panel) = areas.panel {
         side::draw(frame, panel, app);
@@ -109,6 +128,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Overlay::Auth(form)) => form::draw(frame, frame.area(), app, form),
         Some(Overlay::Compose(composer)) => compose::draw(frame, frame.area(), app, composer),
         Some(Overlay::Timeline(view)) => timeline::draw(frame, frame.area(), app, view),
+        Some(Overlay::Ladder(view)) => ladder::draw(frame, frame.area(), app, view),
         Some(Overlay::Help(view)) => help::draw(frame, frame.area(), app, view),
         Some(Overlay::Pick(_)) | None => {}
     }

@@ -25,13 +25,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         format!("{}  ", escape_str(app.target())),
         base,
     ));
+    // The verdict in a few words beside the badge ("self-signed", "pinned"), where there is room.
+    let verdict = app.cert().tls.as_ref().map(|(info, _)| &info.verdict);
     let (transport, style) = match &app.tls {
         _ if !app.connected() => ("no connection".to_string(), base),
         None => ("plaintext".to_string(), base),
         Some((version, true)) => {
             let v = version.replace("TLSv", "TLS");
             (
-                if wide {
+                if wide && verdict.is_some_and(|v| v.is_pinned()) {
+                    format!("{v} VERIFIED (pinned)")
+                } else if wide {
                     format!("{v} VERIFIED")
                 } else {
                     format!("{v} ok")
@@ -49,7 +53,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     .fg(Color::White)
                     .add_modifier(Modifier::BOLD)
             };
-            (format!("{v} NOT verified"), alarm)
+            let text = match verdict {
+                Some(verdict) if wide => format!("{v} NOT verified: {}", verdict.short()),
+                _ => format!("{v} NOT verified"),
+            };
+            (text, alarm)
         }
     };
     spans.push(Span::styled(transport, style));

@@ -321,7 +321,8 @@ async fn handshake_failure_alert_is_explained_as_a_legacy_server() {
     let err = legacy_handshake_error(ALERT_HANDSHAKE_FAILURE.to_vec()).await;
     let text = err.to_string();
     assert!(
-        text.contains("TLS 1.0/1.1 or legacy cipher suites") && text.contains("HandshakeFailure"),
+        text.contains("TLS 1.0/1.1 or legacy cipher suites")
+            && text.contains("the TLS alert handshake_failure"),
         "{text}"
     );
     assert!(err.plaintext().is_none());

@@ -112,11 +112,20 @@ async fn disconnect_mid_reply_keeps_the_partial_reply() {
     );
 }
 
+/// A port that accepts and says nothing is called silent after the greeting wait — not
+/// "implicit TLS": a ClientHello on a second connection got no TLS answer.
 #[tokio::test]
-async fn greeting_timeout_stops_at_greeting_with_a_hint() {
-    let steps = vec![Step::sleep_ms(3_000), Step::Close];
+async fn greeting_timeout_on_a_silent_port_says_silent_not_implicit_tls() {
+    let steps = vec![Step::sleep_ms(4_000), Step::Close];
     let mut server = ScriptedServer::start(steps).await;
-    let run = probe(args(&[&server.addr.to_string(), "--timeout", "0.5"])).await;
+    let run = probe(args(&[
+        &server.addr.to_string(),
+        "--timeout",
+        "1.5",
+        "--greeting-wait",
+        "0.3",
+    ]))
+    .await;
     drop(server.next_event().await);
     assert_eq!(run.code, 21, "{}", run.stdout);
     assert!(run.of("error").iter().any(|e| {
@@ -124,11 +133,21 @@ async fn greeting_timeout_stops_at_greeting_with_a_hint() {
             .as_str()
             .is_some_and(|m| m.contains("timed out"))
     }));
-    assert!(run.of("note").iter().any(|e| {
-        e["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("--tls-on-connect"))
-    }));
+    let notes: Vec<&str> = run
+        .of("note")
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|m| m.contains("said nothing") && m.contains("not implicit TLS")),
+        "{notes:?}"
+    );
+    assert!(
+        !notes.iter().any(|m| m.contains("--tls-on-connect")),
+        "{notes:?}"
+    );
 }
 
 #[tokio::test]

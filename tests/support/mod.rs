@@ -54,6 +54,7 @@
 //! `unused_port()` gives a port with nothing listening (for "connection refused").
 #![allow(dead_code, unused_imports)] // each test file uses a different subset
 
+pub mod filtered;
 pub mod pki;
 pub mod postfix;
 pub mod probe;

@@ -20,6 +20,7 @@ use crate::driver::task::{Intent, SecretSource, SecretText};
 use crate::event::Shown;
 use crate::proto::auth::Mechanism;
 use crate::proto::auth::policy::{self, Protection};
+use crate::proto::auth::view::SaslView;
 use crate::proto::text::escape_str;
 
 /// Mechanisms the built-in SASL client runs.
@@ -261,16 +262,19 @@ impl AuthForm {
 
 /// Decodes the client's steps of a form-started exchange for the screen: the encoded line
 /// stays masked, and beside it what it carries, the secret part masked too
-/// (`AUTH PLAIN ••••••••  [\0demo\0••••]`).
+/// (`AUTH PLAIN ••••••••  [\0demo\0••••]`), as [`SaslView`] shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthTrace {
-    pub mechanism: Mechanism,
-    pub user: String,
-    /// Secret client lines seen so far in this exchange.
-    pub step: u8,
+    view: SaslView,
 }
 
 impl AuthTrace {
+    pub fn new(mechanism: Mechanism, user: &str) -> AuthTrace {
+        AuthTrace {
+            view: SaslView::client(mechanism, user),
+        }
+    }
+
     /// Rewrites the first line of a secret client entry.
     pub fn annotate(&mut self, entry: &mut Entry, shown: &Shown, ascii: bool) {
         let bullets = if ascii {
@@ -278,20 +282,13 @@ impl AuthTrace {
         } else {
             "••••••••"
         };
-        let short = if ascii { "****" } else { "••••" };
-        let user = escape_str(&self.user);
-        let decoded = match (&self.mechanism, self.step) {
-            (Mechanism::Plain, 0) => Some(format!("\\0{user}\\0{short}")),
-            (Mechanism::Login, 0) => Some(user),
-            (Mechanism::Login, 1) => Some(short.to_string()),
-            (Mechanism::CramMd5, 0) => Some(format!("{user} {short}")),
-            (Mechanism::XOAuth2, 0) => {
-                Some(format!("user={user}\\x01auth=Bearer {short}\\x01\\x01"))
+        let decoded = self.view.next_sent().map(|decoded| {
+            if ascii {
+                decoded.replace('•', "*")
+            } else {
+                decoded
             }
-            (Mechanism::XOAuth2, 1) => Some(String::new()),
-            _ => None,
-        };
-        self.step = self.step.saturating_add(1);
+        });
         if let Some(first) = entry.lines.first_mut() {
             let masked = mask_redaction(shown, bullets);
             *first = match decoded {
@@ -510,11 +507,7 @@ impl App {
             mechanism, user, ..
         } = &intent
         {
-            self.auth_trace = Some(AuthTrace {
-                mechanism: mechanism.clone(),
-                user: user.clone(),
-                step: 0,
-            });
+            self.auth_trace = Some(AuthTrace::new(mechanism.clone(), user));
             self.push(Entry::local(format!(
                 "AUTH {mechanism} as {} from the form: steps decoded, secrets masked",
                 escape_str(user)

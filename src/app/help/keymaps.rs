@@ -9,6 +9,7 @@ use crate::app::cert::CertKey;
 use crate::app::compose::ComposeKey;
 use crate::app::help::keys::HelpKey;
 use crate::app::keymap::{Binding, KeyCommand};
+use crate::app::ladder::LadderKey;
 use crate::app::prompt::keys::PromptKey;
 use crate::app::replay::keys::ReplayKey;
 use crate::app::timeline::TimelineKey;
@@ -24,6 +25,7 @@ pub enum Keymap {
     Auth(&'static [Binding<AuthKey>]),
     Compose(&'static [Binding<ComposeKey>]),
     Timeline(&'static [Binding<TimelineKey>]),
+    Ladder(&'static [Binding<LadderKey>]),
     Replay(&'static [Binding<ReplayKey>]),
 }
 
@@ -50,6 +52,7 @@ impl Keymap {
             Keymap::Auth(table) => each(table, &mut f),
             Keymap::Compose(table) => each(table, &mut f),
             Keymap::Timeline(table) => each(table, &mut f),
+            Keymap::Ladder(table) => each(table, &mut f),
             Keymap::Replay(table) => each(table, &mut f),
         }
     }

@@ -21,10 +21,16 @@ impl App {
     /// A short name for the session state.
     pub fn state_name(&self) -> String {
         if !self.connected {
-            return "closed".into();
+            return match self.connecting {
+                Some(elapsed) => format!("connecting · {} s", elapsed.as_secs()),
+                None => "closed".into(),
+            };
         }
         match self.session.state() {
-            State::ExpectGreeting => "awaiting greeting".into(),
+            State::ExpectGreeting => match self.connected_for {
+                Some(elapsed) => format!("no greeting yet · {} s", elapsed.as_secs()),
+                None => "awaiting greeting".into(),
+            },
             State::Ready if self.session.transaction().is_some() => "in mail transaction".into(),
             State::Ready if self.session.authenticated() => "authenticated".into(),
             State::Ready if self.session.greeted() && self.session.hello().is_none() => {

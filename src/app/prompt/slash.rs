@@ -20,10 +20,30 @@ impl App {
             "quit" | "q" | "exit" => return self.quit(),
             "starttls" => return vec![Effect::Intent(Intent::Line("STARTTLS".into()))],
             "reconnect" => {
-                self.push(Entry::local(format!("reconnecting to {}", self.target)));
+                let intent = match rest {
+                    "" => Intent::Reconnect,
+                    "--tls" => Intent::ReconnectWith { implicit_tls: true },
+                    "--plain" => Intent::ReconnectWith {
+                        implicit_tls: false,
+                    },
+                    _ => {
+                        self.notice = Some("usage: /reconnect [--tls | --plain]".into());
+                        return Vec::new();
+                    }
+                };
+                let how = match intent {
+                    Intent::ReconnectWith { implicit_tls: true } => ", TLS from the first byte",
+                    Intent::ReconnectWith { .. } => ", plaintext",
+                    _ => "",
+                };
+                self.push(Entry::local(format!(
+                    "reconnecting to {}{how}",
+                    self.target
+                )));
                 self.mode = Mode::Command;
                 self.message.clear();
-                return vec![Effect::Intent(Intent::Reconnect)];
+                self.start_connecting();
+                return vec![Effect::Intent(intent)];
             }
             "raw" if rest.is_empty() => {
                 self.mode = if self.mode == Mode::Raw {
@@ -53,6 +73,8 @@ impl App {
             "auth" => return self.open_auth_form(),
             "mail" | "compose" => return self.open_composer(),
             "timeline" | "timing" => self.open_timeline(),
+            "ladder" | "diagram" | "sequence" => self.open_ladder(),
+            "lesson" => self.lesson_command(rest),
             "cert" => return self.cert_command(rest),
             "copy" => {
                 let text = self.transcript_text();

@@ -43,6 +43,8 @@ pub enum ReplayKey {
     Panel,
     /// F6: the timeline up to this step.
     Timeline,
+    /// F7: the sequence diagram up to this step.
+    Ladder,
     Redraw,
     Suspend,
     Quit,
@@ -78,7 +80,7 @@ const PAGES: &str = "scroll a page back / forward";
 const QUIT: &str = "quit the replay";
 
 /// Stepping through a recording.
-pub static KEYS: [Binding<ReplayKey>; 35] = [
+pub static KEYS: [Binding<ReplayKey>; 36] = [
     replay(KeyCode::Right, "→", ReplayKey::Forward, STEP, Some("step")),
     replay(KeyCode::Left, "←", ReplayKey::Back, STEP, None),
     replay(KeyCode::Char('l'), "l", ReplayKey::Forward, STEP, None),
@@ -196,6 +198,14 @@ pub static KEYS: [Binding<ReplayKey>; 35] = [
         "F6",
         ReplayKey::Timeline,
         "timeline: each step's latency up to this step, slow ones flagged",
+        None,
+    ),
+    key(
+        KeyCode::F(7),
+        NONE,
+        "F7",
+        ReplayKey::Ladder,
+        "sequence diagram up to this step (stepping keys work inside it)",
         None,
     ),
     key(

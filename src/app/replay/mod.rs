@@ -282,6 +282,7 @@ impl App {
             ReplayKey::Certificate => self.open_cert(),
             ReplayKey::Panel => self.toggle_panel(),
             ReplayKey::Timeline => self.open_timeline(),
+            ReplayKey::Ladder => self.open_ladder(),
             ReplayKey::Redraw => return vec![Effect::Redraw],
             ReplayKey::Suspend => return vec![Effect::Suspend],
             ReplayKey::Quit => return self.quit(),
@@ -353,6 +354,7 @@ impl App {
             | ReplayKey::Certificate
             | ReplayKey::Panel
             | ReplayKey::Timeline
+            | ReplayKey::Ladder
             | ReplayKey::Redraw
             | ReplayKey::Suspend
             | ReplayKey::Quit => {}

@@ -182,8 +182,13 @@ fn a_far_jump_waits_as_a_seek_and_lands_where_stepping_lands() {
         assert!(slices <= len / (4 * CHECKPOINT_EVERY) + 1, "the seek ends");
     }
     assert_eq!(position(&app), len);
+    // (The made-up file stops mid-session, so the notice goes on to say it is incomplete.)
     let said = app.replay.as_ref().and_then(|r| r.message.clone());
-    assert_eq!(said.as_deref(), Some("end of the recording"));
+    assert!(
+        said.as_deref()
+            .is_some_and(|m| m.starts_with("end of the recording")),
+        "{said:?}"
+    );
     let reference = stepped(bytes);
     assert_eq!(state(&app), state(&reference));
     assert_eq!(
@@ -217,4 +222,26 @@ fn a_cut_file_warms_up_to_its_last_whole_event() {
     assert_eq!(checkpoints(&app), checkpoints(&stepped(bytes)));
     press(&mut app, KeyCode::End);
     assert_eq!(position(&app), len);
+}
+
+#[test]
+fn a_file_cut_between_two_events_says_it_is_incomplete_at_the_start_and_the_end() {
+    // The sample without its last line (`closed`): every line whole, the session unended.
+    let body = &SAMPLE[..SAMPLE.len() - 1];
+    let end = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let mut app = open(SAMPLE[..end].to_vec());
+    let message = |app: &App| {
+        app.replay
+            .as_ref()
+            .and_then(|r| r.message.clone())
+            .unwrap_or_default()
+    };
+    assert!(app.replay.as_ref().is_some_and(|r| r.source.cut));
+    assert!(message(&app).contains("incomplete"), "{}", message(&app));
+    press(&mut app, KeyCode::End);
+    let at_end = message(&app);
+    assert!(
+        at_end.starts_with("end of the recording") && at_end.contains("incomplete"),
+        "{at_end}"
+    );
 }

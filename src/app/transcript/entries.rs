@@ -248,7 +248,10 @@ fn received(at: Duration, tls: bool, reply: &Reply, latency: Option<Duration>) -
     if reply.code() == Some(334)
         && let (Some(last), Some(line)) = (lines.last_mut(), reply.lines.last())
     {
-        last.push_str(&format!("  [{}]", decode_challenge_text(line.text())));
+        last.push_str(&format!(
+            "  [{}]",
+            crate::proto::auth::view::challenge_text(line.text())
+        ));
     }
     if let (Some(last), Some(latency)) = (lines.last_mut(), latency) {
         last.push_str(&format!("   ({})", millis(latency)));
@@ -299,15 +302,6 @@ fn boundary(at: Duration, info: &TlsInfo) -> Entry {
             ),
         ],
     )
-}
-
-/// A 334 challenge decoded for display (escaped), or why it could not be.
-fn decode_challenge_text(text: &[u8]) -> String {
-    match crate::proto::auth::decode_challenge(text) {
-        Ok(bytes) if bytes.is_empty() => "empty challenge".into(),
-        Ok(bytes) => escape_bytes(&bytes),
-        Err(_) => "not base64".into(),
-    }
 }
 
 fn millis(d: Duration) -> String {

@@ -13,12 +13,20 @@
 //! ```
 //!
 //! Nothing is sent that the person did not ask for: the task only reads while idle, with
-//! no timeout unless a reply is awaited.
+//! no timeout unless a reply is awaited. The one exception is not on this connection: when
+//! the greeting does not come within the greeting wait, a second connection sends a TLS
+//! ClientHello to learn whether the port expects implicit TLS ([`Update::Silence`]).
+//!
+//! Quit is served in every state, also while connecting: connecting races the intents.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use super::{Driver, DriverError, EventSink, SessionEvent};
-use crate::net::NetError;
+use crate::net::{HelloAnswer, NetError, hello_answer};
 use crate::proto::auth::{Mechanism, parse_sasl_response_line};
 use crate::proto::command::{LineIssue, parse_command_line};
 use crate::proto::session::{Session, State};
@@ -54,6 +62,12 @@ pub enum Intent {
     Transaction(Box<TransactionPlan>),
     /// Close whatever is open and connect again.
     Reconnect,
+    /// Close whatever is open and connect again, with TLS from the first byte or not
+    /// (the choice holds for later reconnects).
+    ReconnectWith { implicit_tls: bool },
+    /// Say this in the session, as smtpx's own note (a diagnosis the app made): it goes
+    /// through the event sink, to the screen and the transcript.
+    Note(String),
     /// Close the connection and end the task.
     Quit,
 }
@@ -64,8 +78,52 @@ pub enum Update {
     Event(SessionEvent),
     /// The protocol session after a step: state, capabilities, what is valid next.
     Session(Box<Session>),
+    /// No greeting came within the greeting wait, and a TLS ClientHello on a second
+    /// connection got `answer`. Sent once per connection, only while the greeting is
+    /// still awaited.
+    Silence {
+        port: u16,
+        waited: Duration,
+        answer: HelloAnswer,
+    },
     /// The task has ended (after [`Intent::Quit`] or when the UI went away).
     Stopped,
+}
+
+/// How the task connects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskOptions {
+    /// TLS from the first byte ([RFC 8314 §3](https://www.rfc-editor.org/rfc/rfc8314#section-3)).
+    pub implicit_tls: bool,
+    /// Silence after connecting before the second connection checks for implicit TLS
+    /// (`None`: never checks).
+    pub greeting_wait: Option<Duration>,
+}
+
+/// How long the second connection waits for an answer to its ClientHello.
+const HELLO_WAIT: Duration = Duration::from_millis(1500);
+
+type SilenceCheck = Pin<Box<dyn Future<Output = (HelloAnswer, Duration)> + Send>>;
+
+/// The check for a silent plaintext connection just made: after `wait`, a ClientHello on a
+/// second connection. `None` when there is nothing to check.
+fn silence_check(
+    driver: &Driver,
+    options: &TaskOptions,
+    implicit_tls: bool,
+) -> Option<SilenceCheck> {
+    let wait = options.greeting_wait?;
+    let peer = driver.peer_addr()?;
+    if implicit_tls || driver.session().state() != State::ExpectGreeting {
+        return None;
+    }
+    let host = driver.target().host.clone();
+    let since = Instant::now();
+    Some(Box::pin(async move {
+        tokio::time::sleep(wait).await;
+        let answer = hello_answer(peer, &host, HELLO_WAIT).await;
+        (answer, since.elapsed())
+    }))
 }
 
 /// A driver sink that forwards events to the UI. A UI that has gone away is not an
@@ -79,31 +137,84 @@ pub fn sink(updates: UnboundedSender<Update>) -> EventSink {
 enum Step {
     Intent(Option<Intent>),
     Read(Result<(), DriverError>),
+    Silence(HelloAnswer, Duration),
 }
 
-/// Connects, then serves intents and reads replies until [`Intent::Quit`].
+/// Connects, then serves intents and reads replies until [`Intent::Quit`]; never checks a
+/// silent port.
 pub async fn run(
-    mut driver: Driver,
+    driver: Driver,
     implicit_tls: bool,
+    intents: UnboundedReceiver<Intent>,
+    updates: UnboundedSender<Update>,
+) {
+    let options = TaskOptions {
+        implicit_tls,
+        greeting_wait: None,
+    };
+    run_with(driver, options, intents, updates).await;
+}
+
+/// Connects unless the person quits first. Intents that arrive meanwhile wait in `queued`;
+/// `false` when the person quit (or the UI went away).
+async fn connect(
+    driver: &mut Driver,
+    implicit_tls: bool,
+    intents: &mut UnboundedReceiver<Intent>,
+    queued: &mut Vec<Intent>,
+) -> bool {
+    let connecting = driver.connect(implicit_tls);
+    tokio::pin!(connecting);
+    loop {
+        tokio::select! {
+            _ = &mut connecting => return true,
+            intent = intents.recv() => match intent {
+                None | Some(Intent::Quit) => return false,
+                Some(other) => queued.push(other),
+            },
+        }
+    }
+}
+
+/// [`run`], with the options of the explorer.
+pub async fn run_with(
+    mut driver: Driver,
+    options: TaskOptions,
     mut intents: UnboundedReceiver<Intent>,
     updates: UnboundedSender<Update>,
 ) {
     let snapshot = |driver: &Driver| {
         let _ = updates.send(Update::Session(Box::new(driver.session().clone())));
     };
-    let _ = driver.connect(implicit_tls).await;
+    let mut implicit_tls = options.implicit_tls;
+    let mut queued = Vec::new();
+    if !connect(&mut driver, implicit_tls, &mut intents, &mut queued).await {
+        let _ = updates.send(Update::Stopped);
+        return;
+    }
     snapshot(&driver);
+    let mut check = silence_check(&driver, &options, implicit_tls);
     // After a reply timed out, keep waiting without a timeout until the person sends
     // something: the reply may still come, and the failure was already reported.
     let mut timed_out = false;
     loop {
-        let step = if driver.is_connected() {
+        let step = if !queued.is_empty() {
+            Step::Intent(Some(queued.remove(0)))
+        } else if driver.is_connected() {
             let awaiting = driver.session().pending().next().is_some();
             let timeout = (awaiting && !timed_out).then(|| driver.reply_timeout());
             // The read is cancel-safe; dropping it when an intent arrives loses nothing.
             tokio::select! {
                 intent = intents.recv() => Step::Intent(intent),
                 read = driver.read_reply_interactive(timeout) => Step::Read(read.map(|_| ())),
+                (answer, waited) = async {
+                    match check.as_mut() {
+                        Some(check) => check.await,
+                        None => std::future::pending().await,
+                    }
+                }, if check.is_some() => {
+                    Step::Silence(answer, waited)
+                }
             }
         } else {
             Step::Intent(intents.recv().await)
@@ -116,7 +227,32 @@ pub async fn run(
             }
             Step::Intent(Some(intent)) => {
                 timed_out = false;
-                perform(&mut driver, intent, implicit_tls).await;
+                let reconnect = match intent {
+                    Intent::Reconnect => Some(implicit_tls),
+                    Intent::ReconnectWith { implicit_tls } => Some(implicit_tls),
+                    _ => None,
+                };
+                if let Some(tls) = reconnect {
+                    implicit_tls = tls;
+                    driver.close().await;
+                    if !connect(&mut driver, implicit_tls, &mut intents, &mut queued).await {
+                        break;
+                    }
+                    check = silence_check(&driver, &options, implicit_tls);
+                } else {
+                    perform(&mut driver, intent).await;
+                }
+            }
+            Step::Silence(answer, waited) => {
+                check = None;
+                if driver.session().state() == State::ExpectGreeting {
+                    let port = driver.target().port;
+                    let _ = updates.send(Update::Silence {
+                        port,
+                        waited,
+                        answer,
+                    });
+                }
             }
             Step::Read(Ok(())) => {
                 // RFC 3207 §4.2: after the 220 the next bytes are the TLS handshake.
@@ -132,12 +268,16 @@ pub async fn run(
                 }
             }
         }
+        // The greeting came or the connection went: nothing left to check.
+        if driver.session().state() != State::ExpectGreeting || !driver.is_connected() {
+            check = None;
+        }
         snapshot(&driver);
     }
     let _ = updates.send(Update::Stopped);
 }
 
-async fn perform(driver: &mut Driver, intent: Intent, implicit_tls: bool) {
+async fn perform(driver: &mut Driver, intent: Intent) {
     match intent {
         Intent::Line(line) => send_line(driver, &line).await,
         Intent::Raw(bytes) => {
@@ -155,10 +295,9 @@ async fn perform(driver: &mut Driver, intent: Intent, implicit_tls: bool) {
             secret,
         } => auth(driver, mechanism, &user, secret).await,
         Intent::Transaction(plan) => run_transaction(driver, &plan).await,
-        Intent::Reconnect => {
-            driver.close().await;
-            let _ = driver.connect(implicit_tls).await;
-        }
+        Intent::Note(text) => driver.note(text),
+        // Served by the loop, which races connecting against Quit.
+        Intent::Reconnect | Intent::ReconnectWith { .. } => {}
         Intent::Quit => driver.close().await,
     }
 }

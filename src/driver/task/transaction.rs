@@ -173,10 +173,11 @@ async fn steps(driver: &mut Driver, plan: &TransactionPlan) -> Result<String, St
         }
         SendMethod::DataExact { wire } => {
             expect(driver, &Command::Data, 354).await?;
+            // The note holds CR and LF themselves: every sink escapes them once, as `\r\n`.
             driver.note(
                 "warning: byte-exact content sent raw with a deliberate ending (SMTP-smuggling \
                  check); a server that follows RFC 5321 §4.1.1.4 keeps reading — at the data> \
-                 prompt an empty line and then a lone . end the data with \\r\\n.\\r\\n",
+                 prompt an empty line and then a lone . end the data with \r\n.\r\n",
             );
             driver.send_raw(wire).await?;
             Ok("byte-exact content sent; any reply appears as it comes".into())

@@ -137,6 +137,16 @@ fn oid_name(oid: &Oid<'_>) -> String {
         .unwrap_or_else(|_| oid.to_id_string())
 }
 
+/// A signature algorithm's name from its DER AlgorithmIdentifier contents (without the outer
+/// SEQUENCE, as webpki reports it), if they start with an OID of short length.
+pub fn algorithm_name(identifier: &[u8]) -> Option<String> {
+    let [0x06, len @ 0..0x80, rest @ ..] = identifier else {
+        return None;
+    };
+    let content = rest.get(..usize::from(*len))?;
+    Some(escape_str(&oid_name(&Oid::new(content.into()))))
+}
+
 /// Describes one DER certificate. Never fails: an undecodable certificate gives a summary
 /// with only its fingerprint and a problem noted.
 pub fn summarize(der: &[u8]) -> CertSummary {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::chain::{self, Link};
 use super::ext::policy_name;
 use super::{CertSummary, format_time, summarize_chain};
-use crate::event::verdict::{NameCheck, TlsVerdict, Trust, Validity};
+use crate::event::verdict::TlsVerdict;
 use crate::net::TlsInfo;
 use crate::proto::text::escape_str;
 
@@ -232,41 +232,19 @@ impl CertSummary {
     }
 }
 
-/// The three verdicts in words: chain, name, validity.
+/// The three verdicts in words (chain, name, validity), then what happened to client
+/// authentication when the handshake says.
 pub fn verdict_lines(verdict: &TlsVerdict) -> [(&'static str, String); 3] {
-    let trust = match &verdict.trusted {
-        Trust::Trusted { store } => format!("trusted by {store}"),
-        Trust::NotTrusted { reason, detail } => {
-            format!(
-                "NOT trusted: {} ({})",
-                reason.describe(),
-                escape_str(detail)
-            )
-        }
-        Trust::NotChecked => "not checked".to_string(),
-    };
-    let name = match &verdict.name {
-        NameCheck::Matched { name, san } => format!(
-            "{} matches subjectAltName {}",
-            escape_str(name),
-            escape_str(san)
-        ),
-        NameCheck::Mismatch { name, presented } => format!(
-            "{} does NOT match ({} names in the certificate)",
-            escape_str(name),
-            presented.len()
-        ),
-        NameCheck::NotChecked => "not checked".to_string(),
-    };
-    let validity = match verdict.validity {
-        Validity::Valid { days_left, .. } => format!("valid now, {days_left} days left"),
-        Validity::Expired { days_ago, .. } => format!("EXPIRED {days_ago} days ago"),
-        Validity::NotYetValid { days_until, .. } => {
-            format!("NOT yet valid (starts in {days_until} days)")
-        }
-        Validity::Unknown => "unknown".to_string(),
-    };
-    [("chain", trust), ("name", name), ("validity", validity)]
+    [
+        ("chain", verdict.trust_words()),
+        ("name", verdict.name_words()),
+        ("validity", verdict.validity_words()),
+    ]
+}
+
+/// Client authentication in words, when the handshake recorded it.
+pub fn client_cert_line(info: &TlsInfo) -> Option<String> {
+    info.client_cert.map(|status| status.describe().to_string())
 }
 
 /// What the handshake negotiated, one line.
@@ -300,6 +278,9 @@ pub fn report_lines(info: &TlsInfo, now: i64) -> Vec<String> {
     for (label, text) in verdict_lines(&info.verdict) {
         out.push(format!("{label:>9}: {text}"));
     }
+    if let Some(line) = client_cert_line(info) {
+        out.push(format!("{:>9}: {line}", "client"));
+    }
     if !info.verdict.ok() {
         out.push("          (verification failed; the session went on in report mode)".into());
     }
@@ -325,9 +306,18 @@ pub fn report_json(info: &TlsInfo, now: i64) -> Value {
     json!({
         "verdict": {
             "ok": info.verdict.ok(),
+            // Stable codes (`UntrustedReason::code`, `name-mismatch`): the first problem,
+            // and all of them; null and empty when the verdict passed.
+            "reason": info.verdict.reason(),
+            "reasons": info.verdict.reasons(),
+            "pinned": info.verdict.is_pinned(),
             "chain": chain_v.1, "name": name_v.1, "validity": validity_v.1,
             "summary": info.verdict.summary(),
         },
+        "client_cert": info.client_cert.map(|c| json!({
+            "configured": c.configured, "requested": c.requested, "sent": c.sent,
+            "text": c.describe(),
+        })),
         "chain": view.certs.iter().zip(&view.links).map(|(c, link)| {
             let mut value = c.to_json(now);
             if let Value::Object(map) = &mut value {

@@ -493,6 +493,7 @@ pub fn is_mechanism_name(name: &str) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 mod typed;
+pub mod view;
 
 mod wipe;
 

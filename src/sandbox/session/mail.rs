@@ -93,6 +93,13 @@ impl Session {
             Err(error) => return address_refusal(error, "5.1.3", "recipient"),
         };
         let shown = escape_str(&to);
+        // RFC 5321 §3.6.2: relaying is for authorised clients; others are refused.
+        let domain = to.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase());
+        let local = self.settings.local_domains.is_empty()
+            || domain.is_some_and(|d| self.settings.local_domains.contains(&d));
+        if !local && self.user.is_none() {
+            return ServerReply::new(554, "5.7.1", format!("<{shown}>: Relay access denied"));
+        }
         if policy.reject_recipient(&to) {
             return ServerReply::new(
                 550,

@@ -61,6 +61,8 @@ pub struct SessionSettings {
     pub credentials: Credentials,
     /// Upper-case verb after which the connection is dropped.
     pub drop_after: Option<String>,
+    /// Domains mail is accepted for without AUTH (empty: every domain, the default).
+    pub local_domains: Vec<String>,
 }
 
 /// What the session tells its driver.

@@ -42,6 +42,7 @@ fn settings() -> SessionSettings {
         max_recipients: 2,
         credentials: Credentials::default(),
         drop_after: None,
+        local_domains: Vec::new(),
     }
 }
 
@@ -502,4 +503,29 @@ fn a_large_message_comes_in_pieces_after_its_envelope() {
     assert_eq!(codes(&events), [250]);
     let expected = line[1..].repeat(3 * CONTENT_PIECE / line.len());
     assert_eq!(streamed_content(&events), expected);
+}
+
+#[test]
+fn relaying_outside_the_local_domains_is_refused_until_authenticated() {
+    let mut s = session(SessionSettings {
+        local_domains: vec!["localhost".into()],
+        credentials: Credentials {
+            user: "u".into(),
+            password: "p".into(),
+        },
+        ..settings()
+    });
+    let events = feed(
+        &mut s,
+        b"EHLO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@elsewhere.test>\r\nRCPT TO:<y@LOCALHOST>\r\nRSET\r\nAUTH PLAIN AHUAcA==\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@elsewhere.test>\r\n",
+        &Fake::default(),
+    );
+    let codes: Vec<u16> = replies(&events).iter().map(|r| r.code).collect();
+    assert_eq!(codes, [250, 250, 554, 250, 250, 235, 250, 250]);
+    assert!(
+        replies(&events)[2]
+            .lines
+            .join(" ")
+            .contains("Relay access denied")
+    );
 }

@@ -3,9 +3,10 @@
 //!
 //! Everything in the file is untrusted input. Every defect is an error naming the line —
 //! not a transcript, written by a newer smtpx, not JSON, a field of the wrong type, invalid
-//! base64, a line over [`MAX_LINE_LEN`] — and never a panic. One defect is expected and only
-//! a warning: a last line cut off mid-way (the session was killed); everything before it is
-//! read.
+//! base64, a line over [`MAX_LINE_LEN`] — and never a panic. Two defects are expected and
+//! only warnings: a last line cut off mid-way, and a file that ends after a whole event but
+//! before the session's end (the session was killed between two events); everything before
+//! the cut is read.
 //!
 //! Layer: transcript.
 
@@ -147,11 +148,45 @@ pub fn read_from(mut input: impl BufRead) -> Result<Transcript, ReadError> {
         }
     }
     let header = header.ok_or(ReadError::Empty)?;
+    let last = entries
+        .iter()
+        .rev()
+        .find(|e| !matches!(e.event, SessionEvent::Note { .. }))
+        .map(|e| (e.line, &e.event));
+    if let Some(warning) = unended_warning(last, !warnings.is_empty()) {
+        warnings.push(warning);
+    }
     Ok(Transcript {
         header,
         entries,
         warnings,
     })
+}
+
+/// Whether a session that got as far as `last` ended in the file: a recorder writes
+/// `closed` (or the failure that ended it) as the session's last event, notes aside.
+pub fn ends_the_session(last: &SessionEvent) -> bool {
+    matches!(
+        last,
+        SessionEvent::Closed { .. } | SessionEvent::Failed { .. }
+    )
+}
+
+/// The warning for a file whose last event other than a note (`line`, `event`) leaves the
+/// session open — it was cut between two events — unless a cut was already reported
+/// (`cut_reported`).
+pub(super) fn unended_warning(
+    last: Option<(usize, &SessionEvent)>,
+    cut_reported: bool,
+) -> Option<String> {
+    let (line, event) = last?;
+    if cut_reported || ends_the_session(event) {
+        return None;
+    }
+    Some(format!(
+        "line {line}: the recording is incomplete: it stops after this event without the \
+         session's end (the session was killed or the file copied while it was recorded)"
+    ))
 }
 
 /// The next line without its line end, and whether it had one; `None` at the end. Reads

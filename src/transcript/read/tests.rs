@@ -244,3 +244,36 @@ fn a_typed_look_alike_of_the_marker_on_a_plain_line_stays_text() {
     };
     assert!(!shown.has_secret());
 }
+
+#[test]
+fn a_file_cut_between_two_events_before_the_session_ended_says_it_is_incomplete() {
+    let events = every_kind();
+    let whole = file_of(&events);
+    // Cut after each whole line before the last (`closed`): the session never ended.
+    let ends: Vec<usize> = whole
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'\n')
+        .map(|(i, _)| i + 1)
+        .collect();
+    for &end in &ends[1..ends.len() - 1] {
+        let transcript = read_bytes(&whole[..end]).expect("reads");
+        let last = transcript.entries.last().expect("events");
+        let ended = ends_the_session(&last.event);
+        let incomplete = transcript.warnings.iter().any(|w| w.contains("incomplete"));
+        let only_notes_after_an_end = transcript
+            .entries
+            .iter()
+            .rev()
+            .find(|e| !matches!(e.event, SessionEvent::Note { .. }))
+            .is_some_and(|e| ends_the_session(&e.event));
+        assert_eq!(
+            incomplete,
+            !ended && !only_notes_after_an_end,
+            "cut at byte {end}: {:?}",
+            transcript.warnings
+        );
+    }
+    let whole = read_bytes(&whole).expect("reads");
+    assert!(whole.warnings.is_empty(), "{:?}", whole.warnings);
+}

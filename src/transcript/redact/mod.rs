@@ -6,13 +6,16 @@
 //! <token>`, any line answering a 334 challenge —
 //! [RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4)), by following the
 //! exchange the same way the session does. `--redact-body` replaces DATA content and BDAT
-//! chunks with their size and SHA-256.
+//! chunks with their size and SHA-256; so does the cap on what a transcript keeps of one
+//! message ([`RECORDED_BODY_LIMIT`]) — for DATA content sent whole and for the chunks of a
+//! BDAT message once they pass it (a streamed DATA message is capped by the driver).
 //!
 //! Layer: transcript (pure: lines in, lines out).
 
 use sha2::{Digest, Sha256};
 
 use super::format::{EventKind, EventLine, Payload, Redaction, RedactionPolicy};
+use crate::event::shown::RECORDED_BODY_LIMIT;
 use crate::proto::auth::{looks_like_auth_secret, redact_typed_line};
 use crate::proto::reply::Reply;
 use crate::proto::text::hex;
@@ -33,6 +36,9 @@ pub struct Redactor {
     last: Last,
     awaiting_sasl: bool,
     in_body: bool,
+    /// Chunk bytes of the current BDAT message written so far (past the cap: the cap + 1,
+    /// so every later chunk of the message is left out too).
+    bdat_kept: usize,
 }
 
 impl Redactor {
@@ -42,6 +48,7 @@ impl Redactor {
             last: Last::Other,
             awaiting_sasl: false,
             in_body: false,
+            bdat_kept: 0,
         }
     }
 
@@ -102,20 +109,48 @@ impl Redactor {
                 *shown = format!("<message content: {} bytes, redacted>", bytes.len());
                 *redacted = Some(body_digest(&bytes));
                 *data = Payload::none();
+            } else if bytes.len() > RECORDED_BODY_LIMIT {
+                let digest = body_digest(&bytes);
+                *shown = format!(
+                    "<message content: {} bytes; {}>",
+                    bytes.len(),
+                    over_cap(&digest)
+                );
+                *redacted = Some(digest);
+                *data = Payload::none();
             }
             return;
         }
         if let Some(end) = bdat_line_end(&bytes) {
             self.last = Last::Other;
+            let (command, chunk) = bytes.split_at(end);
+            let command_text = String::from_utf8_lossy(command);
+            let command_text = command_text.trim_end();
             if self.policy.body {
-                let (command, chunk) = bytes.split_at(end);
-                *shown = format!(
-                    "{} <chunk: {} bytes, redacted>",
-                    String::from_utf8_lossy(command).trim_end(),
-                    chunk.len()
-                );
+                *shown = format!("{command_text} <chunk: {} bytes, redacted>", chunk.len());
                 *redacted = Some(body_digest(chunk));
                 *data = Payload::from_bytes(command);
+            } else {
+                self.bdat_kept = self.bdat_kept.saturating_add(chunk.len());
+                if self.bdat_kept > RECORDED_BODY_LIMIT {
+                    let digest = body_digest(chunk);
+                    *shown = format!(
+                        "{command_text} <chunk: {} bytes; {}>",
+                        chunk.len(),
+                        over_cap(&digest)
+                    );
+                    *redacted = Some(digest);
+                    *data = Payload::from_bytes(command);
+                    self.bdat_kept = RECORDED_BODY_LIMIT + 1;
+                }
+            }
+            // `BDAT n LAST` ends the message (RFC 3030 §2): the next one starts from 0.
+            if command_text
+                .split_ascii_whitespace()
+                .nth(2)
+                .is_some_and(|w| w.eq_ignore_ascii_case("LAST"))
+            {
+                self.bdat_kept = 0;
             }
             return;
         }
@@ -144,6 +179,10 @@ impl Redactor {
                 .next()
                 .unwrap_or("")
                 .to_ascii_uppercase();
+            if matches!(verb.as_str(), "MAIL" | "RSET") {
+                // A new or aborted transaction: a BDAT message starts again from nothing.
+                self.bdat_kept = 0;
+            }
             self.last = match verb.as_str() {
                 _ if awaiting => Last::SaslResponse,
                 "AUTH" => Last::Auth,
@@ -153,7 +192,8 @@ impl Redactor {
         }
         self.awaiting_sasl = false;
         if any_secret && self.policy.secrets {
-            *shown = safe.join("\\r\\n");
+            // Shown carries CR LF themselves, as the driver's; the sinks escape them once.
+            *shown = safe.join("\r\n");
             *secret = true;
             *data = Payload::none();
             *redacted = Some(Redaction::Secret {
@@ -171,6 +211,19 @@ fn bdat_line_end(bytes: &[u8]) -> Option<usize> {
         return None;
     }
     bytes.windows(2).position(|w| w == b"\r\n").map(|i| i + 2)
+}
+
+/// The marker of content left out for the cap, with what stands for it.
+fn over_cap(digest: &Redaction) -> String {
+    let sha256 = match digest {
+        Redaction::Body { sha256, .. } => sha256.as_str(),
+        Redaction::Secret { .. } => "",
+    };
+    format!(
+        "not recorded: the message passed the {} MiB a transcript keeps of one message; \
+         SHA-256 {sha256}",
+        RECORDED_BODY_LIMIT / (1024 * 1024)
+    )
 }
 
 /// A body's stand-in: its size and SHA-256 of the bytes on the wire.

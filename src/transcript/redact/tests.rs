@@ -178,3 +178,75 @@ fn redact_body_keeps_the_bdat_command_line() {
     assert!(lines[0].contains(r#""size":5"#), "{}", lines[0]);
     assert!(!lines[0].contains("hello"));
 }
+
+#[test]
+fn bdat_chunks_past_the_body_cap_keep_their_command_and_leave_the_bytes_out() {
+    // 10 MB in 64 KiB chunks, then a second small message.
+    let chunk = vec![b'x'; 64 * 1024];
+    let total = 10_000_000usize;
+    let mut events = Vec::new();
+    let mut left = total;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        left -= n;
+        let last = if left == 0 { " LAST" } else { "" };
+        let mut bytes = format!("BDAT {n}{last}\r\n").into_bytes();
+        bytes.extend_from_slice(&chunk[..n]);
+        events.push(typed_bytes(&bytes));
+        events.push(server("250 2.0.0 chunk ok\r\n"));
+    }
+    events.push(typed("MAIL FROM:<a@b>\r\n"));
+    events.push(server("250 ok\r\n"));
+    events.push(typed_bytes(b"BDAT 5 LAST\r\nhello"));
+    let lines = written(DEFAULT, &events);
+    let size: usize = lines.iter().map(String::len).sum();
+    assert!(
+        size < RECORDED_BODY_LIMIT + 512 * 1024,
+        "a 10 MB BDAT message made a {size}-byte transcript"
+    );
+    let left_out: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("not recorded"))
+        .collect();
+    assert!(!left_out.is_empty());
+    for line in &left_out {
+        assert!(line.contains(r#""what":"body""#), "{line}");
+        assert!(
+            line.contains(r#""text":"BDAT "#),
+            "the command stays: {line}"
+        );
+        assert!(line.contains("passed the 4 MiB"), "{line}");
+    }
+    // The first chunks are kept byte for byte; the last message starts from nothing again.
+    assert!(!lines[0].contains("not recorded"), "{}", &lines[0][..120]);
+    let last = lines.last().expect("lines");
+    assert!(last.contains(r#""text":"BDAT 5 LAST\r\nhello""#), "{last}");
+}
+
+#[test]
+fn data_content_sent_whole_past_the_body_cap_is_left_out_with_its_digest() {
+    let mut body = vec![b'y'; RECORDED_BODY_LIMIT + 10];
+    body.extend_from_slice(b"\r\n.\r\n");
+    let events = [
+        typed("DATA\r\n"),
+        server("354 go ahead\r\n"),
+        typed_bytes(&body),
+        server("250 ok\r\n"),
+    ];
+    let lines = written(DEFAULT, &events);
+    assert!(lines[2].len() < 1024, "{}", &lines[2][..200]);
+    assert!(lines[2].contains("not recorded"), "{}", lines[2]);
+    assert!(lines[2].contains(r#""what":"body""#), "{}", lines[2]);
+}
+
+/// Content as the driver sends it: the bytes, and a short display form.
+fn typed_bytes(bytes: &[u8]) -> SessionEvent {
+    SessionEvent::Sent {
+        at: std::time::Duration::from_millis(1),
+        layer: Layer::Tls,
+        shown: format!("<{} bytes>", bytes.len()).into(),
+        bytes: bytes.to_vec(),
+        secret: false,
+        revealed: None,
+    }
+}

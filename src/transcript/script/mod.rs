@@ -1,4 +1,4 @@
-//! A recording turned into a script: the greeting, then each client step (a command line, a
+//! A recording turned into a script (one per connection): the greeting, then each client step (a command line, a
 //! SASL answer, a message body, a BDAT chunk) with the replies the server gave to it. Both
 //! `replay --serve` (plays the server side) and `replay --against` (plays the client side)
 //! walk this script.
@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use super::format::Redaction;
-use super::read::Transcript;
+use super::read::{Entry, Transcript};
 use crate::event::SessionEvent;
 use crate::event::Shown;
 use crate::proto::text::escape_bytes;
@@ -94,6 +94,34 @@ impl Script {
     /// Builds the script. Pipelined commands (several sent before the replies) get their
     /// replies in order.
     pub fn of(transcript: &Transcript) -> Script {
+        Script::of_entries(transcript, &transcript.entries)
+    }
+
+    /// One script per connection of the recording, in order: a recording holds several
+    /// when the explorer's `/reconnect` was used. Events before the first connection
+    /// (none, normally) belong to the first.
+    pub fn connections(transcript: &Transcript) -> Vec<Script> {
+        let mut groups: Vec<&[Entry]> = Vec::new();
+        let entries = &transcript.entries;
+        let mut start = 0;
+        let mut connected = false;
+        for (i, entry) in entries.iter().enumerate() {
+            if matches!(entry.event, SessionEvent::Connected { .. }) {
+                if connected {
+                    groups.push(&entries[start..i]);
+                    start = i;
+                }
+                connected = true;
+            }
+        }
+        groups.push(&entries[start..]);
+        groups
+            .into_iter()
+            .map(|group| Script::of_entries(transcript, group))
+            .collect()
+    }
+
+    fn of_entries(transcript: &Transcript, entries: &[Entry]) -> Script {
         let mut script = Script {
             implicit_tls: transcript.header.transport == super::Transport::ImplicitTls,
             ..Script::default()
@@ -103,7 +131,7 @@ impl Script {
         let mut last_at = Duration::ZERO;
         let mut after_354 = false;
         let mut after_334 = false;
-        for entry in &transcript.entries {
+        for entry in entries {
             match &entry.event {
                 SessionEvent::Connected { at, .. } => last_at = *at,
                 SessionEvent::Sent {

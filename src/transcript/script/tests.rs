@@ -59,3 +59,26 @@ fn verbs_are_upper_cased_and_auth_keeps_its_mechanism() {
     assert_eq!(verb("auth plain xyz"), "AUTH PLAIN");
     assert_eq!(verb(""), "");
 }
+
+#[test]
+fn a_recording_with_a_reconnect_becomes_one_script_per_connection() {
+    let bytes = include_bytes!("../../../recordings/sandbox-starttls-auth-message.jsonl");
+    let text = String::from_utf8_lossy(bytes);
+    let mut lines: Vec<&str> = text.lines().collect();
+    // The same session twice in one file, as after /reconnect.
+    let events = lines[1..].to_vec();
+    lines.extend(events);
+    let twice = read_bytes(format!("{}\n", lines.join("\n")).as_bytes()).expect("reads");
+    let once = sample();
+    let scripts = Script::connections(&twice);
+    assert_eq!(scripts.len(), 2);
+    for script in &scripts {
+        assert_eq!(script.steps.len(), once.steps.len());
+        assert_eq!(script.greeting.as_ref().and_then(Recorded::code), Some(220));
+        assert!(script.steps.iter().all(|s| s.replies.len() == 1));
+    }
+    assert_eq!(
+        Script::connections(&read_bytes(bytes).expect("reads")).len(),
+        1
+    );
+}
