@@ -21,6 +21,7 @@
 pub mod app;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod demo;
 pub mod diagnose;
 pub mod dns;

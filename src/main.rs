@@ -3,16 +3,22 @@
 //! Layer: CLI entry (wiring only).
 use std::process::ExitCode;
 
-use clap::Parser;
-use smtpx::cli::{Cli, Plan};
+use smtpx::cli::Plan;
 
 fn main() -> ExitCode {
-    let plan = match Cli::parse().into_plan() {
+    let plan = match smtpx::cli::plan_from_args(std::env::args_os()) {
         Ok(plan) => plan,
         Err(refusal) => {
             eprintln!("{}", refusal.message);
             return ExitCode::from(refusal.exit_code);
         }
+    };
+    // Commands that only print need no runtime.
+    let plan = match plan {
+        Plan::Completions(shell) => return ExitCode::from(smtpx::cli::completions::print(shell)),
+        Plan::Man => return ExitCode::from(smtpx::cli::man::print()),
+        Plan::Config(plan) => return ExitCode::from(smtpx::config::run(plan)),
+        plan => plan,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -43,6 +49,7 @@ fn main() -> ExitCode {
             Plan::Diff(plan) => smtpx::transcript::run::run_diff(plan),
             Plan::Explore(plan) => smtpx::tui::run(plan).await,
             Plan::Check(plan) => ExitCode::from(smtpx::check::run(plan).await),
+            Plan::Completions(_) | Plan::Man | Plan::Config(_) => ExitCode::SUCCESS,
         }
     })
 }

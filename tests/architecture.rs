@@ -21,6 +21,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Standard output that ends quietly when its reader goes, and JSON escaped with the
     // one list of hostile characters in `proto::text`.
     ("output", &["proto"]),
+    // The config file's profiles and secret sources: no network, no front end.
+    ("config", &["proto"]),
     // Plain event and value types shared by every layer above.
     ("event", &["proto"]),
     // Transport: TCP, TLS, certificate verdicts.
@@ -170,6 +172,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "replay",
             "tui",
             "demo",
+            "config",
             "learn",
             "dns",
             "check",

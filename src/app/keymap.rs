@@ -139,4 +139,16 @@ pub const SLASH_COMMANDS: &[(&str, &str)] = &[
         "/ladder",
         "the session as a sequence diagram (client, server, an arrow per step)",
     ),
+    (
+        "/find",
+        "/find TEXT picks the latest line showing TEXT; n / N the next / previous",
+    ),
+    (
+        "/copy",
+        "the transcript to the clipboard (OSC 52); c copies a picked line",
+    ),
+    (
+        "/mouse",
+        "mouse off (the terminal selects text) or on again (F8)",
+    ),
 ];

@@ -108,6 +108,8 @@ pub enum Action {
     Paste(String),
     /// Mouse wheel: positive scrolls back.
     Wheel(i32),
+    /// A left click on row N of the transcript area (0 at its top): picks that line.
+    Click(u16),
     /// The transcript area's size changed (columns, rows).
     Viewport(u16, u16),
     /// How far the help overlay can scroll on this screen (rows), from the views' layout.
@@ -153,6 +155,11 @@ pub enum Effect {
     Redraw,
     /// Answer with [`Action::WallClock`] (the app has no clock of its own).
     ReadClock,
+    /// Capture the mouse (wheel, clicks) or leave it to the terminal, which then selects
+    /// text itself.
+    MouseCapture(bool),
+    /// Put this text (escaped already) on the terminal's clipboard with OSC 52.
+    Copy(String),
     /// A lesson (by id) was finished: remember it in the progress file.
     LessonFinished(String),
 }
@@ -212,6 +219,12 @@ pub struct App {
     compose_draft: Option<Box<compose::Composer>>,
     /// Per-step timing, folded from the driver's events.
     timeline: timeline::Timeline,
+    /// Whether smtpx has the mouse (else the terminal selects text natively).
+    mouse_captured: bool,
+    /// Why the terminal cannot take OSC 52 clipboard writes, when it cannot.
+    clipboard_unavailable: Option<String>,
+    /// `/find TEXT` in a live session: the text whose matches are highlighted.
+    find: Option<String>,
     /// The sequence diagram's rungs, folded from the driver's events.
     ladder: crate::transcript::ladder::Ladder,
     /// The lesson under way (`smtpx learn`).
@@ -254,6 +267,9 @@ impl App {
             typed_auth: None,
             compose_draft: None,
             timeline: timeline::Timeline::default(),
+            mouse_captured: true,
+            clipboard_unavailable: None,
+            find: None,
             ladder: crate::transcript::ladder::Ladder::default(),
             lesson: None,
             pending_effects: Vec::new(),
@@ -372,6 +388,10 @@ impl App {
             }
             Action::ReplayWarmUp(budget) => {
                 self.replay_warm_up(budget);
+                Vec::new()
+            }
+            Action::Click(row) => {
+                self.click(row);
                 Vec::new()
             }
             Action::Wheel(rows) => {

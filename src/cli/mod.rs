@@ -16,6 +16,9 @@
 //! smtpx export | diff    transcripts: text/markdown/json; compare two
 //! smtpx explain CODE     what a reply or keyword means
 //! smtpx check DOMAIN     can mail for DOMAIN be delivered, and securely (MX, DANE, MTA-STS)
+//! smtpx @PROFILE         the explorer with a profile's settings (probe/scan take @PROFILE too)
+//! smtpx config init|list the profiles' file
+//! smtpx completions SHELL | smtpx man    shell completion, the manual page
 //! ```
 
 // The doc comments on clap structs are the `--help` text people read (`HOST[:PORT]`,
@@ -23,14 +26,18 @@
 #![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
 pub mod check;
+pub mod completions;
+pub mod config;
 pub mod connect;
 pub mod demo;
 pub mod explain;
 pub mod learn;
+pub mod man;
 pub mod probe;
 pub mod replay;
 pub mod scan;
 pub mod serve;
+mod suggest;
 pub mod transcript;
 
 use clap::{Parser, Subcommand};
@@ -53,6 +60,11 @@ pub enum Plan {
     Export(crate::transcript::run::ExportPlan),
     Diff(crate::transcript::run::DiffPlan),
     Check(crate::check::CheckPlan),
+    /// Print the completion script for this shell.
+    Completions(clap_complete::Shell),
+    /// Print the manual page.
+    Man,
+    Config(crate::config::ConfigPlan),
 }
 
 /// A command line that cannot be run: what to print on standard error, and the exit code.
@@ -99,6 +111,11 @@ impl Cli {
                     message: format!("smtpx check: {message}"),
                     exit_code: crate::check::EXIT_LOCAL,
                 })?)
+            }
+            Some(CommandKind::Completions(args)) => Plan::Completions(args.shell),
+            Some(CommandKind::Man) => Plan::Man,
+            Some(CommandKind::Config(args)) => {
+                Plan::Config(args.into_plan().map_err(refuse("smtpx config", 2))?)
             }
             None => match self.explore {
                 Some(args) => {
@@ -148,6 +165,44 @@ pub enum CliError {
     /// The EHLO name cannot be sent (it would not encode as a command line).
     #[error("--ehlo {name:?} is not a usable EHLO name")]
     EhloName { name: String },
+    /// The config file or the profile named cannot be used.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The profile's secret could not be had (its command failed, …).
+    #[error(transparent)]
+    ProfileSecret(#[from] crate::config::SecretError),
+    #[error(
+        "profile `{profile}` sets proxy = \"{proxy}\", and connecting through a proxy is not \
+         supported yet (remove the key to connect directly)"
+    )]
+    ProxyUnsupported { profile: String, proxy: String },
+    #[error("profile `{profile}` has no host")]
+    ProfileWithoutHost { profile: String },
+}
+
+/// The plan for a command line (`std::env::args_os()`): clap's parse, a mistyped
+/// subcommand suggested, the `@PROFILE` named filled in (command-line flags win), then
+/// [`Cli::into_plan`]. Help, `--version` and clap's own errors print and exit as clap does.
+pub fn plan_from_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Plan, Refusal> {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    let matches = match Cli::command().try_get_matches_from(&args) {
+        Ok(matches) => matches,
+        Err(error) => {
+            if error.use_stderr()
+                && let Some((typed, meant)) = suggest::mistyped_command(&args)
+            {
+                return Err(Refusal {
+                    message: suggest::message(&args, &typed, &meant),
+                    exit_code: 2,
+                });
+            }
+            error.exit()
+        }
+    };
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    config::apply_profiles(&mut cli, &matches, crate::config::default_path().as_deref())?;
+    cli.into_plan()
 }
 
 #[derive(Debug, Parser)]
@@ -194,6 +249,12 @@ pub enum CommandKind {
     Diff(transcript::DiffArgs),
     /// Can mail for a domain be delivered, and securely: MX, DANE, MTA-STS, TLS-RPT.
     Check(check::CheckArgs),
+    /// Profiles in $XDG_CONFIG_HOME/smtpx/config.toml: write an example, list them.
+    Config(config::ConfigArgs),
+    /// Print a completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff): smtpx man | man -l -
+    Man,
 }
 
 /// Says on stderr when a file holding a secret can be read by other users: anyone on the

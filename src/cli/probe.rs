@@ -109,6 +109,10 @@ pub struct ProbeArgs {
 
     #[command(flatten)]
     pub record: RecordArgs,
+
+    /// The secret source of the `@PROFILE` used, when no flag names one.
+    #[arg(skip)]
+    pub profile_secret: Option<crate::config::SecretSource>,
 }
 
 impl From<AuthArg> for Mechanism {
@@ -133,11 +137,18 @@ impl ProbeArgs {
         let credentials = match self.user {
             Some(user) => Some(Credentials {
                 mechanism: self.auth.map(Mechanism::from),
-                secret: read_secret(
-                    self.password_env.as_deref(),
-                    self.password_file.as_deref(),
-                    &user,
-                )?,
+                secret: match (
+                    &self.password_env,
+                    &self.password_file,
+                    &self.profile_secret,
+                ) {
+                    (None, None, Some(source)) => source.fetch()?,
+                    _ => read_secret(
+                        self.password_env.as_deref(),
+                        self.password_file.as_deref(),
+                        &user,
+                    )?,
+                },
                 user,
             }),
             None => None,

@@ -186,7 +186,7 @@ async fn event_loop(
         let mut effects = Vec::new();
         match screen.next(own).await? {
             Wake::Event(event) => {
-                if let Some(action) = action_for(event) {
+                if let Some(action) = action_for(event, screen.transcript) {
                     effects = app.update(action);
                     screen.dirty = true;
                 }
@@ -280,6 +280,8 @@ async fn event_loop(
                     app.update(Action::WallClock(std::time::SystemTime::now()));
                     screen.dirty = true;
                 }
+                Effect::MouseCapture(on) => terminal::set_mouse_capture(on)?,
+                Effect::Copy(text) => terminal::copy_to_clipboard(&text)?,
             }
         }
     }
@@ -302,12 +304,13 @@ fn log_first_frame() {
     });
 }
 
-/// Terminal events the app cares about; mouse motion and clicks are ignored.
-fn action_for(event: Event) -> Option<Action> {
+/// Terminal events the app cares about: keys, pastes, the wheel and a click on the
+/// transcript (drawn at `transcript`); mouse motion is ignored.
+fn action_for(event: Event, transcript: ratatui::layout::Rect) -> Option<Action> {
     match event {
         Event::Key(key) => Some(Action::Key(key)),
         Event::Paste(text) => Some(Action::Paste(text)),
-        Event::Mouse(mouse) => screen::wheel(mouse),
+        Event::Mouse(mouse) => screen::mouse(mouse, transcript),
         _ => None,
     }
 }

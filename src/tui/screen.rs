@@ -57,6 +57,8 @@ pub(super) struct Screen<'t> {
     stop: Signal,
     /// Something changed since the last frame: the next [`Screen::draw`] draws.
     pub(super) dirty: bool,
+    /// Where the transcript was last drawn, to tell which line a click is on.
+    pub(super) transcript: Rect,
 }
 
 impl<'t> Screen<'t> {
@@ -71,6 +73,7 @@ impl<'t> Screen<'t> {
             quit: signal(SignalKind::quit())?,
             stop: signal(SignalKind::from_raw(terminal::SIGTSTP))?,
             dirty: true,
+            transcript: Rect::default(),
         })
     }
 
@@ -82,6 +85,7 @@ impl<'t> Screen<'t> {
         }
         let size = self.tui.size()?;
         let areas = crate::ui::areas(Rect::new(0, 0, size.width, size.height), app);
+        self.transcript = areas.transcript;
         let viewport = (areas.transcript.width, areas.transcript.height);
         if app.viewport() != viewport {
             app.update(Action::Viewport(viewport.0, viewport.1));
@@ -173,6 +177,20 @@ pub(super) fn style_from_env(app: &mut App) {
         crate::ui::theme::no_color_from_env(),
         std::env::var("TERM").is_ok_and(|t| t == "linux"),
     );
+    app.set_clipboard_unavailable(terminal::clipboard_unavailable());
+}
+
+/// The mouse wheel scrolls three rows, a left click inside `transcript` picks the line
+/// there; other mouse events are ignored.
+pub(super) fn mouse(mouse: MouseEvent, transcript: Rect) -> Option<Action> {
+    use ratatui::crossterm::event::MouseButton;
+    let inside = transcript.contains(ratatui::layout::Position::new(mouse.column, mouse.row));
+    match mouse.kind {
+        MouseEventKind::Down(MouseButton::Left) if inside => {
+            Some(Action::Click(mouse.row - transcript.y))
+        }
+        _ => wheel(mouse),
+    }
 }
 
 /// The mouse wheel scrolls three rows; other mouse events are ignored.

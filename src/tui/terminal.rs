@@ -6,6 +6,7 @@
 
 use std::io::{self, Stdout, Write};
 use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use ratatui::Terminal;
@@ -23,6 +24,9 @@ pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
 static HOOK: Once = Once::new();
 
+/// Whether smtpx holds the mouse (F8 lets the terminal have it); kept across suspend.
+static MOUSE: AtomicBool = AtomicBool::new(true);
+
 /// Restores the terminal before the default panic message is printed, so the message is
 /// readable and the shell usable. Installed once, before raw mode is entered.
 pub fn install_panic_hook() {
@@ -39,12 +43,9 @@ pub fn install_panic_hook() {
 pub fn enter() -> io::Result<Tui> {
     enable_raw_mode()?;
     let mut stdout = io::stdout();
-    if let Err(e) = execute!(
-        stdout,
-        EnterAlternateScreen,
-        EnableMouseCapture,
-        EnableBracketedPaste
-    ) {
+    if let Err(e) = execute!(stdout, EnterAlternateScreen, EnableBracketedPaste)
+        .and_then(|()| set_mouse_capture(MOUSE.load(Ordering::Relaxed)))
+    {
         restore();
         return Err(e);
     }
@@ -111,13 +112,41 @@ pub async fn suspend(terminal: &mut Tui) -> io::Result<()> {
     }
     super::marker::take();
     enable_raw_mode()?;
-    execute!(
-        io::stdout(),
-        EnterAlternateScreen,
-        EnableMouseCapture,
-        EnableBracketedPaste
-    )?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+    set_mouse_capture(MOUSE.load(Ordering::Relaxed))?;
     repaint(terminal)
+}
+
+/// Captures the mouse (wheel and clicks reach smtpx) or lets go of it, so the terminal
+/// selects text natively.
+pub fn set_mouse_capture(on: bool) -> io::Result<()> {
+    MOUSE.store(on, Ordering::Relaxed);
+    if on {
+        execute!(io::stdout(), EnableMouseCapture)
+    } else {
+        execute!(io::stdout(), DisableMouseCapture)
+    }
+}
+
+/// Puts `text` on the terminal's clipboard: OSC 52 (`ESC ] 52 ; c ; BASE64 BEL`). The text
+/// travels base64-encoded, so nothing in it can end the sequence or start another; it is
+/// transcript text, escaped when its entries were made.
+pub fn copy_to_clipboard(text: &str) -> io::Result<()> {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    let mut stdout = io::stdout();
+    write!(stdout, "\x1b]52;c;{encoded}\x07")?;
+    stdout.flush()
+}
+
+/// Why this terminal cannot take an OSC 52 clipboard write, when `TERM` says so: the Linux
+/// console and a dumb terminal have no clipboard to set.
+pub fn clipboard_unavailable() -> Option<String> {
+    match std::env::var("TERM").as_deref() {
+        Ok("linux") => Some("the Linux console has no clipboard (OSC 52)".into()),
+        Ok("dumb") | Err(_) => Some("this terminal (TERM unset or dumb) takes no OSC 52".into()),
+        Ok(_) => None,
+    }
 }
 
 /// SIGTSTP on Linux; the BSDs and macOS number it 18.

@@ -26,6 +26,12 @@ pub fn draw_notice(frame: &mut Frame, area: Rect, app: &App) {
             spans.push(Span::raw(" "));
         }
         Line::from(spans)
+    } else if let Some(notice) = app
+        .notice()
+        .filter(|_| app.overlay_kind() == Some(crate::app::OverlayKind::Pick))
+    {
+        // In line-pick mode a notice is the search's count or a copy's outcome.
+        Line::styled(escape_str(notice), theme::key(app.no_color()))
     } else if app.overlay_kind() == Some(crate::app::OverlayKind::Pick) {
         Line::styled(
             "pick a line: ↑/↓ move the cursor, its explanation is shown; Enter or Esc goes back",

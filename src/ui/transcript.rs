@@ -5,7 +5,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -24,7 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             let entry = app.entries.get(index)?;
             let mut style = theme::entry(entry.kind, app.no_color());
             if app.picked_entry() == Some(index) {
-                style = style.add_modifier(ratatui::style::Modifier::REVERSED);
+                style = style.add_modifier(Modifier::REVERSED);
             }
             let prefix = if first && app.picked_entry() == Some(index) {
                 // The cursor, readable without colour.
@@ -36,12 +36,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             } else {
                 pad.clone()
             };
-            let mut spans = vec![
-                Span::styled(prefix, theme::dim()),
-                Span::styled(text, style),
-            ];
+            let used = PREFIX_WIDTH + text.chars().count() + 1;
+            let mut spans = vec![Span::styled(prefix, theme::dim())];
+            spans.extend(highlighted(text, style, app.search_query()));
             if entry.kind == Kind::Boundary && first {
-                let used = PREFIX_WIDTH + spans[1].content.chars().count() + 1;
                 let rule = if app.ascii() { "=" } else { "═" };
                 spans.push(Span::styled(
                     format!(" {}", rule.repeat(width.saturating_sub(used))),
@@ -61,4 +59,34 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Paragraph::new(lines)
     };
     frame.render_widget(paragraph, area);
+}
+
+/// `text` in `style`, each match of `query` set off: reversed, or (on the picked line, which
+/// is reversed already) underlined — readable without colour.
+fn highlighted(text: String, style: Style, query: Option<&str>) -> Vec<Span<'static>> {
+    let ranges = query
+        .map(|q| crate::app::transcript::find::match_ranges(&text, q))
+        .unwrap_or_default();
+    if ranges.is_empty() {
+        return vec![Span::styled(text, style)];
+    }
+    let picked = style.add_modifier.contains(Modifier::REVERSED);
+    let mark = if picked {
+        style.add_modifier(Modifier::UNDERLINED | Modifier::BOLD)
+    } else {
+        style.add_modifier(Modifier::REVERSED | Modifier::BOLD)
+    };
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for range in ranges {
+        if range.start > at {
+            spans.push(Span::styled(text[at..range.start].to_string(), style));
+        }
+        spans.push(Span::styled(text[range.clone()].to_string(), mark));
+        at = range.end;
+    }
+    if at < text.len() {
+        spans.push(Span::styled(text[at..].to_string(), style));
+    }
+    spans
 }

@@ -34,6 +34,8 @@ pub enum PromptKey {
     Compose,
     /// F6 / `/timeline`: per-step timing.
     Timeline,
+    /// F8 / `/mouse`: the mouse to the terminal (native selection) or back.
+    Mouse,
     /// F7 / `/ladder`: the session as a sequence diagram.
     Ladder,
     /// Leave raw mode, clear the line, or (on an empty line) pick a transcript line to
@@ -55,7 +57,7 @@ const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
 
 /// Keys every prompt mode shares (scrolling, overlays, leaving), after its own keys.
-pub static COMMON: [Binding<PromptKey>; 17] = [
+pub static COMMON: [Binding<PromptKey>; 18] = [
     bind(
         KeyCode::PageUp,
         NONE,
@@ -161,6 +163,14 @@ pub static COMMON: [Binding<PromptKey>; 17] = [
         None,
     ),
     bind(
+        KeyCode::F(8),
+        NONE,
+        "F8",
+        PromptKey::Mouse,
+        "mouse off: the terminal selects text; again: on (/mouse)",
+        None,
+    ),
+    bind(
         KeyCode::Char('l'),
         CTRL,
         "Ctrl-L",
@@ -232,7 +242,7 @@ const fn table<const N: usize>(parts: &[&[Binding<PromptKey>]]) -> [Binding<Prom
 }
 
 /// The SMTP prompt: a line is a command; `/` lines are for smtpx.
-pub static COMMAND: [Binding<PromptKey>; 22] = table(&[
+pub static COMMAND: [Binding<PromptKey>; 23] = table(&[
     &[
         bind(
             KeyCode::Enter,
@@ -264,7 +274,7 @@ pub static COMMAND: [Binding<PromptKey>; 22] = table(&[
 ]);
 
 /// Raw, byte-exact mode: escapes are sent literally, nothing is added.
-pub static RAW: [Binding<PromptKey>; 22] = table(&[
+pub static RAW: [Binding<PromptKey>; 23] = table(&[
     &[
         bind(
             KeyCode::Enter,
@@ -296,7 +306,7 @@ pub static RAW: [Binding<PromptKey>; 22] = table(&[
 ]);
 
 /// After 354: lines are message content until a lone `.`.
-pub static MESSAGE: [Binding<PromptKey>; 18] = table(&[
+pub static MESSAGE: [Binding<PromptKey>; 19] = table(&[
     &[bind(
         KeyCode::Enter,
         NONE,
@@ -336,6 +346,7 @@ impl App {
             PromptKey::Auth => return self.open_auth_form(),
             PromptKey::Compose => return self.open_composer(),
             PromptKey::Timeline => self.open_timeline(),
+            PromptKey::Mouse => return self.toggle_mouse(),
             PromptKey::Ladder => self.open_ladder(),
             PromptKey::Submit => return self.submit(),
             PromptKey::Complete => self.complete(),

@@ -76,6 +76,12 @@ impl App {
             "ladder" | "diagram" | "sequence" => self.open_ladder(),
             "lesson" => self.lesson_command(rest),
             "cert" => return self.cert_command(rest),
+            "copy" => {
+                let text = self.transcript_text();
+                return self.copy(text, "the transcript");
+            }
+            "find" | "search" => self.find(rest),
+            "mouse" => return self.toggle_mouse(),
             "note" if rest.is_empty() => self.notice = Some("usage: /note TEXT".into()),
             "note" => return self.note(rest),
             other => {
@@ -86,5 +92,24 @@ impl App {
             }
         }
         Vec::new()
+    }
+}
+
+impl App {
+    /// F8 or `/mouse`: smtpx lets go of the mouse, so the terminal selects and copies text
+    /// itself; again, and the wheel and clicks are smtpx's once more.
+    pub(in crate::app) fn toggle_mouse(&mut self) -> Vec<Effect> {
+        self.mouse_captured = !self.mouse_captured;
+        self.notice = Some(if self.mouse_captured {
+            "mouse on: the wheel scrolls, a click picks a line (F8: the terminal selects)".into()
+        } else {
+            "mouse off: the terminal selects text (F8: the mouse back to smtpx)".into()
+        });
+        vec![Effect::MouseCapture(self.mouse_captured)]
+    }
+
+    /// Whether smtpx has the mouse.
+    pub fn mouse_captured(&self) -> bool {
+        self.mouse_captured
     }
 }

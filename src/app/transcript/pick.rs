@@ -25,6 +25,11 @@ pub enum PickKey {
     Close,
     Quit,
     Suspend,
+    /// `c`: the line under the cursor to the terminal's clipboard (OSC 52).
+    Copy,
+    /// `n` / `N`: the next `/find` match below / above.
+    NextMatch,
+    PreviousMatch,
 }
 
 impl KeyCommand for PickKey {
@@ -34,7 +39,7 @@ impl KeyCommand for PickKey {
 }
 
 /// Line-pick mode: a cursor over the transcript, the line's explanation in a panel.
-pub static PICK: [Binding<PickKey>; 7] = [
+pub static PICK: [Binding<PickKey>; 10] = [
     plain(
         KeyCode::Up,
         "↑",
@@ -63,6 +68,28 @@ pub static PICK: [Binding<PickKey>; 7] = [
         "back to the prompt",
         None,
     ),
+    plain(
+        KeyCode::Char('c'),
+        "c",
+        PickKey::Copy,
+        "copy the line to the clipboard (OSC 52)",
+        Some("copy"),
+    ),
+    plain(
+        KeyCode::Char('n'),
+        "n",
+        PickKey::NextMatch,
+        "the next / previous /find match",
+        None,
+    ),
+    bind(
+        KeyCode::Char('N'),
+        KeyModifiers::SHIFT,
+        "N",
+        PickKey::PreviousMatch,
+        "the next / previous /find match",
+        None,
+    ),
     ctrl_c(PickKey::Quit, "quit", Some("quit")),
     bind(
         KeyCode::Char('q'),
@@ -74,6 +101,10 @@ pub static PICK: [Binding<PickKey>; 7] = [
     ),
     ctrl_z(PickKey::Suspend, "suspend"),
 ];
+
+/// Most bytes `/copy` sends: terminals cap OSC 52 (xterm, tmux and kitty at around 100 kB
+/// of base64).
+const MOST_COPIED: usize = 74_000;
 
 /// Line-pick mode's state: the entry under the cursor, and the scroll to go back to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,8 +126,99 @@ impl App {
             }
             PickKey::Quit => return self.quit(),
             PickKey::Suspend => return vec![Effect::Suspend],
+            PickKey::Copy => return self.copy_picked(),
+            PickKey::NextMatch => self.find_again(true),
+            PickKey::PreviousMatch => self.find_again(false),
         }
         Vec::new()
+    }
+
+    /// The cursor to entry `index`, kept in view (at the bottom).
+    pub(in crate::app) fn pick_to(&mut self, index: usize) {
+        let last = self.entries.len().saturating_sub(1);
+        let index = index.min(last);
+        let Some(pick) = self.pick_mut() else {
+            return;
+        };
+        pick.entry = index;
+        let width = usize::from(self.viewport.0);
+        self.scroll = if index == last {
+            Scroll::Follow
+        } else {
+            let rows = self.entries.rows(index, width).max(1);
+            Scroll::At {
+                entry: index,
+                row: rows.saturating_sub(1),
+            }
+        };
+    }
+
+    /// A click on row `row` of the transcript area picks the line drawn there, as Esc's
+    /// line-pick does, and leaves the scroll where it is. Ignored in a replay and over the
+    /// other overlays.
+    pub(in crate::app) fn click(&mut self, row: u16) {
+        if self.replay.is_some()
+            || !matches!(
+                self.overlay_kind(),
+                None | Some(crate::app::OverlayKind::Pick)
+            )
+        {
+            return;
+        }
+        let (width, height) = self.viewport;
+        let rows = crate::app::transcript::scroll::visible_rows(
+            &self.entries,
+            self.scroll,
+            usize::from(width),
+            usize::from(height),
+        );
+        let Some(&(index, _, _)) = rows.get(usize::from(row)) else {
+            return;
+        };
+        self.notice = None;
+        if self.picked_entry().is_none() {
+            self.open_overlay(Overlay::Pick(PickView {
+                entry: index,
+                before: self.scroll,
+            }));
+        } else if let Some(pick) = self.pick_mut() {
+            pick.entry = index;
+        }
+    }
+
+    /// `c` in line-pick mode: the picked line as text.
+    fn copy_picked(&mut self) -> Vec<Effect> {
+        let Some(entry) = self.picked_entry().and_then(|i| self.entries.get(i)) else {
+            return Vec::new();
+        };
+        let text = entry.plain().join("\n");
+        self.copy(text, "the line")
+    }
+
+    /// Puts `text` (transcript text: escaped when its entries were made) on the terminal's
+    /// clipboard, or says why it cannot.
+    pub(in crate::app) fn copy(&mut self, text: String, what: &str) -> Vec<Effect> {
+        if let Some(reason) = &self.clipboard_unavailable {
+            self.notice = Some(format!("cannot copy: {reason}"));
+            return Vec::new();
+        }
+        if text.len() > MOST_COPIED {
+            self.notice = Some(format!(
+                "cannot copy: {} bytes is more than a terminal's clipboard takes ({} kB);                  /save PATH writes it",
+                text.len(),
+                MOST_COPIED / 1000
+            ));
+            return Vec::new();
+        }
+        self.notice = Some(format!(
+            "copied {what} to the clipboard (OSC 52; where the terminal allows it)"
+        ));
+        vec![Effect::Copy(text)]
+    }
+
+    /// Says the terminal cannot take OSC 52 clipboard writes, and why.
+    pub fn set_clipboard_unavailable(&mut self, reason: Option<String>) {
+        self.clipboard_unavailable = reason;
     }
 
     /// Puts the cursor on the latest entry.
@@ -128,26 +250,15 @@ impl App {
 
     /// Moves the cursor one entry; the entry moved to is kept in view (at the bottom).
     pub(in crate::app) fn pick_move(&mut self, forward: bool) {
-        let last = self.entries.len().saturating_sub(1);
-        let Some(pick) = self.pick_mut() else {
+        let Some(at) = self.picked_entry() else {
             return;
         };
         let index = if forward {
-            (pick.entry + 1).min(last)
+            at + 1
         } else {
-            pick.entry.saturating_sub(1)
+            at.saturating_sub(1)
         };
-        pick.entry = index;
-        let width = usize::from(self.viewport.0);
-        self.scroll = if index == last {
-            Scroll::Follow
-        } else {
-            let rows = self.entries.rows(index, width).max(1);
-            Scroll::At {
-                entry: index,
-                row: rows.saturating_sub(1),
-            }
-        };
+        self.pick_to(index);
     }
 
     /// The entry under the pick cursor.

@@ -1,0 +1,297 @@
+//! What an admin's shell expects of smtpx, end to end with the real binary: bash completion
+//! (sourced in bash, the completion function called as bash calls it), the manual page
+//! rendered by `man -l`, a mistyped subcommand, `smtpx config init|list`, and a profile
+//! used by the probe against the sandbox with a flag winning over it.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use smtpx::sandbox::{self, SandboxConfig};
+
+fn smtpx(args: &[&str], config_home: Option<&Path>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_smtpx"));
+    command
+        .args(args)
+        .env(
+            "XDG_STATE_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+        )
+        .env("COLUMNS", "100");
+    if let Some(home) = config_home {
+        command.env("XDG_CONFIG_HOME", home);
+    }
+    command.output().expect("run smtpx")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// What bash's completion offers for `words` (the last one being completed), with the
+/// script `smtpx completions bash` printed sourced first.
+fn complete(words: &[&str]) -> Vec<String> {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
+    let script = dir.path().join("smtpx.bash");
+    let out = smtpx(&["completions", "bash"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::write(&script, &out.stdout).expect("write script");
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let current = words.last().copied().unwrap_or_default();
+    let previous = words
+        .len()
+        .checked_sub(2)
+        .map(|i| words[i])
+        .unwrap_or("smtpx");
+    let program = format!(
+        "source '{}'\nCOMP_WORDS=({})\nCOMP_CWORD={}\nCOMP_LINE='{}'\nCOMP_POINT=${{#COMP_LINE}}\n\
+         _smtpx smtpx '{current}' '{previous}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        script.display(),
+        quoted.join(" "),
+        words.len() - 1,
+        words.join(" "),
+    );
+    let out = Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", &program])
+        .output()
+        .expect("run bash");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn bash_completes_the_subcommand_and_the_values_of_quit_after() {
+    assert_eq!(complete(&["smtpx", "pro"]), ["probe"]);
+    assert_eq!(
+        complete(&["smtpx", "probe", "--quit-after", ""]),
+        ["connect", "greeting", "ehlo", "tls", "auth", "mail", "rcpt"]
+    );
+    assert_eq!(
+        complete(&["smtpx", "probe", "h", "--tls-verify", ""]),
+        ["report", "strict"]
+    );
+}
+
+#[test]
+fn every_shell_gets_a_script() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = smtpx(&["completions", shell], None);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(text(&out.stdout).contains("quit-after"), "{shell}");
+    }
+    let out = smtpx(&["completions", "tcsh"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_man_page_renders_with_examples_and_exit_status() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
+    let page = dir.path().join("smtpx.1");
+    let out = smtpx(&["man"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::write(&page, &out.stdout).expect("write page");
+    let rendered = Command::new("man")
+        .arg("-l")
+        .arg(&page)
+        .env("MANWIDTH", "100")
+        .env("MAN_KEEP_FORMATTING", "0")
+        .env("PAGER", "cat")
+        .env("MANPAGER", "cat")
+        .output()
+        .expect("man -l (package man-db)");
+    assert_eq!(
+        rendered.status.code(),
+        Some(0),
+        "{}",
+        text(&rendered.stderr)
+    );
+    assert!(
+        !text(&rendered.stderr).contains("warning"),
+        "{}",
+        text(&rendered.stderr)
+    );
+    // `man` may overstrike bold text when its output is not a terminal.
+    let shown = strip_overstrike(&text(&rendered.stdout));
+    for expected in [
+        "NAME",
+        "SYNOPSIS",
+        "COMMANDS",
+        "smtpx probe",
+        "--quit-after <STEP>",
+        "EXAMPLES",
+        "smtpx scan mail.example.com",
+        "--password-env SMTP_PASS --from me@example.com",
+        "EXIT STATUS",
+        "24 / 25 / 26 / 27",
+        "AUTH failed / MAIL refused",
+        "FILES",
+        "config.toml",
+    ] {
+        assert!(
+            shown.contains(expected),
+            "{expected:?} missing in:\n{shown}"
+        );
+    }
+}
+
+/// `a\x08a` (bold) and `_\x08a` (underline) as plain `a`.
+fn strip_overstrike(text: &str) -> String {
+    let mut out: Vec<char> = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if chars.peek() == Some(&'\u{8}') {
+            chars.next();
+            continue;
+        }
+        out.push(c);
+    }
+    out.into_iter().collect()
+}
+
+#[test]
+fn a_mistyped_subcommand_is_suggested() {
+    let out = smtpx(&["prob", "127.0.0.1:2525"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out.stderr);
+    assert!(
+        said.starts_with(
+            "smtpx: `prob` is not a command; did you mean `probe`?\n  smtpx probe 127.0.0.1:2525\n"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("cannot be used with"), "{said}");
+}
+
+#[cfg(unix)]
+#[test]
+fn config_init_writes_a_private_example_once_and_list_hides_secrets() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
+    let out = smtpx(&["config", "init"], Some(home.path()));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let path = home.path().join("smtpx/config.toml");
+    let mode = std::fs::metadata(&path)
+        .expect("written")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let first = std::fs::read_to_string(&path).expect("read");
+    assert!(first.contains("# [profile.work]"));
+
+    std::fs::write(&path, "[profile.mine]\nhost = \"x\"\n").expect("edit");
+    let out = smtpx(&["config", "init"], Some(home.path()));
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("already exists (--overwrite replaces it)"));
+    assert!(
+        std::fs::read_to_string(&path)
+            .expect("read")
+            .contains("mine")
+    );
+
+    std::fs::write(
+        &path,
+        "[profile.work]\nhost = \"smtp.example.com\"\nport = 587\nuser = \"me\"\n\
+         password = \"hunter2-literal\"\n[profile.cmd]\nhost = \"h\"\n\
+         password-command = \"pass show mail/work\"\n",
+    )
+    .expect("write");
+    let out = smtpx(&["config", "list"], Some(home.path()));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("@work"), "{shown}");
+    assert!(shown.contains("smtp.example.com:587"), "{shown}");
+    assert!(
+        shown.contains("from the command `pass show mail/work`"),
+        "{shown}"
+    );
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(text(&out.stderr).contains("keeps its password in the file"));
+
+    // The same password in a file others can read is refused, with the line.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let out = smtpx(&["config", "list"], Some(home.path()));
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("config.toml:5: a password in the file is refused"),
+        "{said}"
+    );
+    assert!(!said.contains("hunter2"), "{said}");
+
+    std::fs::write(&path, "[profile.work]\nhost = \"h\"\nusr = \"me\"\n").expect("write");
+    let out = smtpx(&["config", "list"], Some(home.path()));
+    assert!(
+        text(&out.stderr)
+            .contains("config.toml:3: unknown key `usr` in [profile.work] (did you mean `user`?)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn a_profile_drives_the_probe_and_a_flag_wins_over_it() {
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
+    std::fs::create_dir_all(home.path().join("smtpx")).expect("dir");
+    let credentials = sandbox.credentials().clone();
+    let config = format!(
+        "[profile.sandbox]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"starttls\"\n\
+         user = \"{user}\"\nauth = \"plain\"\nfrom = \"me@example.com\"\n\
+         to = \"profile@example.org\"\n\
+         password-command = 'printf \"%s\\n\" \"$SMTPX_TEST_SANDBOX_SECRET\"'\n\
+         password-command-shell = true\n\
+         [profile.broken]\nhost = \"127.0.0.1\"\nport = {port}\nuser = \"{user}\"\n\
+         password-command = \"sh -c 'exit 7'\"\n",
+        port = sandbox.plain_addr().port(),
+        user = credentials.user,
+    );
+    std::fs::write(home.path().join("smtpx/config.toml"), config).expect("config");
+    let env = [
+        ("XDG_CONFIG_HOME", home.path().to_str().expect("UTF-8 path")),
+        ("SMTPX_TEST_SANDBOX_SECRET", credentials.password.as_str()),
+    ];
+    let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let out = support::probe::run_probe(
+        args(&[
+            "@sandbox",
+            "--ca-file",
+            sandbox.ca_pem_path().to_str().expect("UTF-8 path"),
+            "--verify-name",
+            "localhost",
+            "--to",
+            "flag@example.net",
+            "--json",
+            "--no-record",
+        ]),
+        &env,
+        None,
+    )
+    .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("AUTH PLAIN"), "{stdout}");
+    assert!(stdout.contains("RCPT TO:<flag@example.net>"), "{stdout}");
+    assert!(!stdout.contains("profile@example.org"), "{stdout}");
+    assert!(stdout.contains("MAIL FROM:<me@example.com>"), "{stdout}");
+    assert!(!stdout.contains(&credentials.password), "{stdout}");
+
+    let out = support::probe::run_probe(args(&["@broken", "--no-record"]), &env, None).await;
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "smtpx probe: password-command `sh -c 'exit 7'`: failed with exit status 7"
+    );
+    sandbox.shutdown().await;
+}
