@@ -131,6 +131,8 @@ pub struct Driver {
     unsolicited: usize,
     /// The certificate verdict of the TLS now up, for the credential policy.
     tls_verdict: Option<TlsVerdict>,
+    /// Connections opened so far (the explorer's `/reconnect` opens more than one).
+    connections: u32,
 }
 
 impl Driver {
@@ -155,6 +157,7 @@ impl Driver {
             reveal_secrets: false,
             unsolicited: 0,
             tls_verdict: None,
+            connections: 0,
         }
     }
 
@@ -246,6 +249,15 @@ impl Driver {
         self.last_sent = None;
         self.sent_at = VecDeque::from([None]);
         self.tls_verdict = None;
+        self.connections += 1;
+        if self.connections > 1 {
+            // Each connection has its own clock: the transcript and the screen say where
+            // one ends and the next begins.
+            let n = self.connections;
+            self.note(format!(
+                "connection {n}: a new connection; times start again at 0.000 and each                  latency is this connection's own"
+            ));
+        }
         let started = Instant::now();
         let result = if implicit_tls {
             Connection::connect_tls(&self.target, &self.options, &self.tls)

@@ -232,3 +232,66 @@ async fn a_server_without_pipelining_never_gets_it() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(round_trips(&run), 7, "{}", run.stdout);
 }
+
+#[tokio::test]
+async fn a_reply_latency_runs_from_the_command_it_answers() {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use smtpx::driver::{Driver, SessionEvent};
+    use smtpx::net::{ConnectOptions, Target, TlsOptions};
+    use smtpx::proto::command::Command;
+
+    // MAIL, then RCPT 300 ms later; both answered together 200 ms after RCPT.
+    let server = ScriptedServer::start(vec![
+        Step::send("220 mx.test ESMTP\r\n"),
+        Step::expect("MAIL FROM:"),
+        Step::expect("RCPT TO:"),
+        Step::sleep_ms(200),
+        Step::send("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"),
+        Step::ExpectClose,
+    ])
+    .await;
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let mut driver = Driver::new(
+        Target::new("127.0.0.1", server.addr.port()),
+        ConnectOptions::default(),
+        TlsOptions::default(),
+        Duration::from_secs(5),
+        Box::new(move |event| seen.lock().expect("events").push(event)),
+    );
+    driver.connect(false).await.expect("connect");
+    driver.read_reply().await.expect("greeting");
+    let mail = Command::Mail {
+        from: "a@client.test".into(),
+        params: Vec::new(),
+    };
+    let rcpt = Command::Rcpt {
+        to: "b@mx.test".into(),
+        params: Vec::new(),
+    };
+    driver.send(&mail).await.expect("MAIL");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    driver.send(&rcpt).await.expect("RCPT");
+    driver.read_reply().await.expect("MAIL reply");
+    driver.read_reply().await.expect("RCPT reply");
+    driver.close().await;
+    let latencies: Vec<Duration> = events
+        .lock()
+        .expect("events")
+        .iter()
+        .filter_map(|e| match e {
+            SessionEvent::Received { latency, .. } => *latency,
+            _ => None,
+        })
+        .collect();
+    // The greeting has none; MAIL waited ~500 ms, RCPT ~200 ms.
+    assert_eq!(latencies.len(), 2, "{latencies:?}");
+    assert!(latencies[0] >= Duration::from_millis(480), "{latencies:?}");
+    assert!(latencies[1] < latencies[0], "{latencies:?}");
+    assert!(
+        latencies[0] - latencies[1] >= Duration::from_millis(250),
+        "MAIL's latency counts from MAIL, not from RCPT: {latencies:?}"
+    );
+}
