@@ -26,8 +26,11 @@ pub struct Watcher {
     plain_caps: Option<Capabilities>,
     authenticated: bool,
     reported: Vec<&'static str>,
-    /// DATA was sent and its reply (354 or not) has not come yet.
-    awaiting_data_go: bool,
+    /// What each line sent and not yet answered was, oldest first: its verb, and whether it
+    /// was a command (not a SASL continuation or message content, which keep the verb of
+    /// their command). Pipelined commands get their replies in this order
+    /// ([RFC 2920 §3.2](https://www.rfc-editor.org/rfc/rfc2920#section-3.2)).
+    awaiting: std::collections::VecDeque<(String, bool)>,
     /// Protocol breaches seen since [`Watcher::take_breaches`] last ran.
     breaches: Vec<Breach>,
 }
@@ -46,9 +49,13 @@ impl Watcher {
         let found = match event {
             SessionEvent::Sent { layer, shown, .. } => self.sent(*layer, shown),
             SessionEvent::Received { layer, reply, .. } => {
-                let answers_data = std::mem::take(&mut self.awaiting_data_go);
+                let answered = self.awaiting.pop_front();
+                let answers_data = answered
+                    .as_ref()
+                    .is_some_and(|(verb, command)| *command && verb == "DATA");
                 self.breaches.extend(breach::reply(reply, answers_data));
-                let verb = self.last_verb.as_deref();
+                let answered = answered.map(|(verb, _)| verb).filter(|v| !v.is_empty());
+                let verb = answered.as_deref().or(self.last_verb.as_deref());
                 if verb == Some("EHLO") && reply.code() == Some(250) && *layer == Layer::Plain {
                     let caps = Capabilities::from_ehlo_reply(reply);
                     let missing = !caps.starttls();
@@ -62,6 +69,10 @@ impl Watcher {
                 }
             }
             SessionEvent::TlsEstablished { info, .. } => super::certificate(&info.verdict),
+            SessionEvent::Connected { .. } | SessionEvent::Closed { .. } => {
+                self.awaiting.clear();
+                None
+            }
             _ => None,
         };
         let Some(diagnosis) = found else {
@@ -87,6 +98,8 @@ impl Watcher {
         // SASL continuation lines keep the verb of their AUTH command: they are shown as
         // `<redacted N bytes>` (or `*` to cancel), never as a word of letters.
         if word.len() < 4 || !word.bytes().all(|b| b.is_ascii_alphabetic()) {
+            let verb = self.last_verb.clone().unwrap_or_default();
+            self.awaiting.push_back((verb, false));
             return None;
         }
         let verb = word.to_ascii_uppercase();
@@ -94,7 +107,7 @@ impl Watcher {
             .plain_caps
             .as_ref()
             .is_some_and(|caps| caps.starttls() && !caps.auth());
-        self.awaiting_data_go = verb == "DATA";
+        self.awaiting.push_back((verb.clone(), true));
         let found = (verb == "AUTH" && layer == Layer::Plain && hidden_auth)
             .then_some(Diagnosis::AuthOnlyAfterStartTls { port: self.port });
         self.last_verb = Some(verb);
@@ -271,5 +284,31 @@ mod tests {
             received(Layer::Tls, b"535 5.7.8 Error: authentication failed\r\n"),
         ];
         assert_eq!(names(&mut watcher, &events), ["authentication_failed"]);
+    }
+
+    #[test]
+    fn pipelined_replies_are_matched_to_their_own_commands() {
+        let mut watcher = Watcher::new(25);
+        let events = [
+            sent(Layer::Plain, "MAIL FROM:<a@b.example>", false),
+            sent(Layer::Plain, "RCPT TO:<c@d.example>", false),
+            sent(Layer::Plain, "DATA", false),
+            // The 250 answers MAIL, not DATA: no breach.
+            received(Layer::Plain, b"250 ok\r\n"),
+            received(
+                Layer::Plain,
+                b"554 5.7.1 <c@d.example>: Relay access denied\r\n",
+            ),
+            received(Layer::Plain, b"554 5.5.1 no valid recipients\r\n"),
+        ];
+        let found: Vec<&str> = events
+            .iter()
+            .flat_map(|e| {
+                let mut names: Vec<&str> = watcher.observe(e).iter().map(|d| d.name()).collect();
+                names.extend(watcher.take_breaches().iter().map(|b| b.name()));
+                names
+            })
+            .collect();
+        assert_eq!(found, ["relay_denied"]);
     }
 }
