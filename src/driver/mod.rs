@@ -255,7 +255,8 @@ impl Driver {
             // one ends and the next begins.
             let n = self.connections;
             self.note(format!(
-                "connection {n}: a new connection; times start again at 0.000 and each                  latency is this connection's own"
+                "connection {n}: a new connection; times start again at 0.000 and each \
+                     latency is this connection's own"
             ));
         }
         let started = Instant::now();

@@ -171,6 +171,7 @@ impl Probe {
             match self.driver.read_reply().await {
                 Ok(reply) if matches!(reply.code(), Some(250 | 251)) => accepted += 1,
                 Ok(_) => {}
+                Err(_) if !mail => return Err(Stage::Mail),
                 Err(_) => return Err(Stage::Rcpt),
             }
         }
@@ -206,9 +207,11 @@ impl Probe {
         envelope: &Envelope,
         message: Option<MessageSource>,
     ) -> Stage {
+        // A refused envelope is where the session stopped, even when the connection then
+        // broke (a server that closes after the refusal, without reading on).
         let go = match self.driver.read_reply().await {
             Ok(reply) => reply.code() == Some(354),
-            Err(_) => return Stage::Data,
+            Err(_) => return self.envelope_stage(envelope).unwrap_or(Stage::Data),
         };
         let stopped = self.envelope_stage(envelope);
         if !go {

@@ -80,7 +80,8 @@ pub fn verdict(ports: &[PortReport]) -> Verdict {
                 // RFC 8314 §3: TLS from the first byte skips the plaintext EHLO and the
                 // STARTTLS exchange — two round trips fewer per connection.
                 text.push_str(
-                    " Implicit TLS also saves two round trips per connection over STARTTLS                      (no plaintext EHLO and STARTTLS before the handshake; RFC 8314 §3).",
+                    " Implicit TLS also saves two round trips per connection over STARTTLS \
+                     (no plaintext EHLO and STARTTLS before the handshake; RFC 8314 §3).",
                 );
             }
             if !best.certificate_verified {
