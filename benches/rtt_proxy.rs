@@ -56,6 +56,13 @@ fn options() -> Result<Options, String> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    // `cargo test --all-targets` runs bench binaries too, with no arguments: a proxy that
+    // listens forever has nothing to test there.
+    let args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--listen" || a == "--bench") {
+        eprintln!("rtt_proxy: a benchmark tool; run it with --listen (see benches/rtt.sh)");
+        return;
+    }
     let options = match options() {
         Ok(options) => options,
         Err(error) => {
