@@ -100,6 +100,9 @@ pub async fn run(args: DemoPlan) -> ExitCode {
             subject: "smtpx demo".into(),
         },
         bdat: None,
+        // One step at a time, DATA with its dot-stuffing: the demo shows the classic
+        // session.
+        pipeline: false,
         quit_after: None,
         print: PrintOptions::default(),
         record: RecordOptions::default_file(),

@@ -299,6 +299,7 @@ fn draft(rcpt: &str, body: &[&str]) -> Draft {
     }
 }
 
+/// What the sandbox offers, PIPELINING left out: these plans go step by step.
 fn offers() -> Offers {
     Offers {
         size: Some(None),
@@ -306,7 +307,90 @@ fn offers() -> Offers {
         smtputf8: true,
         dsn: true,
         chunking: true,
+        pipelining: false,
     }
+}
+
+/// What the sandbox offers, PIPELINING included.
+fn pipelining() -> Offers {
+    Offers {
+        pipelining: true,
+        ..offers()
+    }
+}
+
+/// The wire events after the last EHLO reply: `C` for a command sent, `S` for a reply.
+fn after_ehlo(events: &[SessionEvent]) -> String {
+    let start = events
+        .iter()
+        .rposition(|e| matches!(e, SessionEvent::Received { reply, .. } if reply.lines.len() > 1))
+        .map_or(0, |i| i + 1);
+    events[start..]
+        .iter()
+        .filter_map(|e| match e {
+            SessionEvent::Sent { .. } => Some('C'),
+            SessionEvent::Received { .. } => Some('S'),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_pipelined_composed_message_by_data_and_by_bdat_last_is_stored_byte_exact() {
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let mut stored = sandbox.messages();
+    for (method, wire) in [(Method::Data, "CCCSSSCS"), (Method::Bdat, "CCCSSS")] {
+        let mut run = Run::start(&sandbox).await;
+        run.line("EHLO me", 250).await;
+        let mut d = draft("you@example.org", &["Hi,", ".a line with a dot", "Grüße"]);
+        d.method = method;
+        d.chunk_size = "65536".into();
+        let plan = d.plan(&pipelining()).expect("a plan");
+        assert!(plan.pipelines());
+        let content = plan.content.clone();
+        run.send(Intent::Transaction(Box::new(plan)));
+        let done = run.until_note("transaction").await;
+        assert!(done.starts_with("transaction done"), "{method:?}: {done}");
+        // MAIL, RCPT and DATA (or BDAT n LAST with the message) in one group, then the
+        // replies; DATA's message after its 354.
+        assert_eq!(after_ehlo(&run.events), wire, "{method:?}");
+        let message = tokio::time::timeout(PATIENCE, stored.recv())
+            .await
+            .expect("stored in time")
+            .expect("a stored message");
+        assert_eq!(message.read_content().expect("read the .eml"), content);
+    }
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_refused_recipient_mid_group_leaves_the_message_to_the_others() {
+    let config = SandboxConfig {
+        behaviours: Behaviours {
+            reject_rcpt: vec!["*@blocked.test".into()],
+            ..Behaviours::default()
+        },
+        ..SandboxConfig::default()
+    };
+    let sandbox = sandbox::start(config).await.expect("sandbox");
+    let mut stored = sandbox.messages();
+    let mut run = Run::start(&sandbox).await;
+    run.line("EHLO me", 250).await;
+    let plan = draft("ok@example.org, no@blocked.test, late@example.org", &["x"])
+        .plan(&pipelining())
+        .expect("a plan");
+    run.send(Intent::Transaction(Box::new(plan)));
+    let done = run.until_note("transaction").await;
+    assert!(done.starts_with("transaction done"), "{done}");
+    assert!(run.codes().contains(&550));
+    let message = tokio::time::timeout(PATIENCE, stored.recv())
+        .await
+        .expect("stored in time")
+        .expect("a stored message");
+    assert_eq!(message.recipients, ["ok@example.org", "late@example.org"]);
+    sandbox.shutdown().await;
 }
 
 #[tokio::test]

@@ -324,3 +324,99 @@ fn recorded_postfix_session_replays_with_the_same_events() {
     let diff = smtpx(&["diff", first, again]);
     exits(&diff, 0);
 }
+
+/// Round trips in a probe's `--json` timeline: the greeting, each TLS handshake, and each
+/// write that waits for a reply (consecutive `sent` events went out before any reply).
+fn round_trips(json_lines: &str) -> usize {
+    let mut count = 0;
+    let mut last = String::new();
+    for line in json_lines.lines() {
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let kind = event["event"].as_str().unwrap_or_default();
+        match kind {
+            "reply" if last.is_empty() => count += 1,
+            "tls" => count += 1,
+            "sent" if last != "sent" => count += 1,
+            _ => {}
+        }
+        if matches!(kind, "sent" | "reply" | "tls") {
+            last = kind.to_string();
+        }
+    }
+    count
+}
+
+#[test]
+fn pipelined_submission_takes_seven_round_trips_and_is_delivered() {
+    if !enabled() {
+        return;
+    }
+    let subject = unique("pipelined");
+    let body = "pipelined\n.a line that starts with a dot";
+    let output = submit(
+        SUBMISSION,
+        "--starttls",
+        "plain",
+        "smtpxtest@smtpx.test",
+        &subject,
+        &["--body", body, "--json"],
+    );
+    let out = exits(&output, 0);
+    // Greeting, EHLO, STARTTLS, TLS, EHLO, AUTH, then MAIL + RCPT + BDAT n LAST with the
+    // message + QUIT in one write (Postfix advertises PIPELINING and CHUNKING).
+    assert_eq!(round_trips(&out), 7, "{out}");
+    assert!(out.contains(" LAST <chunk: "), "{out}");
+    let message = delivered(&subject);
+    assert!(
+        message.contains("\npipelined\n.a line that starts with a dot\n"),
+        "{message}"
+    );
+
+    let subject = unique("one-at-a-time");
+    let output = submit(
+        SUBMISSION,
+        "--starttls",
+        "plain",
+        "smtpxtest@smtpx.test",
+        &subject,
+        &["--body", body, "--json", "--no-pipeline"],
+    );
+    let out = exits(&output, 0);
+    // MAIL, RCPT, DATA, the message and QUIT each wait for their reply.
+    assert_eq!(round_trips(&out), 11, "{out}");
+    delivered(&subject);
+}
+
+#[test]
+fn pipelined_data_with_a_refused_recipient_delivers_to_the_other() {
+    if !enabled() {
+        return;
+    }
+    let subject = unique("pipelined-data");
+    // Bare LF line ends: the message goes with DATA (which sends them as CRLF), not BDAT.
+    let file = std::env::temp_dir().join(format!("{subject}.eml"));
+    std::fs::write(&file, format!("Subject: {subject}\n\nsent with DATA\n")).expect("write");
+    let path = file.to_str().expect("utf-8 path");
+    let mut args = vec![SUBMISSION, "--starttls"];
+    args.extend(login("plain"));
+    args.extend([
+        "--from",
+        "smtpxtest@smtpx.test",
+        "--to",
+        "nobody@nowhere.invalid",
+        "--to",
+        "smtpxtest@smtpx.test",
+        "--data",
+        path,
+        "--json",
+    ]);
+    let output = probe(&args);
+    let _ = std::fs::remove_file(&file);
+    let out = exits(&output, 0);
+    assert!(out.contains("1 of 2 recipients accepted"), "{out}");
+    // Six to AUTH, MAIL + RCPT + RCPT + DATA, then the message and QUIT.
+    assert_eq!(round_trips(&out), 8, "{out}");
+    delivered(&subject);
+}

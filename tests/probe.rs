@@ -14,6 +14,7 @@ mod probe {
     mod certificates;
     mod data;
     mod envelope;
+    mod pipelining;
     mod stops;
 }
 

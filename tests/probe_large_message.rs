@@ -52,7 +52,12 @@ async fn sandbox(maildir: &Path) -> SandboxHandle {
 /// Runs the probe with STARTTLS required and returns (exit code, stdout).
 async fn probe(server: &SandboxHandle, data: &Path, record: &Path) -> (i32, String) {
     let path = |p: &Path| p.to_str().expect("utf-8 path").to_string();
-    let mut args = vec![server.plain_addr().to_string(), "--starttls".into()];
+    // One command at a time, DATA (not BDAT): the streamed DATA content is what is checked.
+    let mut args = vec![
+        server.plain_addr().to_string(),
+        "--starttls".into(),
+        "--no-pipeline".into(),
+    ];
     args.extend(["--ca-file".into(), path(server.ca_pem_path())]);
     args.extend(["--from", "a@sender.test", "--to", "b@rcpt.test"].map(String::from));
     args.extend(["--data".into(), path(data), "--record".into(), path(record)]);

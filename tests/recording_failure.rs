@@ -32,6 +32,8 @@ fn scratch(name: &str) -> PathBuf {
 fn submission(sandbox: &SandboxHandle, record: &Path, body: &str) -> Vec<String> {
     [
         "probe",
+        // One command at a time, DATA and its 354: what this test follows.
+        "--no-pipeline",
         &sandbox.plain_addr().to_string(),
         "--starttls",
         "--ca-file",

@@ -359,6 +359,8 @@ fn record(
     let out: Output = smtpx()
         .args([
             "probe",
+            // One command at a time, DATA and its 354: what this test follows.
+            "--no-pipeline",
             &addr.to_string(),
             "--ehlo",
             "client.example",

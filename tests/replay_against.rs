@@ -58,6 +58,8 @@ fn probe(addr: &str, record: &Path, extra: &[&str]) {
     let (out, text) = run(smtpx()
         .args([
             "probe",
+            // One command at a time, DATA and its 354: what this test follows.
+            "--no-pipeline",
             addr,
             "--ehlo",
             "client.example",
@@ -195,6 +197,8 @@ fn plaintext_recording(addr: &str, record: &Path) {
     let (out, text) = run(smtpx()
         .args([
             "probe",
+            // One command at a time, DATA and its 354: what this test follows.
+            "--no-pipeline",
             addr,
             "--ehlo",
             "client.example",

@@ -84,6 +84,12 @@ pub struct ProbeArgs {
     )]
     pub chunk_size: usize,
 
+    /// One command at a time, each reply awaited, even where the server advertises
+    /// PIPELINING (RFC 2920), for servers that break under pipelining; also keeps DATA
+    /// unless --bdat is given.
+    #[arg(long)]
+    pub no_pipeline: bool,
+
     /// Send credentials even where they are not protected: in plaintext, over TLS whose
     /// certificate did not verify, to a server that did not advertise AUTH or the
     /// mechanism. Without it the probe stops before AUTH and says why.
@@ -169,6 +175,7 @@ impl ProbeArgs {
             to: split_recipients(&self.to),
             message,
             bdat: self.bdat.then_some(self.chunk_size),
+            pipeline: !self.no_pipeline,
             quit_after: self.quit_after,
             print: PrintOptions {
                 json: self.json,

@@ -555,4 +555,30 @@ mod tests {
         ];
         assert_eq!(breaches(&mut watcher, &events), ["auth_not_confirmed"]);
     }
+
+    #[test]
+    fn pipelined_replies_are_matched_to_their_own_commands() {
+        let mut watcher = Watcher::new(25);
+        let events = [
+            sent(Layer::Plain, "MAIL FROM:<a@b.example>", false),
+            sent(Layer::Plain, "RCPT TO:<c@d.example>", false),
+            sent(Layer::Plain, "DATA", false),
+            // The 250 answers MAIL, not DATA: no breach.
+            received(Layer::Plain, b"250 ok\r\n"),
+            received(
+                Layer::Plain,
+                b"554 5.7.1 <c@d.example>: Relay access denied\r\n",
+            ),
+            received(Layer::Plain, b"554 5.5.1 no valid recipients\r\n"),
+        ];
+        let found: Vec<&str> = events
+            .iter()
+            .flat_map(|e| {
+                let mut names: Vec<&str> = watcher.observe(e).iter().map(|d| d.name()).collect();
+                names.extend(watcher.take_breaches().iter().map(|b| b.name()));
+                names
+            })
+            .collect();
+        assert_eq!(found, ["relay_denied"]);
+    }
 }

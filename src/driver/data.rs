@@ -86,7 +86,7 @@ impl Driver {
         );
         self.note_stuffing(&stuffed.report);
         self.send_bytes(&stuffed.bytes, shown.into(), false).await?;
-        self.session.on_sent(&Sent::Message(stuffed.bytes));
+        self.track_sent(&Sent::Message(stuffed.bytes));
         Ok(())
     }
 
@@ -108,7 +108,7 @@ impl Driver {
             let shown = format!("{} <chunk: {} bytes>", command.redacted(), chunk.len());
             self.send_bytes(&bytes, shown.into(), false).await?;
             let last = matches!(command, Command::Bdat { last: true, .. });
-            self.session.on_sent(&Sent::BdatChunk {
+            self.track_sent(&Sent::BdatChunk {
                 last,
                 data: chunk.to_vec(),
             });
@@ -127,7 +127,7 @@ impl Driver {
     }
 
     /// Notes what dot-stuffing changed that a person should know about.
-    fn note_stuffing(&mut self, report: &Report) {
+    pub(super) fn note_stuffing(&mut self, report: &Report) {
         let issues = &report.issues;
         if issues.bare_lf > 0 || issues.bare_cr > 0 {
             // SMTP-smuggling defences reject bare line ends; say what was changed.
@@ -210,7 +210,7 @@ impl Driver {
             secret: false,
             revealed: None,
         });
-        self.session.on_sent(&Sent::Message(scanned));
+        self.track_sent(&Sent::Message(scanned));
         self.read_reply().await
     }
 

@@ -13,16 +13,19 @@
 //! ```
 
 mod data;
+mod pipeline;
 mod read;
 pub mod sink;
 pub mod task;
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
 pub use crate::event::{EventSink, Finding, Layer, SecretBytes, SessionEvent};
 pub use data::{RECORDED_BODY_LIMIT, STREAM_CHUNK};
+pub use pipeline::Piece;
 
 use crate::event::failure::{Cause, Failure, FailureKind, IoFailure, Phase};
 use crate::event::{Shown, TlsVerdict};
@@ -111,8 +114,16 @@ pub struct Driver {
     reply_timeout: Duration,
     connection: Option<Connection>,
     session: Session,
+    /// When this connection began: event times count from here, so each connection's clock
+    /// starts at zero.
     start: Instant,
     last_sent: Option<Instant>,
+    /// When each command awaiting a reply was sent, in the order of the session's queue of
+    /// awaited replies (`None` for the greeting), so that a reply's latency is measured from
+    /// the command it answers, not from the last one sent — with pipelining those differ
+    /// ([RFC 2920 §3.2](https://www.rfc-editor.org/rfc/rfc2920#section-3.2): replies come
+    /// in the order of the commands).
+    sent_at: VecDeque<Option<Instant>>,
     sink: EventSink,
     /// Whether `Sent` events carry secret bytes in `revealed` (`--record-secrets`).
     reveal_secrets: bool,
@@ -120,6 +131,8 @@ pub struct Driver {
     unsolicited: usize,
     /// The certificate verdict of the TLS now up, for the credential policy.
     tls_verdict: Option<TlsVerdict>,
+    /// Connections opened so far (the explorer's `/reconnect` opens more than one).
+    connections: u32,
 }
 
 impl Driver {
@@ -139,10 +152,12 @@ impl Driver {
             session: Session::new(),
             start: Instant::now(),
             last_sent: None,
+            sent_at: VecDeque::from([None]),
             sink,
             reveal_secrets: false,
             unsolicited: 0,
             tls_verdict: None,
+            connections: 0,
         }
     }
 
@@ -236,7 +251,19 @@ impl Driver {
     pub async fn connect(&mut self, implicit_tls: bool) -> Result<(), DriverError> {
         self.start = Instant::now();
         self.session = Session::new();
+        self.last_sent = None;
+        self.sent_at = VecDeque::from([None]);
         self.tls_verdict = None;
+        self.connections += 1;
+        if self.connections > 1 {
+            // Each connection has its own clock: the transcript and the screen say where
+            // one ends and the next begins.
+            let n = self.connections;
+            self.note(format!(
+                "connection {n}: a new connection; times start again at 0.000 and each \
+                     latency is this connection's own"
+            ));
+        }
         let started = Instant::now();
         let result = if implicit_tls {
             Connection::connect_tls(&self.target, &self.options, &self.tls)
@@ -301,6 +328,12 @@ impl Driver {
         }
         self.last_sent = Some(Instant::now());
         let at = self.at();
+        self.emit_sent(at, layer, bytes, shown, secret);
+        Ok(())
+    }
+
+    /// Reports bytes that went out at `at`, with `shown` as their display form.
+    fn emit_sent(&mut self, at: Duration, layer: Layer, bytes: &[u8], shown: Shown, secret: bool) {
         self.emit(SessionEvent::Sent {
             at,
             layer,
@@ -309,7 +342,17 @@ impl Driver {
             secret,
             revealed: (secret && self.reveal_secrets).then(|| SecretBytes::new(bytes.to_vec())),
         });
-        Ok(())
+    }
+
+    /// Tells the session what went out, and notes when for each reply it now awaits.
+    fn track_sent(&mut self, sent: &Sent) {
+        self.session.on_sent(sent);
+        let when = self.last_sent.unwrap_or_else(Instant::now);
+        let awaited = self.session.pending().count();
+        while self.sent_at.len() < awaited {
+            self.sent_at.push_back(Some(when));
+        }
+        self.sent_at.truncate(awaited);
     }
 
     /// Sends one command (exact wire bytes from the encoder).
@@ -321,7 +364,7 @@ impl Driver {
         self.drain_unsolicited().await?;
         let shown = command.redacted().into();
         self.send_bytes(&bytes, shown, command.is_secret()).await?;
-        self.session.on_sent(&Sent::Command(command.clone()));
+        self.track_sent(&Sent::Command(command.clone()));
         Ok(())
     }
 
@@ -346,7 +389,7 @@ impl Driver {
         };
         let secret = shown.has_secret();
         self.send_bytes(bytes, shown, secret).await?;
-        self.session.on_sent(&Sent::Raw(bytes.to_vec()));
+        self.track_sent(&Sent::Raw(bytes.to_vec()));
         Ok(())
     }
 
@@ -434,6 +477,7 @@ impl Driver {
         if let Some(mut connection) = self.connection.take() {
             connection.shutdown().await;
             self.session.on_closed();
+            self.sent_at.clear();
             let at = self.at();
             self.emit(SessionEvent::Closed { at, by_peer: false });
         }

@@ -104,7 +104,13 @@ impl Driver {
 
     pub(super) fn received(&mut self, layer: Layer, reply: Reply) {
         let at = self.at();
-        let latency = self.last_sent.map(|t| t.elapsed());
+        // The reply answers the oldest command still awaiting one; a reply nothing awaited
+        // has no latency to speak of.
+        let latency = if self.session.pending().next().is_some() {
+            self.sent_at.pop_front().flatten().map(|t| t.elapsed())
+        } else {
+            None
+        };
         let controls = crate::proto::text::describe_controls(&reply.raw());
         self.emit(SessionEvent::Received {
             at,
@@ -125,6 +131,15 @@ impl Driver {
     /// those in a row end the connection.
     pub(super) async fn apply_reply(&mut self, reply: &Reply) -> Result<(), DriverError> {
         let outcome = self.session.on_reply(reply);
+        // `received` took the answered command's send time; a reply that ended more than
+        // one awaited entry (421 closes everything) ends their times too.
+        let awaited = self.session.pending().count();
+        while self.sent_at.len() > awaited {
+            self.sent_at.pop_front();
+        }
+        while self.sent_at.len() < awaited {
+            self.sent_at.push_front(None);
+        }
         if outcome.change != Change::Unexpected(Unexpected::NothingAwaited) {
             self.unsolicited = 0;
             return Ok(());
@@ -172,6 +187,7 @@ impl Driver {
     pub(super) fn closed(&mut self, by_peer: bool) {
         self.connection = None;
         self.session.on_closed();
+        self.sent_at.clear();
         let at = self.at();
         self.emit(SessionEvent::Closed { at, by_peer });
     }

@@ -10,6 +10,7 @@
 
 pub mod message;
 pub mod output;
+mod pipelined;
 mod plan;
 mod source;
 mod wait;
@@ -120,6 +121,8 @@ struct Probe {
     to: Vec<String>,
     message: Option<MessageSource>,
     bdat: Option<usize>,
+    /// Pipeline where the server advertises PIPELINING (not with `--no-pipeline`).
+    pipeline: bool,
     quit_after: Option<Stage>,
     print: PrintOptions,
     /// Where the transcript is written (none when not recording).
@@ -208,6 +211,7 @@ impl Probe {
             to: plan.to,
             message,
             bdat: plan.bdat,
+            pipeline: plan.pipeline,
             quit_after: plan.quit_after,
             print: plan.print,
             transcript,
@@ -266,7 +270,12 @@ impl Probe {
                 if self.driver.start_tls().await.is_err() {
                     return Stage::Tls;
                 }
-                // RFC 3207 §4.2: forget what was learnt in plaintext, ask again.
+                // RFC 3207 §4.2: forget what was learnt in plaintext, ask again. The EHLO
+                // leaves right behind the client's Finished, with no wait between them, so it
+                // costs no round trip of its own: the server reads both together. (They are
+                // two writes, not one: tokio-rustls's handshake future flushes the Finished
+                // before it hands over the stream, so sharing a segment would mean driving
+                // rustls by hand — one TCP segment saved, no round trip.)
                 let before = caps;
                 caps = match self.hello().await {
                     Some(caps) => caps,
@@ -316,6 +325,9 @@ impl Probe {
                 };
             }
             let user = credentials.user;
+            // PLAIN and LOGIN go with an initial response, one round trip for the whole
+            // exchange ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4)); AUTH
+            // is never pipelined, as its 334 would make the next line a SASL response.
             match self
                 .driver
                 .authenticate(mechanism, &user, credentials.secret)
@@ -405,6 +417,10 @@ impl Probe {
             params.push(Param::smtputf8());
         }
         let mail = Command::Mail { from, params };
+        // A server that does not advertise PIPELINING never gets it (RFC 2920 §3.1).
+        if self.pipeline && caps.pipelining() {
+            return self.pipelined_transaction(caps, mail, message).await;
+        }
         match self.driver.command(&mail).await {
             Ok(reply) if reply.code() == Some(250) => {}
             _ => return Stage::Mail,
@@ -487,7 +503,14 @@ impl Probe {
     /// QUIT when the connection is still usable, then close; prints the final status.
     async fn finish(&mut self, stage: Stage) {
         if stage != Stage::Connect && self.driver.is_connected() {
-            if self.driver.session().greeted() {
+            if quit_due(self.driver.session()) {
+                // QUIT went pipelined after the message: read up to its 221.
+                while quit_due(self.driver.session()) {
+                    if self.driver.read_reply().await.is_err() {
+                        break;
+                    }
+                }
+            } else if self.driver.session().greeted() && !self.driver.session().is_closed() {
                 let _ = self.driver.command(&Command::Quit).await;
             }
             self.driver.close().await;
@@ -556,6 +579,13 @@ pub(crate) fn envelope_sender(from: Option<&str>, host: &str) -> String {
         }
     }
 }
+/// Whether a QUIT was sent whose reply has not been read.
+fn quit_due(session: &crate::proto::session::Session) -> bool {
+    session
+        .pending()
+        .any(|pending| pending.state == crate::proto::session::State::ExpectQuitReply)
+}
+
 /// Whether `error` happened in the TLS handshake (or its verdict), not in reaching the
 /// server.
 fn is_tls_failure(error: &DriverError) -> bool {

@@ -30,6 +30,10 @@ pub struct ProbePlan {
     pub message: MessagePlan,
     /// Send the message in BDAT chunks of at most this many octets instead of DATA.
     pub bdat: Option<usize>,
+    /// Pipeline the mail transaction where the server advertises PIPELINING, and send a
+    /// small message with `BDAT n LAST` in the same write where it advertises CHUNKING
+    /// (`--no-pipeline` turns both off: one command at a time, DATA unless `--bdat`).
+    pub pipeline: bool,
     /// Stop (with QUIT) after this step; one of [`Stage::STOPPABLE`].
     pub quit_after: Option<Stage>,
     pub print: PrintOptions,

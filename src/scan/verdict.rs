@@ -76,6 +76,14 @@ pub fn verdict(ports: &[PortReport]) -> Verdict {
             if !others.is_empty() {
                 text.push_str(&format!(" {} works too.", capitalise(&others.join(" or "))));
             }
+            if best.tls == TlsStartedBy::Implicit {
+                // RFC 8314 §3: TLS from the first byte skips the plaintext EHLO and the
+                // STARTTLS exchange — two round trips fewer per connection.
+                text.push_str(
+                    " Implicit TLS also saves two round trips per connection over STARTTLS \
+                     (no plaintext EHLO and STARTTLS before the handshake; RFC 8314 §3).",
+                );
+            }
             if !best.certificate_verified {
                 text.push_str(
                     " Its certificate did not verify (see above): check it, or pass --ca-file, \

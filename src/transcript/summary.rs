@@ -65,14 +65,17 @@ pub struct Summary {
 impl Summary {
     pub fn of<'a>(events: impl IntoIterator<Item = &'a SessionEvent>) -> Summary {
         let mut summary = Summary::default();
-        let mut pending: Option<String> = None;
+        // Sent but not yet answered, oldest first: pipelined commands get their replies in
+        // order ([RFC 2920 §3.2](https://www.rfc-editor.org/rfc/rfc2920#section-3.2)).
+        let mut pending: std::collections::VecDeque<String> = Default::default();
         for event in events {
             match event {
-                SessionEvent::Sent { shown, .. } => pending = Some(shown.to_string()),
+                SessionEvent::Sent { shown, .. } => pending.push_back(shown.to_string()),
                 SessionEvent::Received { layer, reply, .. } => {
-                    let command = pending.take();
+                    let command = pending.pop_front();
                     summary.on_reply(command, *layer, reply);
                 }
+                SessionEvent::Connected { .. } | SessionEvent::Closed { .. } => pending.clear(),
                 SessionEvent::TlsEstablished { info, .. } => {
                     summary.tls = Some((**info).clone());
                 }

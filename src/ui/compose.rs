@@ -327,13 +327,46 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
             Span::raw(escape_str(&text)),
         ])
     };
-    lines.push(cmd(draft.mail(offers, &message).redacted().to_string()));
-    for rcpt in draft.rcpts(offers) {
-        lines.push(cmd(rcpt.redacted().to_string()));
-    }
+    let mut commands = vec![draft.mail(offers, &message).redacted().to_string()];
+    commands.extend(draft.rcpts(offers).iter().map(|r| r.redacted().to_string()));
     let method = draft.send_method(&message);
+    let plan = draft.plan(offers).ok();
+    let pipelined = plan.as_ref().is_some_and(|p| p.pipelines());
+    if plan.as_ref().is_some_and(|p| p.bdat_in_group()) {
+        commands.push(format!("BDAT {} LAST + the message", message.len()));
+    } else if method == SendMethod::Data && pipelined {
+        commands.push("DATA".into());
+    }
+    // Which commands share a write: one group under PIPELINING (RFC 2920).
+    let count = commands.len();
+    // The group's marks line up in one column after the longest command.
+    let width = commands
+        .iter()
+        .map(|c| escape_str(c).chars().count())
+        .max()
+        .unwrap_or(0);
+    for (i, text) in commands.into_iter().enumerate() {
+        let mut line = cmd(text);
+        if pipelined {
+            let pad = width.saturating_sub(line.width().saturating_sub(3));
+            line.spans.push(Span::raw(" ".repeat(pad)));
+            let (first, middle, last) = if app.ascii() {
+                ("+", "|", "+")
+            } else {
+                ("┐", "│", "┘")
+            };
+            let mark = match i {
+                0 => format!("  {first} one write (PIPELINING)"),
+                _ if i + 1 == count => format!("  {last}"),
+                _ => format!("  {middle}"),
+            };
+            line.spans.push(Span::styled(mark, theme::dim()));
+        }
+        lines.push(line);
+    }
     match &method {
-        SendMethod::Data => lines.push(cmd("DATA".into())),
+        SendMethod::Data if !pipelined => lines.push(cmd("DATA".into())),
+        SendMethod::Data => {}
         SendMethod::DataExact { .. } => {
             lines.push(cmd("DATA".into()));
             lines.push(Line::styled(

@@ -56,7 +56,12 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
         .as_secs_f64();
     let label_width = usize::from(inner.width).saturating_sub(40).clamp(12, 48);
     let bar_width = 12usize;
-    let body_rows = usize::from(inner.height).saturating_sub(3);
+    let body_rows =
+        usize::from(inner.height).saturating_sub(if t.steps.iter().any(|s| s.pipelined) {
+            4
+        } else {
+            3
+        });
     for step in t.steps.iter().skip(view.scroll).take(body_rows) {
         let took = step.took.map_or(String::new(), human);
         let bar = match step.took {
@@ -72,7 +77,16 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
             _ => String::new(),
         };
         let code = step.code.map_or(String::new(), |c| c.to_string());
-        let label: String = step.label.chars().take(label_width).collect();
+        // A pipelined command is marked: it went in one write with its neighbours.
+        let label: String = if step.pipelined {
+            let mark = if app.ascii() { "| " } else { "⇶ " };
+            mark.chars()
+                .chain(step.label.chars())
+                .take(label_width)
+                .collect()
+        } else {
+            step.label.chars().take(label_width).collect()
+        };
         let mut spans = vec![
             Span::styled(format!("{:>8.3} ", step.at.as_secs_f64()), theme::dim()),
             Span::raw(format!("{label:<label_width$} ")),
@@ -88,8 +102,20 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
         lines.push(Line::from(spans));
     }
     let shown = lines.len();
-    for _ in shown..usize::from(inner.height).saturating_sub(1) {
+    let pipelined = t.steps.iter().any(|s| s.pipelined);
+    let legend_rows = if pipelined { 2 } else { 1 };
+    for _ in shown..usize::from(inner.height).saturating_sub(legend_rows) {
         lines.push(Line::raw(""));
+    }
+    if pipelined {
+        lines.push(Line::styled(
+            if app.ascii() {
+                "| pipelined: sent in one write with its neighbours (RFC 2920)"
+            } else {
+                "⇶ pipelined: sent in one write with its neighbours (RFC 2920)"
+            },
+            theme::dim(),
+        ));
     }
     lines.push(Line::styled(
         format!(

@@ -6,12 +6,15 @@ use crate::support::probe::{ProbeRun, run_probe};
 use crate::support::{LeafKind, ScriptedServer, Step, TestPki, server_config, unused_port};
 use crate::{against, args, ehlo_reply, greeted, mail_args, probe, quit};
 
-/// A mail transaction against a server that, after EHLO, plays `rest` and then QUIT.
+/// A mail transaction against a server that, after EHLO, plays `rest` and then QUIT. One
+/// command at a time (`--no-pipeline`), so each refusal is the last thing the server hears
+/// before QUIT; refusals in the middle of a pipelined group are in `pipelining.rs`.
 async fn mail_answered(rest: Vec<Step>) -> ProbeRun {
     let mut steps = greeted(&[], rest);
     steps.extend(quit());
     let server = ScriptedServer::start(steps).await;
-    let a = mail_args(&server.addr.to_string());
+    let mut a = mail_args(&server.addr.to_string());
+    a.push("--no-pipeline".into());
     against(server, a).await.0
 }
 

@@ -34,6 +34,7 @@ fn all_offered() -> Offers {
         smtputf8: true,
         dsn: true,
         chunking: true,
+        pipelining: true,
     }
 }
 
@@ -191,4 +192,25 @@ fn recipients_split_on_commas_spaces_and_semicolons() {
         recipients("<a@x>, b@y; c@z  d@w"),
         ["a@x", "b@y", "c@z", "d@w"]
     );
+}
+
+#[test]
+fn a_plan_pipelines_only_where_pipelining_is_offered_and_never_the_byte_exact_ending() {
+    let plan = draft().plan(&all_offered()).expect("a plan");
+    assert!(plan.pipelines());
+    // DATA goes at the end of the envelope's write; BDAT n LAST only when one chunk holds it.
+    assert!(!plan.bdat_in_group());
+    let mut d = draft();
+    d.method = Method::Bdat;
+    assert!(!d.plan(&all_offered()).expect("a plan").bdat_in_group());
+    d.chunk_size = "65536".into();
+    assert!(d.plan(&all_offered()).expect("a plan").bdat_in_group());
+    let step_by_step = Offers {
+        pipelining: false,
+        ..all_offered()
+    };
+    assert!(!draft().plan(&step_by_step).expect("a plan").pipelines());
+    let mut exact = draft();
+    exact.ending = Ending::LfDotLf;
+    assert!(!exact.plan(&all_offered()).expect("a plan").pipelines());
 }

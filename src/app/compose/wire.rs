@@ -20,6 +20,9 @@ pub struct Offers {
     pub smtputf8: bool,
     pub dsn: bool,
     pub chunking: bool,
+    /// PIPELINING ([RFC 2920](https://www.rfc-editor.org/rfc/rfc2920)): the envelope goes in
+    /// one write.
+    pub pipelining: bool,
 }
 
 impl Offers {
@@ -30,6 +33,7 @@ impl Offers {
             smtputf8: c.smtputf8(),
             dsn: c.dsn(),
             chunking: c.chunking(),
+            pipelining: c.pipelining(),
         })
     }
 }
@@ -303,6 +307,7 @@ impl Draft {
             rcpts,
             method: self.send_method(&message),
             content: message,
+            pipelined: offers.pipelining,
         })
     }
 

@@ -58,18 +58,36 @@ pub struct Step {
     pub code: Option<u16>,
     /// Why the step is flagged, when it is slow.
     pub slow: Option<&'static str>,
+    /// The command went in one write with others, before their replies (pipelining,
+    /// [RFC 2920](https://www.rfc-editor.org/rfc/rfc2920)): its latency ran from that write.
+    pub pipelined: bool,
 }
 
 /// The timeline so far, and the commands still awaiting replies.
 #[derive(Debug, Clone, Default)]
 pub struct Timeline {
     pub steps: Vec<Step>,
-    /// Sent and unanswered, oldest first: (label, kind, sent at).
-    pending: VecDeque<(String, StepKind, Duration)>,
+    /// Sent and unanswered, oldest first.
+    pending: VecDeque<Awaited>,
     connected_at: Option<Duration>,
+    /// Connections so far: from the second on, the connect row says it is a new one.
+    connections: usize,
+    /// The last wire event was a command sent (no reply since): the next command joins
+    /// its group.
+    after_sent: bool,
     greeted: bool,
     /// Inside an AUTH exchange (from `AUTH` until a reply other than 334).
     in_auth: bool,
+}
+
+/// A command sent and not yet answered.
+#[derive(Debug, Clone)]
+struct Awaited {
+    label: String,
+    kind: StepKind,
+    sent: Duration,
+    /// Sent in the same group as the command before or after it.
+    pipelined: bool,
 }
 
 /// The timeline view's own state, while it is open.
@@ -111,6 +129,7 @@ impl Timeline {
             took,
             code: None,
             slow,
+            pipelined: false,
         });
     }
 
@@ -121,9 +140,15 @@ impl Timeline {
                 *self = Timeline {
                     steps: std::mem::take(&mut self.steps),
                     connected_at: Some(*at),
+                    connections: self.connections + 1,
                     ..Timeline::default()
                 };
-                self.push(StepKind::Connect, "connect".into(), *at, Some(*took));
+                // Each connection has its own clock, starting at zero: say where one ends.
+                let label = match self.connections {
+                    1 => "connect".to_string(),
+                    n => format!("── connection {n}: connect (clock from 0) ──"),
+                };
+                self.push(StepKind::Connect, label, *at, Some(*took));
             }
             SessionEvent::Sent {
                 at, shown, secret, ..
@@ -156,13 +181,29 @@ impl Timeline {
                 if kind == StepKind::Message && upper.starts_with("<MESSAGE") {
                     label = "message content → final reply".into();
                 }
-                self.pending.push_back((label, kind, *at));
+                // Sent while the previous command still awaits its reply, with no reply
+                // in between: one group.
+                let pipelined = self.after_sent && !self.pending.is_empty();
+                if pipelined && let Some(previous) = self.pending.back_mut() {
+                    previous.pipelined = true;
+                }
+                self.after_sent = true;
+                self.pending.push_back(Awaited {
+                    label,
+                    kind,
+                    sent: *at,
+                    pipelined,
+                });
             }
             SessionEvent::Received { at, reply, .. } => {
                 let code = reply.code();
+                self.after_sent = false;
+                let pipelined = self.pending.front().is_some_and(|a| a.pipelined);
                 // A row starts when its command went out (the greeting: at connect).
                 let (label, kind, start, took) = match self.pending.pop_front() {
-                    Some((label, kind, sent)) => (label, kind, sent, Some(at.saturating_sub(sent))),
+                    Some(Awaited {
+                        label, kind, sent, ..
+                    }) => (label, kind, sent, Some(at.saturating_sub(sent))),
                     None if !self.greeted => (
                         "greeting".to_string(),
                         StepKind::Greeting,
@@ -189,6 +230,7 @@ impl Timeline {
                 self.push(kind, label, start, took);
                 if let Some(step) = self.steps.last_mut() {
                     step.code = code;
+                    step.pipelined = pipelined;
                 }
             }
             SessionEvent::TlsEstablished { at, info } => {

@@ -140,3 +140,59 @@ fn secret_lines_are_labelled_without_their_size() {
     assert_eq!(t.steps[0].label, "AUTH PLAIN ••••");
     assert_eq!(t.steps[1].label, "SASL response ••••");
 }
+
+#[test]
+fn a_pipelined_group_is_marked_and_a_command_alone_is_not() {
+    let t = timeline(&[
+        connected(0),
+        received(10, b"220 hi\r\n"),
+        sent(20, "EHLO me"),
+        received(30, b"250 hi\r\n"),
+        sent(100, "MAIL FROM:<a@b>"),
+        sent(100, "RCPT TO:<c@d>"),
+        sent(100, "DATA"),
+        received(150, b"250 ok\r\n"),
+        received(151, b"250 ok\r\n"),
+        received(152, b"354 go\r\n"),
+        sent(160, "<message: 3 bytes, 0 lines dot-stuffed, end marker>"),
+        received(170, b"250 queued\r\n"),
+    ]);
+    let marks: Vec<(&str, bool)> = t
+        .steps
+        .iter()
+        .map(|s| (s.label.as_str(), s.pipelined))
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            ("connect", false),
+            ("greeting", false),
+            ("EHLO me", false),
+            ("MAIL FROM:<a@b>", true),
+            ("RCPT TO:<c@d>", true),
+            ("DATA", true),
+            ("message content → final reply", false),
+        ]
+    );
+}
+
+#[test]
+fn a_second_connection_is_marked_and_timed_from_its_own_start() {
+    let t = timeline(&[
+        connected(0),
+        received(10, b"220 hi\r\n"),
+        sent(900, "NOOP"),
+        received(910, b"250 ok\r\n"),
+        SessionEvent::Closed {
+            at: ms(950),
+            by_peer: false,
+        },
+        connected(0),
+        received(40, b"220 again\r\n"),
+    ]);
+    let labels: Vec<&str> = t.steps.iter().map(|s| s.label.as_str()).collect();
+    assert_eq!(labels[4], "── connection 2: connect (clock from 0) ──");
+    // The new greeting is timed from the new connect, not from the last command.
+    assert_eq!(t.steps[5].label, "greeting");
+    assert_eq!(t.steps[5].took, Some(ms(40)));
+}

@@ -13,9 +13,13 @@
 //!  says where it stopped (a 4yz/5yz is an answer, not an error).
 //! ```
 //!
-//! Commands go one at a time and wait for their reply, even when the server offers
-//! PIPELINING ([RFC 2920](https://www.rfc-editor.org/rfc/rfc2920)): the explorer is for
-//! seeing each answer, and stopping at the first refusal needs it.
+//! With [`TransactionPlan::pipelined`] (the server offers PIPELINING,
+//! [RFC 2920](https://www.rfc-editor.org/rfc/rfc2920)) MAIL, every RCPT and DATA — or
+//! `BDAT n LAST` with a message that fits one chunk — go in one write, and every reply is
+//! read and shown under its command; the message goes after a 354 only when MAIL and at
+//! least one RCPT were accepted, and a 354 without them gets the end marker alone
+//! ([RFC 2920 §3.1](https://www.rfc-editor.org/rfc/rfc2920#section-3.1)). Otherwise
+//! commands go one at a time and stop at the first refusal.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -23,6 +27,7 @@ use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 use super::{Driver, DriverError};
+use crate::driver::Piece;
 use crate::proto::command::Command;
 
 /// A typed secret: wiped from memory when dropped; `Debug` shows only that it is there.
@@ -131,6 +136,22 @@ pub struct TransactionPlan {
     /// The message: CRLF line ends, not dot-stuffed (the driver stuffs it for DATA).
     pub content: Vec<u8>,
     pub method: SendMethod,
+    /// Send the envelope (and DATA, or a one-chunk BDAT) in one write.
+    pub pipelined: bool,
+}
+
+impl TransactionPlan {
+    /// Whether the content goes in the envelope's write as `BDAT n LAST`
+    /// ([RFC 3030 §4.2](https://www.rfc-editor.org/rfc/rfc3030#section-4.2)).
+    pub fn bdat_in_group(&self) -> bool {
+        self.pipelined
+            && matches!(self.method, SendMethod::Bdat { chunk_size } if self.content.len() <= chunk_size.max(1))
+    }
+
+    /// Whether this plan pipelines at all: the byte-exact variant goes step by step.
+    pub fn pipelines(&self) -> bool {
+        self.pipelined && !matches!(self.method, SendMethod::DataExact { .. })
+    }
 }
 
 /// Runs the plan; where it stopped (a refusal, a failure) is said in a note.
@@ -155,6 +176,9 @@ enum Stop {
 }
 
 async fn steps(driver: &mut Driver, plan: &TransactionPlan) -> Result<String, Stop> {
+    if plan.pipelines() {
+        return pipelined(driver, plan).await;
+    }
     expect(driver, &plan.mail, 250).await?;
     for rcpt in &plan.rcpts {
         expect(driver, rcpt, 250).await?;
@@ -185,9 +209,88 @@ async fn steps(driver: &mut Driver, plan: &TransactionPlan) -> Result<String, St
     }
 }
 
-/// Sends `command` (after the same warnings a typed line gets) and reads its reply;
-/// anything but `want` stops the transaction.
-async fn expect(driver: &mut Driver, command: &Command, want: u16) -> Result<(), Stop> {
+/// MAIL, RCPT… and DATA (or `BDAT n LAST` and the message) in one write, then each reply
+/// in order; see the module documentation for what a refusal in the group does.
+async fn pipelined(driver: &mut Driver, plan: &TransactionPlan) -> Result<String, Stop> {
+    for command in std::iter::once(&plan.mail).chain(&plan.rcpts) {
+        warn(driver, command);
+    }
+    let bdat_in_group = plan.bdat_in_group();
+    let mut pieces: Vec<Piece<'_>> = vec![Piece::Command(&plan.mail)];
+    pieces.extend(plan.rcpts.iter().map(Piece::Command));
+    if bdat_in_group {
+        pieces.push(Piece::BdatLast(&plan.content));
+    } else if plan.method == SendMethod::Data {
+        // DATA ends a group: its 354 changes what may follow (RFC 2920 §3.1).
+        pieces.push(Piece::Command(&Command::Data));
+    }
+    driver.send_pipelined(&pieces).await?;
+    // Every status of the group is read (RFC 2920 §3.1), refusals included.
+    let mail_code = driver.read_reply().await?.code();
+    let mut taken = 0;
+    let mut first_refusal = None;
+    for rcpt in &plan.rcpts {
+        let code = driver.read_reply().await?.code();
+        if matches!(code, Some(250 | 251)) {
+            taken += 1;
+        } else if first_refusal.is_none() {
+            first_refusal = Some((rcpt.redacted().to_string(), code));
+        }
+    }
+    let envelope = match (mail_code, first_refusal) {
+        (Some(250), _) if taken > 0 => Ok(()),
+        (Some(250), Some((what, code))) => Err(refusal(&what, code)),
+        (Some(250), None) => Err(Stop::NoCode {
+            what: "RCPT".into(),
+        }),
+        (code, _) => Err(refusal(&plan.mail.redacted().to_string(), code)),
+    };
+    if bdat_in_group {
+        let reply = driver.read_reply().await?;
+        envelope?;
+        return accepted(reply.code(), "the message (BDAT LAST)", 250);
+    }
+    match &plan.method {
+        SendMethod::Data => {
+            let go = driver.read_reply().await?.code();
+            if go != Some(354) {
+                envelope?;
+                return Err(refusal("DATA", go));
+            }
+            if let Err(stop) = envelope {
+                driver.send_pipelined(&[Piece::EndMarker]).await?;
+                driver.read_reply().await?;
+                return Err(stop);
+            }
+            let reply = driver.send_message(&plan.content).await?;
+            accepted(reply.code(), "the message", 250)
+        }
+        SendMethod::Bdat { chunk_size } => {
+            envelope?;
+            let reply = driver
+                .send_bdat(&plan.content, (*chunk_size).max(1))
+                .await?;
+            accepted(reply.code(), "the message (BDAT)", 250)
+        }
+        // `pipelines()` keeps the byte-exact variant out of here.
+        SendMethod::DataExact { .. } => Ok("nothing pipelined".into()),
+    }
+}
+
+fn refusal(what: &str, code: Option<u16>) -> Stop {
+    match code {
+        Some(code) => Stop::Refused {
+            what: what.to_owned(),
+            code,
+        },
+        None => Stop::NoCode {
+            what: what.to_owned(),
+        },
+    }
+}
+
+/// Says the warnings a typed line would get.
+fn warn(driver: &mut Driver, command: &Command) {
     let warnings: Vec<String> = driver
         .session()
         .check(command)
@@ -197,6 +300,12 @@ async fn expect(driver: &mut Driver, command: &Command, want: u16) -> Result<(),
     for warning in warnings {
         driver.note(warning);
     }
+}
+
+/// Sends `command` (after the same warnings a typed line gets) and reads its reply;
+/// anything but `want` stops the transaction.
+async fn expect(driver: &mut Driver, command: &Command, want: u16) -> Result<(), Stop> {
+    warn(driver, command);
     let reply = driver.command(command).await?;
     let label = command.redacted().to_string();
     accepted(reply.code(), &label, want).map(|_| ())
