@@ -7,12 +7,12 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::layout::Rect;
 use smtpx::app::{Action, App, OverlayKind};
 use smtpx::transcript::index::Indexed;
+
+mod support;
+use support::render::render;
 
 const SANDBOX: &str = "recordings/sandbox-starttls-auth-message.jsonl";
 const REJECTED: &str = "recordings/sandbox-rcpt-rejected-5xx.jsonl";
@@ -35,19 +35,6 @@ fn press(app: &mut App, code: KeyCode) {
 fn to_end(app: &mut App) {
     let len = app.replay.as_ref().map_or(0, |r| r.len());
     app.replay_seek(len);
-}
-
-fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let areas = smtpx::ui::areas(Rect::new(0, 0, width, height), app);
-    app.update(Action::Viewport(
-        areas.transcript.width,
-        areas.transcript.height,
-    ));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    terminal
-        .draw(|frame| smtpx::ui::draw(frame, app))
-        .expect("draw");
-    terminal
 }
 
 fn check(name: &str, app: &mut App) {

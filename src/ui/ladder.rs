@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::theme;
 use crate::app::App;
@@ -65,21 +65,7 @@ const ASCII: Glyphs = Glyphs {
 };
 
 pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &LadderView) {
-    let area = Rect::new(
-        screen.x,
-        screen.y,
-        screen.width,
-        screen.height.saturating_sub(1),
-    );
-    frame.render_widget(Clear, area);
-    let mut block = Block::default()
-        .borders(Borders::ALL)
-        .title(" sequence diagram — Esc back ");
-    if app.ascii() {
-        block = block.border_set(ratatui::symbols::border::PLAIN);
-    }
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = super::overlay_frame(frame, screen, app, " sequence diagram — Esc back ");
     let lines = lines(app.ladder(), app, view, inner.width, inner.height);
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -34,6 +34,28 @@ use ratatui::layout::{Constraint, Layout, Rect};
 
 use crate::app::{App, Overlay};
 
+/// A full-screen overlay's frame: everything but the last row (the key hint stays), cleared,
+/// with a border titled `title` (plain lines where box drawing is unavailable). Returns the
+/// area inside the border.
+pub(crate) fn overlay_frame(frame: &mut Frame, screen: Rect, app: &App, title: &str) -> Rect {
+    let area = Rect::new(
+        screen.x,
+        screen.y,
+        screen.width,
+        screen.height.saturating_sub(1),
+    );
+    frame.render_widget(ratatui::widgets::Clear, area);
+    let mut block = ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .title(title.to_string());
+    if app.ascii() {
+        block = block.border_set(ratatui::symbols::border::PLAIN);
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
 /// Width of the side panel on wide screens.
 const PANEL_WIDTH: u16 = 34;
 

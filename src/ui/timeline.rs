@@ -8,7 +8,7 @@ use std::time::Duration;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::theme;
 use crate::app::App;
@@ -18,22 +18,8 @@ use crate::app::timeline::{
 };
 
 pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
-    let area = Rect::new(
-        screen.x,
-        screen.y,
-        screen.width,
-        screen.height.saturating_sub(1),
-    );
-    frame.render_widget(Clear, area);
+    let inner = super::overlay_frame(frame, screen, app, " timeline — Esc back ");
     let t = app.timeline();
-    let mut block = Block::default()
-        .borders(Borders::ALL)
-        .title(" timeline — Esc back ");
-    if app.ascii() {
-        block = block.border_set(ratatui::symbols::border::PLAIN);
-    }
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
     let mut lines = Vec::new();
     let slow = t.steps.iter().filter(|s| s.slow.is_some()).count();
     let summary = match t.slowest() {
