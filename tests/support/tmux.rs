@@ -66,14 +66,20 @@ impl Tmux {
         self.keys(name, &["Enter"]);
     }
 
-    /// Polls the screen until every needle is on it.
+    /// Polls the screen until every needle is on it in two captures in a row, and returns
+    /// the later one: a capture taken while the program is still writing a frame can hold
+    /// half of the new frame over the old one (an overlay drawn to half its height, the
+    /// needles found in the view behind it); 50 ms later the frame is whole.
     pub async fn wait_for(&self, name: &str, needles: &[&str]) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
+        let mut matched_before = false;
         loop {
             let screen = self.screen(name);
-            if needles.iter().all(|n| screen.contains(n)) {
+            let matched = needles.iter().all(|n| screen.contains(n));
+            if matched && matched_before {
                 return screen;
             }
+            matched_before = matched;
             assert!(
                 Instant::now() < deadline,
                 "timed out waiting for {needles:?}; the screen:\n{screen}"
