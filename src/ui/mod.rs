@@ -28,6 +28,7 @@ mod status;
 pub mod theme;
 mod timeline;
 mod transcript;
+mod wrapped;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

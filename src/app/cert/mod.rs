@@ -37,7 +37,7 @@ pub struct CertState {
 impl CertState {
     /// A handshake finished: decode its chain once.
     pub fn established(&mut self, info: &TlsInfo) {
-        let view = ChainView::new(&info.chain_der);
+        let view = ChainView::new(info);
         self.tls = Some((info.clone(), view));
         self.handshakes = self.handshakes.wrapping_add(1);
         self.caps_after = None;

@@ -124,7 +124,7 @@ pub fn visible_rows(
                 if out.len() == height {
                     break;
                 }
-                out.push((entry, line == 0 && r == 0, (*slice).to_string()));
+                out.push((entry, line == 0 && r == 0, slice.clone()));
             }
             if out.len() == height || line == 0 {
                 break;
@@ -141,25 +141,13 @@ pub fn visible_rows(
     out
 }
 
-/// The rows of one line at `columns` text columns, as slices of it (`[""]` when empty).
-fn row_slices(line: &str, columns: usize) -> Vec<&str> {
-    let columns = columns.max(1);
-    if line.len() <= columns {
-        return vec![line];
-    }
-    let mut rows = Vec::with_capacity(line.len() / columns + 1);
-    let mut start = 0;
-    let mut count = 0;
-    for (at, _) in line.char_indices() {
-        if count == columns {
-            rows.push(&line[start..at]);
-            start = at;
-            count = 0;
-        }
-        count += 1;
-    }
-    rows.push(&line[start..]);
-    rows
+/// The rows of one line at `columns` text columns, wrapped at word boundaries
+/// (`[""]` when empty).
+fn row_slices(line: &str, columns: usize) -> Vec<String> {
+    crate::wrap::rows(line, columns)
+        .iter()
+        .map(crate::wrap::Row::to_string_indented)
+        .collect()
 }
 
 #[cfg(test)]
