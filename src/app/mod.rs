@@ -172,6 +172,8 @@ pub struct App {
     pub entries: transcript::Entries,
     /// The driver's latest session snapshot.
     pub session: Session,
+    /// Replies seen since the last session snapshot (to match each to its command).
+    replies_since_snapshot: usize,
     connected: bool,
     /// `TLSv1.3` and whether the certificate was verified, while TLS is up.
     pub tls: Option<(String, bool)>,
@@ -239,6 +241,7 @@ impl App {
             target: target.into(),
             entries: transcript::Entries::default(),
             session: Session::new(),
+            replies_since_snapshot: 0,
             connected: false,
             tls: None,
             connected_for: None,

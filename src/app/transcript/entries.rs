@@ -48,6 +48,8 @@ pub struct Entry {
     pub lines: Vec<String>,
     /// The reply a server entry shows, kept for its explanation (Esc picks a line).
     pub reply: Option<Box<Reply>>,
+    /// What that reply answers, when the live session knew (a replay does not).
+    pub answers: Option<crate::explain::Answers>,
 }
 
 /// Columns before the text: `  0.031 S< `.
@@ -66,6 +68,7 @@ impl Entry {
             tls,
             lines,
             reply: None,
+            answers: None,
         }
     }
 

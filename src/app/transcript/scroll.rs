@@ -104,6 +104,30 @@ pub fn visible_rows(
     width: usize,
     height: usize,
 ) -> Vec<(usize, bool, String)> {
+    visible_rows_by_line(entries, scroll, width, height)
+        .into_iter()
+        .map(|row| (row.entry, row.first, row.text))
+        .collect()
+}
+
+/// One row [`visible_rows_by_line`] draws.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisibleRow {
+    pub entry: usize,
+    /// The entry's line the row comes from.
+    pub line: usize,
+    /// The first row of the entry.
+    pub first: bool,
+    pub text: String,
+}
+
+/// [`visible_rows`], each row also saying which line of its entry it shows.
+pub fn visible_rows_by_line(
+    entries: &Entries,
+    scroll: Scroll,
+    width: usize,
+    height: usize,
+) -> Vec<VisibleRow> {
     let mut out = Vec::with_capacity(height);
     let Some((mut entry, row)) = scroll.bottom(entries, width) else {
         return out;
@@ -124,7 +148,12 @@ pub fn visible_rows(
                 if out.len() == height {
                     break;
                 }
-                out.push((entry, line == 0 && r == 0, slice.clone()));
+                out.push(VisibleRow {
+                    entry,
+                    line,
+                    first: line == 0 && r == 0,
+                    text: slice.clone(),
+                });
             }
             if out.len() == height || line == 0 {
                 break;
