@@ -410,6 +410,22 @@ fn timeline_screen() {
     assert_eq!(s.app.overlay_kind(), None);
 }
 
+/// A slow step's flag is read whole at 80 columns (the label gives way, not the flag).
+#[test]
+fn timeline_slow_flags_are_whole_at_80_columns() {
+    let mut s = in_tls("PLAIN");
+    s.client("MAIL FROM:<me@example.com>")
+        .server(b"250 2.1.0 Ok\r\n")
+        .client("RCPT TO:<you@example.org>")
+        .server_after(b"250 2.1.5 Ok\r\n", std::time::Duration::from_secs(12));
+    s.app.input = tui_input::Input::new("/timeline".into());
+    press(&mut s.app, KeyCode::Enter);
+    let text = screen(&mut s.app, 80, 24);
+    assert!(text.contains("! slow reply"), "{text}");
+    assert!(text.contains("RCPT TO:<you@"), "{text}");
+    check("timeline_slow", &mut s.app);
+}
+
 #[test]
 fn explanation_of_a_refused_recipient_screen() {
     let mut s = in_tls("PLAIN");

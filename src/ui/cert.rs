@@ -181,7 +181,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, at: &CertView) {
         right,
     );
     frame.render_widget(
-        Paragraph::new(" ↑↓ choose · PgUp/PgDn scroll · /cert save PATH · Esc back"),
+        Paragraph::new(
+            " ↑↓ choose · PgUp/PgDn scroll · s save the chain (/cert save PATH) · Esc back",
+        ),
         hint,
     );
 }

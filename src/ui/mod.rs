@@ -79,7 +79,7 @@ pub fn areas(screen: Rect, app: &App) -> Areas {
     let [status, middle, notice, prompt, hint] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(prompt::notice_rows(app, screen.width)),
         Constraint::Length(1),
         Constraint::Length(1),
     ])

@@ -13,6 +13,24 @@ use super::theme;
 use crate::app::{App, Mode};
 use crate::proto::text::escape_str;
 
+/// Most rows a notice takes: a held-back warning is read to its end at 80 columns.
+const MOST_NOTICE_ROWS: usize = 3;
+
+/// Rows the notice row needs at `width`: more than one only for a notice of the prompt
+/// (a warning, a local error) that does not fit.
+pub fn notice_rows(app: &App, width: u16) -> u16 {
+    let rows = match app.notice() {
+        Some(notice)
+            if app.completion().is_none()
+                && app.overlay_kind() != Some(crate::app::OverlayKind::Pick) =>
+        {
+            crate::wrap::count(&escape_str(notice), usize::from(width))
+        }
+        _ => 1,
+    };
+    u16::try_from(rows.clamp(1, MOST_NOTICE_ROWS)).unwrap_or(1)
+}
+
 pub fn draw_notice(frame: &mut Frame, area: Rect, app: &App) {
     let line = if let Some(c) = app.completion() {
         let mut spans = vec![Span::styled("Tab: ", theme::dim())];
@@ -38,7 +56,13 @@ pub fn draw_notice(frame: &mut Frame, area: Rect, app: &App) {
             theme::key(app.no_color()),
         )
     } else if let Some(notice) = app.notice() {
-        Line::styled(escape_str(notice), theme::alarm(app.no_color()))
+        let style = theme::alarm(app.no_color());
+        let lines: Vec<Line> = crate::wrap::lines(&escape_str(notice), usize::from(area.width))
+            .into_iter()
+            .map(|row| Line::styled(row, style))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
     } else {
         match app.mode() {
             Mode::Raw => Line::styled(

@@ -40,8 +40,20 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
         .max()
         .unwrap_or_default()
         .as_secs_f64();
-    let label_width = usize::from(inner.width).saturating_sub(40).clamp(12, 48);
-    let bar_width = 12usize;
+    // Room for the longest slow flag (` ! slow DATA acceptance`) first, so it is never cut;
+    // the label, then the bar, give way on a narrow screen.
+    let flag_width = t
+        .steps
+        .iter()
+        .filter_map(|s| s.slow)
+        .map(|why| why.chars().count() + 3)
+        .max()
+        .unwrap_or(0);
+    let width = usize::from(inner.width);
+    let label_width = width.saturating_sub(40 + flag_width).clamp(8, 48);
+    let bar_width = width
+        .saturating_sub(9 + label_width + 1 + 14 + flag_width)
+        .clamp(3, 12);
     let body_rows =
         usize::from(inner.height).saturating_sub(if t.steps.iter().any(|s| s.pipelined) {
             4

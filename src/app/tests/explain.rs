@@ -243,3 +243,29 @@ fn esc_steps_through_the_capability_lines_of_an_ehlo_reply() {
         (Some(last), Some(0))
     );
 }
+
+#[test]
+fn a_held_back_warning_stays_while_the_line_is_edited() {
+    let mut s = greeted();
+    assert!(type_line(&mut s.app, "MAIL FROM:<a@b>").is_empty());
+    let warning = s.app.notice.clone().unwrap_or_default();
+    assert!(
+        warning.ends_with("Enter again sends it anyway, Esc clears"),
+        "{warning}"
+    );
+    s.app.update(key(KeyCode::Char('x')));
+    let edited = s.app.notice.clone().unwrap_or_default();
+    let what = warning.split(" — ").next().unwrap_or_default();
+    assert!(
+        edited.starts_with(what) && edited.ends_with("edited: Enter checks the new line"),
+        "{edited}"
+    );
+    // Back to the held line: Enter sends it again.
+    s.app.update(key(KeyCode::Backspace));
+    assert_eq!(s.app.notice.as_deref(), Some(warning.as_str()));
+    // Any other notice still goes when typing.
+    s.app.notice = Some("copied".into());
+    s.app.held = None;
+    s.app.update(key(KeyCode::Char('y')));
+    assert_eq!(s.app.notice, None);
+}
