@@ -164,6 +164,13 @@ pub enum Effect {
     LessonFinished(String),
 }
 
+/// How the views style text: without colour (`NO_COLOR`), or in the high-contrast theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Look {
+    pub no_color: bool,
+    pub high_contrast: bool,
+}
+
 /// The explorer's state.
 #[derive(Debug)]
 pub struct App {
@@ -205,6 +212,7 @@ pub struct App {
     /// A line held back because it breaks a rule; Enter on the same line sends it.
     held: Option<String>,
     no_color: bool,
+    high_contrast: bool,
     /// Box drawing characters unavailable (TERM=linux): ASCII markers and borders.
     ascii: bool,
     stopped: bool,
@@ -262,6 +270,7 @@ impl App {
             record_error: None,
             held: None,
             no_color: false,
+            high_contrast: false,
             ascii: false,
             stopped: false,
             cert: cert::CertState::default(),
@@ -560,6 +569,19 @@ impl App {
 
     pub fn no_color(&self) -> bool {
         self.no_color
+    }
+
+    /// The high-contrast theme: no dim text, bright colours (`--theme high-contrast`).
+    pub fn set_high_contrast(&mut self, on: bool) {
+        self.high_contrast = on;
+    }
+
+    /// What the views need to pick styles.
+    pub fn look(&self) -> Look {
+        Look {
+            no_color: self.no_color,
+            high_contrast: self.high_contrast,
+        }
     }
 
     /// Box drawing characters unavailable: ASCII markers and borders.

@@ -19,6 +19,9 @@ pub struct DemoArgs {
     /// Run the scripted submission with the headless probe instead of opening the explorer.
     #[arg(long)]
     pub headless: bool,
+
+    #[command(flatten)]
+    pub look: super::ThemeArgs,
 }
 
 impl DemoArgs {
@@ -26,6 +29,7 @@ impl DemoArgs {
         crate::demo::DemoPlan {
             submission: !self.open,
             headless: self.headless,
+            high_contrast: self.look.high_contrast(),
         }
     }
 }

@@ -24,6 +24,9 @@ pub struct ReplayArgs {
     /// The transcript (`.jsonl`).
     pub file: PathBuf,
 
+    #[command(flatten)]
+    pub look: super::ThemeArgs,
+
     /// Print the transcript as text instead of stepping through it in the explorer (the
     /// default when standard output is not a terminal).
     #[arg(long, conflicts_with_all = ["serve", "against"])]
@@ -160,6 +163,7 @@ impl ReplayArgs {
         ReplayPlan {
             file: self.file,
             mode,
+            high_contrast: self.look.high_contrast(),
         }
     }
 }

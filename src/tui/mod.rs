@@ -47,6 +47,8 @@ pub struct ExplorerPlan {
     pub intro: Vec<String>,
     /// A lesson to guide the session (`smtpx learn`).
     pub lesson: Option<crate::learn::Lesson>,
+    /// The high-contrast theme (`--theme high-contrast`).
+    pub high_contrast: bool,
 }
 
 /// Exit code when the explorer cannot run: no terminal, or a target that does not parse.
@@ -71,6 +73,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         record,
         intro,
         lesson,
+        high_contrast,
     } = plan;
     let target = connect.target.clone();
     if let Some(message) = without_terminal(&target.to_string()) {
@@ -116,6 +119,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         app.record_failed(error);
     }
     screen::style_from_env(&mut app);
+    app.set_high_contrast(high_contrast);
     for line in intro {
         app.push(Entry::local(line));
     }

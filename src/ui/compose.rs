@@ -80,9 +80,9 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         let mut spans = vec![Span::styled(
             format!("{marker}{label:<width$}", width = LABEL - 2),
             if focused {
-                theme::key(app.no_color())
+                theme::key(app.look())
             } else {
-                theme::dim()
+                theme::dim(app.look())
             },
         )];
         if focused && let Some(input) = c.input(*field) {
@@ -101,15 +101,15 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
             Span::raw(value)
         });
         if let Some(note) = note {
-            spans.push(Span::styled(format!("   {note}"), theme::dim()));
+            spans.push(Span::styled(format!("   {note}"), theme::dim(app.look())));
         }
         lines.push(Line::from(spans));
     }
     let mail = draft.mail(offers, &message);
     lines.push(Line::from(vec![
-        Span::styled("→ ", theme::dim()),
+        Span::styled("→ ", theme::dim(app.look())),
         Span::raw(escape_str(mail.redacted().as_str())),
-        Span::styled("   (parameters: auto)", theme::dim()),
+        Span::styled("   (parameters: auto)", theme::dim(app.look())),
     ]));
     let rcpts = draft.rcpts(offers);
     let rcpt_line = match rcpts.as_slice() {
@@ -122,20 +122,17 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         ),
     };
     lines.push(Line::from(vec![
-        Span::styled("→ ", theme::dim()),
+        Span::styled("→ ", theme::dim(app.look())),
         Span::raw(rcpt_line),
     ]));
     for warning in draft.warnings(offers, &message) {
         lines.push(Line::styled(
             format!("! {warning}"),
-            theme::alarm(app.no_color()),
+            theme::alarm(app.look()),
         ));
     }
     if let Some(error) = &c.error {
-        lines.push(Line::styled(
-            error.to_string(),
-            theme::alarm(app.no_color()),
-        ));
+        lines.push(Line::styled(error.to_string(), theme::alarm(app.look())));
     }
     let top = (lines.len() as u16).min(inner.height.saturating_sub(3));
     let [head, bottom] =
@@ -148,9 +145,9 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         .borders(Borders::TOP | Borders::RIGHT)
         .title(if focused { " ▸ body " } else { " body " })
         .title_style(if focused {
-            theme::key(app.no_color())
+            theme::key(app.look())
         } else {
-            theme::dim()
+            theme::dim(app.look())
         });
     let body_block = if app.ascii() {
         body_block.border_set(ratatui::symbols::border::PLAIN)
@@ -185,7 +182,7 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
     let preview_block = Block::default()
         .borders(Borders::TOP)
         .title(title)
-        .title_style(theme::dim());
+        .title_style(theme::dim(app.look()));
     // While the body is edited, the preview follows its cursor line.
     let height = usize::from(right.height.saturating_sub(1)).max(1);
     let mut scroll = c.preview_scroll;
@@ -233,12 +230,12 @@ fn preview_lines(
                 Mark::Command => Some("  ← BDAT command"),
             };
             let style = match mark {
-                Mark::End | Mark::Command => theme::key(app.no_color()),
+                Mark::End | Mark::Command => theme::key(app.look()),
                 _ => Style::default(),
             };
             let mut spans = vec![Span::styled(text, style)];
             if let Some(note) = note {
-                spans.push(Span::styled(note, theme::dim()));
+                spans.push(Span::styled(note, theme::dim(app.look())));
             }
             Line::from(spans)
         })
@@ -323,7 +320,7 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
     let mut lines: Vec<Line> = Vec::new();
     let cmd = |text: String| {
         Line::from(vec![
-            Span::styled("C: ", theme::dim()),
+            Span::styled("C: ", theme::dim(app.look())),
             Span::raw(escape_str(&text)),
         ])
     };
@@ -360,7 +357,7 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
                 _ if i + 1 == count => format!("  {last}"),
                 _ => format!("  {middle}"),
             };
-            line.spans.push(Span::styled(mark, theme::dim()));
+            line.spans.push(Span::styled(mark, theme::dim(app.look())));
         }
         lines.push(line);
     }
@@ -372,7 +369,7 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
             lines.push(Line::styled(
                 "! BYTE-EXACT: the content and this ending go raw; a correct server keeps \
                  reading: then at data> an empty line and a lone . send \\r\\n.\\r\\n",
-                theme::alarm(app.no_color()),
+                theme::alarm(app.look()),
             ));
         }
         SendMethod::Bdat { .. } => {}
@@ -381,7 +378,7 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
         if !warning.starts_with("byte-exact") {
             lines.push(Line::styled(
                 format!("! {warning}"),
-                theme::alarm(app.no_color()),
+                theme::alarm(app.look()),
             ));
         }
     }
@@ -391,7 +388,7 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
             preview_title(&method),
             message.len()
         ),
-        theme::dim(),
+        theme::dim(app.look()),
     ));
     let head = lines.len();
     lines.extend(preview_lines(&method, &message, 0, app));

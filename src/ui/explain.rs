@@ -70,7 +70,7 @@ pub fn draw(frame: &mut Frame, transcript: Rect, app: &App) {
             Borders::TOP
         })
         .title(title)
-        .border_style(theme::dim());
+        .border_style(theme::dim(app.look()));
     if app.ascii() {
         block = block.border_set(ratatui::symbols::border::PLAIN);
     }

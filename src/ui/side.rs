@@ -40,22 +40,26 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     let words = without_asides(&words);
                     spans.push(Span::styled(
                         format!("  {}", escape_str(&words)),
-                        theme::dim(),
+                        theme::dim(app.look()),
                     ));
                 }
                 lines.push(Line::from(spans));
             }
         }
-        None if app.session.tls_active() => {
-            lines.push(Line::styled(" (forgotten after TLS: EHLO)", theme::dim()))
-        }
-        None => lines.push(Line::styled(" (send EHLO to see)", theme::dim())),
+        None if app.session.tls_active() => lines.push(Line::styled(
+            " (forgotten after TLS: EHLO)",
+            theme::dim(app.look()),
+        )),
+        None => lines.push(Line::styled(" (send EHLO to see)", theme::dim(app.look()))),
     }
     lines.push(Line::from(""));
     lines.push(Line::styled("Valid now", bold));
     let valid = app.session.valid_next();
     if valid.is_empty() {
-        lines.push(Line::styled(" (wait for the reply)", theme::dim()));
+        lines.push(Line::styled(
+            " (wait for the reply)",
+            theme::dim(app.look()),
+        ));
     }
     // The helpers that do the same with guidance (AUTH form, composer); not in a replay,
     // where nothing is sent.
@@ -76,22 +80,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             mark
         };
         lines.push(Line::from(vec![
-            Span::styled(mark, theme::key(app.no_color())),
+            Span::styled(mark, theme::key(app.look())),
             Span::raw(suggestion.syntax),
         ]));
     }
     for helper in helpers {
-        lines.push(Line::styled(helper, theme::dim()));
+        lines.push(Line::styled(helper, theme::dim(app.look())));
     }
     let block = if app.ascii() {
         Block::default()
             .borders(Borders::LEFT)
             .border_set(ratatui::symbols::border::PLAIN)
-            .border_style(theme::dim())
+            .border_style(theme::dim(app.look()))
     } else {
         Block::default()
             .borders(Borders::LEFT)
-            .border_style(theme::dim())
+            .border_style(theme::dim(app.look()))
     };
     frame.render_widget(
         Paragraph::new(lines)

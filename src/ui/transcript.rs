@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 text,
             } = row;
             let entry = app.entries.get(index)?;
-            let mut style = theme::entry(entry.kind, app.no_color());
+            let mut style = theme::entry(entry.kind, app.look());
             if app.picked_entry() == Some(index) && picked_line.is_none_or(|l| l == line) {
                 style = style.add_modifier(Modifier::REVERSED);
             }
@@ -45,7 +45,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 pad.clone()
             };
             let used = PREFIX_WIDTH + text.chars().count() + 1;
-            let mut spans = vec![Span::styled(prefix, theme::dim())];
+            let mut spans = vec![Span::styled(prefix, theme::dim(app.look()))];
             spans.extend(highlighted(text, style, app.search_query()));
             if entry.kind == Kind::Boundary && first {
                 let rule = if app.ascii() { "=" } else { "═" };
