@@ -51,7 +51,10 @@ async fn usable_on_every_common_term_and_with_no_color() {
             );
         }
         if name == "x256" {
-            assert!(dims(&styled), "sanity: the normal theme dims secondary text");
+            assert!(
+                dims(&styled),
+                "sanity: the normal theme dims secondary text"
+            );
         }
         if name == "contrast" {
             assert!(

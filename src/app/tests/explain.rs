@@ -269,3 +269,19 @@ fn a_held_back_warning_stays_while_the_line_is_edited() {
     s.app.update(key(KeyCode::Char('y')));
     assert_eq!(s.app.notice, None);
 }
+
+#[test]
+fn pgup_and_pgdn_scroll_the_explanation_and_a_move_starts_it_at_the_top() {
+    let mut s = greeted();
+    s.client("RCPT TO:<x@y>")
+        .server(b"550 5.1.1 unknown user\r\n");
+    s.app.update(key(KeyCode::Esc));
+    assert_eq!(s.app.explain_scroll(), 0);
+    s.app.update(key(KeyCode::PageDown));
+    s.app.update(key(KeyCode::PageDown));
+    assert_eq!(s.app.explain_scroll(), 10);
+    s.app.update(key(KeyCode::PageUp));
+    assert_eq!(s.app.explain_scroll(), 5);
+    s.app.update(key(KeyCode::Up));
+    assert_eq!(s.app.explain_scroll(), 0);
+}
