@@ -296,6 +296,9 @@ fn draft(rcpt: &str, body: &[&str]) -> Draft {
         ret: None,
         envid: String::new(),
         notify: NotifyChoice::SuccessFailure,
+        headers: String::new(),
+        requiretls: false,
+        pipeline: true,
     }
 }
 
@@ -308,6 +311,8 @@ fn offers() -> Offers {
         dsn: true,
         chunking: true,
         pipelining: false,
+        requiretls: false,
+        tls: false,
     }
 }
 

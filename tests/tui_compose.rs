@@ -547,3 +547,53 @@ fn the_status_bar_says_when_the_transcript_holds_secrets() {
     let text = screen(&mut s.app, 120, 30);
     assert!(text.contains("+SECRETS"), "{text}");
 }
+
+#[test]
+fn extra_headers_and_pipelining_off_show_in_the_preview_and_the_plan() {
+    let mut s = in_tls("PLAIN");
+    compose_message(&mut s);
+    let c = s.app.composer_mut().expect("open");
+    c.focus = Field::Headers;
+    type_text(&mut s.app, "X-Test: one | Subject: from the field");
+    // Tab to Send by, then to Pipelining; ← turns it off.
+    press(&mut s.app, KeyCode::Tab);
+    press(&mut s.app, KeyCode::Tab);
+    assert_eq!(s.app.composer().expect("open").focus, Field::Pipeline);
+    press(&mut s.app, KeyCode::Left);
+    let text = screen(&mut s.app, 120, 40);
+    assert!(text.contains("one command per round trip"), "{text}");
+    assert!(text.contains("X-Test: one\\r\\n"), "{text}");
+    assert!(text.contains("Subject: from the field\\r\\n"), "{text}");
+    ctrl(&mut s.app, 's');
+    let text = screen(&mut s.app, 120, 40);
+    assert!(!text.contains("one write (PIPELINING)"), "{text}");
+    assert!(text.contains("one command per round trip"), "{text}");
+    let effects = press(&mut s.app, KeyCode::Enter);
+    let [Effect::Intent(Intent::Transaction(plan))] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert!(!plan.pipelined);
+    let content = String::from_utf8(plan.content.clone()).expect("utf-8");
+    assert!(
+        content.contains("Subject: from the field\r\nX-Test: one\r\n"),
+        "{content}"
+    );
+}
+
+#[test]
+fn an_extra_header_with_a_line_break_cannot_be_sent() {
+    let mut s = in_tls("PLAIN");
+    compose_message(&mut s);
+    let c = s.app.composer_mut().expect("open");
+    c.focus = Field::Headers;
+    // Pasted text has control characters replaced; a draft set directly keeps them.
+    c.headers = tui_input::Input::new("X-A: a\nBcc: evil@example.net".into());
+    ctrl(&mut s.app, 's');
+    let c = s.app.composer().expect("open");
+    assert!(!c.confirming);
+    assert!(
+        matches!(c.error, Some(NotReady::Header(_))),
+        "{:?}",
+        c.error
+    );
+}

@@ -93,7 +93,12 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         }
         let chosen = matches!(
             field,
-            Field::Method | Field::Ending | Field::Ret | Field::Notify
+            Field::Method
+                | Field::Ending
+                | Field::Ret
+                | Field::Notify
+                | Field::Pipeline
+                | Field::RequireTls
         );
         spans.push(if chosen && focused {
             Span::styled(value, Style::default().add_modifier(Modifier::REVERSED))
@@ -290,6 +295,37 @@ fn field_text(
             value(field),
             (!c.to_edited).then(|| "follows RCPT TO".into()),
         ),
+        Field::RequireTls => (
+            "REQUIRETLS",
+            if c.requiretls {
+                "‹ on ›  off".into()
+            } else {
+                " on  ‹ off ›".into()
+            },
+            Some(if offers.tls {
+                "RFC 8689: every hop over verified TLS".into()
+            } else {
+                "RFC 8689: only over TLS, and this session is plaintext".into()
+            }),
+        ),
+        Field::Headers => (
+            "Headers",
+            value(field),
+            Some("extra: Name: value | Name: value".into()),
+        ),
+        Field::Pipeline => (
+            "Pipelining",
+            if c.pipeline {
+                "‹ on ›  off".into()
+            } else {
+                " on  ‹ off ›".into()
+            },
+            Some(if c.pipeline {
+                "MAIL, RCPT… and DATA in one write (RFC 2920)".into()
+            } else {
+                "one command per round trip".into()
+            }),
+        ),
         Field::Subject => ("Subject", value(field), None),
         Field::Date => ("Date", value(field), None),
         Field::MessageId => ("Message-ID", value(field), None),
@@ -363,6 +399,12 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
             line.spans.push(Span::styled(mark, theme::dim()));
         }
         lines.push(line);
+    }
+    if !pipelined {
+        lines.push(Line::styled(
+            "   one command per round trip: each reply read before the next command",
+            theme::dim(),
+        ));
     }
     match &method {
         SendMethod::Data if !pipelined => lines.push(cmd("DATA".into())),

@@ -1,8 +1,9 @@
 //! The mail transaction composer (F5 or `/mail`): the envelope (MAIL FROM with the
 //! parameters the server offers, filled in automatically; the RCPT TO list with NOTIFY), the
 //! headers as fields (From and To follow the envelope until edited; Date and Message-ID
-//! come from the loop's wall clock), a multi-line body, DATA or BDAT, and a preview of the
-//! exact bytes. Ctrl-S opens the confirmation, which shows every command and every byte,
+//! come from the loop's wall clock; extra headers as `Name: value | Name: value`), REQUIRETLS
+//! where offered, a multi-line body, DATA or BDAT, pipelining on or off where PIPELINING is
+//! offered, and a preview of the exact bytes (built by [`crate::proto::message`]). Ctrl-S opens the confirmation, which shows every command and every byte,
 //! the ending included; only Enter there sends — so the final dot (or `BDAT … LAST`) never
 //! goes without the person having seen it. The network task then runs the transaction
 //! step by step and stops at the first refusal (`driver/transaction.rs`).
@@ -49,12 +50,15 @@ pub enum Field {
     Ret,
     Envid,
     Notify,
+    RequireTls,
     From,
     To,
     Subject,
     Date,
     MessageId,
+    Headers,
     Method,
+    Pipeline,
     ChunkSize,
     Ending,
     Body,
@@ -79,6 +83,11 @@ pub struct Composer {
     pub ret: Option<Ret>,
     pub envid: Input,
     pub notify: NotifyChoice,
+    /// Extra headers, `Name: value | Name: value`.
+    pub headers: Input,
+    pub requiretls: bool,
+    /// Pipeline the envelope where offered (on by default).
+    pub pipeline: bool,
     pub body: Editor,
     pub focus: Field,
     /// The confirmation screen is up.
@@ -110,6 +119,9 @@ impl Composer {
             ret: None,
             envid: Input::default(),
             notify: NotifyChoice::Unset,
+            headers: Input::default(),
+            requiretls: false,
+            pipeline: true,
             body: Editor::default(),
             focus: Field::MailFrom,
             confirming: false,
@@ -140,14 +152,21 @@ impl Composer {
         if offers.dsn {
             fields.extend([Field::Ret, Field::Envid, Field::Notify]);
         }
+        if offers.requiretls {
+            fields.push(Field::RequireTls);
+        }
         fields.extend([
             Field::From,
             Field::To,
             Field::Subject,
             Field::Date,
             Field::MessageId,
+            Field::Headers,
             Field::Method,
         ]);
+        if offers.pipelining {
+            fields.push(Field::Pipeline);
+        }
         fields.push(match self.method {
             Method::Bdat => Field::ChunkSize,
             Method::Data => Field::Ending,
@@ -173,6 +192,9 @@ impl Composer {
             ret: self.ret,
             envid: self.envid.value().to_string(),
             notify: self.notify,
+            headers: self.headers.value().to_string(),
+            requiretls: self.requiretls,
+            pipeline: self.pipeline,
         }
     }
 
@@ -186,6 +208,7 @@ impl Composer {
             Field::Subject => &self.subject,
             Field::Date => &self.date,
             Field::MessageId => &self.message_id,
+            Field::Headers => &self.headers,
             Field::ChunkSize => &self.chunk_size,
             _ => return None,
         })
@@ -201,6 +224,7 @@ impl Composer {
             Field::Subject => &mut self.subject,
             Field::Date => &mut self.date,
             Field::MessageId => &mut self.message_id,
+            Field::Headers => &mut self.headers,
             Field::ChunkSize => &mut self.chunk_size,
             _ => return None,
         })
@@ -249,6 +273,8 @@ impl Composer {
                 };
             }
             Field::Ending => self.ending = cycle(&Ending::ALL, self.ending, right),
+            Field::Pipeline => self.pipeline = !self.pipeline,
+            Field::RequireTls => self.requiretls = !self.requiretls,
             Field::Notify => self.notify = cycle(&NotifyChoice::ALL, self.notify, right),
             Field::Ret => {
                 self.ret = cycle(&[None, Some(Ret::Hdrs), Some(Ret::Full)], self.ret, right);
@@ -311,7 +337,10 @@ pub fn keys(composer: &Composer) -> &'static [Binding<ComposeKey>] {
 impl App {
     /// What the server offers the composer, from the current session.
     pub fn offers(&self) -> Offers {
-        Offers::from_capabilities(self.session.capabilities())
+        Offers {
+            tls: self.tls.is_some(),
+            ..Offers::from_capabilities(self.session.capabilities())
+        }
     }
 
     /// F5 or `/mail`: opens the composer (the draft survives Esc); asks the loop for the

@@ -9,6 +9,7 @@ use crate::driver::task::{SendMethod, TransactionPlan};
 use crate::proto::capability::Capabilities;
 use crate::proto::command::{Body, Command, CommandError, Notify, Param, Ret};
 use crate::proto::data::{bdat_chunks, dot_stuff};
+use crate::proto::message::{self, HeaderError, HeaderField, MessageParts};
 use crate::proto::text::escape_bytes;
 
 /// What the server advertised that the composer uses.
@@ -23,6 +24,10 @@ pub struct Offers {
     /// PIPELINING ([RFC 2920](https://www.rfc-editor.org/rfc/rfc2920)): the envelope goes in
     /// one write.
     pub pipelining: bool,
+    /// REQUIRETLS ([RFC 8689](https://www.rfc-editor.org/rfc/rfc8689)).
+    pub requiretls: bool,
+    /// The session runs over TLS (REQUIRETLS goes only then, RFC 8689 §4.1).
+    pub tls: bool,
 }
 
 impl Offers {
@@ -34,6 +39,8 @@ impl Offers {
             dsn: c.dsn(),
             chunking: c.chunking(),
             pipelining: c.pipelining(),
+            requiretls: c.requiretls(),
+            tls: false,
         })
     }
 }
@@ -154,6 +161,12 @@ pub struct Draft {
     pub ret: Option<Ret>,
     pub envid: String,
     pub notify: NotifyChoice,
+    /// Extra headers as typed: `Name: value`, several separated by ` | `.
+    pub headers: String,
+    /// REQUIRETLS on MAIL, where offered.
+    pub requiretls: bool,
+    /// Pipeline the envelope where PIPELINING is offered (off: one command per round trip).
+    pub pipeline: bool,
 }
 
 /// Why a draft cannot be sent yet; shown under the composer.
@@ -166,6 +179,17 @@ pub enum NotReady {
     /// MAIL FROM or an RCPT TO would not encode as typed (a line break, a space, …).
     #[error(transparent)]
     Command(#[from] CommandError),
+    /// An extra header that would not stay one header (a line break) or is malformed.
+    #[error(transparent)]
+    Header(#[from] HeaderError),
+}
+
+/// The extra headers typed in the Headers field: `Name: value`, several separated by ` | `.
+pub fn extra_headers(text: &str) -> Result<Vec<HeaderField>, HeaderError> {
+    text.split(" | ")
+        .filter(|h| !h.trim().is_empty())
+        .map(str::parse)
+        .collect()
 }
 
 /// An address as typed, without the angle brackets.
@@ -185,36 +209,29 @@ pub fn recipients(text: &str) -> Vec<String> {
 
 impl Draft {
     /// The message: headers, a blank line, the body; CRLF after every line
-    /// ([RFC 5322 §2.1](https://www.rfc-editor.org/rfc/rfc5322#section-2.1)). Header values
-    /// are single lines by construction (the fields cannot hold a line break).
+    /// ([RFC 5322 §2.1](https://www.rfc-editor.org/rfc/rfc5322#section-2.1)), built by
+    /// [`crate::proto::message::build`]. Header values are single lines by construction (the
+    /// fields cannot hold a line break); extra headers that do not parse are left out here
+    /// and stop [`Draft::plan`].
     pub fn message(&self) -> Vec<u8> {
-        let body_ascii = self.body.iter().all(|l| l.is_ascii());
-        let mut headers: Vec<(&str, String)> = vec![
-            ("Date", self.date.clone()),
-            ("Message-ID", self.message_id.clone()),
-            ("From", self.from.clone()),
-            ("To", self.to.clone()),
-            ("Subject", self.subject.clone()),
-        ];
-        headers.retain(|(_, v)| !v.trim().is_empty());
-        headers.push(("MIME-Version", "1.0".into()));
-        let (charset, encoding) = if body_ascii {
-            ("us-ascii", "7bit")
-        } else {
-            ("utf-8", "8bit")
-        };
-        headers.push(("Content-Type", format!("text/plain; charset={charset}")));
-        headers.push(("Content-Transfer-Encoding", encoding.into()));
-        let mut out = String::new();
-        for (name, value) in headers {
-            out.push_str(&format!("{name}: {}\r\n", value.replace(['\r', '\n'], " ")));
-        }
-        out.push_str("\r\n");
-        for line in &self.body {
-            out.push_str(line);
-            out.push_str("\r\n");
-        }
-        out.into_bytes()
+        let headers = extra_headers(&self.headers).unwrap_or_default();
+        let text = self.body.iter().fold(String::new(), |mut text, line| {
+            text.push_str(line);
+            text.push('\n');
+            text
+        });
+        message::build(&MessageParts {
+            date: &self.date,
+            message_id: &self.message_id,
+            from: &self.from,
+            to: &self.to,
+            subject: &self.subject,
+            text: &text,
+            html: None,
+            headers: &headers,
+            attachments: &[],
+            boundary_seed: &self.message_id,
+        })
     }
 
     /// Whether anything in the envelope or the headers needs SMTPUTF8
@@ -226,6 +243,7 @@ impl Draft {
             &self.from,
             &self.to,
             &self.subject,
+            &self.headers,
         ]
         .iter()
         .any(|s| !s.is_ascii())
@@ -250,6 +268,9 @@ impl Draft {
             if !self.envid.trim().is_empty() {
                 params.push(Param::envid(self.envid.trim()));
             }
+        }
+        if offers.requiretls && self.requiretls {
+            params.push(Param::requiretls());
         }
         Command::Mail {
             from: bare_address(&self.mail_from),
@@ -293,6 +314,7 @@ impl Draft {
 
     /// The transaction, or why it cannot go yet.
     pub fn plan(&self, offers: &Offers) -> Result<TransactionPlan, NotReady> {
+        extra_headers(&self.headers)?;
         let message = self.message();
         let rcpts = self.rcpts(offers);
         if rcpts.is_empty() {
@@ -307,7 +329,7 @@ impl Draft {
             rcpts,
             method: self.send_method(&message),
             content: message,
-            pipelined: offers.pipelining,
+            pipelined: offers.pipelining && self.pipeline,
         })
     }
 
@@ -326,6 +348,9 @@ impl Draft {
             out.push(format!(
                 "larger than the server's SIZE limit of {limit} octets"
             ));
+        }
+        if offers.requiretls && self.requiretls && !offers.tls {
+            out.push("REQUIRETLS in plaintext: RFC 8689 §4.1 sends it only over TLS".into());
         }
         if self.method == Method::Bdat && !offers.chunking {
             out.push("BDAT, and CHUNKING is not offered (RFC 3030)".into());

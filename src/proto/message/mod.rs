@@ -18,7 +18,7 @@ mod tests;
 
 use std::borrow::Cow;
 
-use mail_builder::MessageBuilder;
+use mail_builder::headers::Header;
 use mail_builder::headers::content_type::ContentType;
 use mail_builder::headers::raw::Raw;
 use mail_builder::mime::{BodyPart, MimePart};
@@ -40,12 +40,13 @@ pub struct Attachment {
 #[derive(Debug, Clone)]
 pub struct MessageParts<'a> {
     /// The Date value ([RFC 5322 §3.3](https://www.rfc-editor.org/rfc/rfc5322#section-3.3)).
+    /// An empty generated value (Date, Message-ID, From, To, Subject) leaves its header out.
     pub date: &'a str,
     /// The Message-ID value, angle brackets included.
     pub message_id: &'a str,
     /// The From value as written (`<a@example.com>`, `Name <a@example.com>`).
     pub from: &'a str,
-    /// The To value as written; empty: no To header.
+    /// The To value as written.
     pub to: &'a str,
     pub subject: &'a str,
     /// The plain-text body; any line ends (LF, CRLF) become CRLF.
@@ -75,9 +76,7 @@ pub fn build(parts: &MessageParts<'_>) -> Vec<u8> {
         ("Message-ID".into(), parts.message_id.to_string()),
         ("From".into(), parts.from.to_string()),
     ];
-    if !parts.to.is_empty() {
-        headers.push(("To".into(), parts.to.to_string()));
-    }
+    headers.push(("To".into(), parts.to.to_string()));
     headers.push(("Subject".into(), single_line(parts.subject)));
     let generated = headers.len();
     for field in parts.headers {
@@ -89,11 +88,15 @@ pub fn build(parts: &MessageParts<'_>) -> Vec<u8> {
             None => headers.push((field.name.as_str().into(), field.value.clone())),
         }
     }
-    let mut builder = MessageBuilder::new();
-    for (name, value) in headers {
-        builder = builder.header(name, Raw::new(value));
+    // The headers are written here, not by mail-builder's MessageBuilder, which would add
+    // a Date and Message-ID of its own (from the clock) where the person left them out.
+    let mut out = Vec::new();
+    for (name, value) in headers.iter().filter(|(_, v)| !v.trim().is_empty()) {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        Raw::new(value.as_str()).write_header(&mut out, name.len() + 2);
     }
-    builder = builder.header("MIME-Version", Raw::new("1.0"));
+    out.extend_from_slice(b"MIME-Version: 1.0\r\n");
     let seed: String = parts
         .boundary_seed
         .chars()
@@ -127,8 +130,7 @@ pub fn build(parts: &MessageParts<'_>) -> Vec<u8> {
             children,
         );
     }
-    let mut out = Vec::new();
-    builder.body(body).serialize(&mut out);
+    body.write_part(&mut out);
     out
 }
 
