@@ -555,7 +555,8 @@ fn extra_headers_and_pipelining_off_show_in_the_preview_and_the_plan() {
     let c = s.app.composer_mut().expect("open");
     c.focus = Field::Headers;
     type_text(&mut s.app, "X-Test: one | Subject: from the field");
-    // Tab to Send by, then to Pipelining; ← turns it off.
+    // Tab to Attach, Send by, then Pipelining; ← turns it off.
+    press(&mut s.app, KeyCode::Tab);
     press(&mut s.app, KeyCode::Tab);
     press(&mut s.app, KeyCode::Tab);
     assert_eq!(s.app.composer().expect("open").focus, Field::Pipeline);
@@ -596,4 +597,83 @@ fn an_extra_header_with_a_line_break_cannot_be_sent() {
         "{:?}",
         c.error
     );
+}
+
+#[test]
+fn attachments_are_read_by_the_loop_then_reviewed_and_sent_as_multipart() {
+    use mail_parser::{MessageParser, MimeHeaders};
+    let mut s = in_tls("PLAIN");
+    compose_message(&mut s);
+    let c = s.app.composer_mut().expect("open");
+    c.focus = Field::Attach;
+    type_text(&mut s.app, "/tmp/a.pdf | /tmp/b c.bin");
+    // Ctrl-S asks the loop to read the files first.
+    let effects = ctrl(&mut s.app, 's');
+    assert_eq!(
+        effects,
+        [Effect::ReadAttachments(vec![
+            "/tmp/a.pdf".into(),
+            "/tmp/b c.bin".into()
+        ])]
+    );
+    assert!(!s.app.composer().expect("open").confirming);
+    let files = vec![
+        smtpx::proto::message::Attachment {
+            file_name: "a.pdf".into(),
+            content_type: "application/pdf".into(),
+            bytes: b"%PDF-1.4\n\x00\xff".to_vec(),
+        },
+        smtpx::proto::message::Attachment {
+            file_name: "b c.bin".into(),
+            content_type: "application/octet-stream".into(),
+            bytes: (0..=255u8).collect(),
+        },
+    ];
+    s.app.update(Action::AttachmentsRead(Ok(files)));
+    assert!(s.app.composer().expect("open").confirming);
+    let text = screen(&mut s.app, 120, 40);
+    assert!(text.contains("multipart/mixed"), "{text}");
+    let effects = press(&mut s.app, KeyCode::Enter);
+    let [Effect::Intent(Intent::Transaction(plan))] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let parsed = MessageParser::default()
+        .parse(&plan.content)
+        .expect("parses");
+    assert_eq!(
+        parsed.body_text(0).as_deref(),
+        Some("Hi,\r\n.a line with a dot\r\nbye\r\n")
+    );
+    assert_eq!(parsed.attachment_count(), 2);
+    let pdf = parsed.attachment(0).expect("a.pdf");
+    assert_eq!(pdf.attachment_name(), Some("a.pdf"));
+    assert_eq!(pdf.contents(), b"%PDF-1.4\n\x00\xff");
+    let bin = parsed.attachment(1).expect("b c.bin");
+    assert_eq!(bin.contents(), (0..=255u8).collect::<Vec<_>>().as_slice());
+}
+
+#[test]
+fn an_unreadable_attachment_is_said_and_nothing_is_reviewed() {
+    let mut s = in_tls("PLAIN");
+    compose_message(&mut s);
+    let c = s.app.composer_mut().expect("open");
+    c.focus = Field::Attach;
+    type_text(&mut s.app, "/no/such/file");
+    // Tab away reads the files too.
+    let effects = press(&mut s.app, KeyCode::Tab);
+    assert_eq!(
+        effects,
+        [Effect::ReadAttachments(vec!["/no/such/file".into()])]
+    );
+    s.app.update(Action::AttachmentsRead(Err(
+        "cannot read /no/such/file: No such file or directory".into(),
+    )));
+    let c = s.app.composer().expect("open");
+    assert!(matches!(c.error, Some(NotReady::Attachment(_))));
+    assert!(
+        screen(&mut s.app, 120, 40).contains("cannot read /no/such/file"),
+        "the reason is on screen"
+    );
+    ctrl(&mut s.app, 's');
+    assert!(!s.app.composer().expect("open").confirming);
 }

@@ -313,6 +313,21 @@ fn field_text(
             value(field),
             Some("extra: Name: value | Name: value".into()),
         ),
+        Field::Attach => (
+            "Attach",
+            value(field),
+            Some(
+                if c.attachments.is_empty() || c.attach.value() != c.attachments_for {
+                    "files: path | path (read on Tab or Ctrl-S)".into()
+                } else {
+                    format!(
+                        "{} file(s), {} bytes: multipart/mixed",
+                        c.attachments.len(),
+                        c.attachments.iter().map(|a| a.bytes.len()).sum::<usize>()
+                    )
+                },
+            ),
+        ),
         Field::Pipeline => (
             "Pipelining",
             if c.pipeline {

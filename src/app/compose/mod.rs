@@ -57,6 +57,7 @@ pub enum Field {
     Date,
     MessageId,
     Headers,
+    Attach,
     Method,
     Pipeline,
     ChunkSize,
@@ -85,6 +86,11 @@ pub struct Composer {
     pub notify: NotifyChoice,
     /// Extra headers, `Name: value | Name: value`.
     pub headers: Input,
+    /// Attachment paths, `path | path`.
+    pub attach: Input,
+    /// The files of `attach` as last read, and the field's text they were read for.
+    pub attachments: Vec<crate::proto::message::Attachment>,
+    pub attachments_for: String,
     pub requiretls: bool,
     /// Pipeline the envelope where offered (on by default).
     pub pipeline: bool,
@@ -97,6 +103,8 @@ pub struct Composer {
     pub error: Option<wire::NotReady>,
     /// The draft was sent: the next open takes a new Date and Message-ID.
     pub sent: bool,
+    /// Ctrl-S asked for the attachments to be read: their arrival opens the confirmation.
+    pub review_after_read: bool,
     /// Right-hand side of generated Message-IDs.
     pub id_domain: String,
 }
@@ -120,6 +128,9 @@ impl Composer {
             envid: Input::default(),
             notify: NotifyChoice::Unset,
             headers: Input::default(),
+            attach: Input::default(),
+            attachments: Vec::new(),
+            attachments_for: String::new(),
             requiretls: false,
             pipeline: true,
             body: Editor::default(),
@@ -128,6 +139,7 @@ impl Composer {
             preview_scroll: 0,
             error: None,
             sent: false,
+            review_after_read: false,
             id_domain: id_domain.to_string(),
         }
     }
@@ -162,6 +174,7 @@ impl Composer {
             Field::Date,
             Field::MessageId,
             Field::Headers,
+            Field::Attach,
             Field::Method,
         ]);
         if offers.pipelining {
@@ -195,7 +208,23 @@ impl Composer {
             headers: self.headers.value().to_string(),
             requiretls: self.requiretls,
             pipeline: self.pipeline,
+            attachments: if self.attachments_current() {
+                self.attachments.clone()
+            } else {
+                Vec::new()
+            },
+            unread_attachments: !self.attachments_current(),
         }
+    }
+
+    /// Whether the files read are those the Attach field names now.
+    fn attachments_current(&self) -> bool {
+        self.attach.value().trim() == self.attachments_for.trim()
+    }
+
+    /// The files to read before the draft can go: `None` when those read are current.
+    pub fn attachments_to_read(&self) -> Option<Vec<std::path::PathBuf>> {
+        (!self.attachments_current()).then(|| wire::attachment_paths(self.attach.value()))
     }
 
     pub fn input(&self, field: Field) -> Option<&Input> {
@@ -209,6 +238,7 @@ impl Composer {
             Field::Date => &self.date,
             Field::MessageId => &self.message_id,
             Field::Headers => &self.headers,
+            Field::Attach => &self.attach,
             Field::ChunkSize => &self.chunk_size,
             _ => return None,
         })
@@ -225,6 +255,7 @@ impl Composer {
             Field::Date => &mut self.date,
             Field::MessageId => &mut self.message_id,
             Field::Headers => &mut self.headers,
+            Field::Attach => &mut self.attach,
             Field::ChunkSize => &mut self.chunk_size,
             _ => return None,
         })
@@ -439,10 +470,24 @@ impl App {
                     c.move_focus(&offers, false);
                 }
             }
+            Some(ComposeKey::Next) | Some(ComposeKey::Previous)
+                if c.focus == Field::Attach && c.attachments_to_read().is_some() =>
+            {
+                // Leaving the field reads its files, so the preview shows them.
+                c.move_focus(&offers, action == Some(ComposeKey::Next));
+                let paths = c.attachments_to_read().unwrap_or_default();
+                return vec![Effect::ReadAttachments(paths)];
+            }
             Some(ComposeKey::Next) => c.move_focus(&offers, true),
             Some(ComposeKey::Previous) => c.move_focus(&offers, false),
             Some(ComposeKey::Left) => c.sideways(false, key),
             Some(ComposeKey::Right) => c.sideways(true, key),
+            Some(ComposeKey::Review) if c.attachments_to_read().is_some() => {
+                // Read first; the answer opens the confirmation.
+                c.review_after_read = true;
+                let paths = c.attachments_to_read().unwrap_or_default();
+                return vec![Effect::ReadAttachments(paths)];
+            }
             Some(ComposeKey::Review) => match c.draft().plan(&offers) {
                 Ok(_) => {
                     c.confirming = true;
@@ -456,6 +501,40 @@ impl App {
             Some(ComposeKey::Quit) => return self.quit(),
             Some(_) => {}
             None => c.typed(key),
+        }
+        Vec::new()
+    }
+
+    /// The composer's files, read by the loop: kept for the Attach field's current text;
+    /// a review that waited for them goes on.
+    pub(in crate::app) fn attachments_read(
+        &mut self,
+        result: Result<Vec<crate::proto::message::Attachment>, String>,
+    ) -> Vec<Effect> {
+        let offers = self.offers();
+        let Some(c) = self.composer_mut() else {
+            return Vec::new();
+        };
+        let review = std::mem::take(&mut c.review_after_read);
+        match result {
+            Ok(files) => {
+                c.attachments = files;
+                c.attachments_for = c.attach.value().to_string();
+                c.error = None;
+            }
+            Err(why) => {
+                c.error = Some(NotReady::Attachment(why));
+                return Vec::new();
+            }
+        }
+        if review {
+            match c.draft().plan(&offers) {
+                Ok(_) => {
+                    c.confirming = true;
+                    c.preview_scroll = 0;
+                }
+                Err(why) => c.error = Some(why),
+            }
         }
         Vec::new()
     }

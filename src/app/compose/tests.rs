@@ -27,6 +27,8 @@ fn draft() -> Draft {
         headers: String::new(),
         requiretls: false,
         pipeline: true,
+        attachments: Vec::new(),
+        unread_attachments: false,
     }
 }
 

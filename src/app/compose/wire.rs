@@ -9,7 +9,7 @@ use crate::driver::task::{SendMethod, TransactionPlan};
 use crate::proto::capability::Capabilities;
 use crate::proto::command::{Body, Command, CommandError, Notify, Param, Ret};
 use crate::proto::data::{bdat_chunks, dot_stuff};
-use crate::proto::message::{self, HeaderError, HeaderField, MessageParts};
+use crate::proto::message::{self, Attachment, HeaderError, HeaderField, MessageParts};
 use crate::proto::text::escape_bytes;
 
 /// What the server advertised that the composer uses.
@@ -167,6 +167,10 @@ pub struct Draft {
     pub requiretls: bool,
     /// Pipeline the envelope where PIPELINING is offered (off: one command per round trip).
     pub pipeline: bool,
+    /// The files attached, as read (the message becomes multipart/mixed).
+    pub attachments: Vec<Attachment>,
+    /// Paths typed in the Attach field that have not been read yet.
+    pub unread_attachments: bool,
 }
 
 /// Why a draft cannot be sent yet; shown under the composer.
@@ -182,6 +186,22 @@ pub enum NotReady {
     /// An extra header that would not stay one header (a line break) or is malformed.
     #[error(transparent)]
     Header(#[from] HeaderError),
+    /// An attachment could not be read.
+    #[error("{0}")]
+    Attachment(String),
+    /// The Attach field changed since its files were read (they are read on review).
+    #[error("the attachments are not read yet")]
+    AttachmentsUnread,
+}
+
+/// The paths typed in the Attach field: separated by ` | ` (a path may hold commas and
+/// spaces).
+pub fn attachment_paths(text: &str) -> Vec<std::path::PathBuf> {
+    text.split(" | ")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+        .collect()
 }
 
 /// The extra headers typed in the Headers field: `Name: value`, several separated by ` | `.
@@ -229,7 +249,7 @@ impl Draft {
             text: &text,
             html: None,
             headers: &headers,
-            attachments: &[],
+            attachments: &self.attachments,
             boundary_seed: &self.message_id,
         })
     }
@@ -315,6 +335,9 @@ impl Draft {
     /// The transaction, or why it cannot go yet.
     pub fn plan(&self, offers: &Offers) -> Result<TransactionPlan, NotReady> {
         extra_headers(&self.headers)?;
+        if self.unread_attachments {
+            return Err(NotReady::AttachmentsUnread);
+        }
         let message = self.message();
         let rcpts = self.rcpts(offers);
         if rcpts.is_empty() {
