@@ -299,6 +299,8 @@ fn draft(rcpt: &str, body: &[&str]) -> Draft {
         headers: String::new(),
         requiretls: false,
         pipeline: true,
+        mail_params: String::new(),
+        rcpt_params: String::new(),
         attachments: Vec::new(),
         unread_attachments: false,
     }

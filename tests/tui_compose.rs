@@ -555,10 +555,10 @@ fn extra_headers_and_pipelining_off_show_in_the_preview_and_the_plan() {
     let c = s.app.composer_mut().expect("open");
     c.focus = Field::Headers;
     type_text(&mut s.app, "X-Test: one | Subject: from the field");
-    // Tab to Attach, Send by, then Pipelining; ← turns it off.
-    press(&mut s.app, KeyCode::Tab);
-    press(&mut s.app, KeyCode::Tab);
-    press(&mut s.app, KeyCode::Tab);
+    // Tab to Attach, MAIL params, RCPT params, Send by, then Pipelining; ← turns it off.
+    for _ in 0..5 {
+        press(&mut s.app, KeyCode::Tab);
+    }
     assert_eq!(s.app.composer().expect("open").focus, Field::Pipeline);
     press(&mut s.app, KeyCode::Left);
     let text = screen(&mut s.app, 120, 40);
@@ -676,4 +676,52 @@ fn an_unreadable_attachment_is_said_and_nothing_is_reviewed() {
     );
     ctrl(&mut s.app, 's');
     assert!(!s.app.composer().expect("open").confirming);
+}
+
+#[test]
+fn typed_parameters_go_on_mail_and_rcpt_and_an_unadvertised_one_is_flagged() {
+    let mut s = in_tls("PLAIN");
+    compose_message(&mut s);
+    let c = s.app.composer_mut().expect("open");
+    c.focus = Field::MailParams;
+    type_text(&mut s.app, "RET=HDRS X-PRIO=1");
+    let c = s.app.composer_mut().expect("open");
+    c.focus = Field::RcptParams;
+    type_text(&mut s.app, "NOTIFY=NEVER");
+    let text = screen(&mut s.app, 120, 40);
+    assert!(text.contains(" RET=HDRS X-PRIO=1"), "{text}");
+    assert!(
+        text.contains("RCPT TO:<you@example.org> NOTIFY=NEVER"),
+        "{text}"
+    );
+    assert!(
+        text.contains("! X-PRIO needs the X-PRIO extension, which the server does not"),
+        "{text}"
+    );
+    assert!(!text.contains("! RET needs"), "DSN is advertised: {text}");
+    ctrl(&mut s.app, 's');
+    let effects = press(&mut s.app, KeyCode::Enter);
+    let [Effect::Intent(Intent::Transaction(plan))] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let mail = String::from_utf8(plan.mail.encode().expect("encodes")).expect("ascii");
+    assert!(mail.ends_with(" RET=HDRS X-PRIO=1\r\n"), "{mail}");
+    let rcpt = String::from_utf8(plan.rcpts[0].encode().expect("encodes")).expect("ascii");
+    assert_eq!(rcpt, "RCPT TO:<you@example.org> NOTIFY=NEVER\r\n");
+}
+
+#[test]
+fn a_typed_parameter_that_would_break_the_line_stops_the_review() {
+    let mut s = in_tls("PLAIN");
+    compose_message(&mut s);
+    let c = s.app.composer_mut().expect("open");
+    c.mail_params = tui_input::Input::new("=oops".into());
+    ctrl(&mut s.app, 's');
+    let c = s.app.composer().expect("open");
+    assert!(!c.confirming);
+    assert!(
+        matches!(c.error, Some(NotReady::Command(_))),
+        "{:?}",
+        c.error
+    );
 }

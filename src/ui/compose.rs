@@ -30,6 +30,9 @@ use crate::proto::command::Ret;
 use crate::proto::text::escape_str;
 
 const LABEL: usize = 13;
+/// Rows kept for the body and its preview; the fields above scroll to the focused one when
+/// they do not fit (an 80x24 terminal shows 14 of them).
+const MIN_BODY_ROWS: u16 = 7;
 
 pub fn draw(frame: &mut Frame, screen: Rect, app: &App, c: &Composer) {
     // The last row stays for the key hint.
@@ -65,12 +68,16 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
     let message = draft.message();
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor = None;
+    let mut focus_row = None;
     let fields = c.fields(offers);
     for field in &fields {
         if *field == Field::Body {
             continue;
         }
         let focused = c.focus == *field;
+        if focused {
+            focus_row = Some(lines.len());
+        }
         let (label, value, note) = field_text(c, *field, offers);
         let marker = match (focused, app.ascii()) {
             (true, true) => "> ",
@@ -130,7 +137,12 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         Span::styled("→ ", theme::dim()),
         Span::raw(rcpt_line),
     ]));
-    for warning in draft.warnings(offers, &message) {
+    let param_warnings = draft.param_warnings(app.session.capabilities(), offers.tls);
+    for warning in draft
+        .warnings(offers, &message)
+        .into_iter()
+        .chain(param_warnings)
+    {
         lines.push(Line::styled(
             format!("! {warning}"),
             theme::alarm(app.no_color()),
@@ -142,10 +154,18 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
             theme::alarm(app.no_color()),
         ));
     }
-    let top = (lines.len() as u16).min(inner.height.saturating_sub(3));
+    let top = (lines.len() as u16).min(inner.height.saturating_sub(MIN_BODY_ROWS).max(3));
+    // The focused field stays in view: the rows above it scroll off first.
+    let offset = focus_row.map_or(0, |row| {
+        row.saturating_sub(usize::from(top).saturating_sub(1))
+    });
+    let offset = u16::try_from(offset).unwrap_or(0);
+    if let Some(position) = cursor.as_mut() {
+        position.y = position.y.saturating_sub(offset);
+    }
     let [head, bottom] =
         Layout::vertical([Constraint::Length(top), Constraint::Min(3)]).areas(inner);
-    frame.render_widget(Paragraph::new(lines), head);
+    frame.render_widget(Paragraph::new(lines).scroll((offset, 0)), head);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
     let focused = c.focus == Field::Body;
@@ -313,6 +333,16 @@ fn field_text(
             value(field),
             Some("extra: Name: value | Name: value".into()),
         ),
+        Field::MailParams => (
+            "MAIL params",
+            value(field),
+            Some("more, as sent: KEY=VALUE KEY".into()),
+        ),
+        Field::RcptParams => (
+            "RCPT params",
+            value(field),
+            Some("on every RCPT: KEY=VALUE".into()),
+        ),
         Field::Attach => (
             "Attach",
             value(field),
@@ -434,7 +464,12 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
         }
         SendMethod::Bdat { .. } => {}
     }
-    for warning in draft.warnings(offers, &message) {
+    let param_warnings = draft.param_warnings(app.session.capabilities(), offers.tls);
+    for warning in draft
+        .warnings(offers, &message)
+        .into_iter()
+        .chain(param_warnings)
+    {
         if !warning.starts_with("byte-exact") {
             lines.push(Line::styled(
                 format!("! {warning}"),

@@ -58,6 +58,8 @@ pub enum Field {
     MessageId,
     Headers,
     Attach,
+    MailParams,
+    RcptParams,
     Method,
     Pipeline,
     ChunkSize,
@@ -86,6 +88,9 @@ pub struct Composer {
     pub notify: NotifyChoice,
     /// Extra headers, `Name: value | Name: value`.
     pub headers: Input,
+    /// Extra MAIL FROM and RCPT TO parameters, `KEY=VALUE KEY`.
+    pub mail_params: Input,
+    pub rcpt_params: Input,
     /// Attachment paths, `path | path`.
     pub attach: Input,
     /// The files of `attach` as last read, and the field's text they were read for.
@@ -129,6 +134,8 @@ impl Composer {
             notify: NotifyChoice::Unset,
             headers: Input::default(),
             attach: Input::default(),
+            mail_params: Input::default(),
+            rcpt_params: Input::default(),
             attachments: Vec::new(),
             attachments_for: String::new(),
             requiretls: false,
@@ -175,6 +182,8 @@ impl Composer {
             Field::MessageId,
             Field::Headers,
             Field::Attach,
+            Field::MailParams,
+            Field::RcptParams,
             Field::Method,
         ]);
         if offers.pipelining {
@@ -208,6 +217,8 @@ impl Composer {
             headers: self.headers.value().to_string(),
             requiretls: self.requiretls,
             pipeline: self.pipeline,
+            mail_params: self.mail_params.value().to_string(),
+            rcpt_params: self.rcpt_params.value().to_string(),
             attachments: if self.attachments_current() {
                 self.attachments.clone()
             } else {
@@ -239,6 +250,8 @@ impl Composer {
             Field::MessageId => &self.message_id,
             Field::Headers => &self.headers,
             Field::Attach => &self.attach,
+            Field::MailParams => &self.mail_params,
+            Field::RcptParams => &self.rcpt_params,
             Field::ChunkSize => &self.chunk_size,
             _ => return None,
         })
@@ -256,6 +269,8 @@ impl Composer {
             Field::MessageId => &mut self.message_id,
             Field::Headers => &mut self.headers,
             Field::Attach => &mut self.attach,
+            Field::MailParams => &mut self.mail_params,
+            Field::RcptParams => &mut self.rcpt_params,
             Field::ChunkSize => &mut self.chunk_size,
             _ => return None,
         })

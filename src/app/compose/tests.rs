@@ -27,6 +27,8 @@ fn draft() -> Draft {
         headers: String::new(),
         requiretls: false,
         pipeline: true,
+        mail_params: String::new(),
+        rcpt_params: String::new(),
         attachments: Vec::new(),
         unread_attachments: false,
     }

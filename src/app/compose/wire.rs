@@ -167,6 +167,10 @@ pub struct Draft {
     pub requiretls: bool,
     /// Pipeline the envelope where PIPELINING is offered (off: one command per round trip).
     pub pipeline: bool,
+    /// Extra MAIL FROM parameters as typed, `KEY[=VALUE]` separated by spaces (wire form).
+    pub mail_params: String,
+    /// Extra parameters on every RCPT TO, as typed.
+    pub rcpt_params: String,
     /// The files attached, as read (the message becomes multipart/mixed).
     pub attachments: Vec<Attachment>,
     /// Paths typed in the Attach field that have not been read yet.
@@ -192,6 +196,11 @@ pub enum NotReady {
     /// The Attach field changed since its files were read (they are read on review).
     #[error("the attachments are not read yet")]
     AttachmentsUnread,
+}
+
+/// Parameters typed as `KEY[=VALUE] KEY[=VALUE]`, each checked as [`Param`]'s parser does.
+pub fn typed_params(text: &str) -> Result<Vec<Param>, CommandError> {
+    text.split_whitespace().map(str::parse).collect()
 }
 
 /// The paths typed in the Attach field: separated by ` | ` (a path may hold commas and
@@ -292,6 +301,7 @@ impl Draft {
         if offers.requiretls && self.requiretls {
             params.push(Param::requiretls());
         }
+        params.extend(typed_params(&self.mail_params).unwrap_or_default());
         Command::Mail {
             from: bare_address(&self.mail_from),
             params,
@@ -301,11 +311,12 @@ impl Draft {
     /// One `RCPT TO` per recipient, NOTIFY when DSN is offered and chosen.
     pub fn rcpts(&self, offers: &Offers) -> Vec<Command> {
         let notify = offers.dsn.then(|| self.notify.param()).flatten();
+        let typed = typed_params(&self.rcpt_params).unwrap_or_default();
         recipients(&self.rcpt_to)
             .into_iter()
             .map(|to| Command::Rcpt {
                 to,
-                params: notify.iter().cloned().collect(),
+                params: notify.iter().chain(&typed).cloned().collect(),
             })
             .collect()
     }
@@ -335,6 +346,8 @@ impl Draft {
     /// The transaction, or why it cannot go yet.
     pub fn plan(&self, offers: &Offers) -> Result<TransactionPlan, NotReady> {
         extra_headers(&self.headers)?;
+        typed_params(&self.mail_params)?;
+        typed_params(&self.rcpt_params)?;
         if self.unread_attachments {
             return Err(NotReady::AttachmentsUnread);
         }
@@ -354,6 +367,25 @@ impl Draft {
             content: message,
             pipelined: offers.pipelining && self.pipeline,
         })
+    }
+
+    /// The typed parameters whose extension the server did not advertise (they are still
+    /// sent: in the explorer the person may send anything, and is told).
+    pub fn param_warnings(&self, caps: Option<&Capabilities>, tls: bool) -> Vec<String> {
+        let Some(caps) = caps else {
+            return Vec::new();
+        };
+        let typed = typed_params(&self.mail_params)
+            .unwrap_or_default()
+            .into_iter()
+            .chain(typed_params(&self.rcpt_params).unwrap_or_default());
+        typed
+            .filter_map(|param| {
+                crate::proto::command::check_offered(std::slice::from_ref(&param), caps, tls)
+                    .err()
+                    .map(|refusal| format!("{refusal}; sent as typed"))
+            })
+            .collect()
     }
 
     /// Things worth saying before sending: what the server did not offer.

@@ -72,12 +72,12 @@ pub struct MessageParts<'a> {
 /// text), so they arrive byte for byte.
 pub fn build(parts: &MessageParts<'_>) -> Vec<u8> {
     let mut headers: Vec<(Cow<'_, str>, String)> = vec![
-        ("Date".into(), parts.date.to_string()),
-        ("Message-ID".into(), parts.message_id.to_string()),
-        ("From".into(), parts.from.to_string()),
+        ("Date".into(), single_line(parts.date)),
+        ("Message-ID".into(), single_line(parts.message_id)),
+        ("From".into(), single_line(parts.from)),
+        ("To".into(), single_line(parts.to)),
+        ("Subject".into(), single_line(parts.subject)),
     ];
-    headers.push(("To".into(), parts.to.to_string()));
-    headers.push(("Subject".into(), single_line(parts.subject)));
     let generated = headers.len();
     for field in parts.headers {
         match headers[..generated]
