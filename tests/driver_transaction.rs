@@ -299,6 +299,7 @@ fn draft(rcpt: &str, body: &[&str]) -> Draft {
         headers: String::new(),
         requiretls: false,
         pipeline: true,
+        html: String::new(),
         mail_params: String::new(),
         rcpt_params: String::new(),
         attachments: Vec::new(),

@@ -555,8 +555,9 @@ fn extra_headers_and_pipelining_off_show_in_the_preview_and_the_plan() {
     let c = s.app.composer_mut().expect("open");
     c.focus = Field::Headers;
     type_text(&mut s.app, "X-Test: one | Subject: from the field");
-    // Tab to Attach, MAIL params, RCPT params, Send by, then Pipelining; ← turns it off.
-    for _ in 0..5 {
+    // Tab to HTML, Attach, MAIL params, RCPT params, Send by, then Pipelining; ← turns it
+    // off.
+    for _ in 0..6 {
         press(&mut s.app, KeyCode::Tab);
     }
     assert_eq!(s.app.composer().expect("open").focus, Field::Pipeline);
@@ -723,5 +724,34 @@ fn a_typed_parameter_that_would_break_the_line_stops_the_review() {
         matches!(c.error, Some(NotReady::Command(_))),
         "{:?}",
         c.error
+    );
+}
+
+#[test]
+fn an_html_version_makes_the_message_multipart_alternative() {
+    use mail_parser::MessageParser;
+    let mut s = in_tls("PLAIN");
+    compose_message(&mut s);
+    let c = s.app.composer_mut().expect("open");
+    c.focus = Field::Html;
+    type_text(&mut s.app, "<p>Hi, <b>HTML</b></p>");
+    let text = screen(&mut s.app, 120, 40);
+    assert!(text.contains("multipart/alternative"), "{text}");
+    ctrl(&mut s.app, 's');
+    let effects = press(&mut s.app, KeyCode::Enter);
+    let [Effect::Intent(Intent::Transaction(plan))] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let parsed = MessageParser::default()
+        .parse(&plan.content)
+        .expect("parses");
+    assert_eq!(
+        parsed.body_text(0).as_deref(),
+        Some("Hi,\r\n.a line with a dot\r\nbye\r\n")
+    );
+    assert!(
+        parsed
+            .body_html(0)
+            .is_some_and(|h| h.contains("<p>Hi, <b>HTML</b></p>"))
     );
 }

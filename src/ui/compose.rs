@@ -333,6 +333,11 @@ fn field_text(
             value(field),
             Some("extra: Name: value | Name: value".into()),
         ),
+        Field::Html => (
+            "HTML",
+            value(field),
+            Some("an HTML version of the body: multipart/alternative".into()),
+        ),
         Field::MailParams => (
             "MAIL params",
             value(field),

@@ -57,6 +57,7 @@ pub enum Field {
     Date,
     MessageId,
     Headers,
+    Html,
     Attach,
     MailParams,
     RcptParams,
@@ -91,6 +92,8 @@ pub struct Composer {
     /// Extra MAIL FROM and RCPT TO parameters, `KEY=VALUE KEY`.
     pub mail_params: Input,
     pub rcpt_params: Input,
+    /// An HTML alternative to the body (multipart/alternative when set).
+    pub html: Input,
     /// Attachment paths, `path | path`.
     pub attach: Input,
     /// The files of `attach` as last read, and the field's text they were read for.
@@ -134,6 +137,7 @@ impl Composer {
             notify: NotifyChoice::Unset,
             headers: Input::default(),
             attach: Input::default(),
+            html: Input::default(),
             mail_params: Input::default(),
             rcpt_params: Input::default(),
             attachments: Vec::new(),
@@ -181,6 +185,7 @@ impl Composer {
             Field::Date,
             Field::MessageId,
             Field::Headers,
+            Field::Html,
             Field::Attach,
             Field::MailParams,
             Field::RcptParams,
@@ -217,6 +222,7 @@ impl Composer {
             headers: self.headers.value().to_string(),
             requiretls: self.requiretls,
             pipeline: self.pipeline,
+            html: self.html.value().to_string(),
             mail_params: self.mail_params.value().to_string(),
             rcpt_params: self.rcpt_params.value().to_string(),
             attachments: if self.attachments_current() {
@@ -250,6 +256,7 @@ impl Composer {
             Field::MessageId => &self.message_id,
             Field::Headers => &self.headers,
             Field::Attach => &self.attach,
+            Field::Html => &self.html,
             Field::MailParams => &self.mail_params,
             Field::RcptParams => &self.rcpt_params,
             Field::ChunkSize => &self.chunk_size,
@@ -269,6 +276,7 @@ impl Composer {
             Field::MessageId => &mut self.message_id,
             Field::Headers => &mut self.headers,
             Field::Attach => &mut self.attach,
+            Field::Html => &mut self.html,
             Field::MailParams => &mut self.mail_params,
             Field::RcptParams => &mut self.rcpt_params,
             Field::ChunkSize => &mut self.chunk_size,

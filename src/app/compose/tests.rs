@@ -27,6 +27,7 @@ fn draft() -> Draft {
         headers: String::new(),
         requiretls: false,
         pipeline: true,
+        html: String::new(),
         mail_params: String::new(),
         rcpt_params: String::new(),
         attachments: Vec::new(),

@@ -167,6 +167,8 @@ pub struct Draft {
     pub requiretls: bool,
     /// Pipeline the envelope where PIPELINING is offered (off: one command per round trip).
     pub pipeline: bool,
+    /// An HTML version of the body, as typed (one line); empty: text only.
+    pub html: String,
     /// Extra MAIL FROM parameters as typed, `KEY[=VALUE]` separated by spaces (wire form).
     pub mail_params: String,
     /// Extra parameters on every RCPT TO, as typed.
@@ -256,7 +258,7 @@ impl Draft {
             to: &self.to,
             subject: &self.subject,
             text: &text,
-            html: None,
+            html: Some(self.html.trim()).filter(|h| !h.is_empty()),
             headers: &headers,
             attachments: &self.attachments,
             boundary_seed: &self.message_id,
