@@ -136,9 +136,16 @@ impl Param {
     }
 
     /// `ORCPT=rfc822;xtext(address)` on RCPT
-    /// ([RFC 3461 §4.2](https://www.rfc-editor.org/rfc/rfc3461#section-4.2)).
+    /// ([RFC 3461 §4.2](https://www.rfc-editor.org/rfc/rfc3461#section-4.2)); an address that
+    /// is not ASCII goes as `utf-8;` with each non-ASCII character written `\x{HEX}`
+    /// ([RFC 6533 §3](https://www.rfc-editor.org/rfc/rfc6533#section-3), utf-8-addr-xtext).
     pub fn orcpt(address: &str) -> Self {
-        Self::with_value("ORCPT", format!("rfc822;{}", xtext_encode(address)))
+        let value = if address.is_ascii() {
+            format!("rfc822;{}", xtext_encode(address))
+        } else {
+            format!("utf-8;{}", utf8_addr_xtext(address))
+        };
+        Self::with_value("ORCPT", value)
     }
 
     /// The keyword must be non-empty and hold no `=`; neither part may hold whitespace, CR, LF or
@@ -303,6 +310,21 @@ pub fn xtext_encode(text: &str) -> String {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("+{b:02X}"));
+        }
+    }
+    out
+}
+
+/// utf-8-addr-xtext ([RFC 6533 §3](https://www.rfc-editor.org/rfc/rfc6533#section-3)):
+/// printable ASCII except `+`, `=` and `\` as itself; those three, controls, space and
+/// every non-ASCII character as `\x{HEX}` (the code point, uppercase hex).
+pub fn utf8_addr_xtext(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if ('!'..='~').contains(&c) && !matches!(c, '+' | '=' | '\\') {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\x{{{:02X}}}", u32::from(c)));
         }
     }
     out

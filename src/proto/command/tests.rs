@@ -576,3 +576,15 @@ fn parameters_need_their_extension_advertised_and_requiretls_needs_tls() {
         Err(ParamRefusal::NotAdvertised { extension, .. }) if extension == "DSN"
     ));
 }
+
+#[test]
+fn orcpt_of_a_utf8_address_uses_the_utf8_type_of_rfc_6533() {
+    assert_eq!(
+        Param::orcpt("jürgen@exämple.test").to_string(),
+        "ORCPT=utf-8;j\\x{FC}rgen@ex\\x{E4}mple.test"
+    );
+    assert_eq!(
+        super::params::utf8_addr_xtext("a+b=c\\d é\u{1}\u{1F600}"),
+        "a\\x{2B}b\\x{3D}c\\x{5C}d\\x{20}\\x{E9}\\x{01}\\x{1F600}"
+    );
+}
