@@ -102,11 +102,16 @@ pub async fn run(args: DemoPlan) -> ExitCode {
                     .into(),
             ),
             subject: "smtpx demo".into(),
+            headers: Vec::new(),
+            html: None,
+            attachments: Vec::new(),
         },
         bdat: None,
         // One step at a time, DATA with its dot-stuffing: the demo shows the classic
         // session.
         pipeline: false,
+        require_pipelining: false,
+        envelope: Default::default(),
         quit_after: None,
         print: PrintOptions::default(),
         record: RecordOptions::default_file(),

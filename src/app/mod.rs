@@ -126,6 +126,9 @@ pub enum Action {
     /// The wall clock, when the app asked for it ([`Effect::ReadClock`]): the composer's
     /// Date and Message-ID.
     WallClock(std::time::SystemTime),
+    /// The composer's attachments, read by the loop ([`Effect::ReadAttachments`]), or why
+    /// one could not be read.
+    AttachmentsRead(Result<Vec<crate::proto::message::Attachment>, String>),
     /// `/save` (or `/cert save`) finished; the error is shared so the action stays `Clone`.
     Saved {
         path: PathBuf,
@@ -155,6 +158,8 @@ pub enum Effect {
     Redraw,
     /// Answer with [`Action::WallClock`] (the app has no clock of its own).
     ReadClock,
+    /// Read these files for the composer and answer with [`Action::AttachmentsRead`].
+    ReadAttachments(Vec<PathBuf>),
     /// Capture the mouse (wheel, clicks) or leave it to the terminal, which then selects
     /// text itself.
     MouseCapture(bool),
@@ -378,6 +383,7 @@ impl App {
                 self.wall_clock(now);
                 Vec::new()
             }
+            Action::AttachmentsRead(result) => self.attachments_read(result),
             Action::Paste(text) if self.replay.is_some() && self.overlay.is_none() => {
                 self.paste_in_replay(&text);
                 Vec::new()

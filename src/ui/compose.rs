@@ -30,6 +30,9 @@ use crate::proto::command::Ret;
 use crate::proto::text::escape_str;
 
 const LABEL: usize = 13;
+/// Rows kept for the body and its preview; the fields above scroll to the focused one when
+/// they do not fit (an 80x24 terminal shows 14 of them).
+const MIN_BODY_ROWS: u16 = 7;
 
 pub fn draw(frame: &mut Frame, screen: Rect, app: &App, c: &Composer) {
     // The last row stays for the key hint.
@@ -65,12 +68,16 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
     let message = draft.message();
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor = None;
+    let mut focus_row = None;
     let fields = c.fields(offers);
     for field in &fields {
         if *field == Field::Body {
             continue;
         }
         let focused = c.focus == *field;
+        if focused {
+            focus_row = Some(lines.len());
+        }
         let (label, value, note) = field_text(c, *field, offers);
         let marker = match (focused, app.ascii()) {
             (true, true) => "> ",
@@ -93,7 +100,12 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         }
         let chosen = matches!(
             field,
-            Field::Method | Field::Ending | Field::Ret | Field::Notify
+            Field::Method
+                | Field::Ending
+                | Field::Ret
+                | Field::Notify
+                | Field::Pipeline
+                | Field::RequireTls
         );
         spans.push(if chosen && focused {
             Span::styled(value, Style::default().add_modifier(Modifier::REVERSED))
@@ -125,7 +137,12 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         Span::styled("→ ", theme::dim(app.look())),
         Span::raw(rcpt_line),
     ]));
-    for warning in draft.warnings(offers, &message) {
+    let param_warnings = draft.param_warnings(app.session.capabilities(), offers.tls);
+    for warning in draft
+        .warnings(offers, &message)
+        .into_iter()
+        .chain(param_warnings)
+    {
         lines.push(Line::styled(
             format!("! {warning}"),
             theme::alarm(app.look()),
@@ -134,10 +151,18 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
     if let Some(error) = &c.error {
         lines.push(Line::styled(error.to_string(), theme::alarm(app.look())));
     }
-    let top = (lines.len() as u16).min(inner.height.saturating_sub(3));
+    let top = (lines.len() as u16).min(inner.height.saturating_sub(MIN_BODY_ROWS).max(3));
+    // The focused field stays in view: the rows above it scroll off first.
+    let offset = focus_row.map_or(0, |row| {
+        row.saturating_sub(usize::from(top).saturating_sub(1))
+    });
+    let offset = u16::try_from(offset).unwrap_or(0);
+    if let Some(position) = cursor.as_mut() {
+        position.y = position.y.saturating_sub(offset);
+    }
     let [head, bottom] =
         Layout::vertical([Constraint::Length(top), Constraint::Min(3)]).areas(inner);
-    frame.render_widget(Paragraph::new(lines), head);
+    frame.render_widget(Paragraph::new(lines).scroll((offset, 0)), head);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
     let focused = c.focus == Field::Body;
@@ -287,6 +312,67 @@ fn field_text(
             value(field),
             (!c.to_edited).then(|| "follows RCPT TO".into()),
         ),
+        Field::RequireTls => (
+            "REQUIRETLS",
+            if c.requiretls {
+                "‹ on ›  off".into()
+            } else {
+                " on  ‹ off ›".into()
+            },
+            Some(if offers.tls {
+                "RFC 8689: every hop over verified TLS".into()
+            } else {
+                "RFC 8689: only over TLS, and this session is plaintext".into()
+            }),
+        ),
+        Field::Headers => (
+            "Headers",
+            value(field),
+            Some("extra: Name: value | Name: value".into()),
+        ),
+        Field::Html => (
+            "HTML",
+            value(field),
+            Some("an HTML version of the body: multipart/alternative".into()),
+        ),
+        Field::MailParams => (
+            "MAIL params",
+            value(field),
+            Some("more, as sent: KEY=VALUE KEY".into()),
+        ),
+        Field::RcptParams => (
+            "RCPT params",
+            value(field),
+            Some("on every RCPT: KEY=VALUE".into()),
+        ),
+        Field::Attach => (
+            "Attach",
+            value(field),
+            Some(
+                if c.attachments.is_empty() || c.attach.value() != c.attachments_for {
+                    "files: path | path (read on Tab or Ctrl-S)".into()
+                } else {
+                    format!(
+                        "{} file(s), {} bytes: multipart/mixed",
+                        c.attachments.len(),
+                        c.attachments.iter().map(|a| a.bytes.len()).sum::<usize>()
+                    )
+                },
+            ),
+        ),
+        Field::Pipeline => (
+            "Pipelining",
+            if c.pipeline {
+                "‹ on ›  off".into()
+            } else {
+                " on  ‹ off ›".into()
+            },
+            Some(if c.pipeline {
+                "MAIL, RCPT… and DATA in one write (RFC 2920)".into()
+            } else {
+                "one command per round trip".into()
+            }),
+        ),
         Field::Subject => ("Subject", value(field), None),
         Field::Date => ("Date", value(field), None),
         Field::MessageId => ("Message-ID", value(field), None),
@@ -361,6 +447,12 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
         }
         lines.push(line);
     }
+    if !pipelined {
+        lines.push(Line::styled(
+            "   one command per round trip: each reply read before the next command",
+            theme::dim(app.look()),
+        ));
+    }
     match &method {
         SendMethod::Data if !pipelined => lines.push(cmd("DATA".into())),
         SendMethod::Data => {}
@@ -374,7 +466,12 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
         }
         SendMethod::Bdat { .. } => {}
     }
-    for warning in draft.warnings(offers, &message) {
+    let param_warnings = draft.param_warnings(app.session.capabilities(), offers.tls);
+    for warning in draft
+        .warnings(offers, &message)
+        .into_iter()
+        .chain(param_warnings)
+    {
         if !warning.starts_with("byte-exact") {
             lines.push(Line::styled(
                 format!("! {warning}"),
