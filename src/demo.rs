@@ -26,8 +26,8 @@ pub struct DemoPlan {
     pub submission: bool,
     /// Run the scripted submission with the headless probe instead of the explorer.
     pub headless: bool,
-    /// The explorer's high-contrast theme (`--theme high-contrast`).
-    pub high_contrast: bool,
+    /// `--theme`, `--presenter`.
+    pub display: crate::app::Display,
 }
 
 pub async fn run(args: DemoPlan) -> ExitCode {
@@ -52,7 +52,7 @@ pub async fn run(args: DemoPlan) -> ExitCode {
             record: RecordOptions::default_file(),
             intro: hint(&addr.to_string(), &user, &password, args.submission),
             lesson: None,
-            high_contrast: args.high_contrast,
+            display: args.display,
         })
         .await;
         let mut stored = 0;
@@ -205,8 +205,8 @@ pub struct LearnPlan {
     pub lesson: Option<String>,
     /// A teacher's own lessons instead of the built-in ones.
     pub lessons: Option<std::path::PathBuf>,
-    /// The explorer's high-contrast theme (`--theme high-contrast`).
-    pub high_contrast: bool,
+    /// `--theme`, `--presenter`.
+    pub display: crate::app::Display,
 }
 
 /// `smtpx learn`: the lesson list with what is finished, or one lesson in the explorer on a
@@ -290,7 +290,7 @@ pub async fn learn(plan: LearnPlan) -> ExitCode {
             "smtpx learn: sandbox SMTP server on loopback; its account is {user} / {password}."
         )],
         lesson: Some(lesson),
-        high_contrast: plan.high_contrast,
+        display: plan.display,
     })
     .await;
     handle.shutdown().await;

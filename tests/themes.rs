@@ -140,3 +140,38 @@ fn high_contrast_main_screen() {
     s.app.set_high_contrast(true);
     insta::assert_snapshot!("high_contrast_80x24", render(&mut s.app, 80, 24).backend());
 }
+
+/// `--presenter`: high contrast, no side panel even on a wide screen, a blank row after
+/// each entry (not in what `/save` writes), and the latest reply explained in its own pane.
+#[test]
+fn presenter_mode_screen() {
+    let mut s = Script::new("127.0.0.1:2525");
+    s.app.set_display(smtpx::app::Display {
+        high_contrast: false,
+        presenter: true,
+    });
+    s.connected()
+        .server(b"220 mx.example.com ESMTP\r\n")
+        .client("EHLO laptop.example")
+        .server(b"250-mx.example.com\r\n250-STARTTLS\r\n250 8BITMIME\r\n")
+        .client("MAIL FROM:<a@example.com>")
+        .server(b"530 5.7.0 Must issue a STARTTLS command first\r\n");
+    assert!(s.app.look().high_contrast);
+    assert!(!s.app.panel_visible(160));
+    let text = s.app.transcript_text();
+    assert!(!text.contains("\n\n"), "no blank rows in /save:\n{text}");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let terminal = render(&mut s.app, w, h);
+        let screen = format!("{}", terminal.backend());
+        assert!(screen.contains("The latest reply, explained"), "{screen}");
+        assert!(screen.contains("530 to MAIL"), "{screen}");
+        assert!(
+            !screen.contains("Server offers"),
+            "no side panel:\n{screen}"
+        );
+        each_cell(&terminal, |cell| {
+            assert!(!cell.modifier.contains(Modifier::DIM), "{cell:?}")
+        });
+        insta::assert_snapshot!(format!("presenter_{w}x{h}"), terminal.backend());
+    }
+}

@@ -169,6 +169,15 @@ pub enum Effect {
     LessonFinished(String),
 }
 
+/// How the explorer is shown, as the command line asked: `--theme`, `--presenter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Display {
+    pub high_contrast: bool,
+    /// For a projector: high contrast, no side panel, the latest reply's explanation in a
+    /// pane of its own, a blank row between transcript entries.
+    pub presenter: bool,
+}
+
 /// How the views style text: without colour (`NO_COLOR`), or in the high-contrast theme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Look {
@@ -218,6 +227,7 @@ pub struct App {
     held: Option<String>,
     no_color: bool,
     high_contrast: bool,
+    presenter: bool,
     /// Box drawing characters unavailable (TERM=linux): ASCII markers and borders.
     ascii: bool,
     stopped: bool,
@@ -276,6 +286,7 @@ impl App {
             held: None,
             no_color: false,
             high_contrast: false,
+            presenter: false,
             ascii: false,
             stopped: false,
             cert: cert::CertState::default(),
@@ -344,7 +355,9 @@ impl App {
     }
 
     pub fn push(&mut self, entry: Entry) {
-        self.entries.push(entry);
+        for entry in self.spaced(vec![entry]) {
+            self.entries.push(entry);
+        }
     }
 
     /// The transcript as plain text (what `/save` writes for now).
@@ -580,6 +593,31 @@ impl App {
     /// The high-contrast theme: no dim text, bright colours (`--theme high-contrast`).
     pub fn set_high_contrast(&mut self, on: bool) {
         self.high_contrast = on;
+    }
+
+    /// `--theme` and `--presenter`; the presenter's blank rows apply to entries added
+    /// from now on.
+    pub fn set_display(&mut self, display: Display) {
+        self.high_contrast = display.high_contrast || display.presenter;
+        self.presenter = display.presenter;
+        if display.presenter {
+            self.panel = Some(false);
+        }
+    }
+
+    /// Presenter mode (`--presenter`).
+    pub fn presenter(&self) -> bool {
+        self.presenter
+    }
+
+    /// `entries` with a blank row after each in presenter mode.
+    pub(in crate::app) fn spaced(&self, mut entries: Vec<Entry>) -> Vec<Entry> {
+        if self.presenter {
+            for entry in &mut entries {
+                entry.lines.push(String::new());
+            }
+        }
+        entries
     }
 
     /// What the views need to pick styles.

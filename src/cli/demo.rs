@@ -29,7 +29,7 @@ impl DemoArgs {
         crate::demo::DemoPlan {
             submission: !self.open,
             headless: self.headless,
-            high_contrast: self.look.high_contrast(),
+            display: self.look.display(),
         }
     }
 }

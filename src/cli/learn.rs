@@ -26,7 +26,7 @@ impl LearnArgs {
         crate::demo::LearnPlan {
             lesson: self.lesson,
             lessons: self.lessons,
-            high_contrast: self.look.high_contrast(),
+            display: self.look.display(),
         }
     }
 }

@@ -86,7 +86,7 @@ impl Cli {
                 exit_code,
             }
         };
-        let high_contrast = self.look.high_contrast();
+        let display = self.look.display();
         Ok(match self.command {
             Some(CommandKind::Probe(args)) => {
                 let stage = crate::probe::Stage::Local;
@@ -130,7 +130,7 @@ impl Cli {
                         record: self.record.into_options(),
                         intro: Vec::new(),
                         lesson: None,
-                        high_contrast,
+                        display,
                     })
                 }
                 None => {
@@ -238,11 +238,19 @@ pub struct ThemeArgs {
     /// projector or low vision (NO_COLOR, when set, still means no colour).
     #[arg(long, value_enum, env = "SMTPX_THEME", default_value = "normal")]
     pub theme: Theme,
+
+    /// For a projector: the high-contrast theme, no side panel, the latest reply's
+    /// explanation always shown in a pane of its own, a blank row between lines.
+    #[arg(long)]
+    pub presenter: bool,
 }
 
 impl ThemeArgs {
-    pub fn high_contrast(self) -> bool {
-        self.theme == Theme::HighContrast
+    pub fn display(self) -> crate::app::Display {
+        crate::app::Display {
+            high_contrast: self.theme == Theme::HighContrast,
+            presenter: self.presenter,
+        }
     }
 }
 

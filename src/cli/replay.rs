@@ -163,7 +163,7 @@ impl ReplayArgs {
         ReplayPlan {
             file: self.file,
             mode,
-            high_contrast: self.look.high_contrast(),
+            display: self.look.display(),
         }
     }
 }

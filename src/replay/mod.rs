@@ -31,8 +31,8 @@ pub struct ReplayPlan {
     /// The transcript (`.jsonl`).
     pub file: PathBuf,
     pub mode: ReplayMode,
-    /// The high-contrast theme for stepping through it (`--theme high-contrast`).
-    pub high_contrast: bool,
+    /// `--theme`, `--presenter` for stepping through it.
+    pub display: crate::app::Display,
 }
 
 /// Which of the replay's uses.

@@ -47,8 +47,8 @@ pub struct ExplorerPlan {
     pub intro: Vec<String>,
     /// A lesson to guide the session (`smtpx learn`).
     pub lesson: Option<crate::learn::Lesson>,
-    /// The high-contrast theme (`--theme high-contrast`).
-    pub high_contrast: bool,
+    /// `--theme`, `--presenter`.
+    pub display: crate::app::Display,
 }
 
 /// Exit code when the explorer cannot run: no terminal, or a target that does not parse.
@@ -73,7 +73,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         record,
         intro,
         lesson,
-        high_contrast,
+        display,
     } = plan;
     let target = connect.target.clone();
     if let Some(message) = without_terminal(&target.to_string()) {
@@ -119,7 +119,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         app.record_failed(error);
     }
     screen::style_from_env(&mut app);
-    app.set_high_contrast(high_contrast);
+    app.set_display(display);
     for line in intro {
         app.push(Entry::local(line));
     }

@@ -77,3 +77,24 @@ pub fn draw(frame: &mut Frame, transcript: Rect, app: &App) {
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
+
+/// Presenter mode's pane: the latest reply explained as the answer to its command, as much
+/// as fits (the picked line's panel, Esc, still scrolls through all of it).
+pub fn draw_latest(frame: &mut Frame, area: Rect, app: &App) {
+    let width = usize::from(area.width.saturating_sub(1)).max(10);
+    let lines: Vec<Line> = app
+        .latest_explanation(width)
+        .iter()
+        .flat_map(|line| crate::wrap::lines(line, width))
+        .map(Line::from)
+        .collect();
+    let mut block = Block::default()
+        .borders(Borders::TOP)
+        .title(" The latest reply, explained (Esc picks any line) ")
+        .border_style(theme::key(app.look()));
+    if app.ascii() {
+        block = block.border_set(ratatui::symbols::border::PLAIN);
+    }
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

@@ -68,6 +68,8 @@ pub struct Areas {
     pub lesson: Option<Rect>,
     pub transcript: Rect,
     pub panel: Option<Rect>,
+    /// Presenter mode's pane under the transcript: the latest reply explained.
+    pub explained: Option<Rect>,
     pub notice: Rect,
     pub prompt: Rect,
     pub hint: Rect,
@@ -95,6 +97,18 @@ pub fn areas(screen: Rect, app: &App) -> Areas {
         }
         None => (None, middle),
     };
+    // Presenter mode: the latest reply's explanation in a pane of its own, two fifths of
+    // the height, under the transcript.
+    let (middle, explained) = if app.presenter() && middle.height >= 10 {
+        let [t, e] = Layout::vertical([
+            Constraint::Min(5),
+            Constraint::Length(middle.height * 2 / 5),
+        ])
+        .areas(middle);
+        (t, Some(e))
+    } else {
+        (middle, None)
+    };
     let wide = screen.width >= 100;
     let (transcript, panel) = if !app.panel_visible(screen.width) {
         (middle, None)
@@ -117,6 +131,7 @@ pub fn areas(screen: Rect, app: &App) -> Areas {
         lesson,
         transcript,
         panel,
+        explained,
         notice,
         prompt,
         hint,
@@ -136,6 +151,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     if let Some(Overlay::Pick(_)) = app.overlay() {
         explain::draw(frame, areas.transcript, app);
+    }
+    if let Some(area) = areas.explained {
+        explain::draw_latest(frame, area, app);
     }
     if let Some(r) = &app.replay {
         // Replay: the position bar stands where the prompt is (UI.md).

@@ -188,7 +188,8 @@ impl App {
         let parsed = replay.take_event(index);
         replay.starts.push(self.entries.len());
         replay.position = index + 1;
-        self.entries.extend(entries_of(&parsed));
+        let entries = self.spaced(entries_of(&parsed));
+        self.entries.extend(entries);
         self.apply_state(&parsed);
         self.checkpoint_if_due(index + 1);
         self.trim_window();

@@ -24,6 +24,10 @@ impl App {
             starts.push(entries.len());
             entries.extend(entries_of(&replay.read(index)));
         }
+        let entries = self.spaced(entries);
+        let Some(replay) = self.replay.as_mut() else {
+            return;
+        };
         let added = entries.len();
         starts.extend(replay.starts.iter().map(|s| s + added));
         replay.starts = starts;

@@ -127,7 +127,16 @@ impl Entry {
     pub fn plain(&self) -> Vec<String> {
         let prefix = self.prefix(true);
         let pad = " ".repeat(PREFIX_WIDTH);
-        self.lines
+        // The presenter's blank row is spacing, not text.
+        let text = self.lines.len()
+            - self
+                .lines
+                .iter()
+                .skip(1)
+                .rev()
+                .take_while(|l| l.is_empty())
+                .count();
+        self.lines[..text]
             .iter()
             .enumerate()
             .map(|(i, line)| {

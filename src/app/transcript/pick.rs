@@ -473,6 +473,22 @@ fn steppable_lines(entry: &crate::app::Entry) -> usize {
 }
 
 impl App {
+    /// The latest reply explained in full, as the answer to its command (presenter mode's
+    /// pane).
+    pub fn latest_explanation(&self, width: usize) -> Vec<String> {
+        let Some(entry) = self.entries.iter().rev().find(|e| e.reply.is_some()) else {
+            return vec!["(no reply yet)".into()];
+        };
+        let Some(reply) = entry.reply.as_deref() else {
+            return Vec::new();
+        };
+        let explanation = match &entry.answers {
+            Some(answers) => explain::reply_to(reply, answers),
+            None => explain::reply(reply),
+        };
+        explain::render::lines(&explanation, width)
+    }
+
     /// The latest reply explained in one line, for the row under the transcript.
     pub fn latest_reply_explained(&self) -> Option<String> {
         let entry = self.entries.iter().rev().find(|e| e.reply.is_some())?;
