@@ -128,6 +128,22 @@ pub enum SessionEvent {
     },
 }
 
+impl SessionEvent {
+    /// When it happened, since the session started.
+    pub fn at(&self) -> Duration {
+        match self {
+            SessionEvent::Connected { at, .. }
+            | SessionEvent::Sent { at, .. }
+            | SessionEvent::Received { at, .. }
+            | SessionEvent::TlsEstablished { at, .. }
+            | SessionEvent::Finding { at, .. }
+            | SessionEvent::Note { at, .. }
+            | SessionEvent::Failed { at, .. }
+            | SessionEvent::Closed { at, .. } => *at,
+        }
+    }
+}
+
 /// The exact bytes of a secret line, wiped from memory when dropped. `Debug` shows only the
 /// length, so a stray `{:?}` cannot leak a password into a log.
 #[derive(Clone, PartialEq, Eq)]

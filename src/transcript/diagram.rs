@@ -149,7 +149,7 @@ pub fn svg_of(ladder: &Ladder, server: &str) -> String {
             out,
             r##"<rect x="{}" y="16" width="200" height="28" rx="4" fill="#f2f2f2" stroke="#222"/><text x="{x}" y="35" text-anchor="middle" font-weight="bold">{}</text>"##,
             x - 100,
-            xml(&clip(name, 26))
+            markup(&clip(name, 26))
         );
         let _ = writeln!(
             out,
@@ -180,7 +180,7 @@ fn rung_svg(out: &mut String, rung: &Rung, y: u32) {
     let refusal = refused(rung);
     let colour = if refusal { "#b00020" } else { "#222" };
     let mid = (CLIENT_X + SERVER_X) / 2;
-    let label = xml(&clip(&rung.text(), LABEL_CHARS));
+    let label = markup(&clip(&rung.text(), LABEL_CHARS));
     match rung.flow {
         Flow::ToServer | Flow::ToClient => {
             let (x1, x2) = if rung.flow == Flow::ToServer {
@@ -212,7 +212,7 @@ fn rung_svg(out: &mut String, rung: &Rung, y: u32) {
                     r##"<text x="{}" y="{}" fill="#555" font-size="10">{}</text>"##,
                     SERVER_X + 8,
                     y + 4,
-                    xml(&latency)
+                    markup(&latency)
                 );
             }
             out.push_str("</g>\n");
@@ -225,7 +225,7 @@ fn rung_svg(out: &mut String, rung: &Rung, y: u32) {
             };
             let label = match rung.latency_text() {
                 Some(latency) if rung.kind != RungKind::Closed => {
-                    xml(&clip(&format!("{} ({latency})", rung.text()), LABEL_CHARS))
+                    markup(&clip(&format!("{} ({latency})", rung.text()), LABEL_CHARS))
                 }
                 _ => label,
             };
@@ -251,8 +251,8 @@ fn clip(text: &str, max: usize) -> String {
     cut
 }
 
-/// Text for XML character data or an attribute.
-fn xml(text: &str) -> String {
+/// Text for XML character data or an attribute (the HTML export's too).
+pub(super) fn markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -306,10 +306,10 @@ mod tests {
     #[test]
     fn xml_text_is_escaped() {
         assert_eq!(
-            xml("<a href=\"x\">&'"),
+            markup("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
         );
-        assert_eq!(xml("\u{7}"), "\\u{0007}");
+        assert_eq!(markup("\u{7}"), "\\u{0007}");
     }
 
     #[test]

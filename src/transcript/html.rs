@@ -41,18 +41,7 @@ svg{max-width:100%;height:auto;border:1px solid #ddd}
 /// Text for HTML: `&`, `<`, `>`, `"` and `'` as entities. The caller escapes control
 /// characters first ([`escape_str`]) when the text came from the file.
 pub fn html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    super::diagram::markup(text)
 }
 
 /// From the file: control characters escaped, then markup.
@@ -213,7 +202,7 @@ fn transcript_list(out: &mut String, transcript: &Transcript) {
             out,
             "<li class=\"{class}{tls_class}\" id=\"e{id}\" data-event=\"{id}\"><span class=\"t\">{at:.3}</span><span class=\"m\">{marker}</span><span class=\"x\">{text}</span><span class=\"why\"{title}>{why}</span></li>",
             id = n + 1,
-            at = event_at(event),
+            at = event.at().as_secs_f64(),
             text = text.join("\n"),
             why = why.map(|w| html(&w)).unwrap_or_default(),
         );
@@ -260,20 +249,6 @@ fn one_line(explanation: &Explanation) -> String {
     best.map(|i| i.title.clone()).unwrap_or_default()
 }
 
-fn event_at(event: &SessionEvent) -> f64 {
-    let at = match event {
-        SessionEvent::Connected { at, .. }
-        | SessionEvent::Sent { at, .. }
-        | SessionEvent::Received { at, .. }
-        | SessionEvent::TlsEstablished { at, .. }
-        | SessionEvent::Finding { at, .. }
-        | SessionEvent::Note { at, .. }
-        | SessionEvent::Failed { at, .. }
-        | SessionEvent::Closed { at, .. } => *at,
-    };
-    at.as_secs_f64()
-}
-
 /// Each step that took time: connect, TLS handshake, each reply's latency.
 fn timeline(out: &mut String, transcript: &Transcript) {
     let ladder = ladder_of(transcript);
@@ -315,7 +290,7 @@ mod tests {
     fn markup_and_controls_from_the_file_never_reach_the_page() {
         assert_eq!(
             safe("<script>alert('x')</script>\u{1b}[2J & \"q\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;\\x1b[2J &amp; &quot;q&quot;"
+            "&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt;\\x1b[2J &amp; &quot;q&quot;"
         );
     }
 

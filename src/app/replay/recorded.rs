@@ -23,16 +23,7 @@ pub enum Recorded {
 
 /// When an event happened.
 pub fn event_at(event: &SessionEvent) -> Duration {
-    match event {
-        SessionEvent::Connected { at, .. }
-        | SessionEvent::Sent { at, .. }
-        | SessionEvent::Received { at, .. }
-        | SessionEvent::TlsEstablished { at, .. }
-        | SessionEvent::Finding { at, .. }
-        | SessionEvent::Note { at, .. }
-        | SessionEvent::Failed { at, .. }
-        | SessionEvent::Closed { at, .. } => *at,
-    }
+    event.at()
 }
 
 /// The entries an event line becomes; a defective line is shown as what is wrong with it.
