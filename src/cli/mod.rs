@@ -42,7 +42,7 @@ pub mod transcript;
 
 use clap::{Parser, Subcommand};
 
-pub use connect::{ConnectArgs, TlsArgs, TlsVersionArg, VerifyArg};
+pub use connect::{ConnectArgs, RouteArgs, TlsArgs, TlsVersionArg, VerifyArg};
 pub use demo::DemoArgs;
 pub use probe::{AuthArg, ProbeArgs};
 

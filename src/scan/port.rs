@@ -121,8 +121,9 @@ async fn first_words(
         .await;
     if early && matches!(outcome, Err(NetError::Timeout { .. })) && conn.partial().is_none() {
         let answer = crate::net::hello_answer(
+            &config.connect.route,
+            target,
             conn.peer_addr(),
-            &target.host,
             HELLO_WAIT.min(config.timeout),
         )
         .await;
