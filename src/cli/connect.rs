@@ -181,7 +181,7 @@ pub struct RouteArgs {
     pub proxy_protocol: Option<ProxyVersionArg>,
 
     /// The client address the PROXY header claims (default: this connection's own).
-    #[arg(long, value_name = "ADDR:PORT", requires = "proxy_protocol")]
+    #[arg(long, value_name = "IP:PORT", requires = "proxy_protocol")]
     pub proxy_source: Option<SocketAddr>,
 
     /// Local address to connect from (bound before connecting; with --proxy, to the proxy).
