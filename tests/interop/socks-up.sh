@@ -2,6 +2,7 @@
 # Start two real SOCKS5 servers (Dante's danted) on loopback for smtpx's --proxy tests:
 #   127.0.0.1:1080  no authentication
 #   127.0.0.1:1081  user name and password (RFC 1929), user smtpxsocks / smtpx-socks-password
+# Both resolve mx.socks-only.test (to 127.0.0.1), a name nothing else on the machine knows.
 # Both relay only to 127.0.0.0/8 (the tests talk to loopback servers only).
 #
 # Run as root on Debian 12 (no systemd needed):  bash tests/interop/socks-up.sh
@@ -17,6 +18,10 @@ SOCKS_PASSWORD=smtpx-socks-password
 STATE_DIR=/etc/smtpx-interop
 RUN_DIR=/run/smtpx-socks
 LOG_DIR=/var/log/smtpx-interop
+# A name only the proxies can resolve (their own /etc/hosts, in a mount namespace): a
+# session to it proves the proxy, not smtpx, resolved the server's name.
+PROXY_ONLY_NAME=mx.socks-only.test
+PROXY_HOSTS=$STATE_DIR/socks-hosts
 WAIT_SECS=10
 PACKAGES=(dante-server)
 
@@ -37,11 +42,6 @@ selects() {
 }
 both_up() { selects "$PORT_OPEN" 00 && selects "$PORT_AUTH" 02; }
 
-if both_up 2>/dev/null; then
-    log "already up: $LISTEN_ADDR:$PORT_OPEN (no auth), $LISTEN_ADDR:$PORT_AUTH (user $SOCKS_USER)"
-    exit 0
-fi
-
 # --------------------------------------------------------------- packages
 if ! command -v danted >/dev/null; then
     log "installing ${PACKAGES[*]}"
@@ -60,9 +60,20 @@ echo "$SOCKS_USER:$SOCKS_PASSWORD" | chpasswd
 
 # ---------------------------------------------------------------- configs
 mkdir -p "$STATE_DIR" "$RUN_DIR" "$LOG_DIR"
-# $1 port, $2 socksmethod ("none" or "username")
+CHANGED=0
+# $1 port, $2 socksmethod ("none" or "username"); CHANGED=1 when the file changes.
 write_conf() {
-    cat > "$STATE_DIR/danted-$1.conf" <<CONF
+    local file=$STATE_DIR/danted-$1.conf
+    conf_text "$1" "$2" > "$file.new"
+    if cmp -s "$file.new" "$file"; then
+        rm -f "$file.new"
+    else
+        mv "$file.new" "$file"
+        CHANGED=1
+    fi
+}
+conf_text() {
+    cat <<CONF
 logoutput: $LOG_DIR/danted-$1.log
 internal: $LISTEN_ADDR port = $1
 external: $LISTEN_ADDR
@@ -79,6 +90,8 @@ socks pass {
     command: connect
     protocol: tcp
     socksmethod: $2
+    # The tests read the requested destination (a name stays a name) from this log.
+    log: connect error
 }
 socks block {
     from: 0.0.0.0/0 to: 0.0.0.0/0
@@ -88,6 +101,13 @@ CONF
 }
 write_conf "$PORT_OPEN" none
 write_conf "$PORT_AUTH" username
+printf '127.0.0.1 localhost %s\n::1 localhost ip6-localhost\n' "$PROXY_ONLY_NAME" > "$PROXY_HOSTS.new"
+if cmp -s "$PROXY_HOSTS.new" "$PROXY_HOSTS"; then rm -f "$PROXY_HOSTS.new"; else mv "$PROXY_HOSTS.new" "$PROXY_HOSTS"; CHANGED=1; fi
+
+if [ "$CHANGED" = 0 ] && both_up 2>/dev/null; then
+    log "already up: $LISTEN_ADDR:$PORT_OPEN (no auth), $LISTEN_ADDR:$PORT_AUTH (user $SOCKS_USER)"
+    exit 0
+fi
 
 # ------------------------------------------------------------------ start
 start() { # port
@@ -97,7 +117,8 @@ start() { # port
         kill "$pid"
         for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
-    danted -D -f "$STATE_DIR/danted-$1.conf" -p "$pidfile"
+    unshare -m sh -c 'mount --bind "$1" /etc/hosts && exec danted -D -f "$2" -p "$3"' \
+        danted "$PROXY_HOSTS" "$STATE_DIR/danted-$1.conf" "$pidfile"
 }
 start "$PORT_OPEN"
 start "$PORT_AUTH"
