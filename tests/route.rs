@@ -510,3 +510,61 @@ fn postfix_sees_the_local_address_asked_for() {
     let message = delivered(&subject);
     assert!(message.contains("[127.0.0.2])"), "{message}");
 }
+
+#[test]
+fn replay_against_and_scan_go_through_the_proxy_too() {
+    if !rig("SOCKS5 test") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("mta.jsonl");
+    let file_arg = file.to_str().expect("utf-8");
+    let output = probe(&[
+        "127.0.0.1:10025",
+        "--no-starttls",
+        "--from",
+        "smtpxtest@smtpx.test",
+        "--to",
+        "smtpxtest@localhost",
+        "--record",
+        file_arg,
+    ]);
+    exits(&output, 0);
+    // The recording's server name resolves only at the proxy.
+    let against = format!("{PROXY_ONLY_NAME}:10025");
+    let output = postfix::smtpx(&[
+        "replay",
+        file_arg,
+        "--against",
+        &against,
+        "--proxy",
+        &auth_proxy(SOCKS_PASSWORD),
+        "--no-record",
+        "--timeout",
+        "10",
+    ]);
+    let out = stdout(&output);
+    assert!(out.contains("through SOCKS5 proxy"), "{out}");
+    assert!(out.contains("re-ran all"), "{out}");
+    assert!(!out.contains(SOCKS_PASSWORD), "{out}");
+
+    let output = postfix::smtpx(&[
+        "scan",
+        PROXY_ONLY_NAME,
+        "--ports",
+        "10025,10465",
+        "--proxy",
+        OPEN_PROXY,
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", stdout(&output)));
+    let ports = report["ports"].as_array().expect("ports");
+    assert_eq!(ports.len(), 2, "{report}");
+    for (port, started_by) in ports.iter().zip(["starttls", "implicit"]) {
+        let greeting = port["greeting"]["text"].as_str().unwrap_or_default();
+        assert!(greeting.contains("ESMTP Postfix (smtpx interop)"), "{port}");
+        assert_eq!(port["tls"]["started_by"], started_by, "{port}");
+        assert_eq!(port["tls"]["version"], "TLSv1.3", "{port}");
+    }
+}
