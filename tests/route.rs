@@ -568,3 +568,22 @@ fn replay_against_and_scan_go_through_the_proxy_too() {
         assert_eq!(port["tls"]["version"], "TLSv1.3", "{port}");
     }
 }
+
+#[test]
+fn a_silent_port_is_checked_for_tls_through_the_proxy_too() {
+    if !rig("SOCKS5 test") {
+        return;
+    }
+    // The second connection, with a ClientHello, goes through the proxy like the first: on
+    // a direct one the name would not even resolve.
+    let output = probe(&[
+        "--proxy",
+        OPEN_PROXY,
+        &format!("{PROXY_ONLY_NAME}:10465"),
+        "--no-tls-on-connect",
+        "--greeting-wait",
+        "0.5",
+    ]);
+    let out = exits(&output, 21);
+    assert!(out.contains("This port expects implicit TLS"), "{out}");
+}
