@@ -587,3 +587,47 @@ fn a_silent_port_is_checked_for_tls_through_the_proxy_too() {
     let out = exits(&output, 21);
     assert!(out.contains("This port expects implicit TLS"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_behind_a_proxy_takes_the_client_from_the_header() {
+    let server = smtpx::sandbox::start(SandboxConfig {
+        behaviours: smtpx::sandbox::Behaviours {
+            accept_proxy_header: true,
+            ..Default::default()
+        },
+        idle_timeout: Duration::from_secs(1),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts");
+    let mut messages = server.messages();
+    let target = server.plain_addr().to_string();
+    for (version, source) in [("v2", "192.0.2.9:5000"), ("v1", "[2001:db8::9]:5001")] {
+        let output = probe_json(args(&[
+            &target,
+            "--proxy-protocol",
+            version,
+            "--proxy-source",
+            source,
+            "--starttls",
+            "--from",
+            "a@example.test",
+            "--to",
+            "b@example.test",
+        ]))
+        .await;
+        exits(&output, 0);
+        let message = tokio::time::timeout(Duration::from_secs(10), messages.recv())
+            .await
+            .expect("a message in time")
+            .expect("a stored message");
+        let claimed: SocketAddr = source.parse().expect("address");
+        assert_eq!(message.peer, claimed, "{version}");
+        let text = std::fs::read_to_string(&message.path).expect("stored message");
+        assert!(text.contains(&format!("([{}])", claimed.ip())), "{text}");
+    }
+    // Without the header the sandbox closes once its idle time is up, as Postfix does.
+    let output = probe_json(args(&[&target, "--timeout", "10"])).await;
+    exits(&output, 21);
+    server.shutdown().await;
+}
