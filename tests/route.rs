@@ -552,7 +552,7 @@ fn replay_against_and_scan_go_through_the_proxy_too() {
         "scan",
         PROXY_ONLY_NAME,
         "--ports",
-        "10025,10465",
+        "10025,10465,1",
         "--proxy",
         OPEN_PROXY,
         "--json",
@@ -560,7 +560,9 @@ fn replay_against_and_scan_go_through_the_proxy_too() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", stdout(&output)));
     let ports = report["ports"].as_array().expect("ports");
-    assert_eq!(ports.len(), 2, "{report}");
+    assert_eq!(ports.len(), 3, "{report}");
+    // The proxy says the server refused it (reply 5): the port is refused, as direct.
+    assert_eq!(ports[2]["reach"]["state"], "refused", "{report}");
     for (port, started_by) in ports.iter().zip(["starttls", "implicit"]) {
         let greeting = port["greeting"]["text"].as_str().unwrap_or_default();
         assert!(greeting.contains("ESMTP Postfix (smtpx interop)"), "{port}");
