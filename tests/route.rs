@@ -32,17 +32,19 @@ fn auth_proxy(password: &str) -> String {
     format!("socks5://{SOCKS_USER}:{password}@127.0.0.1:1081")
 }
 
-/// Whether to run the tests that need the rig; panics when asked to and a part is missing.
-fn rig(what: &str) -> bool {
+/// The SOCKS5 proxies of `socks-up.sh`.
+const PROXIES: &[(u16, &str)] = &[(1080, "socks-up.sh"), (1081, "socks-up.sh")];
+/// Postfix's PROXY listener (`postfix-up.sh`).
+const PROXY_LISTENER: &[(u16, &str)] = &[(10027, "postfix-up.sh")];
+
+/// Whether to run a test that needs Postfix and the listeners `ports` (each with the script
+/// that starts it); panics when asked to run and one is missing.
+fn rig(what: &str, ports: &[(u16, &str)]) -> bool {
     if !postfix::enabled(what) {
         return false;
     }
-    for (port, script) in [
-        (1080, "socks-up.sh"),
-        (1081, "socks-up.sh"),
-        (10027, "postfix-up.sh"),
-    ] {
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    for (port, script) in ports {
+        let addr = SocketAddr::from(([127, 0, 0, 1], *port));
         if std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_err() {
             panic!(
                 "SMTPX_INTEROP is set but nothing listens on {addr}: run tests/interop/{script}"
@@ -322,7 +324,7 @@ async fn a_host_name_goes_to_the_proxy_unresolved_and_a_refusal_names_the_proxy(
 
 #[test]
 fn starttls_and_implicit_tls_work_through_a_real_socks5_proxy() {
-    if !rig("SOCKS5 test") {
+    if !rig("SOCKS5 test", PROXIES) {
         return;
     }
     let subject = unique("socks-starttls");
@@ -369,7 +371,7 @@ fn starttls_and_implicit_tls_work_through_a_real_socks5_proxy() {
 
 #[test]
 fn a_wrong_or_missing_proxy_password_is_a_clear_error_that_never_shows_it() {
-    if !rig("SOCKS5 test") {
+    if !rig("SOCKS5 test", PROXIES) {
         return;
     }
     let wrong = "not-the-socks-password";
@@ -402,7 +404,7 @@ fn a_wrong_or_missing_proxy_password_is_a_clear_error_that_never_shows_it() {
 
 #[test]
 fn the_proxy_resolves_the_servers_name() {
-    if !rig("SOCKS5 test") {
+    if !rig("SOCKS5 test", PROXIES) {
         return;
     }
     // smtpx itself cannot resolve the name...
@@ -422,7 +424,7 @@ fn the_proxy_resolves_the_servers_name() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sandbox_is_reached_through_a_real_socks5_proxy_with_starttls() {
-    if !rig("SOCKS5 test") {
+    if !rig("SOCKS5 test", PROXIES) {
         return;
     }
     let server = sandbox().await;
@@ -454,7 +456,7 @@ async fn the_sandbox_is_reached_through_a_real_socks5_proxy_with_starttls() {
 
 #[test]
 fn postfix_behind_a_proxy_header_sees_the_forwarded_client() {
-    if !rig("PROXY protocol test") {
+    if !rig("PROXY protocol test", PROXY_LISTENER) {
         return;
     }
     for (version, source, shown) in [
@@ -489,7 +491,7 @@ fn postfix_behind_a_proxy_header_sees_the_forwarded_client() {
 
 #[test]
 fn postfix_sees_the_local_address_asked_for() {
-    if !rig("local address test") {
+    if !rig("local address test", &[]) {
         return;
     }
     let subject = unique("local-addr");
@@ -513,7 +515,7 @@ fn postfix_sees_the_local_address_asked_for() {
 
 #[test]
 fn replay_against_and_scan_go_through_the_proxy_too() {
-    if !rig("SOCKS5 test") {
+    if !rig("SOCKS5 test", PROXIES) {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
@@ -573,7 +575,7 @@ fn replay_against_and_scan_go_through_the_proxy_too() {
 
 #[test]
 fn a_silent_port_is_checked_for_tls_through_the_proxy_too() {
-    if !rig("SOCKS5 test") {
+    if !rig("SOCKS5 test", PROXIES) {
         return;
     }
     // The second connection, with a ClientHello, goes through the proxy like the first: on

@@ -118,11 +118,8 @@ async fn first_accepting(
     local: Option<IpAddr>,
     resolve_wait: Duration,
     wait: Duration,
-) -> Result<(TcpStream, Vec<ConnectAttempt>), (NetError, Vec<ConnectAttempt>)> {
-    let addrs = target
-        .resolve(family, resolve_wait)
-        .await
-        .map_err(|e| (e, Vec::new()))?;
+) -> Result<(TcpStream, Vec<ConnectAttempt>), NetError> {
+    let addrs = target.resolve(family, resolve_wait).await?;
     let usable: Vec<SocketAddr> = match local {
         Some(ip) => addrs
             .iter()
@@ -137,7 +134,7 @@ async fn first_accepting(
         } else {
             ("IPv6", "IPv4")
         };
-        let error = NetError::LocalAddress {
+        return Err(NetError::LocalAddress {
             addr: ip,
             error: IoFailure {
                 kind: IoErrorKind::InvalidInput,
@@ -146,16 +143,15 @@ async fn first_accepting(
                     target.host
                 ),
             },
-        };
-        return Err((error, Vec::new()));
+        });
     }
     let mut attempts = Vec::new();
     for addr in usable {
         let failure = match tokio::time::timeout(wait, tcp_to(addr, local)).await {
             Ok(Ok(tcp)) => return Ok((tcp, attempts)),
+            // Only a local address is bound.
             Ok(Err(SocketFailure::Bind(e))) => {
-                let ip = local.unwrap_or(addr.ip());
-                return Err((local_failure(ip, &e), attempts));
+                return Err(local_failure(local.unwrap_or(addr.ip()), &e));
             }
             Ok(Err(SocketFailure::Connect(e))) if e.kind() == io::ErrorKind::ConnectionRefused => {
                 AttemptFailure::Refused
@@ -168,11 +164,10 @@ async fn first_accepting(
         };
         attempts.push(ConnectAttempt { addr, failure });
     }
-    let error = NetError::Connect {
+    Err(NetError::Connect {
         target: target.clone(),
-        attempts: attempts.clone(),
-    };
-    Err((error, attempts))
+        attempts,
+    })
 }
 
 impl Route {
@@ -189,9 +184,7 @@ impl Route {
     ) -> Result<Opened, NetError> {
         let mut taken = RouteTaken::default();
         let (mut tcp, failed_attempts) = match &self.socks {
-            None => first_accepting(target, family, self.local_addr, slow_wait, wait)
-                .await
-                .map_err(|(error, _)| error)?,
+            None => first_accepting(target, family, self.local_addr, slow_wait, wait).await?,
             Some(proxy) => {
                 let shown = proxy.server.to_string();
                 let to_proxy = first_accepting(
@@ -204,19 +197,19 @@ impl Route {
                 .await;
                 let tcp = match to_proxy {
                     Ok((tcp, _)) => tcp,
-                    Err((NetError::Resolve { .. }, _)) => {
+                    Err(NetError::Resolve { .. }) => {
                         return Err(NetError::Proxy {
                             proxy: shown,
                             failure: ProxyFailure::Resolve,
                         });
                     }
-                    Err((NetError::Connect { attempts, .. }, _)) => {
+                    Err(NetError::Connect { attempts, .. }) => {
                         return Err(NetError::Proxy {
                             proxy: shown,
                             failure: ProxyFailure::Unreachable { attempts },
                         });
                     }
-                    Err((other, _)) => return Err(other),
+                    Err(other) => return Err(other),
                 };
                 let proxy_addr = tcp.peer_addr().map_err(|e| NetError::Io {
                     during: Phase::Connect,
