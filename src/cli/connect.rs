@@ -172,7 +172,7 @@ impl ConnectArgs {
 pub struct RouteArgs {
     /// Connect through a SOCKS5 proxy: socks5://[USER:PASSWORD@]HOST[:PORT] (RFC 1928,
     /// 1929). The proxy resolves the server's name; `ssh -D 1080 HOST` makes one.
-    #[arg(long, value_name = "URL", value_parser = parse_proxy)]
+    #[arg(long, value_name = "URL", value_parser = ProxyParser)]
     pub proxy: Option<SocksProxy>,
 
     /// Send a PROXY protocol header (HAProxy's v1 text or v2 binary) before the session,
@@ -195,9 +195,33 @@ pub enum ProxyVersionArg {
     V2,
 }
 
-/// A `--proxy` URL; clap shows the error, whose text never holds the password.
-fn parse_proxy(text: &str) -> Result<SocksProxy, String> {
-    SocksProxy::parse(text).map_err(|e| e.to_string())
+/// Parses `--proxy`. Not a plain function parser: clap would quote the whole value, password
+/// and all, in its error; this error shows the URL with the password replaced.
+#[derive(Debug, Clone, Copy)]
+struct ProxyParser;
+
+impl clap::builder::TypedValueParser for ProxyParser {
+    type Value = SocksProxy;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<SocksProxy, clap::Error> {
+        let refuse = |reason: String| {
+            let flag = arg.map_or_else(|| "--proxy".to_string(), |a| a.to_string());
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value for '{flag}': {reason}\n"),
+            )
+            .with_cmd(cmd)
+        };
+        let text = value
+            .to_str()
+            .ok_or_else(|| refuse("the proxy URL is not UTF-8".to_string()))?;
+        SocksProxy::parse(text).map_err(|e| refuse(e.to_string()))
+    }
 }
 
 impl RouteArgs {
@@ -340,6 +364,29 @@ pub(crate) mod tests {
             "{error}"
         );
         drop((dir, other));
+    }
+
+    #[test]
+    fn a_bad_proxy_url_is_refused_without_showing_its_password() {
+        for bad in [
+            "http://alice:hunter2@127.0.0.1:1080",
+            "socks5://alice:hunter2@127.0.0.1:99999",
+        ] {
+            let Err(error) = Cli::try_parse_from(["smtpx", "127.0.0.1", "--proxy", bad]) else {
+                panic!("{bad} must be refused");
+            };
+            let text = error.to_string();
+            assert!(!text.contains("hunter2"), "{text}");
+            assert!(
+                text.contains(
+                    "invalid value for '--proxy <URL>': invalid proxy 'socks5://alice:***@"
+                ) || text.contains("invalid proxy 'http://alice:***@"),
+                "{text}"
+            );
+        }
+        let plan = plan(&["--proxy", "socks5://alice:hunter2@127.0.0.1:1081"]).expect("plan");
+        let proxy = plan.connect.route.socks.expect("proxy");
+        assert_eq!(proxy.to_string(), "socks5://alice:***@127.0.0.1:1081");
     }
 
     #[test]
