@@ -21,10 +21,13 @@ use crate::tui::ExplorerPlan;
 /// What `smtpx demo` is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DemoPlan {
-    /// Run the sandbox in submission mode (STARTTLS before AUTH, AUTH before MAIL).
+    /// Run the sandbox as a submission port (STARTTLS before AUTH, AUTH before MAIL); the
+    /// CLI's default, `--open` turns it off.
     pub submission: bool,
     /// Run the scripted submission with the headless probe instead of the explorer.
     pub headless: bool,
+    /// The explorer's high-contrast theme (`--theme high-contrast`).
+    pub high_contrast: bool,
 }
 
 pub async fn run(args: DemoPlan) -> ExitCode {
@@ -47,8 +50,9 @@ pub async fn run(args: DemoPlan) -> ExitCode {
         let code = crate::tui::run(ExplorerPlan {
             connect: demo_connection(addr, handle.ca_pem_path()),
             record: RecordOptions::default_file(),
-            intro: hint(&addr.to_string(), &user, &password),
+            intro: hint(&addr.to_string(), &user, &password, args.submission),
             lesson: None,
+            high_contrast: args.high_contrast,
         })
         .await;
         let mut stored = 0;
@@ -98,11 +102,16 @@ pub async fn run(args: DemoPlan) -> ExitCode {
                     .into(),
             ),
             subject: "smtpx demo".into(),
+            headers: Vec::new(),
+            html: None,
+            attachments: Vec::new(),
         },
         bdat: None,
         // One step at a time, DATA with its dot-stuffing: the demo shows the classic
         // session.
         pipeline: false,
+        require_pipelining: false,
+        envelope: Default::default(),
         quit_after: None,
         print: PrintOptions::default(),
         record: RecordOptions::default_file(),
@@ -163,10 +172,18 @@ fn demo_connection(addr: std::net::SocketAddr, ca: &std::path::Path) -> ConnectP
 }
 
 /// What to type, shown at the top of the explorer's transcript.
-fn hint(addr: &str, user: &str, password: &str) -> Vec<String> {
+fn hint(addr: &str, user: &str, password: &str, submission: bool) -> Vec<String> {
     use base64::Engine;
     let plain = base64::engine::general_purpose::STANDARD
         .encode(format!("\0{user}\0{password}").as_bytes());
+    let manners = if submission {
+        "  It behaves as a submission port (RFC 6409): AUTH is offered only inside TLS and \
+         mail only after AUTH, so compare the two EHLO replies. `smtpx demo --open` offers \
+         AUTH in plaintext and takes mail without it."
+    } else {
+        "  Open manners (--open): AUTH is offered before STARTTLS and mail is taken without \
+         AUTH; plain `smtpx demo` behaves as a submission port."
+    };
     vec![
         format!("smtpx demo: sandbox SMTP server on {addr}. Try typing:"),
         "  EHLO me · STARTTLS · EHLO me".to_string(),
@@ -174,7 +191,10 @@ fn hint(addr: &str, user: &str, password: &str) -> Vec<String> {
         format!("  MAIL FROM:<{user}@localhost> · RCPT TO:<you@localhost> · DATA"),
         "  then message lines, a lone . to send — or F5 to compose the whole transaction"
             .to_string(),
-        "  QUIT. Esc explains any line, F6 shows the timeline, F1 help, Ctrl-C leaves".to_string(),
+        "  QUIT. Esc explains any line, F6 shows the timeline, F7 the sequence diagram, F1 \
+         help, Ctrl-C leaves"
+            .to_string(),
+        manners.to_string(),
     ]
 }
 
@@ -185,6 +205,8 @@ pub struct LearnPlan {
     pub lesson: Option<String>,
     /// A teacher's own lessons instead of the built-in ones.
     pub lessons: Option<std::path::PathBuf>,
+    /// The explorer's high-contrast theme (`--theme high-contrast`).
+    pub high_contrast: bool,
 }
 
 /// `smtpx learn`: the lesson list with what is finished, or one lesson in the explorer on a
@@ -268,6 +290,7 @@ pub async fn learn(plan: LearnPlan) -> ExitCode {
             "smtpx learn: sandbox SMTP server on loopback; its account is {user} / {password}."
         )],
         lesson: Some(lesson),
+        high_contrast: plan.high_contrast,
     })
     .await;
     handle.shutdown().await;

@@ -42,3 +42,4 @@ pub mod testkit;
 pub mod transcript;
 pub mod tui;
 pub mod ui;
+pub mod wrap;

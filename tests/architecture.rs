@@ -18,6 +18,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("proto", &[]),
     // Private files (0600, never through a link): std and libc only.
     ("files", &[]),
+    // Word wrapping in terminal columns: std and unicode-width only.
+    ("wrap", &[]),
     // Standard output that ends quietly when its reader goes, and JSON escaped with the
     // one list of hostile characters in `proto::text`.
     ("output", &["proto"]),
@@ -34,7 +36,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Files, explanations and diagnoses: no front end, no terminal, no command line, no
     // driver. `net` only for its plain values (targets, TLS options) and certificate
     // decoding: nothing here opens a connection.
-    ("explain", &["proto", "event"]),
+    ("explain", &["proto", "event", "wrap"]),
     ("transcript", &["proto", "event", "explain", "net"]),
     // Lessons: lesson files, the checks over events, the progress file.
     ("learn", &["proto", "event"]),
@@ -56,6 +58,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "driver",
             "net",
             "learn",
+            "wrap",
         ],
     ),
     // Views: draw `&App`.
@@ -70,6 +73,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "diagnose",
             "net",
             "learn",
+            "wrap",
         ],
     ),
     // Test and benchmark support, compiled only with the `testkit` feature.

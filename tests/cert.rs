@@ -92,7 +92,7 @@ async fn valid_chain_through_test_ca_is_trusted_by_the_ca_file_and_decoded() {
             ..
         }
     ));
-    let view = ChainView::new(&info.chain_der);
+    let view = ChainView::new(&info);
     assert_eq!(view.links, vec![Link::IssuedByNext, Link::SelfIssued]);
     let leaf = &view.certs[0];
     assert_eq!(leaf.subject.as_deref(), Some("CN=localhost"));
@@ -206,10 +206,7 @@ async fn self_signed_leaf_is_named_as_such() {
     ));
     assert!(matches!(info.verdict.name, NameCheck::Matched { .. }));
     assert!(matches!(info.verdict.validity, Validity::Valid { .. }));
-    assert_eq!(
-        ChainView::new(&info.chain_der).links,
-        vec![Link::SelfIssued]
-    );
+    assert_eq!(ChainView::new(&info).links, vec![Link::SelfIssued]);
 }
 
 #[tokio::test]
@@ -228,6 +225,28 @@ async fn unknown_issuer_without_the_ca_file() {
     assert!(verdict_lines(&info.verdict)[0].1.contains("unknown issuer"));
 }
 
+/// A server that sends only its leaf, issued by the private CA the client holds in
+/// `--ca-file` (the sandbox does this): the chain ends at that anchor, which is normal, not
+/// "intermediate missing"; without the CA file the same chain is the classic mistake.
+#[tokio::test]
+async fn a_leaf_issued_by_the_ca_file_anchor_ends_the_chain_normally() {
+    let pki = test_pki();
+    let mut leaf_only = pki.leaf(LeafKind::Good);
+    leaf_only.chain.truncate(1);
+    let info = inspect(&leaf_only, opts(Some(&pki))).await;
+    assert!(info.verdict.ok(), "{}", info.verdict.summary());
+    let view = ChainView::new(&info);
+    assert_eq!(view.links, vec![Link::IssuerIsConfiguredAnchor]);
+    let (_, link) = &view.list_lines()[0];
+    assert!(link.contains("the CA of --ca-file"), "{link}");
+    assert!(!link.contains("missing"), "{link}");
+
+    let info = inspect(&leaf_only, opts(None)).await;
+    assert!(!info.verdict.ok());
+    let view = ChainView::new(&info);
+    assert_eq!(view.links, vec![Link::IssuerNotSent { known_root: false }]);
+}
+
 #[tokio::test]
 async fn missing_intermediate_is_called_out_and_a_complete_chain_links() {
     let pki = test_pki();
@@ -239,7 +258,7 @@ async fn missing_intermediate_is_called_out_and_a_complete_chain_links() {
             ..
         }
     ));
-    let view = ChainView::new(&info.chain_der);
+    let view = ChainView::new(&info);
     assert_eq!(view.links, vec![Link::IssuerNotSent { known_root: false }]);
     let (_, link) = &view.list_lines()[0];
     assert!(link.contains("intermediate missing"), "{link}");
@@ -247,13 +266,11 @@ async fn missing_intermediate_is_called_out_and_a_complete_chain_links() {
 
     let info = inspect(&pki.intermediate_chain(true), opts(Some(&pki))).await;
     assert!(info.verdict.ok(), "{}", info.verdict.summary());
-    let view = ChainView::new(&info.chain_der);
+    let view = ChainView::new(&info);
+    // The root is the --ca-file anchor: not sent, and that is normal.
     assert_eq!(
         view.links,
-        vec![
-            Link::IssuedByNext,
-            Link::IssuerNotSent { known_root: false }
-        ]
+        vec![Link::IssuedByNext, Link::IssuerIsConfiguredAnchor]
     );
     let inter = &view.certs[1];
     assert_eq!(

@@ -139,6 +139,30 @@ fn slash_cert_opens_the_view_and_saves_the_chain_as_pem() {
     );
 }
 
+/// `s` in the view (its footer says so) puts `/cert save ` on the prompt: typing the path
+/// and Enter save the chain.
+#[test]
+fn s_in_the_view_starts_the_save_at_the_prompt() {
+    let mut s = session();
+    s.app.update(key(KeyCode::F(2)));
+    s.app.update(key(KeyCode::Char('s')));
+    assert_eq!(s.app.overlay_kind(), None);
+    assert_eq!(s.app.input.value(), "/cert save ");
+    assert!(
+        s.app
+            .notice()
+            .is_some_and(|n| n.contains("type the file's path"))
+    );
+    for c in "/tmp/typed.pem".chars() {
+        s.app.update(key(KeyCode::Char(c)));
+    }
+    let effects = s.app.update(key(KeyCode::Enter));
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Save { path, .. } if path == std::path::Path::new("/tmp/typed.pem")
+    )));
+}
+
 #[test]
 fn no_tls_yet_gives_a_notice_not_an_empty_view() {
     let mut app = App::new("mx.example.com:25", Vec::new());

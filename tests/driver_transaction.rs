@@ -296,6 +296,14 @@ fn draft(rcpt: &str, body: &[&str]) -> Draft {
         ret: None,
         envid: String::new(),
         notify: NotifyChoice::SuccessFailure,
+        headers: String::new(),
+        requiretls: false,
+        pipeline: true,
+        html: String::new(),
+        mail_params: String::new(),
+        rcpt_params: String::new(),
+        attachments: Vec::new(),
+        unread_attachments: false,
     }
 }
 
@@ -308,6 +316,8 @@ fn offers() -> Offers {
         dsn: true,
         chunking: true,
         pipelining: false,
+        requiretls: false,
+        tls: false,
     }
 }
 

@@ -1,5 +1,5 @@
 //! One hostile corpus, fed through every path where server text leaves smtpx for a person
-//! or a file: the probe's human and JSON output, the transcript file, `export` in all three
+//! or a file: the probe's human and JSON output, the transcript file, `export` in all six
 //! formats, the scan table and its JSON, `explain`, the diagnoses and protocol breaches that
 //! quote a reply, and the explorer's completion and history file. No terminal control (C0
 //! but line ends and tab, DEL, C1) and no bidi or zero-width character may survive raw
@@ -57,7 +57,7 @@ async fn smtpx_off_runtime(args: &[&str]) -> String {
 fn hostile_steps() -> Vec<Step> {
     let greeting = format!("220 mx.test {CORPUS} ESMTP\r\n");
     let keyword = format!("X-{CORPUS}");
-    let refusal = format!("550 5.7.1 {CORPUS} no\r\n");
+    let refusal = format!("550 5.7.1 {CORPUS} <script>alert(1)</script> no\r\n");
     vec![
         Step::send(greeting),
         Step::expect("EHLO"),
@@ -101,9 +101,18 @@ async fn no_control_or_bidi_character_from_a_server_survives_any_output() {
     }
     let transcript = std::fs::read_to_string(&record).expect("transcript");
     assert_clean("the transcript file", &transcript);
-    for format in ["text", "markdown", "json"] {
+    for format in ["text", "markdown", "json", "mermaid", "svg", "html"] {
         let export = smtpx(&["export", "--format", format, &record_arg]);
         assert_clean(&format!("export --format {format}"), &export);
+    }
+    // In the page, the server's text is text: no tag of its making.
+    for format in ["html", "svg"] {
+        let page = smtpx(&["export", "--format", format, &record_arg]);
+        assert!(!page.to_ascii_lowercase().contains("<script"), "{page}");
+        // (The diagram cuts long labels before it.)
+        if format == "html" {
+            assert!(page.contains("&lt;script&gt;"), "escaped, not dropped");
+        }
     }
     for json in [false, true] {
         let server = ScriptedServer::start(hostile_steps()).await;
@@ -236,7 +245,7 @@ async fn the_explorer_completes_and_remembers_no_hostile_text() {
     );
     tmux.wait_for(t, &["S< 220"]).await;
     tmux.type_line(t, "EHLO x");
-    tmux.wait_for(t, &["AUTH X"]).await;
+    tmux.wait_for(t, &["250 AUTH", "PLAIN   ("]).await;
     // Tab offers only well-formed mechanism names: PLAIN, never the hostile one.
     tmux.keys(t, &["-l", "AUTH "]);
     tmux.keys(t, &["Tab"]);

@@ -149,9 +149,10 @@ fn export(file: &Path, format: &str) -> String {
 }
 
 #[test]
-fn mermaid_and_svg_exports_match_their_golden_files() {
+fn mermaid_svg_and_html_exports_match_their_golden_files() {
     golden("sandbox.mmd", &export(&repo(SANDBOX), "mermaid"));
     golden("sandbox.svg", &export(&repo(SANDBOX), "svg"));
+    golden("sandbox.html", &export(&repo(SANDBOX), "html"));
     golden("rejected.mmd", &export(&repo(REJECTED), "mermaid"));
 }
 

@@ -253,7 +253,7 @@ async fn show_cert_puts_capabilities_before_and_after_starttls_side_by_side() {
         "before TLS",
         "~ SIZE 2000",
         "+ AUTH PLAIN",
-        "- STARTTLS (gone after TLS)",
+        "STARTTLS   - (gone after TLS)",
     ] {
         assert!(
             run.stdout.contains(needle),
@@ -261,4 +261,10 @@ async fn show_cert_puts_capabilities_before_and_after_starttls_side_by_side() {
             run.stdout
         );
     }
+    // One row per keyword: SIZE before beside SIZE after.
+    assert!(
+        run.stdout.contains("SIZE 1000  ~ SIZE 2000"),
+        "{}",
+        run.stdout
+    );
 }

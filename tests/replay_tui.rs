@@ -357,6 +357,26 @@ fn overlays_show_the_step_and_q_quits() {
     press(&mut app, KeyCode::F(1));
     assert_eq!(app.overlay_kind(), Some(OverlayKind::Help));
     press(&mut app, KeyCode::Esc);
+    // The live explorer's keys say why they do nothing here, and so does `s` in F2.
+    press(&mut app, KeyCode::F(4));
+    assert!(
+        message(&app).contains("a replay sends nothing"),
+        "{}",
+        message(&app)
+    );
+    press(&mut app, KeyCode::F(5));
+    assert!(message(&app).contains("F5 (compose)"), "{}", message(&app));
+    press(&mut app, KeyCode::Char('x'));
+    assert!(message(&app).contains("F1 lists them"), "{}", message(&app));
+    press(&mut app, KeyCode::F(2));
+    press(&mut app, KeyCode::Char('s'));
+    assert!(
+        app.notice()
+            .is_some_and(|n| n.contains("a replay writes no files")),
+        "{:?}",
+        app.notice()
+    );
+    press(&mut app, KeyCode::Esc);
     assert!(press(&mut app, KeyCode::Char('q')).contains(&Effect::Quit));
     let ctrl_c = app.update(Action::Key(KeyEvent::new(
         KeyCode::Char('c'),

@@ -410,6 +410,22 @@ fn timeline_screen() {
     assert_eq!(s.app.overlay_kind(), None);
 }
 
+/// A slow step's flag is read whole at 80 columns (the label gives way, not the flag).
+#[test]
+fn timeline_slow_flags_are_whole_at_80_columns() {
+    let mut s = in_tls("PLAIN");
+    s.client("MAIL FROM:<me@example.com>")
+        .server(b"250 2.1.0 Ok\r\n")
+        .client("RCPT TO:<you@example.org>")
+        .server_after(b"250 2.1.5 Ok\r\n", std::time::Duration::from_secs(12));
+    s.app.input = tui_input::Input::new("/timeline".into());
+    press(&mut s.app, KeyCode::Enter);
+    let text = screen(&mut s.app, 80, 24);
+    assert!(text.contains("! slow reply"), "{text}");
+    assert!(text.contains("RCPT TO:<you@"), "{text}");
+    check("timeline_slow", &mut s.app);
+}
+
 #[test]
 fn explanation_of_a_refused_recipient_screen() {
     let mut s = in_tls("PLAIN");
@@ -546,4 +562,212 @@ fn the_status_bar_says_when_the_transcript_holds_secrets() {
     s.app.set_recording_secrets(true);
     let text = screen(&mut s.app, 120, 30);
     assert!(text.contains("+SECRETS"), "{text}");
+}
+
+#[test]
+fn extra_headers_and_pipelining_off_show_in_the_preview_and_the_plan() {
+    let mut s = in_tls("PLAIN");
+    compose_message(&mut s);
+    let c = s.app.composer_mut().expect("open");
+    c.focus = Field::Headers;
+    type_text(&mut s.app, "X-Test: one | Subject: from the field");
+    // Tab to HTML, Attach, MAIL params, RCPT params, Send by, then Pipelining; ← turns it
+    // off.
+    for _ in 0..6 {
+        press(&mut s.app, KeyCode::Tab);
+    }
+    assert_eq!(s.app.composer().expect("open").focus, Field::Pipeline);
+    press(&mut s.app, KeyCode::Left);
+    let text = screen(&mut s.app, 120, 40);
+    assert!(text.contains("one command per round trip"), "{text}");
+    assert!(text.contains("X-Test: one\\r\\n"), "{text}");
+    assert!(text.contains("Subject: from the field\\r\\n"), "{text}");
+    ctrl(&mut s.app, 's');
+    let text = screen(&mut s.app, 120, 40);
+    assert!(!text.contains("one write (PIPELINING)"), "{text}");
+    assert!(text.contains("one command per round trip"), "{text}");
+    let effects = press(&mut s.app, KeyCode::Enter);
+    let [Effect::Intent(Intent::Transaction(plan))] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert!(!plan.pipelined);
+    let content = String::from_utf8(plan.content.clone()).expect("utf-8");
+    assert!(
+        content.contains("Subject: from the field\r\nX-Test: one\r\n"),
+        "{content}"
+    );
+}
+
+#[test]
+fn an_extra_header_with_a_line_break_cannot_be_sent() {
+    let mut s = in_tls("PLAIN");
+    compose_message(&mut s);
+    let c = s.app.composer_mut().expect("open");
+    c.focus = Field::Headers;
+    // Pasted text has control characters replaced; a draft set directly keeps them.
+    c.headers = tui_input::Input::new("X-A: a\nBcc: evil@example.net".into());
+    ctrl(&mut s.app, 's');
+    let c = s.app.composer().expect("open");
+    assert!(!c.confirming);
+    assert!(
+        matches!(c.error, Some(NotReady::Header(_))),
+        "{:?}",
+        c.error
+    );
+}
+
+#[test]
+fn attachments_are_read_by_the_loop_then_reviewed_and_sent_as_multipart() {
+    use mail_parser::{MessageParser, MimeHeaders};
+    let mut s = in_tls("PLAIN");
+    compose_message(&mut s);
+    let c = s.app.composer_mut().expect("open");
+    c.focus = Field::Attach;
+    type_text(&mut s.app, "/tmp/a.pdf | /tmp/b c.bin");
+    // Ctrl-S asks the loop to read the files first.
+    let effects = ctrl(&mut s.app, 's');
+    assert_eq!(
+        effects,
+        [Effect::ReadAttachments(vec![
+            "/tmp/a.pdf".into(),
+            "/tmp/b c.bin".into()
+        ])]
+    );
+    assert!(!s.app.composer().expect("open").confirming);
+    let files = vec![
+        smtpx::proto::message::Attachment {
+            file_name: "a.pdf".into(),
+            content_type: "application/pdf".into(),
+            bytes: b"%PDF-1.4\n\x00\xff".to_vec(),
+        },
+        smtpx::proto::message::Attachment {
+            file_name: "b c.bin".into(),
+            content_type: "application/octet-stream".into(),
+            bytes: (0..=255u8).collect(),
+        },
+    ];
+    s.app.update(Action::AttachmentsRead(Ok(files)));
+    assert!(s.app.composer().expect("open").confirming);
+    let text = screen(&mut s.app, 120, 40);
+    assert!(text.contains("multipart/mixed"), "{text}");
+    let effects = press(&mut s.app, KeyCode::Enter);
+    let [Effect::Intent(Intent::Transaction(plan))] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let parsed = MessageParser::default()
+        .parse(&plan.content)
+        .expect("parses");
+    assert_eq!(
+        parsed.body_text(0).as_deref(),
+        Some("Hi,\r\n.a line with a dot\r\nbye\r\n")
+    );
+    assert_eq!(parsed.attachment_count(), 2);
+    let pdf = parsed.attachment(0).expect("a.pdf");
+    assert_eq!(pdf.attachment_name(), Some("a.pdf"));
+    assert_eq!(pdf.contents(), b"%PDF-1.4\n\x00\xff");
+    let bin = parsed.attachment(1).expect("b c.bin");
+    assert_eq!(bin.contents(), (0..=255u8).collect::<Vec<_>>().as_slice());
+}
+
+#[test]
+fn an_unreadable_attachment_is_said_and_nothing_is_reviewed() {
+    let mut s = in_tls("PLAIN");
+    compose_message(&mut s);
+    let c = s.app.composer_mut().expect("open");
+    c.focus = Field::Attach;
+    type_text(&mut s.app, "/no/such/file");
+    // Tab away reads the files too.
+    let effects = press(&mut s.app, KeyCode::Tab);
+    assert_eq!(
+        effects,
+        [Effect::ReadAttachments(vec!["/no/such/file".into()])]
+    );
+    s.app.update(Action::AttachmentsRead(Err(
+        "cannot read /no/such/file: No such file or directory".into(),
+    )));
+    let c = s.app.composer().expect("open");
+    assert!(matches!(c.error, Some(NotReady::Attachment(_))));
+    assert!(
+        screen(&mut s.app, 120, 40).contains("cannot read /no/such/file"),
+        "the reason is on screen"
+    );
+    ctrl(&mut s.app, 's');
+    assert!(!s.app.composer().expect("open").confirming);
+}
+
+#[test]
+fn typed_parameters_go_on_mail_and_rcpt_and_an_unadvertised_one_is_flagged() {
+    let mut s = in_tls("PLAIN");
+    compose_message(&mut s);
+    let c = s.app.composer_mut().expect("open");
+    c.focus = Field::MailParams;
+    type_text(&mut s.app, "RET=HDRS X-PRIO=1");
+    let c = s.app.composer_mut().expect("open");
+    c.focus = Field::RcptParams;
+    type_text(&mut s.app, "NOTIFY=NEVER");
+    let text = screen(&mut s.app, 120, 40);
+    assert!(text.contains(" RET=HDRS X-PRIO=1"), "{text}");
+    assert!(
+        text.contains("RCPT TO:<you@example.org> NOTIFY=NEVER"),
+        "{text}"
+    );
+    assert!(
+        text.contains("! X-PRIO needs the X-PRIO extension, which the server does not"),
+        "{text}"
+    );
+    assert!(!text.contains("! RET needs"), "DSN is advertised: {text}");
+    ctrl(&mut s.app, 's');
+    let effects = press(&mut s.app, KeyCode::Enter);
+    let [Effect::Intent(Intent::Transaction(plan))] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let mail = String::from_utf8(plan.mail.encode().expect("encodes")).expect("ascii");
+    assert!(mail.ends_with(" RET=HDRS X-PRIO=1\r\n"), "{mail}");
+    let rcpt = String::from_utf8(plan.rcpts[0].encode().expect("encodes")).expect("ascii");
+    assert_eq!(rcpt, "RCPT TO:<you@example.org> NOTIFY=NEVER\r\n");
+}
+
+#[test]
+fn a_typed_parameter_that_would_break_the_line_stops_the_review() {
+    let mut s = in_tls("PLAIN");
+    compose_message(&mut s);
+    let c = s.app.composer_mut().expect("open");
+    c.mail_params = tui_input::Input::new("=oops".into());
+    ctrl(&mut s.app, 's');
+    let c = s.app.composer().expect("open");
+    assert!(!c.confirming);
+    assert!(
+        matches!(c.error, Some(NotReady::Command(_))),
+        "{:?}",
+        c.error
+    );
+}
+
+#[test]
+fn an_html_version_makes_the_message_multipart_alternative() {
+    use mail_parser::MessageParser;
+    let mut s = in_tls("PLAIN");
+    compose_message(&mut s);
+    let c = s.app.composer_mut().expect("open");
+    c.focus = Field::Html;
+    type_text(&mut s.app, "<p>Hi, <b>HTML</b></p>");
+    let text = screen(&mut s.app, 120, 40);
+    assert!(text.contains("multipart/alternative"), "{text}");
+    ctrl(&mut s.app, 's');
+    let effects = press(&mut s.app, KeyCode::Enter);
+    let [Effect::Intent(Intent::Transaction(plan))] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let parsed = MessageParser::default()
+        .parse(&plan.content)
+        .expect("parses");
+    assert_eq!(
+        parsed.body_text(0).as_deref(),
+        Some("Hi,\r\n.a line with a dot\r\nbye\r\n")
+    );
+    assert!(
+        parsed
+            .body_html(0)
+            .is_some_and(|h| h.contains("<p>Hi, <b>HTML</b></p>"))
+    );
 }

@@ -235,6 +235,33 @@ fn explanation_panel_screen() {
     assert_eq!(s.app.overlay_kind(), None);
 }
 
+/// At 80x24 the 550's explanation is longer than the panel: the title says so, PgDn shows
+/// its end, and the panel never grows past three fifths of the transcript.
+#[test]
+fn a_long_explanation_scrolls_in_its_panel() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut s = after_ehlo();
+    s.client("MAIL FROM:<me@example.com>")
+        .server(b"250 2.1.0 Ok\r\n")
+        .client("RCPT TO:<nobody@example.org>")
+        .server(b"550 5.1.1 <nobody@example.org>: Recipient address rejected: User unknown\r\n");
+    s.app.update(key(KeyCode::Esc));
+    let top = format!("{}", render(&mut s.app, 80, 24).backend());
+    assert!(top.contains("more below"), "{top}");
+    assert!(top.contains("550 to RCPT"), "{top}");
+    for _ in 0..20 {
+        s.app.update(key(KeyCode::PageDown));
+    }
+    let end = format!("{}", render(&mut s.app, 80, 24).backend());
+    assert!(!end.contains("more below"), "{end}");
+    assert!(
+        !end.contains("550 to RCPT"),
+        "scrolled past the top:\n{end}"
+    );
+    // The picked line stays visible beside the panel.
+    assert!(end.contains("> 0."), "{end}");
+}
+
 #[test]
 fn warning_before_sending_screen() {
     use ratatui::crossterm::event::KeyCode;

@@ -212,11 +212,20 @@ async fn demo_opens_the_explorer_on_the_sandbox_with_a_guide() {
         "F4 for the AUTH form",
         "F5 to compose",
         "F6 shows the timeline",
+        "F7 the sequence diagram",
+        "submission port (RFC 6409)",
+        "smtpx demo --open",
     ] {
         assert!(screen.contains(guide), "{guide:?} missing:\n{screen}");
     }
+    // A submission port: no AUTH before TLS, AUTH inside it, so the second EHLO teaches.
     tmux.type_line(t, "EHLO me");
-    tmux.wait_for(t, &["C> EHLO me", "250-STARTTLS"]).await;
+    let screen = tmux.wait_for(t, &["C> EHLO me", "250-STARTTLS"]).await;
+    assert!(!screen.contains("250-AUTH"), "{screen}");
+    tmux.type_line(t, "STARTTLS");
+    tmux.wait_for(t, &["TLS1.3 VERIFIED"]).await;
+    tmux.type_line(t, "EHLO me");
+    tmux.wait_for(t, &["C~ EHLO me", "250-AUTH PLAIN"]).await;
     tmux.keys(t, &["F4"]);
     tmux.wait_for(t, &["AUTH — Enter authenticates"]).await;
     tmux.keys(t, &["Escape"]);

@@ -184,7 +184,7 @@ async fn auth_form_and_composer_deliver_the_previewed_bytes_to_the_sandbox() {
     screens.wait(&tmux, t, &["you@example.org"]).await;
     screens.press_until(&tmux, t, "Tab", "▸ Subject", 10).await;
     tmux.keys(t, &["-l", "composed in tmux"]);
-    screens.press_until(&tmux, t, "Tab", "▸ body", 10).await;
+    screens.press_until(&tmux, t, "Tab", "▸ body", 20).await;
     for line in [
         "Hello from the composer.",
         ".a line with a dot",

@@ -64,7 +64,7 @@ async fn mouse_toggle_copy_and_find_in_a_real_terminal() {
         ],
     );
     let screen = tmux
-        .wait_for(t, &["Explain: line", "A command you sent"])
+        .wait_for(t, &["Explain: line", "EHLO  Extended hello"])
         .await;
     // The cursor (`>` in the first column) is on the line clicked.
     let picked = screen

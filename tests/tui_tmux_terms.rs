@@ -1,6 +1,7 @@
 //! The explorer over the terminals people reach servers with: TERM=xterm, xterm-256color,
 //! screen, tmux-256color and linux (ASCII box drawing), and `NO_COLOR` (no colour codes at
-//! all, the markers still tell directions apart). Each runs a short session in tmux on a
+//! all, the markers still tell directions apart), and the high-contrast theme (no dim
+//! text). Each runs a short session in tmux on a
 //! private socket against the sandbox.
 
 mod support;
@@ -25,6 +26,7 @@ async fn usable_on_every_common_term_and_with_no_color() {
         ("tmux", "TERM=tmux-256color"),
         ("linux", "TERM=linux"),
         ("nocolor", "TERM=xterm-256color NO_COLOR=1"),
+        ("contrast", "TERM=xterm SMTPX_THEME=high-contrast"),
     ];
     for (name, env) in cases {
         let pid_file = dir.path().join(format!("{name}.pid"));
@@ -46,6 +48,18 @@ async fn usable_on_every_common_term_and_with_no_color() {
             assert!(
                 sets_a_colour(&styled),
                 "sanity: colours are used by default"
+            );
+        }
+        if name == "x256" {
+            assert!(
+                dims(&styled),
+                "sanity: the normal theme dims secondary text"
+            );
+        }
+        if name == "contrast" {
+            assert!(
+                sets_a_colour(&styled) && !dims(&styled),
+                "high contrast: colours, never dim:\n{styled:?}"
             );
         }
         if name == "nocolor" {
@@ -71,4 +85,13 @@ fn sets_a_colour(styled: &str) -> bool {
             Ok(n) => matches!(n, 30..=38 | 40..=48 | 90..=97 | 100..=107),
             Err(_) => false,
         })
+}
+
+/// Whether any SGR sequence turns on dim (faint) text: parameter 2.
+fn dims(styled: &str) -> bool {
+    styled
+        .split('\x1b')
+        .filter_map(|seq| seq.strip_prefix('['))
+        .filter_map(|seq| seq.find('m').map(|end| &seq[..end]))
+        .any(|params| params.split(';').any(|p| p == "2"))
 }

@@ -26,6 +26,7 @@ impl App {
             } => return self.on_silence(port, waited, &answer),
             Update::Session(session) => {
                 self.session = *session;
+                self.replies_since_snapshot = 0;
                 self.cert.observe(&self.session);
                 let message_mode = self.session.in_message_mode();
                 if message_mode && self.mode == Mode::Command {
@@ -98,6 +99,13 @@ impl App {
         self.timeline.observe(event);
         self.ladder.observe(event);
         let mut new = entries::from_event(event);
+        if let SessionEvent::Received { .. } = event {
+            let answers = self.answered();
+            self.replies_since_snapshot += 1;
+            if let Some(entry) = new.iter_mut().find(|e| e.reply.is_some()) {
+                entry.answers = answers;
+            }
+        }
         self.trace_auth(event, &mut new);
         // Scrolled back: keep the view where it is; following: stay at the bottom.
         for entry in new {
@@ -130,6 +138,20 @@ impl App {
             SessionEvent::Closed { .. } | SessionEvent::Connected { .. } => self.auth_trace = None,
             _ => {}
         }
+    }
+
+    /// What the next reply answers: the session snapshot's awaited entry, counting the
+    /// replies that arrived since the snapshot (a pipelined group's replies come in one
+    /// read, before the next snapshot).
+    fn answered(&self) -> Option<crate::explain::Answers> {
+        let index = self.replies_since_snapshot;
+        if index == 0 && self.session.state() == crate::proto::session::State::ExpectGreeting {
+            return Some(crate::explain::Answers::Greeting);
+        }
+        self.session
+            .pending()
+            .nth(index)
+            .map(|p| crate::explain::Answers::of(&p.state, &p.command))
     }
 
     fn session_open(&self) -> bool {

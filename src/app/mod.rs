@@ -126,6 +126,9 @@ pub enum Action {
     /// The wall clock, when the app asked for it ([`Effect::ReadClock`]): the composer's
     /// Date and Message-ID.
     WallClock(std::time::SystemTime),
+    /// The composer's attachments, read by the loop ([`Effect::ReadAttachments`]), or why
+    /// one could not be read.
+    AttachmentsRead(Result<Vec<crate::proto::message::Attachment>, String>),
     /// `/save` (or `/cert save`) finished; the error is shared so the action stays `Clone`.
     Saved {
         path: PathBuf,
@@ -155,6 +158,8 @@ pub enum Effect {
     Redraw,
     /// Answer with [`Action::WallClock`] (the app has no clock of its own).
     ReadClock,
+    /// Read these files for the composer and answer with [`Action::AttachmentsRead`].
+    ReadAttachments(Vec<PathBuf>),
     /// Capture the mouse (wheel, clicks) or leave it to the terminal, which then selects
     /// text itself.
     MouseCapture(bool),
@@ -162,6 +167,13 @@ pub enum Effect {
     Copy(String),
     /// A lesson (by id) was finished: remember it in the progress file.
     LessonFinished(String),
+}
+
+/// How the views style text: without colour (`NO_COLOR`), or in the high-contrast theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Look {
+    pub no_color: bool,
+    pub high_contrast: bool,
 }
 
 /// The explorer's state.
@@ -172,6 +184,8 @@ pub struct App {
     pub entries: transcript::Entries,
     /// The driver's latest session snapshot.
     pub session: Session,
+    /// Replies seen since the last session snapshot (to match each to its command).
+    replies_since_snapshot: usize,
     connected: bool,
     /// `TLSv1.3` and whether the certificate was verified, while TLS is up.
     pub tls: Option<(String, bool)>,
@@ -203,6 +217,7 @@ pub struct App {
     /// A line held back because it breaks a rule; Enter on the same line sends it.
     held: Option<String>,
     no_color: bool,
+    high_contrast: bool,
     /// Box drawing characters unavailable (TERM=linux): ASCII markers and borders.
     ascii: bool,
     stopped: bool,
@@ -239,6 +254,7 @@ impl App {
             target: target.into(),
             entries: transcript::Entries::default(),
             session: Session::new(),
+            replies_since_snapshot: 0,
             connected: false,
             tls: None,
             connected_for: None,
@@ -259,6 +275,7 @@ impl App {
             record_error: None,
             held: None,
             no_color: false,
+            high_contrast: false,
             ascii: false,
             stopped: false,
             cert: cert::CertState::default(),
@@ -366,6 +383,7 @@ impl App {
                 self.wall_clock(now);
                 Vec::new()
             }
+            Action::AttachmentsRead(result) => self.attachments_read(result),
             Action::Paste(text) if self.replay.is_some() && self.overlay.is_none() => {
                 self.paste_in_replay(&text);
                 Vec::new()
@@ -557,6 +575,19 @@ impl App {
 
     pub fn no_color(&self) -> bool {
         self.no_color
+    }
+
+    /// The high-contrast theme: no dim text, bright colours (`--theme high-contrast`).
+    pub fn set_high_contrast(&mut self, on: bool) {
+        self.high_contrast = on;
+    }
+
+    /// What the views need to pick styles.
+    pub fn look(&self) -> Look {
+        Look {
+            no_color: self.no_color,
+            high_contrast: self.high_contrast,
+        }
     }
 
     /// Box drawing characters unavailable: ASCII markers and borders.

@@ -74,6 +74,17 @@ impl Script {
     /// The server sends `bytes` (one whole reply).
     pub fn server(&mut self, bytes: &[u8]) -> &mut Script {
         let at = self.tick();
+        self.replies(at, bytes, Duration::from_micros(1500))
+    }
+
+    /// The server sends `bytes`, `latency` after the command it answers.
+    pub fn server_after(&mut self, bytes: &[u8], latency: Duration) -> &mut Script {
+        self.at += latency;
+        let at = self.at;
+        self.replies(at, bytes, latency)
+    }
+
+    fn replies(&mut self, at: Duration, bytes: &[u8], latency: Duration) -> &mut Script {
         for reply in Reply::parse_all(bytes).unwrap_or_default() {
             self.session.on_reply(&reply);
             let layer = self.layer();
@@ -81,7 +92,7 @@ impl Script {
                 at,
                 layer,
                 reply,
-                latency: Some(Duration::from_micros(1500)),
+                latency: Some(latency),
             });
         }
         self

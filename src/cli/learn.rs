@@ -16,6 +16,9 @@ pub struct LearnArgs {
     /// instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub lessons: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub look: super::ThemeArgs,
 }
 
 impl LearnArgs {
@@ -23,6 +26,7 @@ impl LearnArgs {
         crate::demo::LearnPlan {
             lesson: self.lesson,
             lessons: self.lessons,
+            high_contrast: self.look.high_contrast(),
         }
     }
 }

@@ -86,6 +86,7 @@ impl Cli {
                 exit_code,
             }
         };
+        let high_contrast = self.look.high_contrast();
         Ok(match self.command {
             Some(CommandKind::Probe(args)) => {
                 let stage = crate::probe::Stage::Local;
@@ -129,6 +130,7 @@ impl Cli {
                         record: self.record.into_options(),
                         intro: Vec::new(),
                         lesson: None,
+                        high_contrast,
                     })
                 }
                 None => {
@@ -225,6 +227,31 @@ pub struct Cli {
     /// The explorer records its session like the probe (`--record`, `--no-record`, …).
     #[command(flatten)]
     pub record: transcript::RecordArgs,
+
+    #[command(flatten)]
+    pub look: ThemeArgs,
+}
+
+/// `--theme`, for the commands that open the explorer.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct ThemeArgs {
+    /// The explorer's colours: high-contrast has no dim text and bright colours, for a
+    /// projector or low vision (NO_COLOR, when set, still means no colour).
+    #[arg(long, value_enum, env = "SMTPX_THEME", default_value = "normal")]
+    pub theme: Theme,
+}
+
+impl ThemeArgs {
+    pub fn high_contrast(self) -> bool {
+        self.theme == Theme::HighContrast
+    }
+}
+
+/// `--theme`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Theme {
+    Normal,
+    HighContrast,
 }
 
 #[derive(Debug, Subcommand)]

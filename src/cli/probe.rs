@@ -10,8 +10,10 @@ use zeroize::Zeroizing;
 
 use super::transcript::RecordArgs;
 use super::{CliError, ConnectArgs};
-use crate::probe::{Credentials, MessagePlan, PrintOptions, ProbePlan, Stage};
+use crate::probe::{Credentials, EnvelopeParams, MessagePlan, PrintOptions, ProbePlan, Stage};
 use crate::proto::auth::Mechanism;
+use crate::proto::command::{Notify, Param, Ret};
+use crate::proto::message::HeaderField;
 
 /// `--quit-after STEP`: one of the stages the probe can stop after, by name.
 fn quit_after() -> impl TypedValueParser<Value = Stage> {
@@ -26,6 +28,85 @@ pub enum AuthArg {
     #[value(name = "cram-md5")]
     CramMd5,
     Xoauth2,
+}
+
+/// `--dsn-ret`: what a delivery status notification returns of the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RetArg {
+    Full,
+    Hdrs,
+}
+
+fn parse_header(text: &str) -> Result<HeaderField, String> {
+    text.parse()
+        .map_err(|e: crate::proto::message::HeaderError| e.to_string())
+}
+
+fn parse_notify(text: &str) -> Result<Notify, String> {
+    Notify::parse(text).map_err(|e| e.to_string())
+}
+
+fn parse_param(text: &str) -> Result<Param, String> {
+    text.parse()
+        .map_err(|e: crate::proto::command::CommandError| e.to_string())
+}
+
+/// The flags that shape the message and the envelope beyond the addresses (boxed: they
+/// would make `ProbeArgs` the one large variant of the command enum).
+#[derive(Debug, Clone, Args)]
+pub struct ExtraArgs {
+    /// Add a header to the built message (repeatable); one named like a generated header
+    /// (Subject, From, To, Date, Message-ID) replaces it. CR and LF are refused.
+    #[arg(long, value_name = "NAME: VALUE", value_parser = parse_header, conflicts_with = "data")]
+    pub header: Vec<HeaderField>,
+
+    /// Attach a file (repeatable): the message becomes MIME multipart/mixed, the content
+    /// type guessed from the extension, the bytes base64-encoded (text may go
+    /// quoted-printable).
+    #[arg(long, value_name = "FILE", conflicts_with = "data")]
+    pub attach: Vec<PathBuf>,
+
+    /// An HTML version of the body (a file's contents, or the text itself): the message
+    /// becomes multipart/alternative.
+    #[arg(long, value_name = "FILE|TEXT", conflicts_with = "data")]
+    pub body_html: Option<String>,
+
+    /// DSN (RFC 3461): when to report on each recipient, NOTIFY= on RCPT: NEVER, or a
+    /// comma-separated list of SUCCESS, FAILURE, DELAY.
+    #[arg(long, value_name = "LIST", value_parser = parse_notify)]
+    pub dsn_notify: Option<Notify>,
+
+    /// DSN (RFC 3461): what a report returns of the message, RET= on MAIL.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub dsn_ret: Option<RetArg>,
+
+    /// DSN (RFC 3461): an envelope identifier returned in reports, ENVID= on MAIL
+    /// (xtext-encoded).
+    #[arg(long, value_name = "ID")]
+    pub envid: Option<String>,
+
+    /// DSN (RFC 3461): ORCPT=rfc822;ADDRESS on each RCPT, naming the recipient as given.
+    #[arg(long)]
+    pub dsn_orcpt: bool,
+
+    /// REQUIRETLS on MAIL (RFC 8689): every hop must relay over verified TLS or return the
+    /// message. Sent only over TLS.
+    #[arg(long)]
+    pub requiretls: bool,
+
+    /// A MAIL FROM parameter as sent, KEYWORD[=VALUE] (repeatable; the value in wire form).
+    #[arg(long, value_name = "K=V", value_parser = parse_param)]
+    pub mail_param: Vec<Param>,
+
+    /// An RCPT TO parameter as sent on every recipient, KEYWORD[=VALUE] (repeatable).
+    #[arg(long, value_name = "K=V", value_parser = parse_param)]
+    pub rcpt_param: Vec<Param>,
+
+    /// Send MAIL and RCPT parameters even when the server does not advertise their
+    /// extension (or REQUIRETLS in plaintext). Without it the probe stops before MAIL
+    /// (exit 2) and says why.
+    #[arg(long)]
+    pub force_params: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -71,6 +152,10 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "TEXT", default_value = "smtpx probe")]
     pub subject: String,
 
+    /// Headers, attachments, HTML; DSN, REQUIRETLS and raw MAIL/RCPT parameters.
+    #[command(flatten)]
+    pub extras: Box<ExtraArgs>,
+
     /// Send the message with BDAT chunks (RFC 3030 CHUNKING) instead of DATA.
     #[arg(long)]
     pub bdat: bool,
@@ -89,6 +174,11 @@ pub struct ProbeArgs {
     /// unless --bdat is given.
     #[arg(long)]
     pub no_pipeline: bool,
+
+    /// Require PIPELINING (RFC 2920): stop before MAIL (exit 2) when the server does not
+    /// advertise it. (The probe pipelines by default where it is advertised.)
+    #[arg(long, conflicts_with = "no_pipeline")]
+    pub pipeline: bool,
 
     /// Send credentials even where they are not protected: in plaintext, over TLS whose
     /// certificate did not verify, to a server that did not advertise AUTH or the
@@ -159,12 +249,16 @@ impl ProbeArgs {
             }),
             None => None,
         };
+        let extras = *self.extras;
         let message = match self.data {
             Some(path) if path == Path::new("-") => MessagePlan::Stdin,
             Some(path) => MessagePlan::File(path),
             None => MessagePlan::Built {
                 body: self.body,
                 subject: self.subject,
+                headers: extras.header,
+                html: extras.body_html,
+                attachments: extras.attach,
             },
         };
         Ok(ProbePlan {
@@ -176,6 +270,20 @@ impl ProbeArgs {
             message,
             bdat: self.bdat.then_some(self.chunk_size),
             pipeline: !self.no_pipeline,
+            require_pipelining: self.pipeline,
+            envelope: EnvelopeParams {
+                ret: extras.dsn_ret.map(|ret| match ret {
+                    RetArg::Full => Ret::Full,
+                    RetArg::Hdrs => Ret::Hdrs,
+                }),
+                envid: extras.envid,
+                notify: extras.dsn_notify,
+                orcpt: extras.dsn_orcpt,
+                requiretls: extras.requiretls,
+                mail: extras.mail_param,
+                rcpt: extras.rcpt_param,
+                force: extras.force_params,
+            },
             quit_after: self.quit_after,
             print: PrintOptions {
                 json: self.json,

@@ -29,6 +29,9 @@ pub struct ReplayArgs {
     /// The transcript (`.jsonl`).
     pub file: PathBuf,
 
+    #[command(flatten)]
+    pub look: super::ThemeArgs,
+
     /// Print the transcript as text instead of stepping through it in the explorer (the
     /// default when standard output is not a terminal).
     #[arg(long, conflicts_with_all = ["serve", "against"])]
@@ -170,6 +173,7 @@ impl ReplayArgs {
         ReplayPlan {
             file: self.file,
             mode,
+            high_contrast: self.look.high_contrast(),
         }
     }
 }

@@ -57,7 +57,8 @@ pub struct ExportArgs {
 
     /// `text`: swaks-style markers; `markdown`: summary, sequence diagram and fenced
     /// transcript for an issue; `json`: one JSON document; `mermaid`: the sequence diagram as
-    /// Mermaid; `svg`: the sequence diagram as a standalone SVG.
+    /// Mermaid; `svg`: the sequence diagram as a standalone SVG; `html`: one self-contained
+    /// page with all of these, each reply explained.
     #[arg(long, short = 'f', value_enum, default_value_t = ExportFormatArg::Text)]
     pub format: ExportFormatArg,
 
@@ -87,6 +88,9 @@ pub enum ExportFormatArg {
     Json,
     Mermaid,
     Svg,
+    /// One self-contained page: summary, diagram, explained transcript, certificate,
+    /// timeline.
+    Html,
 }
 
 impl ExportArgs {
@@ -99,6 +103,7 @@ impl ExportArgs {
                 ExportFormatArg::Json => ExportFormat::Json,
                 ExportFormatArg::Mermaid => ExportFormat::Mermaid,
                 ExportFormatArg::Svg => ExportFormat::Svg,
+                ExportFormatArg::Html => ExportFormat::Html,
             },
             output: self.output,
             overwrite: self.overwrite,

@@ -10,7 +10,13 @@ use super::params::capability_params;
 use super::table::{ENHANCED_CODES, KEYWORDS, REPLY_CODES, Record, SASL, VENDOR};
 use super::{Explanation, Item, Kind, Status, VendorNote};
 
-fn from_record(kind: Kind, key: String, status: Status, matched: String, record: &Record) -> Item {
+pub(super) fn from_record(
+    kind: Kind,
+    key: String,
+    status: Status,
+    matched: String,
+    record: &Record,
+) -> Item {
     Item {
         kind,
         key,
@@ -24,10 +30,11 @@ fn from_record(kind: Kind, key: String, status: Status, matched: String, record:
         practice: record.field("practice").map(str::to_owned),
         advice: record.field("try").map(str::to_owned),
         parameters: None,
+        replies: Vec::new(),
     }
 }
 
-fn unknown(kind: Kind, key: String, title: &str, meaning: String) -> Item {
+pub(super) fn unknown(kind: Kind, key: String, title: &str, meaning: String) -> Item {
     Item {
         kind,
         key,
@@ -41,6 +48,7 @@ fn unknown(kind: Kind, key: String, title: &str, meaning: String) -> Item {
         practice: None,
         advice: None,
         parameters: None,
+        replies: Vec::new(),
     }
 }
 
@@ -397,6 +405,14 @@ pub fn query(input: &str) -> Explanation {
             items.push(item);
         }
     }
+    // A command, by itself or as a line (`MAIL FROM:<a> SIZE=10`): first, as that is what
+    // people type.
+    if let Some(verb) = super::commands::verb(trimmed) {
+        let item = super::command(&verb);
+        if item.is_known() {
+            items.insert(0, item);
+        }
+    }
     if !trimmed.contains(char::is_whitespace) && !trimmed.is_empty() {
         let item = sasl_mechanism(trimmed);
         if item.is_known() {
@@ -404,8 +420,8 @@ pub fn query(input: &str) -> Explanation {
         }
     }
     if items.is_empty() {
-        let mut meaning = "smtpx knows no reply code, enhanced status code, EHLO keyword or SASL \
-                           mechanism by this name."
+        let mut meaning = "smtpx knows no reply code, enhanced status code, command, EHLO keyword \
+                           or SASL mechanism by this name."
             .to_owned();
         if trimmed.starts_with(['X', 'x']) {
             meaning.push(' ');

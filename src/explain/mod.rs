@@ -15,6 +15,8 @@
 //! explain::enhanced_code(5.7.1)     -> Item
 //! explain::keyword(&Extension)      -> Item         (with its parameters in plain words)
 //! explain::sasl_mechanism("PLAIN")  -> Item
+//! explain::command("EHLO")          -> Item         (a command, RFC 5321 §4.1.1 and extensions)
+//! explain::reply_to(&Reply, answers) -> Explanation (the reply as the answer to its command)
 //! explain::query("...")             -> Explanation  (what `smtpx explain` runs)
 //! ```
 //!
@@ -23,6 +25,7 @@
 //! live here rather than in `proto`.
 
 mod args;
+mod commands;
 mod lookup;
 mod params;
 pub mod render;
@@ -34,6 +37,7 @@ mod tests;
 use serde::Serialize;
 
 pub use args::{ExplainPlan, run};
+pub use commands::{Answers, command, reply_to, verb as command_verb};
 pub use lookup::{
     enhanced_code, keyword, keyword_name, query, reply, reply_code, sasl_mechanism,
     vendor_notes_for_code,
@@ -52,6 +56,10 @@ pub enum Kind {
     Keyword,
     /// A SASL mechanism name (`CRAM-MD5`).
     SaslMechanism,
+    /// A command (`EHLO`), or the server's greeting.
+    Command,
+    /// What a reply code means as the answer to the command it answers (`235` to `AUTH`).
+    Answer,
     /// Input that is none of the above.
     Unrecognised,
 }
@@ -93,6 +101,9 @@ pub struct Item {
     pub advice: Option<String>,
     /// For a keyword seen in an EHLO reply: its parameters in plain words.
     pub parameters: Option<String>,
+    /// For a command: what each reply code means as its answer (`"235"`, `"..."`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replies: Vec<(String, String)>,
 }
 
 impl Item {

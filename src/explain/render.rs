@@ -94,13 +94,19 @@ fn item_lines(item: &Item, width: usize, out: &mut Vec<String>) {
         ("Practice", item.practice.as_ref()),
         ("Try", item.advice.as_ref()),
     ];
+    let rest = " ".repeat(INDENT.len() + LABEL_WIDTH);
     for (label, text) in fields {
         if let Some(text) = text.filter(|t| !t.is_empty()) {
             let first = format!("{INDENT}{label:<LABEL_WIDTH$}");
-            let rest = " ".repeat(INDENT.len() + LABEL_WIDTH);
             // Parameters come from the server; escaping trusted table text is a no-op.
             out.extend(wrap(&escape_str(text), &first, &rest, width));
         }
+    }
+    for (i, (code, text)) in item.replies.iter().enumerate() {
+        let label = if i == 0 { "Replies" } else { "" };
+        let first = format!("{INDENT}{label:<LABEL_WIDTH$}{code} ");
+        let hang = format!("{rest}{}", " ".repeat(code.len() + 1));
+        out.extend(wrap(text, &first, &hang, width));
     }
 }
 
@@ -110,6 +116,8 @@ fn kind_label(kind: Kind) -> &'static str {
         Kind::EnhancedCode => "enhanced status code",
         Kind::Keyword => "EHLO keyword",
         Kind::SaslMechanism => "SASL mechanism",
+        Kind::Command => "command",
+        Kind::Answer => "in answer to",
         Kind::Unrecognised => "not recognised",
     }
 }

@@ -23,6 +23,8 @@ use std::sync::LazyLock;
 const ENTRY_FIELDS: &[&str] = &[
     "title", "ref", "url", "meaning", "practice", "try", "params",
 ];
+/// Fields of the commands table: an entry's, and what each reply means to the command.
+const COMMAND_FIELDS: &[&str] = &["title", "ref", "url", "meaning", "practice", "replies"];
 /// Fields of the vendor notes table.
 const VENDOR_FIELDS: &[&str] = &["source", "codes", "match", "note", "url"];
 
@@ -200,6 +202,14 @@ pub(crate) static KEYWORDS: LazyLock<Table> =
     LazyLock::new(|| load("keywords.txt", KEYWORDS_TEXT, ENTRY_FIELDS, ENTRY_REQUIRED));
 pub(crate) static SASL: LazyLock<Table> =
     LazyLock::new(|| load("sasl.txt", SASL_TEXT, ENTRY_FIELDS, ENTRY_REQUIRED));
+pub(crate) static COMMANDS: LazyLock<Table> = LazyLock::new(|| {
+    load(
+        "commands.txt",
+        COMMANDS_TEXT,
+        COMMAND_FIELDS,
+        ENTRY_REQUIRED,
+    )
+});
 pub(crate) static VENDOR: LazyLock<Table> = LazyLock::new(|| {
     load(
         "vendor.txt",
@@ -214,6 +224,7 @@ pub(crate) const ENHANCED_CODES_TEXT: &str = include_str!("data/enhanced-codes.t
 pub(crate) const KEYWORDS_TEXT: &str = include_str!("data/keywords.txt");
 pub(crate) const SASL_TEXT: &str = include_str!("data/sasl.txt");
 pub(crate) const VENDOR_TEXT: &str = include_str!("data/vendor.txt");
+pub(crate) const COMMANDS_TEXT: &str = include_str!("data/commands.txt");
 
 /// Every table with its name, text and field rules (for the tests).
 #[cfg(test)]
@@ -233,6 +244,12 @@ pub(crate) fn all() -> Vec<Result<Table, TableError>> {
         ),
         parse("keywords.txt", KEYWORDS_TEXT, ENTRY_FIELDS, ENTRY_REQUIRED),
         parse("sasl.txt", SASL_TEXT, ENTRY_FIELDS, ENTRY_REQUIRED),
+        parse(
+            "commands.txt",
+            COMMANDS_TEXT,
+            COMMAND_FIELDS,
+            ENTRY_REQUIRED,
+        ),
         parse(
             "vendor.txt",
             VENDOR_TEXT,

@@ -1,4 +1,5 @@
-//! Building the minimal RFC 5322 message the probe sends when given `--body`.
+//! Building the RFC 5322 message the probe sends when given `--body` (and `--header`,
+//! `--body-html`, `--attach`); the bytes come from [`crate::proto::message`].
 //!
 //! Layer: probe (headless front end). The clock and host name are passed in, so the
 //! result is reproducible in tests.
@@ -6,6 +7,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::proto::civil::Civil;
+use crate::proto::message::{self, Attachment, HeaderField, MessageParts};
 
 /// What goes into a built message.
 #[derive(Debug, Clone)]
@@ -19,48 +21,37 @@ pub struct MessageSpec<'a> {
     pub id_domain: &'a str,
     /// Left-hand side of the Message-ID; unique per message (time and process id).
     pub id_local: String,
+    /// `--header` fields: one named like a generated header replaces it.
+    pub headers: &'a [HeaderField],
+    /// `--body-html`: an HTML alternative to the text.
+    pub html: Option<&'a str>,
+    /// `--attach` files, already read.
+    pub attachments: &'a [Attachment],
 }
 
 /// A message with Date, Message-ID, From, To, Subject and MIME headers
 /// ([RFC 5322 §3.6](https://www.rfc-editor.org/rfc/rfc5322#section-3.6)), CRLF line ends,
-/// body lines normalised to CRLF. Non-ASCII bodies are declared UTF-8 and 8bit.
+/// body lines normalised to CRLF. Non-ASCII bodies are declared UTF-8 and 8bit; an HTML
+/// part or attachments make it multipart ([`crate::proto::message::build`]).
 pub fn build_message(spec: &MessageSpec<'_>) -> Vec<u8> {
-    let mut out = String::new();
-    out.push_str(&format!("Date: {}\r\n", rfc5322_date(spec.now)));
-    out.push_str(&format!(
-        "Message-ID: <{}@{}>\r\n",
-        spec.id_local, spec.id_domain
-    ));
     let from = if spec.from.is_empty() {
         "<>".to_string()
     } else {
         format!("<{}>", spec.from)
     };
-    out.push_str(&format!("From: {from}\r\n"));
     let to: Vec<String> = spec.to.iter().map(|t| format!("<{t}>")).collect();
-    if !to.is_empty() {
-        out.push_str(&format!("To: {}\r\n", to.join(", ")));
-    }
-    out.push_str(&format!("Subject: {}\r\n", single_line(spec.subject)));
-    out.push_str("MIME-Version: 1.0\r\n");
-    if spec.body.is_ascii() {
-        out.push_str("Content-Type: text/plain; charset=us-ascii\r\n");
-        out.push_str("Content-Transfer-Encoding: 7bit\r\n");
-    } else {
-        out.push_str("Content-Type: text/plain; charset=utf-8\r\n");
-        out.push_str("Content-Transfer-Encoding: 8bit\r\n");
-    }
-    out.push_str("\r\n");
-    for line in spec.body.lines() {
-        out.push_str(line);
-        out.push_str("\r\n");
-    }
-    out.into_bytes()
-}
-
-/// Header values must not carry line breaks (they would start a new header).
-fn single_line(text: &str) -> String {
-    text.replace(['\r', '\n'], " ")
+    message::build(&MessageParts {
+        date: &rfc5322_date(spec.now),
+        message_id: &format!("<{}@{}>", spec.id_local, spec.id_domain),
+        from: &from,
+        to: &to.join(", "),
+        subject: spec.subject,
+        text: spec.body,
+        html: spec.html,
+        headers: spec.headers,
+        attachments: spec.attachments,
+        boundary_seed: &spec.id_local,
+    })
 }
 
 /// `Sat, 28 Nov 2026 04:40:00 +0000`
@@ -99,13 +90,16 @@ mod tests {
             now: UNIX_EPOCH,
             id_domain: "host.example",
             id_local: "1.2".into(),
+            headers: &[],
+            html: None,
+            attachments: &[],
         };
         let msg = String::from_utf8(build_message(&spec)).expect("built as UTF-8");
         assert!(msg.starts_with("Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"));
         assert!(msg.contains("Message-ID: <1.2@host.example>\r\n"));
         assert!(msg.contains("From: <a@example.com>\r\nTo: <b@example.org>\r\n"));
         assert!(msg.contains("Subject: hi  Bcc: evil@example.net\r\n"));
-        assert!(msg.contains("charset=utf-8"));
+        assert!(msg.contains("charset=\"utf-8\""));
         assert!(msg.ends_with("\r\n\r\nline one\r\n.dot line\r\nGrüße\r\n"));
         assert!(!msg.replace("\r\n", "").contains('\n'));
     }

@@ -20,11 +20,11 @@ use crate::net::{NetError, TlsMode};
 use crate::proto::auth::Mechanism;
 use crate::proto::auth::policy;
 use crate::proto::capability::Capabilities;
-use crate::proto::command::{Body, Command, Param};
+use crate::proto::command::{Body, Command, Param, check_offered};
 use crate::proto::reply::Severity;
 use crate::transcript::options::{FrontEnd, SessionOptions, session_header};
 
-pub use plan::{Credentials, MessagePlan, PrintOptions, ProbePlan};
+pub use plan::{Credentials, EnvelopeParams, MessagePlan, PrintOptions, ProbePlan};
 use source::{MessageSource, SourceError, load_message};
 
 /// Where a session stopped; the process exit code tells scripts which step failed.
@@ -42,6 +42,9 @@ pub enum Stage {
     Mail,
     Rcpt,
     Data,
+    /// A MAIL or RCPT parameter whose extension the server does not advertise (or
+    /// REQUIRETLS in plaintext), held back without `--force-params`.
+    Unsupported,
 }
 
 impl Stage {
@@ -58,7 +61,7 @@ impl Stage {
 
     /// The stage named `name` (as [`Stage::name`] spells it).
     pub fn from_name(name: &str) -> Option<Stage> {
-        [Stage::Done, Stage::Local, Stage::Data]
+        [Stage::Done, Stage::Local, Stage::Data, Stage::Unsupported]
             .into_iter()
             .chain(Stage::STOPPABLE)
             .find(|stage| stage.name() == name)
@@ -68,6 +71,7 @@ impl Stage {
         match self {
             Stage::Done => 0,
             Stage::Local => 3,
+            Stage::Unsupported => 2,
             Stage::Connect => 20,
             Stage::Greeting => 21,
             Stage::Ehlo => 22,
@@ -91,6 +95,7 @@ impl Stage {
             Stage::Mail => "mail",
             Stage::Rcpt => "rcpt",
             Stage::Data => "data",
+            Stage::Unsupported => "unsupported",
         }
     }
 }
@@ -123,6 +128,10 @@ struct Probe {
     bdat: Option<usize>,
     /// Pipeline where the server advertises PIPELINING (not with `--no-pipeline`).
     pipeline: bool,
+    /// `--pipeline`: PIPELINING must be advertised.
+    require_pipelining: bool,
+    /// MAIL and RCPT parameters asked for.
+    envelope: EnvelopeParams,
     quit_after: Option<Stage>,
     print: PrintOptions,
     /// Where the transcript is written (none when not recording).
@@ -212,6 +221,8 @@ impl Probe {
             message,
             bdat: plan.bdat,
             pipeline: plan.pipeline,
+            require_pipelining: plan.require_pipelining,
+            envelope: plan.envelope,
             quit_after: plan.quit_after,
             print: plan.print,
             transcript,
@@ -416,6 +427,18 @@ impl Probe {
         if needs_utf8 {
             params.push(Param::smtputf8());
         }
+        if self.require_pipelining && !caps.pipelining() {
+            self.driver.note(
+                "the server does not advertise PIPELINING (RFC 2920 §3.1), and --pipeline \
+                 requires it: stopping before MAIL; without --pipeline the probe sends one \
+                 command at a time",
+            );
+            return Stage::Unsupported;
+        }
+        if let Err(stage) = self.check_envelope_params(caps) {
+            return stage;
+        }
+        params.extend(self.envelope.mail_params());
         let mail = Command::Mail { from, params };
         // A server that does not advertise PIPELINING never gets it (RFC 2920 §3.1).
         if self.pipeline && caps.pipelining() {
@@ -431,8 +454,8 @@ impl Probe {
         let mut accepted = 0;
         for to in self.to.clone() {
             let rcpt = Command::Rcpt {
+                params: self.envelope.rcpt_params(&to),
                 to,
-                params: Vec::new(),
             };
             match self.driver.command(&rcpt).await {
                 Ok(reply) if matches!(reply.code(), Some(250 | 251)) => accepted += 1,
@@ -483,6 +506,28 @@ impl Probe {
             Ok(reply) if reply.code() == Some(250) => Stage::Done,
             _ => Stage::Data,
         }
+    }
+
+    /// The parameters the user asked for, checked against the EHLO reply and the
+    /// connection before MAIL; a refusal is said and stops the probe (exit 2) unless
+    /// `--force-params` sends them anyway.
+    fn check_envelope_params(&mut self, caps: &Capabilities) -> Result<(), Stage> {
+        let mut asked = self.envelope.mail_params();
+        if let Some(to) = self.to.first() {
+            asked.extend(self.envelope.rcpt_params(to));
+        }
+        let Err(refusal) = check_offered(&asked, caps, self.driver.is_tls()) else {
+            return Ok(());
+        };
+        if self.envelope.force {
+            self.driver
+                .note(format!("{refusal}; sending it anyway (--force-params)"));
+            return Ok(());
+        }
+        self.driver.note(format!(
+            "{refusal}: stopping before MAIL; --force-params sends it anyway"
+        ));
+        Err(Stage::Unsupported)
     }
 
     fn sender(&self) -> String {

@@ -241,46 +241,47 @@ pub fn json(event: &SessionEvent) -> Value {
     }
 }
 
-/// The EHLO capabilities before and after STARTTLS side by side (`--show-cert`): `+` new
-/// inside TLS, `-` gone, `~` parameters changed
-/// ([RFC 3207 §4.2](https://www.rfc-editor.org/rfc/rfc3207#section-4.2)).
+/// The EHLO capabilities before and after STARTTLS side by side (`--show-cert`), one row
+/// per keyword: `+` new inside TLS, `-` gone, `~` parameters changed
+/// ([RFC 3207 §4.2](https://www.rfc-editor.org/rfc/rfc3207#section-4.2)). The rows follow
+/// the plaintext reply's order; keywords new inside TLS come last.
 pub fn capability_diff(before: &Capabilities, after: &Capabilities) -> Vec<String> {
-    let diff = Capabilities::diff(before, after);
-    let width = before
-        .extensions
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    let mut rows: Vec<(String, char, String)> = Vec::new();
+    for old in &before.extensions {
+        let row = match after
+            .extensions
+            .iter()
+            .find(|e| same(&e.keyword, &old.keyword))
+        {
+            Some(new) if new.params == old.params => (' ', escape_str(&new.raw_line)),
+            Some(new) => ('~', escape_str(&new.raw_line)),
+            None => ('-', "(gone after TLS)".to_string()),
+        };
+        rows.push((escape_str(&old.raw_line), row.0, row.1));
+    }
+    for new in &after.extensions {
+        if !before
+            .extensions
+            .iter()
+            .any(|e| same(&e.keyword, &new.keyword))
+        {
+            rows.push((String::new(), '+', escape_str(&new.raw_line)));
+        }
+    }
+    let width = rows
         .iter()
-        .map(|e| escape_str(&e.raw_line).chars().count())
+        .map(|(left, _, _)| left.chars().count())
         .max()
         .unwrap_or(0)
-        .max(6);
+        .max("before TLS".len());
     let mut out = vec![format!("  {:<width$}   after TLS", "before TLS")];
-    let rows = before.extensions.len().max(after.extensions.len());
-    for i in 0..rows {
-        let left = before
-            .extensions
-            .get(i)
-            .map(|e| escape_str(&e.raw_line))
-            .unwrap_or_default();
-        let (mark, right) = match after.extensions.get(i) {
-            Some(e) => {
-                let mark = if diff.added.iter().any(|a| a.keyword == e.keyword) {
-                    "+"
-                } else if diff.changed.iter().any(|(_, a)| a.keyword == e.keyword) {
-                    "~"
-                } else {
-                    " "
-                };
-                (mark, escape_str(&e.raw_line))
-            }
-            None => (" ", String::new()),
-        };
-        out.push(format!("  {left:<width$} {mark} {right}"));
-    }
-    for gone in &diff.removed {
-        out.push(format!(
-            "  - {} (gone after TLS)",
-            escape_str(&gone.raw_line)
-        ));
+    for (left, mark, right) in rows {
+        out.push(
+            format!("  {left:<width$} {mark} {right}")
+                .trim_end()
+                .to_string(),
+        );
     }
     out
 }
@@ -427,5 +428,40 @@ pub fn printer_as(options: PrintOptions, user: Option<String>) -> crate::driver:
 fn checked(result: std::io::Result<()>) {
     if let Err(e) = result {
         crate::output::quit_if_reader_gone(&e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capability_diff;
+    use crate::proto::capability::Capabilities;
+    use crate::proto::reply::Reply;
+
+    fn caps(wire: &str) -> Capabilities {
+        let reply = Reply::parse_all(wire.as_bytes())
+            .expect("a reply")
+            .remove(0);
+        Capabilities::from_ehlo_reply(&reply)
+    }
+
+    #[test]
+    fn the_before_and_after_table_pairs_rows_by_keyword() {
+        let before =
+            caps("250-mx\r\n250-PIPELINING\r\n250-SIZE 10240\r\n250-STARTTLS\r\n250 8BITMIME\r\n");
+        let after = caps(
+            "250-mx\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN\r\n250-SIZE 20480\r\n250 8BITMIME\r\n",
+        );
+        let rows = capability_diff(&before, &after);
+        assert_eq!(
+            rows,
+            [
+                "  before TLS   after TLS",
+                "  PIPELINING   PIPELINING",
+                "  SIZE 10240 ~ SIZE 20480",
+                "  STARTTLS   - (gone after TLS)",
+                "  8BITMIME     8BITMIME",
+                "             + AUTH PLAIN LOGIN",
+            ]
+        );
     }
 }

@@ -65,7 +65,7 @@ impl Probe {
                 .iter()
                 .map(|to| Command::Rcpt {
                     to: to.clone(),
-                    params: Vec::new(),
+                    params: self.envelope.rcpt_params(to),
                 })
                 .collect(),
         };

@@ -12,6 +12,8 @@ use super::Stage;
 pub use super::output::PrintOptions;
 use crate::net::ConnectPlan;
 use crate::proto::auth::Mechanism;
+use crate::proto::command::{Notify, Param, Ret};
+use crate::proto::message::HeaderField;
 use crate::transcript::RecordOptions;
 
 /// A whole headless session, as asked for.
@@ -34,6 +36,10 @@ pub struct ProbePlan {
     /// small message with `BDAT n LAST` in the same write where it advertises CHUNKING
     /// (`--no-pipeline` turns both off: one command at a time, DATA unless `--bdat`).
     pub pipeline: bool,
+    /// `--pipeline`: stop before MAIL when the server does not advertise PIPELINING.
+    pub require_pipelining: bool,
+    /// MAIL and RCPT parameters asked for (DSN, REQUIRETLS, raw ones).
+    pub envelope: EnvelopeParams,
     /// Stop (with QUIT) after this step; one of [`Stage::STOPPABLE`].
     pub quit_after: Option<Stage>,
     pub print: PrintOptions,
@@ -69,5 +75,65 @@ pub enum MessagePlan {
     Built {
         body: Option<String>,
         subject: String,
+        /// `--header` fields.
+        headers: Vec<HeaderField>,
+        /// `--body-html`: a file's contents when it names a file, else the text itself.
+        html: Option<String>,
+        /// `--attach` files, read when the probe starts.
+        attachments: Vec<PathBuf>,
     },
+}
+
+/// The MAIL and RCPT parameters the user asked for, beyond the ones the probe adds itself
+/// (SIZE, BODY, SMTPUTF8).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvelopeParams {
+    /// `RET=` on MAIL ([RFC 3461 §4.3](https://www.rfc-editor.org/rfc/rfc3461#section-4.3)).
+    pub ret: Option<Ret>,
+    /// `ENVID=` on MAIL, as typed (xtext-encoded when sent).
+    pub envid: Option<String>,
+    /// `NOTIFY=` on every RCPT.
+    pub notify: Option<Notify>,
+    /// `ORCPT=rfc822;…` on every RCPT, naming the recipient itself.
+    pub orcpt: bool,
+    /// `REQUIRETLS` on MAIL ([RFC 8689](https://www.rfc-editor.org/rfc/rfc8689)).
+    pub requiretls: bool,
+    /// `--mail-param`, in wire form.
+    pub mail: Vec<Param>,
+    /// `--rcpt-param`, in wire form, on every RCPT.
+    pub rcpt: Vec<Param>,
+    /// Send the parameters even when their extension is not advertised (or REQUIRETLS in
+    /// plaintext): for testing how a server reacts.
+    pub force: bool,
+}
+
+impl EnvelopeParams {
+    /// The parameters asked for on MAIL.
+    pub fn mail_params(&self) -> Vec<Param> {
+        let mut params = Vec::new();
+        if let Some(ret) = self.ret {
+            params.push(Param::ret(ret));
+        }
+        if let Some(envid) = &self.envid {
+            params.push(Param::envid(envid));
+        }
+        if self.requiretls {
+            params.push(Param::requiretls());
+        }
+        params.extend(self.mail.iter().cloned());
+        params
+    }
+
+    /// The parameters asked for on the RCPT of `to`.
+    pub fn rcpt_params(&self, to: &str) -> Vec<Param> {
+        let mut params = Vec::new();
+        if let Some(notify) = self.notify {
+            params.push(Param::notify(notify));
+        }
+        if self.orcpt {
+            params.push(Param::orcpt(to));
+        }
+        params.extend(self.rcpt.iter().cloned());
+        params
+    }
 }

@@ -11,6 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::message;
 use super::plan::MessagePlan;
+use crate::proto::message::{Attachment, guess_content_type};
 
 /// Why the message could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -165,7 +166,18 @@ pub fn load_message(
             Ok(MessageSource::Bytes(bytes))
         }
         MessagePlan::File(path) => open_file(path),
-        MessagePlan::Built { body, subject } => {
+        MessagePlan::Built {
+            body,
+            subject,
+            headers,
+            html,
+            attachments,
+        } => {
+            let attachments = attachments
+                .iter()
+                .map(|path| read_attachment(path))
+                .collect::<Result<Vec<_>, _>>()?;
+            let html = html.as_deref().map(read_html).transpose()?;
             let now = SystemTime::now();
             let nanos = now
                 .duration_since(UNIX_EPOCH)
@@ -182,10 +194,42 @@ pub fn load_message(
                 now,
                 id_domain: host,
                 id_local: format!("{nanos}.{}", std::process::id()),
+                headers,
+                html: html.as_deref(),
+                attachments: &attachments,
             };
             Ok(MessageSource::Bytes(message::build_message(&spec)))
         }
     }
+}
+
+/// An `--attach` file, read whole, its content type guessed from its extension.
+fn read_attachment(path: &Path) -> Result<Attachment, SourceError> {
+    let bytes = std::fs::read(path).map_err(|source| SourceError::File {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let file_name = path
+        .file_name()
+        .map_or_else(|| "attachment".into(), |n| n.to_string_lossy().into_owned());
+    Ok(Attachment {
+        content_type: guess_content_type(&file_name).to_owned(),
+        file_name,
+        bytes,
+    })
+}
+
+/// `--body-html FILE|TEXT`: the contents of the file when one exists at that path, else
+/// the text itself.
+fn read_html(value: &str) -> Result<String, SourceError> {
+    let path = Path::new(value);
+    if !path.is_file() {
+        return Ok(value.to_owned());
+    }
+    std::fs::read_to_string(path).map_err(|source| SourceError::File {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// The header section of a message: everything before the first empty line (CRLF or LF).

@@ -1,6 +1,6 @@
 //! Protocol core: the SMTP client side as pure data transformations (sans-IO).
 //!
-//! Layer: bottom. Uses std, thiserror and base64 only — no tokio, sockets, clocks or
+//! Layer: bottom. Uses std, thiserror, base64 and mail-builder only — no tokio, sockets, clocks or
 //! randomness — so the same session logic serves the live explorer, the headless probe,
 //! replay and the tests.
 pub mod auth;
@@ -9,6 +9,7 @@ pub mod civil;
 pub mod command;
 pub mod data;
 pub mod enhanced;
+pub mod message;
 pub mod reply;
 pub mod session;
 pub mod text;

@@ -350,6 +350,9 @@ fn build(original: &Transcript, body: &str, args: &AgainstPlan) -> Vec<u8> {
         now,
         id_domain: host,
         id_local: format!("{}.{}", unix_now(), std::process::id()),
+        headers: &[],
+        html: None,
+        attachments: &[],
     })
 }
 

@@ -31,6 +31,8 @@ pub struct ReplayPlan {
     /// The transcript (`.jsonl`).
     pub file: PathBuf,
     pub mode: ReplayMode,
+    /// The high-contrast theme for stepping through it (`--theme high-contrast`).
+    pub high_contrast: bool,
 }
 
 /// Which of the replay's uses.

@@ -17,7 +17,7 @@ pub async fn run_replay(plan: ReplayPlan) -> ExitCode {
         && std::io::stdin().is_terminal()
         && std::io::stdout().is_terminal();
     if interactive {
-        return crate::tui::replay::run(&plan.file).await;
+        return crate::tui::replay::run(&plan.file, plan.high_contrast).await;
     }
     let Some(transcript) = load(&plan.file, "replay") else {
         return ExitCode::from(3);

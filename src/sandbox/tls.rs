@@ -4,7 +4,7 @@
 //!
 //! Security: the generated CA's private key is never written anywhere and is dropped once the
 //! leaf is signed, so trusting `ca.pem` can only ever vouch for this one run's certificate.
-//! Validity is realistic (yesterday to 30 days from now), not rcgen's default 1975–4096.
+//! Validity is realistic (yesterday to 90 days from now, as a Let's Encrypt certificate), not rcgen's default 1975–4096.
 //!
 //! Layer: sandbox (server side); rustls, rcgen, rustls-pemfile.
 
@@ -29,7 +29,7 @@ use super::clock::{Civil, now_unix};
 use super::config::TlsSource;
 
 /// Days the generated certificates stay valid.
-const VALID_DAYS: i64 = 30;
+const VALID_DAYS: i64 = 90;
 
 /// The acceptor and the file a client should trust.
 pub struct TlsSetup {

@@ -26,6 +26,9 @@ pub enum ExportFormat {
     Mermaid,
     /// The sequence diagram as a standalone SVG.
     Svg,
+    /// One self-contained page: summary, diagram, explained transcript, certificate,
+    /// timeline (`html.rs`).
+    Html,
 }
 
 pub fn export(transcript: &Transcript, format: ExportFormat) -> String {
@@ -35,6 +38,7 @@ pub fn export(transcript: &Transcript, format: ExportFormat) -> String {
         ExportFormat::Json => json(transcript),
         ExportFormat::Mermaid => super::diagram::mermaid(transcript),
         ExportFormat::Svg => super::diagram::svg(transcript),
+        ExportFormat::Html => super::html::page(transcript),
     }
 }
 
@@ -64,7 +68,7 @@ pub fn text(transcript: &Transcript) -> String {
 /// The text lines of one entry: a sent body or chunk the file left out (`--redact-body`,
 /// or past the cap on what a transcript keeps) as its recorded words, which say so — the
 /// bytes kept (a BDAT command line) would read as if that were all that was sent.
-fn entry_lines(entry: &super::read::Entry) -> Vec<String> {
+pub(super) fn entry_lines(entry: &super::read::Entry) -> Vec<String> {
     match (&entry.event, &entry.annotation.redacted) {
         (SessionEvent::Sent { layer, shown, .. }, Some(Redaction::Body { .. })) => {
             let marker = if *layer == Layer::Tls { "~>" } else { "->" };

@@ -20,6 +20,7 @@ pub mod diagram;
 pub mod diff;
 pub mod export;
 pub mod format;
+pub mod html;
 pub mod index;
 pub mod ladder;
 pub mod options;

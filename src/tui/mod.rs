@@ -47,6 +47,8 @@ pub struct ExplorerPlan {
     pub intro: Vec<String>,
     /// A lesson to guide the session (`smtpx learn`).
     pub lesson: Option<crate::learn::Lesson>,
+    /// The high-contrast theme (`--theme high-contrast`).
+    pub high_contrast: bool,
 }
 
 /// Exit code when the explorer cannot run: no terminal, or a target that does not parse.
@@ -71,6 +73,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         record,
         intro,
         lesson,
+        high_contrast,
     } = plan;
     let target = connect.target.clone();
     if let Some(message) = without_terminal(&target.to_string()) {
@@ -116,6 +119,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         app.record_failed(error);
     }
     screen::style_from_env(&mut app);
+    app.set_high_contrast(high_contrast);
     for line in intro {
         app.push(Entry::local(line));
     }
@@ -280,11 +284,37 @@ async fn event_loop(
                     app.update(Action::WallClock(std::time::SystemTime::now()));
                     screen.dirty = true;
                 }
+                Effect::ReadAttachments(paths) => {
+                    app.update(Action::AttachmentsRead(read_attachments(&paths)));
+                    screen.dirty = true;
+                }
                 Effect::MouseCapture(on) => terminal::set_mouse_capture(on)?,
                 Effect::Copy(text) => terminal::copy_to_clipboard(&text)?,
             }
         }
     }
+}
+
+/// The composer's attachment files, read whole, each with its content type guessed from its
+/// extension; the first that cannot be read says why.
+fn read_attachments(
+    paths: &[std::path::PathBuf],
+) -> Result<Vec<crate::proto::message::Attachment>, String> {
+    paths
+        .iter()
+        .map(|path| {
+            let bytes =
+                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let file_name = path
+                .file_name()
+                .map_or_else(|| "attachment".into(), |n| n.to_string_lossy().into_owned());
+            Ok(crate::proto::message::Attachment {
+                content_type: crate::proto::message::guess_content_type(&file_name).to_owned(),
+                file_name,
+                bytes,
+            })
+        })
+        .collect()
 }
 
 /// A supported measurement hook (CONTRIBUTING.md lists them): with

@@ -56,7 +56,7 @@ enum Own {
 /// hooks (CONTRIBUTING.md lists them), present in release builds because the benchmarks
 /// (`benches/replay_open.sh`, `benches/replay_warm.sh`) time the release binary with them.
 /// Either only makes the explorer leave early; neither changes what it shows.
-pub async fn run(file: &Path) -> ExitCode {
+pub async fn run(file: &Path, high_contrast: bool) -> ExitCode {
     let source = match Indexed::open(file) {
         Ok(source) => source,
         Err(e) => {
@@ -66,6 +66,7 @@ pub async fn run(file: &Path) -> ExitCode {
     };
     let mut app = App::replay(source, file.to_path_buf());
     screen::style_from_env(&mut app);
+    app.set_high_contrast(high_contrast);
     let exit_after_first_frame = std::env::var_os("SMTPX_EXIT_AFTER_FIRST_FRAME").is_some();
     let exit_when_warm = std::env::var_os("SMTPX_EXIT_WHEN_WARM").is_some();
 

@@ -21,9 +21,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use super::wrapped;
 use crate::app::App;
 use crate::app::cert::CertView;
 use crate::net::cert::render::{client_cert_line, negotiated_line, unix_now, verdict_lines};
@@ -51,6 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, at: &CertView) {
         }
     };
     let mut lines: Vec<Line> = Vec::new();
+    let inner = usize::from(area.width.saturating_sub(2)).max(1);
     let verdict = &info.verdict;
     let oks = [
         verdict.is_trusted(),
@@ -58,21 +60,32 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, at: &CertView) {
         verdict.is_valid_now(),
     ];
     for ((label, text), ok) in verdict_lines(verdict).into_iter().zip(oks) {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{label:>8}: "), bold),
-            Span::styled(text, flag(ok)),
-        ]));
+        lines.extend(wrapped::labelled(
+            &format!("{label:>8}: "),
+            bold,
+            &text,
+            flag(ok),
+            inner,
+        ));
     }
-    lines.push(Line::from(format!("     TLS: {}", negotiated_line(info))));
+    lines.extend(wrapped::labelled(
+        "     TLS: ",
+        Style::default(),
+        &negotiated_line(info),
+        Style::default(),
+        inner,
+    ));
     if let Some(client) = client_cert_line(info) {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:>8}: ", "client"), bold),
-            Span::raw(client),
-        ]));
+        lines.extend(wrapped::labelled(
+            &format!("{:>8}: ", "client"),
+            bold,
+            &client,
+            Style::default(),
+            inner,
+        ));
     }
     // The verdict box grows with wrapped lines (a long rustls detail on a narrow screen).
-    let inner = usize::from(area.width.saturating_sub(2)).max(1);
-    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let rows = lines.len();
     let top_height = u16::try_from(rows + 2)
         .unwrap_or(u16::MAX)
         .min(area.height / 2);
@@ -110,9 +123,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, at: &CertView) {
         } else {
             Style::default()
         };
-        chain_lines.push(Line::styled(format!("{marker}{head}"), style));
+        let left_inner = usize::from(left.width.saturating_sub(2)).max(1);
+        chain_lines.extend(wrapped::labelled(marker, style, &head, style, left_inner));
         let problem = view.links.get(i).is_some_and(|l| l.is_problem());
-        chain_lines.push(Line::styled(format!("   {link}"), flag(!problem)));
+        chain_lines.extend(wrapped::labelled(
+            "   ",
+            Style::default(),
+            &link,
+            flag(!problem),
+            left_inner,
+        ));
     }
     chain_lines.extend(capability_lines(
         app.cert().caps_before.as_ref(),
@@ -129,18 +149,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, at: &CertView) {
         left,
     );
 
+    let right_inner = usize::from(right.width.saturating_sub(2)).max(1);
     let fields: Vec<Line> = match view.certs.get(at.selected) {
         Some(cert) => {
             let flags = cert.flags(now);
             cert.details(now)
                 .into_iter()
                 .skip(at.scroll)
-                .map(|(label, value)| {
+                .flat_map(|(label, value)| {
                     let warn = label == "flags" && !flags.is_empty();
-                    Line::from(vec![
-                        Span::styled(format!("{label:>14} "), bold),
-                        Span::styled(value, flag(!warn)),
-                    ])
+                    wrapped::labelled(
+                        &format!("{label:>14} "),
+                        bold,
+                        &value,
+                        flag(!warn),
+                        right_inner,
+                    )
                 })
                 .collect()
         }
@@ -157,7 +181,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, at: &CertView) {
         right,
     );
     frame.render_widget(
-        Paragraph::new(" ↑↓ choose · PgUp/PgDn scroll · /cert save PATH · Esc back"),
+        Paragraph::new(
+            " ↑↓ choose · PgUp/PgDn scroll · s save the chain (/cert save PATH) · Esc back",
+        ),
         hint,
     );
 }

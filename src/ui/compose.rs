@@ -30,6 +30,9 @@ use crate::proto::command::Ret;
 use crate::proto::text::escape_str;
 
 const LABEL: usize = 13;
+/// Rows kept for the body and its preview; the fields above scroll to the focused one when
+/// they do not fit (an 80x24 terminal shows 14 of them).
+const MIN_BODY_ROWS: u16 = 7;
 
 pub fn draw(frame: &mut Frame, screen: Rect, app: &App, c: &Composer) {
     // The last row stays for the key hint.
@@ -65,12 +68,16 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
     let message = draft.message();
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor = None;
+    let mut focus_row = None;
     let fields = c.fields(offers);
     for field in &fields {
         if *field == Field::Body {
             continue;
         }
         let focused = c.focus == *field;
+        if focused {
+            focus_row = Some(lines.len());
+        }
         let (label, value, note) = field_text(c, *field, offers);
         let marker = match (focused, app.ascii()) {
             (true, true) => "> ",
@@ -80,9 +87,9 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         let mut spans = vec![Span::styled(
             format!("{marker}{label:<width$}", width = LABEL - 2),
             if focused {
-                theme::key(app.no_color())
+                theme::key(app.look())
             } else {
-                theme::dim()
+                theme::dim(app.look())
             },
         )];
         if focused && let Some(input) = c.input(*field) {
@@ -93,7 +100,12 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         }
         let chosen = matches!(
             field,
-            Field::Method | Field::Ending | Field::Ret | Field::Notify
+            Field::Method
+                | Field::Ending
+                | Field::Ret
+                | Field::Notify
+                | Field::Pipeline
+                | Field::RequireTls
         );
         spans.push(if chosen && focused {
             Span::styled(value, Style::default().add_modifier(Modifier::REVERSED))
@@ -101,15 +113,15 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
             Span::raw(value)
         });
         if let Some(note) = note {
-            spans.push(Span::styled(format!("   {note}"), theme::dim()));
+            spans.push(Span::styled(format!("   {note}"), theme::dim(app.look())));
         }
         lines.push(Line::from(spans));
     }
     let mail = draft.mail(offers, &message);
     lines.push(Line::from(vec![
-        Span::styled("→ ", theme::dim()),
+        Span::styled("→ ", theme::dim(app.look())),
         Span::raw(escape_str(mail.redacted().as_str())),
-        Span::styled("   (parameters: auto)", theme::dim()),
+        Span::styled("   (parameters: auto)", theme::dim(app.look())),
     ]));
     let rcpts = draft.rcpts(offers);
     let rcpt_line = match rcpts.as_slice() {
@@ -122,25 +134,35 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         ),
     };
     lines.push(Line::from(vec![
-        Span::styled("→ ", theme::dim()),
+        Span::styled("→ ", theme::dim(app.look())),
         Span::raw(rcpt_line),
     ]));
-    for warning in draft.warnings(offers, &message) {
+    let param_warnings = draft.param_warnings(app.session.capabilities(), offers.tls);
+    for warning in draft
+        .warnings(offers, &message)
+        .into_iter()
+        .chain(param_warnings)
+    {
         lines.push(Line::styled(
             format!("! {warning}"),
-            theme::alarm(app.no_color()),
+            theme::alarm(app.look()),
         ));
     }
     if let Some(error) = &c.error {
-        lines.push(Line::styled(
-            error.to_string(),
-            theme::alarm(app.no_color()),
-        ));
+        lines.push(Line::styled(error.to_string(), theme::alarm(app.look())));
     }
-    let top = (lines.len() as u16).min(inner.height.saturating_sub(3));
+    let top = (lines.len() as u16).min(inner.height.saturating_sub(MIN_BODY_ROWS).max(3));
+    // The focused field stays in view: the rows above it scroll off first.
+    let offset = focus_row.map_or(0, |row| {
+        row.saturating_sub(usize::from(top).saturating_sub(1))
+    });
+    let offset = u16::try_from(offset).unwrap_or(0);
+    if let Some(position) = cursor.as_mut() {
+        position.y = position.y.saturating_sub(offset);
+    }
     let [head, bottom] =
         Layout::vertical([Constraint::Length(top), Constraint::Min(3)]).areas(inner);
-    frame.render_widget(Paragraph::new(lines), head);
+    frame.render_widget(Paragraph::new(lines).scroll((offset, 0)), head);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
     let focused = c.focus == Field::Body;
@@ -148,9 +170,9 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         .borders(Borders::TOP | Borders::RIGHT)
         .title(if focused { " ▸ body " } else { " body " })
         .title_style(if focused {
-            theme::key(app.no_color())
+            theme::key(app.look())
         } else {
-            theme::dim()
+            theme::dim(app.look())
         });
     let body_block = if app.ascii() {
         body_block.border_set(ratatui::symbols::border::PLAIN)
@@ -185,7 +207,7 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
     let preview_block = Block::default()
         .borders(Borders::TOP)
         .title(title)
-        .title_style(theme::dim());
+        .title_style(theme::dim(app.look()));
     // While the body is edited, the preview follows its cursor line.
     let height = usize::from(right.height.saturating_sub(1)).max(1);
     let mut scroll = c.preview_scroll;
@@ -233,12 +255,12 @@ fn preview_lines(
                 Mark::Command => Some("  ← BDAT command"),
             };
             let style = match mark {
-                Mark::End | Mark::Command => theme::key(app.no_color()),
+                Mark::End | Mark::Command => theme::key(app.look()),
                 _ => Style::default(),
             };
             let mut spans = vec![Span::styled(text, style)];
             if let Some(note) = note {
-                spans.push(Span::styled(note, theme::dim()));
+                spans.push(Span::styled(note, theme::dim(app.look())));
             }
             Line::from(spans)
         })
@@ -290,6 +312,67 @@ fn field_text(
             value(field),
             (!c.to_edited).then(|| "follows RCPT TO".into()),
         ),
+        Field::RequireTls => (
+            "REQUIRETLS",
+            if c.requiretls {
+                "‹ on ›  off".into()
+            } else {
+                " on  ‹ off ›".into()
+            },
+            Some(if offers.tls {
+                "RFC 8689: every hop over verified TLS".into()
+            } else {
+                "RFC 8689: only over TLS, and this session is plaintext".into()
+            }),
+        ),
+        Field::Headers => (
+            "Headers",
+            value(field),
+            Some("extra: Name: value | Name: value".into()),
+        ),
+        Field::Html => (
+            "HTML",
+            value(field),
+            Some("an HTML version of the body: multipart/alternative".into()),
+        ),
+        Field::MailParams => (
+            "MAIL params",
+            value(field),
+            Some("more, as sent: KEY=VALUE KEY".into()),
+        ),
+        Field::RcptParams => (
+            "RCPT params",
+            value(field),
+            Some("on every RCPT: KEY=VALUE".into()),
+        ),
+        Field::Attach => (
+            "Attach",
+            value(field),
+            Some(
+                if c.attachments.is_empty() || c.attach.value() != c.attachments_for {
+                    "files: path | path (read on Tab or Ctrl-S)".into()
+                } else {
+                    format!(
+                        "{} file(s), {} bytes: multipart/mixed",
+                        c.attachments.len(),
+                        c.attachments.iter().map(|a| a.bytes.len()).sum::<usize>()
+                    )
+                },
+            ),
+        ),
+        Field::Pipeline => (
+            "Pipelining",
+            if c.pipeline {
+                "‹ on ›  off".into()
+            } else {
+                " on  ‹ off ›".into()
+            },
+            Some(if c.pipeline {
+                "MAIL, RCPT… and DATA in one write (RFC 2920)".into()
+            } else {
+                "one command per round trip".into()
+            }),
+        ),
         Field::Subject => ("Subject", value(field), None),
         Field::Date => ("Date", value(field), None),
         Field::MessageId => ("Message-ID", value(field), None),
@@ -323,7 +406,7 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
     let mut lines: Vec<Line> = Vec::new();
     let cmd = |text: String| {
         Line::from(vec![
-            Span::styled("C: ", theme::dim()),
+            Span::styled("C: ", theme::dim(app.look())),
             Span::raw(escape_str(&text)),
         ])
     };
@@ -360,9 +443,15 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
                 _ if i + 1 == count => format!("  {last}"),
                 _ => format!("  {middle}"),
             };
-            line.spans.push(Span::styled(mark, theme::dim()));
+            line.spans.push(Span::styled(mark, theme::dim(app.look())));
         }
         lines.push(line);
+    }
+    if !pipelined {
+        lines.push(Line::styled(
+            "   one command per round trip: each reply read before the next command",
+            theme::dim(app.look()),
+        ));
     }
     match &method {
         SendMethod::Data if !pipelined => lines.push(cmd("DATA".into())),
@@ -372,16 +461,21 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
             lines.push(Line::styled(
                 "! BYTE-EXACT: the content and this ending go raw; a correct server keeps \
                  reading: then at data> an empty line and a lone . send \\r\\n.\\r\\n",
-                theme::alarm(app.no_color()),
+                theme::alarm(app.look()),
             ));
         }
         SendMethod::Bdat { .. } => {}
     }
-    for warning in draft.warnings(offers, &message) {
+    let param_warnings = draft.param_warnings(app.session.capabilities(), offers.tls);
+    for warning in draft
+        .warnings(offers, &message)
+        .into_iter()
+        .chain(param_warnings)
+    {
         if !warning.starts_with("byte-exact") {
             lines.push(Line::styled(
                 format!("! {warning}"),
-                theme::alarm(app.no_color()),
+                theme::alarm(app.look()),
             ));
         }
     }
@@ -391,7 +485,7 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
             preview_title(&method),
             message.len()
         ),
-        theme::dim(),
+        theme::dim(app.look()),
     ));
     let head = lines.len();
     lines.extend(preview_lines(&method, &message, 0, app));

@@ -52,9 +52,9 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, form: &AuthForm) {
         let mut spans = vec![Span::styled(
             format!("{marker}{label:<width$}", width = LABEL - 2),
             if focused {
-                theme::key(app.no_color())
+                theme::key(app.look())
             } else {
-                theme::dim()
+                theme::dim(app.look())
             },
         )];
         spans.extend(value);
@@ -89,7 +89,7 @@ fn notes(form: &AuthForm, app: &App) -> Vec<(String, ratatui::style::Style)> {
         notes.push((
             "! no TLS: the credentials cross the network readable (base64 is not encryption)"
                 .to_string(),
-            theme::alarm(app.no_color()),
+            theme::alarm(app.look()),
         ));
     }
     if !form.unsupported.is_empty() {
@@ -98,16 +98,16 @@ fn notes(form: &AuthForm, app: &App) -> Vec<(String, ratatui::style::Style)> {
                 "the server also offers {} (not run by smtpx; type AUTH by hand)",
                 form.unsupported.join(" ")
             ),
-            theme::dim(),
+            theme::dim(app.look()),
         ));
     }
     if let Some(error) = &form.error {
-        notes.push((error.to_string(), theme::alarm(app.no_color())));
+        notes.push((error.to_string(), theme::alarm(app.look())));
     }
     if let Some(risk) = &form.risk {
         notes.push((
             format!("!? {risk} — Enter again sends anyway, Esc cancels"),
-            theme::alarm(app.no_color()),
+            theme::alarm(app.look()),
         ));
     }
     notes
@@ -130,16 +130,16 @@ fn field_line(
                     format!(" {name} ")
                 };
                 let style = match (i == form.choice, offered) {
-                    (true, _) => theme::key(app.no_color()).add_modifier(Modifier::REVERSED),
+                    (true, _) => theme::key(app.look()).add_modifier(Modifier::REVERSED),
                     (false, true) => ratatui::style::Style::default(),
-                    (false, false) => theme::dim(),
+                    (false, false) => theme::dim(app.look()),
                 };
                 spans.push(Span::styled(text, style));
                 spans.push(Span::raw(" "));
             }
             let offered = form.mechanisms.get(form.choice).is_some_and(|(_, o)| *o);
             if !offered {
-                spans.push(Span::styled("(not offered)", theme::alarm(app.no_color())));
+                spans.push(Span::styled("(not offered)", theme::alarm(app.look())));
             }
             ("Mechanism", spans, None)
         }

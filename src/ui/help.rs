@@ -74,7 +74,7 @@ fn lines(app: &App) -> Vec<Line<'static>> {
     } else {
         EXPLORER
     };
-    let mut lines = vec![Line::styled(intro, theme::dim())];
+    let mut lines = vec![Line::styled(intro, theme::dim(app.look()))];
     let mut rows: Vec<(String, &str)> = Vec::new();
     app.help_keymap().for_each(
         |key| match rows.iter_mut().find(|(_, d)| *d == key.description) {
@@ -87,19 +87,19 @@ fn lines(app: &App) -> Vec<Line<'static>> {
     );
     for (labels, description) in rows {
         lines.push(Line::from(vec![
-            Span::styled(format!(" {labels:<16} "), theme::key(app.no_color())),
+            Span::styled(format!(" {labels:<16} "), theme::key(app.look())),
             Span::raw(description),
         ]));
     }
     if app.replay.is_none() {
         lines.push(Line::styled(
             " editing: ← → Home End Ctrl-A/E/U/W/K",
-            theme::dim(),
+            theme::dim(app.look()),
         ));
         lines.push(Line::styled("Commands for smtpx", bold));
         for (name, what) in SLASH_COMMANDS {
             lines.push(Line::from(vec![
-                Span::styled(format!(" {name:<11}"), theme::key(app.no_color())),
+                Span::styled(format!(" {name:<11}"), theme::key(app.look())),
                 Span::raw(*what),
             ]));
         }

@@ -15,6 +15,7 @@ use ratatui::widgets::Paragraph;
 use super::theme;
 use crate::app::App;
 use crate::app::Kind;
+use crate::app::Look;
 use crate::app::ladder::LadderView;
 use crate::proto::reply::Severity;
 use crate::transcript::ladder::{Flow, Ladder, Outcome, Rung, RungKind};
@@ -80,7 +81,7 @@ fn lines(
 ) -> Vec<Line<'static>> {
     let width = usize::from(width);
     let glyphs = if app.ascii() { &ASCII } else { &UNICODE };
-    let no_color = app.no_color();
+    let look = app.look();
     // The arrows' room: between the two columns' lines.
     let span = width.saturating_sub(TIME + LATENCY + 2).max(8);
     let server = app.target().to_string();
@@ -100,7 +101,7 @@ fn lines(
             }
         )
     };
-    out.push(Line::styled(fit(&summary, width), theme::dim()));
+    out.push(Line::styled(fit(&summary, width), theme::dim(app.look())));
     let client = "client";
     let server_label = fit(&server, span.saturating_sub(client.len() + 1));
     let gap = span + 2 - client.len() - width_of(&server_label);
@@ -113,37 +114,37 @@ fn lines(
     let rows = usize::from(height).saturating_sub(out.len());
     let first = view.first(ladder.rungs.len(), rows);
     for rung in ladder.rungs.iter().skip(first).take(rows) {
-        out.push(row(rung, glyphs, span, no_color));
+        out.push(row(rung, glyphs, span, look));
     }
     out
 }
 
 /// One rung as a row: `  0.012 │── EHLO me ─────────▶│`.
-fn row(rung: &Rung, g: &Glyphs, span: usize, no_color: bool) -> Line<'static> {
+fn row(rung: &Rung, g: &Glyphs, span: usize, look: Look) -> Line<'static> {
     let time = format!("{:>8.3} ", rung.at.as_secs_f64());
     let bar = if rung.tls { g.tls_line } else { g.line };
     let bar_style = if rung.tls {
-        theme::entry(Kind::Boundary, no_color)
+        theme::entry(Kind::Boundary, look)
     } else {
-        theme::dim()
+        theme::dim(look)
     };
     let refusal = rung.outcome.is_some_and(Outcome::is_refusal);
     let style = match (rung.kind, rung.outcome) {
-        (RungKind::Command | RungKind::Content, _) => theme::entry(Kind::Client, no_color),
+        (RungKind::Command | RungKind::Content, _) => theme::entry(Kind::Client, look),
         (RungKind::Reply, Some(Outcome::Transient)) => {
-            theme::entry(Kind::Server(Severity::TransientNegative), no_color)
+            theme::entry(Kind::Server(Severity::TransientNegative), look)
         }
         (RungKind::Reply, Some(Outcome::Permanent)) => {
-            theme::entry(Kind::Server(Severity::PermanentNegative), no_color)
+            theme::entry(Kind::Server(Severity::PermanentNegative), look)
         }
         (RungKind::Reply, Some(Outcome::Unknown)) => {
-            theme::entry(Kind::Server(Severity::Unknown), no_color)
+            theme::entry(Kind::Server(Severity::Unknown), look)
         }
-        (RungKind::Reply, _) => theme::entry(Kind::Server(Severity::PositiveCompletion), no_color),
-        (RungKind::Tls, _) => theme::entry(Kind::Boundary, no_color),
-        (RungKind::Failed | RungKind::Finding, _) => theme::entry(Kind::Error, no_color),
+        (RungKind::Reply, _) => theme::entry(Kind::Server(Severity::PositiveCompletion), look),
+        (RungKind::Tls, _) => theme::entry(Kind::Boundary, look),
+        (RungKind::Failed | RungKind::Finding, _) => theme::entry(Kind::Error, look),
         (RungKind::Connect | RungKind::Note | RungKind::Closed, _) => {
-            theme::entry(Kind::Info, no_color)
+            theme::entry(Kind::Info, look)
         }
     };
     let text = rung.text();
@@ -217,11 +218,11 @@ fn row(rung: &Rung, g: &Glyphs, span: usize, no_color: bool) -> Line<'static> {
         style
     };
     Line::from(vec![
-        Span::styled(time, theme::dim()),
+        Span::styled(time, theme::dim(look)),
         Span::styled(left.to_string(), bar_style),
         Span::styled(middle, style),
         Span::styled(right.to_string(), bar_style),
-        Span::styled(format!(" {latency}"), theme::dim()),
+        Span::styled(format!(" {latency}"), theme::dim(look)),
     ])
 }
 

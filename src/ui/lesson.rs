@@ -43,19 +43,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, run: &LessonRun) {
     if run.finished() {
         lines.push(Line::styled(
             format!("{done} every step done. The recap is in the transcript; F7 shows the session's sequence diagram."),
-            theme::good(app.no_color()),
+            theme::good(app.look()),
         ));
     }
     for (i, step) in run.lesson.steps.iter().enumerate() {
         match run.state(i) {
             // Only the step just done stays in view: the box is small.
             StepState::Done if i + 1 == run.step && !run.finished() => {
-                lines.push(Line::styled(format!("{done} {}", step.task), theme::dim()));
+                lines.push(Line::styled(
+                    format!("{done} {}", step.task),
+                    theme::dim(app.look()),
+                ));
             }
             StepState::Done | StepState::Waiting => {}
             StepState::Current => {
                 lines.push(Line::from(vec![
-                    Span::styled(format!("{current} "), theme::key(app.no_color())),
+                    Span::styled(format!("{current} "), theme::key(app.look())),
                     Span::styled(
                         step.task.clone(),
                         Style::default().add_modifier(Modifier::BOLD),
@@ -67,12 +70,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, run: &LessonRun) {
     if let Some(hint) = &run.hint {
         lines.push(Line::styled(
             hint.clone(),
-            theme::entry(crate::app::Kind::Warning, app.no_color()),
+            theme::entry(crate::app::Kind::Warning, app.look()),
         ));
     } else if !run.finished() {
         lines.push(Line::styled(
             "/lesson: the goal again · /lesson solve: what to type",
-            theme::dim(),
+            theme::dim(app.look()),
         ));
     }
     frame.render_widget(

@@ -28,6 +28,7 @@ mod status;
 pub mod theme;
 mod timeline;
 mod transcript;
+mod wrapped;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -78,7 +79,7 @@ pub fn areas(screen: Rect, app: &App) -> Areas {
     let [status, middle, notice, prompt, hint] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(prompt::notice_rows(app, screen.width)),
         Constraint::Length(1),
         Constraint::Length(1),
     ])

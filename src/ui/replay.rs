@@ -25,7 +25,7 @@ pub fn draw_position(frame: &mut Frame, area: Rect, app: &App, replay: &Replay) 
         let shown: String = escape_str(search.value()).chars().skip(scroll).collect();
         frame.render_widget(
             Paragraph::new(Line::from(vec![
-                Span::styled(label, theme::key(app.no_color())),
+                Span::styled(label, theme::key(app.look())),
                 Span::raw(shown),
             ])),
             area,
@@ -46,20 +46,20 @@ pub fn draw_position(frame: &mut Frame, area: Rect, app: &App, replay: &Replay) 
     let mut spans = vec![
         Span::styled(
             format!("event {}/{}", replay.position, replay.len()),
-            theme::key(app.no_color()).add_modifier(Modifier::BOLD),
+            theme::key(app.look()).add_modifier(Modifier::BOLD),
         ),
         Span::raw(format!(" {mark} {state} x{}", replay.speed())),
     ];
     if let Some(at) = app.connected_for() {
         spans.push(Span::styled(
             format!("   at {:.3} s", at.as_secs_f64()),
-            theme::dim(),
+            theme::dim(app.look()),
         ));
     }
     if let Some(query) = &replay.query {
         spans.push(Span::styled(
             format!("   /{}", escape_str(query)),
-            theme::dim(),
+            theme::dim(app.look()),
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -69,7 +69,7 @@ pub fn draw_position(frame: &mut Frame, area: Rect, app: &App, replay: &Replay) 
 pub fn draw_notice(frame: &mut Frame, area: Rect, app: &App, replay: &Replay) {
     match &replay.message {
         Some(message) if !app.picking() && app.notice().is_none() => frame.render_widget(
-            Paragraph::new(Line::styled(message.as_str(), theme::key(app.no_color()))),
+            Paragraph::new(Line::styled(message.as_str(), theme::key(app.look()))),
             area,
         ),
         _ => super::prompt::draw_notice(frame, area, app),

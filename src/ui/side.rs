@@ -32,27 +32,34 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             for ext in keywords {
                 let mut spans = vec![Span::raw(format!(" {}", escape_str(&ext.raw_line)))];
                 // The parameters in plain words: `SIZE 10485760  10 MiB`.
-                if let Some(words) = crate::explain::capability_params(ext) {
+                // AUTH's words would repeat the mechanisms its line already lists.
+                let words = crate::explain::capability_params(ext)
+                    .filter(|_| !ext.keyword.eq_ignore_ascii_case("AUTH"));
+                if let Some(words) = words {
                     // The short form; the exact octets are in the reply beside it.
-                    let words = words.split(" (").next().unwrap_or(&words).to_string();
+                    let words = without_asides(&words);
                     spans.push(Span::styled(
                         format!("  {}", escape_str(&words)),
-                        theme::dim(),
+                        theme::dim(app.look()),
                     ));
                 }
                 lines.push(Line::from(spans));
             }
         }
-        None if app.session.tls_active() => {
-            lines.push(Line::styled(" (forgotten after TLS: EHLO)", theme::dim()))
-        }
-        None => lines.push(Line::styled(" (send EHLO to see)", theme::dim())),
+        None if app.session.tls_active() => lines.push(Line::styled(
+            " (forgotten after TLS: EHLO)",
+            theme::dim(app.look()),
+        )),
+        None => lines.push(Line::styled(" (send EHLO to see)", theme::dim(app.look()))),
     }
     lines.push(Line::from(""));
     lines.push(Line::styled("Valid now", bold));
     let valid = app.session.valid_next();
     if valid.is_empty() {
-        lines.push(Line::styled(" (wait for the reply)", theme::dim()));
+        lines.push(Line::styled(
+            " (wait for the reply)",
+            theme::dim(app.look()),
+        ));
     }
     // The helpers that do the same with guidance (AUTH form, composer); not in a replay,
     // where nothing is sent.
@@ -73,22 +80,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             mark
         };
         lines.push(Line::from(vec![
-            Span::styled(mark, theme::key(app.no_color())),
+            Span::styled(mark, theme::key(app.look())),
             Span::raw(suggestion.syntax),
         ]));
     }
     for helper in helpers {
-        lines.push(Line::styled(helper, theme::dim()));
+        lines.push(Line::styled(helper, theme::dim(app.look())));
     }
     let block = if app.ascii() {
         Block::default()
             .borders(Borders::LEFT)
             .border_set(ratatui::symbols::border::PLAIN)
-            .border_style(theme::dim())
+            .border_style(theme::dim(app.look()))
     } else {
         Block::default()
             .borders(Borders::LEFT)
-            .border_style(theme::dim())
+            .border_style(theme::dim(app.look()))
     };
     frame.render_widget(
         Paragraph::new(lines)
@@ -96,4 +103,36 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+/// `text` without its parenthesised asides: `10 MiB (10485760 octets)` → `10 MiB`.
+fn without_asides(text: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" ,", ",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_asides;
+
+    #[test]
+    fn asides_go_and_every_item_stays() {
+        assert_eq!(without_asides("10 MiB (10485760 octets)"), "10 MiB");
+        assert_eq!(
+            without_asides("limits: RCPTMAX=100 (recipients (per message)), MAILMAX=5 (x)"),
+            "limits: RCPTMAX=100, MAILMAX=5"
+        );
+    }
 }

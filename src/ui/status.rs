@@ -16,7 +16,7 @@ use crate::proto::text::escape_str;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let wide = area.width >= 100;
-    let base = theme::status_bar(app.no_color());
+    let base = theme::status_bar(app.look());
     let mut spans = vec![Span::styled(
         if wide { " smtpx  " } else { " " },
         base.add_modifier(Modifier::BOLD),
@@ -79,7 +79,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled("  ", base));
         spans.push(Span::styled(
             " RAW ",
-            theme::alarm(app.no_color()).add_modifier(Modifier::REVERSED),
+            theme::alarm(app.look()).add_modifier(Modifier::REVERSED),
         ));
     }
     if let Some(error) = app.record_error() {
@@ -89,7 +89,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         } else {
             "rec FAILED".to_string()
         };
-        spans.push(Span::styled(label, theme::alarm(app.no_color())));
+        spans.push(Span::styled(label, theme::alarm(app.look())));
     } else if let Some(path) = app.recording() {
         // UI.md: the whole path only where there is room; the file name otherwise.
         let label = if wide {
@@ -104,7 +104,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         };
         spans.push(Span::styled(label, base));
         if app.recording_secrets() {
-            spans.push(Span::styled(" +SECRETS", theme::alarm(app.no_color())));
+            spans.push(Span::styled(" +SECRETS", theme::alarm(app.look())));
         }
     }
     if let Some(label) = super::replay::status_label(app, wide) {

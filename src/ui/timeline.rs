@@ -32,7 +32,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
         ),
         None => "nothing timed yet: connect, then each reply's latency appears here".into(),
     };
-    lines.push(Line::styled(summary, theme::dim()));
+    lines.push(Line::styled(summary, theme::dim(app.look())));
     let max = t
         .steps
         .iter()
@@ -40,8 +40,20 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
         .max()
         .unwrap_or_default()
         .as_secs_f64();
-    let label_width = usize::from(inner.width).saturating_sub(40).clamp(12, 48);
-    let bar_width = 12usize;
+    // Room for the longest slow flag (` ! slow DATA acceptance`) first, so it is never cut;
+    // the label, then the bar, give way on a narrow screen.
+    let flag_width = t
+        .steps
+        .iter()
+        .filter_map(|s| s.slow)
+        .map(|why| why.chars().count() + 3)
+        .max()
+        .unwrap_or(0);
+    let width = usize::from(inner.width);
+    let label_width = width.saturating_sub(40 + flag_width).clamp(8, 48);
+    let bar_width = width
+        .saturating_sub(9 + label_width + 1 + 14 + flag_width)
+        .clamp(3, 12);
     let body_rows =
         usize::from(inner.height).saturating_sub(if t.steps.iter().any(|s| s.pipelined) {
             4
@@ -74,16 +86,16 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
             step.label.chars().take(label_width).collect()
         };
         let mut spans = vec![
-            Span::styled(format!("{:>8.3} ", step.at.as_secs_f64()), theme::dim()),
+            Span::styled(
+                format!("{:>8.3} ", step.at.as_secs_f64()),
+                theme::dim(app.look()),
+            ),
             Span::raw(format!("{label:<label_width$} ")),
             Span::raw(format!("{code:>3} {took:>9} ")),
-            Span::styled(format!("{bar:<bar_width$}"), theme::good(app.no_color())),
+            Span::styled(format!("{bar:<bar_width$}"), theme::good(app.look())),
         ];
         if let Some(why) = step.slow {
-            spans.push(Span::styled(
-                format!(" ! {why}"),
-                theme::alarm(app.no_color()),
-            ));
+            spans.push(Span::styled(format!(" ! {why}"), theme::alarm(app.look())));
         }
         lines.push(Line::from(spans));
     }
@@ -100,7 +112,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
             } else {
                 "⇶ pipelined: sent in one write with its neighbours (RFC 2920)"
             },
-            theme::dim(),
+            theme::dim(app.look()),
         ));
     }
     lines.push(Line::styled(
@@ -113,7 +125,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, view: &TimelineView) {
             secs(SLOW_MESSAGE),
             secs(SLOW_REPLY)
         ),
-        theme::dim(),
+        theme::dim(app.look()),
     ));
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -11,19 +11,27 @@ use ratatui::widgets::Paragraph;
 
 use super::theme;
 use crate::app::transcript::entries::PREFIX_WIDTH;
-use crate::app::transcript::scroll::visible_rows;
+use crate::app::transcript::scroll::{VisibleRow, visible_rows_by_line};
 use crate::app::{App, Kind};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let width = usize::from(area.width);
-    let rows = visible_rows(&app.entries, app.scroll, width, usize::from(area.height));
+    let rows = visible_rows_by_line(&app.entries, app.scroll, width, usize::from(area.height));
     let pad = " ".repeat(PREFIX_WIDTH);
+    // A capability line picked inside an EHLO reply is set off alone.
+    let picked_line = app.picked_line().filter(|&line| line > 0);
     let lines: Vec<Line> = rows
         .into_iter()
-        .filter_map(|(index, first, text)| {
+        .filter_map(|row| {
+            let VisibleRow {
+                entry: index,
+                line,
+                first,
+                text,
+            } = row;
             let entry = app.entries.get(index)?;
-            let mut style = theme::entry(entry.kind, app.no_color());
-            if app.picked_entry() == Some(index) {
+            let mut style = theme::entry(entry.kind, app.look());
+            if app.picked_entry() == Some(index) && picked_line.is_none_or(|l| l == line) {
                 style = style.add_modifier(Modifier::REVERSED);
             }
             let prefix = if first && app.picked_entry() == Some(index) {
@@ -37,7 +45,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 pad.clone()
             };
             let used = PREFIX_WIDTH + text.chars().count() + 1;
-            let mut spans = vec![Span::styled(prefix, theme::dim())];
+            let mut spans = vec![Span::styled(prefix, theme::dim(app.look()))];
             spans.extend(highlighted(text, style, app.search_query()));
             if entry.kind == Kind::Boundary && first {
                 let rule = if app.ascii() { "=" } else { "═" };

@@ -37,7 +37,7 @@ pub struct CertState {
 impl CertState {
     /// A handshake finished: decode its chain once.
     pub fn established(&mut self, info: &TlsInfo) {
-        let view = ChainView::new(&info.chain_der);
+        let view = ChainView::new(info);
         self.tls = Some((info.clone(), view));
         self.handshakes = self.handshakes.wrapping_add(1);
         self.caps_after = None;
@@ -89,6 +89,8 @@ pub enum CertKey {
     ScrollDown,
     Close,
     Help,
+    /// `s`: back to the prompt with `/cert save ` typed, for the path.
+    Save,
 }
 
 impl KeyCommand for CertKey {
@@ -98,7 +100,7 @@ impl KeyCommand for CertKey {
 }
 
 /// Keys of the certificate view.
-pub static KEYS: [Binding<CertKey>; 7] = [
+pub static KEYS: [Binding<CertKey>; 8] = [
     bind(
         KeyCode::Up,
         "↑",
@@ -141,6 +143,13 @@ pub static KEYS: [Binding<CertKey>; 7] = [
         "back to the session (/cert save PATH writes the chain)",
         Some("back"),
     ),
+    bind(
+        KeyCode::Char('s'),
+        "s",
+        CertKey::Save,
+        "save the chain as PEM: the prompt gets /cert save, type the path",
+        Some("save"),
+    ),
     bind(KeyCode::F(1), "F1", CertKey::Help, "all keys", Some("help")),
 ];
 
@@ -160,7 +169,7 @@ impl App {
                 }
                 CertKey::ScrollUp => view.scroll = view.scroll.saturating_sub(10),
                 CertKey::ScrollDown => view.scroll += 10,
-                CertKey::Next | CertKey::Close | CertKey::Help => {}
+                CertKey::Next | CertKey::Close | CertKey::Help | CertKey::Save => {}
             }
         }
         match action {
@@ -169,6 +178,16 @@ impl App {
                 self.notice = None;
             }
             CertKey::Help => self.open_help(),
+            CertKey::Save if self.replay.is_some() => {
+                self.notice = Some(
+                    "a replay writes no files: /cert save PATH works in a live session".into(),
+                );
+            }
+            CertKey::Save => {
+                self.close_overlay();
+                self.input = tui_input::Input::new("/cert save ".into());
+                self.notice = Some("type the file's path; Enter writes the chain (PEM)".into());
+            }
             _ => {}
         }
         Vec::new()

@@ -1,8 +1,9 @@
 //! The mail transaction composer (F5 or `/mail`): the envelope (MAIL FROM with the
 //! parameters the server offers, filled in automatically; the RCPT TO list with NOTIFY), the
 //! headers as fields (From and To follow the envelope until edited; Date and Message-ID
-//! come from the loop's wall clock), a multi-line body, DATA or BDAT, and a preview of the
-//! exact bytes. Ctrl-S opens the confirmation, which shows every command and every byte,
+//! come from the loop's wall clock; extra headers as `Name: value | Name: value`), REQUIRETLS
+//! where offered, a multi-line body, DATA or BDAT, pipelining on or off where PIPELINING is
+//! offered, and a preview of the exact bytes (built by [`crate::proto::message`]). Ctrl-S opens the confirmation, which shows every command and every byte,
 //! the ending included; only Enter there sends — so the final dot (or `BDAT … LAST`) never
 //! goes without the person having seen it. The network task then runs the transaction
 //! step by step and stops at the first refusal (`driver/transaction.rs`).
@@ -49,12 +50,19 @@ pub enum Field {
     Ret,
     Envid,
     Notify,
+    RequireTls,
     From,
     To,
     Subject,
     Date,
     MessageId,
+    Headers,
+    Html,
+    Attach,
+    MailParams,
+    RcptParams,
     Method,
+    Pipeline,
     ChunkSize,
     Ending,
     Body,
@@ -79,6 +87,21 @@ pub struct Composer {
     pub ret: Option<Ret>,
     pub envid: Input,
     pub notify: NotifyChoice,
+    /// Extra headers, `Name: value | Name: value`.
+    pub headers: Input,
+    /// Extra MAIL FROM and RCPT TO parameters, `KEY=VALUE KEY`.
+    pub mail_params: Input,
+    pub rcpt_params: Input,
+    /// An HTML alternative to the body (multipart/alternative when set).
+    pub html: Input,
+    /// Attachment paths, `path | path`.
+    pub attach: Input,
+    /// The files of `attach` as last read, and the field's text they were read for.
+    pub attachments: Vec<crate::proto::message::Attachment>,
+    pub attachments_for: String,
+    pub requiretls: bool,
+    /// Pipeline the envelope where offered (on by default).
+    pub pipeline: bool,
     pub body: Editor,
     pub focus: Field,
     /// The confirmation screen is up.
@@ -88,6 +111,8 @@ pub struct Composer {
     pub error: Option<wire::NotReady>,
     /// The draft was sent: the next open takes a new Date and Message-ID.
     pub sent: bool,
+    /// Ctrl-S asked for the attachments to be read: their arrival opens the confirmation.
+    pub review_after_read: bool,
     /// Right-hand side of generated Message-IDs.
     pub id_domain: String,
 }
@@ -110,12 +135,22 @@ impl Composer {
             ret: None,
             envid: Input::default(),
             notify: NotifyChoice::Unset,
+            headers: Input::default(),
+            attach: Input::default(),
+            html: Input::default(),
+            mail_params: Input::default(),
+            rcpt_params: Input::default(),
+            attachments: Vec::new(),
+            attachments_for: String::new(),
+            requiretls: false,
+            pipeline: true,
             body: Editor::default(),
             focus: Field::MailFrom,
             confirming: false,
             preview_scroll: 0,
             error: None,
             sent: false,
+            review_after_read: false,
             id_domain: id_domain.to_string(),
         }
     }
@@ -140,14 +175,25 @@ impl Composer {
         if offers.dsn {
             fields.extend([Field::Ret, Field::Envid, Field::Notify]);
         }
+        if offers.requiretls {
+            fields.push(Field::RequireTls);
+        }
         fields.extend([
             Field::From,
             Field::To,
             Field::Subject,
             Field::Date,
             Field::MessageId,
+            Field::Headers,
+            Field::Html,
+            Field::Attach,
+            Field::MailParams,
+            Field::RcptParams,
             Field::Method,
         ]);
+        if offers.pipelining {
+            fields.push(Field::Pipeline);
+        }
         fields.push(match self.method {
             Method::Bdat => Field::ChunkSize,
             Method::Data => Field::Ending,
@@ -173,7 +219,29 @@ impl Composer {
             ret: self.ret,
             envid: self.envid.value().to_string(),
             notify: self.notify,
+            headers: self.headers.value().to_string(),
+            requiretls: self.requiretls,
+            pipeline: self.pipeline,
+            html: self.html.value().to_string(),
+            mail_params: self.mail_params.value().to_string(),
+            rcpt_params: self.rcpt_params.value().to_string(),
+            attachments: if self.attachments_current() {
+                self.attachments.clone()
+            } else {
+                Vec::new()
+            },
+            unread_attachments: !self.attachments_current(),
         }
+    }
+
+    /// Whether the files read are those the Attach field names now.
+    fn attachments_current(&self) -> bool {
+        self.attach.value().trim() == self.attachments_for.trim()
+    }
+
+    /// The files to read before the draft can go: `None` when those read are current.
+    pub fn attachments_to_read(&self) -> Option<Vec<std::path::PathBuf>> {
+        (!self.attachments_current()).then(|| wire::attachment_paths(self.attach.value()))
     }
 
     pub fn input(&self, field: Field) -> Option<&Input> {
@@ -186,6 +254,11 @@ impl Composer {
             Field::Subject => &self.subject,
             Field::Date => &self.date,
             Field::MessageId => &self.message_id,
+            Field::Headers => &self.headers,
+            Field::Attach => &self.attach,
+            Field::Html => &self.html,
+            Field::MailParams => &self.mail_params,
+            Field::RcptParams => &self.rcpt_params,
             Field::ChunkSize => &self.chunk_size,
             _ => return None,
         })
@@ -201,6 +274,11 @@ impl Composer {
             Field::Subject => &mut self.subject,
             Field::Date => &mut self.date,
             Field::MessageId => &mut self.message_id,
+            Field::Headers => &mut self.headers,
+            Field::Attach => &mut self.attach,
+            Field::Html => &mut self.html,
+            Field::MailParams => &mut self.mail_params,
+            Field::RcptParams => &mut self.rcpt_params,
             Field::ChunkSize => &mut self.chunk_size,
             _ => return None,
         })
@@ -249,6 +327,8 @@ impl Composer {
                 };
             }
             Field::Ending => self.ending = cycle(&Ending::ALL, self.ending, right),
+            Field::Pipeline => self.pipeline = !self.pipeline,
+            Field::RequireTls => self.requiretls = !self.requiretls,
             Field::Notify => self.notify = cycle(&NotifyChoice::ALL, self.notify, right),
             Field::Ret => {
                 self.ret = cycle(&[None, Some(Ret::Hdrs), Some(Ret::Full)], self.ret, right);
@@ -311,7 +391,10 @@ pub fn keys(composer: &Composer) -> &'static [Binding<ComposeKey>] {
 impl App {
     /// What the server offers the composer, from the current session.
     pub fn offers(&self) -> Offers {
-        Offers::from_capabilities(self.session.capabilities())
+        Offers {
+            tls: self.tls.is_some(),
+            ..Offers::from_capabilities(self.session.capabilities())
+        }
     }
 
     /// F5 or `/mail`: opens the composer (the draft survives Esc); asks the loop for the
@@ -410,10 +493,24 @@ impl App {
                     c.move_focus(&offers, false);
                 }
             }
+            Some(ComposeKey::Next) | Some(ComposeKey::Previous)
+                if c.focus == Field::Attach && c.attachments_to_read().is_some() =>
+            {
+                // Leaving the field reads its files, so the preview shows them.
+                c.move_focus(&offers, action == Some(ComposeKey::Next));
+                let paths = c.attachments_to_read().unwrap_or_default();
+                return vec![Effect::ReadAttachments(paths)];
+            }
             Some(ComposeKey::Next) => c.move_focus(&offers, true),
             Some(ComposeKey::Previous) => c.move_focus(&offers, false),
             Some(ComposeKey::Left) => c.sideways(false, key),
             Some(ComposeKey::Right) => c.sideways(true, key),
+            Some(ComposeKey::Review) if c.attachments_to_read().is_some() => {
+                // Read first; the answer opens the confirmation.
+                c.review_after_read = true;
+                let paths = c.attachments_to_read().unwrap_or_default();
+                return vec![Effect::ReadAttachments(paths)];
+            }
             Some(ComposeKey::Review) => match c.draft().plan(&offers) {
                 Ok(_) => {
                     c.confirming = true;
@@ -427,6 +524,40 @@ impl App {
             Some(ComposeKey::Quit) => return self.quit(),
             Some(_) => {}
             None => c.typed(key),
+        }
+        Vec::new()
+    }
+
+    /// The composer's files, read by the loop: kept for the Attach field's current text;
+    /// a review that waited for them goes on.
+    pub(in crate::app) fn attachments_read(
+        &mut self,
+        result: Result<Vec<crate::proto::message::Attachment>, String>,
+    ) -> Vec<Effect> {
+        let offers = self.offers();
+        let Some(c) = self.composer_mut() else {
+            return Vec::new();
+        };
+        let review = std::mem::take(&mut c.review_after_read);
+        match result {
+            Ok(files) => {
+                c.attachments = files;
+                c.attachments_for = c.attach.value().to_string();
+                c.error = None;
+            }
+            Err(why) => {
+                c.error = Some(NotReady::Attachment(why));
+                return Vec::new();
+            }
+        }
+        if review {
+            match c.draft().plan(&offers) {
+                Ok(_) => {
+                    c.confirming = true;
+                    c.preview_scroll = 0;
+                }
+                Err(why) => c.error = Some(why),
+            }
         }
         Vec::new()
     }

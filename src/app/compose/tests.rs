@@ -24,6 +24,14 @@ fn draft() -> Draft {
         ret: None,
         envid: String::new(),
         notify: NotifyChoice::Unset,
+        headers: String::new(),
+        requiretls: false,
+        pipeline: true,
+        html: String::new(),
+        mail_params: String::new(),
+        rcpt_params: String::new(),
+        attachments: Vec::new(),
+        unread_attachments: false,
     }
 }
 
@@ -35,6 +43,8 @@ fn all_offered() -> Offers {
         dsn: true,
         chunking: true,
         pipelining: true,
+        requiretls: false,
+        tls: false,
     }
 }
 
@@ -49,7 +59,9 @@ fn message_has_the_headers_a_blank_line_and_crlf_body_lines() {
         "Date: Sat, 28 Nov 2026 04:40:00 +0000\r\nMessage-ID: <1.2@example.com>\r\n\
          From: me@example.com\r\nTo: you@example.org\r\nSubject: hello\r\n"
     ));
-    assert!(text.contains("charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\nHi.\r\n"));
+    assert!(
+        text.contains("charset=\"us-ascii\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\nHi.\r\n")
+    );
     assert!(text.ends_with("\r\n.a line with a dot\r\nbye\r\n"));
     assert!(!text.replace("\r\n", "").contains(['\r', '\n']));
 }
@@ -213,4 +225,53 @@ fn a_plan_pipelines_only_where_pipelining_is_offered_and_never_the_byte_exact_en
     let mut exact = draft();
     exact.ending = Ending::LfDotLf;
     assert!(!exact.plan(&all_offered()).expect("a plan").pipelines());
+}
+
+#[test]
+fn extra_headers_go_into_the_message_and_a_line_break_stops_the_plan() {
+    let mut d = draft();
+    d.headers = "X-One: 1 | Subject: replaced | X-Two: two words".into();
+    let text = String::from_utf8(d.message()).expect("utf-8");
+    assert!(
+        text.contains("Subject: replaced\r\nX-One: 1\r\nX-Two: two words\r\nMIME-Version: 1.0\r\n")
+    );
+    assert_eq!(text.matches("Subject:").count(), 1);
+    assert!(d.plan(&all_offered()).is_ok());
+    d.headers = "X-Bad: a\nBcc: evil@example.net".into();
+    assert!(matches!(
+        d.plan(&all_offered()),
+        Err(NotReady::Header(
+            crate::proto::message::HeaderError::LineBreak { .. }
+        ))
+    ));
+    d.headers = "no colon here".into();
+    assert!(matches!(d.plan(&all_offered()), Err(NotReady::Header(_))));
+}
+
+#[test]
+fn pipelining_can_be_turned_off_and_requiretls_goes_only_where_offered() {
+    let mut d = draft();
+    assert!(d.plan(&all_offered()).expect("plan").pipelined);
+    d.pipeline = false;
+    assert!(!d.plan(&all_offered()).expect("plan").pipelined);
+
+    d.requiretls = true;
+    let message = d.message();
+    assert!(!wire_text(&d.mail(&all_offered(), &message)).contains("REQUIRETLS"));
+    let offers = Offers {
+        requiretls: true,
+        tls: true,
+        ..all_offered()
+    };
+    assert!(wire_text(&d.mail(&offers, &message)).ends_with(" REQUIRETLS\r\n"));
+    assert!(d.warnings(&offers, &message).is_empty());
+    let plaintext = Offers {
+        tls: false,
+        ..offers
+    };
+    assert!(
+        d.warnings(&plaintext, &message)
+            .iter()
+            .any(|w| w.contains("REQUIRETLS in plaintext"))
+    );
 }

@@ -9,6 +9,7 @@ use crate::driver::task::{SendMethod, TransactionPlan};
 use crate::proto::capability::Capabilities;
 use crate::proto::command::{Body, Command, CommandError, Notify, Param, Ret};
 use crate::proto::data::{bdat_chunks, dot_stuff};
+use crate::proto::message::{self, Attachment, HeaderError, HeaderField, MessageParts};
 use crate::proto::text::escape_bytes;
 
 /// What the server advertised that the composer uses.
@@ -23,6 +24,10 @@ pub struct Offers {
     /// PIPELINING ([RFC 2920](https://www.rfc-editor.org/rfc/rfc2920)): the envelope goes in
     /// one write.
     pub pipelining: bool,
+    /// REQUIRETLS ([RFC 8689](https://www.rfc-editor.org/rfc/rfc8689)).
+    pub requiretls: bool,
+    /// The session runs over TLS (REQUIRETLS goes only then, RFC 8689 §4.1).
+    pub tls: bool,
 }
 
 impl Offers {
@@ -34,6 +39,8 @@ impl Offers {
             dsn: c.dsn(),
             chunking: c.chunking(),
             pipelining: c.pipelining(),
+            requiretls: c.requiretls(),
+            tls: false,
         })
     }
 }
@@ -154,6 +161,22 @@ pub struct Draft {
     pub ret: Option<Ret>,
     pub envid: String,
     pub notify: NotifyChoice,
+    /// Extra headers as typed: `Name: value`, several separated by ` | `.
+    pub headers: String,
+    /// REQUIRETLS on MAIL, where offered.
+    pub requiretls: bool,
+    /// Pipeline the envelope where PIPELINING is offered (off: one command per round trip).
+    pub pipeline: bool,
+    /// An HTML version of the body, as typed (one line); empty: text only.
+    pub html: String,
+    /// Extra MAIL FROM parameters as typed, `KEY[=VALUE]` separated by spaces (wire form).
+    pub mail_params: String,
+    /// Extra parameters on every RCPT TO, as typed.
+    pub rcpt_params: String,
+    /// The files attached, as read (the message becomes multipart/mixed).
+    pub attachments: Vec<Attachment>,
+    /// Paths typed in the Attach field that have not been read yet.
+    pub unread_attachments: bool,
 }
 
 /// Why a draft cannot be sent yet; shown under the composer.
@@ -166,6 +189,38 @@ pub enum NotReady {
     /// MAIL FROM or an RCPT TO would not encode as typed (a line break, a space, …).
     #[error(transparent)]
     Command(#[from] CommandError),
+    /// An extra header that would not stay one header (a line break) or is malformed.
+    #[error(transparent)]
+    Header(#[from] HeaderError),
+    /// An attachment could not be read.
+    #[error("{0}")]
+    Attachment(String),
+    /// The Attach field changed since its files were read (they are read on review).
+    #[error("the attachments are not read yet")]
+    AttachmentsUnread,
+}
+
+/// Parameters typed as `KEY[=VALUE] KEY[=VALUE]`, each checked as [`Param`]'s parser does.
+pub fn typed_params(text: &str) -> Result<Vec<Param>, CommandError> {
+    text.split_whitespace().map(str::parse).collect()
+}
+
+/// The paths typed in the Attach field: separated by ` | ` (a path may hold commas and
+/// spaces).
+pub fn attachment_paths(text: &str) -> Vec<std::path::PathBuf> {
+    text.split(" | ")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+        .collect()
+}
+
+/// The extra headers typed in the Headers field: `Name: value`, several separated by ` | `.
+pub fn extra_headers(text: &str) -> Result<Vec<HeaderField>, HeaderError> {
+    text.split(" | ")
+        .filter(|h| !h.trim().is_empty())
+        .map(str::parse)
+        .collect()
 }
 
 /// An address as typed, without the angle brackets.
@@ -185,36 +240,29 @@ pub fn recipients(text: &str) -> Vec<String> {
 
 impl Draft {
     /// The message: headers, a blank line, the body; CRLF after every line
-    /// ([RFC 5322 §2.1](https://www.rfc-editor.org/rfc/rfc5322#section-2.1)). Header values
-    /// are single lines by construction (the fields cannot hold a line break).
+    /// ([RFC 5322 §2.1](https://www.rfc-editor.org/rfc/rfc5322#section-2.1)), built by
+    /// [`crate::proto::message::build`]. Header values are single lines by construction (the
+    /// fields cannot hold a line break); extra headers that do not parse are left out here
+    /// and stop [`Draft::plan`].
     pub fn message(&self) -> Vec<u8> {
-        let body_ascii = self.body.iter().all(|l| l.is_ascii());
-        let mut headers: Vec<(&str, String)> = vec![
-            ("Date", self.date.clone()),
-            ("Message-ID", self.message_id.clone()),
-            ("From", self.from.clone()),
-            ("To", self.to.clone()),
-            ("Subject", self.subject.clone()),
-        ];
-        headers.retain(|(_, v)| !v.trim().is_empty());
-        headers.push(("MIME-Version", "1.0".into()));
-        let (charset, encoding) = if body_ascii {
-            ("us-ascii", "7bit")
-        } else {
-            ("utf-8", "8bit")
-        };
-        headers.push(("Content-Type", format!("text/plain; charset={charset}")));
-        headers.push(("Content-Transfer-Encoding", encoding.into()));
-        let mut out = String::new();
-        for (name, value) in headers {
-            out.push_str(&format!("{name}: {}\r\n", value.replace(['\r', '\n'], " ")));
-        }
-        out.push_str("\r\n");
-        for line in &self.body {
-            out.push_str(line);
-            out.push_str("\r\n");
-        }
-        out.into_bytes()
+        let headers = extra_headers(&self.headers).unwrap_or_default();
+        let text = self.body.iter().fold(String::new(), |mut text, line| {
+            text.push_str(line);
+            text.push('\n');
+            text
+        });
+        message::build(&MessageParts {
+            date: &self.date,
+            message_id: &self.message_id,
+            from: &self.from,
+            to: &self.to,
+            subject: &self.subject,
+            text: &text,
+            html: Some(self.html.trim()).filter(|h| !h.is_empty()),
+            headers: &headers,
+            attachments: &self.attachments,
+            boundary_seed: &self.message_id,
+        })
     }
 
     /// Whether anything in the envelope or the headers needs SMTPUTF8
@@ -226,6 +274,7 @@ impl Draft {
             &self.from,
             &self.to,
             &self.subject,
+            &self.headers,
         ]
         .iter()
         .any(|s| !s.is_ascii())
@@ -251,6 +300,10 @@ impl Draft {
                 params.push(Param::envid(self.envid.trim()));
             }
         }
+        if offers.requiretls && self.requiretls {
+            params.push(Param::requiretls());
+        }
+        params.extend(typed_params(&self.mail_params).unwrap_or_default());
         Command::Mail {
             from: bare_address(&self.mail_from),
             params,
@@ -260,11 +313,12 @@ impl Draft {
     /// One `RCPT TO` per recipient, NOTIFY when DSN is offered and chosen.
     pub fn rcpts(&self, offers: &Offers) -> Vec<Command> {
         let notify = offers.dsn.then(|| self.notify.param()).flatten();
+        let typed = typed_params(&self.rcpt_params).unwrap_or_default();
         recipients(&self.rcpt_to)
             .into_iter()
             .map(|to| Command::Rcpt {
                 to,
-                params: notify.iter().cloned().collect(),
+                params: notify.iter().chain(&typed).cloned().collect(),
             })
             .collect()
     }
@@ -293,6 +347,12 @@ impl Draft {
 
     /// The transaction, or why it cannot go yet.
     pub fn plan(&self, offers: &Offers) -> Result<TransactionPlan, NotReady> {
+        extra_headers(&self.headers)?;
+        typed_params(&self.mail_params)?;
+        typed_params(&self.rcpt_params)?;
+        if self.unread_attachments {
+            return Err(NotReady::AttachmentsUnread);
+        }
         let message = self.message();
         let rcpts = self.rcpts(offers);
         if rcpts.is_empty() {
@@ -307,8 +367,27 @@ impl Draft {
             rcpts,
             method: self.send_method(&message),
             content: message,
-            pipelined: offers.pipelining,
+            pipelined: offers.pipelining && self.pipeline,
         })
+    }
+
+    /// The typed parameters whose extension the server did not advertise (they are still
+    /// sent: in the explorer the person may send anything, and is told).
+    pub fn param_warnings(&self, caps: Option<&Capabilities>, tls: bool) -> Vec<String> {
+        let Some(caps) = caps else {
+            return Vec::new();
+        };
+        let typed = typed_params(&self.mail_params)
+            .unwrap_or_default()
+            .into_iter()
+            .chain(typed_params(&self.rcpt_params).unwrap_or_default());
+        typed
+            .filter_map(|param| {
+                crate::proto::command::check_offered(std::slice::from_ref(&param), caps, tls)
+                    .err()
+                    .map(|refusal| format!("{refusal}; sent as typed"))
+            })
+            .collect()
     }
 
     /// Things worth saying before sending: what the server did not offer.
@@ -326,6 +405,9 @@ impl Draft {
             out.push(format!(
                 "larger than the server's SIZE limit of {limit} octets"
             ));
+        }
+        if offers.requiretls && self.requiretls && !offers.tls {
+            out.push("REQUIRETLS in plaintext: RFC 8689 §4.1 sends it only over TLS".into());
         }
         if self.method == Method::Bdat && !offers.chunking {
             out.push("BDAT, and CHUNKING is not offered (RFC 3030)".into());

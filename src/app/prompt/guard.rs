@@ -14,6 +14,12 @@ use crate::proto::auth::Mechanism;
 use crate::proto::auth::policy::AuthRefusal;
 use crate::proto::command::{Command, parse_command_line};
 
+/// How a held-back warning starts, and what it says Enter does.
+pub(in crate::app) const HELD_MARK: &str = "!? ";
+pub(in crate::app) const HELD_ENTER: &str = " — Enter again sends it anyway, Esc clears";
+/// What it says once the line was edited.
+pub(in crate::app) const HELD_EDITED: &str = " — edited: Enter checks the new line";
+
 impl App {
     /// Whether `line` was held back for a warning (and put back at the prompt). A line
     /// already held once is let through.
@@ -45,10 +51,7 @@ impl App {
             self.held = None;
             return false;
         }
-        self.notice = Some(format!(
-            "!? {} — Enter again sends it anyway, Esc clears",
-            words.join("; ")
-        ));
+        self.notice = Some(format!("{HELD_MARK}{}{HELD_ENTER}", words.join("; ")));
         self.held = Some(line.to_string());
         self.input = Input::new(line.to_string());
         true

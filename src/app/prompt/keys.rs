@@ -9,6 +9,8 @@ use ratatui::crossterm::event::{Event, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use super::guard::{HELD_EDITED, HELD_ENTER, HELD_MARK};
+
 use crate::app::keymap::{self, Binding, KeyCommand, bind};
 use crate::app::{App, Effect, Mode, Scroll};
 
@@ -332,8 +334,24 @@ impl App {
     pub(in crate::app) fn prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let Some(action) = keymap::find(of_mode(self.mode), &key) else {
             self.completion = None;
-            self.notice = None;
             self.input.handle_event(&Event::Key(key));
+            // A held-back warning stays while the line is edited, so it can be read to the
+            // end; it says the edited line will be checked again.
+            self.notice = match (self.notice.take(), &self.held) {
+                (Some(warning), Some(held)) if warning.starts_with(HELD_MARK) => {
+                    let what = warning
+                        .strip_suffix(HELD_ENTER)
+                        .or_else(|| warning.strip_suffix(HELD_EDITED))
+                        .unwrap_or(&warning);
+                    let then = if self.input.value() == held {
+                        HELD_ENTER
+                    } else {
+                        HELD_EDITED
+                    };
+                    Some(format!("{what}{then}"))
+                }
+                _ => None,
+            };
             return Vec::new();
         };
         if action != PromptKey::Complete {

@@ -167,7 +167,7 @@ impl App {
         }
     }
 
-    fn say(&mut self, text: &str) {
+    pub(super) fn say(&mut self, text: &str) {
         if let Some(replay) = self.replay.as_mut() {
             replay.message = Some(text.to_string());
         }

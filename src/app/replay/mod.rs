@@ -375,6 +375,19 @@ impl App {
         }
         if let Some(search) = self.replay.as_mut().and_then(|r| r.search.as_mut()) {
             search.handle_event(&ratatui::crossterm::event::Event::Key(*key));
+            return Vec::new();
+        }
+        // Nothing is silent: a key of the live explorer says why it does nothing here.
+        use ratatui::crossterm::event::KeyCode;
+        match key.code {
+            KeyCode::F(4) | KeyCode::F(5) => self.say(
+                "a replay sends nothing: F4 (AUTH) and F5 (compose) work in a live session; \
+                 `smtpx replay FILE --against HOST` runs the recording again",
+            ),
+            KeyCode::F(_) | KeyCode::Char(_) | KeyCode::Enter | KeyCode::Tab => {
+                self.say("not a replay key: F1 lists them")
+            }
+            _ => {}
         }
         Vec::new()
     }

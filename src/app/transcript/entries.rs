@@ -48,6 +48,8 @@ pub struct Entry {
     pub lines: Vec<String>,
     /// The reply a server entry shows, kept for its explanation (Esc picks a line).
     pub reply: Option<Box<Reply>>,
+    /// What that reply answers, when the live session knew (a replay does not).
+    pub answers: Option<crate::explain::Answers>,
 }
 
 /// Columns before the text: `  0.031 S< `.
@@ -66,6 +68,7 @@ impl Entry {
             tls,
             lines,
             reply: None,
+            answers: None,
         }
     }
 
@@ -107,17 +110,14 @@ impl Entry {
         self.lines.iter().map(|l| line_rows(l, columns)).sum()
     }
 
-    /// The entry's rows at `width`: (is the first row of the entry, text of the row).
+    /// The entry's rows at `width`: (is the first row of the entry, text of the row),
+    /// wrapped at word boundaries ([`crate::wrap`]).
     pub fn wrapped(&self, width: usize) -> Vec<(bool, String)> {
         let text_width = text_width(width);
         let mut rows = Vec::new();
         for line in &self.lines {
-            let chars: Vec<char> = line.chars().collect();
-            if chars.is_empty() {
-                rows.push((rows.is_empty(), String::new()));
-            }
-            for chunk in chars.chunks(text_width) {
-                rows.push((rows.is_empty(), chunk.iter().collect()));
+            for row in crate::wrap::rows(line, text_width) {
+                rows.push((rows.is_empty(), row.to_string_indented()));
             }
         }
         rows
@@ -144,15 +144,10 @@ pub(super) fn text_width(width: usize) -> usize {
     width.saturating_sub(PREFIX_WIDTH).max(8)
 }
 
-/// Rows one line takes at `columns` text columns: at least one, even when empty.
+/// Rows one line takes at `columns` text columns, wrapped at word boundaries: at least
+/// one, even when empty.
 pub fn line_rows(line: &str, columns: usize) -> usize {
-    let columns = columns.max(1);
-    // A line of no more bytes than columns fits whatever its characters are.
-    if line.len() <= columns {
-        1
-    } else {
-        line.chars().count().div_ceil(columns).max(1)
-    }
+    crate::wrap::count(line, columns)
 }
 
 /// The entries one event becomes.

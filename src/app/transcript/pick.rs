@@ -30,6 +30,9 @@ pub enum PickKey {
     /// `n` / `N`: the next `/find` match below / above.
     NextMatch,
     PreviousMatch,
+    /// PgUp / PgDn: the explanation panel scrolled.
+    ExplainUp,
+    ExplainDown,
 }
 
 impl KeyCommand for PickKey {
@@ -39,7 +42,7 @@ impl KeyCommand for PickKey {
 }
 
 /// Line-pick mode: a cursor over the transcript, the line's explanation in a panel.
-pub static PICK: [Binding<PickKey>; 10] = [
+pub static PICK: [Binding<PickKey>; 12] = [
     plain(
         KeyCode::Up,
         "↑",
@@ -90,6 +93,20 @@ pub static PICK: [Binding<PickKey>; 10] = [
         "the next / previous /find match",
         None,
     ),
+    plain(
+        KeyCode::PageUp,
+        "PgUp",
+        PickKey::ExplainUp,
+        "scroll the explanation up / down",
+        Some("scroll"),
+    ),
+    plain(
+        KeyCode::PageDown,
+        "PgDn",
+        PickKey::ExplainDown,
+        "scroll the explanation up / down",
+        None,
+    ),
     ctrl_c(PickKey::Quit, "quit", Some("quit")),
     bind(
         KeyCode::Char('q'),
@@ -110,8 +127,16 @@ const MOST_COPIED: usize = 74_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PickView {
     pub entry: usize,
+    /// In an EHLO reply, the capability line under the cursor (line 0 is the reply as a
+    /// whole).
+    pub line: usize,
+    /// Rows of the explanation scrolled past (the view clamps it to the text).
+    pub explain_scroll: usize,
     pub(in crate::app) before: Scroll,
 }
+
+/// Rows PgUp / PgDn move the explanation.
+const EXPLAIN_PAGE: usize = 5;
 
 impl App {
     /// A key bound in line-pick mode.
@@ -127,6 +152,16 @@ impl App {
             PickKey::Quit => return self.quit(),
             PickKey::Suspend => return vec![Effect::Suspend],
             PickKey::Copy => return self.copy_picked(),
+            PickKey::ExplainUp => {
+                if let Some(pick) = self.pick_mut() {
+                    pick.explain_scroll = pick.explain_scroll.saturating_sub(EXPLAIN_PAGE);
+                }
+            }
+            PickKey::ExplainDown => {
+                if let Some(pick) = self.pick_mut() {
+                    pick.explain_scroll = pick.explain_scroll.saturating_add(EXPLAIN_PAGE);
+                }
+            }
             PickKey::NextMatch => self.find_again(true),
             PickKey::PreviousMatch => self.find_again(false),
         }
@@ -141,6 +176,8 @@ impl App {
             return;
         };
         pick.entry = index;
+        pick.line = 0;
+        pick.explain_scroll = 0;
         let width = usize::from(self.viewport.0);
         self.scroll = if index == last {
             Scroll::Follow
@@ -179,10 +216,14 @@ impl App {
         if self.picked_entry().is_none() {
             self.open_overlay(Overlay::Pick(PickView {
                 entry: index,
+                line: 0,
+                explain_scroll: 0,
                 before: self.scroll,
             }));
         } else if let Some(pick) = self.pick_mut() {
             pick.entry = index;
+            pick.line = 0;
+            pick.explain_scroll = 0;
         }
     }
 
@@ -228,6 +269,8 @@ impl App {
         };
         self.open_overlay(Overlay::Pick(PickView {
             entry: last,
+            line: 0,
+            explain_scroll: 0,
             before: self.scroll,
         }));
     }
@@ -248,17 +291,61 @@ impl App {
         }
     }
 
-    /// Moves the cursor one entry; the entry moved to is kept in view (at the bottom).
+    /// Moves the cursor one entry, or one capability line inside an EHLO reply; the entry
+    /// moved to is kept in view (at the bottom).
     pub(in crate::app) fn pick_move(&mut self, forward: bool) {
         let Some(at) = self.picked_entry() else {
             return;
         };
+        let line = self.picked_line().unwrap_or(0);
+        let lines = self.entries.get(at).map_or(0, steppable_lines);
+        if forward && line + 1 < lines {
+            self.set_picked_line(line + 1);
+            return;
+        }
+        if !forward && line > 0 {
+            self.set_picked_line(line - 1);
+            return;
+        }
         let index = if forward {
-            at + 1
+            (at + 1).min(self.entries.len().saturating_sub(1))
         } else {
             at.saturating_sub(1)
         };
+        if index == at {
+            return;
+        }
         self.pick_to(index);
+        // Up into an EHLO reply lands on its last capability line.
+        let last = self
+            .entries
+            .get(index)
+            .map_or(0, steppable_lines)
+            .saturating_sub(1);
+        self.set_picked_line(if forward { 0 } else { last });
+    }
+
+    fn set_picked_line(&mut self, line: usize) {
+        if let Some(pick) = self.pick_mut() {
+            pick.line = line;
+            pick.explain_scroll = 0;
+        }
+    }
+
+    /// Rows of the explanation panel scrolled past.
+    pub fn explain_scroll(&self) -> usize {
+        match self.overlay() {
+            Some(Overlay::Pick(pick)) => pick.explain_scroll,
+            _ => 0,
+        }
+    }
+
+    /// The capability line under the cursor inside an EHLO reply (0: the reply as a whole).
+    pub fn picked_line(&self) -> Option<usize> {
+        match self.overlay() {
+            Some(Overlay::Pick(pick)) => Some(pick.line),
+            _ => None,
+        }
     }
 
     /// The entry under the pick cursor.
@@ -310,8 +397,39 @@ impl App {
         let Some(entry) = self.picked_entry().and_then(|i| self.entries.get(i)) else {
             return Vec::new();
         };
+        let line = self.picked_line().unwrap_or(0);
+        if line > 0
+            && let Some(reply_line) = entry.reply.as_ref().and_then(|r| r.lines.get(line))
+        {
+            let extension = crate::proto::capability::Extension::parse(reply_line.text());
+            let item = explain::keyword(&extension);
+            let explanation = Explanation::new(
+                entry.lines.get(line).cloned().unwrap_or_default(),
+                vec![item],
+                Vec::new(),
+                Vec::new(),
+            );
+            let mut out = explain::render::lines(&explanation, width);
+            out.push(String::new());
+            out.push("↑/↓ step through the capability lines; up from the first, the reply".into());
+            return out;
+        }
         if let Some(reply) = &entry.reply {
-            return explain::render::lines(&explain::reply(reply), width);
+            let explanation = match &entry.answers {
+                Some(answers) => explain::reply_to(reply, answers),
+                None => explain::reply(reply),
+            };
+            return explain::render::lines(&explanation, width);
+        }
+        if entry.kind == Kind::Client
+            && let Some(verb) = entry.lines.first().and_then(|l| explain::command_verb(l))
+        {
+            let item = explain::command(&verb);
+            if item.is_known() {
+                let explanation =
+                    Explanation::new(entry.lines[0].clone(), vec![item], Vec::new(), Vec::new());
+                return explain::render::lines(&explanation, width);
+            }
         }
         let what = match entry.kind {
             Kind::Client => "A command you sent (C> plaintext, C~ inside TLS).",
@@ -334,18 +452,69 @@ impl App {
     }
 }
 
+/// Lines the pick cursor steps through in `entry`: the lines of an EHLO (or LHLO) reply,
+/// each a capability; 1 for anything else.
+fn steppable_lines(entry: &crate::app::Entry) -> usize {
+    use crate::explain::Answers;
+    let Some(reply) = entry.reply.as_deref() else {
+        return 1;
+    };
+    let ehlo = match &entry.answers {
+        Some(Answers::Command(verb)) => verb == "EHLO" || verb == "LHLO",
+        Some(_) => false,
+        // A replay does not know what the reply answered: a multi-line 250 is EHLO's.
+        None => reply.code() == Some(250),
+    };
+    if ehlo && reply.lines.len() > 1 {
+        reply.lines.len().min(entry.lines.len())
+    } else {
+        1
+    }
+}
+
 impl App {
     /// The latest reply explained in one line, for the row under the transcript.
     pub fn latest_reply_explained(&self) -> Option<String> {
-        self.latest_reply()
-            .map(|reply| reply_summary(&explain::reply(reply)))
+        let entry = self.entries.iter().rev().find(|e| e.reply.is_some())?;
+        let reply = entry.reply.as_deref()?;
+        Some(reply_summary(&match &entry.answers {
+            Some(answers) => explain::reply_to(reply, answers),
+            None => explain::reply(reply),
+        }))
     }
 }
 
 /// One line for a reply: its codes, then the most specific known meaning (the enhanced
 /// code's when there is one) and where it is defined: `550 5.1.1  Bad destination
 /// mailbox address (RFC 3463 §3.2)`.
+///
+/// A reply explained as the answer to its command says that first, the enhanced code as
+/// detail: `235 2.7.0 to AUTH: Authentication succeeded (RFC 4954 §6)`.
 fn reply_summary(explanation: &Explanation) -> String {
+    if let Some((answer, rest)) = explanation.items.split_first()
+        && answer.kind == explain::Kind::Answer
+    {
+        let codes: Vec<&str> = rest
+            .iter()
+            .map(|item| item.key.as_str())
+            .filter(|key| !key.is_empty())
+            .collect();
+        let to = answer.key.split_once(" to ").map_or("", |(_, to)| to);
+        let mut line = format!("{} to {to}: {}", codes.join(" "), answer.title);
+        if let Some(reference) = answer
+            .reference
+            .as_ref()
+            .filter(|_| !answer.title.contains("RFC"))
+        {
+            line.push_str(&format!(" ({reference})"));
+        }
+        if let Some(enhanced) = rest.iter().find(|i| {
+            i.kind == explain::Kind::EnhancedCode && i.is_known() && !i.key.ends_with(".0.0")
+        }) {
+            line.push_str(&format!(" · {} {}", enhanced.key, enhanced.title));
+        }
+        return line;
+    }
     let codes: Vec<&str> = explanation
         .items
         .iter()

@@ -104,6 +104,30 @@ pub fn visible_rows(
     width: usize,
     height: usize,
 ) -> Vec<(usize, bool, String)> {
+    visible_rows_by_line(entries, scroll, width, height)
+        .into_iter()
+        .map(|row| (row.entry, row.first, row.text))
+        .collect()
+}
+
+/// One row [`visible_rows_by_line`] draws.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisibleRow {
+    pub entry: usize,
+    /// The entry's line the row comes from.
+    pub line: usize,
+    /// The first row of the entry.
+    pub first: bool,
+    pub text: String,
+}
+
+/// [`visible_rows`], each row also saying which line of its entry it shows.
+pub fn visible_rows_by_line(
+    entries: &Entries,
+    scroll: Scroll,
+    width: usize,
+    height: usize,
+) -> Vec<VisibleRow> {
     let mut out = Vec::with_capacity(height);
     let Some((mut entry, row)) = scroll.bottom(entries, width) else {
         return out;
@@ -124,7 +148,12 @@ pub fn visible_rows(
                 if out.len() == height {
                     break;
                 }
-                out.push((entry, line == 0 && r == 0, (*slice).to_string()));
+                out.push(VisibleRow {
+                    entry,
+                    line,
+                    first: line == 0 && r == 0,
+                    text: slice.clone(),
+                });
             }
             if out.len() == height || line == 0 {
                 break;
@@ -141,25 +170,13 @@ pub fn visible_rows(
     out
 }
 
-/// The rows of one line at `columns` text columns, as slices of it (`[""]` when empty).
-fn row_slices(line: &str, columns: usize) -> Vec<&str> {
-    let columns = columns.max(1);
-    if line.len() <= columns {
-        return vec![line];
-    }
-    let mut rows = Vec::with_capacity(line.len() / columns + 1);
-    let mut start = 0;
-    let mut count = 0;
-    for (at, _) in line.char_indices() {
-        if count == columns {
-            rows.push(&line[start..at]);
-            start = at;
-            count = 0;
-        }
-        count += 1;
-    }
-    rows.push(&line[start..]);
-    rows
+/// The rows of one line at `columns` text columns, wrapped at word boundaries
+/// (`[""]` when empty).
+fn row_slices(line: &str, columns: usize) -> Vec<String> {
+    crate::wrap::rows(line, columns)
+        .iter()
+        .map(crate::wrap::Row::to_string_indented)
+        .collect()
 }
 
 #[cfg(test)]

@@ -28,6 +28,9 @@ pub enum Link {
     /// The last certificate's issuer was not sent; `known_root` says whether it is one of
     /// the built-in webpki roots.
     IssuerNotSent { known_root: bool },
+    /// The last certificate's issuer was not sent, and the chain was verified against the
+    /// anchors of `--ca-file`: a private CA the client holds, which a server need not send.
+    IssuerIsConfiguredAnchor,
     /// Could not be decoded.
     Unknown,
 }
@@ -58,9 +61,25 @@ impl Link {
             Link::IssuerNotSent { known_root: false } => format!(
                 "issuer {issuer} NOT sent and not a built-in root: intermediate missing, or a private CA (--ca-file)"
             ),
+            Link::IssuerIsConfiguredAnchor => {
+                format!("issuer {issuer} not sent: the CA of --ca-file, which verified it (normal)")
+            }
             Link::Unknown => "link unknown (certificate not decodable)".to_string(),
         }
     }
+}
+
+/// The links of [`links`], where a chain verified against `--ca-file` (`by_ca_file`) ends
+/// at that anchor instead of "intermediate missing".
+pub fn links_verified(chain: &[Vec<u8>], summaries: &[CertSummary], by_ca_file: bool) -> Vec<Link> {
+    let mut out = links(chain, summaries);
+    if by_ca_file
+        && let Some(last) = out.last_mut()
+        && *last == (Link::IssuerNotSent { known_root: false })
+    {
+        *last = Link::IssuerIsConfiguredAnchor;
+    }
+    out
 }
 
 /// The link below each certificate of `chain` (same length, leaf first).

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::chain::{self, Link};
 use super::ext::policy_name;
 use super::{CertSummary, format_time, summarize_chain};
-use crate::event::verdict::TlsVerdict;
+use crate::event::verdict::{TlsVerdict, Trust, TrustStore};
 use crate::net::TlsInfo;
 use crate::proto::text::escape_str;
 
@@ -26,9 +26,18 @@ pub struct ChainView {
 }
 
 impl ChainView {
-    pub fn new(chain: &[Vec<u8>]) -> ChainView {
+    /// The chain of `info`; its verdict says whether a `--ca-file` anchor, not sent by the
+    /// server, ends it.
+    pub fn new(info: &TlsInfo) -> ChainView {
+        let chain = &info.chain_der;
         let certs = summarize_chain(chain);
-        let links = chain::links(chain, &certs);
+        let by_ca_file = matches!(
+            info.verdict.trusted,
+            Trust::Trusted {
+                store: TrustStore::CaFile(_)
+            }
+        );
+        let links = chain::links_verified(chain, &certs, by_ca_file);
         ChainView { certs, links }
     }
 
@@ -273,7 +282,7 @@ pub fn negotiated_line(info: &TlsInfo) -> String {
 /// The whole report `--show-cert` prints: negotiated TLS, verdicts, then every certificate
 /// with its fields and the link to the next.
 pub fn report_lines(info: &TlsInfo, now: i64) -> Vec<String> {
-    let view = ChainView::new(&info.chain_der);
+    let view = ChainView::new(info);
     let mut out = vec![format!("TLS: {}", negotiated_line(info))];
     for (label, text) in verdict_lines(&info.verdict) {
         out.push(format!("{label:>9}: {text}"));
@@ -301,7 +310,7 @@ pub fn report_lines(info: &TlsInfo, now: i64) -> Vec<String> {
 
 /// The `--json` form of a TLS event's certificate part.
 pub fn report_json(info: &TlsInfo, now: i64) -> Value {
-    let view = ChainView::new(&info.chain_der);
+    let view = ChainView::new(info);
     let [chain_v, name_v, validity_v] = verdict_lines(&info.verdict);
     json!({
         "verdict": {

@@ -22,7 +22,10 @@ use zeroize::Zeroizing;
 mod params;
 mod parse;
 
-pub use params::{Body, Notify, Param, Ret, XtextError, xtext_decode, xtext_encode};
+pub use params::{
+    Body, Notify, NotifyError, Param, ParamRefusal, Ret, XtextError, check_offered, extension_for,
+    xtext_decode, xtext_encode,
+};
 pub use parse::{LineIssue, ParsedLine, parse_command_line};
 
 /// One SMTP command ([RFC 5321 §4.1.1](https://www.rfc-editor.org/rfc/rfc5321#section-4.1.1)).

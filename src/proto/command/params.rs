@@ -9,6 +9,7 @@ use std::fmt;
 use thiserror::Error;
 
 use super::{CommandError, check_nonempty_token, check_token};
+use crate::proto::capability::Capabilities;
 
 /// One ESMTP parameter, `keyword[=value]`
 /// ([RFC 5321 §4.1.2](https://www.rfc-editor.org/rfc/rfc5321#section-4.1.2) `esmtp-param`).
@@ -135,9 +136,16 @@ impl Param {
     }
 
     /// `ORCPT=rfc822;xtext(address)` on RCPT
-    /// ([RFC 3461 §4.2](https://www.rfc-editor.org/rfc/rfc3461#section-4.2)).
+    /// ([RFC 3461 §4.2](https://www.rfc-editor.org/rfc/rfc3461#section-4.2)); an address that
+    /// is not ASCII goes as `utf-8;` with each non-ASCII character written `\x{HEX}`
+    /// ([RFC 6533 §3](https://www.rfc-editor.org/rfc/rfc6533#section-3), utf-8-addr-xtext).
     pub fn orcpt(address: &str) -> Self {
-        Self::with_value("ORCPT", format!("rfc822;{}", xtext_encode(address)))
+        let value = if address.is_ascii() {
+            format!("rfc822;{}", xtext_encode(address))
+        } else {
+            format!("utf-8;{}", utf8_addr_xtext(address))
+        };
+        Self::with_value("ORCPT", value)
     }
 
     /// The keyword must be non-empty and hold no `=`; neither part may hold whitespace, CR, LF or
@@ -163,6 +171,136 @@ impl fmt::Display for Param {
     }
 }
 
+impl Notify {
+    /// `NEVER`, or a comma-separated list of `SUCCESS`, `FAILURE`, `DELAY`, any case
+    /// ([RFC 3461 §4.1](https://www.rfc-editor.org/rfc/rfc3461#section-4.1): NEVER stands
+    /// alone).
+    pub fn parse(text: &str) -> Result<Notify, NotifyError> {
+        let words: Vec<String> = text
+            .split(',')
+            .map(|w| w.trim().to_ascii_uppercase())
+            .collect();
+        if words.iter().any(|w| w == "NEVER") {
+            return if words.len() == 1 {
+                Ok(Notify::Never)
+            } else {
+                Err(NotifyError::NeverWithOthers)
+            };
+        }
+        let (mut success, mut failure, mut delay) = (false, false, false);
+        for word in &words {
+            match word.as_str() {
+                "SUCCESS" => success = true,
+                "FAILURE" => failure = true,
+                "DELAY" => delay = true,
+                _ => return Err(NotifyError::Unknown(word.clone())),
+            }
+        }
+        Ok(Notify::On {
+            success,
+            failure,
+            delay,
+        })
+    }
+}
+
+/// A `NOTIFY=` list that RFC 3461 §4.1 does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum NotifyError {
+    #[error("NEVER cannot be combined with SUCCESS, FAILURE or DELAY (RFC 3461 §4.1)")]
+    NeverWithOthers,
+    #[error("'{0}' is not a NOTIFY value: NEVER, or any of SUCCESS, FAILURE, DELAY")]
+    Unknown(String),
+}
+
+/// The EHLO keyword that must be advertised before a MAIL or RCPT parameter may be sent
+/// ([RFC 5321 §4.1.2](https://www.rfc-editor.org/rfc/rfc5321#section-4.1.2): a client
+/// sends only parameters of extensions the server announced). A keyword smtpx does not
+/// know is taken as its own extension's name (as `XFOO=1` needs `XFOO`).
+pub fn extension_for(keyword: &str) -> String {
+    let upper = keyword.to_ascii_uppercase();
+    let known = match upper.as_str() {
+        "SIZE" => "SIZE",
+        "BODY" => "8BITMIME",
+        "SMTPUTF8" => "SMTPUTF8",
+        "RET" | "ENVID" | "NOTIFY" | "ORCPT" => "DSN",
+        "REQUIRETLS" => "REQUIRETLS",
+        "AUTH" => "AUTH",
+        "BY" => "DELIVERBY",
+        "MT-PRIORITY" => "MT-PRIORITY",
+        "HOLDFOR" | "HOLDUNTIL" => "FUTURERELEASE",
+        "MTRK" => "MTRK",
+        "RRVS" => "RRVS",
+        _ => return upper,
+    };
+    known.to_owned()
+}
+
+/// Why a parameter is held back before MAIL or RCPT.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ParamRefusal {
+    #[error(
+        "{keyword} needs the {extension} extension, which the server does not advertise in \
+         its EHLO reply"
+    )]
+    NotAdvertised { keyword: String, extension: String },
+    /// `BODY=BINARYMIME` also needs BINARYMIME and CHUNKING (RFC 3030 §3).
+    #[error("BODY={value} needs {extension}, which the server does not advertise")]
+    BodyNotAdvertised { value: String, extension: String },
+    /// RFC 8689 §4.1: a REQUIRETLS message goes only over a TLS connection.
+    #[error("REQUIRETLS is only sent over TLS (RFC 8689 §4.1), and this session is in plaintext")]
+    RequireTlsInPlaintext,
+}
+
+/// Checks each parameter against what the server advertised, and REQUIRETLS against the
+/// connection (`tls`: the session runs over TLS).
+pub fn check_offered(params: &[Param], caps: &Capabilities, tls: bool) -> Result<(), ParamRefusal> {
+    for param in params {
+        let extension = extension_for(&param.keyword);
+        if param.keyword.eq_ignore_ascii_case("BODY") {
+            let value = param.value.as_deref().unwrap_or("").to_ascii_uppercase();
+            let needed: &[&str] = match value.as_str() {
+                "8BITMIME" => &["8BITMIME"],
+                "BINARYMIME" => &["BINARYMIME", "CHUNKING"],
+                // 7BIT is every server's default (RFC 6152 §2).
+                _ => &[],
+            };
+            if let Some(missing) = needed.iter().find(|ext| !caps.has(ext)) {
+                return Err(ParamRefusal::BodyNotAdvertised {
+                    value,
+                    extension: (*missing).to_owned(),
+                });
+            }
+            continue;
+        }
+        if !caps.has(&extension) {
+            return Err(ParamRefusal::NotAdvertised {
+                keyword: param.keyword.to_ascii_uppercase(),
+                extension,
+            });
+        }
+        if param.keyword.eq_ignore_ascii_case("REQUIRETLS") && !tls {
+            return Err(ParamRefusal::RequireTlsInPlaintext);
+        }
+    }
+    Ok(())
+}
+
+impl std::str::FromStr for Param {
+    type Err = CommandError;
+
+    /// `KEYWORD[=VALUE]` as typed, the value already in wire form (xtext where the extension
+    /// says so); checked as [`Param::validate`] checks it.
+    fn from_str(text: &str) -> Result<Param, CommandError> {
+        let param = match text.split_once('=') {
+            Some((keyword, value)) => Param::with_value(keyword, value),
+            None => Param::flag(text),
+        };
+        param.validate()?;
+        Ok(param)
+    }
+}
+
 /// Encodes text as xtext: bytes outside `!`..`~`, and `+` and `=`, become `+HH`
 /// ([RFC 3461 §4](https://www.rfc-editor.org/rfc/rfc3461#section-4)).
 pub fn xtext_encode(text: &str) -> String {
@@ -172,6 +310,21 @@ pub fn xtext_encode(text: &str) -> String {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("+{b:02X}"));
+        }
+    }
+    out
+}
+
+/// utf-8-addr-xtext ([RFC 6533 §3](https://www.rfc-editor.org/rfc/rfc6533#section-3)):
+/// printable ASCII except `+`, `=` and `\` as itself; those three, controls, space and
+/// every non-ASCII character as `\x{HEX}` (the code point, uppercase hex).
+pub fn utf8_addr_xtext(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if ('!'..='~').contains(&c) && !matches!(c, '+' | '=' | '\\') {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\x{{{:02X}}}", u32::from(c)));
         }
     }
     out

@@ -474,3 +474,117 @@ fn raw_mode_reports_bad_escapes_with_their_offset() {
         Err(RawError::TrailingBackslash { offset: 3 })
     );
 }
+
+fn ehlo_caps(wire: &str) -> crate::proto::capability::Capabilities {
+    let replies = crate::proto::reply::Reply::parse_all(wire.as_bytes()).expect("one reply");
+    crate::proto::capability::Capabilities::from_ehlo_reply(&replies[0])
+}
+
+#[test]
+fn notify_lists_parse_as_rfc_3461_allows() {
+    assert_eq!(Notify::parse("never"), Ok(Notify::Never));
+    assert_eq!(
+        Notify::parse("SUCCESS, delay"),
+        Ok(Notify::On {
+            success: true,
+            failure: false,
+            delay: true
+        })
+    );
+    assert_eq!(
+        Notify::parse("NEVER,FAILURE"),
+        Err(NotifyError::NeverWithOthers)
+    );
+    assert_eq!(
+        Notify::parse("SOMETIMES"),
+        Err(NotifyError::Unknown("SOMETIMES".into()))
+    );
+}
+
+#[test]
+fn dsn_values_are_xtext_encoded_where_rfc_3461_says() {
+    assert_eq!(Param::envid("id 1+2=3").to_string(), "ENVID=id+201+2B2+3D3");
+    assert_eq!(
+        Param::orcpt("a+b@example.org").to_string(),
+        "ORCPT=rfc822;a+2Bb@example.org"
+    );
+    let rcpt = rcpt(
+        "b@example.org",
+        vec![
+            Param::notify(Notify::parse("success,failure").expect("valid")),
+            Param::orcpt("b@example.org"),
+        ],
+    );
+    assert_eq!(
+        wire(&rcpt),
+        "RCPT TO:<b@example.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@example.org\r\n"
+    );
+}
+
+#[test]
+fn raw_parameters_parse_and_refuse_what_would_break_the_line() {
+    assert_eq!(
+        "X-FOO=bar".parse::<Param>(),
+        Ok(Param::with_value("X-FOO", "bar"))
+    );
+    assert_eq!("HOLD".parse::<Param>(), Ok(Param::flag("HOLD")));
+    assert!("A=b c".parse::<Param>().is_err());
+    assert!("A=b\r\nRSET".parse::<Param>().is_err());
+    assert!("=v".parse::<Param>().is_err());
+}
+
+#[test]
+fn parameters_need_their_extension_advertised_and_requiretls_needs_tls() {
+    let caps =
+        ehlo_caps("250-mx.test\r\n250-DSN\r\n250-SIZE 100\r\n250-REQUIRETLS\r\n250 8BITMIME\r\n");
+    let ok = [
+        Param::ret(Ret::Hdrs),
+        Param::envid("x"),
+        Param::size(10),
+        Param::body(Body::EightBitMime),
+        Param::requiretls(),
+    ];
+    assert_eq!(check_offered(&ok, &caps, true), Ok(()));
+    assert_eq!(
+        check_offered(&[Param::requiretls()], &caps, false),
+        Err(ParamRefusal::RequireTlsInPlaintext)
+    );
+    assert_eq!(
+        check_offered(&[Param::smtputf8()], &caps, true),
+        Err(ParamRefusal::NotAdvertised {
+            keyword: "SMTPUTF8".into(),
+            extension: "SMTPUTF8".into()
+        })
+    );
+    assert_eq!(
+        check_offered(&[Param::body(Body::BinaryMime)], &caps, true),
+        Err(ParamRefusal::BodyNotAdvertised {
+            value: "BINARYMIME".into(),
+            extension: "BINARYMIME".into()
+        })
+    );
+    assert_eq!(
+        check_offered(&[Param::with_value("x-foo", "1")], &caps, true),
+        Err(ParamRefusal::NotAdvertised {
+            keyword: "X-FOO".into(),
+            extension: "X-FOO".into()
+        })
+    );
+    let bare = ehlo_caps("250 mx.test\r\n");
+    assert!(matches!(
+        check_offered(&[Param::notify(Notify::Never)], &bare, true),
+        Err(ParamRefusal::NotAdvertised { extension, .. }) if extension == "DSN"
+    ));
+}
+
+#[test]
+fn orcpt_of_a_utf8_address_uses_the_utf8_type_of_rfc_6533() {
+    assert_eq!(
+        Param::orcpt("jürgen@exämple.test").to_string(),
+        "ORCPT=utf-8;j\\x{FC}rgen@ex\\x{E4}mple.test"
+    );
+    assert_eq!(
+        super::params::utf8_addr_xtext("a+b=c\\d é\u{1}\u{1F600}"),
+        "a\\x{2B}b\\x{3D}c\\x{5C}d\\x{20}\\x{E9}\\x{01}\\x{1F600}"
+    );
+}
