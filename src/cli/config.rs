@@ -56,14 +56,25 @@ fn load_profile(name: &str, path: Option<&Path>) -> Result<Profile, CliError> {
     for warning in &config.warnings {
         eprintln!("smtpx: warning: {warning}");
     }
-    let profile = config.profile(name)?.clone();
-    if let Some(proxy) = &profile.proxy {
-        return Err(CliError::ProxyUnsupported {
+    Ok(config.profile(name)?.clone())
+}
+
+/// The profile's proxy, unless `--proxy` was given on the command line.
+fn apply_proxy(
+    route: &mut super::RouteArgs,
+    profile: &Profile,
+    matches: &ArgMatches,
+) -> Result<(), CliError> {
+    if let Some(url) = &profile.proxy
+        && !given(matches, "proxy")
+    {
+        let proxy = crate::net::SocksProxy::parse(url).map_err(|error| CliError::ProfileProxy {
             profile: profile.name.clone(),
-            proxy: crate::proto::text::escape_str(proxy),
-        });
+            error,
+        })?;
+        route.proxy = Some(proxy);
     }
-    Ok(profile)
+    Ok(())
 }
 
 /// Whether the value of `id` was given on the command line.
@@ -179,7 +190,7 @@ pub(super) fn apply_to_connect(
     if !given(matches, "ehlo") && profile.ehlo.is_some() {
         args.ehlo.clone_from(&profile.ehlo);
     }
-    Ok(())
+    apply_proxy(&mut args.route, profile, matches)
 }
 
 /// The connection, then user, mechanism, envelope and secret.
@@ -243,7 +254,7 @@ fn apply_to_scan(
     {
         args.tls_verify = verify(setting);
     }
-    Ok(())
+    apply_proxy(&mut args.route, profile, matches)
 }
 
 #[cfg(test)]
@@ -256,7 +267,8 @@ mod tests {
         tls = \"tls-on-connect\"\ntls-verify = \"strict\"\nehlo = \"laptop.example\"\n\
         user = \"me@example.com\"\nauth = \"login\"\nfrom = \"me@example.com\"\n\
         to = [\"you@example.org\"]\npassword-command = \"echo s3cret\"\n\
-        [profile.lab]\nhost = \"127.0.0.1\"\nproxy = \"socks5://127.0.0.1:1080\"\n";
+        [profile.lab]\nhost = \"127.0.0.1\"\nproxy = \"socks5://127.0.0.1:1080\"\n\
+        [profile.bad]\nhost = \"127.0.0.1\"\nproxy = \"http://me:hunter2@127.0.0.1:1080\"\n";
 
     fn config_file() -> tempfile::NamedTempFile {
         let file = tempfile::NamedTempFile::new().expect("temp file");
@@ -372,17 +384,37 @@ mod tests {
     }
 
     #[test]
-    fn a_proxy_or_a_missing_profile_is_refused_with_the_reason() {
+    fn the_profiles_proxy_is_used_unless_the_command_line_names_one() {
         let file = config_file();
-        let refusal = resolved(&["probe", "@lab"], file.path()).expect_err("proxy");
+        let cli = resolved(&["probe", "@lab"], file.path()).expect("resolved");
+        let Some(CommandKind::Probe(args)) = cli.command else {
+            panic!("probe");
+        };
+        let route = args.into_plan().expect("plan").connect.connect.route;
+        let proxy = route.socks.expect("the profile's proxy");
+        assert_eq!(proxy.server, crate::net::Target::new("127.0.0.1", 1080));
+
+        let cli = resolved(
+            &["scan", "@lab", "--proxy", "socks5://127.0.0.1:1081"],
+            file.path(),
+        )
+        .expect("resolved");
+        let Some(CommandKind::Scan(args)) = cli.command else {
+            panic!("scan");
+        };
+        let proxy = args.config().expect("config").connect.route.socks;
+        assert_eq!(proxy.expect("the command line's proxy").server.port, 1081);
+    }
+
+    #[test]
+    fn a_bad_proxy_or_a_missing_profile_is_refused_with_the_reason() {
+        let file = config_file();
+        let refusal = resolved(&["probe", "@bad"], file.path()).expect_err("bad proxy");
         assert_eq!(refusal.exit_code, 3);
-        assert!(
-            refusal.message.starts_with(
-                "smtpx probe: profile `lab` sets proxy = \"socks5://127.0.0.1:1080\", and \
-                 connecting through a proxy is not supported yet"
-            ),
-            "{}",
-            refusal.message
+        assert_eq!(
+            refusal.message,
+            "smtpx probe: profile `bad`: invalid proxy 'http://me:***@127.0.0.1:1080': only \
+             socks5://[USER:PASSWORD@]HOST[:PORT] is supported"
         );
         let refusal = resolved(&["scan", "@wrk"], file.path()).expect_err("missing");
         assert!(

@@ -5,14 +5,15 @@
 //!
 //! Layer: CLI parsing.
 
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
 use super::CliError;
 use crate::net::{
-    ConnectPlan, Sni, SpkiPin, Target, TlsMode, TlsOptions, TlsVersion, VerifyMode,
-    check_client_identity,
+    ConnectPlan, ProxyHeader, ProxyVersion, Route, Sni, SocksProxy, SpkiPin, Target, TlsMode,
+    TlsOptions, TlsVersion, VerifyMode, check_client_identity,
 };
 
 /// How to reach the server and how to treat its TLS. Shared by the explorer and the probe.
@@ -56,6 +57,11 @@ pub struct ConnectArgs {
 
     #[command(flatten)]
     pub tls: TlsArgs,
+
+    /// Boxed so the enum of commands stays small (its largest variant, the probe's flags,
+    /// holds these).
+    #[command(flatten)]
+    pub route: Box<RouteArgs>,
 
     /// Lowest TLS version to offer.
     #[arg(long, value_enum, value_name = "1.2|1.3")]
@@ -151,11 +157,87 @@ impl ConnectArgs {
         let timeout = crate::net::bounded_timeout(self.timeout);
         let mut plan = ConnectPlan::new(target, tls_mode, tls, timeout);
         plan.ehlo = self.ehlo;
+        plan.connect.route = self.route.route();
         // Neither wait outlasts the timeout every other wait has.
         plan.connect.connect_timeout =
             crate::net::bounded_timeout(self.connect_timeout).min(timeout);
         plan.greeting_wait = crate::net::bounded_timeout(self.greeting_wait).min(timeout);
         Ok(plan)
+    }
+}
+
+/// The way to the server, shared by every command that connects: a SOCKS5 proxy, the local
+/// address, a PROXY protocol header.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RouteArgs {
+    /// Connect through a SOCKS5 proxy: socks5://[USER:PASSWORD@]HOST[:PORT] (RFC 1928,
+    /// 1929). The proxy resolves the server's name; `ssh -D 1080 HOST` makes one.
+    #[arg(long, value_name = "URL", value_parser = ProxyParser)]
+    pub proxy: Option<SocksProxy>,
+
+    /// Send a PROXY protocol header (HAProxy's v1 text or v2 binary) before the session,
+    /// as a load balancer in front of the server would.
+    #[arg(long, value_enum, value_name = "v1|v2")]
+    pub proxy_protocol: Option<ProxyVersionArg>,
+
+    /// The client address the PROXY header claims (default: this connection's own).
+    #[arg(long, value_name = "IP:PORT", requires = "proxy_protocol")]
+    pub proxy_source: Option<SocketAddr>,
+
+    /// Local address to connect from (bound before connecting; with --proxy, to the proxy).
+    #[arg(long, value_name = "ADDR")]
+    pub local_addr: Option<IpAddr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProxyVersionArg {
+    V1,
+    V2,
+}
+
+/// Parses `--proxy`. Not a plain function parser: clap would quote the whole value, password
+/// and all, in its error; this error shows the URL with the password replaced.
+#[derive(Debug, Clone, Copy)]
+struct ProxyParser;
+
+impl clap::builder::TypedValueParser for ProxyParser {
+    type Value = SocksProxy;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<SocksProxy, clap::Error> {
+        let refuse = |reason: String| {
+            let flag = arg.map_or_else(|| "--proxy".to_string(), |a| a.to_string());
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value for '{flag}': {reason}\n"),
+            )
+            .with_cmd(cmd)
+        };
+        let text = value
+            .to_str()
+            .ok_or_else(|| refuse("the proxy URL is not UTF-8".to_string()))?;
+        SocksProxy::parse(text).map_err(|e| refuse(e.to_string()))
+    }
+}
+
+impl RouteArgs {
+    /// The route these flags ask for.
+    pub fn route(self) -> Route {
+        Route {
+            local_addr: self.local_addr,
+            socks: self.proxy,
+            proxy_header: self.proxy_protocol.map(|version| ProxyHeader {
+                version: match version {
+                    ProxyVersionArg::V1 => ProxyVersion::V1,
+                    ProxyVersionArg::V2 => ProxyVersion::V2,
+                },
+                source: self.proxy_source,
+            }),
+        }
     }
 }
 
@@ -282,6 +364,29 @@ pub(crate) mod tests {
             "{error}"
         );
         drop((dir, other));
+    }
+
+    #[test]
+    fn a_bad_proxy_url_is_refused_without_showing_its_password() {
+        for bad in [
+            "http://alice:hunter2@127.0.0.1:1080",
+            "socks5://alice:hunter2@127.0.0.1:99999",
+        ] {
+            let Err(error) = Cli::try_parse_from(["smtpx", "127.0.0.1", "--proxy", bad]) else {
+                panic!("{bad} must be refused");
+            };
+            let text = error.to_string();
+            assert!(!text.contains("hunter2"), "{text}");
+            assert!(
+                text.contains(
+                    "invalid value for '--proxy <URL>': invalid proxy 'socks5://alice:***@"
+                ) || text.contains("invalid proxy 'http://alice:***@"),
+                "{text}"
+            );
+        }
+        let plan = plan(&["--proxy", "socks5://alice:hunter2@127.0.0.1:1081"]).expect("plan");
+        let proxy = plan.connect.route.socks.expect("proxy");
+        assert_eq!(proxy.to_string(), "socks5://alice:***@127.0.0.1:1081");
     }
 
     #[test]

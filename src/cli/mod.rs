@@ -42,7 +42,7 @@ pub mod transcript;
 
 use clap::{Parser, Subcommand};
 
-pub use connect::{ConnectArgs, TlsArgs, TlsVersionArg, VerifyArg};
+pub use connect::{ConnectArgs, RouteArgs, TlsArgs, TlsVersionArg, VerifyArg};
 pub use demo::DemoArgs;
 pub use probe::{AuthArg, ProbeArgs};
 
@@ -173,11 +173,12 @@ pub enum CliError {
     /// The profile's secret could not be had (its command failed, …).
     #[error(transparent)]
     ProfileSecret(#[from] crate::config::SecretError),
-    #[error(
-        "profile `{profile}` sets proxy = \"{proxy}\", and connecting through a proxy is not \
-         supported yet (remove the key to connect directly)"
-    )]
-    ProxyUnsupported { profile: String, proxy: String },
+    /// The profile's `proxy` is not a usable SOCKS5 URL (the error never shows a password).
+    #[error("profile `{profile}`: {error}")]
+    ProfileProxy {
+        profile: String,
+        error: crate::net::route::ProxyUrlError,
+    },
     #[error("profile `{profile}` has no host")]
     ProfileWithoutHost { profile: String },
 }

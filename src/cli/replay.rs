@@ -20,6 +20,11 @@ pub enum TimingArg {
 
 /// `smtpx replay FILE [--text | --serve | --against HOST[:PORT]]`.
 #[derive(Debug, Clone, Args)]
+#[command(
+    mut_arg("proxy", |a| a.requires("against")),
+    mut_arg("proxy_protocol", |a| a.requires("against")),
+    mut_arg("local_addr", |a| a.requires("against"))
+)]
 pub struct ReplayArgs {
     /// The transcript (`.jsonl`).
     pub file: PathBuf,
@@ -122,6 +127,10 @@ pub struct ReplayArgs {
     /// With --against: how the new session is recorded (as for probe).
     #[command(flatten)]
     pub record: RecordArgs,
+
+    /// With --against: the way to the live server (proxy, local address, PROXY header).
+    #[command(flatten)]
+    pub route: super::RouteArgs,
 }
 
 impl ReplayArgs {
@@ -154,6 +163,7 @@ impl ReplayArgs {
                 to: super::probe::split_recipients(&self.to),
                 connection: self.connection.and_then(|n| usize::try_from(n).ok()),
                 record: self.record.into_options(),
+                route: Box::new(self.route.route()),
             })
         } else if self.text {
             ReplayMode::Text

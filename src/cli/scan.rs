@@ -5,7 +5,7 @@
 
 use clap::Args;
 
-use super::{CliError, TlsArgs, VerifyArg};
+use super::{CliError, RouteArgs, TlsArgs, VerifyArg};
 use crate::net::{ConnectPlan, Target, TlsMode};
 use crate::proto::command::Command;
 use crate::scan::{DEFAULT_PORTS, ScanConfig, ScanPlan};
@@ -40,6 +40,9 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub tls: TlsArgs,
+
+    #[command(flatten)]
+    pub route: RouteArgs,
 
     /// `report`: record the verdict and go on (default); `strict`: a failed verdict stops
     /// the port's exploration.
@@ -77,12 +80,13 @@ impl ScanArgs {
         let (host, _) = self.targets()?;
         let tls = self.tls.clone().options(self.tls_verify);
         let timeout = crate::net::bounded_timeout(self.timeout);
-        let plan = ConnectPlan::new(
+        let mut plan = ConnectPlan::new(
             Target { host, port: 0 },
             TlsMode::StartTlsOptional,
             tls,
             timeout,
         );
+        plan.connect.route = self.route.clone().route();
         let ehlo = self.ehlo.clone().unwrap_or_else(crate::net::local_hostname);
         if Command::Ehlo(ehlo.clone()).encode().is_err() {
             return Err(CliError::EhloName { name: ehlo });

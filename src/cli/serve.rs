@@ -95,6 +95,10 @@ pub struct ServeArgs {
     /// Wait this long before every reply.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub slow_reply: u64,
+    /// Expect a PROXY protocol header (v1 or v2) first, as behind HAProxy: the client it
+    /// names is the peer shown and written in Received.
+    #[arg(long)]
+    pub accept_proxy_protocol: bool,
 }
 
 fn probability(text: &str) -> Result<f64, String> {
@@ -141,6 +145,7 @@ impl ServeArgs {
                 drop_after: self.drop_after,
                 slow_reply: Duration::from_millis(self.slow_reply),
                 local_domains: self.local_domain,
+                accept_proxy_header: self.accept_proxy_protocol,
             },
             seed: self.seed,
             print_log: true,

@@ -31,7 +31,7 @@ pub const EXAMPLE: &str = r#"# smtpx profiles: `smtpx @NAME`, `smtpx probe @NAME
 # host = "127.0.0.1"
 # port = 2525
 # tls = "plain"
-# proxy = "socks5://127.0.0.1:1080"  # kept for later: connecting through a proxy is not supported yet
+# proxy = "socks5://127.0.0.1:1080"  # SOCKS5, e.g. `ssh -D 1080 HOST`; --proxy overrides
 "#;
 
 #[cfg(test)]

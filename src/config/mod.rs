@@ -88,8 +88,8 @@ pub struct Profile {
     pub auth: Option<AuthSetting>,
     pub from: Option<String>,
     pub to: Vec<String>,
-    /// Stored for the proxy support to come; a command that would connect through it
-    /// refuses, as connecting directly would bypass what the person asked for.
+    /// A SOCKS5 proxy URL (`socks5://[USER:PASSWORD@]HOST[:PORT]`), used unless the
+    /// command line gives `--proxy`; checked when a command uses it.
     pub proxy: Option<String>,
     pub secret: Option<SecretSource>,
 }
@@ -343,13 +343,28 @@ pub fn describe(config: &Config) -> String {
             row("to", to.join(", "));
         }
         if let Some(proxy) = &profile.proxy {
-            row("proxy", format!("{} (not supported yet)", text(proxy)));
+            row("proxy", text(&without_password(proxy)));
         }
         if let Some(secret) = &profile.secret {
             row("secret", secret.describe());
         }
     }
     out.trim_end().to_string()
+}
+
+/// A proxy URL with the password of its user information replaced by `***`, for showing.
+pub fn without_password(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            format!("{scheme}{user}:***@{host}")
+        }
+        None => url.to_string(),
+    }
 }
 
 /// Text from the file shown on a terminal: control characters made visible.
@@ -369,5 +384,17 @@ mod tests {
         assert_eq!(nearest("password-comand", keys), Some("password-command"));
         assert_eq!(nearest("colour", keys), None);
         assert_eq!(nearest("x", keys), None);
+    }
+
+    #[test]
+    fn a_proxy_is_shown_without_its_password() {
+        assert_eq!(
+            without_password("socks5://me:p@ss@proxy.test:1080"),
+            "socks5://me:***@proxy.test:1080"
+        );
+        assert_eq!(
+            without_password("socks5://127.0.0.1:1080"),
+            "socks5://127.0.0.1:1080"
+        );
     }
 }

@@ -175,6 +175,11 @@ impl Driver {
         &self.target
     }
 
+    /// The way connections go to the server (proxy, local address, PROXY header).
+    pub fn route(&self) -> &crate::net::Route {
+        &self.options.route
+    }
+
     pub fn is_connected(&self) -> bool {
         self.connection.is_some()
     }
@@ -285,6 +290,9 @@ impl Driver {
             peer,
             took: started.elapsed(),
         });
+        for text in connection.route().notes() {
+            self.note(text);
+        }
         self.connection = Some(connection);
         if let Some(info) = tls {
             self.tls_established(info);

@@ -11,7 +11,7 @@
 
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -252,6 +252,96 @@ pub enum Cause {
     MessageSource { error: IoFailure },
     /// A recording written before failures carried their cause.
     Unrecorded,
+    /// The SOCKS5 proxy could not be used; `proxy` is its `HOST:PORT` (never the password).
+    Proxy {
+        proxy: String,
+        failure: ProxyFailure,
+    },
+    /// `--local-addr` could not be used for this connection (not assigned to this machine,
+    /// or of a family the server has no address in).
+    LocalAddress { addr: IpAddr, error: IoFailure },
+}
+
+/// Why the SOCKS5 proxy did not give a connection to the server
+/// ([RFC 1928](https://www.rfc-editor.org/rfc/rfc1928), [RFC 1929](https://www.rfc-editor.org/rfc/rfc1929)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "proxy_failure", rename_all = "snake_case")]
+pub enum ProxyFailure {
+    /// The proxy's own host name did not resolve.
+    Resolve,
+    /// No address of the proxy accepted a TCP connection.
+    Unreachable { attempts: Vec<ConnectAttempt> },
+    /// The proxy did not finish its part in time.
+    TimedOut { after: Duration },
+    /// The proxy accepts none of the methods offered (RFC 1928 §3, method X'FF'):
+    /// `offered_password` says whether a user name and password were offered.
+    NoAcceptableMethod { offered_password: bool },
+    /// The proxy refused the user name and password (RFC 1929 §2, a non-zero status).
+    AuthenticationFailed,
+    /// The proxy answered the CONNECT request with this reply code
+    /// ([RFC 1928 §6](https://www.rfc-editor.org/rfc/rfc1928#section-6)).
+    Refused { code: u8 },
+    /// The proxy broke the SOCKS protocol (not a SOCKS5 server?).
+    Protocol { detail: String },
+    /// A socket error during the SOCKS exchange.
+    Io { error: IoFailure },
+}
+
+impl fmt::Display for ProxyFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProxyFailure::Resolve => f.write_str("the proxy's host name does not resolve"),
+            ProxyFailure::Unreachable { attempts } if attempts.is_empty() => {
+                f.write_str("the proxy's host name has no usable address")
+            }
+            ProxyFailure::Unreachable { attempts } => {
+                write!(f, "the proxy is unreachable: {}", Attempts(attempts))
+            }
+            ProxyFailure::TimedOut { after } => write!(
+                f,
+                "the proxy did not answer within {}",
+                human_duration(*after)
+            ),
+            ProxyFailure::NoAcceptableMethod {
+                offered_password: false,
+            } => f.write_str(
+                "the proxy requires authentication: give socks5://USER:PASSWORD@HOST:PORT",
+            ),
+            ProxyFailure::NoAcceptableMethod {
+                offered_password: true,
+            } => f.write_str("the proxy accepts neither no authentication nor a password"),
+            ProxyFailure::AuthenticationFailed => {
+                f.write_str("the proxy refused the user name and password")
+            }
+            ProxyFailure::Refused { code } => {
+                write!(
+                    f,
+                    "the proxy refused the connection: {}",
+                    socks_reply(*code)
+                )
+            }
+            ProxyFailure::Protocol { detail } => {
+                write!(f, "the proxy broke the SOCKS5 protocol: {detail}")
+            }
+            ProxyFailure::Io { error } => write!(f, "{}", error.message),
+        }
+    }
+}
+
+/// The meaning of a SOCKS5 reply code ([RFC 1928 §6](https://www.rfc-editor.org/rfc/rfc1928#section-6)).
+pub fn socks_reply(code: u8) -> String {
+    let meaning = match code {
+        0x01 => "general SOCKS server failure",
+        0x02 => "connection not allowed by its rules",
+        0x03 => "network unreachable from the proxy",
+        0x04 => "host unreachable from the proxy",
+        0x05 => "the server refused the proxy's connection",
+        0x06 => "TTL expired",
+        0x07 => "command not supported",
+        0x08 => "address type not supported",
+        _ => "unassigned reply code",
+    };
+    format!("{meaning} (reply {code:#04x})")
 }
 
 /// Why the session could not go on: whose fault, what happened, and the sentence a person

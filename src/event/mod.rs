@@ -13,7 +13,9 @@ pub mod shown;
 pub mod tls;
 pub mod verdict;
 
-pub use failure::{AttemptFailure, Cause, ConnectAttempt, Failure, FailureKind, Phase};
+pub use failure::{
+    AttemptFailure, Cause, ConnectAttempt, Failure, FailureKind, Phase, ProxyFailure,
+};
 pub use session::{EventSink, Finding, Layer, SecretBytes, SessionEvent};
 pub use shown::{Hidden, Shown};
 pub use tls::{ClientCertStatus, TlsInfo};

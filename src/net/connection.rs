@@ -23,7 +23,8 @@ use tokio::net::TcpStream;
 
 use crate::proto::reply::{Limits, Reply, ReplyReader};
 
-use super::error::{AttemptFailure, ConnectAttempt, NetError, Phase};
+use super::error::{ConnectAttempt, NetError, Phase};
+use super::route::{Opened, Route, RouteTaken};
 use super::target::{AddressFamily, Target};
 use super::tls::{self, ClientTls, TlsInfo, TlsOptions, TlsStart};
 
@@ -37,6 +38,8 @@ pub struct ConnectOptions {
     pub send_timeout: Duration,
     pub family: AddressFamily,
     pub limits: Limits,
+    /// Direct or through a proxy, from which local address, with a PROXY header or not.
+    pub route: Route,
 }
 
 impl Default for ConnectOptions {
@@ -47,6 +50,7 @@ impl Default for ConnectOptions {
             send_timeout: Duration::from_secs(30),
             family: AddressFamily::Any,
             limits: Limits::default(),
+            route: Route::default(),
         }
     }
 }
@@ -92,6 +96,8 @@ pub struct Connection {
     limits: Limits,
     /// Addresses that failed before the one that worked.
     failed_attempts: Vec<ConnectAttempt>,
+    /// What the route did (proxy, PROXY header), for notes.
+    route: RouteTaken,
     closed: bool,
 }
 
@@ -115,31 +121,20 @@ fn io_error(during: Phase, source: std::io::Error) -> NetError {
 }
 
 impl Connection {
-    /// Resolves `target` and tries each address in turn until one accepts.
+    /// Resolves `target` and tries each address in turn until one accepts, the way
+    /// `opts.route` says (through a proxy, from a local address, after a PROXY header).
     pub async fn connect(target: &Target, opts: &ConnectOptions) -> Result<Connection, NetError> {
-        let addrs = target.resolve(opts.family, opts.resolve_timeout).await?;
-        let mut attempts = Vec::new();
-        for addr in addrs {
-            let failure =
-                match tokio::time::timeout(opts.connect_timeout, TcpStream::connect(addr)).await {
-                    Ok(Ok(tcp)) => return Connection::from_tcp(tcp, target, opts, attempts),
-                    Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                        AttemptFailure::Refused
-                    }
-                    Ok(Err(e)) => AttemptFailure::Other {
-                        kind: e.kind().into(),
-                        message: e.to_string(),
-                    },
-                    Err(_) => AttemptFailure::TimedOut {
-                        after: opts.connect_timeout,
-                    },
-                };
-            attempts.push(ConnectAttempt { addr, failure });
-        }
-        Err(NetError::Connect {
-            target: target.clone(),
-            attempts,
-        })
+        let opened = opts
+            .route
+            .open(
+                target,
+                opts.family,
+                opts.connect_timeout,
+                opts.resolve_timeout,
+                opts.send_timeout,
+            )
+            .await?;
+        Connection::from_tcp(opened, target, opts)
     }
 
     /// Connects and starts TLS at once (implicit TLS, [RFC 8314 §3](https://www.rfc-editor.org/rfc/rfc8314#section-3)),
@@ -155,11 +150,15 @@ impl Connection {
     }
 
     fn from_tcp(
-        tcp: TcpStream,
+        opened: Opened,
         target: &Target,
         opts: &ConnectOptions,
-        failed_attempts: Vec<ConnectAttempt>,
     ) -> Result<Connection, NetError> {
+        let Opened {
+            tcp,
+            failed_attempts,
+            taken,
+        } = opened;
         // Commands are small writes answered by the peer: Nagle plus delayed ACK would add
         // up to ~200 ms per exchange.
         tcp.set_nodelay(true)
@@ -175,6 +174,7 @@ impl Connection {
             send_timeout: opts.send_timeout,
             limits: opts.limits,
             failed_attempts,
+            route: taken,
             closed: false,
         })
     }
@@ -327,6 +327,7 @@ impl Connection {
             send_timeout,
             limits,
             failed_attempts,
+            route,
             closed,
         } = self;
         // Whatever the old reader held was taken by `take_injection`.
@@ -344,6 +345,7 @@ impl Connection {
             send_timeout,
             limits,
             failed_attempts,
+            route,
             closed,
         };
         Ok((conn, info, injection))
@@ -424,5 +426,10 @@ impl Connection {
     /// `127.0.0.1` accepted).
     pub fn failed_attempts(&self) -> &[ConnectAttempt] {
         &self.failed_attempts
+    }
+
+    /// What the route did on the way: the proxy gone through, the PROXY header sent.
+    pub fn route(&self) -> &RouteTaken {
+        &self.route
     }
 }

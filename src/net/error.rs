@@ -8,11 +8,12 @@
 //! Layer: transport.
 
 use std::io;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::event::failure::{AttemptFailure, ConnectAttempt, Phase, human_duration};
-use crate::event::failure::{Attempts, Cause, FailureKind, IoFailure};
+use crate::event::failure::{Attempts, Cause, FailureKind, IoFailure, ProxyFailure};
 use crate::proto::reply::{Reply, ReplyError};
 
 use super::target::Target;
@@ -28,6 +29,18 @@ pub enum NetError {
     /// The host name did not resolve to any usable address.
     #[error("could not resolve {host}: {reason}")]
     Resolve { host: String, reason: String },
+
+    /// The SOCKS5 proxy gave no connection to the server. `proxy` is its `HOST:PORT`,
+    /// never the password.
+    #[error("SOCKS5 proxy {proxy}: {failure}")]
+    Proxy {
+        proxy: String,
+        failure: ProxyFailure,
+    },
+
+    /// `--local-addr` cannot be used for this connection.
+    #[error("cannot connect from local address {addr}: {}", error.message)]
+    LocalAddress { addr: IpAddr, error: IoFailure },
 
     /// Every resolved address was tried and none accepted the connection.
     #[error("could not connect to {target}: {}", Attempts(attempts))]
@@ -146,6 +159,28 @@ impl NetError {
             NetError::Resolve { host, .. } => {
                 (FailureKind::Network, Cause::Resolve { host: host.clone() })
             }
+            NetError::Proxy { proxy, failure } => {
+                let kind = match failure {
+                    ProxyFailure::NoAcceptableMethod { .. }
+                    | ProxyFailure::AuthenticationFailed => FailureKind::Local,
+                    ProxyFailure::Protocol { .. } => FailureKind::Protocol,
+                    _ => FailureKind::Network,
+                };
+                (
+                    kind,
+                    Cause::Proxy {
+                        proxy: proxy.clone(),
+                        failure: failure.clone(),
+                    },
+                )
+            }
+            NetError::LocalAddress { addr, error } => (
+                FailureKind::Local,
+                Cause::LocalAddress {
+                    addr: *addr,
+                    error: error.clone(),
+                },
+            ),
             NetError::Connect { attempts, .. } => (
                 FailureKind::Network,
                 Cause::Connect {

@@ -18,7 +18,9 @@ use std::time::Duration;
 
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+
+use super::route::Route;
+use super::target::Target;
 
 /// What a ClientHello on a fresh connection got back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,13 +56,20 @@ const SERVER_HELLO: u8 = 0x02;
 /// How much of a non-TLS answer is kept.
 const KEEP: usize = 512;
 
-/// Connects to `addr`, sends a ClientHello for `host`, and waits up to `wait` (for the
-/// connection and the answer each) for the first bytes back.
-pub async fn hello_answer(addr: SocketAddr, host: &str, wait: Duration) -> HelloAnswer {
-    let Some(hello) = client_hello(host) else {
+/// Connects to `addr` (the address an earlier connection to `target` reached) the way
+/// `route` says — through the same proxy, with the same PROXY header — sends a ClientHello
+/// for the target's host, and waits up to `wait` (for the connection and the answer each)
+/// for the first bytes back.
+pub async fn hello_answer(
+    route: &Route,
+    target: &Target,
+    addr: SocketAddr,
+    wait: Duration,
+) -> HelloAnswer {
+    let Some(hello) = client_hello(&target.host) else {
         return HelloAnswer::Unreachable;
     };
-    let mut tcp = match tokio::time::timeout(wait, TcpStream::connect(addr)).await {
+    let mut tcp = match tokio::time::timeout(wait, route.reopen(target, addr, wait)).await {
         Ok(Ok(tcp)) => tcp,
         _ => return HelloAnswer::Unreachable,
     };
@@ -179,7 +188,9 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(5)).await;
             drop(held);
         });
-        let answer = hello_answer(addr, "localhost", Duration::from_millis(300)).await;
+        let target = Target::new("localhost", addr.port());
+        let answer =
+            hello_answer(&Route::default(), &target, addr, Duration::from_millis(300)).await;
         assert_eq!(answer, HelloAnswer::Silent);
         keep.abort();
 
@@ -192,7 +203,8 @@ mod tests {
                 let _ = s.write_all(b"\x16\x03\x03\x00\x30\x02\x00\x00\x2c").await;
             }
         });
-        let answer = hello_answer(addr, "localhost", Duration::from_secs(2)).await;
+        let target = Target::new("localhost", addr.port());
+        let answer = hello_answer(&Route::default(), &target, addr, Duration::from_secs(2)).await;
         assert_eq!(answer, HelloAnswer::ServerHello);
     }
 }

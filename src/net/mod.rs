@@ -6,7 +6,8 @@
 //!
 //! Files: `target.rs` (what to connect to), `connection.rs` (plain | TLS, owns the reply
 //! buffer, STARTTLS and injection detection), `tls.rs` (handshake, negotiated parameters),
-//! `plan.rs` (what a command that connects asks for), `hello.rs` (does a silent port answer
+//! `plan.rs` (what a command that connects asks for), `route/` (SOCKS5
+//! proxy, local address, PROXY protocol header), `hello.rs` (does a silent port answer
 //! a TLS ClientHello?), `explain.rs` (failed handshakes in
 //! words), `sniff.rs` (records what the server sent during the handshake), `verify.rs`
 //! (recording certificate verifier; its [`TlsVerdict`] is plain data in `crate::event`),
@@ -21,6 +22,7 @@ pub mod error;
 mod explain;
 pub mod hello;
 pub mod plan;
+pub mod route;
 mod sniff;
 pub mod target;
 pub mod tls;
@@ -36,6 +38,7 @@ pub use hello::{HelloAnswer, hello_answer};
 pub use plan::{
     CONNECT_WAIT, ConnectPlan, GREETING_WAIT, TlsMode, bounded_timeout, local_hostname,
 };
+pub use route::{ProxyHeader, ProxyVersion, Route, RouteTaken, SocksProxy};
 pub use target::{AddressFamily, SMTP_PORT, SUBMISSION_PORT, SUBMISSIONS_PORT, Target};
 pub use tls::{
     ClientCertStatus, Sni, TlsInfo, TlsOptions, TlsVersion, VerifyMode, check_client_identity,

@@ -158,9 +158,13 @@ pub(super) async fn greeting(driver: &mut Driver, wait: Duration, plaintext: boo
         counter.clear();
         return Greeting::Read(result);
     }
-    let host = driver.target().host.clone();
     let answer = {
-        let check = hello_answer(peer, &host, HELLO_WAIT.min(timeout));
+        let check = hello_answer(
+            driver.route(),
+            driver.target(),
+            peer,
+            HELLO_WAIT.min(timeout),
+        );
         tokio::pin!(check);
         tokio::select! {
             answer = &mut check => answer,

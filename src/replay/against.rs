@@ -146,12 +146,13 @@ pub async fn run(original: &Transcript, file: &Path, args: &AgainstPlan) -> Exit
     } else {
         TlsMode::StartTlsOptional
     };
-    let plan = ConnectPlan::new(
+    let mut plan = ConnectPlan::new(
         target,
         mode,
         original.header.options.tls_options(args.ca_file.clone()),
         args.timeout,
     );
+    plan.connect.route = (*args.route).clone();
     // Steps go out with `send_raw`, which shows bytes escaped; the recorded display form
     // of the same bytes is kept instead, so both sessions read (and compare) alike.
     let shown: Arc<Mutex<Option<Shown>>> = Arc::default();

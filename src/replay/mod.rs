@@ -94,4 +94,7 @@ pub struct AgainstPlan {
     pub connection: Option<usize>,
     /// How the new session is recorded.
     pub record: RecordOptions,
+    /// The way to the live server: proxy, local address, PROXY header (boxed: the other
+    /// modes are small).
+    pub route: Box<crate::net::Route>,
 }

@@ -64,6 +64,10 @@ pub struct Behaviours {
     /// Relay access denied` unless the client authenticated (as an MTA that is not an open
     /// relay answers; the wording is Postfix's `reject_unauth_destination`).
     pub local_domains: Vec<String>,
+    /// Expect a PROXY protocol header (v1 or v2) before the session, as a server behind
+    /// HAProxy does; the client it names is the session's peer. A connection without one
+    /// is closed.
+    pub accept_proxy_header: bool,
 }
 
 /// Everything [`start`](super::start) needs.

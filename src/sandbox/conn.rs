@@ -28,6 +28,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::time::timeout;
 use tokio_rustls::TlsAcceptor;
 
+use crate::net::route::header::{ProxyClaim, parse_header};
 use crate::proto::text::escape_bytes;
 
 use super::behaviours::Policy;
@@ -76,6 +77,8 @@ pub struct Shared {
     pub idle_timeout: Duration,
     pub greeting_delay: Duration,
     pub slow_reply: Duration,
+    /// Read a PROXY protocol header first ([`Behaviours::accept_proxy_header`](super::Behaviours)).
+    pub accept_proxy_header: bool,
     pub print_log: bool,
     pub log: broadcast::Sender<LogEvent>,
     pub messages: broadcast::Sender<StoredMessage>,
@@ -138,6 +141,35 @@ pub async fn serve(
     implicit_tls: bool,
     shutdown: watch::Receiver<bool>,
 ) {
+    let mut tcp = tcp;
+    let peer = if shared.accept_proxy_header {
+        match proxy_header(&mut tcp, shared.idle_timeout).await {
+            Ok(claim) => {
+                let (client, text) = match claim {
+                    ProxyClaim::Relayed {
+                        version, source, ..
+                    } => (
+                        source,
+                        format!("PROXY {version} header: client {source} (relayed by {peer})"),
+                    ),
+                    ProxyClaim::Unknown { version } => (
+                        peer,
+                        format!(
+                            "PROXY {version} header without a client address: the peer is the client"
+                        ),
+                    ),
+                };
+                shared.log(conn, peer, text);
+                client
+            }
+            Err(reason) => {
+                shared.log(conn, peer, format!("closed: {reason}"));
+                return;
+            }
+        }
+    } else {
+        peer
+    };
     let session = Session::new(shared.settings.clone(), peer, conn, implicit_tls);
     let mut connection = Connection {
         shared,
@@ -155,6 +187,30 @@ pub async fn serve(
         Ok(reason) => connection.note(format!("disconnected: {reason}")),
         Err(error) => connection.note(format!("disconnected: {error}")),
     }
+}
+
+/// Reads the PROXY header that opens the connection, byte by byte so nothing after it is
+/// taken from the session, within `wait`.
+async fn proxy_header(tcp: &mut TcpStream, wait: Duration) -> Result<ProxyClaim, String> {
+    let read = async {
+        let mut bytes = Vec::new();
+        let mut byte = [0u8; 1];
+        loop {
+            match parse_header(&bytes) {
+                Ok(Some((claim, _))) => return Ok(claim),
+                Ok(None) => {}
+                Err(error) => return Err(error.to_string()),
+            }
+            match tcp.read(&mut byte).await {
+                Ok(0) => return Err("the client closed before a whole PROXY header".to_owned()),
+                Ok(_) => bytes.push(byte[0]),
+                Err(error) => return Err(format!("reading the PROXY header: {error}")),
+            }
+        }
+    };
+    timeout(wait, read)
+        .await
+        .unwrap_or_else(|_| Err("no PROXY header in time".to_owned()))
 }
 
 impl Connection {

@@ -103,6 +103,7 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
         idle_timeout: config.idle_timeout,
         greeting_delay: behaviours.greeting_delay,
         slow_reply: behaviours.slow_reply,
+        accept_proxy_header: behaviours.accept_proxy_header,
         print_log: config.print_log,
         log: broadcast::channel(LOG_CAPACITY).0,
         messages: broadcast::channel(MESSAGE_CAPACITY).0,

@@ -77,8 +77,16 @@ pub async fn scan_port(host: &str, port: u16, config: &ScanConfig) -> PortReport
     report
 }
 
-/// Refused (every address), filtered (a timeout, nothing refused outright), or other.
+/// Refused (every address, or the server refused the SOCKS proxy's connection: RFC 1928
+/// §6 reply 5), filtered (a timeout, nothing refused outright), or other.
 fn unreachable(error: &NetError) -> Reach {
+    if let NetError::Proxy {
+        failure: crate::event::ProxyFailure::Refused { code: 0x05 },
+        ..
+    } = error
+    {
+        return Reach::Refused;
+    }
     let NetError::Connect { attempts, .. } = error else {
         return Reach::Error {
             message: escape_str(&error.to_string()),
@@ -121,8 +129,9 @@ async fn first_words(
         .await;
     if early && matches!(outcome, Err(NetError::Timeout { .. })) && conn.partial().is_none() {
         let answer = crate::net::hello_answer(
+            &config.connect.route,
+            target,
             conn.peer_addr(),
-            &target.host,
             HELLO_WAIT.min(config.timeout),
         )
         .await;

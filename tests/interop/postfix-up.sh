@@ -11,6 +11,8 @@ LISTEN_ADDR=127.0.0.1
 PORT_MTA=10025          # STARTTLS offered, no AUTH
 PORT_SUBMISSION=10587   # STARTTLS required, then AUTH PLAIN/LOGIN
 PORT_SMTPS=10465        # implicit TLS, AUTH PLAIN/LOGIN
+# connection engineer: PROXY protocol listener (smtpx --proxy-protocol tests)
+PORT_PROXIED=10027      # expects a HAProxy PROXY v1/v2 header first, then as 10025
 TEST_USER=smtpxtest
 TEST_PASSWORD=smtpx-test-password
 TEST_HOME=/home/$TEST_USER
@@ -80,8 +82,19 @@ greet_tls() {
     wait "$cpid" 2>/dev/null || true
     return "$ok"
 }
+# connection engineer: the greeting on the PROXY listener, after a v1 header.
+greet_proxied() {
+    local line=""
+    { exec 3<>"/dev/tcp/$LISTEN_ADDR/$PORT_PROXIED"; } 2>/dev/null || return 1
+    say 3 "PROXY TCP4 192.0.2.1 $LISTEN_ADDR 4000 $PORT_PROXIED" || true
+    IFS= read -r -t 5 line <&3 2>/dev/null || true
+    say 3 QUIT || true
+    exec 3<&- 3>&-
+    [[ $line == 220* ]]
+}
 all_ports_up() {
-    greet_plain "$PORT_MTA" && greet_plain "$PORT_SUBMISSION" && greet_tls "$PORT_SMTPS"
+    greet_plain "$PORT_MTA" && greet_plain "$PORT_SUBMISSION" && greet_tls "$PORT_SMTPS" \
+        && greet_proxied
 }
 
 # ---------------------------------------------------------------- packages
@@ -314,6 +327,12 @@ $LISTEN_ADDR:$PORT_SMTPS inet n - n - - smtpd
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
   -o smtpd_recipient_restrictions=
+# connection engineer: as $PORT_MTA behind a HAProxy-style PROXY header.
+$LISTEN_ADDR:$PORT_PROXIED inet n - n - - smtpd
+  -o syslog_name=postfix/proxied
+  -o smtpd_upstream_proxy_protocol=haproxy
+  -o smtpd_tls_security_level=may
+  -o smtpd_sasl_auth_enable=no
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -426,6 +445,7 @@ until all_ports_up; do
             greet_plain "$p" || log "no SMTP greeting on $LISTEN_ADDR:$p"
         done
         greet_tls "$PORT_SMTPS" || log "no SMTP greeting (TLS) on $LISTEN_ADDR:$PORT_SMTPS"
+        greet_proxied || log "no SMTP greeting after a PROXY header on $LISTEN_ADDR:$PORT_PROXIED"
         dovecot_running || log "dovecot is not running / no $SASL_SOCKET"
         tail -n 20 "$POSTFIX_LOG" "$DOVECOT_LOG" 2>/dev/null >&2 || true
         die "services did not come up within ${WAIT_SECS}s"
@@ -441,6 +461,7 @@ postfix-up: ready
   MTA (STARTTLS, no AUTH):          $LISTEN_ADDR:$PORT_MTA
   submission (STARTTLS then AUTH):  $LISTEN_ADDR:$PORT_SUBMISSION
   submissions (implicit TLS, AUTH): $LISTEN_ADDR:$PORT_SMTPS
+  MTA behind a PROXY header:        $LISTEN_ADDR:$PORT_PROXIED
   user / password:                  $TEST_USER / $TEST_PASSWORD
   local addresses:                  $TEST_USER@localhost, $TEST_USER@$TEST_DOMAIN
   certificate / key:                $CERT / $KEY

@@ -117,11 +117,12 @@ fn silence_check(
     if implicit_tls || driver.session().state() != State::ExpectGreeting {
         return None;
     }
-    let host = driver.target().host.clone();
+    let target = driver.target().clone();
+    let route = driver.route().clone();
     let since = Instant::now();
     Some(Box::pin(async move {
         tokio::time::sleep(wait).await;
-        let answer = hello_answer(peer, &host, HELLO_WAIT).await;
+        let answer = hello_answer(&route, &target, peer, HELLO_WAIT).await;
         (answer, since.elapsed())
     }))
 }
