@@ -95,6 +95,10 @@ pub struct ServeArgs {
     /// Wait this long before every reply.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub slow_reply: u64,
+    /// Take a bare LF as a line end in DATA, so `<LF>.<LF>` ends the data: vulnerable to
+    /// SMTP smuggling on purpose (CVE-2023-51764), for trying `smtpx smuggle`.
+    #[arg(long)]
+    pub lenient_eod: bool,
 }
 
 fn probability(text: &str) -> Result<f64, String> {
@@ -141,6 +145,7 @@ impl ServeArgs {
                 drop_after: self.drop_after,
                 slow_reply: Duration::from_millis(self.slow_reply),
                 local_domains: self.local_domain,
+                lenient_eod: self.lenient_eod,
             },
             seed: self.seed,
             print_log: true,

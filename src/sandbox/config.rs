@@ -64,6 +64,10 @@ pub struct Behaviours {
     /// Relay access denied` unless the client authenticated (as an MTA that is not an open
     /// relay answers; the wording is Postfix's `reject_unauth_destination`).
     pub local_domains: Vec<String>,
+    /// Take a bare LF as a line end in DATA, so `<LF>.<LF>` and its kin end the data: the
+    /// SMTP smuggling hole of Postfix before 3.9 and Sendmail (CVE-2023-51764/51765), on
+    /// purpose, for `smtpx smuggle` to find.
+    pub lenient_eod: bool,
 }
 
 /// Everything [`start`](super::start) needs.

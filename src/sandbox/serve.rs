@@ -96,6 +96,9 @@ fn describe_behaviours(b: &Behaviours) -> String {
     if let Some(verb) = &b.drop_after {
         parts.push(format!("drop after {verb}"));
     }
+    if b.lenient_eod {
+        parts.push("lenient end of data (bare LF ends lines)".to_owned());
+    }
     if !b.slow_reply.is_zero() {
         parts.push(format!("slow reply {} ms", b.slow_reply.as_millis()));
     }

@@ -11,6 +11,8 @@ LISTEN_ADDR=127.0.0.1
 PORT_MTA=10025          # STARTTLS offered, no AUTH
 PORT_SUBMISSION=10587   # STARTTLS required, then AUTH PLAIN/LOGIN
 PORT_SMTPS=10465        # implicit TLS, AUTH PLAIN/LOGIN
+# smuggle check: like the MTA port, but bare <LF> is no line end (10025 keeps the default `no`)
+PORT_FORBID_BARE_LF=10028
 TEST_USER=smtpxtest
 TEST_PASSWORD=smtpx-test-password
 TEST_HOME=/home/$TEST_USER
@@ -81,7 +83,8 @@ greet_tls() {
     return "$ok"
 }
 all_ports_up() {
-    greet_plain "$PORT_MTA" && greet_plain "$PORT_SUBMISSION" && greet_tls "$PORT_SMTPS"
+    greet_plain "$PORT_MTA" && greet_plain "$PORT_SUBMISSION" && greet_tls "$PORT_SMTPS" \
+        && greet_plain "$PORT_FORBID_BARE_LF" # smuggle check
 }
 
 # ---------------------------------------------------------------- packages
@@ -314,6 +317,13 @@ $LISTEN_ADDR:$PORT_SMTPS inet n - n - - smtpd
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
   -o smtpd_recipient_restrictions=
+# smuggle check: bare <LF> is no line end here, for every client (CVE-2023-51764)
+$LISTEN_ADDR:$PORT_FORBID_BARE_LF inet n - n - - smtpd
+  -o syslog_name=postfix/forbid-bare-lf
+  -o smtpd_tls_security_level=may
+  -o smtpd_sasl_auth_enable=no
+  -o smtpd_forbid_bare_newline=yes
+  -o smtpd_forbid_bare_newline_exclusions=
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -441,6 +451,7 @@ postfix-up: ready
   MTA (STARTTLS, no AUTH):          $LISTEN_ADDR:$PORT_MTA
   submission (STARTTLS then AUTH):  $LISTEN_ADDR:$PORT_SUBMISSION
   submissions (implicit TLS, AUTH): $LISTEN_ADDR:$PORT_SMTPS
+  MTA, bare <LF> forbidden:         $LISTEN_ADDR:$PORT_FORBID_BARE_LF
   user / password:                  $TEST_USER / $TEST_PASSWORD
   local addresses:                  $TEST_USER@localhost, $TEST_USER@$TEST_DOMAIN
   certificate / key:                $CERT / $KEY
