@@ -22,6 +22,7 @@ mod explain;
 pub mod hello;
 pub mod plan;
 mod sniff;
+pub mod surface;
 pub mod target;
 pub mod tls;
 pub mod verify;
