@@ -205,6 +205,55 @@ fn a_tls_1_0_only_server_in_words() {
     );
 }
 
+#[test]
+fn the_probe_says_what_a_server_it_cannot_handshake_with_offers() {
+    let server = tls10_server();
+    for (port, mode) in [
+        (server.implicit, "--tls-on-connect"),
+        (server.starttls, "--starttls"),
+    ] {
+        let output = postfix::probe(&[
+            &format!("127.0.0.1:{port}"),
+            mode,
+            "--timeout",
+            "3",
+            "--no-record",
+        ]);
+        let text = postfix::stdout(&output);
+        assert_eq!(output.status.code(), Some(23), "{text}");
+        assert!(
+            text.contains("asking the server which TLS it accepts"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "the server accepts TLS 1.0; at TLS 1.0: TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("— offers TLS 1.0 only: modern clients"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_handshake_refused_for_other_reasons_starts_no_surface_probe() {
+    // A plaintext port met with --tls-on-connect: the failure is not about versions.
+    let server = tls10_server();
+    let output = postfix::probe(&[
+        &format!("127.0.0.1:{}", server.starttls),
+        "--tls-on-connect",
+        "--timeout",
+        "3",
+        "--no-record",
+    ]);
+    let text = postfix::stdout(&output);
+    assert_eq!(output.status.code(), Some(23), "{text}");
+    assert!(!text.contains("asking the server which TLS"), "{text}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sandbox_offers_modern_tls_only() {
     let server = smtpx::sandbox::start(smtpx::sandbox::SandboxConfig {

@@ -131,6 +131,9 @@ struct Probe {
     recording: Option<crate::transcript::record::RecorderHandle>,
     /// The transcript keeps AUTH secrets (`--record-secrets`): said where it is named.
     keeps_secrets: bool,
+    /// Where to ask which TLS the server offers, when a handshake fails for want of a
+    /// common version or suite.
+    surface: crate::net::surface::SurfacePlan,
 }
 
 impl Probe {
@@ -191,6 +194,18 @@ impl Probe {
         // Classic failures are explained as notes right after the event that shows them.
         let port = connect.target.port;
         let greeting_wait = connect.greeting_wait;
+        let surface = crate::net::surface::SurfacePlan {
+            target: connect.target.clone(),
+            start: if connect.tls_mode == TlsMode::Implicit {
+                crate::net::surface::Start::Implicit
+            } else {
+                crate::net::surface::Start::StartTls
+            },
+            ehlo: ehlo_name.clone(),
+            connect: connect.connect.clone(),
+            tls: connect.tls.clone(),
+            timeout: connect.timeout,
+        };
         let sink = crate::diagnose::watch(crate::driver::sink::fan_out(sinks), port);
         let mut driver = Driver::new(
             connect.target,
@@ -217,6 +232,7 @@ impl Probe {
             transcript,
             recording,
             keeps_secrets: plan.record.keep_secrets,
+            surface,
         })
     }
 
@@ -229,6 +245,7 @@ impl Probe {
         // Refused, filtered or TLS met plaintext: the diagnosis follows the failure event.
         if let Err(error) = wait::connect(&mut self.driver, self.mode == TlsMode::Implicit).await {
             self.explain_plaintext_port(&error);
+            self.explain_tls_surface(&error).await;
             // One stage model for both ways into TLS: a handshake that fails on implicit
             // TLS is a TLS failure (23), as it is after STARTTLS.
             return if is_tls_failure(&error) {
@@ -267,7 +284,8 @@ impl Probe {
                     Ok(reply) if reply.code() == Some(220) => {}
                     _ => return Stage::Tls,
                 }
-                if self.driver.start_tls().await.is_err() {
+                if let Err(error) = self.driver.start_tls().await {
+                    self.explain_tls_surface(&error).await;
                     return Stage::Tls;
                 }
                 // RFC 3207 §4.2: forget what was learnt in plaintext, ask again. The EHLO
@@ -498,6 +516,23 @@ impl Probe {
                 self.driver.note(diagnosis.note());
             }
         }
+    }
+
+    /// A handshake that failed for want of a common version, suite or group: asks the server,
+    /// on fresh connections, which TLS it does accept, and says so.
+    async fn explain_tls_surface(&mut self, error: &DriverError) {
+        let DriverError::Net(error) = error else {
+            return;
+        };
+        if !crate::net::surface::calls_for_surface(error) {
+            return;
+        }
+        self.driver.note(
+            "asking the server which TLS it accepts (hand-built hellos for TLS 1.0 to 1.2, \
+             one connection each)",
+        );
+        let surface = crate::net::surface::probe_for_diagnosis(&self.surface).await;
+        self.driver.note(surface.summary());
     }
 
     /// QUIT when the connection is still usable, then close; prints the final status.

@@ -9,6 +9,10 @@ import socket
 import ssl
 import sys
 import threading
+import warnings
+
+# TLS 1.0 is deprecated in Python's ssl too: that is the point of this server.
+warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 cert, key = sys.argv[1], sys.argv[2]
 context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -271,8 +271,88 @@ fn chosen(reply: &Result<HelloReply, String>, version: LegacyVersion) -> Option<
     }
 }
 
+/// Whether a failed handshake failed for a reason the surface explains: no version, suite,
+/// group or signature scheme in common (as rustls words it, or as the server's alert says),
+/// or a server that hung up on our ClientHello.
+pub fn calls_for_surface(error: &super::NetError) -> bool {
+    use rustls::{AlertDescription, Error as TlsError, PeerIncompatible, PeerMisbehaved};
+    let super::NetError::Tls { source, .. } = error else {
+        return matches!(error, super::NetError::ClosedDuringHandshake);
+    };
+    let Some(rustls_error) = source.get_ref().and_then(|e| e.downcast_ref::<TlsError>()) else {
+        return false;
+    };
+    matches!(
+        rustls_error,
+        TlsError::AlertReceived(
+            AlertDescription::ProtocolVersion
+                | AlertDescription::HandshakeFailure
+                | AlertDescription::InsufficientSecurity
+        ) | TlsError::PeerIncompatible(
+            PeerIncompatible::ServerDoesNotSupportTls12Or13
+                | PeerIncompatible::Tls12NotOffered
+                | PeerIncompatible::Tls12NotOfferedOrEnabled
+                | PeerIncompatible::SupportedVersionsExtensionRequired
+                | PeerIncompatible::NoCipherSuitesInCommon
+                | PeerIncompatible::NoKxGroupsInCommon
+                | PeerIncompatible::NoSignatureSchemesInCommon
+                | PeerIncompatible::EcPointsExtensionRequired
+                | PeerIncompatible::ExtendedMasterSecretExtensionRequired
+        ) | TlsError::PeerMisbehaved(
+            PeerMisbehaved::SelectedUnofferedCipherSuite
+                | PeerMisbehaved::SelectedUnofferedKxGroup
+                | PeerMisbehaved::SelectedTls12UsingTls13VersionExtension
+        )
+    )
+}
+
+impl TlsSurface {
+    /// One line for a diagnosis: the versions accepted, a few suites, the verdict.
+    pub fn summary(&self) -> String {
+        let mut accepted: Vec<&str> = Vec::new();
+        for finding in self.versions.iter().filter(|v| v.accepted) {
+            if !accepted.contains(&finding.version) {
+                accepted.push(finding.version);
+            }
+        }
+        let versions = if accepted.is_empty() {
+            "no TLS version".to_owned()
+        } else {
+            accepted.join(", ")
+        };
+        let suites = match (self.suites_at, self.suites.len()) {
+            (Some(at), n) if n > 0 => {
+                let shown: Vec<&str> = self
+                    .suites
+                    .iter()
+                    .take(3)
+                    .map(|s| s.name.as_str())
+                    .collect();
+                let more = if n > 3 {
+                    format!(" and {} more", n - 3)
+                } else {
+                    String::new()
+                };
+                format!("; at {at}: {}{more}", shown.join(", "))
+            }
+            _ => String::new(),
+        };
+        format!("the server accepts {versions}{suites} — {}", self.verdict)
+    }
+}
+
 /// Probes the whole surface.
 pub async fn probe(plan: &SurfacePlan) -> TlsSurface {
+    probe_to(plan, true).await
+}
+
+/// Versions and suites only (no order, no groups): enough to say why a handshake failed,
+/// in about forty connections.
+pub async fn probe_for_diagnosis(plan: &SurfacePlan) -> TlsSurface {
+    probe_to(plan, false).await
+}
+
+async fn probe_to(plan: &SurfacePlan, full: bool) -> TlsSurface {
     let group_ids: Vec<u16> = GROUPS.iter().map(|(id, _)| *id).collect();
     let host = sni(plan);
     let mut versions = Vec::new();
@@ -340,7 +420,7 @@ pub async fn probe(plan: &SurfacePlan) -> TlsSurface {
                 });
             }
         }
-        if let [first, second, ..] = accepted_ids[..] {
+        if full && let [first, second, ..] = accepted_ids[..] {
             let pick = |order: [u16; 2]| {
                 let offer_groups = group_ids.clone();
                 async move {
@@ -363,7 +443,7 @@ pub async fn probe(plan: &SurfacePlan) -> TlsSurface {
             .copied()
             .filter(|s| hello::is_ecdhe(*s))
             .collect();
-        if !ecdhe.is_empty() {
+        if full && !ecdhe.is_empty() {
             for (group, name) in GROUPS {
                 let offer = Offer {
                     version,
