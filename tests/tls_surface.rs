@@ -254,6 +254,82 @@ fn a_handshake_refused_for_other_reasons_starts_no_surface_probe() {
     assert!(!text.contains("asking the server which TLS"), "{text}");
 }
 
+/// The explorer's network task against the TLS 1.0 server: the notes it emits, up to the
+/// one that says what the server accepts.
+async fn explorer_notes(port: u16, implicit_tls: bool, starttls: bool) -> Vec<String> {
+    use smtpx::driver::task::{self, Intent, Update};
+    use smtpx::driver::{Driver, SessionEvent};
+    let (update_tx, mut updates) = tokio::sync::mpsc::unbounded_channel();
+    let (intents, intent_rx) = tokio::sync::mpsc::unbounded_channel();
+    let driver = Driver::new(
+        smtpx::net::Target::new("127.0.0.1", port),
+        smtpx::net::ConnectOptions::default(),
+        smtpx::net::TlsOptions::default(),
+        std::time::Duration::from_secs(3),
+        smtpx::driver::sink::fan_out(vec![task::sink(update_tx.clone())]),
+    );
+    tokio::spawn(task::run(driver, implicit_tls, intent_rx, update_tx));
+    let mut notes = Vec::new();
+    let mut asked = false;
+    loop {
+        let update = tokio::time::timeout(std::time::Duration::from_secs(20), updates.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no surface note; notes so far: {notes:?}"))
+            .expect("the task runs");
+        let Update::Event(event) = update else {
+            continue;
+        };
+        match event {
+            // Typed as a person would: EHLO after the greeting, STARTTLS after its reply;
+            // the task starts the handshake on the 220 to STARTTLS.
+            SessionEvent::Received { reply, .. } if starttls && !asked => match reply.code() {
+                Some(220) => intents
+                    .send(Intent::Line("EHLO client.test".into()))
+                    .unwrap(),
+                Some(250) => {
+                    asked = true;
+                    intents.send(Intent::Line("STARTTLS".into())).unwrap();
+                }
+                _ => {}
+            },
+            SessionEvent::Note { text, .. } => {
+                let done = text.starts_with("the server accepts");
+                notes.push(text);
+                if done {
+                    let _ = intents.send(Intent::Quit);
+                    return notes;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_explorer_notes_what_a_server_it_cannot_handshake_with_offers() {
+    let server = tls10_server();
+    for (port, implicit, starttls) in [
+        (server.implicit, true, false),
+        (server.starttls, false, true),
+    ] {
+        let notes = explorer_notes(port, implicit, starttls).await;
+        let last = notes.last().unwrap();
+        assert!(
+            last.starts_with("the server accepts TLS 1.0; at TLS 1.0:"),
+            "{notes:?}"
+        );
+        assert!(
+            last.contains("offers TLS 1.0 only: modern clients"),
+            "{notes:?}"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.starts_with("asking the server which TLS"))
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sandbox_offers_modern_tls_only() {
     let server = smtpx::sandbox::start(smtpx::sandbox::SandboxConfig {

@@ -131,9 +131,6 @@ struct Probe {
     recording: Option<crate::transcript::record::RecorderHandle>,
     /// The transcript keeps AUTH secrets (`--record-secrets`): said where it is named.
     keeps_secrets: bool,
-    /// Where to ask which TLS the server offers, when a handshake fails for want of a
-    /// common version or suite.
-    surface: crate::net::surface::SurfacePlan,
 }
 
 impl Probe {
@@ -194,18 +191,6 @@ impl Probe {
         // Classic failures are explained as notes right after the event that shows them.
         let port = connect.target.port;
         let greeting_wait = connect.greeting_wait;
-        let surface = crate::net::surface::SurfacePlan {
-            target: connect.target.clone(),
-            start: if connect.tls_mode == TlsMode::Implicit {
-                crate::net::surface::Start::Implicit
-            } else {
-                crate::net::surface::Start::StartTls
-            },
-            ehlo: ehlo_name.clone(),
-            connect: connect.connect.clone(),
-            tls: connect.tls.clone(),
-            timeout: connect.timeout,
-        };
         let sink = crate::diagnose::watch(crate::driver::sink::fan_out(sinks), port);
         let mut driver = Driver::new(
             connect.target,
@@ -232,7 +217,6 @@ impl Probe {
             transcript,
             recording,
             keeps_secrets: plan.record.keep_secrets,
-            surface,
         })
     }
 
@@ -245,7 +229,9 @@ impl Probe {
         // Refused, filtered or TLS met plaintext: the diagnosis follows the failure event.
         if let Err(error) = wait::connect(&mut self.driver, self.mode == TlsMode::Implicit).await {
             self.explain_plaintext_port(&error);
-            self.explain_tls_surface(&error).await;
+            self.driver
+                .explain_tls_surface(&error, self.mode == TlsMode::Implicit, &self.ehlo_name)
+                .await;
             // One stage model for both ways into TLS: a handshake that fails on implicit
             // TLS is a TLS failure (23), as it is after STARTTLS.
             return if is_tls_failure(&error) {
@@ -285,7 +271,9 @@ impl Probe {
                     _ => return Stage::Tls,
                 }
                 if let Err(error) = self.driver.start_tls().await {
-                    self.explain_tls_surface(&error).await;
+                    self.driver
+                        .explain_tls_surface(&error, false, &self.ehlo_name)
+                        .await;
                     return Stage::Tls;
                 }
                 // RFC 3207 §4.2: forget what was learnt in plaintext, ask again. The EHLO
@@ -516,23 +504,6 @@ impl Probe {
                 self.driver.note(diagnosis.note());
             }
         }
-    }
-
-    /// A handshake that failed for want of a common version, suite or group: asks the server,
-    /// on fresh connections, which TLS it does accept, and says so.
-    async fn explain_tls_surface(&mut self, error: &DriverError) {
-        let DriverError::Net(error) = error else {
-            return;
-        };
-        if !crate::net::surface::calls_for_surface(error) {
-            return;
-        }
-        self.driver.note(
-            "asking the server which TLS it accepts (hand-built hellos for TLS 1.0 to 1.2, \
-             one connection each)",
-        );
-        let surface = crate::net::surface::probe_for_diagnosis(&self.surface).await;
-        self.driver.note(surface.summary());
     }
 
     /// QUIT when the connection is still usable, then close; prints the final status.
