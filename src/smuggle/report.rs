@@ -105,7 +105,8 @@ pub struct Report {
 impl Report {
     pub fn new(plan: &SmugglePlan) -> Report {
         Report {
-            target: format!("{}:{}", plan.connect.target.host, plan.connect.target.port),
+            // `[v6]:port` for an IPv6 address; escaped, as the host is typed by the user.
+            target: escape_str(&plan.connect.target.to_string()),
             tls: None,
             from: plan.envelope.from.clone(),
             to: plan.envelope.to.clone(),
