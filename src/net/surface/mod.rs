@@ -550,6 +550,39 @@ mod tests {
     }
 
     #[test]
+    fn only_version_suite_and_group_failures_call_for_the_surface() {
+        use crate::net::NetError;
+        use rustls::{AlertDescription, Error as TlsError, PeerIncompatible};
+        let tls = |error: TlsError| NetError::Tls {
+            explanation: String::new(),
+            plaintext: None,
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, error),
+        };
+        assert!(calls_for_surface(&tls(TlsError::AlertReceived(
+            AlertDescription::ProtocolVersion
+        ))));
+        assert!(calls_for_surface(&tls(TlsError::AlertReceived(
+            AlertDescription::HandshakeFailure
+        ))));
+        assert!(calls_for_surface(&tls(TlsError::PeerIncompatible(
+            PeerIncompatible::NoCipherSuitesInCommon
+        ))));
+        assert!(calls_for_surface(&NetError::ClosedDuringHandshake));
+        assert!(!calls_for_surface(&tls(TlsError::AlertReceived(
+            AlertDescription::UnknownCA
+        ))));
+        assert!(!calls_for_surface(&tls(TlsError::InvalidCertificate(
+            rustls::CertificateError::Expired
+        ))));
+        let plaintext = NetError::Tls {
+            explanation: String::new(),
+            plaintext: Some(b"220 hi".to_vec()),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, "corrupt message"),
+        };
+        assert!(!calls_for_surface(&plaintext));
+    }
+
+    #[test]
     fn a_tls_1_0_only_server_is_said_to_lock_modern_clients_out() {
         let s = surface(
             vec![
