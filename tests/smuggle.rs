@@ -261,6 +261,62 @@ async fn a_session_that_cannot_reach_data_stops_the_check_as_inconclusive() {
     server.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_is_never_sent_without_tls() {
+    let server = sandbox(true).await;
+    let target = server.plain_addr().to_string();
+    let run = tokio::task::spawn_blocking(move || {
+        postfix::smtpx_with(
+            &[
+                "smuggle",
+                &target,
+                "--no-starttls",
+                "--to",
+                "a@sandbox.test",
+                "--user",
+                "demo",
+                "--password-env",
+                "SMUGGLE_PASSWORD",
+                "--json",
+            ],
+            &[("SMUGGLE_PASSWORD", "demo-password")],
+        )
+    })
+    .await
+    .expect("smtpx ran");
+    let report: Value = serde_json::from_str(&postfix::stdout(&run)).expect("JSON");
+    assert_eq!(run.status.code(), Some(4), "{report}");
+    assert_eq!(
+        report["stopped"],
+        "AUTH: the session has no TLS, and the password is not sent in clear"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postfix_submission_after_auth_takes_the_same_variants() {
+    if !postfix::enabled("smuggling test") {
+        return;
+    }
+    // The outbound side: a logged-in user of the submission port. Postfix's smtpd reads
+    // DATA the same way there, so the same three variants end the data.
+    let run = smuggle(&[
+        postfix::SUBMISSION,
+        "--to",
+        "smtpxtest@smtpx.test",
+        "--user",
+        postfix::USER,
+        "--password-env",
+        postfix::PASSWORD_ENV,
+    ])
+    .await;
+    assert_eq!(run.code, Some(1), "{}", run.report);
+    assert_eq!(
+        outcomes(&run.report),
+        expected(&LF_VARIANTS, "kept_reading", "kept_reading")
+    );
+}
+
 /// The Postfix listener with `smtpd_forbid_bare_newline = yes` (and no exclusions).
 const FORBID_BARE_LF: &str = "127.0.0.1:10028";
 

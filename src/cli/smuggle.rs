@@ -8,7 +8,7 @@ use clap::builder::PossibleValuesParser;
 
 use super::ConnectArgs;
 use crate::proto::command::Command;
-use crate::smuggle::{Envelope, SmugglePlan, VARIANTS, Variant};
+use crate::smuggle::{Envelope, Login, SmugglePlan, VARIANTS, Variant};
 
 /// The flags of `smtpx smuggle`; its help text is the doc comment of `CommandKind::Smuggle`.
 #[derive(Debug, Clone, Args)]
@@ -29,6 +29,24 @@ pub struct SmuggleArgs {
     /// Envelope sender of the test messages (default: smtpx-smuggle@ the EHLO name).
     #[arg(long, short = 'f', value_name = "ADDR")]
     pub from: Option<String>,
+
+    /// Log in with AUTH PLAIN as USER after TLS (a submission server: the outbound side of
+    /// smuggling). Without it no AUTH is sent.
+    #[arg(long, short = 'u', value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Read the password from this environment variable.
+    #[arg(
+        long,
+        value_name = "VAR",
+        requires = "user",
+        conflicts_with = "password_file"
+    )]
+    pub password_env: Option<String>,
+
+    /// Read the password from the first line of this file.
+    #[arg(long, value_name = "FILE", requires = "user")]
+    pub password_file: Option<std::path::PathBuf>,
 
     /// Try only this variant (repeatable; default: all).
     #[arg(long, value_name = "NAME",
@@ -64,9 +82,22 @@ impl SmuggleArgs {
         if let Err(error) = envelope.mail().and(envelope.rcpt()) {
             return Err(format!("the envelope cannot be sent: {error}"));
         }
+        let login = match self.user {
+            Some(user) => {
+                let secret = super::probe::read_secret(
+                    self.password_env.as_deref(),
+                    self.password_file.as_deref(),
+                    &user,
+                )
+                .map_err(|e| e.to_string())?;
+                Some(Login { user, secret })
+            }
+            None => None,
+        };
         Ok(SmugglePlan {
             connect,
             envelope,
+            login,
             variants,
             json,
         })

@@ -42,9 +42,26 @@ pub const EXIT_INCONCLUSIVE: u8 = 4;
 pub struct SmugglePlan {
     pub connect: ConnectPlan,
     pub envelope: Envelope,
+    /// AUTH PLAIN after TLS, for a submission server.
+    pub login: Option<Login>,
     /// The variants to try, in order (all by default).
     pub variants: Vec<&'static Variant>,
     pub json: bool,
+}
+
+/// A user name and password for AUTH PLAIN ([RFC 4616](https://www.rfc-editor.org/rfc/rfc4616)).
+#[derive(Clone)]
+pub struct Login {
+    pub user: String,
+    pub secret: zeroize::Zeroizing<String>,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Runs the check, prints the report, returns the exit code.
@@ -164,6 +181,23 @@ async fn open(plan: &SmugglePlan) -> Result<(Connection, Option<String>), String
         conn = upgraded;
         tls = Some(describe_tls(&info));
         expect(&mut conn, plan, &ehlo, "EHLO after STARTTLS").await?;
+    }
+    if let Some(login) = &plan.login {
+        // The password never crosses the network in clear (RFC 4954 §4, RFC 8314 §3).
+        if tls.is_none() {
+            return Err(
+                "AUTH: the session has no TLS, and the password is not sent in clear".into(),
+            );
+        }
+        let payload = crate::proto::auth::plain_payload(None, &login.user, &login.secret)
+            .map_err(|e| e.to_string())?;
+        let encoded = zeroize::Zeroizing::new(base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            payload.as_slice(),
+        ));
+        let line =
+            zeroize::Zeroizing::new(format!("AUTH PLAIN {}\r\n", encoded.as_str()).into_bytes());
+        expect(&mut conn, plan, &line, "AUTH PLAIN").await?;
     }
     Ok((conn, tls))
 }
