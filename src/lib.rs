@@ -37,6 +37,7 @@ pub mod proto;
 pub mod replay;
 pub mod sandbox;
 pub mod scan;
+pub mod smuggle;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod transcript;

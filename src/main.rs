@@ -49,6 +49,7 @@ fn main() -> ExitCode {
             Plan::Diff(plan) => smtpx::transcript::run::run_diff(plan),
             Plan::Explore(plan) => smtpx::tui::run(plan).await,
             Plan::Check(plan) => ExitCode::from(smtpx::check::run(plan).await),
+            Plan::Smuggle(plan) => ExitCode::from(smtpx::smuggle::run(plan).await),
             Plan::Completions(_) | Plan::Man | Plan::Config(_) => ExitCode::SUCCESS,
         }
     })

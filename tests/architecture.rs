@@ -109,6 +109,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     // The domain check: DNS, connections, DANE, MTA-STS.
     ("check", &["proto", "event", "net", "dns"]),
+    // The smuggling check: connections and the protocol core.
+    ("smuggle", &["proto", "event", "net"]),
     // `replay --against` re-runs a session the probe's way: its printer and message builder.
     (
         "replay",
@@ -180,6 +182,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "learn",
             "dns",
             "check",
+            "smuggle",
         ],
     ),
 ];

@@ -71,3 +71,8 @@ fn explain_help() {
 fn check_help() {
     insta::assert_snapshot!("check", help(&["check"]));
 }
+
+#[test]
+fn smuggle_help() {
+    insta::assert_snapshot!("smuggle", help(&["smuggle"]));
+}

@@ -78,6 +78,7 @@ fn a_hand_made_report_renders_every_kind_of_port() {
         verdict: smtpx::scan::verdict::verdict(&ports),
         diagnoses: vec![],
         ports,
+        tls_surface: vec![],
     };
     let text = smtpx::scan::table::render(&report);
     assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");

@@ -16,6 +16,7 @@
 //! smtpx export | diff    transcripts: text/markdown/json; compare two
 //! smtpx explain CODE     what a reply or keyword means
 //! smtpx check DOMAIN     can mail for DOMAIN be delivered, and securely (MX, DANE, MTA-STS)
+//! smtpx smuggle HOST     SMTP smuggling: which end-of-data variants the server takes
 //! smtpx @PROFILE         the explorer with a profile's settings (probe/scan take @PROFILE too)
 //! smtpx config init|list the profiles' file
 //! smtpx completions SHELL | smtpx man    shell completion, the manual page
@@ -37,6 +38,7 @@ pub mod probe;
 pub mod replay;
 pub mod scan;
 pub mod serve;
+pub mod smuggle;
 mod suggest;
 pub mod transcript;
 
@@ -60,6 +62,7 @@ pub enum Plan {
     Export(crate::transcript::run::ExportPlan),
     Diff(crate::transcript::run::DiffPlan),
     Check(crate::check::CheckPlan),
+    Smuggle(crate::smuggle::SmugglePlan),
     /// Print the completion script for this shell.
     Completions(clap_complete::Shell),
     /// Print the manual page.
@@ -111,6 +114,12 @@ impl Cli {
                 Plan::Check(args.into_plan().map_err(|message| Refusal {
                     message: format!("smtpx check: {message}"),
                     exit_code: crate::check::EXIT_LOCAL,
+                })?)
+            }
+            Some(CommandKind::Smuggle(args)) => {
+                Plan::Smuggle(args.into_plan().map_err(|message| Refusal {
+                    message: format!("smtpx smuggle: {message}"),
+                    exit_code: 2,
                 })?)
             }
             Some(CommandKind::Completions(args)) => Plan::Completions(args.shell),
@@ -285,6 +294,14 @@ pub enum CommandKind {
     Diff(transcript::DiffArgs),
     /// Can mail for a domain be delivered, and securely: MX, DANE, MTA-STS, TLS-RPT.
     Check(check::CheckArgs),
+    /// SMTP smuggling: does the server end the data anywhere but at <CR><LF>.<CR><LF>?
+    ///
+    /// Tries each end-of-data variant of SMTP smuggling (bare LF, bare CR, NUL) in a session
+    /// of its own, followed inside the same data by a second, smuggled message, and reports
+    /// per variant whether the server ended the data there (vulnerable), refused the
+    /// message, or kept reading. For servers you run: up to two messages per variant go to
+    /// --to.
+    Smuggle(smuggle::SmuggleArgs),
     /// Profiles in $XDG_CONFIG_HOME/smtpx/config.toml: write an example, list them.
     Config(config::ConfigArgs),
     /// Print a completion script for bash, zsh, fish, elvish or PowerShell.

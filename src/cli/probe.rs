@@ -297,7 +297,7 @@ impl ProbeArgs {
 
 /// The secret comes from an environment variable, a file (its first line), or a prompt —
 /// never from argv.
-fn read_secret(
+pub(super) fn read_secret(
     variable: Option<&str>,
     file: Option<&Path>,
     user: &str,

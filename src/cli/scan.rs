@@ -52,6 +52,12 @@ pub struct ScanArgs {
     /// Print the report as one JSON document.
     #[arg(long)]
     pub json: bool,
+
+    /// Also probe each TLS port's surface: which TLS versions (1.0 to 1.3), TLS 1.2 cipher
+    /// suites and ECDHE groups it accepts, whether it prefers its own order, and a verdict.
+    /// Dozens of connections per port.
+    #[arg(long = "tls")]
+    pub tls_surface: bool,
 }
 
 impl ScanArgs {
@@ -107,6 +113,7 @@ impl ScanArgs {
             ports,
             config: self.config()?,
             json: self.json,
+            tls_surface: self.tls_surface,
         })
     }
 }

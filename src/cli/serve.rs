@@ -99,6 +99,10 @@ pub struct ServeArgs {
     /// names is the peer shown and written in Received.
     #[arg(long)]
     pub accept_proxy_protocol: bool,
+    /// Take a bare LF as a line end in DATA, so `<LF>.<LF>` ends the data: vulnerable to
+    /// SMTP smuggling on purpose (CVE-2023-51764), for trying `smtpx smuggle`.
+    #[arg(long)]
+    pub lenient_eod: bool,
 }
 
 fn probability(text: &str) -> Result<f64, String> {
@@ -146,6 +150,7 @@ impl ServeArgs {
                 slow_reply: Duration::from_millis(self.slow_reply),
                 local_domains: self.local_domain,
                 accept_proxy_header: self.accept_proxy_protocol,
+                lenient_eod: self.lenient_eod,
             },
             seed: self.seed,
             print_log: true,

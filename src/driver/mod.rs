@@ -403,6 +403,42 @@ impl Driver {
 
     /// After a 220 to STARTTLS: looks for injected plaintext, then does the handshake
     /// ([RFC 3207 §4.2](https://www.rfc-editor.org/rfc/rfc3207#section-4.2)).
+    /// After a handshake that failed for want of a common TLS version, suite or group
+    /// ([`crate::net::surface::calls_for_surface`]): asks the server, on fresh connections,
+    /// which TLS it does accept, and says so in a note. Any other failure: nothing.
+    pub async fn explain_tls_surface(
+        &mut self,
+        error: &DriverError,
+        implicit_tls: bool,
+        ehlo: &str,
+    ) {
+        use crate::net::surface::{Start, SurfacePlan, calls_for_surface, probe_for_diagnosis};
+        let DriverError::Net(error) = error else {
+            return;
+        };
+        if !calls_for_surface(error) {
+            return;
+        }
+        self.note(
+            "asking the server which TLS it accepts (hand-built hellos for TLS 1.0 to 1.2, \
+             one connection each)",
+        );
+        let plan = SurfacePlan {
+            target: self.target.clone(),
+            start: if implicit_tls {
+                Start::Implicit
+            } else {
+                Start::StartTls
+            },
+            ehlo: ehlo.to_owned(),
+            connect: self.options.clone(),
+            tls: self.tls.clone(),
+            timeout: self.reply_timeout,
+        };
+        let surface = probe_for_diagnosis(&plan).await;
+        self.note(surface.summary());
+    }
+
     pub async fn start_tls(&mut self) -> Result<(), DriverError> {
         let Some(connection) = self.connection.take() else {
             return self.fail(DriverError::NotConnected);

@@ -24,6 +24,7 @@ pub mod hello;
 pub mod plan;
 pub mod route;
 mod sniff;
+pub mod surface;
 pub mod target;
 pub mod tls;
 pub mod verify;

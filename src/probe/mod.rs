@@ -240,6 +240,9 @@ impl Probe {
         // Refused, filtered or TLS met plaintext: the diagnosis follows the failure event.
         if let Err(error) = wait::connect(&mut self.driver, self.mode == TlsMode::Implicit).await {
             self.explain_plaintext_port(&error);
+            self.driver
+                .explain_tls_surface(&error, self.mode == TlsMode::Implicit, &self.ehlo_name)
+                .await;
             // One stage model for both ways into TLS: a handshake that fails on implicit
             // TLS is a TLS failure (23), as it is after STARTTLS.
             return if is_tls_failure(&error) {
@@ -278,7 +281,10 @@ impl Probe {
                     Ok(reply) if reply.code() == Some(220) => {}
                     _ => return Stage::Tls,
                 }
-                if self.driver.start_tls().await.is_err() {
+                if let Err(error) = self.driver.start_tls().await {
+                    self.driver
+                        .explain_tls_surface(&error, false, &self.ehlo_name)
+                        .await;
                     return Stage::Tls;
                 }
                 // RFC 3207 §4.2: forget what was learnt in plaintext, ask again. The EHLO

@@ -68,6 +68,10 @@ pub struct Behaviours {
     /// HAProxy does; the client it names is the session's peer. A connection without one
     /// is closed.
     pub accept_proxy_header: bool,
+    /// Take a bare LF as a line end in DATA, so `<LF>.<LF>` and its kin end the data: the
+    /// SMTP smuggling hole of Postfix before 3.9 and Sendmail (CVE-2023-51764/51765), on
+    /// purpose, for `smtpx smuggle` to find.
+    pub lenient_eod: bool,
 }
 
 /// Everything [`start`](super::start) needs.

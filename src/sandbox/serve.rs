@@ -99,6 +99,9 @@ fn describe_behaviours(b: &Behaviours) -> String {
     if b.accept_proxy_header {
         parts.push("PROXY header expected".to_owned());
     }
+    if b.lenient_eod {
+        parts.push("lenient end of data (bare LF ends lines)".to_owned());
+    }
     if !b.slow_reply.is_zero() {
         parts.push(format!("slow reply {} ms", b.slow_reply.as_millis()));
     }

@@ -88,6 +88,7 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
             .iter()
             .map(|d| d.trim().to_ascii_lowercase())
             .collect(),
+        lenient_eod: behaviours.lenient_eod,
     };
     let maildir_path = maildir.path().to_path_buf();
     let TlsSetup {

@@ -30,7 +30,9 @@ pub mod verdict;
 use std::time::Duration;
 
 pub use port::{ScanConfig, scan_port};
-pub use report::{PortReport, Reach, ScanReport, Speaks, Submission, TlsReport, Verdict};
+pub use report::{
+    PortReport, PortSurface, Reach, ScanReport, Speaks, Submission, TlsReport, Verdict,
+};
 
 use crate::diagnose::Diagnosis;
 
@@ -48,6 +50,8 @@ pub struct ScanPlan {
     pub config: ScanConfig,
     /// Print the report as one JSON document instead of the table.
     pub json: bool,
+    /// Also probe each TLS port's surface: versions, suites, groups (`--tls`).
+    pub tls_surface: bool,
 }
 
 /// Scans every port concurrently and decides the verdict.
@@ -99,7 +103,46 @@ pub async fn scan_each(
         verdict: verdict::verdict(&reports),
         ports: reports,
         diagnoses,
+        tls_surface: Vec::new(),
     }
+}
+
+/// The TLS surface of every port that speaks TLS (implicit, or STARTTLS offered), one port
+/// after the other: each probe is dozens of connections, and a server should not see them
+/// all at once.
+pub async fn tls_surfaces(
+    host: &str,
+    ports: &[PortReport],
+    config: &ScanConfig,
+) -> Vec<PortSurface> {
+    use crate::net::surface::{Start, SurfacePlan, probe};
+    let mut out = Vec::new();
+    for port in ports {
+        let start = if port.speaks == Speaks::Tls {
+            Start::Implicit
+        } else if port.starttls_offered == Some(true) {
+            Start::StartTls
+        } else {
+            continue;
+        };
+        let plan = SurfacePlan {
+            target: crate::net::Target::new(host, port.port),
+            start,
+            ehlo: config.ehlo.clone(),
+            connect: config.connect.clone(),
+            tls: config.tls.clone(),
+            timeout: config.timeout,
+        };
+        out.push(PortSurface {
+            port: port.port,
+            start: match start {
+                Start::Implicit => "implicit",
+                Start::StartTls => "starttls",
+            },
+            surface: probe(&plan).await,
+        });
+    }
+    out
 }
 
 /// STARTTLS on some SMTP ports and not on others.
@@ -129,12 +172,15 @@ pub async fn run(plan: ScanPlan) -> u8 {
         let host = crate::proto::text::escape_str(&plan.host);
         crate::out!("{}", table::head(&host, plan.ports.len(), timeout_ms));
     }
-    let report = scan_each(&plan.host, &plan.ports, &plan.config, |port| {
+    let mut report = scan_each(&plan.host, &plan.ports, &plan.config, |port| {
         if live {
             crate::out!("{}", table::port_row(port));
         }
     })
     .await;
+    if plan.tls_surface {
+        report.tls_surface = tls_surfaces(&plan.host, &report.ports, &plan.config).await;
+    }
     if live {
         crate::out!("{}", table::tail(&report));
     } else if plan.json {

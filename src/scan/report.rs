@@ -178,6 +178,19 @@ pub struct ScanReport {
     /// Findings across ports (STARTTLS only on some ports).
     pub diagnoses: Vec<Diagnosis>,
     pub verdict: Verdict,
+    /// `--tls`: the TLS surface of each port that speaks TLS, in port order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tls_surface: Vec<PortSurface>,
+}
+
+/// The TLS surface of one port (`smtpx scan --tls`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PortSurface {
+    pub port: u16,
+    /// `implicit` or `starttls`.
+    pub start: &'static str,
+    #[serde(flatten)]
+    pub surface: crate::net::surface::TlsSurface,
 }
 
 impl ScanReport {

@@ -11,7 +11,7 @@
 //!
 //! Layer: front end (scan). Everything from the server was escaped when the report was made.
 
-use super::report::{PortReport, Reach, ScanReport, Speaks, TlsStartedBy};
+use super::report::{PortReport, PortSurface, Reach, ScanReport, Speaks, TlsStartedBy};
 use crate::diagnose::Diagnosis;
 use crate::proto::text::escape_str;
 
@@ -78,6 +78,10 @@ pub fn tail(report: &ScanReport) -> String {
             out.extend(wrap("", "!", &escape_str(&diagnosis.message())));
         }
     }
+    for port in &report.tls_surface {
+        out.push(String::new());
+        out.extend(surface(port));
+    }
     out.push(String::new());
     out.push("Verdict".to_string());
     out.extend(wrap("", "client", &report.verdict.client));
@@ -85,6 +89,49 @@ pub fn tail(report: &ScanReport) -> String {
     let mut text = out.join("\n");
     text.push('\n');
     text
+}
+
+/// `--tls`: one port's TLS surface. Its text is smtpx's own (versions, IANA suite names,
+/// alert names); the details of failed probes are the transport's words, escaped.
+fn surface(port: &PortSurface) -> Vec<String> {
+    let s = &port.surface;
+    let mut out = vec![format!(
+        "TLS surface of port {} ({})",
+        port.port, port.start
+    )];
+    for version in &s.versions {
+        let mark = if version.accepted { "yes" } else { "no " };
+        out.extend(wrap(
+            "",
+            version.version,
+            &format!("{mark}  {}", escape_str(&version.detail)),
+        ));
+    }
+    if let Some(at) = s.suites_at {
+        let order = match s.server_order {
+            Some(true) => ", the server's order",
+            Some(false) => ", the client's order",
+            None => "",
+        };
+        out.push(format!(
+            "  suites at {at}: {} accepted{order}",
+            s.suites.len()
+        ));
+        for suite in &s.suites {
+            match suite.weakness {
+                Some(why) => out.push(format!("    {}  (weak: {why})", suite.name)),
+                None => out.push(format!("    {}", suite.name)),
+            }
+        }
+        if !s.groups.is_empty() {
+            out.push(format!("  ECDHE groups: {}", s.groups.join(", ")));
+        }
+    }
+    if let Some(group) = &s.tls13_group {
+        out.push(format!("  TLS 1.3 group: {}", escape_str(group)));
+    }
+    out.extend(wrap("", "verdict", &s.verdict));
+    out
 }
 
 fn row(cells: &[String; 6]) -> String {

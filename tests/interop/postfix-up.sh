@@ -13,6 +13,8 @@ PORT_SUBMISSION=10587   # STARTTLS required, then AUTH PLAIN/LOGIN
 PORT_SMTPS=10465        # implicit TLS, AUTH PLAIN/LOGIN
 # connection engineer: PROXY protocol listener (smtpx --proxy-protocol tests)
 PORT_PROXIED=10027      # expects a HAProxy PROXY v1/v2 header first, then as 10025
+# smuggle check: like the MTA port, but bare <LF> is no line end (10025 keeps the default `no`)
+PORT_FORBID_BARE_LF=10028
 TEST_USER=smtpxtest
 TEST_PASSWORD=smtpx-test-password
 TEST_HOME=/home/$TEST_USER
@@ -94,7 +96,8 @@ greet_proxied() {
 }
 all_ports_up() {
     greet_plain "$PORT_MTA" && greet_plain "$PORT_SUBMISSION" && greet_tls "$PORT_SMTPS" \
-        && greet_proxied
+        && greet_proxied \
+        && greet_plain "$PORT_FORBID_BARE_LF" # smuggle check
 }
 
 # ---------------------------------------------------------------- packages
@@ -333,6 +336,13 @@ $LISTEN_ADDR:$PORT_PROXIED inet n - n - - smtpd
   -o smtpd_upstream_proxy_protocol=haproxy
   -o smtpd_tls_security_level=may
   -o smtpd_sasl_auth_enable=no
+# smuggle check: bare <LF> is no line end here, for every client (CVE-2023-51764)
+$LISTEN_ADDR:$PORT_FORBID_BARE_LF inet n - n - - smtpd
+  -o syslog_name=postfix/forbid-bare-lf
+  -o smtpd_tls_security_level=may
+  -o smtpd_sasl_auth_enable=no
+  -o smtpd_forbid_bare_newline=yes
+  -o smtpd_forbid_bare_newline_exclusions=
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -462,6 +472,7 @@ postfix-up: ready
   submission (STARTTLS then AUTH):  $LISTEN_ADDR:$PORT_SUBMISSION
   submissions (implicit TLS, AUTH): $LISTEN_ADDR:$PORT_SMTPS
   MTA behind a PROXY header:        $LISTEN_ADDR:$PORT_PROXIED
+  MTA, bare <LF> forbidden:         $LISTEN_ADDR:$PORT_FORBID_BARE_LF
   user / password:                  $TEST_USER / $TEST_PASSWORD
   local addresses:                  $TEST_USER@localhost, $TEST_USER@$TEST_DOMAIN
   certificate / key:                $CERT / $KEY

@@ -164,16 +164,34 @@ async fn connect(
     intents: &mut UnboundedReceiver<Intent>,
     queued: &mut Vec<Intent>,
 ) -> bool {
-    let connecting = driver.connect(implicit_tls);
-    tokio::pin!(connecting);
-    loop {
-        tokio::select! {
-            _ = &mut connecting => return true,
-            intent = intents.recv() => match intent {
-                None | Some(Intent::Quit) => return false,
-                Some(other) => queued.push(other),
-            },
+    let result = {
+        let connecting = driver.connect(implicit_tls);
+        tokio::pin!(connecting);
+        loop {
+            tokio::select! {
+                result = &mut connecting => break result,
+                intent = intents.recv() => match intent {
+                    None | Some(Intent::Quit) => return false,
+                    Some(other) => queued.push(other),
+                },
+            }
         }
+    };
+    if let Err(error) = result {
+        driver
+            .explain_tls_surface(&error, implicit_tls, &crate::net::local_hostname())
+            .await;
+    }
+    true
+}
+
+/// STARTTLS's handshake; when it fails for want of a common version or suite, what the
+/// server does accept is added as a note.
+async fn start_tls(driver: &mut Driver) {
+    if let Err(error) = driver.start_tls().await {
+        driver
+            .explain_tls_surface(&error, false, &crate::net::local_hostname())
+            .await;
     }
 }
 
@@ -258,7 +276,7 @@ pub async fn run_with(
             Step::Read(Ok(())) => {
                 // RFC 3207 §4.2: after the 220 the next bytes are the TLS handshake.
                 if driver.session().state() == State::TlsHandshake {
-                    let _ = driver.start_tls().await;
+                    start_tls(&mut driver).await;
                 }
             }
             Step::Read(Err(DriverError::Net(NetError::Timeout { .. }))) => timed_out = true,
@@ -284,9 +302,7 @@ async fn perform(driver: &mut Driver, intent: Intent) {
         Intent::Raw(bytes) => {
             let _ = driver.send_raw(&bytes).await;
         }
-        Intent::StartTls => {
-            let _ = driver.start_tls().await;
-        }
+        Intent::StartTls => start_tls(driver).await,
         Intent::Message(bytes) => {
             let _ = driver.send_message_only(&bytes).await;
         }

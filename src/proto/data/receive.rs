@@ -73,12 +73,15 @@ pub struct DataReceiver {
     previous: [u8; 2],
     unstuffed_lines: u64,
     issues: BodyIssues,
+    /// A bare LF ends a line (and `LF . LF` the data), as [`DataReceiver::lenient`] asks.
+    bare_lf_ends_line: bool,
 }
 
 impl DataReceiver {
     /// A receiver keeping at most `max_size` bytes of content.
     pub fn new(max_size: usize) -> Self {
         Self {
+            bare_lf_ends_line: false,
             max_size,
             state: State::LineStart,
             body: Vec::new(),
@@ -88,6 +91,18 @@ impl DataReceiver {
             previous: [0; 2],
             unstuffed_lines: 0,
             issues: BodyIssues::default(),
+        }
+    }
+
+    /// A receiver that takes a bare LF as a line end, as Sendmail and Postfix before 3.9
+    /// (`smtpd_forbid_bare_newline = no`) did: `LF . LF`, `LF . CRLF` and `CRLF . LF` end
+    /// the data, which is what SMTP smuggling exploits (CVE-2023-51764). Each bare LF is
+    /// kept as CRLF and still reported. Wrong on purpose: the sandbox offers it so that a
+    /// smuggling check has a vulnerable server to find.
+    pub fn lenient(max_size: usize) -> Self {
+        Self {
+            bare_lf_ends_line: true,
+            ..Self::new(max_size)
         }
     }
 
@@ -125,7 +140,10 @@ impl DataReceiver {
             self.offset += 1;
             self.previous = [self.previous[1], byte];
             if ended {
-                let fresh = Self::new(self.max_size);
+                let fresh = Self {
+                    bare_lf_ends_line: self.bare_lf_ends_line,
+                    ..Self::new(self.max_size)
+                };
                 let done = std::mem::replace(self, fresh);
                 let exceeded_limit = done.size > done.kept as u64;
                 return DataProgress::Complete {
@@ -155,6 +173,11 @@ impl DataReceiver {
                 // the first character is deleted" (§4.5.2) — a bare LF does not end the line.
                 if byte == b'\r' {
                     self.state = State::DotCr;
+                } else if byte == b'\n' && self.bare_lf_ends_line {
+                    self.record(BodyIssue::BareLf {
+                        offset: self.offset,
+                    });
+                    return true;
                 } else {
                     self.unstuffed_lines += 1;
                     if byte == b'\n' {
@@ -211,9 +234,17 @@ impl DataReceiver {
                 self.state = State::Cr;
                 return;
             }
-            b'\n' => self.record(BodyIssue::BareLf {
-                offset: self.offset,
-            }),
+            b'\n' => {
+                self.record(BodyIssue::BareLf {
+                    offset: self.offset,
+                });
+                if self.bare_lf_ends_line {
+                    self.emit(b'\r');
+                    self.emit(b'\n');
+                    self.state = State::LineStart;
+                    return;
+                }
+            }
             _ => {}
         }
         self.emit(byte);

@@ -194,6 +194,59 @@ fn only_crlf_dot_crlf_ends_the_data() {
     assert_eq!(receive_whole(b"a\r\n.\nb\r\n.\r\n").0.body, b"a\r\n\nb\r\n");
 }
 
+/// Feeds `input` to a lenient receiver split at `split`: the body and the bytes consumed.
+fn receive_lenient(input: &[u8], split: usize) -> Option<(Vec<u8>, usize)> {
+    let (left, right) = input.split_at(split);
+    let mut receiver = DataReceiver::lenient(1000);
+    match receiver.feed(left) {
+        DataProgress::Complete { consumed, message } => Some((message.body, consumed)),
+        DataProgress::NeedMore => match receiver.feed(right) {
+            DataProgress::Complete { consumed, message } => {
+                Some((message.body, left.len() + consumed))
+            }
+            DataProgress::NeedMore => None,
+        },
+    }
+}
+
+#[test]
+fn a_lenient_receiver_ends_the_data_at_a_dot_between_bare_lfs_for_any_chunking() {
+    // (input, body, consumed): the end-of-data sequences of SMTP smuggling that a server
+    // taking LF as a line end accepts, and the ones it still keeps as content.
+    let cases: [(&[u8], &[u8], usize); 6] = [
+        (b"a\n.\nMAIL", b"a\r\n", 4),
+        (b"a\n.\r\nMAIL", b"a\r\n", 5),
+        (b"a\r\n.\nMAIL", b"a\r\n", 5),
+        (b"a\r\n.\r\nMAIL", b"a\r\n", 6),
+        (b"a\r.\rb\r\n.\r\n", b"a\r.\rb\r\n", 10),
+        (b"a\r\n\0.\r\n.\r\n", b"a\r\n\0.\r\n", 10),
+    ];
+    for (input, body, consumed) in cases {
+        for split in 0..=input.len() {
+            assert_eq!(
+                receive_lenient(input, split),
+                Some((body.to_vec(), consumed)),
+                "{input:?} at {split}"
+            );
+        }
+    }
+    // A fresh message after the first keeps the mode.
+    let mut receiver = DataReceiver::lenient(1000);
+    assert!(matches!(
+        receiver.feed(b".\n"),
+        DataProgress::Complete { consumed: 2, .. }
+    ));
+    assert!(matches!(
+        receiver.feed(b"b\n.\n"),
+        DataProgress::Complete { consumed: 4, .. }
+    ));
+    // The strict receiver keeps every one of them as content.
+    assert!(matches!(
+        DataReceiver::new(1000).feed(b"a\n.\nMAIL"),
+        DataProgress::NeedMore
+    ));
+}
+
 #[test]
 fn receiver_reports_bare_line_breaks_but_keeps_them_as_content() {
     let (message, _) = receive_whole(b"a\nb\rc\r\n.\r\n");

@@ -135,7 +135,12 @@ impl Session {
             ))];
         }
         let begin = Event::BeginMessage(self.envelope_so_far(transaction));
-        self.state = State::ReceivingData(DataReceiver::new(self.settings.max_message_size));
+        let receiver = if self.settings.lenient_eod {
+            DataReceiver::lenient(self.settings.max_message_size)
+        } else {
+            DataReceiver::new(self.settings.max_message_size)
+        };
+        self.state = State::ReceivingData(receiver);
         vec![
             begin,
             Event::Reply(ServerReply::new(
@@ -232,7 +237,8 @@ impl Session {
     /// Bare CR or LF in the content is refused with `550 5.5.2`, as Postfix does with
     /// `smtpd_forbid_bare_newline = reject`: the sandbox is for seeing what is wrong, and
     /// Postfix's newer default (`normalize`, silently turning LF into CRLF) would hide it.
-    /// Either way only `<CRLF>.<CRLF>` ends the data (SMTP smuggling).
+    /// Either way only `<CRLF>.<CRLF>` ends the data (SMTP smuggling) — unless the sandbox
+    /// runs with `--lenient-eod`, which accepts bare line ends and takes a bare LF as one.
     pub(super) fn end_of_data(&mut self, message: ReceivedMessage) -> Vec<Event> {
         let mut events = vec![Event::Client(format!(
             "<message content: {} octets, {} dot-stuffed lines>",
@@ -246,7 +252,7 @@ impl Session {
         if message.exceeded_limit {
             events.push(Event::Discard);
             events.push(Event::Reply(too_big(self.settings.max_message_size)));
-        } else if issues.bare_lf > 0 || issues.bare_cr > 0 {
+        } else if (issues.bare_lf > 0 || issues.bare_cr > 0) && !self.settings.lenient_eod {
             events.push(Event::Note(format!(
                 "message refused: {} bare LF, {} bare CR, {} lone dots (RFC 5321 §2.3.8)",
                 issues.bare_lf, issues.bare_cr, issues.lone_dots

@@ -63,6 +63,9 @@ pub struct SessionSettings {
     pub drop_after: Option<String>,
     /// Domains mail is accepted for without AUTH (empty: every domain, the default).
     pub local_domains: Vec<String>,
+    /// A bare LF ends a line in DATA, and bare line ends are accepted (see
+    /// [`Behaviours::lenient_eod`](crate::sandbox::Behaviours::lenient_eod)).
+    pub lenient_eod: bool,
 }
 
 /// What the session tells its driver.

@@ -43,6 +43,7 @@ fn settings() -> SessionSettings {
         credentials: Credentials::default(),
         drop_after: None,
         local_domains: Vec::new(),
+        lenient_eod: false,
     }
 }
 
@@ -299,6 +300,29 @@ fn bare_lf_in_data_is_refused() {
     // The message begun at DATA is dropped, with whatever was spooled of it.
     assert!(events.iter().any(|e| matches!(e, Event::BeginMessage(_))));
     assert!(events.iter().any(|e| matches!(e, Event::Discard)));
+}
+
+#[test]
+fn a_lenient_sandbox_ends_data_at_lf_dot_lf_and_runs_the_smuggled_commands() {
+    let mut s = session(SessionSettings {
+        lenient_eod: true,
+        ..settings()
+    });
+    let events = feed(
+        &mut s,
+        b"HELO c\r\nMAIL FROM:<>\r\nRCPT TO:<Postmaster>\r\nDATA\r\nfirst\n.\n\
+          MAIL FROM:<>\r\nRCPT TO:<Postmaster>\r\nDATA\r\nsmuggled\r\n.\r\n",
+        &Fake::default(),
+    );
+    assert_eq!(
+        codes(&events),
+        [250, 250, 250, 354, 250, 250, 250, 354, 250]
+    );
+    let bodies: Vec<Vec<u8>> = delivered(&events)
+        .into_iter()
+        .map(|envelope| envelope.content)
+        .collect();
+    assert_eq!(bodies, [b"first\r\n".to_vec(), b"smuggled\r\n".to_vec()]);
 }
 
 #[test]
