@@ -178,6 +178,9 @@ pub struct Transaction {
 #[derive(Debug, Clone)]
 pub struct Session {
     submission: bool,
+    /// The peer speaks LMTP ([RFC 2033](https://www.rfc-editor.org/rfc/rfc2033)): it is
+    /// greeted with LHLO and answers the end of data once per accepted recipient.
+    lmtp: bool,
     queue: VecDeque<Pending>,
     greeted: bool,
     /// The greeting was 4yz/5yz (554 "no service"): only QUIT makes sense.
@@ -208,6 +211,7 @@ impl Session {
     pub fn new() -> Session {
         Session {
             submission: false,
+            lmtp: false,
             queue: VecDeque::from([Pending::new(State::ExpectGreeting, "(connect)", None)]),
             greeted: false,
             refused: false,
@@ -236,6 +240,32 @@ impl Session {
 
     pub fn is_submission(&self) -> bool {
         self.submission
+    }
+
+    /// A session with an LMTP server ([RFC 2033 §4](https://www.rfc-editor.org/rfc/rfc2033#section-4)):
+    /// LHLO instead of EHLO, and after the end of data (or `BDAT … LAST`) one reply per
+    /// accepted recipient, each matched to its recipient.
+    pub fn lmtp() -> Session {
+        Session {
+            lmtp: true,
+            ..Session::new()
+        }
+    }
+
+    /// Whether the session speaks LMTP: made with [`Session::lmtp`], or an LHLO was
+    /// accepted.
+    pub fn is_lmtp(&self) -> bool {
+        self.lmtp || matches!(self.hello, Some(Hello::Lhlo(_)))
+    }
+
+    /// The recipients whose replies an LMTP end of data awaits, in RCPT order
+    /// ([RFC 2033 §4.2](https://www.rfc-editor.org/rfc/rfc2033#section-4.2)); empty over SMTP,
+    /// where one reply answers for all.
+    fn lmtp_recipients(&self) -> Vec<String> {
+        match &self.transaction {
+            Some(t) if self.is_lmtp() => t.accepted.clone(),
+            _ => Vec::new(),
+        }
     }
 
     /// What the session awaits now (with pipelining, the oldest awaited reply).
@@ -369,6 +399,23 @@ impl Session {
             Command::Bdat { size, last } => {
                 self.chunked = true;
                 self.bdat_remaining = *size;
+                // Over LMTP the last chunk, like the end of data, gets one reply per
+                // accepted recipient (RFC 2033 §4.2); earlier chunks get one.
+                let recipients = if *last {
+                    self.lmtp_recipients()
+                } else {
+                    Vec::new()
+                };
+                if !recipients.is_empty() {
+                    for recipient in recipients {
+                        self.push(
+                            State::ExpectBdatReply { last: true },
+                            label.clone(),
+                            Some(recipient),
+                        );
+                    }
+                    return;
+                }
                 (State::ExpectBdatReply { last: *last }, None)
             }
             Command::StartTls => (State::ExpectTlsGo, None),

@@ -198,8 +198,11 @@ impl Session {
                 }
             }
             State::ExpectBdatReply { last } => {
-                // A failed chunk fails the transaction (RFC 3030 §2).
-                if *last || !positive {
+                // A failed chunk fails the transaction (RFC 3030 §2); over LMTP the last
+                // chunk ends it once the last recipient's reply is in (RFC 2033 §4.2).
+                let more_due = pending.argument.is_some()
+                    && self.queue.iter().any(|p| p.state == pending.state);
+                if (*last && !more_due) || (!positive && !*last) {
                     self.end_transaction();
                 }
                 match (positive, last) {
