@@ -104,6 +104,8 @@ pub async fn run(args: DemoPlan) -> ExitCode {
         // session.
         pipeline: false,
         quit_after: None,
+        lmtp: false,
+        helo: false,
         print: PrintOptions::default(),
         record: RecordOptions::default_file(),
     };

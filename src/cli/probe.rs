@@ -26,6 +26,7 @@ pub enum AuthArg {
     #[value(name = "cram-md5")]
     CramMd5,
     Xoauth2,
+    Oauthbearer,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -100,6 +101,16 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "STEP", value_parser = quit_after())]
     pub quit_after: Option<Stage>,
 
+    /// Speak LMTP (RFC 2033): LHLO instead of EHLO, and one reply per accepted recipient
+    /// after the message, each shown with its recipient.
+    #[arg(long, conflicts_with = "helo")]
+    pub lmtp: bool,
+
+    /// Greet with HELO instead of EHLO: no extensions (without it, HELO follows only an
+    /// EHLO refused with 5yz, as RFC 5321 §4.1.4 allows).
+    #[arg(long)]
+    pub helo: bool,
+
     /// One JSON object per event on standard output (the tls event carries every
     /// certificate field).
     #[arg(long)]
@@ -128,6 +139,7 @@ impl From<AuthArg> for Mechanism {
             AuthArg::Login => Mechanism::Login,
             AuthArg::CramMd5 => Mechanism::CramMd5,
             AuthArg::Xoauth2 => Mechanism::XOAuth2,
+            AuthArg::Oauthbearer => Mechanism::OAuthBearer,
         }
     }
 }
@@ -177,6 +189,8 @@ impl ProbeArgs {
             bdat: self.bdat.then_some(self.chunk_size),
             pipeline: !self.no_pipeline,
             quit_after: self.quit_after,
+            lmtp: self.lmtp,
+            helo: self.helo,
             print: PrintOptions {
                 json: self.json,
                 show_cert: self.show_cert,

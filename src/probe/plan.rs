@@ -36,6 +36,11 @@ pub struct ProbePlan {
     pub pipeline: bool,
     /// Stop (with QUIT) after this step; one of [`Stage::STOPPABLE`].
     pub quit_after: Option<Stage>,
+    /// Speak LMTP ([RFC 2033](https://www.rfc-editor.org/rfc/rfc2033)): LHLO, and one
+    /// reply per accepted recipient after the message.
+    pub lmtp: bool,
+    /// Greet with HELO instead of EHLO (no extensions).
+    pub helo: bool,
     pub print: PrintOptions,
     pub record: RecordOptions,
 }

@@ -24,11 +24,12 @@ use crate::proto::auth::view::SaslView;
 use crate::proto::text::escape_str;
 
 /// Mechanisms the built-in SASL client runs.
-pub const SUPPORTED: [Mechanism; 4] = [
+pub const SUPPORTED: [Mechanism; 5] = [
     Mechanism::Plain,
     Mechanism::Login,
     Mechanism::CramMd5,
     Mechanism::XOAuth2,
+    Mechanism::OAuthBearer,
 ];
 
 /// Characters reserved for the password (longer ones still work, with a reallocation).
@@ -120,13 +121,13 @@ impl AuthForm {
     }
 
     pub fn mechanism(&self) -> &Mechanism {
-        // `mechanisms` always holds the four supported ones; `choice` stays in range.
+        // `mechanisms` always holds the supported ones; `choice` stays in range.
         &self.mechanisms[self.choice.min(self.mechanisms.len() - 1)].0
     }
 
     /// The lines of the form, in order, for this mechanism.
     pub fn fields(&self) -> &'static [AuthField] {
-        if *self.mechanism() == Mechanism::XOAuth2 {
+        if self.mechanism().uses_token() {
             &[
                 AuthField::Mechanism,
                 AuthField::User,
@@ -231,7 +232,7 @@ impl AuthForm {
             return Err(Incomplete::NoUser);
         }
         let mechanism = self.mechanism().clone();
-        let secret = if mechanism == Mechanism::XOAuth2 {
+        let secret = if mechanism.uses_token() {
             let name = self.token_name.value().trim().to_string();
             if name.is_empty() {
                 self.focus = AuthField::TokenName;

@@ -411,7 +411,11 @@ fn lmtp_bdat_last_awaits_one_reply_per_recipient_and_a_failure_is_matched_to_its
         last: false,
         data: b"Subject: x\r\n".to_vec(),
     });
-    assert_eq!(s.pending().count(), 1, "a chunk before the last gets one reply");
+    assert_eq!(
+        s.pending().count(),
+        1,
+        "a chunk before the last gets one reply"
+    );
     assert_eq!(recv(&mut s, "250 2.0.0 ok\r\n"), Change::ChunkAccepted);
     s.on_sent(&Sent::BdatChunk {
         last: true,
@@ -420,10 +424,16 @@ fn lmtp_bdat_last_awaits_one_reply_per_recipient_and_a_failure_is_matched_to_its
     let due: Vec<Option<String>> = s.pending().map(|p| p.argument.clone()).collect();
     assert_eq!(due, [Some("b@x".into()), Some("d@x".into())]);
     let first = s.on_reply(&reply("552 5.2.2 b over quota\r\n"));
-    assert_eq!(first.answered.and_then(|p| p.argument).as_deref(), Some("b@x"));
+    assert_eq!(
+        first.answered.and_then(|p| p.argument).as_deref(),
+        Some("b@x")
+    );
     assert_eq!(first.change, Change::Rejected { permanent: true });
     assert!(s.transaction().is_some(), "d@x's reply is still due");
-    assert_eq!(recv(&mut s, "250 2.0.0 d saved\r\n"), Change::MessageAccepted);
+    assert_eq!(
+        recv(&mut s, "250 2.0.0 d saved\r\n"),
+        Change::MessageAccepted
+    );
     assert!(s.transaction().is_none());
     assert_eq!(s.state(), State::Ready);
 }
