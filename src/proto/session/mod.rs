@@ -261,10 +261,49 @@ impl Session {
     /// The recipients whose replies an LMTP end of data awaits, in RCPT order
     /// ([RFC 2033 §4.2](https://www.rfc-editor.org/rfc/rfc2033#section-4.2)); empty over SMTP,
     /// where one reply answers for all.
+    /// Recipients whose RCPT reply is still due count too: with pipelining the end of data
+    /// can leave before they are answered, and a refused one then drops its entry
+    /// ([`Session::drop_lmtp_reply`]).
     fn lmtp_recipients(&self) -> Vec<String> {
-        match &self.transaction {
-            Some(t) if self.is_lmtp() => t.accepted.clone(),
-            _ => Vec::new(),
+        if !self.is_lmtp() {
+            return Vec::new();
+        }
+        let mut recipients = self
+            .transaction
+            .as_ref()
+            .map(|t| t.accepted.clone())
+            .unwrap_or_default();
+        recipients.extend(
+            self.queue
+                .iter()
+                .filter(|p| p.state == State::ExpectRcptReply)
+                .filter_map(|p| p.argument.clone()),
+        );
+        recipients
+    }
+
+    /// A pipelined RCPT was refused after the end of data was sent: no LMTP reply will
+    /// come for it. The last such entry of a message stays, without a recipient: a server
+    /// answers a message with no recipient once, with a failure.
+    fn drop_lmtp_reply(&mut self, recipient: &str) {
+        let is_lmtp_reply = |p: &Pending| {
+            p.argument.is_some()
+                && matches!(
+                    p.state,
+                    State::ExpectDataReply | State::ExpectBdatReply { last: true }
+                )
+        };
+        let Some(index) = self
+            .queue
+            .iter()
+            .position(|p| is_lmtp_reply(p) && p.argument.as_deref() == Some(recipient))
+        else {
+            return;
+        };
+        if self.queue.iter().filter(|p| is_lmtp_reply(p)).count() > 1 {
+            self.queue.remove(index);
+        } else if let Some(entry) = self.queue.get_mut(index) {
+            entry.argument = None;
         }
     }
 

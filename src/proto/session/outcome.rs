@@ -174,6 +174,7 @@ impl Session {
                     if let Some(t) = &mut self.transaction {
                         t.rejected.push(argument.clone());
                     }
+                    self.drop_lmtp_reply(&argument);
                     Change::RecipientRejected {
                         recipient: argument,
                         permanent,

@@ -439,6 +439,47 @@ fn lmtp_bdat_last_awaits_one_reply_per_recipient_and_a_failure_is_matched_to_its
 }
 
 #[test]
+fn pipelined_lmtp_bdat_last_awaits_replies_for_the_recipients_still_unanswered() {
+    let mut s = Session::lmtp();
+    recv(&mut s, "220 lmtp.example LMTP\r\n");
+    send(&mut s, "LHLO client.example");
+    recv(&mut s, "250-lmtp\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+    // MAIL, three RCPTs and BDAT LAST in one write, before any reply.
+    send(&mut s, "MAIL FROM:<a@x>");
+    for to in ["b@x", "c@x", "d@x"] {
+        send(&mut s, &format!("RCPT TO:<{to}>"));
+    }
+    s.on_sent(&Sent::BdatChunk {
+        last: true,
+        data: b"Subject: x\r\n\r\nhi\r\n".to_vec(),
+    });
+    recv(&mut s, "250 ok\r\n");
+    recv(&mut s, "250 ok\r\n");
+    recv(&mut s, "550 5.1.1 no such user\r\n");
+    recv(&mut s, "250 ok\r\n");
+    let due: Vec<Option<String>> = s.pending().map(|p| p.argument.clone()).collect();
+    assert_eq!(due, [Some("b@x".into()), Some("d@x".into())]);
+    recv(&mut s, "250 2.0.0 b saved\r\n");
+    recv(&mut s, "250 2.0.0 d saved\r\n");
+    assert_eq!(s.state(), State::Ready);
+    assert!(s.transaction().is_none());
+
+    // Every recipient refused: the server still answers the chunk once.
+    send(&mut s, "MAIL FROM:<a@x>");
+    send(&mut s, "RCPT TO:<e@x>");
+    s.on_sent(&Sent::BdatChunk {
+        last: true,
+        data: b"hi\r\n".to_vec(),
+    });
+    recv(&mut s, "250 ok\r\n");
+    recv(&mut s, "550 5.1.1 no such user\r\n");
+    assert_eq!(s.pending().count(), 1);
+    assert_eq!(s.pending().next().and_then(|p| p.argument.clone()), None);
+    recv(&mut s, "554 5.5.1 no valid recipients\r\n");
+    assert_eq!(s.state(), State::Ready);
+}
+
+#[test]
 fn lmtp_session_suggests_lhlo_and_warns_before_ehlo_or_helo() {
     let mut s = Session::lmtp();
     recv(&mut s, "220 lmtp.example LMTP\r\n");
