@@ -23,6 +23,9 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct Credentials {
     pub user: String,
     pub password: String,
+    /// The bearer token XOAUTH2 and OAUTHBEARER accept for `user`; `None`: those
+    /// mechanisms are not offered.
+    pub oauth_token: Option<String>,
 }
 
 impl Default for Credentials {
@@ -30,6 +33,7 @@ impl Default for Credentials {
         Credentials {
             user: "demo".to_owned(),
             password: "demo-password".to_owned(),
+            oauth_token: None,
         }
     }
 }

@@ -7,7 +7,7 @@
 use crate::proto::command::{Command, InitialResponse};
 use crate::proto::text::{escape_bytes, escape_str};
 
-use super::super::auth::{self, AuthExchange, AuthStep, MECHANISMS};
+use super::super::auth::{self, AuthExchange, AuthStep};
 use super::super::behaviours::Policy;
 use super::super::parse;
 use super::super::replies::{ServerReply, bad_sequence};
@@ -125,7 +125,10 @@ impl Session {
             lines.push("STARTTLS".to_owned());
         }
         if self.tls || !self.settings.submission {
-            lines.push(format!("AUTH {MECHANISMS}"));
+            lines.push(format!(
+                "AUTH {}",
+                auth::mechanisms(&self.settings.credentials)
+            ));
         }
         lines.push("HELP".to_owned());
         ServerReply::multiline(250, lines)

@@ -512,6 +512,7 @@ fn relaying_outside_the_local_domains_is_refused_until_authenticated() {
         credentials: Credentials {
             user: "u".into(),
             password: "p".into(),
+            oauth_token: None,
         },
         ..settings()
     });
