@@ -49,6 +49,7 @@ pub async fn run(args: DemoPlan) -> ExitCode {
             record: RecordOptions::default_file(),
             intro: hint(&addr.to_string(), &user, &password),
             lesson: None,
+            lmtp: false,
         })
         .await;
         let mut stored = 0;
@@ -270,6 +271,7 @@ pub async fn learn(plan: LearnPlan) -> ExitCode {
             "smtpx learn: sandbox SMTP server on loopback; its account is {user} / {password}."
         )],
         lesson: Some(lesson),
+        lmtp: false,
     })
     .await;
     handle.shutdown().await;

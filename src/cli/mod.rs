@@ -129,6 +129,7 @@ impl Cli {
                         record: self.record.into_options(),
                         intro: Vec::new(),
                         lesson: None,
+                        lmtp: self.lmtp,
                     })
                 }
                 None => {
@@ -224,6 +225,11 @@ pub struct Cli {
     /// The explorer records its session like the probe (`--record`, `--no-record`, …).
     #[command(flatten)]
     pub record: transcript::RecordArgs,
+
+    /// The explorer speaks LMTP (RFC 2033): LHLO is suggested, and each recipient's reply
+    /// to the end of data is shown with its recipient.
+    #[arg(long, requires = "target")]
+    pub lmtp: bool,
 }
 
 #[derive(Debug, Subcommand)]
