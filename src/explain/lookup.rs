@@ -7,7 +7,7 @@ use crate::proto::enhanced::EnhancedCode;
 use crate::proto::reply::{Reply, Severity};
 
 use super::params::capability_params;
-use super::table::{ENHANCED_CODES, KEYWORDS, REPLY_CODES, Record, SASL, VENDOR};
+use super::table::{COMMANDS, ENHANCED_CODES, KEYWORDS, REPLY_CODES, Record, SASL, VENDOR};
 use super::{Explanation, Item, Kind, Status, VendorNote};
 
 fn from_record(kind: Kind, key: String, status: Status, matched: String, record: &Record) -> Item {
@@ -402,10 +402,20 @@ pub fn query(input: &str) -> Explanation {
         if item.is_known() {
             items.push(item);
         }
+        let key = trimmed.to_ascii_uppercase();
+        if let Some(record) = COMMANDS.get(&key) {
+            items.push(from_record(
+                Kind::Command,
+                key.clone(),
+                Status::Exact,
+                key,
+                record,
+            ));
+        }
     }
     if items.is_empty() {
-        let mut meaning = "smtpx knows no reply code, enhanced status code, EHLO keyword or SASL \
-                           mechanism by this name."
+        let mut meaning = "smtpx knows no reply code, enhanced status code, EHLO keyword, SASL \
+                           mechanism or command by this name."
             .to_owned();
         if trimmed.starts_with(['X', 'x']) {
             meaning.push(' ');

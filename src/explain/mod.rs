@@ -52,6 +52,9 @@ pub enum Kind {
     Keyword,
     /// A SASL mechanism name (`CRAM-MD5`).
     SaslMechanism,
+    /// A command that is not also a keyword or mechanism (`LHLO`), or a private command
+    /// typed by hand (`XCLIENT`).
+    Command,
     /// Input that is none of the above.
     Unrecognised,
 }

@@ -110,6 +110,7 @@ fn kind_label(kind: Kind) -> &'static str {
         Kind::EnhancedCode => "enhanced status code",
         Kind::Keyword => "EHLO keyword",
         Kind::SaslMechanism => "SASL mechanism",
+        Kind::Command => "command",
         Kind::Unrecognised => "not recognised",
     }
 }

@@ -200,6 +200,8 @@ pub(crate) static KEYWORDS: LazyLock<Table> =
     LazyLock::new(|| load("keywords.txt", KEYWORDS_TEXT, ENTRY_FIELDS, ENTRY_REQUIRED));
 pub(crate) static SASL: LazyLock<Table> =
     LazyLock::new(|| load("sasl.txt", SASL_TEXT, ENTRY_FIELDS, ENTRY_REQUIRED));
+pub(crate) static COMMANDS: LazyLock<Table> =
+    LazyLock::new(|| load("commands.txt", COMMANDS_TEXT, ENTRY_FIELDS, ENTRY_REQUIRED));
 pub(crate) static VENDOR: LazyLock<Table> = LazyLock::new(|| {
     load(
         "vendor.txt",
@@ -213,6 +215,7 @@ pub(crate) const REPLY_CODES_TEXT: &str = include_str!("data/reply-codes.txt");
 pub(crate) const ENHANCED_CODES_TEXT: &str = include_str!("data/enhanced-codes.txt");
 pub(crate) const KEYWORDS_TEXT: &str = include_str!("data/keywords.txt");
 pub(crate) const SASL_TEXT: &str = include_str!("data/sasl.txt");
+pub(crate) const COMMANDS_TEXT: &str = include_str!("data/commands.txt");
 pub(crate) const VENDOR_TEXT: &str = include_str!("data/vendor.txt");
 
 /// Every table with its name, text and field rules (for the tests).
@@ -233,6 +236,7 @@ pub(crate) fn all() -> Vec<Result<Table, TableError>> {
         ),
         parse("keywords.txt", KEYWORDS_TEXT, ENTRY_FIELDS, ENTRY_REQUIRED),
         parse("sasl.txt", SASL_TEXT, ENTRY_FIELDS, ENTRY_REQUIRED),
+        parse("commands.txt", COMMANDS_TEXT, ENTRY_FIELDS, ENTRY_REQUIRED),
         parse(
             "vendor.txt",
             VENDOR_TEXT,
