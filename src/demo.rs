@@ -107,6 +107,7 @@ pub async fn run(args: DemoPlan) -> ExitCode {
         quit_after: None,
         lmtp: false,
         helo: false,
+        xclient: Vec::new(),
         print: PrintOptions::default(),
         record: RecordOptions::default_file(),
     };

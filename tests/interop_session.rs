@@ -1,7 +1,8 @@
 //! `smtpx probe` against the session listeners of the interop rig
 //! (`tests/interop/postfix-up.sh`, see `tests/interop/README.md`): Dovecot's LMTP server on
 //! 127.0.0.1:10024 ([RFC 2033](https://www.rfc-editor.org/rfc/rfc2033)), where `smtpxtest`
-//! has its mail delivered to its Maildir and `smtpxfull` exists but is over its quota.
+//! has its mail delivered to its Maildir and `smtpxfull` exists but is over its quota; and
+//! Postfix on 127.0.0.1:10026 with XCLIENT and XFORWARD authorized for 127.0.0.1.
 //!
 //! With `SMTPX_INTEROP` set (as `.ci/run` sets it) these fail loudly when the listeners are
 //! missing; without it they print a note and pass without running.
@@ -15,17 +16,21 @@ use support::postfix::{self, MAILDIR, exits};
 
 /// Dovecot LMTP.
 const LMTP: &str = "127.0.0.1:10024";
+/// Postfix smtpd that lets 127.0.0.1 use XCLIENT and XFORWARD.
+const XCLIENT: &str = "127.0.0.1:10026";
 
 /// Whether to run; panics if asked to and a listener is not there.
 fn enabled(what: &str) -> bool {
     if !postfix::enabled(what) {
         return false;
     }
-    let addr: std::net::SocketAddr = LMTP.parse().expect("address");
-    assert!(
-        std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok(),
-        "SMTPX_INTEROP is set but nothing listens on {addr}: run tests/interop/postfix-up.sh"
-    );
+    for listener in [LMTP, XCLIENT] {
+        let addr: std::net::SocketAddr = listener.parse().expect("address");
+        assert!(
+            std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok(),
+            "SMTPX_INTEROP is set but nothing listens on {addr}: run tests/interop/postfix-up.sh"
+        );
+    }
     true
 }
 
@@ -122,4 +127,41 @@ fn dovecot_lmtp_delivers_to_one_recipient_and_reports_the_other_over_quota() {
         "{stdout}"
     );
     delivered(&subject);
+}
+
+#[test]
+fn postfix_takes_the_xclient_address_and_name_as_the_clients() {
+    if !enabled("XCLIENT interop test") {
+        return;
+    }
+    let subject = unique("xclient");
+    let output = postfix::probe(&[
+        XCLIENT,
+        "--no-starttls",
+        "--no-record",
+        "--timeout",
+        "10",
+        "--xclient",
+        "ADDR=192.0.2.7",
+        "--xclient",
+        "NAME=forwarded.example",
+        "--from",
+        "smtpxtest@smtpx.test",
+        "--to",
+        "smtpxtest@localhost",
+        "--subject",
+        &subject,
+    ]);
+    let stdout = exits(&output, 0);
+    assert!(
+        stdout.contains("XCLIENT accepted: the session starts over"),
+        "{stdout}"
+    );
+    // Postfix writes the forwarded client, not 127.0.0.1, into its Received line (after
+    // the name the client gave in the EHLO re-sent after XCLIENT).
+    let message = delivered(&subject);
+    assert!(
+        message.contains("(forwarded.example [192.0.2.7])"),
+        "{message}"
+    );
 }

@@ -128,6 +128,8 @@ struct Probe {
     lmtp: bool,
     /// HELO instead of EHLO.
     helo: bool,
+    /// XCLIENT attributes to send after EHLO (`NAME=VALUE`).
+    xclient: Vec<String>,
     print: PrintOptions,
     /// Where the transcript is written (none when not recording).
     transcript: Option<std::path::PathBuf>,
@@ -220,6 +222,7 @@ impl Probe {
             quit_after: plan.quit_after,
             lmtp: plan.lmtp,
             helo: plan.helo,
+            xclient: plan.xclient,
             print: plan.print,
             transcript,
             recording,
@@ -316,6 +319,13 @@ impl Probe {
             return Stage::Done;
         }
 
+        if !self.xclient.is_empty() {
+            caps = match self.xclient(&caps).await {
+                Some(caps) => caps,
+                None => return Stage::Ehlo,
+            };
+        }
+
         if let Some(credentials) = self.credentials.take() {
             let mechanism = credentials
                 .mechanism
@@ -383,6 +393,47 @@ impl Probe {
         let helo = Command::Helo(self.ehlo_name.clone());
         let reply = self.driver.command(&helo).await.ok()?;
         (reply.code() == Some(250)).then(|| Capabilities::from_ehlo_reply(&reply))
+    }
+
+    /// `XCLIENT NAME=VALUE …` ([Postfix XCLIENT](https://www.postfix.org/XCLIENT_README.html)):
+    /// the server takes the attributes as the client's, answers with a new 220 greeting,
+    /// and the session starts over, so EHLO is sent again. `None` when XCLIENT is not
+    /// advertised, is refused, or the new EHLO fails.
+    async fn xclient(&mut self, caps: &Capabilities) -> Option<Capabilities> {
+        let Some(offered) = caps.xclient_attributes() else {
+            self.driver.note(
+                "the server does not advertise XCLIENT (Postfix grants it only to hosts in \
+                 smtpd_authorized_xclient_hosts): stopping before MAIL",
+            );
+            return None;
+        };
+        let unknown: Vec<&str> = self
+            .xclient
+            .iter()
+            .filter_map(|pair| pair.split_once('=').map(|(name, _)| name))
+            .filter(|name| !offered.iter().any(|o| o.eq_ignore_ascii_case(name)))
+            .collect();
+        if !unknown.is_empty() {
+            // Said, not refused: the server has the last word.
+            self.driver.note(format!(
+                "XCLIENT does not list {} (offered: {})",
+                unknown.join(", "),
+                offered.join(" ")
+            ));
+        }
+        let xclient = Command::Other {
+            verb: "XCLIENT".into(),
+            args: Some(self.xclient.join(" ")),
+        };
+        let reply = self.driver.command(&xclient).await.ok()?;
+        if reply.code() != Some(220) {
+            self.driver
+                .note("XCLIENT was not accepted: stopping before MAIL");
+            return None;
+        }
+        self.driver
+            .note("XCLIENT accepted: the session starts over as the forwarded client; EHLO again");
+        self.hello().await
     }
 
     /// The first offered mechanism the probe speaks, preferring PLAIN.

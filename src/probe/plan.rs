@@ -41,6 +41,9 @@ pub struct ProbePlan {
     pub lmtp: bool,
     /// Greet with HELO instead of EHLO (no extensions).
     pub helo: bool,
+    /// `XCLIENT` attributes (`NAME=VALUE`, value already xtext-encoded) sent after EHLO;
+    /// the session then starts over with a new EHLO.
+    pub xclient: Vec<String>,
     pub print: PrintOptions,
     pub record: RecordOptions,
 }

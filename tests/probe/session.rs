@@ -245,3 +245,74 @@ async fn oauthbearer_error_challenge_is_decoded_answered_with_ctrl_a_and_the_tok
         run.stdout
     );
 }
+
+#[tokio::test]
+async fn xclient_is_sent_after_ehlo_and_ehlo_follows_the_new_greeting() {
+    let ehlo = reply(250, &["mx.test", "XCLIENT NAME ADDR PORT HELO"]);
+    let steps = vec![
+        Step::send("220 mx.test ESMTP\r\n"),
+        Step::expect("EHLO client.test"),
+        Step::Send(ehlo.clone()),
+        Step::expect("XCLIENT ADDR=192.0.2.7 NAME=forwarded.example HELO=a+20b"),
+        Step::send("220 mx.test ESMTP\r\n"),
+        Step::expect("EHLO client.test"),
+        Step::Send(ehlo),
+        Step::expect("QUIT"),
+        Step::send("221 bye\r\n"),
+        Step::Close,
+    ];
+    let server = ScriptedServer::start(steps).await;
+    let target = server.addr.to_string();
+    let (run, _) = against(
+        server,
+        args(&[
+            &target,
+            "--ehlo",
+            "client.test",
+            "--xclient",
+            "ADDR=192.0.2.7",
+            "--xclient",
+            "name=forwarded.example",
+            "--xclient",
+            "HELO=a b",
+            "--timeout",
+            "5",
+        ]),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        notes(&run)
+            .iter()
+            .any(|n| n.starts_with("XCLIENT accepted: the session starts over")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test]
+async fn xclient_not_advertised_stops_before_mail() {
+    let steps = vec![
+        Step::send("220 mx.test ESMTP\r\n"),
+        Step::expect("EHLO"),
+        Step::Send(reply(250, &["mx.test", "PIPELINING"])),
+        Step::expect("QUIT"),
+        Step::send("221 bye\r\n"),
+        Step::Close,
+    ];
+    let server = ScriptedServer::start(steps).await;
+    let target = server.addr.to_string();
+    let (run, _) = against(
+        server,
+        args(&[&target, "--xclient", "ADDR=192.0.2.7", "--to", "b@mx.test"]),
+    )
+    .await;
+    assert_eq!(run.code, 22, "{}", run.stdout);
+    assert!(
+        notes(&run)
+            .iter()
+            .any(|n| n.starts_with("the server does not advertise XCLIENT")),
+        "{}",
+        run.stdout
+    );
+}

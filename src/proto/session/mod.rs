@@ -126,7 +126,9 @@ impl Pending {
     /// because a 334 makes the next line a SASL response).
     pub fn ends_group(&self) -> bool {
         match &self.state {
-            State::ExpectReply(verb) => ["VRFY", "EXPN", "NOOP", "TURN"].contains(&verb.as_str()),
+            State::ExpectReply(verb) => {
+                ["VRFY", "EXPN", "NOOP", "TURN", "XCLIENT"].contains(&verb.as_str())
+            }
             State::ExpectGreeting
             | State::ExpectEhloReply
             | State::ExpectLhloReply

@@ -216,6 +216,15 @@ impl Session {
                 self.close();
                 Change::Closing
             }
+            // Postfix answers a successful XCLIENT with a new 220 greeting: the session
+            // starts over as if the forwarded client had just connected, and EHLO is due
+            // again (https://www.postfix.org/XCLIENT_README.html).
+            State::ExpectReply(verb) if code == Some(220) && verb == "XCLIENT" => {
+                self.hello = None;
+                self.authenticated = false;
+                self.end_transaction();
+                Change::Greeted
+            }
             State::ExpectReply(verb) if positive && verb == "RSET" => {
                 self.end_transaction();
                 Change::TransactionReset

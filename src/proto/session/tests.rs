@@ -480,6 +480,24 @@ fn pipelined_lmtp_bdat_last_awaits_replies_for_the_recipients_still_unanswered()
 }
 
 #[test]
+fn xclient_220_starts_the_session_over_and_ehlo_is_due_again() {
+    let mut s = after_ehlo(Session::new(), "250-mx\r\n250 XCLIENT NAME ADDR\r\n");
+    send(&mut s, "XCLIENT ADDR=192.0.2.7 NAME=client.example");
+    assert!(s.pending().next().is_some_and(Pending::ends_group));
+    assert_eq!(recv(&mut s, "220 mx.example ESMTP\r\n"), Change::Greeted);
+    assert!(s.hello().is_none());
+    assert_eq!(recommended(&s), ["EHLO"]);
+    // A refused XCLIENT changes nothing.
+    let mut s = after_ehlo(Session::new(), "250-mx\r\n250 XCLIENT NAME ADDR\r\n");
+    send(&mut s, "XCLIENT ADDR=192.0.2.7");
+    assert_eq!(
+        recv(&mut s, "550 5.7.0 Error: insufficient authorization\r\n"),
+        Change::Rejected { permanent: true }
+    );
+    assert!(s.hello().is_some());
+}
+
+#[test]
 fn lmtp_session_suggests_lhlo_and_warns_before_ehlo_or_helo() {
     let mut s = Session::lmtp();
     recv(&mut s, "220 lmtp.example LMTP\r\n");
