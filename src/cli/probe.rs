@@ -42,11 +42,11 @@ pub struct ProbeArgs {
     #[arg(long, short = 'u', value_name = "USER")]
     pub user: Option<String>,
 
-    /// Read the password (or XOAUTH2 token) from this environment variable.
+    /// Read the password (or OAuth token) from this environment variable.
     #[arg(long, value_name = "VAR", conflicts_with = "password_file")]
     pub password_env: Option<String>,
 
-    /// Read the password (or XOAUTH2 token) from the first line of this file.
+    /// Read the password (or OAuth token) from the first line of this file.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 
