@@ -1,5 +1,5 @@
 //! The AUTH helper: a small form (F4 or `/auth`) — mechanism, user, and a password typed
-//! masked, or for XOAUTH2 where to read the token (an environment variable or a file) —
+//! masked, or for XOAUTH2 and OAUTHBEARER where to read the token (an environment variable or a file) —
 //! that sends one [`Intent::Auth`]; the network task runs the SASL exchange
 //! ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4)). While it runs,
 //! [`AuthTrace`] writes each client step decoded beside its (masked) encoded line.
@@ -45,7 +45,7 @@ pub enum AuthField {
     TokenName,
 }
 
-/// Where an XOAUTH2 token is read from.
+/// Where an OAuth token (XOAUTH2, OAUTHBEARER) is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenFrom {
     Env,
