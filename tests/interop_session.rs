@@ -165,3 +165,88 @@ fn postfix_takes_the_xclient_address_and_name_as_the_clients() {
         "{message}"
     );
 }
+
+/// Lines typed in the explorer go through its network task; this drives that task as the
+/// explorer does and returns each reply's text, in order.
+async fn typed_session(target: &str, lines: &[&str]) -> Vec<(u16, String)> {
+    use smtpx::driver::Driver;
+    use smtpx::driver::task::{self, Intent};
+    use smtpx::net::{ConnectOptions, Target, TlsOptions};
+
+    let addr: std::net::SocketAddr = target.parse().expect("address");
+    let (update_tx, mut updates) = tokio::sync::mpsc::unbounded_channel();
+    let (intents, intent_rx) = tokio::sync::mpsc::unbounded_channel();
+    let driver = Driver::new(
+        Target::new(addr.ip().to_string(), addr.port()),
+        ConnectOptions::default(),
+        TlsOptions::default(),
+        Duration::from_secs(10),
+        task::sink(update_tx.clone()),
+    );
+    tokio::spawn(task::run(driver, false, intent_rx, update_tx));
+    let mut replies = vec![next_reply(&mut updates).await];
+    for line in lines {
+        intents.send(Intent::Line((*line).into())).expect("send");
+        replies.push(next_reply(&mut updates).await);
+    }
+    replies
+}
+
+/// The next reply the task reports: its code and its text.
+async fn next_reply(
+    updates: &mut tokio::sync::mpsc::UnboundedReceiver<smtpx::driver::task::Update>,
+) -> (u16, String) {
+    use smtpx::driver::SessionEvent;
+    use smtpx::driver::task::Update;
+    loop {
+        let update = tokio::time::timeout(Duration::from_secs(20), updates.recv())
+            .await
+            .expect("a reply within 20 s")
+            .expect("the task runs");
+        if let Update::Event(SessionEvent::Received { reply, .. }) = update {
+            let text = reply
+                .lines
+                .iter()
+                .map(|l| String::from_utf8_lossy(l.text()).into_owned())
+                .collect::<Vec<_>>()
+                .join("\n");
+            return (reply.code().unwrap_or(0), text);
+        }
+    }
+}
+
+#[tokio::test]
+async fn xforward_typed_in_the_explorer_reaches_postfixs_log() {
+    if !enabled("XFORWARD interop test") {
+        return;
+    }
+    let name = format!("{}.example", unique("xforward"));
+    let xforward = format!("XFORWARD ADDR=192.0.2.8 NAME={name}");
+    let replies = typed_session(
+        XCLIENT,
+        &[
+            "EHLO smtpx.test",
+            &xforward,
+            "MAIL FROM:<smtpxtest@smtpx.test>",
+            "RCPT TO:<smtpxtest@localhost>",
+            "DATA",
+        ],
+    )
+    .await;
+    let codes: Vec<u16> = replies.iter().map(|(code, _)| *code).collect();
+    assert_eq!(codes, [220, 250, 250, 250, 250, 354], "{replies:?}");
+    assert!(replies[1].1.contains("XFORWARD NAME ADDR"), "{replies:?}");
+    // The message itself, as the explorer's message mode sends it, is not needed: the
+    // queue file is opened at MAIL and Postfix logs the forwarded client then.
+    let log = "/var/log/smtpx-interop/postfix.log";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let wanted = format!("orig_client={name}[192.0.2.8]");
+        if text.contains(&wanted) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no {wanted} in {log}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
