@@ -135,8 +135,8 @@ pub struct Driver {
     connections: u32,
     /// The server speaks LMTP (`--lmtp`): each connection's session is an LMTP one.
     lmtp: bool,
-    /// LMTP replies to the end of data, each matched to its recipient, since the last
-    /// [`Driver::take_deliveries`].
+    /// The LMTP replies to the end of the last message, each matched to its recipient,
+    /// until [`Driver::take_deliveries`].
     deliveries: Vec<Delivery>,
     /// The replies of the message whose LMTP replies are still coming in.
     lmtp_message: Vec<Delivery>,
@@ -193,8 +193,8 @@ impl Driver {
         self.lmtp = lmtp;
     }
 
-    /// The LMTP per-recipient replies of the messages whose replies are all in, since the
-    /// last call, in recipient order.
+    /// The LMTP per-recipient replies of the last message whose replies are all in, in
+    /// recipient order (empty after a call, until the next message's are in).
     pub fn take_deliveries(&mut self) -> Vec<Delivery> {
         std::mem::take(&mut self.deliveries)
     }
@@ -304,6 +304,8 @@ impl Driver {
     /// ([RFC 8314 §3](https://www.rfc-editor.org/rfc/rfc8314#section-3)).
     pub async fn connect(&mut self, implicit_tls: bool) -> Result<(), DriverError> {
         self.start = Instant::now();
+        self.lmtp_message.clear();
+        self.deliveries.clear();
         self.session = if self.lmtp {
             Session::lmtp()
         } else {

@@ -217,7 +217,9 @@ impl Driver {
                 failed.join(", ")
             )
         };
-        self.deliveries.extend(message);
+        // Only the last message's replies are kept: the probe sends one message, and the
+        // explorer, which may send many, reads them from the notes.
+        self.deliveries = message;
         self.note(summary);
     }
 
