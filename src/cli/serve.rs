@@ -93,6 +93,10 @@ pub struct ServeArgs {
     /// Seed for --tempfail-rate and challenges (default: from the clock).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Refuse EHLO with 500 5.5.1, like a server without ESMTP: only HELO works (clients
+    /// should fall back to it, RFC 5321 §4.1.4).
+    #[arg(long)]
+    pub no_esmtp: bool,
     /// Close the connection right after this command is received (e.g. DATA).
     #[arg(long, value_name = "COMMAND")]
     pub drop_after: Option<String>,
@@ -150,6 +154,7 @@ impl ServeArgs {
                 drop_after: self.drop_after,
                 slow_reply: Duration::from_millis(self.slow_reply),
                 local_domains: self.local_domain,
+                no_esmtp: self.no_esmtp,
             },
             seed: self.seed,
             print_log: true,

@@ -68,6 +68,9 @@ pub struct Behaviours {
     /// Relay access denied` unless the client authenticated (as an MTA that is not an open
     /// relay answers; the wording is Postfix's `reject_unauth_destination`).
     pub local_domains: Vec<String>,
+    /// Refuse EHLO with `500 5.5.1`, as a server without ESMTP does (Postfix's
+    /// `smtp-sink -e`): a client falls back to HELO (RFC 5321 §4.1.4).
+    pub no_esmtp: bool,
 }
 
 /// Everything [`start`](super::start) needs.

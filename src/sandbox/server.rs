@@ -88,6 +88,7 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
             .iter()
             .map(|d| d.trim().to_ascii_lowercase())
             .collect(),
+        no_esmtp: behaviours.no_esmtp,
     };
     let maildir_path = maildir.path().to_path_buf();
     let TlsSetup {

@@ -316,3 +316,49 @@ async fn xclient_not_advertised_stops_before_mail() {
         run.stdout
     );
 }
+
+#[tokio::test]
+async fn the_sandbox_without_esmtp_gets_helo_and_the_message() {
+    use smtpx::sandbox::{self, Behaviours, SandboxConfig};
+    let sandbox = sandbox::start(SandboxConfig {
+        behaviours: Behaviours {
+            no_esmtp: true,
+            ..Behaviours::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("start the sandbox");
+    let run = crate::probe(args(&[
+        &sandbox.plain_addr().to_string(),
+        "--ehlo",
+        "client.test",
+        "--from",
+        "a@client.test",
+        "--to",
+        "b@sandbox.test",
+        "--timeout",
+        "5",
+        "--no-record",
+    ]))
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let sent = run.sent();
+    assert_eq!(
+        sent.get(..2),
+        Some(&["EHLO client.test".to_owned(), "HELO client.test".to_owned()][..])
+    );
+    assert_eq!(
+        run.codes().get(..3),
+        Some(&[220, 500, 250][..]),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        notes(&run)
+            .iter()
+            .any(|n| n.starts_with("EHLO refused with a permanent reply; falling back to HELO")),
+        "{}",
+        run.stdout
+    );
+}

@@ -52,6 +52,15 @@ impl Session {
                     self.settings.hostname.clone(),
                 )));
             }
+            // A server without ESMTP does not know EHLO (RFC 5321 §4.1.4: the client may
+            // then fall back to HELO).
+            Command::Ehlo(_) if self.settings.no_esmtp => {
+                events.push(Event::Reply(ServerReply::new(
+                    500,
+                    "5.5.1",
+                    "Error: unknown command (this server speaks no ESMTP: use HELO)",
+                )));
+            }
             Command::Ehlo(name) => {
                 let reply = self.ehlo_reply(&name);
                 self.helo = Some((name, true));

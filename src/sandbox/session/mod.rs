@@ -63,6 +63,8 @@ pub struct SessionSettings {
     pub drop_after: Option<String>,
     /// Domains mail is accepted for without AUTH (empty: every domain, the default).
     pub local_domains: Vec<String>,
+    /// EHLO is refused (`500 5.5.1`), only HELO works.
+    pub no_esmtp: bool,
 }
 
 /// What the session tells its driver.

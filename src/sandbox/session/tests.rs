@@ -43,6 +43,7 @@ fn settings() -> SessionSettings {
         credentials: Credentials::default(),
         drop_after: None,
         local_domains: Vec::new(),
+        no_esmtp: false,
     }
 }
 
