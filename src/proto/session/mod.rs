@@ -29,6 +29,9 @@
 //! Ready --DATA-------> ExpectDataGo --354--> MessageMode
 //!                        --CRLF.CRLF--> ExpectDataReply -----> Ready (transaction over)
 //! Ready --BDAT-------> ExpectBdatReply --250-----------------> Ready (LAST: transaction over)
+//!   (LMTP: one ExpectDataReply / ExpectBdatReply{last} per recipient accepted or still
+//!    awaiting its RCPT reply; the transaction ends with the last of them)
+//! Ready --XCLIENT----> ExpectReply(XCLIENT) --220------------> Ready (greeted again: EHLO due)
 //! Ready --other------> ExpectReply(verb) --any reply---------> Ready
 //! Ready --QUIT-------> ExpectQuitReply --221-----------------> Closed
 //! any state --421, or on_closed()----------------------------> Closed
