@@ -29,6 +29,20 @@ async fn login(
     mechanism: &str,
     token: &str,
 ) -> (i32, Vec<serde_json::Value>, String) {
+    login_recorded(sandbox, mechanism, token, None).await
+}
+
+/// As [`login`], recording the transcript to `record` (`None`: not recorded).
+async fn login_recorded(
+    sandbox: &sandbox::SandboxHandle,
+    mechanism: &str,
+    token: &str,
+    record: Option<&std::path::Path>,
+) -> (i32, Vec<serde_json::Value>, String) {
+    let record_args = match record {
+        Some(path) => vec!["--record".to_owned(), path.display().to_string()],
+        None => vec!["--no-record".to_owned()],
+    };
     let args: Vec<String> = [
         &sandbox.plain_addr().to_string(),
         "--starttls",
@@ -44,13 +58,13 @@ async fn login(
         "SMTPX_TOKEN",
         "--quit-after",
         "auth",
-        "--no-record",
         "--json",
         "--timeout",
         "10",
     ]
     .iter()
     .map(|s| s.to_string())
+    .chain(record_args)
     .collect();
     let output = run_probe(args, &[("SMTPX_TOKEN", token)], None).await;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -114,5 +128,30 @@ async fn a_wrong_token_gets_the_json_error_decoded_then_535() {
             .filter(|e| e["event"] == "sent" && e["secret"] == true)
             .count();
         assert_eq!(secret_lines, 2, "{mechanism} ({answer:?}): {stdout}");
+    }
+}
+
+#[tokio::test]
+async fn a_recorded_oauthbearer_session_keeps_neither_the_token_nor_its_base64() {
+    use base64::Engine as _;
+    let sandbox = start_sandbox().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    for mechanism in ["oauthbearer", "xoauth2"] {
+        let path = dir.path().join(format!("{mechanism}.smtpx"));
+        let (code, _, stdout) = login_recorded(&sandbox, mechanism, TOKEN, Some(&path)).await;
+        assert_eq!(code, 0, "{mechanism}: {stdout}");
+        let transcript = std::fs::read_to_string(&path).expect("the transcript");
+        let payload = match mechanism {
+            "oauthbearer" => format!("n,a=demo,\x01auth=Bearer {TOKEN}\x01\x01"),
+            _ => format!("user=demo\x01auth=Bearer {TOKEN}\x01\x01"),
+        };
+        let encoded = base64::engine::general_purpose::STANDARD.encode(payload);
+        for secret in [TOKEN, encoded.as_str()] {
+            assert!(
+                !transcript.contains(secret),
+                "{mechanism}: {secret} in the transcript:\n{transcript}"
+            );
+        }
+        assert!(transcript.contains("AUTH"), "{transcript}");
     }
 }
