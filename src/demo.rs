@@ -53,6 +53,7 @@ pub async fn run(args: DemoPlan) -> ExitCode {
             intro: hint(&addr.to_string(), &user, &password, args.submission),
             lesson: None,
             display: args.display,
+            lmtp: false,
         })
         .await;
         let mut stored = 0;
@@ -113,6 +114,9 @@ pub async fn run(args: DemoPlan) -> ExitCode {
         require_pipelining: false,
         envelope: Default::default(),
         quit_after: None,
+        lmtp: false,
+        helo: false,
+        xclient: Vec::new(),
         print: PrintOptions::default(),
         record: RecordOptions::default_file(),
     };
@@ -291,6 +295,7 @@ pub async fn learn(plan: LearnPlan) -> ExitCode {
         )],
         lesson: Some(lesson),
         display: plan.display,
+        lmtp: false,
     })
     .await;
     handle.shutdown().await;

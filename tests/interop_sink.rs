@@ -165,3 +165,41 @@ fn postfix_refusing_a_mechanism_is_not_called_a_wrong_password() {
         "{diagnosis}"
     );
 }
+
+/// `smtp-sink -e` does not speak ESMTP: EHLO gets `500 5.5.1`, and the probe falls back to
+/// HELO as RFC 5321 §4.1.4 allows, says so, and carries on without extensions.
+#[test]
+fn smtp_sink_without_esmtp_gets_helo_after_the_refused_ehlo() {
+    if !sink_enabled() {
+        return;
+    }
+    let sink = Sink::start(&["-e"]);
+    let target = sink.addr.to_string();
+    let output = postfix::probe(&[
+        &target,
+        "--json",
+        "--no-record",
+        "--timeout",
+        "10",
+        "--from",
+        "a@smtpx.test",
+        "--to",
+        "b@smtpx.test",
+    ]);
+    let stdout = postfix::exits(&output, 0);
+    let sent: Vec<String> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["event"] == "sent")
+        .filter_map(|e| e["line"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        sent.first().is_some_and(|l| l.starts_with("EHLO "))
+            && sent.get(1).is_some_and(|l| l.starts_with("HELO ")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("EHLO refused with a permanent reply; falling back to HELO"),
+        "{stdout}"
+    );
+}

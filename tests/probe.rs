@@ -15,6 +15,7 @@ mod probe {
     mod data;
     mod envelope;
     mod pipelining;
+    mod session;
     mod stops;
 }
 

@@ -162,6 +162,7 @@ async fn start_sandbox() -> sandbox::SandboxHandle {
         credentials: Credentials {
             user: USER.into(),
             password: PASSWORD.into(),
+            oauth_token: None,
         },
         ..SandboxConfig::default()
     };

@@ -114,6 +114,7 @@ fn auth_form_lists_the_advertised_mechanisms_first() {
             ("XOAUTH2".to_string(), true),
             ("PLAIN".to_string(), false),
             ("CRAM-MD5".to_string(), false),
+            ("OAUTHBEARER".to_string(), false),
         ]
     );
     assert_eq!(form.unsupported, ["SCRAM-SHA-256"]);
@@ -184,6 +185,31 @@ fn xoauth2_token_comes_from_an_environment_variable_named_in_the_form() {
             mechanism: Mechanism::XOAuth2,
             user: "me@example.com".into(),
             secret: SecretSource::Env("SMTP_TOKEN".into()),
+        })]
+    );
+}
+
+#[test]
+fn oauthbearer_is_offered_first_when_advertised_and_takes_its_token_like_xoauth2() {
+    let mut s = in_tls("OAUTHBEARER");
+    press(&mut s.app, KeyCode::F(4));
+    assert_eq!(
+        s.app.auth_form().map(|f| f.mechanism().clone()),
+        Some(Mechanism::OAuthBearer)
+    );
+    press(&mut s.app, KeyCode::Tab);
+    type_text(&mut s.app, "me@example.com");
+    press(&mut s.app, KeyCode::Tab);
+    press(&mut s.app, KeyCode::Right);
+    press(&mut s.app, KeyCode::Tab);
+    type_text(&mut s.app, "/run/token");
+    let effects = press(&mut s.app, KeyCode::Enter);
+    assert_eq!(
+        effects,
+        [Effect::Intent(Intent::Auth {
+            mechanism: Mechanism::OAuthBearer,
+            user: "me@example.com".into(),
+            secret: SecretSource::File("/run/token".into()),
         })]
     );
 }

@@ -211,6 +211,7 @@ fn apply_to_probe(
             AuthSetting::Login => super::AuthArg::Login,
             AuthSetting::CramMd5 => super::AuthArg::CramMd5,
             AuthSetting::Xoauth2 => super::AuthArg::Xoauth2,
+            AuthSetting::Oauthbearer => super::AuthArg::Oauthbearer,
         });
     }
     if !given(matches, "from") && profile.from.is_some() {

@@ -140,6 +140,7 @@ impl Cli {
                         intro: Vec::new(),
                         lesson: None,
                         display,
+                        lmtp: self.lmtp,
                     })
                 }
                 None => {
@@ -236,6 +237,11 @@ pub struct Cli {
     /// The explorer records its session like the probe (`--record`, `--no-record`, …).
     #[command(flatten)]
     pub record: transcript::RecordArgs,
+
+    /// The explorer speaks LMTP (RFC 2033): LHLO is suggested, and each recipient's reply
+    /// to the end of data is shown with its recipient.
+    #[arg(long, requires = "target")]
+    pub lmtp: bool,
 
     #[command(flatten)]
     pub look: ThemeArgs,

@@ -28,6 +28,7 @@ pub enum AuthArg {
     #[value(name = "cram-md5")]
     CramMd5,
     Xoauth2,
+    Oauthbearer,
 }
 
 /// `--dsn-ret`: what a delivery status notification returns of the message.
@@ -122,11 +123,11 @@ pub struct ProbeArgs {
     #[arg(long, short = 'u', value_name = "USER")]
     pub user: Option<String>,
 
-    /// Read the password (or XOAUTH2 token) from this environment variable.
+    /// Read the password (or OAuth token) from this environment variable.
     #[arg(long, value_name = "VAR", conflicts_with = "password_file")]
     pub password_env: Option<String>,
 
-    /// Read the password (or XOAUTH2 token) from the first line of this file.
+    /// Read the password (or OAuth token) from the first line of this file.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 
@@ -190,6 +191,22 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "STEP", value_parser = quit_after())]
     pub quit_after: Option<Stage>,
 
+    /// Speak LMTP (RFC 2033): LHLO instead of EHLO, and one reply per accepted recipient
+    /// after the message, each shown with its recipient.
+    #[arg(long, conflicts_with = "helo")]
+    pub lmtp: bool,
+
+    /// Greet with HELO instead of EHLO: no extensions (without it, HELO follows only an
+    /// EHLO refused with 5yz, as RFC 5321 §4.1.4 allows).
+    #[arg(long)]
+    pub helo: bool,
+
+    /// Send Postfix's XCLIENT with this attribute after EHLO (repeatable: NAME=, ADDR=,
+    /// PORT=, PROTO=, HELO=, LOGIN=, …); the server then greets again and EHLO is re-sent.
+    /// For testing a server that trusts this host to forward client attributes.
+    #[arg(long, value_name = "ATTR=VALUE", value_parser = xclient_attribute)]
+    pub xclient: Vec<String>,
+
     /// One JSON object per event on standard output (the tls event carries every
     /// certificate field).
     #[arg(long)]
@@ -218,6 +235,7 @@ impl From<AuthArg> for Mechanism {
             AuthArg::Login => Mechanism::Login,
             AuthArg::CramMd5 => Mechanism::CramMd5,
             AuthArg::Xoauth2 => Mechanism::XOAuth2,
+            AuthArg::Oauthbearer => Mechanism::OAuthBearer,
         }
     }
 }
@@ -285,6 +303,9 @@ impl ProbeArgs {
                 force: extras.force_params,
             },
             quit_after: self.quit_after,
+            lmtp: self.lmtp,
+            helo: self.helo,
+            xclient: self.xclient,
             print: PrintOptions {
                 json: self.json,
                 show_cert: self.show_cert,
@@ -293,6 +314,31 @@ impl ProbeArgs {
             record: self.record.into_options(),
         })
     }
+}
+
+/// `ATTR=VALUE` for XCLIENT: the attribute name upper-cased, the value xtext-encoded
+/// ([RFC 3461 §4](https://www.rfc-editor.org/rfc/rfc3461#section-4), as Postfix's
+/// XCLIENT_README asks), so a space or `+` in it cannot break the command line.
+fn xclient_attribute(text: &str) -> Result<String, String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not ATTR=VALUE"))?;
+    let name_ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !name_ok {
+        return Err(format!("{name:?} is not an attribute name"));
+    }
+    let mut encoded = String::new();
+    for byte in value.bytes() {
+        if (b'!'..=b'~').contains(&byte) && byte != b'+' && byte != b'=' {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("+{byte:02X}"));
+        }
+    }
+    Ok(format!("{}={encoded}", name.to_ascii_uppercase()))
 }
 
 /// The secret comes from an environment variable, a file (its first line), or a prompt —
@@ -354,10 +400,26 @@ pub(super) fn split_recipients(values: &[String]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::split_recipients;
+    use super::{split_recipients, xclient_attribute};
 
     fn split(values: &[&str]) -> Vec<String> {
         split_recipients(&values.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn xclient_attributes_are_upper_cased_and_their_values_xtext_encoded() {
+        assert_eq!(
+            xclient_attribute("addr=192.0.2.7").as_deref(),
+            Ok("ADDR=192.0.2.7")
+        );
+        assert_eq!(
+            xclient_attribute("NAME=a b+c=d").as_deref(),
+            Ok("NAME=a+20b+2Bc+3Dd")
+        );
+        assert_eq!(xclient_attribute("LOGIN=").as_deref(), Ok("LOGIN="));
+        assert!(xclient_attribute("ADDR").is_err());
+        assert!(xclient_attribute("AD DR=x").is_err());
+        assert!(xclient_attribute("=x").is_err());
     }
 
     #[test]

@@ -57,6 +57,10 @@ pub struct ServeArgs {
     /// argument: the command line is visible to every user in `ps`.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
+    /// Offer XOAUTH2 and OAUTHBEARER (RFC 7628) for the demo account, accepting the bearer
+    /// token on the first line of FILE; a wrong token gets the JSON error challenge.
+    #[arg(long, value_name = "FILE")]
+    pub oauth_token_file: Option<PathBuf>,
     /// Largest message accepted, in octets (advertised as SIZE).
     #[arg(long, value_name = "OCTETS", default_value_t = DEFAULT_MAX_MESSAGE_SIZE)]
     pub max_size: usize,
@@ -89,6 +93,10 @@ pub struct ServeArgs {
     /// Seed for --tempfail-rate and challenges (default: from the clock).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Refuse EHLO with 500 5.5.1, like a server without ESMTP: only HELO works (clients
+    /// should fall back to it, RFC 5321 §4.1.4).
+    #[arg(long)]
+    pub no_esmtp: bool,
     /// Close the connection right after this command is received (e.g. DATA).
     #[arg(long, value_name = "COMMAND")]
     pub drop_after: Option<String>,
@@ -136,6 +144,11 @@ impl ServeArgs {
             credentials: Credentials {
                 password: sandbox_password(self.password_file.as_deref())?,
                 user: self.user,
+                oauth_token: self
+                    .oauth_token_file
+                    .as_deref()
+                    .map(first_line_of_secret_file)
+                    .transpose()?,
             },
             max_message_size: self.max_size,
             max_recipients: self.max_recipients,
@@ -151,6 +164,7 @@ impl ServeArgs {
                 local_domains: self.local_domain,
                 accept_proxy_header: self.accept_proxy_protocol,
                 lenient_eod: self.lenient_eod,
+                no_esmtp: self.no_esmtp,
             },
             seed: self.seed,
             print_log: true,
@@ -162,14 +176,19 @@ impl ServeArgs {
 /// else the documented demo password.
 fn sandbox_password(file: Option<&Path>) -> Result<String, CliError> {
     if let Some(path) = file {
-        super::warn_if_readable_by_others(path);
-        let text = std::fs::read_to_string(path).map_err(|source| CliError::SecretFile {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        return Ok(text.lines().next().unwrap_or("").to_string());
+        return first_line_of_secret_file(path);
     }
     Ok(std::env::var("SMTPX_SANDBOX_PASSWORD").unwrap_or_else(|_| "demo-password".to_string()))
+}
+
+/// The first line of a file holding a secret (a password, a token).
+fn first_line_of_secret_file(path: &Path) -> Result<String, CliError> {
+    super::warn_if_readable_by_others(path);
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::SecretFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(text.lines().next().unwrap_or("").to_string())
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ pub const EXAMPLE: &str = r#"# smtpx profiles: `smtpx @NAME`, `smtpx probe @NAME
 # tls-verify = "strict"            # report (record the verdict, go on) | strict (stop)
 # ehlo = "laptop.example.com"      # default: this machine's host name
 # user = "me@example.com"
-# auth = "plain"                   # plain | login | cram-md5 | xoauth2
+# auth = "plain"                   # plain | login | cram-md5 | xoauth2 | oauthbearer
 # from = "me@example.com"
 # to = ["you@example.org"]         # one address, or a list
 #

@@ -71,6 +71,7 @@ pub enum AuthSetting {
     Login,
     CramMd5,
     Xoauth2,
+    Oauthbearer,
 }
 
 /// One `[profile.NAME]` table.

@@ -52,6 +52,7 @@ const AUTH_WORDS: &[(&str, AuthSetting)] = &[
     ("login", AuthSetting::Login),
     ("cram-md5", AuthSetting::CramMd5),
     ("xoauth2", AuthSetting::Xoauth2),
+    ("oauthbearer", AuthSetting::Oauthbearer),
 ];
 
 pub fn tls_word(setting: TlsSetting) -> &'static str {

@@ -133,6 +133,28 @@ pub struct Driver {
     tls_verdict: Option<TlsVerdict>,
     /// Connections opened so far (the explorer's `/reconnect` opens more than one).
     connections: u32,
+    /// The server speaks LMTP (`--lmtp`): each connection's session is an LMTP one.
+    lmtp: bool,
+    /// The LMTP replies to the end of the last message, each matched to its recipient,
+    /// until [`Driver::take_deliveries`].
+    deliveries: Vec<Delivery>,
+    /// The replies of the message whose LMTP replies are still coming in.
+    lmtp_message: Vec<Delivery>,
+}
+
+/// One recipient's reply to the end of an LMTP message
+/// ([RFC 2033 §4.2](https://www.rfc-editor.org/rfc/rfc2033#section-4.2)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub recipient: String,
+    pub reply: Reply,
+}
+
+impl Delivery {
+    /// 2yz: this recipient has the message.
+    pub fn delivered(&self) -> bool {
+        self.reply.severity() == crate::proto::reply::Severity::PositiveCompletion
+    }
 }
 
 impl Driver {
@@ -158,7 +180,39 @@ impl Driver {
             unsolicited: 0,
             tls_verdict: None,
             connections: 0,
+            lmtp: false,
+            deliveries: Vec::new(),
+            lmtp_message: Vec::new(),
         }
+    }
+
+    /// Speak LMTP ([RFC 2033](https://www.rfc-editor.org/rfc/rfc2033)) from the next
+    /// connection on: the session expects LHLO and one reply per accepted recipient after
+    /// the end of data.
+    pub fn lmtp(&mut self, lmtp: bool) {
+        self.lmtp = lmtp;
+    }
+
+    /// The LMTP per-recipient replies of the last message whose replies are all in, in
+    /// recipient order (empty after a call, until the next message's are in).
+    pub fn take_deliveries(&mut self) -> Vec<Delivery> {
+        std::mem::take(&mut self.deliveries)
+    }
+
+    /// Reads the LMTP per-recipient replies to the end of data still due (the first one
+    /// was read by whoever sent the message).
+    pub async fn read_deliveries(&mut self) -> Result<(), DriverError> {
+        while self.session.pending().next().is_some_and(|p| {
+            p.argument.is_some()
+                && matches!(
+                    p.state,
+                    crate::proto::session::State::ExpectDataReply
+                        | crate::proto::session::State::ExpectBdatReply { last: true }
+                )
+        }) {
+            self.read_reply().await?;
+        }
+        Ok(())
     }
 
     /// From now on, `Sent` events for secret lines carry the exact bytes in `revealed`,
@@ -255,7 +309,13 @@ impl Driver {
     /// ([RFC 8314 §3](https://www.rfc-editor.org/rfc/rfc8314#section-3)).
     pub async fn connect(&mut self, implicit_tls: bool) -> Result<(), DriverError> {
         self.start = Instant::now();
-        self.session = Session::new();
+        self.lmtp_message.clear();
+        self.deliveries.clear();
+        self.session = if self.lmtp {
+            Session::lmtp()
+        } else {
+            Session::new()
+        };
         self.last_sent = None;
         self.sent_at = VecDeque::from([None]);
         self.tls_verdict = None;

@@ -6,10 +6,10 @@
 
 use std::time::Duration;
 
-use super::{Driver, DriverError, Layer, MAX_UNSOLICITED, SessionEvent};
+use super::{Delivery, Driver, DriverError, Layer, MAX_UNSOLICITED, SessionEvent};
 use crate::net::{Connection, NetError, ReadOutcome};
-use crate::proto::reply::Reply;
-use crate::proto::session::{Change, Unexpected};
+use crate::proto::reply::{Reply, Severity};
+use crate::proto::session::{Change, Pending, State, Unexpected};
 
 impl Driver {
     /// Reads the next reply and reports it. A 4yz/5yz is `Ok`.
@@ -131,6 +131,7 @@ impl Driver {
     /// those in a row end the connection.
     pub(super) async fn apply_reply(&mut self, reply: &Reply) -> Result<(), DriverError> {
         let outcome = self.session.on_reply(reply);
+        self.observe_delivery(outcome.answered.as_ref(), reply);
         // `received` took the answered command's send time; a reply that ended more than
         // one awaited entry (421 closes everything) ends their times too.
         let awaited = self.session.pending().count();
@@ -159,6 +160,67 @@ impl Driver {
             );
         }
         Ok(())
+    }
+
+    /// An LMTP reply to the end of data names its recipient in a note, and the last one
+    /// sums them up ([RFC 2033 §4.2](https://www.rfc-editor.org/rfc/rfc2033#section-4.2)):
+    /// the replies alone do not say whom each is for.
+    fn observe_delivery(&mut self, answered: Option<&Pending>, reply: &Reply) {
+        let Some(Pending {
+            state: State::ExpectDataReply | State::ExpectBdatReply { last: true },
+            argument: Some(recipient),
+            ..
+        }) = answered
+        else {
+            return;
+        };
+        let delivery = Delivery {
+            recipient: recipient.clone(),
+            reply: reply.clone(),
+        };
+        let code = reply
+            .code()
+            .map_or_else(|| "no code".to_owned(), |c| c.to_string());
+        let verdict = match reply.severity() {
+            Severity::PositiveCompletion => "delivered".to_owned(),
+            Severity::TransientNegative => {
+                format!("not delivered ({code}, transient: retry later)")
+            }
+            Severity::PermanentNegative => format!("not delivered ({code}, permanent)"),
+            Severity::PositiveIntermediate | Severity::Unknown => {
+                format!("unclear ({code} is not a final reply)")
+            }
+        };
+        self.note(format!("LMTP: <{recipient}> {verdict}"));
+        self.lmtp_message.push(delivery);
+        let more_due = self
+            .session
+            .pending()
+            .next()
+            .is_some_and(|p| p.state == answered.map_or(State::Ready, |a| a.state.clone()));
+        if more_due {
+            return;
+        }
+        let message = std::mem::take(&mut self.lmtp_message);
+        let delivered = message.iter().filter(|d| d.delivered()).count();
+        let failed: Vec<String> = message
+            .iter()
+            .filter(|d| !d.delivered())
+            .map(|d| format!("<{}>", d.recipient))
+            .collect();
+        let total = message.len();
+        let summary = if failed.is_empty() {
+            format!("LMTP: the message was delivered to all {total} recipients")
+        } else {
+            format!(
+                "LMTP: the message was delivered to {delivered} of {total} recipients; not to {}",
+                failed.join(", ")
+            )
+        };
+        // Only the last message's replies are kept: the probe sends one message, and the
+        // explorer, which may send many, reads them from the notes.
+        self.deliveries = message;
+        self.note(summary);
     }
 
     /// Before a command: whole replies already received while none was awaited came

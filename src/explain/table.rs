@@ -24,7 +24,9 @@ const ENTRY_FIELDS: &[&str] = &[
     "title", "ref", "url", "meaning", "practice", "try", "params",
 ];
 /// Fields of the commands table: an entry's, and what each reply means to the command.
-const COMMAND_FIELDS: &[&str] = &["title", "ref", "url", "meaning", "practice", "replies"];
+const COMMAND_FIELDS: &[&str] = &[
+    "title", "ref", "url", "meaning", "practice", "try", "replies",
+];
 /// Fields of the vendor notes table.
 const VENDOR_FIELDS: &[&str] = &["source", "codes", "match", "note", "url"];
 

@@ -265,6 +265,16 @@ fn queries_are_dispatched_by_shape() {
     assert_eq!(query(" 5.7.1 ").items[0].kind, Kind::EnhancedCode);
     assert_eq!(query("smtputf8").items[0].kind, Kind::Keyword);
     assert_eq!(query("CRAM-MD5").items[0].kind, Kind::SaslMechanism);
+    assert_eq!(query("lhlo").items[0].kind, Kind::Command);
+    assert!(
+        query("LHLO").items[0]
+            .meaning
+            .contains("one reply per accepted")
+    );
+    // XCLIENT is both: what the server offers, and what the command does.
+    let xclient: Vec<Kind> = query("XCLIENT").items.iter().map(|i| i.kind).collect();
+    assert_eq!(xclient, [Kind::Keyword, Kind::Command]);
+    assert_eq!(query("OAUTHBEARER").items[0].kind, Kind::SaslMechanism);
     let size = query("SIZE 52428800");
     assert_eq!(
         size.items[0].parameters.as_deref(),

@@ -15,13 +15,13 @@ mod plan;
 mod source;
 mod wait;
 
-use crate::driver::{Driver, DriverError};
+use crate::driver::{Delivery, Driver, DriverError};
 use crate::net::{NetError, TlsMode};
 use crate::proto::auth::Mechanism;
 use crate::proto::auth::policy;
 use crate::proto::capability::Capabilities;
 use crate::proto::command::{Body, Command, Param, check_offered};
-use crate::proto::reply::Severity;
+use crate::proto::reply::{Reply, Severity};
 use crate::transcript::options::{FrontEnd, SessionOptions, session_header};
 
 pub use plan::{Credentials, EnvelopeParams, MessagePlan, PrintOptions, ProbePlan};
@@ -133,6 +133,12 @@ struct Probe {
     /// MAIL and RCPT parameters asked for.
     envelope: EnvelopeParams,
     quit_after: Option<Stage>,
+    /// LHLO instead of EHLO, and one reply per recipient after the message.
+    lmtp: bool,
+    /// HELO instead of EHLO.
+    helo: bool,
+    /// XCLIENT attributes to send after EHLO (`NAME=VALUE`).
+    xclient: Vec<String>,
     print: PrintOptions,
     /// Where the transcript is written (none when not recording).
     transcript: Option<std::path::PathBuf>,
@@ -209,6 +215,7 @@ impl Probe {
             sink,
         );
         driver.reveal_secrets(plan.record.keep_secrets);
+        driver.lmtp(plan.lmtp);
         Ok(Probe {
             driver,
             mode: connect.tls_mode,
@@ -224,6 +231,9 @@ impl Probe {
             require_pipelining: plan.require_pipelining,
             envelope: plan.envelope,
             quit_after: plan.quit_after,
+            lmtp: plan.lmtp,
+            helo: plan.helo,
+            xclient: plan.xclient,
             print: plan.print,
             transcript,
             recording,
@@ -326,6 +336,13 @@ impl Probe {
             return Stage::Done;
         }
 
+        if !self.xclient.is_empty() {
+            caps = match self.xclient(&caps).await {
+                Some(caps) => caps,
+                None => return Stage::Ehlo,
+            };
+        }
+
         if let Some(credentials) = self.credentials.take() {
             let mechanism = credentials
                 .mechanism
@@ -366,22 +383,74 @@ impl Probe {
         self.transaction(&caps, message).await
     }
 
-    /// EHLO, falling back to HELO when EHLO is refused
-    /// ([RFC 5321 §3.2](https://www.rfc-editor.org/rfc/rfc5321#section-3.2)).
+    /// EHLO, falling back to HELO when EHLO is refused with a 5yz
+    /// ([RFC 5321 §4.1.4](https://www.rfc-editor.org/rfc/rfc5321#section-4.1.4)); LHLO over
+    /// LMTP ([RFC 2033 §4.1](https://www.rfc-editor.org/rfc/rfc2033#section-4.1)), HELO alone
+    /// with `--helo`.
     async fn hello(&mut self) -> Option<Capabilities> {
-        let ehlo = Command::Ehlo(self.ehlo_name.clone());
-        let reply = self.driver.command(&ehlo).await.ok()?;
-        if reply.code() == Some(250) {
-            return Some(Capabilities::from_ehlo_reply(&reply));
+        if self.lmtp {
+            let lhlo = Command::Lhlo(self.ehlo_name.clone());
+            let reply = self.driver.command(&lhlo).await.ok()?;
+            return (reply.code() == Some(250)).then(|| Capabilities::from_ehlo_reply(&reply));
         }
-        if reply.severity() != Severity::PermanentNegative {
-            return None;
+        if !self.helo {
+            let ehlo = Command::Ehlo(self.ehlo_name.clone());
+            let reply = self.driver.command(&ehlo).await.ok()?;
+            if reply.code() == Some(250) {
+                return Some(Capabilities::from_ehlo_reply(&reply));
+            }
+            if reply.severity() != Severity::PermanentNegative {
+                return None;
+            }
+            self.driver.note(
+                "EHLO refused with a permanent reply; falling back to HELO (RFC 5321 §4.1.4): \
+                 no extensions (no STARTTLS, AUTH, SIZE, PIPELINING) can be used",
+            );
         }
-        self.driver
-            .note("EHLO refused; trying HELO (no extensions)");
         let helo = Command::Helo(self.ehlo_name.clone());
         let reply = self.driver.command(&helo).await.ok()?;
         (reply.code() == Some(250)).then(|| Capabilities::from_ehlo_reply(&reply))
+    }
+
+    /// `XCLIENT NAME=VALUE …` ([Postfix XCLIENT](https://www.postfix.org/XCLIENT_README.html)):
+    /// the server takes the attributes as the client's, answers with a new 220 greeting,
+    /// and the session starts over, so EHLO is sent again. `None` when XCLIENT is not
+    /// advertised, is refused, or the new EHLO fails.
+    async fn xclient(&mut self, caps: &Capabilities) -> Option<Capabilities> {
+        let Some(offered) = caps.xclient_attributes() else {
+            self.driver.note(
+                "the server does not advertise XCLIENT (Postfix grants it only to hosts in \
+                 smtpd_authorized_xclient_hosts): stopping before MAIL",
+            );
+            return None;
+        };
+        let unknown: Vec<&str> = self
+            .xclient
+            .iter()
+            .filter_map(|pair| pair.split_once('=').map(|(name, _)| name))
+            .filter(|name| !offered.iter().any(|o| o.eq_ignore_ascii_case(name)))
+            .collect();
+        if !unknown.is_empty() {
+            // Said, not refused: the server has the last word.
+            self.driver.note(format!(
+                "XCLIENT does not list {} (offered: {})",
+                unknown.join(", "),
+                offered.join(" ")
+            ));
+        }
+        let xclient = Command::Other {
+            verb: "XCLIENT".into(),
+            args: Some(self.xclient.join(" ")),
+        };
+        let reply = self.driver.command(&xclient).await.ok()?;
+        if reply.code() != Some(220) {
+            self.driver
+                .note("XCLIENT was not accepted: stopping before MAIL");
+            return None;
+        }
+        self.driver
+            .note("XCLIENT accepted: the session starts over as the forwarded client; EHLO again");
+        self.hello().await
     }
 
     /// The first offered mechanism the probe speaks, preferring PLAIN.
@@ -492,10 +561,8 @@ impl Probe {
                     return Stage::Local;
                 }
             };
-            return match self.driver.send_bdat(&message, chunk_size).await {
-                Ok(reply) if reply.code() == Some(250) => Stage::Done,
-                _ => Stage::Data,
-            };
+            let reply = self.driver.send_bdat(&message, chunk_size).await;
+            return self.message_stage(reply).await;
         }
         match self.driver.command(&Command::Data).await {
             Ok(reply) if reply.code() == Some(354) => {}
@@ -508,9 +575,45 @@ impl Probe {
                 self.driver.send_message_from(&mut file).await
             }
         };
-        match sent {
-            Ok(reply) if reply.code() == Some(250) => Stage::Done,
-            _ => Stage::Data,
+        self.message_stage(sent).await
+    }
+
+    /// Where the session stands after the reply to the message: `Done` when it was taken
+    /// (250), else `Data`. Over LMTP the other recipients' replies are read first
+    /// ([RFC 2033 §4.2](https://www.rfc-editor.org/rfc/rfc2033#section-4.2)): `Done` when
+    /// the message reached at least one recipient, and the per-recipient outcome is printed.
+    async fn message_stage(&mut self, first: Result<Reply, DriverError>) -> Stage {
+        let Ok(first) = first else {
+            return Stage::Data;
+        };
+        if !self.driver.session().is_lmtp() {
+            return if first.code() == Some(250) {
+                Stage::Done
+            } else {
+                Stage::Data
+            };
+        }
+        // A connection lost midway is a failure already reported; the replies read count.
+        let _ = self.driver.read_deliveries().await;
+        let deliveries = self.driver.take_deliveries();
+        if self.print.json {
+            let recipients: Vec<serde_json::Value> = deliveries
+                .iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "recipient": d.recipient,
+                        "code": d.reply.code(),
+                        "delivered": d.delivered(),
+                    })
+                })
+                .collect();
+            let event = serde_json::json!({"event": "lmtp_deliveries", "recipients": recipients});
+            crate::outln!("{}", crate::output::safe_json(event.to_string()));
+        }
+        if deliveries.iter().any(Delivery::delivered) {
+            Stage::Done
+        } else {
+            Stage::Data
         }
     }
 

@@ -17,11 +17,10 @@
 
 use super::source::{self, MessageSource};
 use super::{Probe, Stage};
-use crate::driver::{DriverError, Piece};
+use crate::driver::Piece;
 use crate::proto::capability::Capabilities;
 use crate::proto::command::Command;
 use crate::proto::data::dot_stuff;
-use crate::proto::reply::Reply;
 
 /// The largest message sent in the same write as its envelope (`BDAT n LAST`, RFC 3030
 /// §4.2). A refused envelope makes the server read and discard the chunk (RFC 3030 §2), so
@@ -104,7 +103,7 @@ impl Probe {
                 if let Some(stage) = self.envelope_stage(&envelope) {
                     return stage;
                 }
-                accepted_stage(reply)
+                self.message_stage(reply).await
             }
             Content::BdatChunks(chunk_size) => {
                 if let Some(stage) = self.envelope_stage(&envelope) {
@@ -118,7 +117,8 @@ impl Probe {
                     }
                     None => Vec::new(),
                 };
-                accepted_stage(self.driver.send_bdat(&bytes, chunk_size).await)
+                let reply = self.driver.send_bdat(&bytes, chunk_size).await;
+                self.message_stage(reply).await
             }
             Content::Data => self.data_after_envelope(&envelope, message).await,
         }
@@ -245,14 +245,6 @@ impl Probe {
             }
             None => return Stage::Data,
         };
-        accepted_stage(sent)
-    }
-}
-
-/// `Done` when the message was taken (250), else `Data`.
-fn accepted_stage(reply: Result<Reply, DriverError>) -> Stage {
-    match reply {
-        Ok(reply) if reply.code() == Some(250) => Stage::Done,
-        _ => Stage::Data,
+        self.message_stage(sent).await
     }
 }

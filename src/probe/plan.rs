@@ -42,6 +42,14 @@ pub struct ProbePlan {
     pub envelope: EnvelopeParams,
     /// Stop (with QUIT) after this step; one of [`Stage::STOPPABLE`].
     pub quit_after: Option<Stage>,
+    /// Speak LMTP ([RFC 2033](https://www.rfc-editor.org/rfc/rfc2033)): LHLO, and one
+    /// reply per accepted recipient after the message.
+    pub lmtp: bool,
+    /// Greet with HELO instead of EHLO (no extensions).
+    pub helo: bool,
+    /// `XCLIENT` attributes (`NAME=VALUE`, value already xtext-encoded) sent after EHLO;
+    /// the session then starts over with a new EHLO.
+    pub xclient: Vec<String>,
     pub print: PrintOptions,
     pub record: RecordOptions,
 }

@@ -773,6 +773,7 @@ fn mechanism(verb: &str) -> Option<Mechanism> {
         "LOGIN" => Some(Mechanism::Login),
         "CRAM-MD5" => Some(Mechanism::CramMd5),
         "XOAUTH2" => Some(Mechanism::XOAuth2),
+        "OAUTHBEARER" => Some(Mechanism::OAuthBearer),
         _ => None,
     }
 }

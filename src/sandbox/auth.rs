@@ -1,7 +1,10 @@
 //! The server side of SMTP AUTH ([RFC 4954](https://www.rfc-editor.org/rfc/rfc4954)):
 //! PLAIN ([RFC 4616](https://www.rfc-editor.org/rfc/rfc4616)), LOGIN (the de-facto
 //! mechanism, [draft-murchison-sasl-login](https://datatracker.ietf.org/doc/html/draft-murchison-sasl-login-00))
-//! and CRAM-MD5 ([RFC 2195](https://www.rfc-editor.org/rfc/rfc2195)) against one demo account.
+//! and CRAM-MD5 ([RFC 2195](https://www.rfc-editor.org/rfc/rfc2195)) against one demo account;
+//! with a token configured, also the OAuth 2.0 bearer-token mechanisms XOAUTH2 (Google's)
+//! and OAUTHBEARER ([RFC 7628](https://www.rfc-editor.org/rfc/rfc7628)), which answer a
+//! refused token with a JSON error challenge, as Gmail and Outlook do.
 //!
 //! Security: the account is for a loopback sandbox; the password is compared in constant time
 //! anyway, and SASL payloads never reach the log (the session redacts them). The CRAM-MD5
@@ -20,6 +23,15 @@ use super::replies::ServerReply;
 /// The mechanisms offered, in the order listed in the EHLO reply.
 pub const MECHANISMS: &str = "PLAIN LOGIN CRAM-MD5";
 
+/// The mechanisms offered with `credentials`: the bearer-token ones only with a token.
+pub fn mechanisms(credentials: &Credentials) -> String {
+    if credentials.oauth_token.is_some() {
+        format!("{MECHANISMS} XOAUTH2 OAUTHBEARER")
+    } else {
+        MECHANISMS.to_owned()
+    }
+}
+
 /// What the exchange waits for next (the session's `ExpectAuthResponse` state carries it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthExchange {
@@ -31,6 +43,12 @@ pub enum AuthExchange {
     LoginPassword { user: String },
     /// CRAM-MD5: the challenge (decoded) was sent.
     CramResponse { challenge: String },
+    /// XOAUTH2 or OAUTHBEARER without an initial response: an empty 334 was sent.
+    BearerResponse { oauthbearer: bool },
+    /// The token was refused with a 334 JSON error; the client's answer (empty for XOAUTH2,
+    /// `^A` for OAUTHBEARER, [RFC 7628 §3.2.3](https://www.rfc-editor.org/rfc/rfc7628#section-3.2.3))
+    /// gets the final 535.
+    BearerErrorAck,
 }
 
 /// The outcome of one step.
@@ -72,6 +90,15 @@ pub fn start(
                 ServerReply::plain(334, BASE64.encode(&challenge)),
                 AuthExchange::CramResponse { challenge },
             )
+        }
+        name @ ("XOAUTH2" | "OAUTHBEARER") if credentials.oauth_token.is_some() => {
+            let exchange = AuthExchange::BearerResponse {
+                oauthbearer: name == "OAUTHBEARER",
+            };
+            match initial {
+                None => AuthStep::Continue(ServerReply::plain(334, ""), exchange),
+                Some(response) => respond(exchange, response, credentials),
+            }
         }
         _ => AuthStep::Failure(ServerReply::new(
             504,
@@ -125,6 +152,33 @@ pub fn respond(exchange: AuthExchange, line: &str, credentials: &Credentials) ->
         AuthExchange::LoginPassword { user } => {
             verify_password(user.as_bytes(), &decoded, credentials)
         }
+        AuthExchange::BearerResponse { oauthbearer } => {
+            let parsed = if oauthbearer {
+                oauthbearer_fields(&decoded)
+            } else {
+                xoauth2_fields(&decoded)
+            };
+            let token_ok = credentials.oauth_token.as_deref().is_some_and(|t| {
+                parsed.is_some_and(|(_, token)| constant_time_eq(token, t.as_bytes()))
+            });
+            let user_ok =
+                parsed.is_some_and(|(user, _)| constant_time_eq(user, credentials.user.as_bytes()));
+            if token_ok && user_ok {
+                return AuthStep::Success(credentials.user.clone());
+            }
+            // RFC 7628 §3.2.2 (and Google's XOAUTH2): the failure is a 334 with a JSON
+            // status; the final reply follows the client's answer.
+            let error = if oauthbearer {
+                r#"{"status":"invalid_token","scope":"smtpx-sandbox"}"#
+            } else {
+                r#"{"status":"401","schemes":"bearer","scope":"smtpx-sandbox"}"#
+            };
+            AuthStep::Continue(
+                ServerReply::plain(334, BASE64.encode(error)),
+                AuthExchange::BearerErrorAck,
+            )
+        }
+        AuthExchange::BearerErrorAck => invalid(),
         AuthExchange::CramResponse { challenge } => {
             // "user SP hex-digest" (RFC 2195 §2); the user name may itself hold spaces.
             let Some(space) = decoded.iter().rposition(|&b| b == b' ') else {
@@ -146,6 +200,34 @@ pub fn respond(exchange: AuthExchange, line: &str, credentials: &Credentials) ->
             }
         }
     }
+}
+
+/// The user and token of `user=U ^A auth=Bearer T ^A ^A` (XOAUTH2).
+fn xoauth2_fields(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let rest = bytes.strip_prefix(b"user=")?;
+    let end = rest.iter().position(|&b| b == 1)?;
+    let (user, fields) = rest.split_at(end);
+    Some((user, bearer_token(fields)?))
+}
+
+/// The authorization identity and token of `n,a=U, ^A [key=value ^A]… auth=Bearer T ^A ^A`
+/// ([RFC 7628 §3.1](https://www.rfc-editor.org/rfc/rfc7628#section-3.1)); `=2C` and `=3D`
+/// in the identity are left as sent, so a name holding them does not match.
+fn oauthbearer_fields(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let end = bytes.iter().position(|&b| b == 1)?;
+    let (header, fields) = bytes.split_at(end);
+    let identity = header
+        .split(|&b| b == b',')
+        .find_map(|part| part.strip_prefix(b"a="))?;
+    Some((identity, bearer_token(fields)?))
+}
+
+/// The token of the `auth=Bearer T` field among `^A`-separated fields ending in `^A^A`.
+fn bearer_token(fields: &[u8]) -> Option<&[u8]> {
+    let fields = fields.strip_suffix(b"\x01\x01")?;
+    fields
+        .split(|&b| b == 1)
+        .find_map(|field| field.strip_prefix(b"auth=Bearer "))
 }
 
 fn login_user_prompt() -> AuthStep {
@@ -203,6 +285,7 @@ mod tests {
         Credentials {
             user: "demo".into(),
             password: "demo-password".into(),
+            oauth_token: Some("demo-token".into()),
         }
     }
 
@@ -263,6 +346,7 @@ mod tests {
         let creds = Credentials {
             user: "tim".into(),
             password: "tanstaaftanstaaf".into(),
+            oauth_token: None,
         };
         let exchange = AuthExchange::CramResponse {
             challenge: "<1896.697170952@postoffice.reston.mci.net>".into(),
@@ -274,6 +358,49 @@ mod tests {
         );
         let wrong = BASE64.encode("tim b913a602c7eda7a495b4e6e7334d3891");
         assert_eq!(code(&respond(exchange, &wrong, &creds)), 535);
+    }
+
+    #[test]
+    fn bearer_tokens_pass_and_a_wrong_one_gets_the_json_error_then_535() {
+        let xoauth2 = BASE64.encode("user=demo\x01auth=Bearer demo-token\x01\x01");
+        assert_eq!(code(&start("XOAUTH2", Some(&xoauth2), &demo(), "x")), 235);
+        let bearer = BASE64.encode("n,a=demo,\x01host=localhost\x01auth=Bearer demo-token\x01\x01");
+        assert_eq!(
+            code(&start("OAUTHBEARER", Some(&bearer), &demo(), "x")),
+            235
+        );
+        // Without an initial response: an empty 334 first.
+        let AuthStep::Continue(reply, exchange) = start("OAUTHBEARER", None, &demo(), "x") else {
+            panic!("expected a 334");
+        };
+        assert_eq!(reply.to_wire(), b"334 \r\n");
+        assert_eq!(code(&respond(exchange, &bearer, &demo())), 235);
+        let wrong = BASE64.encode("n,a=demo,\x01auth=Bearer nope\x01\x01");
+        let AuthStep::Continue(reply, exchange) = start("OAUTHBEARER", Some(&wrong), &demo(), "x")
+        else {
+            panic!("expected the error challenge");
+        };
+        let text = String::from_utf8(reply.to_wire()).expect("ASCII");
+        let json = BASE64
+            .decode(text.trim_end().trim_start_matches("334 "))
+            .expect("base64");
+        assert_eq!(
+            json,
+            br#"{"status":"invalid_token","scope":"smtpx-sandbox"}"#
+        );
+        assert_eq!(code(&respond(exchange, "AQ==", &demo())), 535);
+        let other_user = BASE64.encode("user=root\x01auth=Bearer demo-token\x01\x01");
+        assert_eq!(
+            code(&start("XOAUTH2", Some(&other_user), &demo(), "x")),
+            334
+        );
+        // Not offered without a token.
+        let no_token = Credentials {
+            oauth_token: None,
+            ..demo()
+        };
+        assert_eq!(mechanisms(&no_token), MECHANISMS);
+        assert_eq!(code(&start("XOAUTH2", Some(&xoauth2), &no_token, "x")), 504);
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct Credentials {
     pub user: String,
     pub password: String,
+    /// The bearer token XOAUTH2 and OAUTHBEARER accept for `user`; `None`: those
+    /// mechanisms are not offered.
+    pub oauth_token: Option<String>,
 }
 
 impl Default for Credentials {
@@ -30,6 +33,7 @@ impl Default for Credentials {
         Credentials {
             user: "demo".to_owned(),
             password: "demo-password".to_owned(),
+            oauth_token: None,
         }
     }
 }
@@ -72,6 +76,9 @@ pub struct Behaviours {
     /// SMTP smuggling hole of Postfix before 3.9 and Sendmail (CVE-2023-51764/51765), on
     /// purpose, for `smtpx smuggle` to find.
     pub lenient_eod: bool,
+    /// Refuse EHLO with `500 5.5.1`, as a server without ESMTP does (Postfix's
+    /// `smtp-sink -e`): a client falls back to HELO (RFC 5321 §4.1.4).
+    pub no_esmtp: bool,
 }
 
 /// Everything [`start`](super::start) needs.

@@ -89,6 +89,7 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
             .map(|d| d.trim().to_ascii_lowercase())
             .collect(),
         lenient_eod: behaviours.lenient_eod,
+        no_esmtp: behaviours.no_esmtp,
     };
     let maildir_path = maildir.path().to_path_buf();
     let TlsSetup {

@@ -49,6 +49,8 @@ pub struct ExplorerPlan {
     pub lesson: Option<crate::learn::Lesson>,
     /// `--theme`, `--presenter`.
     pub display: crate::app::Display,
+    /// The server speaks LMTP ([RFC 2033](https://www.rfc-editor.org/rfc/rfc2033)).
+    pub lmtp: bool,
 }
 
 /// Exit code when the explorer cannot run: no terminal, or a target that does not parse.
@@ -74,6 +76,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         intro,
         lesson,
         display,
+        lmtp,
     } = plan;
     let target = connect.target.clone();
     if let Some(message) = without_terminal(&target.to_string()) {
@@ -105,6 +108,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     let greeting_wait = Some(connect.greeting_wait);
     let mut driver = Driver::new(target, connect.connect, connect.tls, connect.timeout, sink);
     driver.reveal_secrets(record.keep_secrets);
+    driver.lmtp(lmtp);
     let options = task::TaskOptions {
         implicit_tls: implicit,
         greeting_wait,

@@ -1,5 +1,5 @@
 //! The AUTH form: mechanism (offered ones first), user, and the password as bullets — or,
-//! for XOAUTH2, where the token is read from — in a box over the transcript.
+//! for XOAUTH2 and OAUTHBEARER, where the token is read from — in a box over the transcript.
 //!
 //! Layer: views. The password itself never reaches this file: only
 //! [`AuthForm::masked_password`](crate::app::auth::form::AuthForm::masked_password).

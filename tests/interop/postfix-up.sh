@@ -32,6 +32,13 @@ DOVECOT_LOG=$LOG_DIR/dovecot.log
 SASL_SOCKET=/var/spool/postfix/private/auth
 WAIT_SECS=20
 PACKAGES=(postfix dovecot-core openssl)
+# --- session engineer: LMTP (Dovecot) and XCLIENT/XFORWARD (Postfix) listeners
+PORT_LMTP=10024         # Dovecot LMTP: delivers to $TEST_USER; $LMTP_FULL_USER is over quota
+PORT_XCLIENT=10026      # Postfix smtpd with XCLIENT and XFORWARD authorized for 127.0.0.1
+LMTP_FULL_USER=smtpxfull
+LMTP_USERS=/etc/dovecot/smtpx-lmtp-users
+PACKAGES+=(dovecot-lmtpd)
+# --- end session engineer
 
 log() { printf 'postfix-up: %s\n' "$*"; }
 die() { printf 'postfix-up: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -97,8 +104,14 @@ greet_proxied() {
 all_ports_up() {
     greet_plain "$PORT_MTA" && greet_plain "$PORT_SUBMISSION" && greet_tls "$PORT_SMTPS" \
         && greet_proxied \
-        && greet_plain "$PORT_FORBID_BARE_LF" # smuggle check
+        && greet_plain "$PORT_FORBID_BARE_LF" \
+        && session_ports_up
 }
+# --- session engineer: LMTP and XCLIENT listeners greet with 220 too
+session_ports_up() {
+    greet_plain "$PORT_LMTP" && greet_plain "$PORT_XCLIENT"
+}
+# --- end session engineer
 
 # ---------------------------------------------------------------- packages
 packages_installed() {
@@ -233,8 +246,40 @@ service auth {
     group = postfix
   }
 }
+# --- session engineer: LMTP on $LISTEN_ADDR:$PORT_LMTP (RFC 2033). $TEST_USER gets the
+# mail in $MAILDIR; $LMTP_FULL_USER exists but has a 1-byte quota, so its data reply
+# fails while the other recipient of the same message is delivered.
+protocols = lmtp
+mail_location = maildir:~/Maildir
+first_valid_uid = 100
+userdb {
+  driver = passwd-file
+  args = username_format=%n $LMTP_USERS
+}
+protocol lmtp {
+  mail_plugins = quota
+  postmaster_address = postmaster@$TEST_DOMAIN
+}
+plugin {
+  quota = count:User quota
+  quota_vsizes = yes
+  quota_rule = *:storage=0
+}
+service lmtp {
+  inet_listener lmtp {
+    address = $LISTEN_ADDR
+    port = $PORT_LMTP
+  }
+}
+# --- end session engineer
 EOT
 [ "$CHANGED" = 0 ] || DOVECOT_DIRTY=1
+# --- session engineer: the over-quota LMTP user (never a SASL login: no passdb entry)
+put_file 640 root:dovecot "$LMTP_USERS" <<EOT
+$LMTP_FULL_USER::$TEST_UID:$TEST_GID::$TEST_HOME/$LMTP_FULL_USER::userdb_quota_rule=*:storage=1B
+EOT
+[ "$CHANGED" = 0 ] || DOVECOT_DIRTY=1
+# --- end session engineer
 
 # ------------------------------------------------------------------ postfix
 [ -s /etc/mailname ] || echo localhost >/etc/mailname
@@ -343,6 +388,14 @@ $LISTEN_ADDR:$PORT_FORBID_BARE_LF inet n - n - - smtpd
   -o smtpd_sasl_auth_enable=no
   -o smtpd_forbid_bare_newline=yes
   -o smtpd_forbid_bare_newline_exclusions=
+# --- session engineer: XCLIENT and XFORWARD for 127.0.0.1 (Postfix XCLIENT_README)
+$LISTEN_ADDR:$PORT_XCLIENT inet n - n - - smtpd
+  -o syslog_name=postfix/xclient
+  -o smtpd_tls_security_level=may
+  -o smtpd_sasl_auth_enable=no
+  -o smtpd_authorized_xclient_hosts=$LISTEN_ADDR
+  -o smtpd_authorized_xforward_hosts=$LISTEN_ADDR
+# --- end session engineer
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr

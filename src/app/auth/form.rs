@@ -1,5 +1,5 @@
 //! The AUTH helper: a small form (F4 or `/auth`) — mechanism, user, and a password typed
-//! masked, or for XOAUTH2 where to read the token (an environment variable or a file) —
+//! masked, or for XOAUTH2 and OAUTHBEARER where to read the token (an environment variable or a file) —
 //! that sends one [`Intent::Auth`]; the network task runs the SASL exchange
 //! ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4)). While it runs,
 //! [`AuthTrace`] writes each client step decoded beside its (masked) encoded line.
@@ -24,11 +24,12 @@ use crate::proto::auth::view::SaslView;
 use crate::proto::text::escape_str;
 
 /// Mechanisms the built-in SASL client runs.
-pub const SUPPORTED: [Mechanism; 4] = [
+pub const SUPPORTED: [Mechanism; 5] = [
     Mechanism::Plain,
     Mechanism::Login,
     Mechanism::CramMd5,
     Mechanism::XOAuth2,
+    Mechanism::OAuthBearer,
 ];
 
 /// Characters reserved for the password (longer ones still work, with a reallocation).
@@ -44,7 +45,7 @@ pub enum AuthField {
     TokenName,
 }
 
-/// Where an XOAUTH2 token is read from.
+/// Where an OAuth token (XOAUTH2, OAUTHBEARER) is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenFrom {
     Env,
@@ -120,13 +121,13 @@ impl AuthForm {
     }
 
     pub fn mechanism(&self) -> &Mechanism {
-        // `mechanisms` always holds the four supported ones; `choice` stays in range.
+        // `mechanisms` always holds the supported ones; `choice` stays in range.
         &self.mechanisms[self.choice.min(self.mechanisms.len() - 1)].0
     }
 
     /// The lines of the form, in order, for this mechanism.
     pub fn fields(&self) -> &'static [AuthField] {
-        if *self.mechanism() == Mechanism::XOAuth2 {
+        if self.mechanism().uses_token() {
             &[
                 AuthField::Mechanism,
                 AuthField::User,
@@ -231,7 +232,7 @@ impl AuthForm {
             return Err(Incomplete::NoUser);
         }
         let mechanism = self.mechanism().clone();
-        let secret = if mechanism == Mechanism::XOAuth2 {
+        let secret = if mechanism.uses_token() {
             let name = self.token_name.value().trim().to_string();
             if name.is_empty() {
                 self.focus = AuthField::TokenName;

@@ -110,7 +110,7 @@ const VERBS: &[&str] = &[
     "QUIT",
 ];
 
-const MECHANISMS: &[&str] = &["PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2"];
+const MECHANISMS: &[&str] = &["PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER"];
 
 /// MAIL parameters and the extension keyword that allows each (`None`: always listed).
 const MAIL_PARAMS: &[(&str, &str)] = &[
@@ -167,6 +167,21 @@ pub fn candidates(input: &str, session: &Session, raw: bool) -> Vec<String> {
                 offered.into_iter().map(|m| format!("{m} ")).collect()
             }
         }
+        // Postfix's XCLIENT and XFORWARD take `ATTR=VALUE` pairs, of the attributes the
+        // EHLO reply lists; those already on the line are not offered again.
+        "XCLIENT" | "XFORWARD" => {
+            let offered = match verb {
+                "XCLIENT" => caps.and_then(Capabilities::xclient_attributes),
+                _ => caps.and_then(Capabilities::xforward_attributes),
+            };
+            let typed = head.to_ascii_uppercase();
+            offered
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|a| !typed.contains(&format!(" {a}=")))
+                .map(|a| format!("{a}="))
+                .collect()
+        }
         "MAIL" if head.contains('>') => parameters(MAIL_PARAMS, caps),
         "RCPT" if head.contains('>') => parameters(RCPT_PARAMS, caps),
         _ => Vec::new(),
@@ -178,11 +193,27 @@ pub fn candidates(input: &str, session: &Session, raw: bool) -> Vec<String> {
         .collect()
 }
 
-/// Verbs starting with what was typed; those valid now first.
+/// Verbs starting with what was typed; those valid now first. XCLIENT and XFORWARD only
+/// where the server advertises them.
 fn verbs(typed: &str, session: &Session) -> Vec<String> {
     let valid: Vec<&str> = session.valid_next().iter().map(|s| s.verb).collect();
+    let caps = session.capabilities();
+    let private = [
+        ("XCLIENT ", caps.and_then(Capabilities::xclient_attributes)),
+        (
+            "XFORWARD ",
+            caps.and_then(Capabilities::xforward_attributes),
+        ),
+    ];
     let mut out: Vec<String> = VERBS
         .iter()
+        .copied()
+        .chain(
+            private
+                .iter()
+                .filter(|(_, offered)| offered.is_some())
+                .map(|(verb, _)| *verb),
+        )
         .filter(|v| v.starts_with(typed))
         .map(|v| v.to_string())
         .collect();

@@ -353,6 +353,43 @@ fn tab_completes_parameters_from_the_capabilities() {
 }
 
 #[test]
+fn tab_completes_xclient_and_its_advertised_attributes() {
+    let mut s = greeted();
+    s.client("EHLO me").server(
+        b"250-mx\r\n250-XCLIENT NAME ADDR PORT HELO\r\n250-XFORWARD NAME ADDR IDENT\r\n250 8BITMIME\r\n",
+    );
+    s.app.input = tui_input::Input::new("XC".into());
+    s.app.update(key(KeyCode::Tab));
+    assert_eq!(s.app.input.value(), "XCLIENT ");
+    s.app.update(key(KeyCode::Char('n')));
+    s.app.update(key(KeyCode::Tab));
+    assert_eq!(s.app.input.value(), "XCLIENT NAME=");
+    s.app.input = tui_input::Input::new("xclient ADDR=192.0.2.1 ".into());
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        s.app.update(key(KeyCode::Tab));
+        seen.push(s.app.input.value().to_string());
+    }
+    // ADDR is on the line already: not offered again.
+    assert_eq!(
+        seen,
+        [
+            "xclient ADDR=192.0.2.1 NAME=",
+            "xclient ADDR=192.0.2.1 PORT=",
+            "xclient ADDR=192.0.2.1 HELO=",
+        ]
+    );
+    s.app.input = tui_input::Input::new("XFORWARD I".into());
+    s.app.update(key(KeyCode::Tab));
+    assert_eq!(s.app.input.value(), "XFORWARD IDENT=");
+    // Not advertised: not offered.
+    let mut plain = ehlo_done();
+    plain.app.input = tui_input::Input::new("XC".into());
+    plain.app.update(key(KeyCode::Tab));
+    assert_eq!(plain.app.input.value(), "XC");
+}
+
+#[test]
 fn every_bound_key_does_something_sensible() {
     let mut s = ehlo_done();
     for _ in 0..40 {

@@ -36,6 +36,9 @@ pub enum Mechanism {
     CramMd5,
     /// `XOAUTH2`, Google's OAuth 2.0 bearer-token mechanism.
     XOAuth2,
+    /// `OAUTHBEARER`, the standard OAuth 2.0 bearer-token mechanism
+    /// ([RFC 7628 §3](https://www.rfc-editor.org/rfc/rfc7628#section-3)).
+    OAuthBearer,
     /// Any other name, upper-cased. [`SaslClient`] cannot run it; a person can still type it.
     Other(String),
 }
@@ -50,11 +53,19 @@ impl FromStr for Mechanism {
             "LOGIN" => Self::Login,
             "CRAM-MD5" => Self::CramMd5,
             "XOAUTH2" => Self::XOAuth2,
+            "OAUTHBEARER" => Self::OAuthBearer,
             _ if upper.is_empty() || !upper.bytes().all(|b| b.is_ascii_graphic()) => {
                 return Err(AuthError::InvalidMechanismName(name.to_owned()));
             }
             _ => Self::Other(upper),
         })
+    }
+}
+
+impl Mechanism {
+    /// Whether the secret is an OAuth 2.0 access token rather than a password.
+    pub fn uses_token(&self) -> bool {
+        matches!(self, Self::XOAuth2 | Self::OAuthBearer)
     }
 }
 
@@ -65,13 +76,14 @@ impl fmt::Display for Mechanism {
             Self::Login => "LOGIN",
             Self::CramMd5 => "CRAM-MD5",
             Self::XOAuth2 => "XOAUTH2",
+            Self::OAuthBearer => "OAUTHBEARER",
             Self::Other(name) => name,
         })
     }
 }
 
 /// Who authenticates. `secret` is the password (PLAIN, LOGIN, CRAM-MD5) or the OAuth access token
-/// (XOAUTH2). `Debug` never shows it.
+/// (XOAUTH2, OAUTHBEARER). `Debug` never shows it.
 #[derive(Clone)]
 pub struct Credentials {
     /// The identity to act as, if not the username itself (PLAIN only).
@@ -223,6 +235,63 @@ pub fn xoauth2_payload(username: &str, token: &str) -> Result<Zeroizing<Vec<u8>>
     Ok(Zeroizing::new(
         format!("user={username}\x01auth=Bearer {token}\x01\x01").into_bytes(),
     ))
+}
+
+/// The OAUTHBEARER initial client response
+/// `n,a=<user>,^Aauth=Bearer <token>^A^A`
+/// ([RFC 7628 §3.1](https://www.rfc-editor.org/rfc/rfc7628#section-3.1)): a GS2 header
+/// naming the user as authorization identity, `,` and `=` in it written `=2C` and `=3D`
+/// ([RFC 5801 §4](https://www.rfc-editor.org/rfc/rfc5801#section-4)), then the bearer token.
+pub fn oauthbearer_payload(username: &str, token: &str) -> Result<Zeroizing<Vec<u8>>, AuthError> {
+    refuse_separator(
+        Mechanism::OAuthBearer,
+        &[("username", username), ("token", token)],
+        1,
+    )?;
+    let user = username.replace('=', "=3D").replace(',', "=2C");
+    Ok(Zeroizing::new(
+        format!("n,a={user},\x01auth=Bearer {token}\x01\x01").into_bytes(),
+    ))
+}
+
+/// The `status` of an OAuth error challenge: after a refused token the server sends a 334
+/// whose text is a JSON object such as `{"status":"invalid_token","scope":"…"}`
+/// ([RFC 7628 §3.2.2](https://www.rfc-editor.org/rfc/rfc7628#section-3.2.2); XOAUTH2 does
+/// the same). Only a flat object with string values is read; anything else is `None`.
+pub fn oauth_error_status(challenge: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(challenge).ok()?.trim();
+    let inner = text.strip_prefix('{')?.strip_suffix('}')?;
+    let mut rest = inner.trim_start();
+    while !rest.is_empty() {
+        let (key, after) = json_string(rest)?;
+        let after = after.trim_start().strip_prefix(':')?.trim_start();
+        let (value, after) = json_string(after)?;
+        if key == "status" {
+            return Some(value);
+        }
+        rest = after.trim_start();
+        rest = rest.strip_prefix(',').map_or(rest, str::trim_start);
+    }
+    None
+}
+
+/// A JSON string at the start of `text` (simple escapes only) and what follows it.
+fn json_string(text: &str) -> Option<(String, &str)> {
+    let body = text.strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((out, &body[i + 1..])),
+            '\\' => match chars.next()?.1 {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
 }
 
 /// One line for the client to send: the [`Command`], its exact bytes, and a display form.
@@ -475,6 +544,11 @@ impl SaslClient {
             // After a failed XOAUTH2 the server sends a 334 with a JSON error; the client answers
             // with an empty line and the server then sends its final reply.
             (Mechanism::XOAuth2, 1) => Some(Zeroizing::new(Vec::new())),
+            (Mechanism::OAuthBearer, 0) => Some(oauthbearer_payload(username, secret)?),
+            // After a refused token the server sends a 334 with a JSON error; the client must
+            // answer with a lone ^A, and the server then sends its final reply
+            // (RFC 7628 §3.2.3).
+            (Mechanism::OAuthBearer, 1) => Some(Zeroizing::new(vec![0x01])),
             _ => None,
         })
     }

@@ -171,6 +171,68 @@ fn xoauth2_payload_matches_googles_example_and_acknowledges_an_error_challenge()
 }
 
 #[test]
+fn oauthbearer_sends_the_rfc_7628_message_and_answers_an_error_challenge_with_ctrl_a() {
+    // RFC 7628 §4.1's example, without the optional host and port.
+    let token = "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==";
+    let payload = oauthbearer_payload("user@example.com", token).expect("payload");
+    assert_eq!(
+        payload.as_slice(),
+        b"n,a=user@example.com,\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01"
+    );
+    let creds = credentials("user@example.com", token);
+    let mut client = SaslClient::new(Mechanism::OAuthBearer, creds, true).expect("client");
+    let line = client.start().expect("start");
+    assert_eq!(
+        sent(&line),
+        format!(
+            "AUTH OAUTHBEARER {}\r\n",
+            encode_response(&payload).as_str()
+        )
+    );
+    assert!(format!("{line:?}").contains("redacted"), "{line:?}");
+    // RFC 7628 §3.2.2: the failure comes as a 334 with a JSON object; §3.2.3: answer ^A.
+    let error = STANDARD.encode(
+        br#"{"status":"invalid_token","scope":"example_scope","openid-configuration":"https://example.com/.well-known/openid-configuration"}"#,
+    );
+    let ack = send(client.on_reply(334, error.as_bytes()).expect("ack"));
+    assert_eq!(sent(&ack), "AQ==\r\n");
+    assert!(matches!(
+        client.on_reply(535, b"5.7.8 Authentication credentials invalid"),
+        Ok(AuthStep::Done(Outcome::Rejected { code: 535 }))
+    ));
+    // `,` and `=` in the user name are escaped in the GS2 header (RFC 5801 §4).
+    let escaped = oauthbearer_payload("a,b=c", "t").expect("payload");
+    assert!(escaped.starts_with(b"n,a=a=2Cb=3Dc,\x01"));
+    assert!(matches!(
+        oauthbearer_payload("a", "b\x01c"),
+        Err(AuthError::SeparatorInCredential { field: "token", .. })
+    ));
+}
+
+#[test]
+fn an_oauth_error_challenge_shows_its_status_and_other_challenges_do_not() {
+    assert_eq!(
+        oauth_error_status(br#" {"status" : "invalid_token", "scope":"a b"} "#).as_deref(),
+        Some("invalid_token")
+    );
+    assert_eq!(
+        oauth_error_status(br#"{"schemes":"bearer","status":"401"}"#).as_deref(),
+        Some("401")
+    );
+    for other in [
+        &b"Username:"[..],
+        b"{}",
+        b"{\"status\":401}",
+        b"{\"status\":\"x",
+    ] {
+        assert_eq!(oauth_error_status(other), None, "{other:?}");
+    }
+    let challenge = STANDARD.encode(br#"{"status":"invalid_token"}"#);
+    let shown = view::challenge_text(challenge.as_bytes());
+    assert!(shown.starts_with("OAuth error: invalid_token"), "{shown}");
+}
+
+#[test]
 fn invalid_base64_challenge_is_an_error_that_leaves_the_exchange_cancellable() {
     assert!(matches!(
         decode_challenge(b"not base64!"),

@@ -26,7 +26,16 @@ pub const MASK: &str = "••••";
 pub fn challenge_text(text: &[u8]) -> String {
     match decode_challenge(text) {
         Ok(bytes) if bytes.is_empty() => "empty challenge".into(),
-        Ok(bytes) => escape_bytes(&bytes),
+        Ok(bytes) => match super::oauth_error_status(&bytes) {
+            // RFC 7628 §3.2.2: the token was refused; the client answers ^A and the server
+            // sends the final reply.
+            Some(status) => format!(
+                "OAuth error: {} — {}",
+                escape_bytes(status.as_bytes()),
+                escape_bytes(&bytes)
+            ),
+            None => escape_bytes(&bytes),
+        },
         Err(_) => "not base64".into(),
     }
 }
@@ -101,6 +110,10 @@ impl SaslView {
                 Some(format!("user={user}\\x01auth=Bearer {MASK}\\x01\\x01"))
             }
             (Mechanism::XOAuth2, 1) => Some(String::new()),
+            (Mechanism::OAuthBearer, 0) => {
+                Some(format!("n,a={user},\\x01auth=Bearer {MASK}\\x01\\x01"))
+            }
+            (Mechanism::OAuthBearer, 1) => Some("\\x01".to_owned()),
             _ => None,
         };
         self.step = self.step.saturating_add(1);
@@ -138,6 +151,8 @@ impl SaslView {
                 .map(|space| format!("{} {MASK}", escape_bytes(&bytes[..space]))),
             Mechanism::XOAuth2 if bytes.is_empty() => Some(String::new()),
             Mechanism::XOAuth2 => xoauth2(&bytes),
+            Mechanism::OAuthBearer if bytes.as_slice() == b"\x01" => Some("\\x01".to_owned()),
+            Mechanism::OAuthBearer => oauthbearer(&bytes),
             _ => None,
         };
         shown.unwrap_or_else(|| format!("{MASK} ({} bytes)", bytes.len()))
@@ -162,6 +177,19 @@ fn xoauth2(bytes: &[u8]) -> Option<String> {
     Some(format!(
         "user={}\\x01auth={} {MASK}\\x01\\x01",
         escape_bytes(&user[..end]),
+        escape_bytes(&scheme[..space])
+    ))
+}
+
+/// `n,a=U, ^A auth=Bearer T ^A ^A` with the token masked, if it has that shape.
+fn oauthbearer(bytes: &[u8]) -> Option<String> {
+    let first = bytes.iter().position(|&b| b == 1)?;
+    let header = &bytes[..first];
+    let scheme = bytes[first..].strip_prefix(b"\x01auth=")?;
+    let space = scheme.iter().position(|&b| b == b' ')?;
+    Some(format!(
+        "{}\\x01auth={} {MASK}\\x01\\x01",
+        escape_bytes(header),
         escape_bytes(&scheme[..space])
     ))
 }

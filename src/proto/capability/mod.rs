@@ -309,6 +309,36 @@ impl Capabilities {
         mechanisms
     }
 
+    /// The attributes `XCLIENT` accepts (`XCLIENT NAME ADDR PORT …`), upper-cased, each
+    /// once; `None` when XCLIENT is not advertised
+    /// ([Postfix XCLIENT](https://www.postfix.org/XCLIENT_README.html)).
+    pub fn xclient_attributes(&self) -> Option<Vec<String>> {
+        self.attributes(KnownKeyword::Xclient)
+    }
+
+    /// The attributes `XFORWARD` accepts, as [`Capabilities::xclient_attributes`]
+    /// ([Postfix XFORWARD](https://www.postfix.org/XFORWARD_README.html)).
+    pub fn xforward_attributes(&self) -> Option<Vec<String>> {
+        self.attributes(KnownKeyword::Xforward)
+    }
+
+    fn attributes(&self, known: KnownKeyword) -> Option<Vec<String>> {
+        let extension = self.find(known)?;
+        let mut attributes: Vec<String> = Vec::new();
+        for attribute in &extension.params {
+            let attribute = attribute.to_ascii_uppercase();
+            // An attribute name is a token; anything else is shown, never offered.
+            let token = !attribute.is_empty()
+                && attribute
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if token && !attributes.contains(&attribute) {
+                attributes.push(attribute);
+            }
+        }
+        Some(attributes)
+    }
+
     /// Whether `mechanism` is among [`Capabilities::auth_mechanisms`] (case-insensitive).
     pub fn offers_mechanism(&self, mechanism: &str) -> bool {
         self.auth_mechanisms()

@@ -340,3 +340,25 @@ fn known_keyword_names_round_trip() {
         assert!(!known.defined_in().is_empty());
     }
 }
+
+#[test]
+fn xclient_and_xforward_attributes_are_listed_once_and_only_as_tokens() {
+    let c = caps(
+        "250-mx.example\r\n250-XCLIENT NAME ADDR PORT PROTO HELO LOGIN DESTADDR DESTPORT\r\n\
+         250-XFORWARD name addr PORT PROTO HELO IDENT SOURCE addr \x1b[31m\r\n250 8BITMIME\r\n",
+    );
+    assert_eq!(
+        c.xclient_attributes().expect("advertised"),
+        [
+            "NAME", "ADDR", "PORT", "PROTO", "HELO", "LOGIN", "DESTADDR", "DESTPORT"
+        ]
+    );
+    assert_eq!(
+        c.xforward_attributes().expect("advertised"),
+        ["NAME", "ADDR", "PORT", "PROTO", "HELO", "IDENT", "SOURCE"]
+    );
+    assert_eq!(
+        caps("250-mx\r\n250 SIZE 1000\r\n").xclient_attributes(),
+        None
+    );
+}

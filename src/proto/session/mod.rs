@@ -29,6 +29,9 @@
 //! Ready --DATA-------> ExpectDataGo --354--> MessageMode
 //!                        --CRLF.CRLF--> ExpectDataReply -----> Ready (transaction over)
 //! Ready --BDAT-------> ExpectBdatReply --250-----------------> Ready (LAST: transaction over)
+//!   (LMTP: one ExpectDataReply / ExpectBdatReply{last} per recipient accepted or still
+//!    awaiting its RCPT reply; the transaction ends with the last of them)
+//! Ready --XCLIENT----> ExpectReply(XCLIENT) --220------------> Ready (greeted again: EHLO due)
 //! Ready --other------> ExpectReply(verb) --any reply---------> Ready
 //! Ready --QUIT-------> ExpectQuitReply --221-----------------> Closed
 //! any state --421, or on_closed()----------------------------> Closed
@@ -126,7 +129,9 @@ impl Pending {
     /// because a 334 makes the next line a SASL response).
     pub fn ends_group(&self) -> bool {
         match &self.state {
-            State::ExpectReply(verb) => ["VRFY", "EXPN", "NOOP", "TURN"].contains(&verb.as_str()),
+            State::ExpectReply(verb) => {
+                ["VRFY", "EXPN", "NOOP", "TURN", "XCLIENT"].contains(&verb.as_str())
+            }
             State::ExpectGreeting
             | State::ExpectEhloReply
             | State::ExpectLhloReply
@@ -178,6 +183,9 @@ pub struct Transaction {
 #[derive(Debug, Clone)]
 pub struct Session {
     submission: bool,
+    /// The peer speaks LMTP ([RFC 2033](https://www.rfc-editor.org/rfc/rfc2033)): it is
+    /// greeted with LHLO and answers the end of data once per accepted recipient.
+    lmtp: bool,
     queue: VecDeque<Pending>,
     greeted: bool,
     /// The greeting was 4yz/5yz (554 "no service"): only QUIT makes sense.
@@ -208,6 +216,7 @@ impl Session {
     pub fn new() -> Session {
         Session {
             submission: false,
+            lmtp: false,
             queue: VecDeque::from([Pending::new(State::ExpectGreeting, "(connect)", None)]),
             greeted: false,
             refused: false,
@@ -236,6 +245,71 @@ impl Session {
 
     pub fn is_submission(&self) -> bool {
         self.submission
+    }
+
+    /// A session with an LMTP server ([RFC 2033 §4](https://www.rfc-editor.org/rfc/rfc2033#section-4)):
+    /// LHLO instead of EHLO, and after the end of data (or `BDAT … LAST`) one reply per
+    /// accepted recipient, each matched to its recipient.
+    pub fn lmtp() -> Session {
+        Session {
+            lmtp: true,
+            ..Session::new()
+        }
+    }
+
+    /// Whether the session speaks LMTP: made with [`Session::lmtp`], or an LHLO was
+    /// accepted.
+    pub fn is_lmtp(&self) -> bool {
+        self.lmtp || matches!(self.hello, Some(Hello::Lhlo(_)))
+    }
+
+    /// The recipients whose replies an LMTP end of data awaits, in RCPT order
+    /// ([RFC 2033 §4.2](https://www.rfc-editor.org/rfc/rfc2033#section-4.2)); empty over SMTP,
+    /// where one reply answers for all.
+    /// Recipients whose RCPT reply is still due count too: with pipelining the end of data
+    /// can leave before they are answered, and a refused one then drops its entry
+    /// ([`Session::drop_lmtp_reply`]).
+    fn lmtp_recipients(&self) -> Vec<String> {
+        if !self.is_lmtp() {
+            return Vec::new();
+        }
+        let mut recipients = self
+            .transaction
+            .as_ref()
+            .map(|t| t.accepted.clone())
+            .unwrap_or_default();
+        recipients.extend(
+            self.queue
+                .iter()
+                .filter(|p| p.state == State::ExpectRcptReply)
+                .filter_map(|p| p.argument.clone()),
+        );
+        recipients
+    }
+
+    /// A pipelined RCPT was refused after the end of data was sent: no LMTP reply will
+    /// come for it. The last such entry of a message stays, without a recipient: a server
+    /// answers a message with no recipient once, with a failure.
+    fn drop_lmtp_reply(&mut self, recipient: &str) {
+        let is_lmtp_reply = |p: &Pending| {
+            p.argument.is_some()
+                && matches!(
+                    p.state,
+                    State::ExpectDataReply | State::ExpectBdatReply { last: true }
+                )
+        };
+        let Some(index) = self
+            .queue
+            .iter()
+            .position(|p| is_lmtp_reply(p) && p.argument.as_deref() == Some(recipient))
+        else {
+            return;
+        };
+        if self.queue.iter().filter(|p| is_lmtp_reply(p)).count() > 1 {
+            self.queue.remove(index);
+        } else if let Some(entry) = self.queue.get_mut(index) {
+            entry.argument = None;
+        }
     }
 
     /// What the session awaits now (with pipelining, the oldest awaited reply).
@@ -369,6 +443,23 @@ impl Session {
             Command::Bdat { size, last } => {
                 self.chunked = true;
                 self.bdat_remaining = *size;
+                // Over LMTP the last chunk, like the end of data, gets one reply per
+                // accepted recipient (RFC 2033 §4.2); earlier chunks get one.
+                let recipients = if *last {
+                    self.lmtp_recipients()
+                } else {
+                    Vec::new()
+                };
+                if !recipients.is_empty() {
+                    for recipient in recipients {
+                        self.push(
+                            State::ExpectBdatReply { last: true },
+                            label.clone(),
+                            Some(recipient),
+                        );
+                    }
+                    return;
+                }
                 (State::ExpectBdatReply { last: *last }, None)
             }
             Command::StartTls => (State::ExpectTlsGo, None),

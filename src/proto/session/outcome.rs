@@ -174,6 +174,7 @@ impl Session {
                     if let Some(t) = &mut self.transaction {
                         t.rejected.push(argument.clone());
                     }
+                    self.drop_lmtp_reply(&argument);
                     Change::RecipientRejected {
                         recipient: argument,
                         permanent,
@@ -198,8 +199,11 @@ impl Session {
                 }
             }
             State::ExpectBdatReply { last } => {
-                // A failed chunk fails the transaction (RFC 3030 §2).
-                if *last || !positive {
+                // A failed chunk fails the transaction (RFC 3030 §2); over LMTP the last
+                // chunk ends it once the last recipient's reply is in (RFC 2033 §4.2).
+                let more_due = pending.argument.is_some()
+                    && self.queue.iter().any(|p| p.state == pending.state);
+                if (*last && !more_due) || (!positive && !*last) {
                     self.end_transaction();
                 }
                 match (positive, last) {
@@ -211,6 +215,15 @@ impl Session {
             State::ExpectQuitReply if positive => {
                 self.close();
                 Change::Closing
+            }
+            // Postfix answers a successful XCLIENT with a new 220 greeting: the session
+            // starts over as if the forwarded client had just connected, and EHLO is due
+            // again (https://www.postfix.org/XCLIENT_README.html).
+            State::ExpectReply(verb) if code == Some(220) && verb == "XCLIENT" => {
+                self.hello = None;
+                self.authenticated = false;
+                self.end_transaction();
+                Change::Greeted
             }
             State::ExpectReply(verb) if positive && verb == "RSET" => {
                 self.end_transaction();

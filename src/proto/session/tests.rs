@@ -393,6 +393,133 @@ fn lmtp_awaits_one_data_reply_per_accepted_recipient() {
 }
 
 #[test]
+fn lmtp_bdat_last_awaits_one_reply_per_recipient_and_a_failure_is_matched_to_its_recipient() {
+    let mut s = Session::lmtp();
+    recv(&mut s, "220 lmtp.example LMTP\r\n");
+    assert_eq!(s.check(&command("EHLO client.example")).len(), 1);
+    send(&mut s, "LHLO client.example");
+    recv(&mut s, "250-lmtp\r\n250 CHUNKING\r\n");
+    send(&mut s, "MAIL FROM:<a@x>");
+    recv(&mut s, "250 ok\r\n");
+    for to in ["b@x", "c@x", "d@x"] {
+        send(&mut s, &format!("RCPT TO:<{to}>"));
+    }
+    recv(&mut s, "250 ok\r\n");
+    recv(&mut s, "550 5.1.1 no such user\r\n");
+    recv(&mut s, "250 ok\r\n");
+    s.on_sent(&Sent::BdatChunk {
+        last: false,
+        data: b"Subject: x\r\n".to_vec(),
+    });
+    assert_eq!(
+        s.pending().count(),
+        1,
+        "a chunk before the last gets one reply"
+    );
+    assert_eq!(recv(&mut s, "250 2.0.0 ok\r\n"), Change::ChunkAccepted);
+    s.on_sent(&Sent::BdatChunk {
+        last: true,
+        data: b"\r\nhi\r\n".to_vec(),
+    });
+    let due: Vec<Option<String>> = s.pending().map(|p| p.argument.clone()).collect();
+    assert_eq!(due, [Some("b@x".into()), Some("d@x".into())]);
+    let first = s.on_reply(&reply("552 5.2.2 b over quota\r\n"));
+    assert_eq!(
+        first.answered.and_then(|p| p.argument).as_deref(),
+        Some("b@x")
+    );
+    assert_eq!(first.change, Change::Rejected { permanent: true });
+    assert!(s.transaction().is_some(), "d@x's reply is still due");
+    assert_eq!(
+        recv(&mut s, "250 2.0.0 d saved\r\n"),
+        Change::MessageAccepted
+    );
+    assert!(s.transaction().is_none());
+    assert_eq!(s.state(), State::Ready);
+}
+
+#[test]
+fn pipelined_lmtp_bdat_last_awaits_replies_for_the_recipients_still_unanswered() {
+    let mut s = Session::lmtp();
+    recv(&mut s, "220 lmtp.example LMTP\r\n");
+    send(&mut s, "LHLO client.example");
+    recv(&mut s, "250-lmtp\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+    // MAIL, three RCPTs and BDAT LAST in one write, before any reply.
+    send(&mut s, "MAIL FROM:<a@x>");
+    for to in ["b@x", "c@x", "d@x"] {
+        send(&mut s, &format!("RCPT TO:<{to}>"));
+    }
+    s.on_sent(&Sent::BdatChunk {
+        last: true,
+        data: b"Subject: x\r\n\r\nhi\r\n".to_vec(),
+    });
+    recv(&mut s, "250 ok\r\n");
+    recv(&mut s, "250 ok\r\n");
+    recv(&mut s, "550 5.1.1 no such user\r\n");
+    recv(&mut s, "250 ok\r\n");
+    let due: Vec<Option<String>> = s.pending().map(|p| p.argument.clone()).collect();
+    assert_eq!(due, [Some("b@x".into()), Some("d@x".into())]);
+    recv(&mut s, "250 2.0.0 b saved\r\n");
+    recv(&mut s, "250 2.0.0 d saved\r\n");
+    assert_eq!(s.state(), State::Ready);
+    assert!(s.transaction().is_none());
+
+    // Every recipient refused: the server still answers the chunk once.
+    send(&mut s, "MAIL FROM:<a@x>");
+    send(&mut s, "RCPT TO:<e@x>");
+    s.on_sent(&Sent::BdatChunk {
+        last: true,
+        data: b"hi\r\n".to_vec(),
+    });
+    recv(&mut s, "250 ok\r\n");
+    recv(&mut s, "550 5.1.1 no such user\r\n");
+    assert_eq!(s.pending().count(), 1);
+    assert_eq!(s.pending().next().and_then(|p| p.argument.clone()), None);
+    recv(&mut s, "554 5.5.1 no valid recipients\r\n");
+    assert_eq!(s.state(), State::Ready);
+}
+
+#[test]
+fn xclient_220_starts_the_session_over_and_ehlo_is_due_again() {
+    let mut s = after_ehlo(Session::new(), "250-mx\r\n250 XCLIENT NAME ADDR\r\n");
+    send(&mut s, "XCLIENT ADDR=192.0.2.7 NAME=client.example");
+    assert!(s.pending().next().is_some_and(Pending::ends_group));
+    assert_eq!(recv(&mut s, "220 mx.example ESMTP\r\n"), Change::Greeted);
+    assert!(s.hello().is_none());
+    assert_eq!(recommended(&s), ["EHLO"]);
+    // A refused XCLIENT changes nothing.
+    let mut s = after_ehlo(Session::new(), "250-mx\r\n250 XCLIENT NAME ADDR\r\n");
+    send(&mut s, "XCLIENT ADDR=192.0.2.7");
+    assert_eq!(
+        recv(&mut s, "550 5.7.0 Error: insufficient authorization\r\n"),
+        Change::Rejected { permanent: true }
+    );
+    assert!(s.hello().is_some());
+}
+
+#[test]
+fn lmtp_session_suggests_lhlo_and_warns_before_ehlo_or_helo() {
+    let mut s = Session::lmtp();
+    recv(&mut s, "220 lmtp.example LMTP\r\n");
+    assert!(s.is_lmtp());
+    assert_eq!(verbs(&s).first(), Some(&"LHLO"));
+    for line in ["EHLO client.example", "HELO client.example"] {
+        assert!(matches!(
+            s.check(&command(line)).as_slice(),
+            [Warning::LmtpWantsLhlo { .. }]
+        ));
+    }
+    assert!(s.check(&command("LHLO client.example")).is_empty());
+    // A plain SMTP session learns LMTP from an accepted LHLO.
+    let mut smtp = Session::new();
+    recv(&mut smtp, GREETING);
+    assert!(!smtp.is_lmtp());
+    send(&mut smtp, "LHLO client.example");
+    recv(&mut smtp, "250 lmtp\r\n");
+    assert!(smtp.is_lmtp());
+}
+
+#[test]
 fn bdat_chunks_end_the_transaction_on_last() {
     let mut s = with_recipient(EHLO_TLS);
     s.on_sent(&Sent::BdatChunk {

@@ -66,6 +66,10 @@ pub enum Warning {
     },
     /// Message content sent with no 354 in force.
     MessageWithoutDataGo,
+    /// EHLO or HELO to an LMTP server, which is greeted with LHLO.
+    LmtpWantsLhlo {
+        verb: String,
+    },
 }
 
 impl Warning {
@@ -94,6 +98,7 @@ impl Warning {
             Warning::StartTlsNotAdvertised => ("rfc3207", "4"),
             Warning::ParameterWithoutExtension { .. } => ("rfc5321", "4.1.1.11"),
             Warning::SizeOverLimit { .. } => ("rfc1870", "3"),
+            Warning::LmtpWantsLhlo { .. } => ("rfc2033", "4.1"),
         };
         format!("https://www.rfc-editor.org/rfc/{doc}#section-{section}")
     }
@@ -169,6 +174,10 @@ impl fmt::Display for Warning {
             Warning::MessageWithoutDataGo => {
                 write!(f, "no 354 go-ahead: the server will read this as commands")
             }
+            Warning::LmtpWantsLhlo { verb } => write!(
+                f,
+                "{verb} to an LMTP server: LMTP is greeted with LHLO, and servers refuse {verb}"
+            ),
         }
     }
 }

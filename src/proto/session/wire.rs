@@ -6,7 +6,7 @@
 
 use zeroize::Zeroizing;
 
-use super::{Hello, Session, State};
+use super::{Session, State};
 use crate::proto::command::parse_command_line;
 
 /// The longest client line kept while tracking raw bytes. Only the verb and arguments
@@ -73,10 +73,7 @@ impl Session {
     /// The end marker was sent: one reply is due, or one per accepted recipient over LMTP.
     fn end_message(&mut self) {
         self.message = None;
-        let lmtp_recipients = match (&self.hello, &self.transaction) {
-            (Some(Hello::Lhlo(_)), Some(t)) if !t.accepted.is_empty() => t.accepted.clone(),
-            _ => Vec::new(),
-        };
+        let lmtp_recipients = self.lmtp_recipients();
         if lmtp_recipients.is_empty() {
             self.push(State::ExpectDataReply, "<CRLF>.<CRLF>", None);
         }

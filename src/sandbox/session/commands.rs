@@ -7,7 +7,7 @@
 use crate::proto::command::{Command, InitialResponse};
 use crate::proto::text::{escape_bytes, escape_str};
 
-use super::super::auth::{self, AuthExchange, AuthStep, MECHANISMS};
+use super::super::auth::{self, AuthExchange, AuthStep};
 use super::super::behaviours::Policy;
 use super::super::parse;
 use super::super::replies::{ServerReply, bad_sequence};
@@ -50,6 +50,15 @@ impl Session {
                 events.push(Event::Reply(ServerReply::plain(
                     250,
                     self.settings.hostname.clone(),
+                )));
+            }
+            // A server without ESMTP does not know EHLO (RFC 5321 §4.1.4: the client may
+            // then fall back to HELO).
+            Command::Ehlo(_) if self.settings.no_esmtp => {
+                events.push(Event::Reply(ServerReply::new(
+                    500,
+                    "5.5.1",
+                    "Error: unknown command (this server speaks no ESMTP: use HELO)",
                 )));
             }
             Command::Ehlo(name) => {
@@ -125,7 +134,10 @@ impl Session {
             lines.push("STARTTLS".to_owned());
         }
         if self.tls || !self.settings.submission {
-            lines.push(format!("AUTH {MECHANISMS}"));
+            lines.push(format!(
+                "AUTH {}",
+                auth::mechanisms(&self.settings.credentials)
+            ));
         }
         lines.push("HELP".to_owned());
         ServerReply::multiline(250, lines)

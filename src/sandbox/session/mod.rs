@@ -66,6 +66,8 @@ pub struct SessionSettings {
     /// A bare LF ends a line in DATA, and bare line ends are accepted (see
     /// [`Behaviours::lenient_eod`](crate::sandbox::Behaviours::lenient_eod)).
     pub lenient_eod: bool,
+    /// EHLO is refused (`500 5.5.1`), only HELO works.
+    pub no_esmtp: bool,
 }
 
 /// What the session tells its driver.

@@ -44,6 +44,7 @@ fn settings() -> SessionSettings {
         drop_after: None,
         local_domains: Vec::new(),
         lenient_eod: false,
+        no_esmtp: false,
     }
 }
 
@@ -536,6 +537,7 @@ fn relaying_outside_the_local_domains_is_refused_until_authenticated() {
         credentials: Credentials {
             user: "u".into(),
             password: "p".into(),
+            oauth_token: None,
         },
         ..settings()
     });

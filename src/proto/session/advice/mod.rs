@@ -120,6 +120,18 @@ impl Session {
             } else {
                 "start the session; the reply lists the server's extensions (RFC 5321 §4.1.1.1)"
             };
+            if self.lmtp {
+                out.push(
+                    Suggestion::new(
+                        "LHLO",
+                        "LHLO <your-domain>",
+                        "start the LMTP session; the reply lists the server's extensions (RFC 2033 §4.1)",
+                    )
+                    .recommended(true),
+                );
+                out.push(Suggestion::new("QUIT", "QUIT", "end the session"));
+                return out;
+            }
             out.push(Suggestion::new("EHLO", "EHLO <your-domain>", reason).recommended(true));
             out.push(Suggestion::new(
                 "HELO",
@@ -315,6 +327,11 @@ impl Session {
                 } else if !has(caps, KnownKeyword::StartTls) {
                     warnings.push(Warning::StartTlsNotAdvertised);
                 }
+            }
+            Command::Ehlo(_) | Command::Helo(_) if self.lmtp => {
+                warnings.push(Warning::LmtpWantsLhlo {
+                    verb: command.verb().to_owned(),
+                });
             }
             Command::AuthResponse(_) => {
                 let awaiting = self
