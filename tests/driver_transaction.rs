@@ -318,6 +318,7 @@ fn offers() -> Offers {
         pipelining: false,
         requiretls: false,
         tls: false,
+        verified: false,
     }
 }
 

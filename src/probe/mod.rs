@@ -625,7 +625,7 @@ impl Probe {
         if let Some(to) = self.to.first() {
             asked.extend(self.envelope.rcpt_params(to));
         }
-        let Err(refusal) = check_offered(&asked, caps, self.driver.is_tls()) else {
+        let Err(refusal) = check_offered(&asked, caps, &self.driver.protection()) else {
             return Ok(());
         };
         if self.envelope.force {

@@ -393,6 +393,7 @@ impl App {
     pub fn offers(&self) -> Offers {
         Offers {
             tls: self.tls.is_some(),
+            verified: self.tls.as_ref().is_some_and(|(_, ok)| *ok),
             ..Offers::from_capabilities(self.session.capabilities())
         }
     }

@@ -45,6 +45,7 @@ fn all_offered() -> Offers {
         pipelining: true,
         requiretls: false,
         tls: false,
+        verified: false,
     }
 }
 
@@ -261,10 +262,20 @@ fn pipelining_can_be_turned_off_and_requiretls_goes_only_where_offered() {
     let offers = Offers {
         requiretls: true,
         tls: true,
+        verified: true,
         ..all_offered()
     };
     assert!(wire_text(&d.mail(&offers, &message)).ends_with(" REQUIRETLS\r\n"));
     assert!(d.warnings(&offers, &message).is_empty());
+    let unverified = Offers {
+        verified: false,
+        ..offers
+    };
+    assert!(
+        d.warnings(&unverified, &message)
+            .iter()
+            .any(|w| w.contains("did not verify"))
+    );
     let plaintext = Offers {
         tls: false,
         ..offers

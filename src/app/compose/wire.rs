@@ -28,9 +28,23 @@ pub struct Offers {
     pub requiretls: bool,
     /// The session runs over TLS (REQUIRETLS goes only then, RFC 8689 §4.1).
     pub tls: bool,
+    /// … whose certificate verified (REQUIRETLS asks for that too).
+    pub verified: bool,
 }
 
 impl Offers {
+    /// How the session is protected, as the credential and REQUIRETLS checks want it.
+    pub fn protection(&self) -> crate::proto::auth::policy::Protection {
+        use crate::proto::auth::policy::Protection;
+        match (self.tls, self.verified) {
+            (false, _) => Protection::Plaintext,
+            (true, true) => Protection::VerifiedTls,
+            (true, false) => Protection::UnverifiedTls {
+                reason: "the certificate did not verify".into(),
+            },
+        }
+    }
+
     pub fn from_capabilities(caps: Option<&Capabilities>) -> Offers {
         caps.map_or_else(Offers::default, |c| Offers {
             size: c.size(),
@@ -41,6 +55,7 @@ impl Offers {
             pipelining: c.pipelining(),
             requiretls: c.requiretls(),
             tls: false,
+            verified: false,
         })
     }
 }
@@ -373,7 +388,8 @@ impl Draft {
 
     /// The typed parameters whose extension the server did not advertise (they are still
     /// sent: in the explorer the person may send anything, and is told).
-    pub fn param_warnings(&self, caps: Option<&Capabilities>, tls: bool) -> Vec<String> {
+    pub fn param_warnings(&self, caps: Option<&Capabilities>, offers: &Offers) -> Vec<String> {
+        let protection = offers.protection();
         let Some(caps) = caps else {
             return Vec::new();
         };
@@ -383,9 +399,13 @@ impl Draft {
             .chain(typed_params(&self.rcpt_params).unwrap_or_default());
         typed
             .filter_map(|param| {
-                crate::proto::command::check_offered(std::slice::from_ref(&param), caps, tls)
-                    .err()
-                    .map(|refusal| format!("{refusal}; sent as typed"))
+                crate::proto::command::check_offered(
+                    std::slice::from_ref(&param),
+                    caps,
+                    &protection,
+                )
+                .err()
+                .map(|refusal| format!("{refusal}; sent as typed"))
             })
             .collect()
     }
@@ -408,6 +428,12 @@ impl Draft {
         }
         if offers.requiretls && self.requiretls && !offers.tls {
             out.push("REQUIRETLS in plaintext: RFC 8689 §4.1 sends it only over TLS".into());
+        } else if offers.requiretls && self.requiretls && !offers.verified {
+            out.push(
+                "REQUIRETLS over TLS whose certificate did not verify: RFC 8689 §4.1 sends it \
+                 only over verified TLS"
+                    .into(),
+            );
         }
         if self.method == Method::Bdat && !offers.chunking {
             out.push("BDAT, and CHUNKING is not offered (RFC 3030)".into());

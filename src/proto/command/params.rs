@@ -4,6 +4,7 @@
 //! Layer: protocol core (`proto`), sans-IO. A child of [`command`](crate::proto::command), which
 //! re-exports everything here.
 
+use crate::proto::auth::policy::Protection;
 use std::fmt;
 
 use thiserror::Error;
@@ -250,11 +251,21 @@ pub enum ParamRefusal {
     /// RFC 8689 §4.1: a REQUIRETLS message goes only over a TLS connection.
     #[error("REQUIRETLS is only sent over TLS (RFC 8689 §4.1), and this session is in plaintext")]
     RequireTlsInPlaintext,
+    /// RFC 8689 §4.1: … and over TLS whose certificate verified.
+    #[error(
+        "REQUIRETLS is only sent over verified TLS (RFC 8689 §4.1), and this certificate did \
+         not verify: {reason}"
+    )]
+    RequireTlsUnverified { reason: String },
 }
 
 /// Checks each parameter against what the server advertised, and REQUIRETLS against the
-/// connection (`tls`: the session runs over TLS).
-pub fn check_offered(params: &[Param], caps: &Capabilities, tls: bool) -> Result<(), ParamRefusal> {
+/// connection: it needs TLS whose certificate verified.
+pub fn check_offered(
+    params: &[Param],
+    caps: &Capabilities,
+    protection: &Protection,
+) -> Result<(), ParamRefusal> {
     for param in params {
         let extension = extension_for(&param.keyword);
         if param.keyword.eq_ignore_ascii_case("BODY") {
@@ -279,8 +290,16 @@ pub fn check_offered(params: &[Param], caps: &Capabilities, tls: bool) -> Result
                 extension,
             });
         }
-        if param.keyword.eq_ignore_ascii_case("REQUIRETLS") && !tls {
-            return Err(ParamRefusal::RequireTlsInPlaintext);
+        if param.keyword.eq_ignore_ascii_case("REQUIRETLS") {
+            match protection {
+                Protection::Plaintext => return Err(ParamRefusal::RequireTlsInPlaintext),
+                Protection::UnverifiedTls { reason } => {
+                    return Err(ParamRefusal::RequireTlsUnverified {
+                        reason: reason.clone(),
+                    });
+                }
+                Protection::VerifiedTls => {}
+            }
         }
     }
     Ok(())

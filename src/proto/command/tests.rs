@@ -1,4 +1,5 @@
 use super::*;
+use crate::proto::auth::policy::Protection;
 
 fn wire(command: &Command) -> String {
     String::from_utf8(command.encode().expect("encodes")).expect("utf-8")
@@ -535,6 +536,7 @@ fn raw_parameters_parse_and_refuse_what_would_break_the_line() {
 
 #[test]
 fn parameters_need_their_extension_advertised_and_requiretls_needs_tls() {
+    let verified = Protection::VerifiedTls;
     let caps =
         ehlo_caps("250-mx.test\r\n250-DSN\r\n250-SIZE 100\r\n250-REQUIRETLS\r\n250 8BITMIME\r\n");
     let ok = [
@@ -544,27 +546,36 @@ fn parameters_need_their_extension_advertised_and_requiretls_needs_tls() {
         Param::body(Body::EightBitMime),
         Param::requiretls(),
     ];
-    assert_eq!(check_offered(&ok, &caps, true), Ok(()));
+    assert_eq!(check_offered(&ok, &caps, &verified), Ok(()));
     assert_eq!(
-        check_offered(&[Param::requiretls()], &caps, false),
+        check_offered(&[Param::requiretls()], &caps, &Protection::Plaintext),
         Err(ParamRefusal::RequireTlsInPlaintext)
     );
+    let unverified = Protection::UnverifiedTls {
+        reason: "unknown issuer".into(),
+    };
     assert_eq!(
-        check_offered(&[Param::smtputf8()], &caps, true),
+        check_offered(&[Param::requiretls()], &caps, &unverified),
+        Err(ParamRefusal::RequireTlsUnverified {
+            reason: "unknown issuer".into()
+        })
+    );
+    assert_eq!(
+        check_offered(&[Param::smtputf8()], &caps, &verified),
         Err(ParamRefusal::NotAdvertised {
             keyword: "SMTPUTF8".into(),
             extension: "SMTPUTF8".into()
         })
     );
     assert_eq!(
-        check_offered(&[Param::body(Body::BinaryMime)], &caps, true),
+        check_offered(&[Param::body(Body::BinaryMime)], &caps, &verified),
         Err(ParamRefusal::BodyNotAdvertised {
             value: "BINARYMIME".into(),
             extension: "BINARYMIME".into()
         })
     );
     assert_eq!(
-        check_offered(&[Param::with_value("x-foo", "1")], &caps, true),
+        check_offered(&[Param::with_value("x-foo", "1")], &caps, &verified),
         Err(ParamRefusal::NotAdvertised {
             keyword: "X-FOO".into(),
             extension: "X-FOO".into()
@@ -572,7 +583,7 @@ fn parameters_need_their_extension_advertised_and_requiretls_needs_tls() {
     );
     let bare = ehlo_caps("250 mx.test\r\n");
     assert!(matches!(
-        check_offered(&[Param::notify(Notify::Never)], &bare, true),
+        check_offered(&[Param::notify(Notify::Never)], &bare, &verified),
         Err(ParamRefusal::NotAdvertised { extension, .. }) if extension == "DSN"
     ));
 }
