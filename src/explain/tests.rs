@@ -271,9 +271,9 @@ fn queries_are_dispatched_by_shape() {
             .meaning
             .contains("one reply per accepted")
     );
-    // XCLIENT is both: what the server offers, and what the command does.
+    // XCLIENT is both: what the command does (first, as typed), and what the server offers.
     let xclient: Vec<Kind> = query("XCLIENT").items.iter().map(|i| i.kind).collect();
-    assert_eq!(xclient, [Kind::Keyword, Kind::Command]);
+    assert_eq!(xclient, [Kind::Command, Kind::Keyword]);
     assert_eq!(query("OAUTHBEARER").items[0].kind, Kind::SaslMechanism);
     let size = query("SIZE 52428800");
     assert_eq!(

@@ -195,8 +195,12 @@ fn transcript_list(out: &mut String, transcript: &Transcript) {
         } else {
             ""
         };
+        // Line breaks in an attribute as character references, so the hover keeps them.
         let title = detail
-            .map(|d| format!(" title=\"{}\"", html(&d)))
+            .map(|d| {
+                let lines: Vec<String> = d.lines().map(html).collect();
+                format!(" title=\"{}\"", lines.join("&#10;"))
+            })
             .unwrap_or_default();
         let _ = writeln!(
             out,
