@@ -309,7 +309,7 @@ impl std::str::FromStr for Param {
     type Err = CommandError;
 
     /// `KEYWORD[=VALUE]` as typed, the value already in wire form (xtext where the extension
-    /// says so); checked as [`Param::validate`] checks it.
+    /// says so); checked as `Param::validate` checks it.
     fn from_str(text: &str) -> Result<Param, CommandError> {
         let param = match text.split_once('=') {
             Some((keyword, value)) => Param::with_value(keyword, value),
