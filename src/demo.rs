@@ -234,10 +234,17 @@ pub async fn learn(plan: LearnPlan) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let done = crate::learn::progress::path()
-        .map(|p| crate::learn::progress::load(&p))
-        .unwrap_or_default();
+    let done = || {
+        crate::learn::progress::path()
+            .map(|p| crate::learn::progress::load(&p))
+            .unwrap_or_default()
+    };
     let Some(name) = plan.lesson else {
+        // On a terminal: the list, a lesson from it, and the list again when it ends.
+        if crate::tui::without_terminal("learn").is_none() {
+            return lesson_list(&lessons, plan.display, done).await;
+        }
+        let done = done();
         crate::outln!("Lessons (smtpx learn N starts one; each runs on a sandbox of its own):");
         for (i, lesson) in lessons.iter().enumerate() {
             let mark = if done.contains(&lesson.id) {
@@ -270,6 +277,48 @@ pub async fn learn(plan: LearnPlan) -> ExitCode {
         eprintln!("{message}");
         return ExitCode::from(crate::tui::EXIT_UNUSABLE);
     }
+    run_lesson(lesson, plan.display).await
+}
+
+/// The lesson list on the terminal: Enter runs the chosen lesson in the explorer, and the
+/// list comes back, ticked, when it ends; q leaves.
+async fn lesson_list(
+    lessons: &[crate::learn::Lesson],
+    display: crate::app::Display,
+    done: impl Fn() -> std::collections::BTreeSet<String>,
+) -> ExitCode {
+    use crate::app::lessons::{LessonMenu, MenuItem};
+    let finished = done();
+    let mut menu = LessonMenu::new(
+        lessons
+            .iter()
+            .map(|l| MenuItem {
+                title: l.title.clone(),
+                goal: l.goal.clone(),
+                done: finished.contains(&l.id),
+            })
+            .collect(),
+    );
+    loop {
+        match crate::tui::lessons::pick(&mut menu, display).await {
+            crate::tui::lessons::Picked::Lesson(index) => {
+                let Some(lesson) = lessons.get(index).cloned() else {
+                    continue;
+                };
+                let code = run_lesson(lesson, display).await;
+                if code != ExitCode::SUCCESS {
+                    return code;
+                }
+                let finished = done();
+                menu.refresh(|i| lessons.get(i).is_some_and(|l| finished.contains(&l.id)));
+            }
+            crate::tui::lessons::Picked::Leave(code) => return code,
+        }
+    }
+}
+
+/// One lesson in the explorer, on a sandbox started with the behaviour it needs.
+async fn run_lesson(lesson: crate::learn::Lesson, display: crate::app::Display) -> ExitCode {
     let config = lesson_sandbox(&lesson.sandbox);
     let handle = match sandbox::start(config).await {
         Ok(handle) => handle,
@@ -294,7 +343,7 @@ pub async fn learn(plan: LearnPlan) -> ExitCode {
             "smtpx learn: sandbox SMTP server on loopback; its account is {user} / {password}."
         )],
         lesson: Some(lesson),
-        display: plan.display,
+        display,
         lmtp: false,
     })
     .await;

@@ -22,6 +22,7 @@ pub mod help;
 pub mod keymap;
 pub mod ladder;
 mod lesson;
+pub mod lessons;
 pub mod prompt;
 pub mod replay;
 #[cfg(any(test, feature = "testkit"))]

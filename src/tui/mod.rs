@@ -16,6 +16,7 @@
 //! ```
 
 pub mod history;
+pub mod lessons;
 mod marker;
 mod recording;
 pub mod replay;

@@ -102,6 +102,15 @@ impl<'t> Screen<'t> {
         Ok(true)
     }
 
+    /// Draws something other than the explorer (the lesson list) when something changed.
+    pub(super) fn draw_with(&mut self, draw: impl FnOnce(&mut ratatui::Frame)) -> io::Result<()> {
+        if self.dirty {
+            self.tui.draw(draw)?;
+            self.dirty = false;
+        }
+        Ok(())
+    }
+
     /// Waits for the next terminal event, signal or `own` to finish. A resize marks the
     /// screen for drawing; SIGTSTP suspends (as Ctrl-Z does) before returning.
     pub(super) async fn next<T>(&mut self, own: impl Future<Output = T>) -> io::Result<Wake<T>> {

@@ -21,6 +21,7 @@ mod help;
 pub use help::max_scroll as help_max_scroll;
 mod ladder;
 mod lesson;
+pub mod lessons;
 mod prompt;
 mod replay;
 mod side;
