@@ -8,97 +8,26 @@
 //!   20          21        22          23                 24      25      26       27
 //! ```
 
+mod greeting;
 pub mod message;
 pub mod output;
 mod pipelined;
 mod plan;
 mod source;
+mod stage;
+mod transaction;
 mod wait;
 
-use crate::driver::{Delivery, Driver, DriverError};
+use crate::driver::{Driver, DriverError};
 use crate::net::{NetError, TlsMode};
-use crate::proto::auth::Mechanism;
 use crate::proto::auth::policy;
-use crate::proto::capability::Capabilities;
-use crate::proto::command::{Body, Command, Param, check_offered};
-use crate::proto::reply::{Reply, Severity};
+use crate::proto::command::Command;
 use crate::transcript::options::{FrontEnd, SessionOptions, session_header};
 
 pub use plan::{Credentials, EnvelopeParams, MessagePlan, PrintOptions, ProbePlan};
 use source::{MessageSource, SourceError, load_message};
-
-/// Where a session stopped; the process exit code tells scripts which step failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// Everything asked for was done.
-    Done,
-    /// Bad options or an unreadable local file.
-    Local,
-    Connect,
-    Greeting,
-    Ehlo,
-    Tls,
-    Auth,
-    Mail,
-    Rcpt,
-    Data,
-    /// A MAIL or RCPT parameter whose extension the server does not advertise (or
-    /// REQUIRETLS in plaintext), held back without `--force-params`.
-    Unsupported,
-}
-
-impl Stage {
-    /// The steps a probe can be asked to stop after (`--quit-after`), in session order.
-    pub const STOPPABLE: [Stage; 7] = [
-        Stage::Connect,
-        Stage::Greeting,
-        Stage::Ehlo,
-        Stage::Tls,
-        Stage::Auth,
-        Stage::Mail,
-        Stage::Rcpt,
-    ];
-
-    /// The stage named `name` (as [`Stage::name`] spells it).
-    pub fn from_name(name: &str) -> Option<Stage> {
-        [Stage::Done, Stage::Local, Stage::Data, Stage::Unsupported]
-            .into_iter()
-            .chain(Stage::STOPPABLE)
-            .find(|stage| stage.name() == name)
-    }
-
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Stage::Done => 0,
-            Stage::Local => 3,
-            Stage::Unsupported => 2,
-            Stage::Connect => 20,
-            Stage::Greeting => 21,
-            Stage::Ehlo => 22,
-            Stage::Tls => 23,
-            Stage::Auth => 24,
-            Stage::Mail => 25,
-            Stage::Rcpt => 26,
-            Stage::Data => 27,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Stage::Done => "done",
-            Stage::Local => "local",
-            Stage::Connect => "connect",
-            Stage::Greeting => "greeting",
-            Stage::Ehlo => "ehlo",
-            Stage::Tls => "tls",
-            Stage::Auth => "auth",
-            Stage::Mail => "mail",
-            Stage::Rcpt => "rcpt",
-            Stage::Data => "data",
-            Stage::Unsupported => "unsupported",
-        }
-    }
-}
+pub use stage::Stage;
+pub(crate) use transaction::envelope_sender;
 
 /// Runs the probe and returns where it stopped. Events are printed as they happen.
 pub async fn run(plan: ProbePlan) -> Stage {
@@ -383,266 +312,6 @@ impl Probe {
         self.transaction(&caps, message).await
     }
 
-    /// EHLO, falling back to HELO when EHLO is refused with a 5yz
-    /// ([RFC 5321 §4.1.4](https://www.rfc-editor.org/rfc/rfc5321#section-4.1.4)); LHLO over
-    /// LMTP ([RFC 2033 §4.1](https://www.rfc-editor.org/rfc/rfc2033#section-4.1)), HELO alone
-    /// with `--helo`.
-    async fn hello(&mut self) -> Option<Capabilities> {
-        if self.lmtp {
-            let lhlo = Command::Lhlo(self.ehlo_name.clone());
-            let reply = self.driver.command(&lhlo).await.ok()?;
-            return (reply.code() == Some(250)).then(|| Capabilities::from_ehlo_reply(&reply));
-        }
-        if !self.helo {
-            let ehlo = Command::Ehlo(self.ehlo_name.clone());
-            let reply = self.driver.command(&ehlo).await.ok()?;
-            if reply.code() == Some(250) {
-                return Some(Capabilities::from_ehlo_reply(&reply));
-            }
-            if reply.severity() != Severity::PermanentNegative {
-                return None;
-            }
-            self.driver.note(
-                "EHLO refused with a permanent reply; falling back to HELO (RFC 5321 §4.1.4): \
-                 no extensions (no STARTTLS, AUTH, SIZE, PIPELINING) can be used",
-            );
-        }
-        let helo = Command::Helo(self.ehlo_name.clone());
-        let reply = self.driver.command(&helo).await.ok()?;
-        (reply.code() == Some(250)).then(|| Capabilities::from_ehlo_reply(&reply))
-    }
-
-    /// `XCLIENT NAME=VALUE …` ([Postfix XCLIENT](https://www.postfix.org/XCLIENT_README.html)):
-    /// the server takes the attributes as the client's, answers with a new 220 greeting,
-    /// and the session starts over, so EHLO is sent again. `None` when XCLIENT is not
-    /// advertised, is refused, or the new EHLO fails.
-    async fn xclient(&mut self, caps: &Capabilities) -> Option<Capabilities> {
-        let Some(offered) = caps.xclient_attributes() else {
-            self.driver.note(
-                "the server does not advertise XCLIENT (Postfix grants it only to hosts in \
-                 smtpd_authorized_xclient_hosts): stopping before MAIL",
-            );
-            return None;
-        };
-        let unknown: Vec<&str> = self
-            .xclient
-            .iter()
-            .filter_map(|pair| pair.split_once('=').map(|(name, _)| name))
-            .filter(|name| !offered.iter().any(|o| o.eq_ignore_ascii_case(name)))
-            .collect();
-        if !unknown.is_empty() {
-            // Said, not refused: the server has the last word.
-            self.driver.note(format!(
-                "XCLIENT does not list {} (offered: {})",
-                unknown.join(", "),
-                offered.join(" ")
-            ));
-        }
-        let xclient = Command::Other {
-            verb: "XCLIENT".into(),
-            args: Some(self.xclient.join(" ")),
-        };
-        let reply = self.driver.command(&xclient).await.ok()?;
-        if reply.code() != Some(220) {
-            self.driver
-                .note("XCLIENT was not accepted: stopping before MAIL");
-            return None;
-        }
-        self.driver
-            .note("XCLIENT accepted: the session starts over as the forwarded client; EHLO again");
-        self.hello().await
-    }
-
-    /// The first offered mechanism the probe speaks, preferring PLAIN.
-    fn offered_mechanism(caps: &Capabilities) -> Mechanism {
-        let offered = caps.auth_mechanisms();
-        let has = |name: &str| offered.iter().any(|m| m.eq_ignore_ascii_case(name));
-        if has("PLAIN") || offered.is_empty() {
-            Mechanism::Plain
-        } else if has("LOGIN") {
-            Mechanism::Login
-        } else if has("CRAM-MD5") {
-            Mechanism::CramMd5
-        } else {
-            Mechanism::Plain
-        }
-    }
-
-    /// MAIL, RCPT for each recipient, DATA ([RFC 5321 §3.3](https://www.rfc-editor.org/rfc/rfc5321#section-3.3)).
-    async fn transaction(&mut self, caps: &Capabilities, message: MessageSource) -> Stage {
-        // BDAT needs CHUNKING (RFC 3030 §2): a server without it would take the chunk for
-        // commands, or wait for a DATA that never comes.
-        if self.bdat.is_some() && !caps.chunking() {
-            self.driver.note(
-                "the server does not advertise CHUNKING (RFC 3030), so BDAT cannot be used: \
-                 stopping before MAIL; without --bdat the message goes with DATA",
-            );
-            return Stage::Data;
-        }
-        let from = self.sender();
-        // An address or header in UTF-8 needs SMTPUTF8 (RFC 6531 §3.4): offered, it is
-        // asked for; not offered, the message cannot be delivered as written.
-        let needs_utf8 = !from.is_ascii()
-            || self.to.iter().any(|to| !to.is_ascii())
-            || !message.headers_are_ascii();
-        if needs_utf8 && !caps.smtputf8() {
-            self.driver.note(
-                "an address or header is not ASCII and the server does not advertise SMTPUTF8 \
-                 (RFC 6531 §3.4): stopping before MAIL",
-            );
-            return Stage::Mail;
-        }
-        let mut params = Vec::new();
-        if caps.size().is_some() {
-            params.push(Param::size(message.size()));
-        }
-        if !message.is_ascii() && caps.eight_bit_mime() {
-            params.push(Param::body(Body::EightBitMime));
-        }
-        if needs_utf8 {
-            params.push(Param::smtputf8());
-        }
-        if self.require_pipelining && !caps.pipelining() {
-            self.driver.note(
-                "the server does not advertise PIPELINING (RFC 2920 §3.1), and --pipeline \
-                 requires it: stopping before MAIL; without --pipeline the probe sends one \
-                 command at a time",
-            );
-            return Stage::Unsupported;
-        }
-        if let Err(stage) = self.check_envelope_params(caps) {
-            return stage;
-        }
-        params.extend(self.envelope.mail_params());
-        let mail = Command::Mail { from, params };
-        // A server that does not advertise PIPELINING never gets it (RFC 2920 §3.1).
-        if self.pipeline && caps.pipelining() {
-            return self.pipelined_transaction(caps, mail, message).await;
-        }
-        match self.driver.command(&mail).await {
-            Ok(reply) if reply.code() == Some(250) => {}
-            _ => return Stage::Mail,
-        }
-        if self.quit_after(Stage::Mail) {
-            return Stage::Done;
-        }
-        let mut accepted = 0;
-        for to in self.to.clone() {
-            let rcpt = Command::Rcpt {
-                params: self.envelope.rcpt_params(&to),
-                to,
-            };
-            match self.driver.command(&rcpt).await {
-                Ok(reply) if matches!(reply.code(), Some(250 | 251)) => accepted += 1,
-                Ok(_) => {}
-                Err(_) => return Stage::Rcpt,
-            }
-        }
-        if accepted == 0 {
-            self.driver.note("no recipient was accepted");
-            return Stage::Rcpt;
-        }
-        let total = self.to.len();
-        if accepted < total {
-            // The message still goes to those accepted: the exit code says it was sent,
-            // this line says to whom it was not.
-            self.driver.note(format!(
-                "{accepted} of {total} recipients accepted; the message goes to those only"
-            ));
-        }
-        if self.quit_after(Stage::Rcpt) {
-            return Stage::Done;
-        }
-        if let Some(chunk_size) = self.bdat {
-            let message = match message.into_bytes() {
-                Ok(bytes) => bytes,
-                Err(error) => {
-                    self.driver.note(error.to_string());
-                    return Stage::Local;
-                }
-            };
-            let reply = self.driver.send_bdat(&message, chunk_size).await;
-            return self.message_stage(reply).await;
-        }
-        match self.driver.command(&Command::Data).await {
-            Ok(reply) if reply.code() == Some(354) => {}
-            _ => return Stage::Data,
-        }
-        let sent = match message {
-            MessageSource::Bytes(bytes) => self.driver.send_message(&bytes).await,
-            MessageSource::File { file, .. } => {
-                let mut file = source::FileReader(file);
-                self.driver.send_message_from(&mut file).await
-            }
-        };
-        self.message_stage(sent).await
-    }
-
-    /// Where the session stands after the reply to the message: `Done` when it was taken
-    /// (250), else `Data`. Over LMTP the other recipients' replies are read first
-    /// ([RFC 2033 §4.2](https://www.rfc-editor.org/rfc/rfc2033#section-4.2)): `Done` when
-    /// the message reached at least one recipient, and the per-recipient outcome is printed.
-    async fn message_stage(&mut self, first: Result<Reply, DriverError>) -> Stage {
-        let Ok(first) = first else {
-            return Stage::Data;
-        };
-        if !self.driver.session().is_lmtp() {
-            return if first.code() == Some(250) {
-                Stage::Done
-            } else {
-                Stage::Data
-            };
-        }
-        // A connection lost midway is a failure already reported; the replies read count.
-        let _ = self.driver.read_deliveries().await;
-        let deliveries = self.driver.take_deliveries();
-        if self.print.json {
-            let recipients: Vec<serde_json::Value> = deliveries
-                .iter()
-                .map(|d| {
-                    serde_json::json!({
-                        "recipient": d.recipient,
-                        "code": d.reply.code(),
-                        "delivered": d.delivered(),
-                    })
-                })
-                .collect();
-            let event = serde_json::json!({"event": "lmtp_deliveries", "recipients": recipients});
-            crate::outln!("{}", crate::output::safe_json(event.to_string()));
-        }
-        if deliveries.iter().any(Delivery::delivered) {
-            Stage::Done
-        } else {
-            Stage::Data
-        }
-    }
-
-    /// The parameters the user asked for, checked against the EHLO reply and the
-    /// connection before MAIL; a refusal is said and stops the probe (exit 2) unless
-    /// `--force-params` sends them anyway.
-    fn check_envelope_params(&mut self, caps: &Capabilities) -> Result<(), Stage> {
-        let mut asked = self.envelope.mail_params();
-        if let Some(to) = self.to.first() {
-            asked.extend(self.envelope.rcpt_params(to));
-        }
-        let Err(refusal) = check_offered(&asked, caps, &self.driver.protection()) else {
-            return Ok(());
-        };
-        if self.envelope.force {
-            self.driver
-                .note(format!("{refusal}; sending it anyway (--force-params)"));
-            return Ok(());
-        }
-        self.driver.note(format!(
-            "{refusal}: stopping before MAIL; --force-params sends it anyway"
-        ));
-        Err(Stage::Unsupported)
-    }
-
-    fn sender(&self) -> String {
-        envelope_sender(self.from.as_deref(), &self.ehlo_name)
-    }
-
     /// TLS on connect met a plaintext greeting: says so, quoting it. (Refused and filtered
     /// ports are diagnosed from the failure event, in the watcher.)
     fn explain_plaintext_port(&mut self, error: &DriverError) {
@@ -719,20 +388,6 @@ impl Probe {
     }
 }
 
-/// The reverse-path for MAIL FROM and the From header: `--from` without angle brackets,
-/// `""` for the null sender `<>`, or `$USER@host` by default.
-pub(crate) fn envelope_sender(from: Option<&str>, host: &str) -> String {
-    match from {
-        Some(from) => from
-            .trim_start_matches('<')
-            .trim_end_matches('>')
-            .to_string(),
-        None => {
-            let user = std::env::var("USER").unwrap_or_else(|_| "smtpx".into());
-            format!("{user}@{host}")
-        }
-    }
-}
 /// Whether a QUIT was sent whose reply has not been read.
 fn quit_due(session: &crate::proto::session::Session) -> bool {
     session
