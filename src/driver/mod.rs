@@ -13,10 +13,12 @@
 //! ```
 
 mod data;
+mod error;
 mod pipeline;
 mod read;
 pub mod sink;
 pub mod task;
+mod tls;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -25,84 +27,16 @@ use zeroize::Zeroizing;
 
 pub use crate::event::{EventSink, Finding, Layer, SecretBytes, SessionEvent};
 pub use data::{RECORDED_BODY_LIMIT, STREAM_CHUNK};
+pub use error::DriverError;
 pub use pipeline::Piece;
 
-use crate::event::failure::{Cause, Failure, FailureKind, IoFailure, Phase};
 use crate::event::{Shown, TlsVerdict};
-use crate::net::{ConnectOptions, Connection, NetError, Target, TlsInfo, TlsOptions};
+use crate::net::{ConnectOptions, Connection, Target, TlsOptions};
 use crate::proto::auth::policy::Protection;
-use crate::proto::auth::{AuthError, AuthStep, Credentials, Mechanism, SaslClient};
+use crate::proto::auth::{AuthStep, Credentials, Mechanism, SaslClient};
 use crate::proto::command::Command;
 use crate::proto::reply::Reply;
 use crate::proto::session::{Sent, Session};
-
-/// Why the driver could not go on. A reply the server chose to send is never one of these.
-#[derive(Debug, thiserror::Error)]
-pub enum DriverError {
-    /// The network failed, a timeout fired, or the server broke the protocol.
-    #[error(transparent)]
-    Net(#[from] NetError),
-    /// The server closed the connection.
-    #[error("the server closed the connection{}", if *.during_reply { " in the middle of a reply" } else { "" })]
-    Closed { during_reply: bool },
-    /// No connection is open.
-    #[error("not connected")]
-    NotConnected,
-    /// A command could not be encoded (CR/LF in an argument, …).
-    #[error("cannot send that command: {0}")]
-    Command(#[from] crate::proto::command::CommandError),
-    /// The SASL exchange could not start: a mechanism or credentials the built-in client
-    /// cannot use.
-    #[error("authentication exchange failed: {0}")]
-    AuthSetup(#[source] AuthError),
-    /// The server's side of the SASL exchange made no sense (a challenge that is not base64,
-    /// a 334 the mechanism has no answer for).
-    #[error("authentication exchange failed: {0}")]
-    AuthExchange(#[source] AuthError),
-    /// The server kept challenging past the rounds any mechanism smtpx speaks needs.
-    #[error("authentication exchange failed: the server kept sending 334 challenges")]
-    EndlessChallenges,
-    /// The message could not be read from its source (a file being streamed).
-    #[error("cannot read the message: {0}")]
-    Source(std::io::Error),
-    /// The server kept sending replies no command asked for; reading stopped so that a
-    /// flood cannot grow memory or the transcript without bound.
-    #[error(
-        "the server sent {count} replies in a row that no command asked for (a flood); \
-         smtpx stopped reading and closed the connection"
-    )]
-    Flood { count: usize },
-}
-
-impl DriverError {
-    /// The failure as plain data for a [`SessionEvent::Failed`]; its words are this error's
-    /// `Display`.
-    pub fn failure(&self) -> Failure {
-        let (kind, cause) = match self {
-            DriverError::Net(error) => error.cause(),
-            DriverError::Closed { during_reply } => (
-                FailureKind::Network,
-                Cause::Closed {
-                    during: during_reply.then_some(Phase::Reply),
-                },
-            ),
-            DriverError::NotConnected => (FailureKind::Local, Cause::NotConnected),
-            DriverError::Command(_) => (FailureKind::Local, Cause::Command),
-            DriverError::AuthSetup(_) => (FailureKind::Local, Cause::Authentication),
-            DriverError::AuthExchange(_) | DriverError::EndlessChallenges => {
-                (FailureKind::Protocol, Cause::Authentication)
-            }
-            DriverError::Source(error) => (
-                FailureKind::Local,
-                Cause::MessageSource {
-                    error: IoFailure::from(error),
-                },
-            ),
-            DriverError::Flood { count } => (FailureKind::Protocol, Cause::Flood { count: *count }),
-        };
-        Failure::new(kind, cause, self.to_string())
-    }
-}
 
 /// Unsolicited replies in a row before the driver gives up on the connection.
 const MAX_UNSOLICITED: usize = 100;
@@ -360,26 +294,6 @@ impl Driver {
         Ok(())
     }
 
-    /// TLS is up, after STARTTLS or on connect: the session learns it first, so what is
-    /// checked next (AUTH over plaintext, …) reads the real protection.
-    fn tls_established(&mut self, info: TlsInfo) {
-        self.session.on_tls_established();
-        let at = self.at();
-        let verdict_ok = info.verdict.ok();
-        let summary = info.verdict.summary();
-        self.tls_verdict = Some(info.verdict.clone());
-        self.emit(SessionEvent::TlsEstablished {
-            at,
-            info: Box::new(info),
-        });
-        if !verdict_ok {
-            self.emit(SessionEvent::Finding {
-                at,
-                finding: Finding::UnverifiedCertificate { summary },
-            });
-        }
-    }
-
     /// Sends bytes and reports them with `shown` as their display form.
     async fn send_bytes(
         &mut self,
@@ -459,70 +373,6 @@ impl Driver {
         self.send_bytes(bytes, shown, secret).await?;
         self.track_sent(&Sent::Raw(bytes.to_vec()));
         Ok(())
-    }
-
-    /// After a 220 to STARTTLS: looks for injected plaintext, then does the handshake
-    /// ([RFC 3207 §4.2](https://www.rfc-editor.org/rfc/rfc3207#section-4.2)).
-    /// After a handshake that failed for want of a common TLS version, suite or group
-    /// ([`crate::net::surface::calls_for_surface`]): asks the server, on fresh connections,
-    /// which TLS it does accept, and says so in a note. Any other failure: nothing.
-    pub async fn explain_tls_surface(
-        &mut self,
-        error: &DriverError,
-        implicit_tls: bool,
-        ehlo: &str,
-    ) {
-        use crate::net::surface::{Start, SurfacePlan, calls_for_surface, probe_for_diagnosis};
-        let DriverError::Net(error) = error else {
-            return;
-        };
-        if !calls_for_surface(error) {
-            return;
-        }
-        self.note(
-            "asking the server which TLS it accepts (hand-built hellos for TLS 1.0 to 1.2, \
-             one connection each)",
-        );
-        let plan = SurfacePlan {
-            target: self.target.clone(),
-            start: if implicit_tls {
-                Start::Implicit
-            } else {
-                Start::StartTls
-            },
-            ehlo: ehlo.to_owned(),
-            connect: self.options.clone(),
-            tls: self.tls.clone(),
-            timeout: self.reply_timeout,
-        };
-        let surface = probe_for_diagnosis(&plan).await;
-        self.note(surface.summary());
-    }
-
-    pub async fn start_tls(&mut self) -> Result<(), DriverError> {
-        let Some(connection) = self.connection.take() else {
-            return self.fail(DriverError::NotConnected);
-        };
-        match connection.starttls(&self.tls).await {
-            Ok((connection, info, injection)) => {
-                if let Some(injection) = injection {
-                    let at = self.at();
-                    self.emit(SessionEvent::Finding {
-                        at,
-                        finding: Finding::InjectedPlaintext {
-                            bytes: injection.bytes,
-                        },
-                    });
-                }
-                self.connection = Some(connection);
-                self.tls_established(info);
-                Ok(())
-            }
-            Err(error) => {
-                self.closed(false);
-                self.fail(error.into())
-            }
-        }
     }
 
     /// Runs a whole SASL exchange ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4))
@@ -618,66 +468,4 @@ fn raw_secret_start(bytes: &[u8], exchange_open: bool) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::*;
-
-    #[test]
-    fn each_failure_says_whose_fault_it_was_in_the_same_words() {
-        let cases = [
-            (
-                DriverError::Net(NetError::Timeout {
-                    waiting_for: Phase::Reply,
-                    after: Duration::from_secs(30),
-                }),
-                FailureKind::Network,
-            ),
-            (
-                DriverError::Closed { during_reply: true },
-                FailureKind::Network,
-            ),
-            (DriverError::Flood { count: 100 }, FailureKind::Protocol),
-            (DriverError::EndlessChallenges, FailureKind::Protocol),
-            (DriverError::NotConnected, FailureKind::Local),
-        ];
-        for (error, kind) in cases {
-            let failure = error.failure();
-            assert_eq!(failure.kind, kind, "{error}");
-            assert_eq!(failure.to_string(), error.to_string());
-        }
-        let timeout = DriverError::Net(NetError::Timeout {
-            waiting_for: Phase::Reply,
-            after: Duration::from_secs(30),
-        });
-        assert_eq!(
-            timeout.failure().cause,
-            Cause::Timeout {
-                waiting_for: Phase::Reply,
-                after: Duration::from_secs(30)
-            }
-        );
-        assert_eq!(
-            timeout.failure().to_string(),
-            "timed out after 30 s waiting for a reply"
-        );
-    }
-}
-
-#[cfg(test)]
-mod raw_secret_tests {
-    use super::raw_secret_start;
-
-    #[test]
-    fn raw_bytes_carrying_an_auth_exchange_hide_it() {
-        assert_eq!(
-            raw_secret_start(b"AUTH PLAIN AGRlbW8A\r\n", false),
-            Some(11)
-        );
-        let burst = b"RSET\r\nAUTH LOGIN\r\ndXNlcg==\r\n";
-        assert_eq!(raw_secret_start(burst, false), Some(18));
-        assert_eq!(raw_secret_start(b"NOOP\r\nRSET\r\n", false), None);
-        assert_eq!(raw_secret_start(b"NOOP\r\n", true), Some(0));
-        assert_eq!(raw_secret_start(b"NOOP\r\n\xff AUTH\r\n", false), Some(6));
-    }
-}
+mod tests;
