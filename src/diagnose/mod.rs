@@ -28,9 +28,16 @@
 //! below the front ends. No I/O.
 
 pub mod breach;
+mod detect;
+mod quote;
 mod watch;
+pub use detect::{
+    attempts, certificate, connect_failure, failure, looks_like_smtp, not_smtp, reply,
+    service_name, silent_port,
+};
+use quote::ports;
+pub use quote::{excerpt_bytes, excerpt_reply, quote_bytes, quote_reply};
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
@@ -39,10 +46,6 @@ pub use breach::Breach;
 pub use watch::{Watcher, watch, watch_for};
 
 use crate::event::failure::human_duration;
-use crate::event::{AttemptFailure, Cause, ConnectAttempt, NameCheck, Phase, TlsVerdict};
-use crate::net::{HelloAnswer, NetError};
-use crate::proto::reply::Reply;
-use crate::proto::text::escape_bytes;
 
 /// Who reads a diagnosis: the fix is named in the words of the front end the person is
 /// in — command-line flags for the probe and the scan, `/commands` and keys in the explorer.
@@ -372,236 +375,6 @@ impl Serialize for Diagnosis {
         s.serialize_field("kind", self.name())?;
         s.serialize_field("message", &self.message())?;
         s.end()
-    }
-}
-
-fn ports(list: &[u16]) -> String {
-    let words: Vec<String> = list.iter().map(u16::to_string).collect();
-    match words.as_slice() {
-        [] => "none".to_string(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
-/// The first line of a reply, shortened, as the server sent it: what a [`Diagnosis`] or a
-/// [`Breach`] quotes (their sinks escape it).
-pub fn excerpt_reply(reply: &Reply) -> String {
-    let first = reply.lines.first().map(|l| l.raw.as_slice()).unwrap_or(&[]);
-    excerpt_bytes(first)
-}
-
-/// The first line of untrusted bytes, at most 80 of them, as text (invalid UTF-8 replaced),
-/// not escaped: for a message whose sink escapes.
-pub fn excerpt_bytes(bytes: &[u8]) -> String {
-    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let mut text = String::from_utf8_lossy(&line[..line.len().min(80)]).into_owned();
-    if line.len() > 80 {
-        text.push('…');
-    }
-    text
-}
-
-/// The first line of a reply, escaped and shortened: what a report that stores escaped text
-/// quotes (scan).
-pub fn quote_reply(reply: &Reply) -> String {
-    let first = reply.lines.first().map(|l| l.raw.as_slice()).unwrap_or(&[]);
-    quote_bytes(first)
-}
-
-/// The first line of untrusted bytes, escaped, at most 80 characters.
-pub fn quote_bytes(bytes: &[u8]) -> String {
-    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let mut text = escape_bytes(&line[..line.len().min(80)]);
-    if line.len() > 80 {
-        text.push('…');
-    }
-    text
-}
-
-/// Connecting failed: port 25 refused or timed out (every address), a port filtered (no
-/// answer at all), or TLS on connect met a plaintext greeting. A refused port other than 25
-/// is left to the caller ([`attempts`] names it).
-pub fn connect_failure(error: &NetError, port: u16) -> Option<Diagnosis> {
-    match error {
-        NetError::Connect {
-            attempts: tried, ..
-        } => attempts(tried, port).filter(|d| !matches!(d, Diagnosis::Refused { .. })),
-        NetError::Timeout {
-            waiting_for: Phase::Connect,
-            after,
-        } => Some(if port == 25 {
-            Diagnosis::Port25Blocked { refused: false }
-        } else {
-            Diagnosis::Filtered {
-                port,
-                after: *after,
-            }
-        }),
-        NetError::Tls {
-            plaintext: Some(bytes),
-            ..
-        } if looks_like_smtp(bytes) => Some(Diagnosis::PlaintextPort {
-            port,
-            greeting: excerpt_bytes(bytes),
-        }),
-        _ => None,
-    }
-}
-
-/// Every address refused (`Refused`, or `Port25Blocked` on 25), or none answered at all
-/// (`Filtered`, or `Port25Blocked` on 25). Mixed or other failures are not diagnosed.
-pub fn attempts(attempts: &[ConnectAttempt], port: u16) -> Option<Diagnosis> {
-    if attempts.is_empty() {
-        return None;
-    }
-    let refused = attempts
-        .iter()
-        .all(|a| matches!(a.failure, AttemptFailure::Refused));
-    let timed_out = attempts.iter().filter_map(|a| match a.failure {
-        AttemptFailure::TimedOut { after } => Some(after),
-        _ => None,
-    });
-    let after = timed_out.max();
-    let blocked = attempts.iter().all(|a| {
-        matches!(
-            a.failure,
-            AttemptFailure::Refused | AttemptFailure::TimedOut { .. }
-        )
-    });
-    match (port, refused, blocked, after) {
-        (25, _, true, _) => Some(Diagnosis::Port25Blocked { refused }),
-        (_, true, _, _) => Some(Diagnosis::Refused { port }),
-        (_, false, true, Some(after)) => Some(Diagnosis::Filtered { port, after }),
-        _ => None,
-    }
-}
-
-/// A failure as the driver reported it (the explorer's and the probe's events): connect
-/// failures as [`attempts`] says, and TLS on connect that met plaintext. The plaintext itself
-/// is not in the event, so the greeting is not quoted.
-pub fn failure(cause: &Cause, port: u16) -> Option<Diagnosis> {
-    match cause {
-        Cause::Connect { attempts: tried } => attempts(tried, port),
-        Cause::TlsHandshake {
-            plaintext_bytes: Some(_),
-            ..
-        } => Some(Diagnosis::PlaintextPort {
-            port,
-            greeting: String::new(),
-        }),
-        _ => None,
-    }
-}
-
-/// No greeting after `waited`, and what a TLS ClientHello on a second connection got: a TLS
-/// answer means implicit TLS; a plaintext banner that is not SMTP names the service; anything
-/// else is a silent port.
-pub fn silent_port(port: u16, waited: Duration, answer: &HelloAnswer) -> Diagnosis {
-    match answer {
-        a if a.speaks_tls() => Diagnosis::ExpectsImplicitTls { port },
-        HelloAnswer::Plaintext(bytes) if !looks_like_smtp(bytes) => not_smtp(port, bytes),
-        _ => Diagnosis::SilentPort { port, waited },
-    }
-}
-
-/// Whether bytes start like an SMTP reply line: three digits, then a space, `-` or the end.
-pub fn looks_like_smtp(bytes: &[u8]) -> bool {
-    match bytes {
-        [a, b, c, rest @ ..] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => {
-            matches!(rest.first(), None | Some(b' ' | b'-' | b'\r' | b'\n'))
-        }
-        _ => false,
-    }
-}
-
-/// A reply that is one of the classic refusals. `command` is the verb it answers (`AUTH`,
-/// `MAIL`, `RCPT`, …) when known; `authenticated` whether a `235` came earlier.
-pub fn reply(reply: &Reply, command: Option<&str>, authenticated: bool) -> Option<Diagnosis> {
-    let code = reply.code()?;
-    let text: String = reply
-        .text_lines()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_ascii_lowercase();
-    let enhanced = reply.enhanced().map(|c| (c.class, c.subject, c.detail));
-    let quoted = excerpt_reply(reply);
-    let is = |verb: &str| command.is_some_and(|c| c.eq_ignore_ascii_case(verb));
-    match code {
-        // 538: encryption required for the requested mechanism (RFC 4954 §6).
-        530 | 538 if text.contains("tls") || code == 538 => {
-            Some(Diagnosis::StartTlsRequired { reply: quoted })
-        }
-        530 => Some(Diagnosis::AuthenticationRequired { reply: quoted }),
-        // 504 to AUTH: the mechanism is not supported (RFC 4954 §4); some servers say the
-        // same with 535 and the words.
-        504 if is("AUTH") => Some(mechanism_not_supported(quoted)),
-        // 534 "mechanism is too weak" is a policy, not a missing mechanism.
-        400..=599 if is("AUTH") && code != 534 && text.contains("mechanism") => {
-            Some(mechanism_not_supported(quoted))
-        }
-        535 => Some(Diagnosis::AuthenticationFailed { reply: quoted }),
-        550 | 551 | 553 | 554
-            if text.contains("relay")
-                || (is("RCPT") && enhanced == Some((5, 7, 1)) && !text.contains("sender")) =>
-        {
-            Some(Diagnosis::RelayDenied {
-                reply: quoted,
-                authenticated,
-            })
-        }
-        _ => None,
-    }
-}
-
-fn mechanism_not_supported(reply: String) -> Diagnosis {
-    Diagnosis::MechanismNotSupported {
-        reply,
-        mechanism: None,
-        offered: Vec::new(),
-    }
-}
-
-/// A certificate that does not cover the name that was checked.
-pub fn certificate(verdict: &TlsVerdict) -> Option<Diagnosis> {
-    match &verdict.name {
-        NameCheck::Mismatch { name, presented } => Some(Diagnosis::CertificateNameMismatch {
-            name: name.clone(),
-            presented: presented.clone(),
-            by_ip: name.parse::<IpAddr>().is_ok(),
-        }),
-        _ => None,
-    }
-}
-
-/// What answers on a port that is not SMTP, from its first bytes (`None`: unrecognised).
-pub fn service_name(banner: &[u8]) -> Option<&'static str> {
-    let starts = |prefix: &[u8]| {
-        banner.len() >= prefix.len() && banner[..prefix.len()].eq_ignore_ascii_case(prefix)
-    };
-    if starts(b"SSH-") {
-        Some("SSH")
-    } else if starts(b"HTTP/") || starts(b"<!DOCTYPE html") || starts(b"<html") {
-        Some("HTTP")
-    } else if starts(b"* OK") {
-        Some("IMAP")
-    } else if starts(b"+OK") {
-        Some("POP3")
-    } else {
-        None
-    }
-}
-
-/// A non-SMTP answer as a diagnosis.
-pub fn not_smtp(port: u16, banner: &[u8]) -> Diagnosis {
-    Diagnosis::NotSmtp {
-        port,
-        service: service_name(banner)
-            .map(str::to_string)
-            .unwrap_or_else(|| "something else".to_string()),
-        banner: excerpt_bytes(banner),
     }
 }
 

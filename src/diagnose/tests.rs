@@ -1,4 +1,6 @@
 use super::*;
+use crate::net::{AttemptFailure, NetError};
+use crate::proto::reply::Reply;
 
 /// The last reply in `bytes` (an empty one if none parses); `breach.rs`'s tests use it too.
 pub(super) fn parsed(bytes: &[u8]) -> Reply {
