@@ -1,7 +1,7 @@
 //! `smtpx man`: the manual page, generated from the same clap definitions as `--help`
-//! (clap_mangen), with the sections clap does not know: EXAMPLES, taken from the README's
-//! recipes, EXIT STATUS, taken from the README's exit code table, and FILES. Both are read
-//! from the README at build time, so the page cannot drift from the user's page.
+//! (clap_mangen), with the sections clap does not know: EXAMPLES, taken from the guide's
+//! recipes (docs/GUIDE.md), EXIT STATUS, taken from the guide's exit code table, and FILES. Both
+//! are read at build time, so the page cannot drift from the user's pages.
 //!
 //! Layer: CLI parsing (the page is made of the command definitions).
 
@@ -10,10 +10,11 @@ use std::io::Write;
 use clap::CommandFactory;
 use roff::{Roff, bold, roman};
 
-/// The README as built into the binary.
-const README: &str = include_str!("../../README.md");
+/// The user guide, whose `## Recipes` section gives the EXAMPLES and whose exit code table
+/// gives the EXIT STATUS.
+const GUIDE: &str = include_str!("../../docs/GUIDE.md");
 
-/// One README recipe: what it answers, and the command (continuation lines joined by the
+/// One recipe of the guide: what it answers, and the command (continuation lines joined by the
 /// reader's eye, kept as written).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipe {
@@ -21,10 +22,10 @@ pub struct Recipe {
     pub command: Vec<String>,
 }
 
-/// The recipes of the README's `## Recipes` section: each `# comment` line followed by its
-/// command lines.
-pub fn recipes(readme: &str) -> Vec<Recipe> {
-    let Some(section) = readme.split("\n## Recipes").nth(1) else {
+/// The recipes of a `## Recipes` section (docs/GUIDE.md's): each `# comment` line followed
+/// by its command lines.
+pub fn recipes(guide: &str) -> Vec<Recipe> {
+    let Some(section) = guide.split("\n## Recipes").nth(1) else {
         return Vec::new();
     };
     let Some(block) = section
@@ -51,7 +52,7 @@ pub fn recipes(readme: &str) -> Vec<Recipe> {
     out
 }
 
-/// The rows (code, meaning) of the README's exit code table, under "exit codes".
+/// The rows (code, meaning) of the guide's exit code table, under "exit codes".
 pub fn exit_codes(readme: &str) -> Vec<(String, String)> {
     let Some(after) = readme.split("exit codes**").nth(1) else {
         return Vec::new();
@@ -91,7 +92,7 @@ pub fn page() -> Vec<u8> {
     let _ = man.render_description_section(&mut out);
     let _ = man.render_options_section(&mut out);
     commands_section(&mut out);
-    let _ = extra_sections(README).to_writer(&mut out);
+    let _ = extra_sections(GUIDE).to_writer(&mut out);
     let _ = man.render_version_section(&mut out);
     out
 }
@@ -121,10 +122,10 @@ fn commands_section(out: &mut Vec<u8>) {
 }
 
 /// EXAMPLES, EXIT STATUS, FILES and SEE ALSO.
-fn extra_sections(readme: &str) -> Roff {
+fn extra_sections(guide: &str) -> Roff {
     let mut roff = Roff::new();
     roff.control("SH", ["EXAMPLES"]);
-    for recipe in recipes(readme) {
+    for recipe in recipes(guide) {
         roff.control("TP", []);
         roff.text([roman(recipe.question)]);
         roff.control("nf", []);
@@ -139,7 +140,7 @@ fn extra_sections(readme: &str) -> Roff {
     roff.text([roman(
         "The probe's exit code says where the session stopped:",
     )]);
-    for (code, meaning) in exit_codes(readme) {
+    for (code, meaning) in exit_codes(guide) {
         roff.control("TP", []);
         roff.text([bold(code)]);
         roff.text([roman(meaning)]);
@@ -186,8 +187,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_readme_recipes_and_exit_codes_are_found() {
-        let recipes = recipes(README);
+    fn the_guide_recipes_and_exit_codes_are_found() {
+        let recipes = recipes(GUIDE);
         assert!(recipes.len() >= 5, "{recipes:?}");
         assert!(
             recipes
@@ -196,7 +197,7 @@ mod tests {
         );
         // A command continued with `\` keeps its second line.
         assert!(recipes.iter().any(|r| r.command.len() > 1));
-        let codes = exit_codes(README);
+        let codes = exit_codes(GUIDE);
         assert_eq!(codes.first().map(|c| c.0.as_str()), Some("0"));
         assert!(codes.iter().any(|(code, _)| code.contains("23")));
     }
