@@ -154,7 +154,7 @@ impl ReplayArgs {
                 connection: self.connection.and_then(|n| usize::try_from(n).ok()),
             })
         } else if let Some(target) = self.against {
-            ReplayMode::Against(AgainstPlan {
+            ReplayMode::Against(Box::new(AgainstPlan {
                 target,
                 password_env: self.password_env,
                 allow_insecure_auth: self.allow_insecure_auth,
@@ -170,7 +170,7 @@ impl ReplayArgs {
                 connection: self.connection.and_then(|n| usize::try_from(n).ok()),
                 record: self.record.into_options(),
                 route: Box::new(self.route.route()),
-            })
+            }))
         } else if self.text {
             ReplayMode::Text
         } else {

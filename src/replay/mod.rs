@@ -46,7 +46,7 @@ pub enum ReplayMode {
     /// Play the recorded server side to any client that connects.
     Serve(ServePlan),
     /// Re-run the client side against a live server and compare.
-    Against(AgainstPlan),
+    Against(Box<AgainstPlan>),
 }
 
 /// `--serve`: where and how to answer.
