@@ -19,7 +19,7 @@ use crate::app::{App, Effect, Entry, Overlay};
 use crate::driver::task::{Intent, SecretSource, SecretText};
 use crate::event::Shown;
 use crate::proto::auth::Mechanism;
-use crate::proto::auth::policy::{self, Protection};
+use crate::proto::auth::policy;
 use crate::proto::auth::view::SaslView;
 use crate::proto::text::escape_str;
 
@@ -489,13 +489,7 @@ impl App {
         &self,
         mechanism: &Mechanism,
     ) -> Option<policy::AuthRefusal> {
-        let protection = match &self.tls {
-            None => Protection::Plaintext,
-            Some((_, true)) => Protection::VerifiedTls,
-            Some((_, false)) => Protection::UnverifiedTls {
-                reason: "F2 shows the verdict".to_string(),
-            },
-        };
+        let protection = self.protection();
         match self.session.capabilities() {
             Some(caps) => policy::check(mechanism, caps, &protection, false).err(),
             None => Some(policy::AuthRefusal::NotAdvertised),

@@ -575,6 +575,8 @@ fn auth_typed_over_an_unverified_certificate_is_held_once_with_the_risk() {
     assert!(type_line(&mut s.app, line).is_empty(), "sent at once");
     let notice = s.app.notice().unwrap_or_default().to_string();
     assert!(notice.contains("whoever holds that key"), "{notice}");
+    // The verdict's own words say why the certificate is not verified.
+    assert!(notice.contains("self-signed"), "{notice}");
     let effects = s.app.update(key(KeyCode::Enter));
     assert_eq!(effects, vec![Effect::Intent(Intent::Line(line.into()))]);
 }
