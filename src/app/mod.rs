@@ -238,6 +238,8 @@ pub struct App {
     pub replay: Option<Box<replay::Replay>>,
     /// A form-started AUTH exchange under way: its steps are shown decoded.
     auth_trace: Option<auth::AuthTrace>,
+    /// What the AUTH form starts with (a profile's user, mechanism and secret source).
+    auth_defaults: Option<auth::AuthDefaults>,
     /// A SASL exchange typed by hand: its secret lines are shown decoded (masked) too.
     pub(crate) typed_auth: Option<auth::typed::TypedAuth>,
     /// The composer's draft while the composer is closed (it survives Esc); while open,
@@ -293,6 +295,7 @@ impl App {
             cert: cert::CertState::default(),
             replay: None,
             auth_trace: None,
+            auth_defaults: None,
             typed_auth: None,
             compose_draft: None,
             timeline: timeline::Timeline::default(),

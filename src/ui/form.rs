@@ -151,7 +151,11 @@ fn field_line(
         AuthField::Password => {
             let masked = form.masked_password(app.ascii());
             let col = masked.chars().count();
-            ("Password", vec![Span::raw(masked)], Some(col))
+            (
+                "Password",
+                vec![from_profile(form, app).unwrap_or(Span::raw(masked))],
+                Some(col),
+            )
         }
         AuthField::TokenFrom => (
             "Token from",
@@ -166,10 +170,20 @@ fn field_line(
                 TokenFrom::Env => "Variable",
                 TokenFrom::File => "File",
             },
-            vec![Span::raw(crate::proto::text::escape_str(
-                form.token_name.value(),
-            ))],
+            vec![from_profile(form, app).unwrap_or_else(|| {
+                Span::raw(crate::proto::text::escape_str(form.token_name.value()))
+            })],
             Some(form.token_name.visual_cursor()),
         ),
     }
+}
+
+/// The empty secret field's placeholder when Enter would fetch the profile's secret: where
+/// it comes from (already escaped), never the secret.
+fn from_profile(form: &AuthForm, app: &App) -> Option<Span<'static>> {
+    let fetcher = form.profile_secret()?;
+    Some(Span::styled(
+        format!("(profile: {}, fetched on Enter)", fetcher.what()),
+        theme::dim(app.look()),
+    ))
 }
