@@ -101,6 +101,16 @@ fn notes(form: &AuthForm, app: &App) -> Vec<(String, ratatui::style::Style)> {
             theme::dim(app.look()),
         ));
     }
+    if let Some(fetcher) = form.profile_secret() {
+        // `what` is escaped where it is made; never the secret.
+        notes.push((
+            format!(
+                "Enter fetches the secret {}; one typed here is used instead",
+                fetcher.what()
+            ),
+            theme::dim(app.look()),
+        ));
+    }
     if let Some(error) = &form.error {
         notes.push((error.to_string(), theme::alarm(app.look())));
     }
@@ -178,12 +188,12 @@ fn field_line(
     }
 }
 
-/// The empty secret field's placeholder when Enter would fetch the profile's secret: where
-/// it comes from (already escaped), never the secret.
+/// The empty secret field's placeholder when Enter would fetch the profile's secret (a
+/// note under the form says where from).
 fn from_profile(form: &AuthForm, app: &App) -> Option<Span<'static>> {
-    let fetcher = form.profile_secret()?;
+    form.profile_secret()?;
     Some(Span::styled(
-        format!("(profile: {}, fetched on Enter)", fetcher.what()),
+        "(the profile's, fetched on Enter)",
         theme::dim(app.look()),
     ))
 }
