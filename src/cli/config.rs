@@ -33,7 +33,11 @@ pub enum ConfigAction {
     },
     /// Show the profiles: server, TLS, user, where the secret comes from (never the
     /// secret).
-    List,
+    List {
+        /// Only the profiles' names, one a line (for scripts and shell completion).
+        #[arg(long)]
+        names: bool,
+    },
 }
 
 impl ConfigArgs {
@@ -41,7 +45,7 @@ impl ConfigArgs {
         let path = crate::config::default_path().ok_or(crate::config::ConfigError::NoPlace)?;
         Ok(match self.action {
             ConfigAction::Init { overwrite } => ConfigPlan::Init { path, overwrite },
-            ConfigAction::List => ConfigPlan::List { path },
+            ConfigAction::List { names } => ConfigPlan::List { path, names },
         })
     }
 }
