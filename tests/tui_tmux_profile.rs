@@ -1,7 +1,8 @@
 //! `smtpx @PROFILE` in a real terminal (tmux on a private socket, the sandbox in-process,
 //! the config file in a temporary `XDG_CONFIG_HOME`): a flag on the command line wins over
-//! the profile (the port), the rest comes from the profile (the host, implicit TLS), and F4
-//! opens filled in with the profile's user and mechanism. Its password command runs only on
+//! the profile (the port, then the EHLO name), the rest comes from the profile (the host,
+//! implicit TLS, the EHLO name Tab offers), and F4 opens filled in with the profile's user
+//! and mechanism. Its password command runs only on
 //! Enter, off the UI's loop — the prompt takes keys while it runs — and a failing one is a
 //! notice. The password never reaches the screen.
 //!
@@ -34,9 +35,9 @@ async fn a_profile_fills_the_explorer_flags_win_and_f4_fetches_its_password_on_e
     // The profile names the plaintext port; the command line names the TLS one.
     let profiles = format!(
         "[profile.lab]\nhost = \"127.0.0.1\"\nport = {plain_port}\ntls = \"tls-on-connect\"\n\
-         user = \"{user}\"\nauth = \"login\"\npassword-command = \"cat {secret}\"\n\n\
+         ehlo = \"profile.test\"\nuser = \"{user}\"\nauth = \"login\"\npassword-command = \"cat {secret}\"\n\n\
          [profile.locked]\nhost = \"127.0.0.1\"\nport = {plain_port}\ntls = \"tls-on-connect\"\n\
-         user = \"{user}\"\nauth = \"plain\"\npassword-command-shell = true\n\
+         ehlo = \"profile.test\"\nuser = \"{user}\"\nauth = \"plain\"\npassword-command-shell = true\n\
          password-command = \"while [ ! -e {go} ]; do sleep 0.05; done; \
          echo no such entry in the store >&2; exit 1\"\n",
         plain_port = plain.port(),
@@ -52,9 +53,9 @@ async fn a_profile_fills_the_explorer_flags_win_and_f4_fetches_its_password_on_e
         state.path().display(),
         home.path().display()
     );
-    let args = |profile: &str| {
+    let args = |profile: &str, more: &str| {
         format!(
-            "@{profile} --port {} --verify-name localhost --ca-file {} --no-record",
+            "@{profile} {more} --port {} --verify-name localhost --ca-file {} --no-record",
             tls.port(),
             sandbox.ca_pem_path().display()
         )
@@ -67,7 +68,7 @@ async fn a_profile_fills_the_explorer_flags_win_and_f4_fetches_its_password_on_e
         t,
         110,
         34,
-        &explorer_command(&state.path().join("pid"), &env, &args("lab")),
+        &explorer_command(&state.path().join("pid"), &env, &args("lab", "")),
     );
     let screen = tmux
         .wait_for(
@@ -83,8 +84,13 @@ async fn a_profile_fills_the_explorer_flags_win_and_f4_fetches_its_password_on_e
         !screen.contains(&format!("127.0.0.1:{}", plain.port())),
         "{screen}"
     );
-    tmux.type_line(t, "EHLO x");
-    tmux.wait_for(t, &["250 HELP", "smtp~>"]).await;
+    // Tab after EHLO offers the profile's name.
+    tmux.keys(t, &["-l", "EHLO "]);
+    tmux.keys(t, &["Tab"]);
+    tmux.wait_for(t, &["smtp~> EHLO profile.test"]).await;
+    tmux.keys(t, &["Enter"]);
+    tmux.wait_for(t, &["C~ EHLO profile.test", "250 HELP", "smtp~>"])
+        .await;
 
     // F4: the profile's user and mechanism; the password only named, fetched on Enter.
     tmux.keys(t, &["F4"]);
@@ -117,11 +123,20 @@ async fn a_profile_fills_the_explorer_flags_win_and_f4_fetches_its_password_on_e
         t,
         110,
         34,
-        &explorer_command(&state.path().join("pid2"), &env, &args("locked")),
+        &explorer_command(
+            &state.path().join("pid2"),
+            &env,
+            &args("locked", "--ehlo cli.test"),
+        ),
     );
     tmux.wait_for(t, &["S~ 220", "TLS1.3 VERIFIED"]).await;
-    tmux.type_line(t, "EHLO x");
-    tmux.wait_for(t, &["250 HELP", "smtp~>"]).await;
+    // `--ehlo` on the command line wins over the profile's.
+    tmux.keys(t, &["-l", "EHLO "]);
+    tmux.keys(t, &["Tab"]);
+    tmux.wait_for(t, &["smtp~> EHLO cli.test"]).await;
+    tmux.keys(t, &["Enter"]);
+    tmux.wait_for(t, &["C~ EHLO cli.test", "250 HELP", "smtp~>"])
+        .await;
     tmux.keys(t, &["F4"]);
     tmux.wait_for(
         t,

@@ -240,6 +240,8 @@ pub struct App {
     auth_trace: Option<auth::AuthTrace>,
     /// What the AUTH form starts with (a profile's user, mechanism and secret source).
     auth_defaults: Option<auth::AuthDefaults>,
+    /// The name Tab offers after EHLO, HELO or LHLO (`--ehlo`, a profile's, or this host's).
+    hello_name: Option<String>,
     /// A SASL exchange typed by hand: its secret lines are shown decoded (masked) too.
     pub(crate) typed_auth: Option<auth::typed::TypedAuth>,
     /// The composer's draft while the composer is closed (it survives Esc); while open,
@@ -296,6 +298,7 @@ impl App {
             replay: None,
             auth_trace: None,
             auth_defaults: None,
+            hello_name: None,
             typed_auth: None,
             compose_draft: None,
             timeline: timeline::Timeline::default(),

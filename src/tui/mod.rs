@@ -129,6 +129,12 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     screen::style_from_env(&mut app);
     app.set_display(display);
     app.set_auth_defaults(auth);
+    app.set_hello_name(
+        connect
+            .ehlo
+            .clone()
+            .or_else(|| Some(crate::net::local_hostname())),
+    );
     for line in intro {
         app.push(Entry::local(line));
     }
