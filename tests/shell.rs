@@ -91,23 +91,57 @@ fn two_profiles() -> tempfile::TempDir {
     home
 }
 
-#[test]
-fn bash_completes_profile_names_after_an_at_sign() {
+/// Types `line` and Tab into an interactive `shell` (its command line in `start`) in tmux,
+/// after `setup`, and waits for the line to read `expected`.
+async fn tab_completes(tmux: &support::tmux::Tmux, t: &str, line: &str, expected: &str) {
+    tmux.keys(t, &["C-u"]);
+    tmux.keys(t, &["-l", line]);
+    tmux.keys(t, &["Tab"]);
+    tmux.wait_for(t, &[&format!("ready> {expected}")]).await;
+}
+
+#[tokio::test]
+async fn bash_completes_profile_names_after_an_at_sign_in_a_real_terminal() {
+    if !support::tmux::tmux_available() {
+        return;
+    }
     let home = two_profiles();
-    let complete = |words: &[&str]| complete_with(words, Some(home.path()));
-    assert_eq!(complete(&["smtpx", "@w"]), ["@work"]);
-    assert_eq!(complete(&["smtpx", "@"]), ["@lab", "@work"]);
-    assert_eq!(complete(&["smtpx", "probe", "@l"]), ["@lab"]);
-    assert_eq!(complete(&["smtpx", "scan", "@"]), ["@lab", "@work"]);
-    // Everything else is clap's completion, as before.
-    assert_eq!(complete(&["smtpx", "pro"]), ["probe"]);
-    // No config file: nothing, and no error on the screen.
-    assert!(complete_with(&["smtpx", "@w"], None).is_empty());
+    let script = home.path().join("smtpx.bash");
+    std::fs::write(&script, smtpx(&["completions", "bash"], None).stdout).expect("script");
+    let tmux = support::tmux::Tmux::new("bash");
+    let t = "bash";
+    tmux.start(
+        t,
+        100,
+        10,
+        &format!(
+            "env -i PATH={} HOME={home} XDG_CONFIG_HOME={home} TERM=xterm-256color \
+             bash --norc --noprofile -i",
+            path_with_smtpx(),
+            home = home.path().display()
+        ),
+    );
+    tmux.type_line(t, &format!("source {}; PS1='ready> '", script.display()));
+    tmux.wait_for(t, &["ready> "]).await;
+    // `@` breaks words in bash's default COMP_WORDBREAKS: the line still reads `@work`.
+    tab_completes(&tmux, t, "smtpx @w", "smtpx @work").await;
+    tab_completes(&tmux, t, "smtpx probe @l", "smtpx probe @lab").await;
+    tab_completes(&tmux, t, "smtpx pro", "smtpx probe").await;
+    // And where `@` does not break words.
+    tmux.type_line(t, "COMP_WORDBREAKS=${COMP_WORDBREAKS//@/}");
+    tab_completes(&tmux, t, "smtpx scan @w", "smtpx scan @work").await;
     assert!(!home.path().join("pwned").exists());
     assert_eq!(
         text(&smtpx(&["config", "list", "--names"], Some(home.path())).stdout),
         "lab\nw$(touch pwned)\nwork\n"
     );
+}
+
+#[test]
+fn bash_leaves_other_words_to_clap_and_offers_nothing_without_a_config_file() {
+    assert_eq!(complete(&["smtpx", "pro"]), ["probe"]);
+    let empty = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
+    assert!(complete_with(&["smtpx", "@w"], Some(empty.path())).is_empty());
 }
 
 /// Whether `shell` is installed; in CI a missing one fails instead (.ci/run installs it).

@@ -83,16 +83,19 @@ _smtpx() {
 "#;
 
 /// Bash: `@…` completes profile names, anything else goes to clap's `_smtpx`. `$1` is
-/// the command as typed, so the same binary reads the same config file.
+/// the command as typed, so the same binary reads the same config file. The word is taken
+/// from the line itself: `@` is in bash's default `COMP_WORDBREAKS`, which splits `@w`
+/// into two words in `COMP_WORDS` (readline still replaces the whole `@w`).
 const BASH_PROFILES: &str = r#"
 # smtpx @PROFILE: profile names from the config file (smtpx config list --names).
 _smtpx_profiles() {
-    local cur="${COMP_WORDS[COMP_CWORD]}"
-    if [[ "$cur" == @* ]]; then
+    local line="${COMP_LINE:0:COMP_POINT}"
+    local word="${line##*[[:space:]]}"
+    if [[ "$word" == @* ]]; then
         COMPREPLY=()
         local name
         while IFS= read -r name; do
-            [[ "$name" =~ ^[A-Za-z0-9._+-]+$ && "@$name" == "$cur"* ]] && COMPREPLY+=("@$name")
+            [[ "$name" =~ ^[A-Za-z0-9._+-]+$ && "@$name" == "$word"* ]] && COMPREPLY+=("@$name")
         done < <("$1" config list --names 2>/dev/null)
         return 0
     fi
