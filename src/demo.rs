@@ -54,6 +54,7 @@ pub async fn run(args: DemoPlan) -> ExitCode {
             lesson: None,
             display: args.display,
             lmtp: false,
+            auth: Default::default(),
         })
         .await;
         let mut stored = 0;
@@ -345,6 +346,7 @@ async fn run_lesson(lesson: crate::learn::Lesson, display: crate::app::Display) 
         lesson: Some(lesson),
         display,
         lmtp: false,
+        auth: Default::default(),
     })
     .await;
     handle.shutdown().await;

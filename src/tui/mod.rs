@@ -52,6 +52,8 @@ pub struct ExplorerPlan {
     pub display: crate::app::Display,
     /// The server speaks LMTP ([RFC 2033](https://www.rfc-editor.org/rfc/rfc2033)).
     pub lmtp: bool,
+    /// What the AUTH form (F4) starts with: a profile's user, mechanism, secret source.
+    pub auth: crate::app::auth::AuthDefaults,
 }
 
 /// Exit code when the explorer cannot run: no terminal, or a target that does not parse.
@@ -78,6 +80,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         lesson,
         display,
         lmtp,
+        auth,
     } = plan;
     let target = connect.target.clone();
     if let Some(message) = without_terminal(&target.to_string()) {
@@ -125,6 +128,13 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     }
     screen::style_from_env(&mut app);
     app.set_display(display);
+    app.set_auth_defaults(auth);
+    app.set_hello_name(
+        connect
+            .ehlo
+            .clone()
+            .or_else(|| Some(crate::net::local_hostname())),
+    );
     for line in intro {
         app.push(Entry::local(line));
     }
