@@ -37,7 +37,7 @@ MAILDIR=$MAIL_ROOT/Maildir
 PID_FILE=$SPOOL_DIR/exim-daemon.pid
 WAIT_SECS=20
 DEB_PACKAGES=(exim4-daemon-light exim4-base)
-TOOLS=(openssl swaks libnet-ssleay-perl)
+TOOLS=(openssl swaks libnet-ssleay-perl libio-socket-ssl-perl)   # swaks --tls needs the two perl modules
 
 log() { printf 'exim-up: %s\n' "$*"; }
 die() { printf 'exim-up: ERROR: %s\n' "$*" >&2; exit 1; }
