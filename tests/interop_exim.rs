@@ -275,6 +275,9 @@ fn a_refused_recipient_in_a_pipelined_bdat_group_leaves_the_other_delivered() {
         return;
     }
     let subject = unique("refused-bdat");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let record = dir.path().join("partly.jsonl");
+    let record = record.to_str().expect("utf-8 path");
     let output = probe(&[
         MTA,
         "--starttls",
@@ -291,7 +294,8 @@ fn a_refused_recipient_in_a_pipelined_bdat_group_leaves_the_other_delivered() {
         "--body",
         "to one of two",
         "--json",
-        "--no-record",
+        "--record",
+        record,
     ]);
     // The documented exit code: 0 when the message is taken for some of the recipients.
     let out = exits(&output, 0);
@@ -327,6 +331,15 @@ fn a_refused_recipient_in_a_pipelined_bdat_group_leaves_the_other_delivered() {
     assert!(
         message.contains("Envelope-to: kept@exim.test\n"),
         "{message}"
+    );
+
+    // The report made from the recording says the same: delivered, one recipient refused.
+    let report = exits(&smtpx(&["export", record, "--format", "markdown"]), 0);
+    assert!(
+        report.contains(
+            "| outcome | 1 of 2 recipients accepted; refused: `RCPT TO:<refuse1@exim.test> → 550 5.1.1"
+        ),
+        "{report}"
     );
 }
 
