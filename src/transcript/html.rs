@@ -140,9 +140,15 @@ fn summary_table(out: &mut String, transcript: &Transcript, summary: &Summary) {
     }
     row(
         "outcome",
-        match &summary.failure {
-            Some(failure) => format!("<span class=\"bad\">failed: {}</span>", safe(failure)),
-            None => "no failure".into(),
+        match (&summary.failure, &summary.partly) {
+            (Some(failure), _) => format!("<span class=\"bad\">failed: {}</span>", safe(failure)),
+            (None, Some(partly)) => format!(
+                "{} of {} recipients accepted; <span class=\"bad\">refused: {}</span>",
+                partly.accepted,
+                partly.recipients,
+                safe(&partly.first)
+            ),
+            (None, None) => "no failure".into(),
         },
     );
     out.push_str("</table>\n");
