@@ -8,25 +8,15 @@
 //! replay test, Postfix) is not reachable; without it they print a note and pass without
 //! running.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde_json::Value;
 
 mod support;
 
 use support::exim::{self, CERT, DOMAIN, MTA, SUBMISSION, SUBMISSIONS, delivered, delivered_one};
-use support::postfix::{self, PASSWORD, exits, probe, smtpx};
+use support::postfix::{self, PASSWORD, exits, probe, smtpx, unique};
 
 fn enabled() -> bool {
     exim::enabled("interop test")
-}
-
-fn unique(tag: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("smtpx-exim-{tag}-{nanos}-{}", std::process::id())
 }
 
 /// The events of a `--json` run, one per line.
@@ -243,6 +233,34 @@ fn no_pipeline_sends_one_command_per_write_with_the_same_result() {
     );
     let message = delivered_one(&subject);
     assert!(message.ends_with("\none command at a time\n"), "{message}");
+}
+
+#[test]
+fn auth_forced_where_exim_does_not_offer_it_is_explained_not_called_a_wrong_password() {
+    if !enabled() {
+        return;
+    }
+    // The MTA port offers no AUTH, even inside TLS; --allow-insecure-auth sends it anyway.
+    let mut args = vec![
+        MTA,
+        "--starttls",
+        "--allow-insecure-auth",
+        "--quit-after",
+        "auth",
+    ];
+    args.extend(exim::login("plain"));
+    let out = exits(&probe(&args), 24);
+    assert!(
+        out.contains("S~ 503 AUTH command used when not advertised"),
+        "{out}"
+    );
+    assert!(
+        out.contains("=== diagnosis: '503 AUTH command used when not advertised': the server does not take AUTH here"),
+        "{out}"
+    );
+    assert!(out.contains("this is not a wrong password"), "{out}");
+    assert!(out.contains("submit on port 587"), "{out}");
+    assert!(!out.contains(PASSWORD), "{out}");
 }
 
 #[test]

@@ -132,6 +132,12 @@ pub fn reply(reply: &Reply, command: Option<&str>, authenticated: bool) -> Optio
             Some(mechanism_not_supported(quoted))
         }
         535 => Some(Diagnosis::AuthenticationFailed { reply: quoted }),
+        // 503 to AUTH: out of sequence — not advertised here, or already authenticated.
+        503 if is("AUTH") => Some(Diagnosis::AuthOutOfSequence {
+            reply: quoted,
+            authenticated,
+            over_tls: false,
+        }),
         550 | 551 | 553 | 554
             if text.contains("relay")
                 || (is("RCPT") && enhanced == Some((5, 7, 1)) && !text.contains("sender")) =>

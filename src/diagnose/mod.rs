@@ -97,6 +97,16 @@ pub enum Diagnosis {
         mechanism: Option<String>,
         offered: Vec<String>,
     },
+    /// `503` to AUTH: the server does not take AUTH at this point of the session — not
+    /// advertised here, or the session is already authenticated
+    /// ([RFC 4954 §4](https://www.rfc-editor.org/rfc/rfc4954#section-4)). No credential was
+    /// checked.
+    AuthOutOfSequence {
+        reply: String,
+        authenticated: bool,
+        /// Asked inside TLS: STARTTLS is no longer the answer, another port is.
+        over_tls: bool,
+    },
     /// `550`/`554` relay access denied (or `5.7.1` to RCPT).
     RelayDenied { reply: String, authenticated: bool },
     /// The certificate does not cover the name that was checked.
@@ -131,6 +141,7 @@ impl Diagnosis {
             Diagnosis::AuthenticationRequired { .. } => "authentication_required",
             Diagnosis::AuthenticationFailed { .. } => "authentication_failed",
             Diagnosis::MechanismNotSupported { .. } => "mechanism_not_supported",
+            Diagnosis::AuthOutOfSequence { .. } => "auth_out_of_sequence",
             Diagnosis::RelayDenied { .. } => "relay_denied",
             Diagnosis::CertificateNameMismatch { .. } => "certificate_name_mismatch",
             Diagnosis::NotSmtp { .. } => "not_smtp",
@@ -296,6 +307,38 @@ impl Diagnosis {
                      not a wrong password. {choice}"
                 )
             }
+            Diagnosis::AuthOutOfSequence {
+                reply,
+                authenticated: true,
+                ..
+            } => format!(
+                "'{reply}': this session is already authenticated, and AUTH is taken once per \
+                 session (RFC 4954 §4). To log in as someone else, reconnect."
+            ),
+            Diagnosis::AuthOutOfSequence {
+                reply, over_tls, ..
+            } => format!(
+                "'{reply}': the server does not take AUTH here (RFC 4954 §4), so no credential \
+                 was checked — this is not a wrong password. {}",
+                match (over_tls, explorer) {
+                    (true, true) =>
+                        "It did not offer AUTH even inside TLS: this port is for \
+                                     relay between servers; /reconnect to the submission port \
+                                     587 (465 with implicit TLS).",
+                    (true, false) =>
+                        "It did not offer AUTH even inside TLS: this port is for \
+                                      relay between servers; submit on port 587 (465 with \
+                                      implicit TLS).",
+                    (false, true) =>
+                        "Most servers offer AUTH only after STARTTLS, and only on \
+                                      the submission ports: send STARTTLS and EHLO again and \
+                                      look for AUTH, or /reconnect to port 587.",
+                    (false, false) =>
+                        "Most servers offer AUTH only after STARTTLS, and only on \
+                                       the submission ports: use --starttls, or port 587 (465 \
+                                       with implicit TLS).",
+                }
+            ),
             Diagnosis::RelayDenied {
                 reply,
                 authenticated: false,

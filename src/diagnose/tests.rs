@@ -28,6 +28,26 @@ fn refusals_are_told_apart_by_code_and_text() {
     let postfix = b"535 5.7.8 Error: authentication failed: Invalid authentication mechanism\r\n";
     assert_eq!(d(postfix, Some("AUTH")), Some("mechanism_not_supported"));
     assert_eq!(d(unsupported, Some("MAIL")), None);
+    // Exim's answer to AUTH where it is not advertised: out of sequence, not a password.
+    let unoffered = b"503 AUTH command used when not advertised\r\n";
+    assert_eq!(d(unoffered, Some("AUTH")), Some("auth_out_of_sequence"));
+    assert_eq!(d(unoffered, Some("DATA")), None);
+    let said = |authenticated| {
+        reply(&parsed(unoffered), Some("AUTH"), authenticated)
+            .map(|d| d.message())
+            .unwrap_or_default()
+    };
+    assert!(
+        said(false).contains("not a wrong password"),
+        "{}",
+        said(false)
+    );
+    assert!(said(false).contains("--starttls"), "{}", said(false));
+    assert!(
+        said(true).contains("already authenticated"),
+        "{}",
+        said(true)
+    );
     let weak = b"534 5.7.9 Authentication mechanism is too weak\r\n";
     assert_eq!(d(weak, Some("AUTH")), None);
     let relay = b"554 5.7.1 <a@b.example>: Relay access denied\r\n";

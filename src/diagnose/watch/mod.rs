@@ -100,6 +100,21 @@ impl Watcher {
                                 offered: self.offered.clone(),
                             })
                         }
+                        // AUTH was offered: the 503 is about the order (AUTH inside a
+                        // transaction), which the reply's own explanation says.
+                        Some(Diagnosis::AuthOutOfSequence {
+                            authenticated: false,
+                            ..
+                        }) if !self.offered.is_empty() => None,
+                        Some(Diagnosis::AuthOutOfSequence {
+                            reply,
+                            authenticated,
+                            ..
+                        }) => Some(Diagnosis::AuthOutOfSequence {
+                            reply,
+                            authenticated,
+                            over_tls: *layer == Layer::Tls,
+                        }),
                         other => other,
                     }
                 }

@@ -152,11 +152,23 @@ fn a_pipelined_raw_ehlo_is_not_read_from_the_next_reply() {
 }
 
 #[test]
-fn a_bad_sequence_503_to_auth_is_no_auth_diagnosis() {
+fn a_bad_sequence_503_to_auth_says_auth_is_not_taken_here_unless_it_was_offered() {
     let mut watcher = Watcher::new(587);
     let events = [
         sent(Layer::Plain, "EHLO client", false),
         received(Layer::Plain, b"250-mx\r\n250 STARTTLS\r\n"),
+        sent(Layer::Plain, "AUTH PLAIN <redacted 20 bytes>", false),
+        received(Layer::Plain, b"503 5.5.1 Bad sequence of commands\r\n"),
+    ];
+    assert_eq!(names(&mut watcher, &events), ["auth_out_of_sequence"]);
+    // Offered, then refused in a transaction: the order, not a missing AUTH.
+    let mut watcher = Watcher::new(587);
+    let events = [
+        sent(Layer::Plain, "EHLO client", false),
+        received(
+            Layer::Plain,
+            b"250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n",
+        ),
         sent(Layer::Plain, "AUTH PLAIN <redacted 20 bytes>", false),
         received(Layer::Plain, b"503 5.5.1 Bad sequence of commands\r\n"),
     ];
