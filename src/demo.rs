@@ -54,6 +54,7 @@ pub async fn run(args: DemoPlan) -> ExitCode {
             lesson: None,
             display: args.display,
             lmtp: false,
+            mx: None,
         })
         .await;
         let mut stored = 0;
@@ -89,6 +90,8 @@ pub async fn run(args: DemoPlan) -> ExitCode {
 
     let probe = ProbePlan {
         connect: demo_connection(addr, handle.ca_pem_path()),
+        mx: None,
+        resolver: Default::default(),
         credentials: Some(Credentials {
             mechanism: Some(Mechanism::Plain),
             user: user.clone(),
@@ -345,6 +348,7 @@ async fn run_lesson(lesson: crate::learn::Lesson, display: crate::app::Display) 
         lesson: Some(lesson),
         display,
         lmtp: false,
+        mx: None,
     })
     .await;
     handle.shutdown().await;

@@ -32,7 +32,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Owns a connection and a session; emits events.
     ("driver", &["proto", "net", "event"]),
     // DNS with DNSSEC status: MX, addresses, TLSA, TXT; mail routing.
-    ("dns", &["proto", "event"]),
+    ("dns", &["proto", "event", "net"]),
     // Files, explanations and diagnoses: no front end, no terminal, no command line, no
     // driver. `net` only for its plain values (targets, TLS options) and certificate
     // decoding: nothing here opens a connection.
@@ -86,6 +86,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "probe",
         &[
             "proto",
+            "dns",
             "event",
             "net",
             "driver",
@@ -98,6 +99,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "scan",
         &[
             "proto",
+            "dns",
             "event",
             "net",
             "driver",
@@ -132,6 +134,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "tui",
         &[
             "proto",
+            "dns",
             "event",
             "net",
             "driver",

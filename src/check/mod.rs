@@ -13,7 +13,9 @@
 //!
 //! Layer: front end — takes a [`CheckPlan`], uses `dns` and `net`.
 
-pub mod connect;
+/// Happy Eyeballs lives in `net`, shared with the `--mx` routing of probe, scan and the
+/// explorer.
+pub use crate::net::eyeballs as connect;
 pub mod dane;
 pub mod mta_sts;
 mod report;

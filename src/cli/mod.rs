@@ -31,6 +31,7 @@ pub mod completions;
 pub mod config;
 pub mod connect;
 pub mod demo;
+pub mod dns;
 pub mod explain;
 pub mod learn;
 pub mod man;
@@ -134,8 +135,10 @@ impl Cli {
                     if let Some(message) = crate::tui::without_terminal(&args.target) {
                         return Err(Refusal { message, exit_code });
                     }
+                    let (mx, _) = args.mx_plan().map_err(refuse("smtpx", exit_code))?;
                     Plan::Explore(crate::tui::ExplorerPlan {
                         connect: args.into_plan().map_err(refuse("smtpx", exit_code))?,
+                        mx: mx.map(Box::new),
                         record: self.record.into_options(),
                         intro: Vec::new(),
                         lesson: None,
@@ -191,6 +194,9 @@ pub enum CliError {
     },
     #[error("profile `{profile}` has no host")]
     ProfileWithoutHost { profile: String },
+    /// `--mx` or `--resolver` cannot be used as given.
+    #[error("{0}")]
+    Dns(String),
 }
 
 /// The plan for a command line (`std::env::args_os()`): clap's parse, a mistyped

@@ -18,10 +18,12 @@
 //! (or the name did not resolve); 21 ports answered, none with SMTP.
 //!
 //! Files: `port.rs` (one port, explored), `report.rs` (the data), `verdict.rs` (the
-//! recommendation), `table.rs` (the human rendering). `--json` prints the report itself.
+//! recommendation), `table.rs` (the human rendering), `mx.rs` (`--mx`: every MX host of a
+//! domain). `--json` prints the report itself.
 //!
 //! Layer: front end — over `net` and `proto`, with the shared [`crate::diagnose`].
 
+mod mx;
 pub mod port;
 pub mod report;
 pub mod table;
@@ -52,6 +54,8 @@ pub struct ScanPlan {
     pub json: bool,
     /// Also probe each TLS port's surface: versions, suites, groups (`--tls`).
     pub tls_surface: bool,
+    /// `--mx`: `host` is a mail domain; every MX host is scanned, at each of its addresses.
+    pub mx: Option<crate::dns::reach::MxPlan>,
 }
 
 /// Scans every port concurrently and decides the verdict.
@@ -165,6 +169,9 @@ fn across_ports(ports: &[PortReport]) -> Vec<Diagnosis> {
 /// each port finishes (in that order), the details and the verdict once all are done;
 /// otherwise (a pipe, a file, `--json`) the whole report comes at the end, in port order.
 pub async fn run(plan: ScanPlan) -> u8 {
+    if let Some(mx) = &plan.mx {
+        return mx::run(&plan, mx).await;
+    }
     use std::io::IsTerminal;
     let live = !plan.json && std::io::stdout().is_terminal();
     if live {

@@ -32,11 +32,14 @@ use tokio::sync::mpsc;
 
 use screen::{Exit, Screen, Wake};
 
+use crate::app::route::MailRoute;
 use crate::app::{Action, App, Effect, Entry};
+use crate::dns::reach::{Chosen, MxPlan, reach};
 use crate::driver::task::{self, Intent, Update};
 use crate::driver::{Driver, SessionEvent};
 use crate::net::{ConnectPlan, TlsMode};
 use crate::transcript::RecordOptions;
+use crate::transcript::options::MxRoute;
 use crate::transcript::record::RecorderHandle;
 
 /// What the explorer is asked to open.
@@ -52,6 +55,8 @@ pub struct ExplorerPlan {
     pub display: crate::app::Display,
     /// The server speaks LMTP ([RFC 2033](https://www.rfc-editor.org/rfc/rfc2033)).
     pub lmtp: bool,
+    /// `--mx`: the target is a mail domain, reached through its MX hosts.
+    pub mx: Option<Box<MxPlan>>,
 }
 
 /// Exit code when the explorer cannot run: no terminal, or a target that does not parse.
@@ -78,19 +83,42 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         lesson,
         display,
         lmtp,
+        mx,
     } = plan;
-    let target = connect.target.clone();
-    if let Some(message) = without_terminal(&target.to_string()) {
+    let mut connect = connect;
+    if let Some(message) = without_terminal(&connect.target.to_string()) {
         eprintln!("{message}");
         return ExitCode::from(EXIT_UNUSABLE);
     }
+    let routed = match mx {
+        Some(mx) => match route_by_mx(&mx, &mut connect).await {
+            Ok(routed) => Some(routed),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let target = connect.target.clone();
     let implicit = connect.tls_mode == TlsMode::Implicit;
     let (update_tx, update_rx) = mpsc::unbounded_channel();
     let (intent_tx, intent_rx) = mpsc::unbounded_channel();
-    let label = format!("{}:{}", target.host, target.port);
+    let label = match &routed {
+        Some(r) => format!(
+            "{} via {}:{}",
+            crate::proto::text::escape_str(&r.chosen.domain),
+            crate::proto::text::escape_str(&r.chosen.host),
+            target.port
+        ),
+        None => format!("{}:{}", target.host, target.port),
+    };
     // Recording is on by default, as in the probe; a transcript that cannot be started is
     // said in the UI and the session goes on unrecorded.
-    let (recorder, record_error) = match record.start(recording::header(&connect)) {
+    let mut header = recording::header(&connect);
+    header.options.mx = routed.as_ref().map(|r| MxRoute {
+        domain: r.chosen.domain.clone(),
+        host: r.chosen.host.clone(),
+        preference: r.chosen.preference,
+    });
+    let (recorder, record_error) = match record.start(header) {
         Ok(recorder) => (recorder.map(|r| r.without_stderr().shared()), None),
         Err(e) => (None, Some(e.to_string())),
     };
@@ -110,6 +138,27 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     let mut driver = Driver::new(target, connect.connect, connect.tls, connect.timeout, sink);
     driver.reveal_secrets(record.keep_secrets);
     driver.lmtp(lmtp);
+    let mail_route = routed.map(|routed| {
+        for line in routed.lines {
+            driver.note(line);
+        }
+        let chosen = routed.chosen;
+        driver.note(format!(
+            "connecting to {} at {}: {}",
+            chosen.label(),
+            chosen.addr,
+            chosen.why()
+        ));
+        driver.hand_over(routed.connection, &chosen.host);
+        MailRoute {
+            why: chosen.why(),
+            domain: chosen.domain,
+            host: chosen.host,
+            preference: chosen.preference,
+            addr: chosen.addr,
+            dnssec: chosen.status.to_string(),
+        }
+    });
     let options = task::TaskOptions {
         implicit_tls: implicit,
         greeting_wait,
@@ -117,6 +166,9 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     let network = tokio::spawn(task::run_with(driver, options, intent_rx, update_tx));
 
     let mut app = App::new(label, history::load());
+    if let Some(route) = mail_route {
+        app.set_mail_route(route);
+    }
     app.start_connecting();
     app.set_recording(notes.as_ref().and_then(RecorderHandle::path));
     app.set_recording_secrets(record.keep_secrets);
@@ -157,6 +209,44 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         println!("smtpx: text transcript saved to {}", path.display());
     }
     screen::exit_code(exit)
+}
+
+/// A `--mx` route found before the explorer opens: the connection, the MX chosen, and the
+/// lines said on the way (each becomes a note of the session).
+struct Routed {
+    connection: crate::net::Connection,
+    chosen: Chosen,
+    lines: Vec<String>,
+}
+
+/// Tries the MX hosts of `mx` before the screen opens, saying each step on stderr as it
+/// happens (a slow or black-holed MX is seen waiting), and points `connect` at the address
+/// that accepted, verifying the certificate against the MX host name. On failure (null MX,
+/// no host reachable) says why and gives the exit code.
+async fn route_by_mx(mx: &MxPlan, connect: &mut ConnectPlan) -> Result<Routed, ExitCode> {
+    let mut lines = Vec::new();
+    let mut say = |line: String| {
+        eprintln!("smtpx: {line}");
+        lines.push(line);
+    };
+    match reach(mx, connect.target.port, &connect.connect, &mut say).await {
+        Ok((connection, chosen)) => {
+            connect.target =
+                crate::net::Target::new(chosen.addr.ip().to_string(), chosen.addr.port());
+            if connect.tls.verify_name.is_none() {
+                connect.tls.verify_name = Some(chosen.host.clone());
+            }
+            Ok(Routed {
+                connection,
+                chosen,
+                lines,
+            })
+        }
+        Err(error) => {
+            eprintln!("smtpx: {error}");
+            Err(ExitCode::from(EXIT_UNUSABLE))
+        }
+    }
 }
 
 /// The explorer's own wake-ups, beside the terminal and signals.
