@@ -118,7 +118,7 @@ fn route_lines<'a>(
     let arrow = if app.ascii() { "->" } else { "→" };
     let preference = match route.preference {
         Some(p) => format!(" MX {p}"),
-        None => " implicit MX (no MX record)".to_string(),
+        None => " implicit MX".to_string(),
     };
     vec![
         Line::styled("Route (--mx)", bold),
