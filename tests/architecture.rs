@@ -135,6 +135,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "proto",
             "dns",
+            "check",
             "event",
             "net",
             "driver",

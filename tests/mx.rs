@@ -31,7 +31,7 @@ fn rig(what: &str) -> bool {
         "SMTPX_INTEROP is set but {} is missing: run tests/dns/rig-up.sh",
         anchor.display()
     );
-    for addr in ["127.0.0.1:5300", "127.0.0.1:5353"] {
+    for addr in ["127.0.0.1:5300", "127.0.0.1:5353", "127.0.0.1:443"] {
         let addr: SocketAddr = addr.parse().unwrap();
         assert!(
             TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok(),
@@ -319,4 +319,61 @@ async fn the_explorer_with_mx_shows_the_route_in_the_side_panel() {
     );
     tmux.type_line("mx", "/quit");
     tmux.wait_for("mx", &["EXITED"]).await;
+}
+
+/// Opens the explorer on `domain` with `--mx`, upgrades with STARTTLS and opens F2; returns
+/// the certificate view once `needles` are on it.
+async fn explorer_f2(tmux: &Tmux, name: &str, domain: &str, needles: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let pid = dir.path().join("pid");
+    let rig = rig_args().join(" ");
+    let command = explorer_command(
+        &pid,
+        "",
+        &format!("--mx {domain} --port {SMTP_PORT} --no-record {rig}"),
+    );
+    tmux.start(name, 120, 40, &command);
+    tmux.wait_for(name, &["S< 220"]).await;
+    tmux.type_line(name, "EHLO x");
+    tmux.wait_for(name, &["250-STARTTLS"]).await;
+    tmux.type_line(name, "STARTTLS");
+    tmux.wait_for(name, &["TLS1.3"]).await;
+    tmux.keys(name, &["F2"]);
+    let screen = tmux.wait_for(name, needles).await;
+    tmux.keys(name, &["Escape"]);
+    tmux.type_line(name, "/quit");
+    tmux.wait_for(name, &["EXITED"]).await;
+    screen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f2_shows_dane_and_mta_sts_for_the_mx_in_use() {
+    if !rig("smtpx --mx, F2") || !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::new("mxf2");
+    // dane.test: a DANE-EE record at _2625._tcp.mx1.dane.test matches the leaf; no MTA-STS.
+    let screen = explorer_f2(
+        &tmux,
+        "dane",
+        "dane.test",
+        &["DANE: verified: TLSA 3 1 1", "no _mta-sts record"],
+    )
+    .await;
+    assert!(
+        screen.contains("matches certificate 0 of the chain"),
+        "{screen}"
+    );
+    // sts.test: MTA-STS enforce, its MX matches; no TLSA record.
+    let screen = explorer_f2(
+        &tmux,
+        "sts",
+        "sts.test",
+        &["MTA-STS: mode enforce", "DANE: no TLSA records"],
+    )
+    .await;
+    assert!(
+        screen.contains("mx.sts.test matches the mx pattern mx.sts.test"),
+        "{screen}"
+    );
 }

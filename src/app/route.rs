@@ -20,12 +20,26 @@ pub struct MailRoute {
     pub dnssec: String,
     /// Why this host: first in preference order, or the ones before it failed.
     pub why: String,
+    /// DANE for this host in words (escaped): the TLSA records and which certificate of the
+    /// chain matched, or why none did; `None` while it is looked up.
+    pub dane: Option<String>,
+    /// The domain's MTA-STS policy and whether this host matches it (escaped); `None`
+    /// while it is looked up.
+    pub mta_sts: Option<String>,
 }
 
 impl super::App {
     /// The session went to a mail domain's MX (`--mx`).
     pub fn set_mail_route(&mut self, route: MailRoute) {
         self.mail_route = Some(route);
+    }
+
+    /// DANE and MTA-STS for the route's host arrived (or changed with a new chain).
+    pub fn set_route_security(&mut self, dane: String, mta_sts: String) {
+        if let Some(route) = &mut self.mail_route {
+            route.dane = Some(dane);
+            route.mta_sts = Some(mta_sts);
+        }
     }
 
     pub fn mail_route(&self) -> Option<&MailRoute> {

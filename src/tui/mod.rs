@@ -21,6 +21,7 @@ mod marker;
 mod recording;
 pub mod replay;
 mod screen;
+mod security;
 pub mod terminal;
 
 use std::io::IsTerminal;
@@ -90,14 +91,16 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         eprintln!("{message}");
         return ExitCode::from(EXIT_UNUSABLE);
     }
-    let routed = match mx {
-        Some(mx) => match route_by_mx(&mx, &mut connect).await {
+    let routed = match &mx {
+        Some(mx) => match route_by_mx(mx, &mut connect).await {
             Ok(routed) => Some(routed),
             Err(code) => return code,
         },
         None => None,
     };
     let target = connect.target.clone();
+    let port = target.port;
+    let ca_file = connect.tls.ca_file.clone();
     let implicit = connect.tls_mode == TlsMode::Implicit;
     let (update_tx, update_rx) = mpsc::unbounded_channel();
     let (intent_tx, intent_rx) = mpsc::unbounded_channel();
@@ -138,6 +141,17 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     let mut driver = Driver::new(target, connect.connect, connect.tls, connect.timeout, sink);
     driver.reveal_secrets(record.keep_secrets);
     driver.lmtp(lmtp);
+    // DANE and MTA-STS for the MX in use, looked up while the session goes on.
+    let security = match (&mx, &routed) {
+        (Some(mx), Some(routed)) => Some(security::spawn(
+            mx,
+            &routed.chosen,
+            port,
+            ca_file,
+            connect.timeout,
+        )),
+        _ => None,
+    };
     let mail_route = routed.map(|routed| {
         for line in routed.lines {
             driver.note(line);
@@ -157,6 +171,8 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
             preference: chosen.preference,
             addr: chosen.addr,
             dnssec: chosen.status.to_string(),
+            dane: None,
+            mta_sts: None,
         }
     });
     let options = task::TaskOptions {
@@ -187,7 +203,16 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     let Some(mut tui) = screen::open() else {
         return ExitCode::from(3);
     };
-    let exit = event_loop(&mut tui, &mut app, update_rx, &intent_tx, notes.as_ref()).await;
+    let security = security.map(|found| (security::Security::new(port), found));
+    let exit = event_loop(
+        &mut tui,
+        &mut app,
+        update_rx,
+        &intent_tx,
+        notes.as_ref(),
+        security,
+    )
+    .await;
     terminal::restore();
     let _ = intent_tx.send(Intent::Quit);
     // The task closes the connection politely (bounded by a second in the transport).
@@ -253,6 +278,8 @@ async fn route_by_mx(mx: &MxPlan, connect: &mut ConnectPlan) -> Result<Routed, E
 enum Own {
     /// The driver's next update (`None`: the network task ended).
     Update(Option<Update>),
+    /// DANE and MTA-STS for a `--mx` route, looked up in the background.
+    Security(Option<security::Lookups>),
     /// The one-second status bar clock.
     Tick,
 }
@@ -263,6 +290,10 @@ async fn event_loop(
     mut updates: mpsc::UnboundedReceiver<Update>,
     intents: &mpsc::UnboundedSender<Intent>,
     notes: Option<&RecorderHandle>,
+    mut security: Option<(
+        security::Security,
+        mpsc::UnboundedReceiver<security::Lookups>,
+    )>,
 ) -> std::io::Result<Exit> {
     let mut screen = Screen::new(tui)?;
     let mut clock = tokio::time::interval(Duration::from_secs(1));
@@ -270,16 +301,24 @@ async fn event_loop(
     let mut connected_at: Option<Instant> = None;
     // When the connection attempt under way began (the start, or the last /reconnect).
     let mut connecting_since = Instant::now();
+    let mut lookups_pending = true;
     loop {
         if screen.draw(app)? {
             recording::panic_if_asked();
             log_first_frame();
         }
         let ticking = connected_at.is_some() && app.connected() || app.waiting();
+        let waiting_for_lookups = security.is_some() && lookups_pending;
         let own = async {
             tokio::select! {
                 update = updates.recv() => Own::Update(update),
                 _ = clock.tick(), if ticking => Own::Tick,
+                found = async {
+                    match security.as_mut() {
+                        Some((_, rx)) => rx.recv().await,
+                        None => std::future::pending().await,
+                    }
+                }, if waiting_for_lookups => Own::Security(found),
             }
         };
         let mut effects = Vec::new();
@@ -302,6 +341,13 @@ async fn event_loop(
                     batch.push(more);
                 }
                 for update in batch {
+                    if let (
+                        Update::Event(SessionEvent::TlsEstablished { info, .. }),
+                        Some((s, _)),
+                    ) = (&update, security.as_mut())
+                    {
+                        s.chain(info.chain_der.clone(), app);
+                    }
                     match &update {
                         Update::Event(SessionEvent::Connected { .. }) => {
                             connected_at = Some(Instant::now());
@@ -316,6 +362,14 @@ async fn event_loop(
                 if let Some(failure) = failure.filter(|_| app.record_error().is_none()) {
                     // Said on the screen only: the recorder writes nothing to stderr here.
                     app.record_failed(failure);
+                }
+                screen.dirty = true;
+            }
+            Wake::Own(Own::Security(found)) => {
+                // One answer comes; then (or when the task ended without one) stop listening.
+                lookups_pending = false;
+                if let (Some(found), Some((s, _))) = (found, security.as_mut()) {
+                    s.found(found, app);
                 }
                 screen.dirty = true;
             }
