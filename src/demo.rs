@@ -55,6 +55,7 @@ pub async fn run(args: DemoPlan) -> ExitCode {
             display: args.display,
             lmtp: false,
             mx: None,
+            hint_resolver: None,
         })
         .await;
         let mut stored = 0;
@@ -349,6 +350,7 @@ async fn run_lesson(lesson: crate::learn::Lesson, display: crate::app::Display) 
         display,
         lmtp: false,
         mx: None,
+        hint_resolver: None,
     })
     .await;
     handle.shutdown().await;

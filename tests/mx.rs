@@ -377,3 +377,29 @@ async fn f2_shows_dane_and_mta_sts_for_the_mx_in_use() {
         "{screen}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_explorer_names_a_mail_domain_given_as_a_host() {
+    if !rig("smtpx dane.test") || !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pid = dir.path().join("pid");
+    let rig = rig_args().join(" ");
+    let command = explorer_command(
+        &pid,
+        "",
+        &format!("dane.test --port {SMTP_PORT} --no-record {rig}"),
+    );
+    let tmux = Tmux::new("mxhint");
+    tmux.start("hint", 200, 40, &command);
+    let screen = tmux
+        .wait_for(
+            "hint",
+            &["dane.test has no address; it is a mail domain with MX mx1.dane.test, mx2.dane.test"],
+        )
+        .await;
+    assert!(screen.contains("use --mx"), "{screen}");
+    tmux.type_line("hint", "/quit");
+    tmux.wait_for("hint", &["EXITED"]).await;
+}

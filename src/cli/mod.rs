@@ -135,10 +135,12 @@ impl Cli {
                     if let Some(message) = crate::tui::without_terminal(&args.target) {
                         return Err(Refusal { message, exit_code });
                     }
-                    let (mx, _) = args.mx_plan().map_err(refuse("smtpx", exit_code))?;
+                    let (mx, resolver) = args.mx_plan().map_err(refuse("smtpx", exit_code))?;
+                    let hint_resolver = mx.is_none().then(|| Box::new(resolver));
                     Plan::Explore(crate::tui::ExplorerPlan {
                         connect: args.into_plan().map_err(refuse("smtpx", exit_code))?,
                         mx: mx.map(Box::new),
+                        hint_resolver,
                         record: self.record.into_options(),
                         intro: Vec::new(),
                         lesson: None,

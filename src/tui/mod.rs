@@ -35,6 +35,7 @@ use screen::{Exit, Screen, Wake};
 
 use crate::app::route::MailRoute;
 use crate::app::{Action, App, Effect, Entry};
+use crate::dns::ResolverPlan;
 use crate::dns::reach::{Chosen, MxPlan, reach};
 use crate::driver::task::{self, Intent, Update};
 use crate::driver::{Driver, SessionEvent};
@@ -58,6 +59,9 @@ pub struct ExplorerPlan {
     pub lmtp: bool,
     /// `--mx`: the target is a mail domain, reached through its MX hosts.
     pub mx: Option<Box<MxPlan>>,
+    /// Asked, when the target does not resolve, whether it is a mail domain (`None`: not
+    /// asked, as with `--mx` and in the demo).
+    pub hint_resolver: Option<Box<ResolverPlan>>,
 }
 
 /// Exit code when the explorer cannot run: no terminal, or a target that does not parse.
@@ -85,6 +89,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         display,
         lmtp,
         mx,
+        hint_resolver,
     } = plan;
     let mut connect = connect;
     if let Some(message) = without_terminal(&connect.target.to_string()) {
@@ -141,17 +146,12 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     let mut driver = Driver::new(target, connect.connect, connect.tls, connect.timeout, sink);
     driver.reveal_secrets(record.keep_secrets);
     driver.lmtp(lmtp);
-    // DANE and MTA-STS for the MX in use, looked up while the session goes on.
-    let security = match (&mx, &routed) {
-        (Some(mx), Some(routed)) => Some(security::spawn(
-            mx,
-            &routed.chosen,
-            port,
-            ca_file,
-            connect.timeout,
-        )),
-        _ => None,
-    };
+    // DANE and MTA-STS for the MX in use, looked up while the session goes on; the hint for
+    // a target that does not resolve.
+    let mut background = security::Background::new(hint_resolver.map(|r| *r));
+    if let (Some(mx), Some(routed)) = (&mx, &routed) {
+        background.look_up_security(mx, &routed.chosen, port, ca_file, connect.timeout);
+    }
     let mail_route = routed.map(|routed| {
         for line in routed.lines {
             driver.note(line);
@@ -203,14 +203,13 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     let Some(mut tui) = screen::open() else {
         return ExitCode::from(3);
     };
-    let security = security.map(|found| (security::Security::new(port), found));
     let exit = event_loop(
         &mut tui,
         &mut app,
         update_rx,
         &intent_tx,
         notes.as_ref(),
-        security,
+        &mut background,
     )
     .await;
     terminal::restore();
@@ -278,8 +277,9 @@ async fn route_by_mx(mx: &MxPlan, connect: &mut ConnectPlan) -> Result<Routed, E
 enum Own {
     /// The driver's next update (`None`: the network task ended).
     Update(Option<Update>),
-    /// DANE and MTA-STS for a `--mx` route, looked up in the background.
-    Security(Option<security::Lookups>),
+    /// DANE and MTA-STS for a `--mx` route, or the hint for a target that does not
+    /// resolve, looked up in the background.
+    Background(security::Found),
     /// The one-second status bar clock.
     Tick,
 }
@@ -290,10 +290,7 @@ async fn event_loop(
     mut updates: mpsc::UnboundedReceiver<Update>,
     intents: &mpsc::UnboundedSender<Intent>,
     notes: Option<&RecorderHandle>,
-    mut security: Option<(
-        security::Security,
-        mpsc::UnboundedReceiver<security::Lookups>,
-    )>,
+    background: &mut security::Background,
 ) -> std::io::Result<Exit> {
     let mut screen = Screen::new(tui)?;
     let mut clock = tokio::time::interval(Duration::from_secs(1));
@@ -301,24 +298,17 @@ async fn event_loop(
     let mut connected_at: Option<Instant> = None;
     // When the connection attempt under way began (the start, or the last /reconnect).
     let mut connecting_since = Instant::now();
-    let mut lookups_pending = true;
     loop {
         if screen.draw(app)? {
             recording::panic_if_asked();
             log_first_frame();
         }
         let ticking = connected_at.is_some() && app.connected() || app.waiting();
-        let waiting_for_lookups = security.is_some() && lookups_pending;
         let own = async {
             tokio::select! {
                 update = updates.recv() => Own::Update(update),
                 _ = clock.tick(), if ticking => Own::Tick,
-                found = async {
-                    match security.as_mut() {
-                        Some((_, rx)) => rx.recv().await,
-                        None => std::future::pending().await,
-                    }
-                }, if waiting_for_lookups => Own::Security(found),
+                found = background.next() => Own::Background(found),
             }
         };
         let mut effects = Vec::new();
@@ -341,12 +331,8 @@ async fn event_loop(
                     batch.push(more);
                 }
                 for update in batch {
-                    if let (
-                        Update::Event(SessionEvent::TlsEstablished { info, .. }),
-                        Some((s, _)),
-                    ) = (&update, security.as_mut())
-                    {
-                        s.chain(info.chain_der.clone(), app);
+                    if let Update::Event(event) = &update {
+                        background.observe(event, app);
                     }
                     match &update {
                         Update::Event(SessionEvent::Connected { .. }) => {
@@ -365,12 +351,8 @@ async fn event_loop(
                 }
                 screen.dirty = true;
             }
-            Wake::Own(Own::Security(found)) => {
-                // One answer comes; then (or when the task ended without one) stop listening.
-                lookups_pending = false;
-                if let (Some(found), Some((s, _))) = (found, security.as_mut()) {
-                    s.found(found, app);
-                }
+            Wake::Own(Own::Background(found)) => {
+                background.found(found, app);
                 screen.dirty = true;
             }
             Wake::Own(Own::Tick) => {
