@@ -132,7 +132,12 @@ impl Cli {
                 Some(args) => {
                     let exit_code = crate::tui::EXIT_UNUSABLE;
                     // Said first, as the headless command names the target as typed.
-                    if let Some(message) = crate::tui::without_terminal(&args.target) {
+                    let typed = if args.mx.mx {
+                        format!("--mx {}", args.target)
+                    } else {
+                        args.target.clone()
+                    };
+                    if let Some(message) = crate::tui::without_terminal(&typed) {
                         return Err(Refusal { message, exit_code });
                     }
                     let (mx, resolver) = args.mx_plan().map_err(refuse("smtpx", exit_code))?;
