@@ -231,6 +231,18 @@ fn a_mail_domain_given_as_a_host_is_named_with_its_mx_and_use_mx() {
         ),
         "{text}"
     );
+    // The scan says so too, after its table.
+    let mut args = vec!["scan", "dane.test", "--ports", &port];
+    args.extend(rig.iter().map(String::as_str));
+    let (output, text) = smtpx(&args);
+    assert_eq!(output.status.code(), Some(20), "{text}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(
+            "smtpx scan: dane.test has no address; it is a mail domain with MX mx1.dane.test, \
+             mx2.dane.test — use --mx"
+        ),
+        "{text}"
+    );
     // A name that is neither says so too.
     let mut args = vec!["probe", "nothing-here.test", "--no-record"];
     args.extend(rig.iter().map(String::as_str));

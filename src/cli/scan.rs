@@ -116,10 +116,12 @@ impl ScanArgs {
         let (host, ports) = self.targets()?;
         let timeout = crate::net::bounded_timeout(self.timeout);
         let mx = self.mx.plan(&self.host, timeout).map_err(CliError::Dns)?;
+        let resolver = self.mx.resolver.plan(timeout).map_err(CliError::Dns)?;
         Ok(ScanPlan {
             host,
             ports,
             mx,
+            resolver,
             config: self.config()?,
             json: self.json,
             tls_surface: self.tls_surface,
