@@ -344,3 +344,66 @@ pub async fn mail_domain_hint(host: &str, resolver: &ResolverPlan) -> Option<Str
         Err(e) => format!("{shown} has no address, and {e}"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chosen(preference: Option<u16>, skipped: Vec<Skipped>) -> Chosen {
+        Chosen {
+            domain: "example.test".into(),
+            status: Dnssec::Secure,
+            hosts: Vec::new(),
+            host: "mx3.example.test".into(),
+            preference,
+            addr: "127.0.0.1:25".parse().unwrap(),
+            skipped,
+        }
+    }
+
+    #[test]
+    fn the_reason_names_the_hosts_that_failed_before() {
+        assert_eq!(
+            chosen(Some(10), Vec::new()).why(),
+            "the first MX in preference order; it accepted"
+        );
+        let skipped = vec![Skipped {
+            host: "mx1.example.test".into(),
+            preference: Some(5),
+            why: "[::1]:25 connection refused".into(),
+        }];
+        assert_eq!(
+            chosen(Some(10), skipped).why(),
+            "the first reachable MX: mx1.example.test (MX 5) could not be reached"
+        );
+        assert!(chosen(None, Vec::new()).why().contains("implicit MX"));
+        assert_eq!(
+            chosen(None, Vec::new()).label(),
+            "mx3.example.test (implicit MX)"
+        );
+    }
+
+    #[test]
+    fn an_unreachable_domain_lists_every_host_and_why() {
+        let error = ReachError::Unreachable {
+            domain: "example.test".into(),
+            skipped: vec![
+                Skipped {
+                    host: "a.example.test".into(),
+                    preference: Some(10),
+                    why: "it has no address".into(),
+                },
+                Skipped {
+                    host: "b\x1b.example.test".into(),
+                    preference: Some(20),
+                    why: "[::1]:25 timed out".into(),
+                },
+            ],
+        };
+        assert_eq!(
+            error.to_string(),
+            "no MX host of example.test could be reached (a.example.test (MX 10): it has no \
+             address; b\\x1b.example.test (MX 20): [::1]:25 timed out)"
+        );
+    }
+}
