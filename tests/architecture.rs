@@ -31,7 +31,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("net", &["proto", "event"]),
     // Owns a connection and a session; emits events.
     ("driver", &["proto", "net", "event"]),
-    // DNS with DNSSEC status: MX, addresses, TLSA, TXT; mail routing.
+    // DNS with DNSSEC status: MX, addresses, TLSA, TXT; mail routing, and reaching an MX
+    // host through `net` (`--mx`).
     ("dns", &["proto", "event", "net"]),
     // Files, explanations and diagnoses: no front end, no terminal, no command line, no
     // driver. `net` only for its plain values (targets, TLS options) and certificate
@@ -81,7 +82,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "testkit",
         &["proto", "event", "net", "driver", "transcript", "app"],
     ),
-    // Front ends: each takes its own plan; none imports `cli`.
+    // Front ends: each takes its own plan; none imports `cli`. The explorer uses `check`
+    // for DANE and MTA-STS (F2 in a `--mx` session), so the two never judge differently.
     (
         "probe",
         &[
