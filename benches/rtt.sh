@@ -16,6 +16,8 @@
 #        SMTPX_ARGS=extra probe arguments (e.g. --no-pipeline)
 #        SMTPX_BASELINE=another smtpx binary to run beside it (e.g. the previous release)
 #        PROXY_PORT=the proxy's port (default 12587)
+#        SERVER=exim: the same comparison against the interop Exim (tests/interop/exim-up.sh)
+#        on 127.0.0.1:10126, to a recipient at exim.test
 #
 # The password goes through the environment only (SMTP_PASS for smtpx and the Python client,
 # SWAKS_OPT_auth_password for swaks), never on a command line.
@@ -27,6 +29,11 @@ DELAY_MS=${2:-25}
 TARGET=${CARGO_TARGET_DIR:-target}
 SMTPX=${SMTPX:-$TARGET/debug/smtpx}
 PROXY_PORT=${PROXY_PORT:-12587}
+case ${SERVER:-postfix} in
+  postfix) export UPSTREAM_PORT=10587 CA_FILE=/etc/smtpx-interop/cert.pem RCPT=smtpxtest@localhost ;;
+  exim) export UPSTREAM_PORT=10126 CA_FILE=/etc/smtpx-exim/cert.pem RCPT=bench@exim.test ;;
+  *) echo "SERVER is postfix or exim" >&2; exit 2 ;;
+esac
 WORK=$(mktemp -d /tmp/smtpx-rtt.XXXXXX)
 PROXY_PID=
 cleanup() {
@@ -59,7 +66,7 @@ assert len(body) == 1024
 open(sys.argv[1], "w", newline="").write(body)
 EOF
 
-"$PROXY" --listen "127.0.0.1:$PROXY_PORT" --upstream 127.0.0.1:10587 --delay-ms "$DELAY_MS" 2>/dev/null &
+"$PROXY" --listen "127.0.0.1:$PROXY_PORT" --upstream "127.0.0.1:$UPSTREAM_PORT" --delay-ms "$DELAY_MS" 2>/dev/null &
 PROXY_PID=$!
 for _ in $(seq 50); do
   (exec 3<>"/dev/tcp/127.0.0.1/$PROXY_PORT") 2>/dev/null && break
@@ -67,15 +74,17 @@ for _ in $(seq 50); do
 done
 
 echo "machine: $(nproc) cores, kernel $(uname -r); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "server: ${SERVER:-postfix} on 127.0.0.1:$UPSTREAM_PORT"
 echo "smtpx: $SMTPX ${SMTPX_ARGS:-}; $(swaks --version 2>&1 | head -1); $(python3 --version)"
 
 python3 - "$WORK" "$RUNS" "$DELAY_MS" "$SMTPX" "$PROXY_PORT" "${SMTPX_ARGS:-}" "${SMTPX_BASELINE:-}" <<'EOF'
-import json, statistics, subprocess, sys, time
+import json, os, statistics, subprocess, sys, time
 
 work, runs, delay, smtpx, proxy_port, extra, baseline = sys.argv[1:8]
 runs, delay = int(runs), int(delay)
 msg = f"{work}/msg.eml"
-user, sender, rcpt = "smtpxtest", "smtpxtest@smtpx.test", "smtpxtest@localhost"
+user, sender, rcpt = "smtpxtest", "smtpxtest@smtpx.test", os.environ["RCPT"]
+upstream, ca_file = int(os.environ["UPSTREAM_PORT"]), os.environ["CA_FILE"]
 
 def tools(port):
     swaks = ["swaks", "--server", f"127.0.0.1:{port}", "-tls", "--helo", "bench",
@@ -83,7 +92,7 @@ def tools(port):
              "--data", f"@{msg}", "--silent", "2"]
     probe = ["probe", f"127.0.0.1:{port}", "--ehlo", "bench", "--auth", "plain",
              "--user", user, "--password-env", "SMTP_PASS",
-             "--ca-file", "/etc/smtpx-interop/cert.pem", "--from", sender, "--to", rcpt,
+             "--ca-file", ca_file, "--from", sender, "--to", rcpt,
              "--data", msg, "--json"]
     commands = {"smtpx": [smtpx, *probe, *extra.split()]}
     if baseline:
@@ -115,7 +124,7 @@ def round_trips(out):
     return count
 
 loopback = {}
-for label, port, rtt in (("loopback", 10587, 0), (f"+{2 * delay} ms round trip", proxy_port, 2 * delay)):
+for label, port, rtt in (("loopback", upstream, 0), (f"+{2 * delay} ms round trip", proxy_port, 2 * delay)):
     commands = tools(port)
     times = {name: [] for name in commands}
     trips = {}

@@ -56,6 +56,7 @@ pub async fn run(args: DemoPlan) -> ExitCode {
             lmtp: false,
             mx: None,
             hint_resolver: None,
+            auth: Default::default(),
         })
         .await;
         let mut stored = 0;
@@ -351,6 +352,7 @@ async fn run_lesson(lesson: crate::learn::Lesson, display: crate::app::Display) 
         lmtp: false,
         mx: None,
         hint_resolver: None,
+        auth: Default::default(),
     })
     .await;
     handle.shutdown().await;

@@ -5,16 +5,14 @@
 //! reachable; without it (a plain `cargo test` on a laptop) they print a note and pass
 //! without running.
 
-use std::path::Path;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
 mod support;
 
 use support::postfix;
+use support::postfix::{delivered, unique};
 
 use postfix::{
-    CERT, MAILDIR, MTA, PASSWORD, SUBMISSION, SUBMISSIONS, USER, exits, login, probe, smtpx,
-    smtpx_with, stdout,
+    CERT, MTA, PASSWORD, SUBMISSION, SUBMISSIONS, USER, exits, login, probe, smtpx, smtpx_with,
+    stdout,
 };
 
 /// Whether to run; panics if asked to run and Postfix is not there.
@@ -45,39 +43,6 @@ fn submit(
     ]);
     args.extend(rest);
     probe(&args)
-}
-
-fn unique(tag: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("smtpx-interop-{tag}-{nanos}-{}", std::process::id())
-}
-
-/// Waits (bounded) for a delivered message whose text contains `needle`.
-fn delivered(needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        for dir in ["new", "cur"] {
-            let Ok(entries) = std::fs::read_dir(Path::new(MAILDIR).join(dir)) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                if let Ok(bytes) = std::fs::read(entry.path()) {
-                    let text = String::from_utf8_lossy(&bytes);
-                    if text.contains(needle) {
-                        return text.into_owned();
-                    }
-                }
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no message containing {needle:?} in {MAILDIR}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]

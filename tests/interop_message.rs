@@ -8,52 +8,16 @@
 //! Skipped without `SMTPX_INTEROP`; fails loudly with it when Postfix is missing.
 
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use mail_parser::{MessageParser, MimeHeaders};
 
 mod support;
 
-use support::postfix::{self, CERT, MAILDIR, MTA, SUBMISSION, exits, login, probe};
+use support::postfix::{self, CERT, MTA, SUBMISSION, exits, login, probe};
+use support::postfix::{delivered_bytes as delivered, unique};
 
 fn enabled() -> bool {
     postfix::enabled("message interop test")
-}
-
-fn unique(tag: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("smtpx-interop-{tag}-{nanos}-{}", std::process::id())
-}
-
-/// Waits (bounded) for a delivered message whose bytes contain `needle`.
-fn delivered(needle: &str) -> Vec<u8> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        for dir in ["new", "cur"] {
-            let Ok(entries) = std::fs::read_dir(Path::new(MAILDIR).join(dir)) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                if let Ok(bytes) = std::fs::read(entry.path()) {
-                    if memchr_find(&bytes, needle.as_bytes()) {
-                        return bytes;
-                    }
-                }
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no message containing {needle:?} in {MAILDIR}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn memchr_find(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn scratch(name: &str) -> std::path::PathBuf {

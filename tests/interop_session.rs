@@ -7,12 +7,12 @@
 //! With `SMTPX_INTEROP` set (as `.ci/run` sets it) these fail loudly when the listeners are
 //! missing; without it they print a note and pass without running.
 
-use std::path::Path;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 mod support;
 
-use support::postfix::{self, MAILDIR, exits};
+use support::postfix::{self, exits};
+use support::postfix::{delivered, unique};
 
 /// Dovecot LMTP.
 const LMTP: &str = "127.0.0.1:10024";
@@ -32,39 +32,6 @@ fn enabled(what: &str) -> bool {
         );
     }
     true
-}
-
-fn unique(tag: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("smtpx-interop-{tag}-{nanos}-{}", std::process::id())
-}
-
-/// Waits (bounded) for a delivered message whose text contains `needle`.
-fn delivered(needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        for dir in ["new", "cur"] {
-            let Ok(entries) = std::fs::read_dir(Path::new(MAILDIR).join(dir)) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                if let Ok(bytes) = std::fs::read(entry.path()) {
-                    let text = String::from_utf8_lossy(&bytes);
-                    if text.contains(needle) {
-                        return text.into_owned();
-                    }
-                }
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no message containing {needle:?} in {MAILDIR}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]

@@ -265,6 +265,70 @@ fn replay_against_sends_no_credentials_over_an_unverified_certificate() {
     assert_eq!(out.status.code(), Some(1), "{text}");
 }
 
+/// The live server's key as the probe prints it (`spki_sha256`, base64).
+fn spki_of(addr: &str) -> String {
+    let (_, text) =
+        run(smtpx().args(["probe", addr, "--starttls", "--quit-after", "tls", "--json"]));
+    let tls = text
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|event| event["event"] == "tls")
+        .unwrap_or_else(|| panic!("a tls event: {text}"));
+    tls["chain"][0]["spki_sha256"]
+        .as_str()
+        .unwrap_or_else(|| panic!("spki_sha256: {tls}"))
+        .to_string()
+}
+
+#[test]
+fn replay_against_a_pinned_key_sends_credentials_and_another_key_is_refused() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tls = certificate(dir.path());
+    let first = sandbox(&rt, &tls, Behaviours::default());
+    let original = dir.path().join("original.jsonl");
+    probe(&first.plain_addr().to_string(), &original, &[]);
+    let second = sandbox(&rt, &tls, Behaviours::default());
+    let addr = second.plain_addr().to_string();
+    let spki = spki_of(&addr);
+    let replay = |pin: &str| {
+        run(smtpx()
+            .args([
+                "replay",
+                "--timeout",
+                "5",
+                "--password-env",
+                "SMTPX_TEST_PASS",
+            ])
+            .args(["--user", "demo", "--pin-spki", pin, "--against", &addr])
+            .arg(&original))
+    };
+
+    // Pinned: the self-made certificate is verified by its key, so AUTH goes without
+    // --allow-insecure-auth.
+    let (out, text) = replay(&spki);
+    assert!(
+        text.contains("pinned: the server's key matches --pin-spki"),
+        "{text}"
+    );
+    assert!(text.contains("C~ AUTH PLAIN"), "{text}");
+    assert!(!text.contains("not sending credentials"), "{text}");
+    // The one difference from the recording (made with --allow-insecure-auth) is the verdict.
+    assert!(
+        text.contains("certificate verified: A false, B true"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+
+    // Another key: not trusted, and the credentials stay home.
+    let other = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let (out, text) = replay(other);
+    assert!(text.contains("the key matches no --pin-spki"), "{text}");
+    assert!(text.contains("not sending credentials"), "{text}");
+    assert!(!text.contains("C~ AUTH"), "{text}");
+    assert_ne!(out.status.code(), Some(0), "{text}");
+}
+
 #[test]
 fn replay_against_stops_when_data_gets_no_354() {
     use std::io::{BufRead, BufReader, Write};

@@ -9,8 +9,7 @@
 //! it they print a note and pass without running.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use smtpx::sandbox::{SandboxConfig, SandboxHandle};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -18,7 +17,8 @@ use tokio::net::TcpListener;
 
 mod support;
 
-use support::postfix::{self, MAILDIR, exits, probe, stdout};
+use support::postfix::{self, exits, probe, stdout};
+use support::postfix::{delivered, unique};
 
 const OPEN_PROXY: &str = "socks5://127.0.0.1:1080";
 const SOCKS_USER: &str = "smtpxsocks";
@@ -54,14 +54,6 @@ fn rig(what: &str, ports: &[(u16, &str)]) -> bool {
     true
 }
 
-fn unique(tag: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("smtpx-route-{tag}-{nanos}-{}", std::process::id())
-}
-
 /// The probe's JSON events.
 fn events(output: &std::process::Output) -> Vec<serde_json::Value> {
     stdout(output)
@@ -91,31 +83,6 @@ fn transcripts(output: &std::process::Output) -> String {
         .filter_map(|e| e["path"].as_str())
         .map(|path| std::fs::read_to_string(path).unwrap_or_default())
         .collect()
-}
-
-/// Waits (bounded) for a message in Postfix's Maildir whose text contains `needle`.
-fn delivered(needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        for dir in ["new", "cur"] {
-            let Ok(entries) = std::fs::read_dir(Path::new(MAILDIR).join(dir)) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                if let Ok(bytes) = std::fs::read(entry.path()) {
-                    let text = String::from_utf8_lossy(&bytes);
-                    if text.contains(needle) {
-                        return text.into_owned();
-                    }
-                }
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no message containing {needle:?} in {MAILDIR}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// `smtpx probe ARGS --json` run off the async runtime.

@@ -30,38 +30,216 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// What bash's completion offers for `words` (the last one being completed), with the
-/// script `smtpx completions bash` printed sourced first.
-fn complete(words: &[&str]) -> Vec<String> {
+/// script `smtpx completions bash` printed sourced first, and the function it registered for
+/// `smtpx` called as bash calls it (the binary's own path as the command, so the profile hook
+/// runs this build). `config_home` is the `XDG_CONFIG_HOME` it sees.
+fn complete_with(words: &[&str], config_home: Option<&Path>) -> Vec<String> {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
     let script = dir.path().join("smtpx.bash");
     let out = smtpx(&["completions", "bash"], None);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     std::fs::write(&script, &out.stdout).expect("write script");
+    let bin = env!("CARGO_BIN_EXE_smtpx");
+    let mut words: Vec<&str> = words.to_vec();
+    words[0] = bin;
     let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
     let current = words.last().copied().unwrap_or_default();
-    let previous = words
-        .len()
-        .checked_sub(2)
-        .map(|i| words[i])
-        .unwrap_or("smtpx");
+    let previous = words.len().checked_sub(2).map(|i| words[i]).unwrap_or(bin);
     let program = format!(
         "source '{}'\nCOMP_WORDS=({})\nCOMP_CWORD={}\nCOMP_LINE='{}'\nCOMP_POINT=${{#COMP_LINE}}\n\
-         _smtpx smtpx '{current}' '{previous}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+         read -ra spec <<< \"$(complete -p smtpx)\"\n\
+         for i in \"${{!spec[@]}}\"; do [[ ${{spec[i]}} == -F ]] && function=${{spec[i+1]}}; done\n\
+         \"$function\" '{bin}' '{current}' '{previous}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
         script.display(),
         quoted.join(" "),
         words.len() - 1,
         words.join(" "),
     );
-    let out = Command::new("bash")
-        .args(["--norc", "--noprofile", "-c", &program])
-        .output()
-        .expect("run bash");
+    let mut bash = Command::new("bash");
+    bash.args(["--norc", "--noprofile", "-c", &program])
+        .env(
+            "XDG_STATE_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-state"),
+        )
+        .env_remove("XDG_CONFIG_HOME");
+    if let Some(home) = config_home {
+        bash.env("XDG_CONFIG_HOME", home);
+    }
+    let out = bash.output().expect("run bash");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     text(&out.stdout)
         .lines()
         .map(str::to_string)
         .filter(|l| !l.is_empty())
         .collect()
+}
+
+fn complete(words: &[&str]) -> Vec<String> {
+    complete_with(words, None)
+}
+
+/// A config home holding two profiles, and one whose name a shell would interpret.
+fn two_profiles() -> tempfile::TempDir {
+    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
+    std::fs::create_dir_all(home.path().join("smtpx")).expect("config dir");
+    std::fs::write(
+        home.path().join("smtpx/config.toml"),
+        "[profile.work]\nhost = \"smtp.example.com\"\n\n[profile.lab]\nhost = \"127.0.0.1\"\n\n\
+         [profile.\"w$(touch pwned)\"]\nhost = \"127.0.0.1\"\n",
+    )
+    .expect("write config");
+    home
+}
+
+/// Types `line` and Tab into an interactive `shell` (its command line in `start`) in tmux,
+/// after `setup`, and waits for the line to read `expected`.
+async fn tab_completes(tmux: &support::tmux::Tmux, t: &str, line: &str, expected: &str) {
+    tmux.keys(t, &["C-u"]);
+    tmux.keys(t, &["-l", line]);
+    tmux.keys(t, &["Tab"]);
+    tmux.wait_for(t, &[&format!("ready> {expected}")]).await;
+}
+
+#[tokio::test]
+async fn bash_completes_profile_names_after_an_at_sign_in_a_real_terminal() {
+    if !support::tmux::tmux_available() {
+        return;
+    }
+    let home = two_profiles();
+    let script = home.path().join("smtpx.bash");
+    std::fs::write(&script, smtpx(&["completions", "bash"], None).stdout).expect("script");
+    let tmux = support::tmux::Tmux::new("bash");
+    let t = "bash";
+    tmux.start(
+        t,
+        100,
+        10,
+        &format!(
+            "env -i PATH={} HOME={home} XDG_CONFIG_HOME={home} TERM=xterm-256color \
+             bash --norc --noprofile -i",
+            path_with_smtpx(),
+            home = home.path().display()
+        ),
+    );
+    tmux.type_line(t, &format!("source {}; PS1='ready> '", script.display()));
+    tmux.wait_for(t, &["ready> "]).await;
+    // `@` breaks words in bash's default COMP_WORDBREAKS: the line still reads `@work`.
+    tab_completes(&tmux, t, "smtpx @w", "smtpx @work").await;
+    tab_completes(&tmux, t, "smtpx probe @l", "smtpx probe @lab").await;
+    tab_completes(&tmux, t, "smtpx pro", "smtpx probe").await;
+    // And where `@` does not break words.
+    tmux.type_line(t, "COMP_WORDBREAKS=${COMP_WORDBREAKS//@/}");
+    tab_completes(&tmux, t, "smtpx scan @w", "smtpx scan @work").await;
+    assert!(!home.path().join("pwned").exists());
+    assert_eq!(
+        text(&smtpx(&["config", "list", "--names"], Some(home.path())).stdout),
+        "lab\nw$(touch pwned)\nwork\n"
+    );
+}
+
+#[test]
+fn bash_leaves_other_words_to_clap_and_offers_nothing_without_a_config_file() {
+    assert_eq!(complete(&["smtpx", "pro"]), ["probe"]);
+    let empty = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
+    assert!(complete_with(&["smtpx", "@w"], Some(empty.path())).is_empty());
+}
+
+/// Whether `shell` is installed; in CI a missing one fails instead (.ci/run installs it).
+fn shell_available(shell: &str) -> bool {
+    let found = Command::new(shell)
+        .args(["-c", "exit 0"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        let in_ci = std::env::var_os("CI").is_some() || std::env::var_os("SMTPX_INTEROP").is_some();
+        assert!(!in_ci, "{shell} is required in CI (.ci/run installs it)");
+        eprintln!("skipping: {shell} is not installed");
+    }
+    found
+}
+
+/// The directory of the smtpx binary first in `PATH`: the fish and zsh hooks call `smtpx`.
+fn path_with_smtpx() -> String {
+    let bin = Path::new(env!("CARGO_BIN_EXE_smtpx"));
+    let dir = bin.parent().expect("the binary's directory");
+    format!("{}:/usr/bin:/bin", dir.display())
+}
+
+#[test]
+fn fish_completes_profile_names_after_an_at_sign() {
+    if !shell_available("fish") {
+        return;
+    }
+    let home = two_profiles();
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
+    let script = dir.path().join("smtpx.fish");
+    std::fs::write(&script, smtpx(&["completions", "fish"], None).stdout).expect("script");
+    let candidates = |line: &str| {
+        let out = Command::new("fish")
+            .args(["--no-config", "-c"])
+            .arg(format!(
+                "source '{}'; complete -C '{line}'",
+                script.display()
+            ))
+            .env("PATH", path_with_smtpx())
+            .env("XDG_CONFIG_HOME", home.path())
+            .env("XDG_STATE_HOME", dir.path())
+            .current_dir(home.path())
+            .output()
+            .expect("run fish");
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .map(|l| l.split('\t').next().unwrap_or_default().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(candidates("smtpx @w"), ["@work"]);
+    assert_eq!(candidates("smtpx probe @"), ["@lab", "@work"]);
+    assert!(candidates("smtpx pro").contains(&"probe".to_string()));
+    assert!(!home.path().join("pwned").exists());
+}
+
+#[tokio::test]
+async fn zsh_completes_profile_names_after_an_at_sign_in_a_real_terminal() {
+    if !shell_available("zsh") || !support::tmux::tmux_available() {
+        return;
+    }
+    let home = two_profiles();
+    let functions = home.path().join("zfunc");
+    std::fs::create_dir_all(&functions).expect("fpath dir");
+    std::fs::write(
+        functions.join("_smtpx"),
+        smtpx(&["completions", "zsh"], None).stdout,
+    )
+    .expect("script");
+    let tmux = support::tmux::Tmux::new("zsh");
+    let t = "zsh";
+    tmux.start(
+        t,
+        100,
+        10,
+        &format!(
+            "env -i PATH={} HOME={home} XDG_CONFIG_HOME={home} TERM=xterm-256color zsh -f",
+            path_with_smtpx(),
+            home = home.path().display()
+        ),
+    );
+    tmux.type_line(
+        t,
+        &format!(
+            "fpath=({} $fpath); autoload -U compinit; compinit -u -D; PS1='ready> '",
+            functions.display()
+        ),
+    );
+    tmux.wait_for(t, &["ready> "]).await;
+    tmux.keys(t, &["-l", "smtpx @w"]);
+    tmux.keys(t, &["Tab"]);
+    tmux.wait_for(t, &["ready> smtpx @work"]).await;
+    tmux.keys(t, &["C-u"]);
+    tmux.keys(t, &["-l", "smtpx probe @l"]);
+    tmux.keys(t, &["Tab"]);
+    tmux.wait_for(t, &["ready> smtpx probe @lab"]).await;
+    assert!(!home.path().join("pwned").exists());
 }
 
 #[test]

@@ -37,6 +37,11 @@ impl App {
                     self.entries.retain(|e| e.kind != Kind::Draft);
                 }
             }
+            Update::AuthNotStarted { mechanism, why } => {
+                // The exchange never began: no steps to decode.
+                self.auth_trace = None;
+                self.notice = Some(format!("AUTH {mechanism} not started: {why}"));
+            }
             Update::Stopped => self.stopped = true,
         }
         Vec::new()

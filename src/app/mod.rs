@@ -239,6 +239,10 @@ pub struct App {
     pub replay: Option<Box<replay::Replay>>,
     /// A form-started AUTH exchange under way: its steps are shown decoded.
     auth_trace: Option<auth::AuthTrace>,
+    /// What the AUTH form starts with (a profile's user, mechanism and secret source).
+    auth_defaults: Option<auth::AuthDefaults>,
+    /// The name Tab offers after EHLO, HELO or LHLO (`--ehlo`, a profile's, or this host's).
+    hello_name: Option<String>,
     /// A SASL exchange typed by hand: its secret lines are shown decoded (masked) too.
     pub(crate) typed_auth: Option<auth::typed::TypedAuth>,
     /// The composer's draft while the composer is closed (it survives Esc); while open,
@@ -296,6 +300,8 @@ impl App {
             cert: cert::CertState::default(),
             replay: None,
             auth_trace: None,
+            auth_defaults: None,
+            hello_name: None,
             typed_auth: None,
             compose_draft: None,
             timeline: timeline::Timeline::default(),

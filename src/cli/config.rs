@@ -11,7 +11,10 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, Subcommand};
 
 use super::{CliError, CommandKind, ConnectArgs, ProbeArgs, Refusal, VerifyArg, scan::ScanArgs};
+use crate::app::auth::AuthDefaults;
 use crate::config::{AuthSetting, Config, ConfigPlan, Profile, TlsSetting, VerifySetting};
+use crate::driver::task::SecretFetcher;
+use crate::proto::auth::Mechanism;
 
 /// `smtpx config`.
 #[derive(Debug, Clone, Args)]
@@ -30,7 +33,11 @@ pub enum ConfigAction {
     },
     /// Show the profiles: server, TLS, user, where the secret comes from (never the
     /// secret).
-    List,
+    List {
+        /// Only the profiles' names, one a line (for scripts and shell completion).
+        #[arg(long)]
+        names: bool,
+    },
 }
 
 impl ConfigArgs {
@@ -38,7 +45,7 @@ impl ConfigArgs {
         let path = crate::config::default_path().ok_or(crate::config::ConfigError::NoPlace)?;
         Ok(match self.action {
             ConfigAction::Init { overwrite } => ConfigPlan::Init { path, overwrite },
-            ConfigAction::List => ConfigPlan::List { path },
+            ConfigAction::List { names } => ConfigPlan::List { path, names },
         })
     }
 }
@@ -124,7 +131,9 @@ pub(super) fn apply_profiles(
             };
             let exit_code = crate::tui::EXIT_UNUSABLE;
             let profile = load_profile(&name, config).map_err(refuse("smtpx", exit_code))?;
-            apply_to_connect(args, &profile, matches).map_err(refuse("smtpx", exit_code))
+            apply_to_connect(args, &profile, matches).map_err(refuse("smtpx", exit_code))?;
+            cli.profile_auth = auth_defaults(&profile);
+            Ok(())
         }
         Some(_) => Ok(()),
     }
@@ -191,6 +200,35 @@ pub(super) fn apply_to_connect(
         args.ehlo.clone_from(&profile.ehlo);
     }
     apply_proxy(&mut args.route, profile, matches)
+}
+
+/// The SASL mechanism a profile's `auth` names.
+fn mechanism(setting: AuthSetting) -> Mechanism {
+    match setting {
+        AuthSetting::Plain => Mechanism::Plain,
+        AuthSetting::Login => Mechanism::Login,
+        AuthSetting::CramMd5 => Mechanism::CramMd5,
+        AuthSetting::Xoauth2 => Mechanism::XOAuth2,
+        AuthSetting::Oauthbearer => Mechanism::OAuthBearer,
+    }
+}
+
+/// What the explorer's AUTH form starts with: the profile's user and mechanism, and its
+/// secret source as a function the network task calls when Enter finds the password field
+/// empty. The command runs detached from the terminal the explorer owns.
+fn auth_defaults(profile: &Profile) -> AuthDefaults {
+    let secret = profile.secret.clone().map(|source| {
+        SecretFetcher::new(source.describe(), move || {
+            source
+                .fetch_detached()
+                .map_err(|e| -> crate::driver::task::FetchError { Box::new(e) })
+        })
+    });
+    AuthDefaults {
+        user: profile.user.clone(),
+        mechanism: profile.auth.map(mechanism),
+        secret,
+    }
 }
 
 /// The connection, then user, mechanism, envelope and secret.
@@ -315,6 +353,28 @@ mod tests {
         assert_eq!(plan.target.port, 2526);
         assert_eq!(plan.tls_mode, TlsMode::StartTlsOptional);
         assert_eq!(plan.tls.mode, crate::net::VerifyMode::Report);
+    }
+
+    #[tokio::test]
+    async fn the_explorers_auth_form_starts_with_the_profiles_user_mechanism_and_secret() {
+        let file = config_file();
+        let cli = resolved(&["@work", "--port", "2526"], file.path()).expect("resolved");
+        let auth = cli.profile_auth;
+        assert_eq!(auth.user.as_deref(), Some("me@example.com"));
+        assert_eq!(auth.mechanism, Some(Mechanism::Login));
+        let fetcher = auth.secret.expect("the profile's secret source");
+        assert_eq!(fetcher.what(), "from the command `echo s3cret`");
+        let secret = crate::driver::task::SecretSource::Fetched(fetcher)
+            .read()
+            .await
+            .expect("fetched");
+        assert_eq!(secret.as_str(), "s3cret");
+        // A profile with no user, mechanism or secret leaves the form empty.
+        let cli = resolved(&["@lab"], file.path()).expect("resolved");
+        assert_eq!(cli.profile_auth, AuthDefaults::default());
+        // No profile, no defaults.
+        let cli = resolved(&["127.0.0.1:2525"], file.path()).expect("resolved");
+        assert_eq!(cli.profile_auth, AuthDefaults::default());
     }
 
     #[test]

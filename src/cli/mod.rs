@@ -151,6 +151,7 @@ impl Cli {
                         lesson: None,
                         display,
                         lmtp: self.lmtp,
+                        auth: self.profile_auth,
                     })
                 }
                 None => {
@@ -258,6 +259,10 @@ pub struct Cli {
 
     #[command(flatten)]
     pub look: ThemeArgs,
+
+    /// What the explorer's AUTH form starts with, from the `@PROFILE` used.
+    #[arg(skip)]
+    pub profile_auth: crate::app::auth::AuthDefaults,
 }
 
 /// `--theme`, for the commands that open the explorer.

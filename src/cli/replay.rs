@@ -111,6 +111,11 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "FILE", requires = "against")]
     pub ca_file: Option<PathBuf>,
 
+    /// With --against: pin the live server's key, SHA-256 of its SubjectPublicKeyInfo in
+    /// base64 (curl's sha256//… form) or hex, instead of the recorded pins (repeatable).
+    #[arg(long, value_name = "SHA256", requires = "against")]
+    pub pin_spki: Vec<crate::net::SpkiPin>,
+
     /// With --against: the reverse-path for every MAIL instead of the recorded one.
     #[arg(long, short = 'f', value_name = "ADDR", requires = "against")]
     pub from: Option<String>,
@@ -149,7 +154,7 @@ impl ReplayArgs {
                 connection: self.connection.and_then(|n| usize::try_from(n).ok()),
             })
         } else if let Some(target) = self.against {
-            ReplayMode::Against(AgainstPlan {
+            ReplayMode::Against(Box::new(AgainstPlan {
                 target,
                 password_env: self.password_env,
                 allow_insecure_auth: self.allow_insecure_auth,
@@ -158,13 +163,14 @@ impl ReplayArgs {
                 body: self.body,
                 data: self.data,
                 ca_file: self.ca_file,
+                pin_spki: self.pin_spki,
                 timeout: crate::net::bounded_timeout(self.timeout),
                 from: self.from,
                 to: super::probe::split_recipients(&self.to),
                 connection: self.connection.and_then(|n| usize::try_from(n).ok()),
                 record: self.record.into_options(),
                 route: Box::new(self.route.route()),
-            })
+            }))
         } else if self.text {
             ReplayMode::Text
         } else {

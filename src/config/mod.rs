@@ -253,8 +253,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 pub enum ConfigPlan {
     /// Write [`EXAMPLE`] to the file (replacing one that is there only with `overwrite`).
     Init { path: PathBuf, overwrite: bool },
-    /// Show the profiles, secrets never printed.
-    List { path: PathBuf },
+    /// Show the profiles, secrets never printed; with `names`, only their names.
+    List { path: PathBuf, names: bool },
 }
 
 /// Runs `smtpx config …`; the exit code (0, or 2 for a file that cannot be used, 3 for one
@@ -285,7 +285,14 @@ pub fn run(plan: ConfigPlan) -> u8 {
                 }
             }
         }
-        ConfigPlan::List { path } => match Config::load(&path) {
+        ConfigPlan::List { path, names } => match Config::load(&path) {
+            Ok(config) if names => {
+                // Control characters made visible: one name a line, whatever the file holds.
+                for name in config.profiles.keys() {
+                    crate::outln!("{}", escape(name));
+                }
+                0
+            }
             Ok(config) => {
                 for warning in &config.warnings {
                     eprintln!("smtpx: warning: {warning}");

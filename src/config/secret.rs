@@ -5,8 +5,11 @@
 //! A command runs without a shell: its line is split into words as a shell would split it
 //! (quotes and backslashes), so `pass show "mail/my work"` is three words and nothing in it
 //! is expanded. `password-command-shell = true` hands the line to `sh -c` for pipes and
-//! variables. The command gets the terminal's standard input and error (gpg's pinentry may
-//! ask there), runs at most its timeout, and is stopped with its whole process group after.
+//! variables. The command runs at most its timeout, and is stopped with its whole process
+//! group after. For a command-line run ([`SecretSource::fetch`]) it gets the terminal's
+//! standard input and error (gpg's pinentry may ask there); while the explorer owns the
+//! terminal ([`SecretSource::fetch_detached`]) it gets neither — a prompt would fight the
+//! explorer for the keyboard — and what it says on standard error is kept for the failure.
 //!
 //! Layer: config.
 
@@ -70,8 +73,19 @@ impl SecretSource {
         }
     }
 
-    /// The secret, fetched now.
+    /// The secret, fetched now; a command shares the terminal.
     pub fn fetch(&self) -> Result<Zeroizing<String>, SecretError> {
+        self.fetch_with(Terminal::Shared)
+    }
+
+    /// The secret, fetched now while a full-screen program owns the terminal: a command
+    /// gets no standard input, and its standard error is kept (its first line, escaped,
+    /// joins the failure) instead of drawn over the screen.
+    pub fn fetch_detached(&self) -> Result<Zeroizing<String>, SecretError> {
+        self.fetch_with(Terminal::Detached)
+    }
+
+    fn fetch_with(&self, terminal: Terminal) -> Result<Zeroizing<String>, SecretError> {
         match self {
             SecretSource::Env(var) => std::env::var(var)
                 .map(Zeroizing::new)
@@ -91,23 +105,48 @@ impl SecretSource {
                 line,
                 shell,
                 timeout,
-            } => run_command(line, *shell, *timeout),
+            } => run_command(line, *shell, *timeout, terminal),
             SecretSource::Literal(secret) => Ok(secret.clone()),
         }
     }
 }
+
+/// Whether a password command may use the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Terminal {
+    /// Standard input and error inherited.
+    Shared,
+    /// No standard input; standard error read into the failure.
+    Detached,
+}
+
+/// Most bytes of a detached command's standard error kept.
+const MOST_ERROR_OUTPUT: u64 = 4 * 1024;
 
 /// Runs a password command and takes the first line of what it prints.
 fn run_command(
     line: &str,
     shell: bool,
     timeout: Duration,
+    terminal: Terminal,
 ) -> Result<Zeroizing<String>, SecretError> {
     let shown = format!("`{}`", crate::proto::text::escape_str(line));
-    let fail = |problem: String| SecretError::Command {
-        shown: shown.clone(),
-        problem,
+    // What a detached command said on standard error, read by its own thread.
+    let mut said: Option<std::sync::mpsc::Receiver<Vec<u8>>> = None;
+    let fail_with = |problem: String, said: &mut Option<std::sync::mpsc::Receiver<Vec<u8>>>| {
+        let said = said
+            .take()
+            .and_then(|r| r.recv_timeout(Duration::from_millis(200)).ok())
+            .and_then(|bytes| first_line(&bytes));
+        SecretError::Command {
+            shown: shown.clone(),
+            problem: match said {
+                Some(said) => format!("{problem} (it said: {said})"),
+                None => problem,
+            },
+        }
     };
+    let fail = |problem: String| fail_with(problem, &mut None);
     let mut command = if shell {
         let mut c = Command::new("sh");
         c.arg("-c").arg(line);
@@ -121,10 +160,11 @@ fn run_command(
         c.args(args);
         c
     };
-    command
-        .stdin(Stdio::inherit())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+    command.stdout(Stdio::piped());
+    match terminal {
+        Terminal::Shared => command.stdin(Stdio::inherit()).stderr(Stdio::inherit()),
+        Terminal::Detached => command.stdin(Stdio::null()).stderr(Stdio::piped()),
+    };
     // Its own process group, so a timeout stops whatever it started too.
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
@@ -134,6 +174,19 @@ fn run_command(
     let Some(mut stdout) = child.stdout.take() else {
         return Err(fail("has no output pipe".into()));
     };
+    if let Some(mut stderr) = child.stderr.take() {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = (&mut stderr)
+                .take(MOST_ERROR_OUTPUT)
+                .read_to_end(&mut bytes);
+            // Drained to the end so the command never blocks on a full pipe.
+            let _ = std::io::copy(&mut stderr, &mut std::io::sink());
+            let _ = sender.send(bytes);
+        });
+        said = Some(receiver);
+    }
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut bytes = Zeroizing::new(Vec::new());
@@ -172,15 +225,27 @@ fn run_command(
             Some(code) => format!("failed with exit status {code}"),
             None => "was ended by a signal".to_string(),
         };
-        return Err(fail(how));
+        return Err(fail_with(how, &mut said));
     }
     let text = std::str::from_utf8(&output)
         .map_err(|_| fail("printed bytes that are not UTF-8".into()))?;
     let first = text.lines().next().unwrap_or_default();
     if first.is_empty() {
-        return Err(fail("printed no password (its first line is empty)".into()));
+        return Err(fail_with(
+            "printed no password (its first line is empty)".into(),
+            &mut said,
+        ));
     }
     Ok(Zeroizing::new(first.to_string()))
+}
+
+/// The first non-empty line of what a command said on standard error, escaped and cut to
+/// a length that fits a status line; `None` when it said nothing.
+fn first_line(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let line: String = line.chars().take(160).collect();
+    Some(crate::proto::text::escape_str(&line))
 }
 
 /// Kills the child's process group (`kill(1)`, as the crate has no `unsafe`) and reaps it.
@@ -331,6 +396,26 @@ mod tests {
             .fetch()
             .expect_err("no output");
         assert!(e.to_string().contains("printed no password"), "{e}");
+    }
+
+    #[test]
+    fn a_detached_command_has_no_input_and_its_complaint_joins_the_failure() {
+        let detached = |line: &str| command(line, false, 5_000).fetch_detached();
+        let e = detached("sh -c 'echo \"mail/work is not in the store\" >&2; exit 1'")
+            .expect_err("fails");
+        assert_eq!(
+            e.to_string(),
+            "password-command `sh -c 'echo \"mail/work is not in the store\" >&2; exit 1'`: \
+             failed with exit status 1 (it said: mail/work is not in the store)"
+        );
+        // Standard input is empty, not the terminal: `cat` ends at once with nothing.
+        let e = detached("cat").expect_err("no input");
+        assert!(e.to_string().contains("printed no password"), "{e}");
+        // Escape sequences in what it says are made visible.
+        let e = detached("sh -c 'printf \"\\033[2Jx\" >&2; exit 2'").expect_err("fails");
+        assert!(e.to_string().contains("(it said: \\x1b[2Jx)"), "{e}");
+        let secret = detached("printf 'tok\\n'").expect("runs");
+        assert_eq!(secret.as_str(), "tok");
     }
 
     #[test]

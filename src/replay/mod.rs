@@ -46,7 +46,7 @@ pub enum ReplayMode {
     /// Play the recorded server side to any client that connects.
     Serve(ServePlan),
     /// Re-run the client side against a live server and compare.
-    Against(AgainstPlan),
+    Against(Box<AgainstPlan>),
 }
 
 /// `--serve`: where and how to answer.
@@ -84,6 +84,9 @@ pub struct AgainstPlan {
     pub data: Option<PathBuf>,
     /// Trust anchors for the live server (default: the recorded ones, when they exist).
     pub ca_file: Option<PathBuf>,
+    /// Keys the live server's certificate is pinned to (default: the recorded pins): a
+    /// replay against a test server with a self-made certificate verifies, as the probe does.
+    pub pin_spki: Vec<crate::net::SpkiPin>,
     /// The wait for the connection and each reply, already bounded.
     pub timeout: Duration,
     /// The reverse-path for every MAIL instead of the recorded one.

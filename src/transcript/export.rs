@@ -231,9 +231,15 @@ pub fn markdown(transcript: &Transcript) -> String {
     }
     row(
         "outcome",
-        match &summary.failure {
-            Some(failure) => format!("failed: `{}`", cell(failure)),
-            None => "no failure".into(),
+        match (&summary.failure, &summary.partly) {
+            (Some(failure), _) => format!("failed: `{}`", cell(failure)),
+            (None, Some(partly)) => format!(
+                "{} of {} recipients accepted; refused: `{}`",
+                partly.accepted,
+                partly.recipients,
+                cell(&partly.first)
+            ),
+            (None, None) => "no failure".into(),
         },
     );
     // The diagram's text holds no backtick (Mermaid entity codes), so a plain fence holds.

@@ -77,7 +77,7 @@ pub fn page(transcript: &Transcript) -> String {
     out.push_str(&svg_of(&ladder_of(transcript), &escape_str(&server)));
 
     out.push_str("<h2 id=\"transcript\">Transcript</h2>\n");
-    transcript_list(&mut out, transcript);
+    transcript_list(&mut out, transcript, &summary);
 
     if let Some(info) = &summary.tls {
         out.push_str("<h2 id=\"certificate\">Certificate chain and verdicts</h2>\n<pre>");
@@ -140,9 +140,15 @@ fn summary_table(out: &mut String, transcript: &Transcript, summary: &Summary) {
     }
     row(
         "outcome",
-        match &summary.failure {
-            Some(failure) => format!("<span class=\"bad\">failed: {}</span>", safe(failure)),
-            None => "no failure".into(),
+        match (&summary.failure, &summary.partly) {
+            (Some(failure), _) => format!("<span class=\"bad\">failed: {}</span>", safe(failure)),
+            (None, Some(partly)) => format!(
+                "{} of {} recipients accepted; <span class=\"bad\">refused: {}</span>",
+                partly.accepted,
+                partly.recipients,
+                safe(&partly.first)
+            ),
+            (None, None) => "no failure".into(),
         },
     );
     out.push_str("</table>\n");
@@ -150,8 +156,7 @@ fn summary_table(out: &mut String, transcript: &Transcript, summary: &Summary) {
 
 /// One `<li>` per event, in the file's order (`data-event` numbers them from 1), each reply
 /// with its explanation as the answer to its command.
-fn transcript_list(out: &mut String, transcript: &Transcript) {
-    let summary = Summary::of(transcript.events());
+fn transcript_list(out: &mut String, transcript: &Transcript, summary: &Summary) {
     let mut exchanges = summary.exchanges.iter();
     out.push_str("<ol class=\"transcript\">\n");
     for (n, entry) in transcript.entries.iter().enumerate() {

@@ -62,6 +62,8 @@ pub struct ExplorerPlan {
     /// Asked, when the target does not resolve, whether it is a mail domain (`None`: not
     /// asked, as with `--mx` and in the demo).
     pub hint_resolver: Option<Box<ResolverPlan>>,
+    /// What the AUTH form (F4) starts with: a profile's user, mechanism, secret source.
+    pub auth: crate::app::auth::AuthDefaults,
 }
 
 /// Exit code when the explorer cannot run: no terminal, or a target that does not parse.
@@ -90,6 +92,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         lmtp,
         mx,
         hint_resolver,
+        auth,
     } = plan;
     let mut connect = connect;
     if let Some(message) = without_terminal(&connect.target.to_string()) {
@@ -193,6 +196,13 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     }
     screen::style_from_env(&mut app);
     app.set_display(display);
+    app.set_auth_defaults(auth);
+    app.set_hello_name(
+        connect
+            .ehlo
+            .clone()
+            .or_else(|| Some(crate::net::local_hostname())),
+    );
     for line in intro {
         app.push(Entry::local(line));
     }

@@ -137,7 +137,7 @@ fn edit(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offers)
         Span::styled("→ ", theme::dim(app.look())),
         Span::raw(rcpt_line),
     ]));
-    let param_warnings = draft.param_warnings(app.session.capabilities(), offers);
+    let param_warnings = draft.param_warnings(app.session.capabilities(), &app.protection());
     for warning in draft
         .warnings(offers, &message)
         .into_iter()
@@ -466,7 +466,7 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
         }
         SendMethod::Bdat { .. } => {}
     }
-    let param_warnings = draft.param_warnings(app.session.capabilities(), offers);
+    let param_warnings = draft.param_warnings(app.session.capabilities(), &app.protection());
     for warning in draft
         .warnings(offers, &message)
         .into_iter()

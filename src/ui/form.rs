@@ -101,6 +101,16 @@ fn notes(form: &AuthForm, app: &App) -> Vec<(String, ratatui::style::Style)> {
             theme::dim(app.look()),
         ));
     }
+    if let Some(fetcher) = form.profile_secret() {
+        // `what` is escaped where it is made; never the secret.
+        notes.push((
+            format!(
+                "Enter fetches the secret {}; one typed here is used instead",
+                fetcher.what()
+            ),
+            theme::dim(app.look()),
+        ));
+    }
     if let Some(error) = &form.error {
         notes.push((error.to_string(), theme::alarm(app.look())));
     }
@@ -151,7 +161,11 @@ fn field_line(
         AuthField::Password => {
             let masked = form.masked_password(app.ascii());
             let col = masked.chars().count();
-            ("Password", vec![Span::raw(masked)], Some(col))
+            (
+                "Password",
+                vec![from_profile(form, app).unwrap_or(Span::raw(masked))],
+                Some(col),
+            )
         }
         AuthField::TokenFrom => (
             "Token from",
@@ -166,10 +180,20 @@ fn field_line(
                 TokenFrom::Env => "Variable",
                 TokenFrom::File => "File",
             },
-            vec![Span::raw(crate::proto::text::escape_str(
-                form.token_name.value(),
-            ))],
+            vec![from_profile(form, app).unwrap_or_else(|| {
+                Span::raw(crate::proto::text::escape_str(form.token_name.value()))
+            })],
             Some(form.token_name.visual_cursor()),
         ),
     }
+}
+
+/// The empty secret field's placeholder when Enter would fetch the profile's secret (a
+/// note under the form says where from).
+fn from_profile(form: &AuthForm, app: &App) -> Option<Span<'static>> {
+    form.profile_secret()?;
+    Some(Span::styled(
+        "(the profile's, fetched on Enter)",
+        theme::dim(app.look()),
+    ))
 }

@@ -15,6 +15,7 @@
 //! - [`render`]: draws the explorer into ratatui's `TestBackend`, for the snapshot tests.
 //! - [`tmux`]: a tmux server on a private socket, for the real-terminal tests.
 //! - [`postfix`]: the interop suite's Postfix (ports, login, the gate, the runner).
+//! - [`exim`]: the interop suite's Exim (ports, its certificate, the gate, its Maildir).
 //!
 //! ```ignore
 //! mod support;
@@ -54,6 +55,7 @@
 //! `unused_port()` gives a port with nothing listening (for "connection refused").
 #![allow(dead_code, unused_imports)] // each test file uses a different subset
 
+pub mod exim;
 pub mod filtered;
 pub mod pki;
 pub mod postfix;

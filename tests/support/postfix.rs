@@ -1,7 +1,7 @@
 //! The Postfix of the interop suite, set up by `tests/interop/postfix-up.sh` (see
 //! `tests/interop/README.md`): its ports, the test login, its certificate and Maildir, the
-//! gate every interop test passes first, and the `smtpx` runner. Used by `interop.rs`,
-//! `interop_cert.rs` and `scan_interop.rs`.
+//! gate every interop test passes first, the `smtpx` runner and the Maildir reader. Used by
+//! every `interop*.rs`, `route.rs` and `scan_interop.rs`.
 
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -91,4 +91,44 @@ pub fn exits(output: &Output, code: i32) -> String {
     let out = stdout(output);
     assert_eq!(output.status.code(), Some(code), "{out}");
     out
+}
+
+/// A tag no other run shares, for finding this test's message in the Maildir.
+pub fn unique(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("smtpx-interop-{tag}-{nanos}-{}", std::process::id())
+}
+
+/// Waits (bounded) for a message in Postfix's Maildir whose bytes contain `needle`.
+pub fn delivered_bytes(needle: &str) -> Vec<u8> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        for dir in ["new", "cur"] {
+            let Ok(entries) = std::fs::read_dir(std::path::Path::new(MAILDIR).join(dir)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                if let Ok(bytes) = std::fs::read(entry.path())
+                    && bytes
+                        .windows(needle.len().max(1))
+                        .any(|w| w == needle.as_bytes())
+                {
+                    return bytes;
+                }
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no message containing {needle:?} in {MAILDIR}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// [`delivered_bytes`] as text.
+pub fn delivered(needle: &str) -> String {
+    String::from_utf8_lossy(&delivered_bytes(needle)).into_owned()
 }

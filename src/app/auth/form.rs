@@ -8,6 +8,12 @@
 //! never in a `tui_input::Input`, never in the history, never in an [`Entry`]; it leaves
 //! the app only inside the intent, and the form forgets it on submit and on Esc. The token
 //! is read by the task, not here (the app does no I/O).
+//!
+//! A profile (`smtpx @work`) fills the form in ([`AuthDefaults`]): its user and mechanism
+//! are there when the form opens, and its secret is fetched only when Enter finds the
+//! password (or token) field empty — by the network task, off the UI's loop, as msmtp's
+//! `passwordeval` runs only when a session needs it. The policy check runs first, the same
+//! as for a typed password.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
@@ -16,10 +22,10 @@ use zeroize::Zeroizing;
 
 use crate::app::keymap::{self, Binding, KeyCommand, bind, ctrl_c};
 use crate::app::{App, Effect, Entry, Overlay};
-use crate::driver::task::{Intent, SecretSource, SecretText};
+use crate::driver::task::{Intent, SecretFetcher, SecretSource, SecretText};
 use crate::event::Shown;
 use crate::proto::auth::Mechanism;
-use crate::proto::auth::policy::{self, Protection};
+use crate::proto::auth::policy;
 use crate::proto::auth::view::SaslView;
 use crate::proto::text::escape_str;
 
@@ -65,6 +71,17 @@ pub enum Incomplete {
     NoPassword,
 }
 
+/// What the form starts with, from a profile: none, some or all of a user, a mechanism and
+/// where the secret comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthDefaults {
+    pub user: Option<String>,
+    pub mechanism: Option<Mechanism>,
+    /// Used when Enter finds the password (or token) field empty, and only for
+    /// [`AuthDefaults::user`]: a different user typed in gets asked for their own.
+    pub secret: Option<SecretFetcher>,
+}
+
 /// The form's state.
 #[derive(Debug)]
 pub struct AuthForm {
@@ -84,6 +101,8 @@ pub struct AuthForm {
     /// ([`crate::proto::auth::policy`]): Enter again with the same objection is the
     /// person's explicit choice to send anyway. Typing does not clear it.
     pub risk: Option<String>,
+    /// The profile's secret source and the user it belongs to (`None`: any user).
+    profile_secret: Option<(Option<String>, SecretFetcher)>,
 }
 
 impl AuthForm {
@@ -117,7 +136,50 @@ impl AuthForm {
             focus: AuthField::Mechanism,
             error: None,
             risk: None,
+            profile_secret: None,
         }
+    }
+
+    /// A form for what the server advertised, filled in from a profile: its mechanism
+    /// chosen (offered or not: the policy check says so on Enter), its user typed, and the
+    /// cursor on the password when there is no secret source to fall back on.
+    pub fn with_defaults(offered: &[String], defaults: &AuthDefaults) -> AuthForm {
+        let mut form = AuthForm::new(offered);
+        if let Some(mechanism) = &defaults.mechanism
+            && let Some(at) = form.mechanisms.iter().position(|(m, _)| m == mechanism)
+        {
+            form.choice = at;
+        }
+        if let Some(user) = &defaults.user {
+            form.user = Input::new(user.clone());
+        }
+        form.profile_secret = defaults
+            .secret
+            .clone()
+            .map(|fetcher| (defaults.user.clone(), fetcher));
+        if defaults.user.is_some() && form.profile_secret.is_none() {
+            form.focus = if form.mechanism().uses_token() {
+                AuthField::TokenName
+            } else {
+                AuthField::Password
+            };
+        }
+        form
+    }
+
+    /// The profile's secret source, when Enter would use it now: the secret field is
+    /// empty and the user is the profile's.
+    pub fn profile_secret(&self) -> Option<&SecretFetcher> {
+        let (user, fetcher) = self.profile_secret.as_ref()?;
+        let empty = if self.mechanism().uses_token() {
+            self.token_name.value().trim().is_empty()
+        } else {
+            self.password.is_empty()
+        };
+        let same_user = user
+            .as_deref()
+            .is_none_or(|user| user == self.user.value().trim());
+        (empty && same_user).then_some(fetcher)
     }
 
     pub fn mechanism(&self) -> &Mechanism {
@@ -232,7 +294,9 @@ impl AuthForm {
             return Err(Incomplete::NoUser);
         }
         let mechanism = self.mechanism().clone();
-        let secret = if mechanism.uses_token() {
+        let secret = if let Some(fetcher) = self.profile_secret() {
+            SecretSource::Fetched(fetcher.clone())
+        } else if mechanism.uses_token() {
             let name = self.token_name.value().trim().to_string();
             if name.is_empty() {
                 self.focus = AuthField::TokenName;
@@ -420,8 +484,17 @@ impl App {
             .into_iter()
             .filter(|m| crate::proto::auth::is_mechanism_name(m))
             .collect::<Vec<_>>();
-        self.open_overlay(Overlay::Auth(Box::new(AuthForm::new(&offered))));
+        let form = match &self.auth_defaults {
+            Some(defaults) => AuthForm::with_defaults(&offered, defaults),
+            None => AuthForm::new(&offered),
+        };
+        self.open_overlay(Overlay::Auth(Box::new(form)));
         Vec::new()
+    }
+
+    /// What the AUTH form starts with from now on (`smtpx @PROFILE`).
+    pub fn set_auth_defaults(&mut self, defaults: AuthDefaults) {
+        self.auth_defaults = Some(defaults);
     }
 
     /// The AUTH form while it is open.
@@ -489,13 +562,7 @@ impl App {
         &self,
         mechanism: &Mechanism,
     ) -> Option<policy::AuthRefusal> {
-        let protection = match &self.tls {
-            None => Protection::Plaintext,
-            Some((_, true)) => Protection::VerifiedTls,
-            Some((_, false)) => Protection::UnverifiedTls {
-                reason: "F2 shows the verdict".to_string(),
-            },
-        };
+        let protection = self.protection();
         match self.session.capabilities() {
             Some(caps) => policy::check(mechanism, caps, &protection, false).err(),
             None => Some(policy::AuthRefusal::NotAdvertised),
@@ -505,17 +572,179 @@ impl App {
     /// Closes the form and sends its AUTH exchange, noting it in the transcript.
     fn send_auth_form(&mut self, intent: Intent) -> Vec<Effect> {
         if let Intent::Auth {
-            mechanism, user, ..
+            mechanism,
+            user,
+            secret,
         } = &intent
         {
             self.auth_trace = Some(AuthTrace::new(mechanism.clone(), user));
+            let from = match secret {
+                SecretSource::Fetched(fetcher) => {
+                    format!("; the secret from the profile, {}", fetcher.what())
+                }
+                _ => String::new(),
+            };
             self.push(Entry::local(format!(
-                "AUTH {mechanism} as {} from the form: steps decoded, secrets masked",
+                "AUTH {mechanism} as {} from the form: steps decoded, secrets masked{from}",
                 escape_str(user)
             )));
         }
         self.close_auth_form();
         self.scroll = crate::app::Scroll::Follow;
         vec![Effect::Intent(intent)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::*;
+    use crate::app::Action;
+    use crate::app::script::Script;
+
+    fn key(code: KeyCode) -> Action {
+        Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    /// EHLO after a verified STARTTLS, the server offering PLAIN and LOGIN.
+    fn inside_verified_tls() -> Script {
+        let mut s = Script::new("127.0.0.1:2525");
+        s.connected().server(b"220 mx ESMTP\r\n");
+        s.client("EHLO me")
+            .server(b"250-mx\r\n250 STARTTLS\r\n")
+            .client("STARTTLS")
+            .server(b"220 go ahead\r\n")
+            .tls(true)
+            .client("EHLO me")
+            .server(b"250-mx\r\n250 AUTH PLAIN LOGIN\r\n");
+        s
+    }
+
+    fn profile(secret: Option<SecretFetcher>) -> AuthDefaults {
+        AuthDefaults {
+            user: Some("me@example.com".into()),
+            mechanism: Some(Mechanism::Login),
+            secret,
+        }
+    }
+
+    fn fetcher() -> SecretFetcher {
+        SecretFetcher::new("from the command `pass show work`", || {
+            Ok(Zeroizing::new("s3cret".to_string()))
+        })
+    }
+
+    #[test]
+    fn a_profile_fills_the_form_and_its_secret_is_asked_for_only_on_enter() {
+        let mut s = inside_verified_tls();
+        let secret = fetcher();
+        s.app.set_auth_defaults(profile(Some(secret.clone())));
+        s.app.update(key(KeyCode::F(4)));
+        let form = s.app.auth_form().expect("the form is open");
+        assert_eq!(form.user.value(), "me@example.com");
+        assert_eq!(*form.mechanism(), Mechanism::Login);
+        assert_eq!(form.profile_secret(), Some(&secret));
+        let effects = s.app.update(key(KeyCode::Enter));
+        assert_eq!(
+            effects,
+            vec![Effect::Intent(Intent::Auth {
+                mechanism: Mechanism::Login,
+                user: "me@example.com".into(),
+                secret: SecretSource::Fetched(secret),
+            })]
+        );
+        let said = s
+            .app
+            .entries
+            .iter()
+            .last()
+            .expect("a note")
+            .lines
+            .join("\n");
+        assert!(
+            said.contains("the secret from the profile, from the command `pass show work`"),
+            "{said}"
+        );
+        assert!(!said.contains("s3cret"), "{said}");
+    }
+
+    #[test]
+    fn a_typed_password_or_another_user_does_not_take_the_profiles_secret() {
+        let mut s = inside_verified_tls();
+        s.app.set_auth_defaults(profile(Some(fetcher())));
+        s.app.update(key(KeyCode::F(4)));
+        // A password typed wins over the profile's.
+        for _ in 0..2 {
+            s.app.update(key(KeyCode::Tab));
+        }
+        s.app.update(key(KeyCode::Char('x')));
+        let effects = s.app.update(key(KeyCode::Enter));
+        let [Effect::Intent(Intent::Auth { secret, .. })] = effects.as_slice() else {
+            panic!("{effects:?}");
+        };
+        assert!(matches!(secret, SecretSource::Typed(_)), "{secret:?}");
+
+        // Another user is asked for their own password.
+        s.app.update(key(KeyCode::F(4)));
+        s.app.update(key(KeyCode::Tab));
+        s.app.update(key(KeyCode::Char('2')));
+        assert_eq!(s.app.auth_form().and_then(AuthForm::profile_secret), None);
+        assert!(s.app.update(key(KeyCode::Enter)).is_empty());
+        let form = s.app.auth_form().expect("still open");
+        assert_eq!(form.error, Some(Incomplete::NoPassword));
+    }
+
+    #[test]
+    fn a_profile_without_a_secret_puts_the_cursor_on_the_password() {
+        let mut s = inside_verified_tls();
+        s.app.set_auth_defaults(profile(None));
+        s.app.update(key(KeyCode::F(4)));
+        let form = s.app.auth_form().expect("the form is open");
+        assert_eq!(form.focus, AuthField::Password);
+        assert_eq!(form.user.value(), "me@example.com");
+    }
+
+    #[test]
+    fn the_policy_still_holds_a_profiles_secret_back_on_plaintext() {
+        let mut s = Script::new("127.0.0.1:2525");
+        s.connected().server(b"220 mx ESMTP\r\n");
+        s.client("EHLO me")
+            .server(b"250-mx\r\n250 AUTH PLAIN LOGIN\r\n");
+        s.app.set_auth_defaults(profile(Some(fetcher())));
+        s.app.update(key(KeyCode::F(4)));
+        // Held once with the risk in words; nothing is fetched or sent.
+        assert!(s.app.update(key(KeyCode::Enter)).is_empty());
+        assert!(s.app.auth_form().and_then(|f| f.risk.as_ref()).is_some());
+        // Enter again is the person's choice.
+        let effects = s.app.update(key(KeyCode::Enter));
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::Intent(Intent::Auth {
+                secret: SecretSource::Fetched(_),
+                ..
+            })]
+        ));
+    }
+
+    #[test]
+    fn a_secret_that_cannot_be_had_is_a_notice() {
+        let mut s = inside_verified_tls();
+        let why = crate::driver::task::SecretError::Fetch(
+            "password-command `pass show work`: failed with exit status 1".into(),
+        );
+        s.app.update(Action::Driver(
+            crate::driver::task::Update::AuthNotStarted {
+                mechanism: Mechanism::Login,
+                why: std::sync::Arc::new(why),
+            },
+        ));
+        assert_eq!(
+            s.app.notice(),
+            Some(
+                "AUTH LOGIN not started: password-command `pass show work`: failed with exit \
+                 status 1"
+            )
+        );
     }
 }

@@ -6,4 +6,4 @@
 pub mod form;
 pub(crate) mod typed;
 
-pub use form::{AuthField, AuthForm, AuthTrace, Incomplete, TokenFrom};
+pub use form::{AuthDefaults, AuthField, AuthForm, AuthTrace, Incomplete, TokenFrom};

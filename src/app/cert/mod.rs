@@ -57,6 +57,25 @@ impl CertState {
     }
 }
 
+impl App {
+    /// How the connection is protected now, for the credential and REQUIRETLS checks: an
+    /// unverified certificate carries the verdict's own words (self-signed, expired, another
+    /// name, …), so a held-back AUTH says why.
+    pub fn protection(&self) -> crate::proto::auth::policy::Protection {
+        use crate::proto::auth::policy::Protection;
+        match &self.tls {
+            None => Protection::Plaintext,
+            Some((_, true)) => Protection::VerifiedTls,
+            Some((_, false)) => Protection::UnverifiedTls {
+                reason: self.cert.tls.as_ref().map_or_else(
+                    || "F2 shows the verdict".to_string(),
+                    |(info, _)| info.verdict.summary(),
+                ),
+            },
+        }
+    }
+}
+
 /// The certificate view's own state, while it is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CertView {

@@ -33,18 +33,6 @@ pub struct Offers {
 }
 
 impl Offers {
-    /// How the session is protected, as the credential and REQUIRETLS checks want it.
-    pub fn protection(&self) -> crate::proto::auth::policy::Protection {
-        use crate::proto::auth::policy::Protection;
-        match (self.tls, self.verified) {
-            (false, _) => Protection::Plaintext,
-            (true, true) => Protection::VerifiedTls,
-            (true, false) => Protection::UnverifiedTls {
-                reason: "the certificate did not verify".into(),
-            },
-        }
-    }
-
     pub fn from_capabilities(caps: Option<&Capabilities>) -> Offers {
         caps.map_or_else(Offers::default, |c| Offers {
             size: c.size(),
@@ -388,8 +376,11 @@ impl Draft {
 
     /// The typed parameters whose extension the server did not advertise (they are still
     /// sent: in the explorer the person may send anything, and is told).
-    pub fn param_warnings(&self, caps: Option<&Capabilities>, offers: &Offers) -> Vec<String> {
-        let protection = offers.protection();
+    pub fn param_warnings(
+        &self,
+        caps: Option<&Capabilities>,
+        protection: &crate::proto::auth::policy::Protection,
+    ) -> Vec<String> {
         let Some(caps) = caps else {
             return Vec::new();
         };
@@ -399,13 +390,9 @@ impl Draft {
             .chain(typed_params(&self.rcpt_params).unwrap_or_default());
         typed
             .filter_map(|param| {
-                crate::proto::command::check_offered(
-                    std::slice::from_ref(&param),
-                    caps,
-                    &protection,
-                )
-                .err()
-                .map(|refusal| format!("{refusal}; sent as typed"))
+                crate::proto::command::check_offered(std::slice::from_ref(&param), caps, protection)
+                    .err()
+                    .map(|refusal| format!("{refusal}; sent as typed"))
             })
             .collect()
     }

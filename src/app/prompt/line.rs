@@ -22,8 +22,14 @@ impl App {
             }
             Some(c) if c.current() == Some(self.input.value()) => None,
             _ => {
-                let candidates =
+                let mut candidates =
                     prompt::candidates(self.input.value(), &self.session, self.mode == Mode::Raw);
+                if candidates.is_empty()
+                    && self.mode != Mode::Raw
+                    && let Some(line) = self.hello_completion()
+                {
+                    candidates.push(line);
+                }
                 (!candidates.is_empty()).then_some(Completion {
                     candidates,
                     index: 0,
@@ -47,6 +53,24 @@ impl App {
                 }
             }
         }
+    }
+
+    /// The name Tab offers after EHLO, HELO or LHLO from now on: `--ehlo`, the profile's
+    /// `ehlo`, or this machine's host name (the front end looks it up).
+    pub fn set_hello_name(&mut self, name: Option<String>) {
+        self.hello_name = name.filter(|n| !n.is_empty());
+    }
+
+    /// `EHLO ` (or the start of the name after it) completed with the hello name, the verb
+    /// as typed.
+    fn hello_completion(&self) -> Option<String> {
+        let name = self.hello_name.as_deref()?;
+        let (verb, typed) = self.input.value().split_once(' ')?;
+        let hello = ["EHLO", "HELO", "LHLO"]
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case(verb));
+        (hello && !typed.contains(' ') && typed != name && name.starts_with(typed))
+            .then(|| format!("{verb} {name}"))
     }
 
     /// Enter: the line goes to the server, to the message, or to smtpx (`/command`).

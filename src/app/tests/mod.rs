@@ -575,6 +575,31 @@ fn auth_typed_over_an_unverified_certificate_is_held_once_with_the_risk() {
     assert!(type_line(&mut s.app, line).is_empty(), "sent at once");
     let notice = s.app.notice().unwrap_or_default().to_string();
     assert!(notice.contains("whoever holds that key"), "{notice}");
+    // The verdict's own words say why the certificate is not verified.
+    assert!(notice.contains("self-signed"), "{notice}");
     let effects = s.app.update(key(KeyCode::Enter));
     assert_eq!(effects, vec![Effect::Intent(Intent::Line(line.into()))]);
+}
+
+#[test]
+fn tab_after_ehlo_offers_the_hello_name_and_nothing_without_one() {
+    let mut s = greeted();
+    for c in "EHLO ".chars() {
+        s.app.update(key(KeyCode::Char(c)));
+    }
+    s.app.update(key(KeyCode::Tab));
+    assert_eq!(s.app.input.value(), "EHLO ");
+    assert_eq!(s.app.notice(), Some("nothing to complete here"));
+
+    s.app.set_hello_name(Some("laptop.example".into()));
+    s.app.update(key(KeyCode::Tab));
+    assert_eq!(s.app.input.value(), "EHLO laptop.example");
+    // The start of the name, and the verb in any case, as typed.
+    s.app.input = tui_input::Input::new("lhlo lap".into());
+    s.app.update(key(KeyCode::Tab));
+    assert_eq!(s.app.input.value(), "lhlo laptop.example");
+    // Another name typed is left alone.
+    s.app.input = tui_input::Input::new("HELO other".into());
+    s.app.update(key(KeyCode::Tab));
+    assert_eq!(s.app.input.value(), "HELO other");
 }

@@ -21,6 +21,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -34,7 +35,9 @@ use crate::proto::session::{Session, State};
 mod transaction;
 
 use transaction::run_transaction;
-pub use transaction::{SecretError, SecretSource, SecretText, SendMethod, TransactionPlan};
+pub use transaction::{
+    FetchError, SecretError, SecretFetcher, SecretSource, SecretText, SendMethod, TransactionPlan,
+};
 
 /// What the person asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +88,13 @@ pub enum Update {
         port: u16,
         waited: Duration,
         answer: HelloAnswer,
+    },
+    /// The AUTH form's exchange did not start: its secret could not be had (a profile's
+    /// password command failed, a token file is missing). Also said as a note in the
+    /// session; this is for the UI's notice line.
+    AuthNotStarted {
+        mechanism: Mechanism,
+        why: Arc<SecretError>,
     },
     /// The task has ended (after [`Intent::Quit`] or when the UI went away).
     Stopped,
@@ -259,7 +269,9 @@ pub async fn run_with(
                     }
                     check = silence_check(&driver, &options, implicit_tls);
                 } else {
-                    perform(&mut driver, intent).await;
+                    if let Err(update) = perform(&mut driver, intent).await {
+                        let _ = updates.send(update);
+                    }
                 }
             }
             Step::Silence(answer, waited) => {
@@ -296,7 +308,8 @@ pub async fn run_with(
     let _ = updates.send(Update::Stopped);
 }
 
-async fn perform(driver: &mut Driver, intent: Intent) {
+/// Carries out one intent; `Err` holds what the UI must hear beside the events.
+async fn perform(driver: &mut Driver, intent: Intent) -> Result<(), Update> {
     match intent {
         Intent::Line(line) => send_line(driver, &line).await,
         Intent::Raw(bytes) => {
@@ -310,13 +323,21 @@ async fn perform(driver: &mut Driver, intent: Intent) {
             mechanism,
             user,
             secret,
-        } => auth(driver, mechanism, &user, secret).await,
+        } => {
+            return auth(driver, mechanism.clone(), &user, secret)
+                .await
+                .map_err(|why| Update::AuthNotStarted {
+                    mechanism,
+                    why: Arc::new(why),
+                });
+        }
         Intent::Transaction(plan) => run_transaction(driver, &plan).await,
         Intent::Note(text) => driver.note(text),
         // Served by the loop, which races connecting against Quit.
         Intent::Reconnect | Intent::ReconnectWith { .. } => {}
         Intent::Quit => driver.close().await,
     }
+    Ok(())
 }
 
 /// Sends a typed line as the command it reads as, after saying which rules it breaks —
@@ -347,14 +368,20 @@ async fn send_line(driver: &mut Driver, line: &str) {
     let _ = driver.send(&command).await;
 }
 
-/// Reads the secret (a token from the environment or a file, for XOAUTH2) and runs the
-/// exchange. A secret that cannot be read is said in a note; nothing is sent.
-async fn auth(driver: &mut Driver, mechanism: Mechanism, user: &str, secret: SecretSource) {
+/// Reads the secret (a token from the environment or a file, for XOAUTH2; a profile's
+/// password from its command) and runs the exchange. A secret that cannot be read is said
+/// in a note and returned; nothing is sent.
+async fn auth(
+    driver: &mut Driver,
+    mechanism: Mechanism,
+    user: &str,
+    secret: SecretSource,
+) -> Result<(), SecretError> {
     let secret = match secret.read().await {
         Ok(secret) => secret,
         Err(why) => {
             driver.note(format!("AUTH {mechanism} not started: {why}"));
-            return;
+            return Err(why);
         }
     };
     // The same warnings a typed AUTH line gets (not advertised, mechanism not offered, …).
@@ -373,6 +400,7 @@ async fn auth(driver: &mut Driver, mechanism: Mechanism, user: &str, secret: Sec
     }
     // The replies (235, 535, …) are data the UI shows; failures were reported as events.
     let _ = driver.authenticate(mechanism, user, secret).await;
+    Ok(())
 }
 
 fn describe_issue(issue: &LineIssue) -> Option<String> {

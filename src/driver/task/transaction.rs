@@ -23,6 +23,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
@@ -50,6 +51,66 @@ impl fmt::Debug for SecretText {
     }
 }
 
+/// Why a [`SecretFetcher`] could not fetch its secret; never holds the secret.
+pub type FetchError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A secret fetched only when an exchange needs it, by a function the front end supplies
+/// (a profile's password command): the layers below the command line never learn what a
+/// profile is. The function may block — a command runs, a store is unlocked — so the task
+/// runs it on a blocking thread, never on the UI's loop.
+#[derive(Clone)]
+pub struct SecretFetcher {
+    /// Where the secret comes from, in words, shown before it is fetched
+    /// (`from the command \`pass show mail/work\``); already escaped.
+    what: String,
+    fetch: Arc<dyn Fn() -> Result<Zeroizing<String>, FetchError> + Send + Sync>,
+}
+
+impl SecretFetcher {
+    pub fn new(
+        what: impl Into<String>,
+        fetch: impl Fn() -> Result<Zeroizing<String>, FetchError> + Send + Sync + 'static,
+    ) -> SecretFetcher {
+        SecretFetcher {
+            what: what.into(),
+            fetch: Arc::new(fetch),
+        }
+    }
+
+    /// Where the secret comes from, in words (never the secret).
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+
+    /// The secret, fetched on a blocking thread.
+    async fn fetch(&self) -> Result<Zeroizing<String>, SecretError> {
+        let fetch = Arc::clone(&self.fetch);
+        match tokio::task::spawn_blocking(move || fetch()).await {
+            Ok(Ok(secret)) => Ok(secret),
+            Ok(Err(error)) => Err(SecretError::Fetch(error.to_string())),
+            Err(_) => Err(SecretError::Fetch(format!(
+                "fetching the secret {} stopped unexpectedly",
+                self.what
+            ))),
+        }
+    }
+}
+
+impl fmt::Debug for SecretFetcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretFetcher({})", self.what)
+    }
+}
+
+/// Two fetchers are the same when they are clones of one.
+impl PartialEq for SecretFetcher {
+    fn eq(&self, other: &SecretFetcher) -> bool {
+        Arc::ptr_eq(&self.fetch, &other.fetch)
+    }
+}
+
+impl Eq for SecretFetcher {}
+
 /// Where the AUTH secret comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretSource {
@@ -59,6 +120,8 @@ pub enum SecretSource {
     Env(String),
     /// A file whose content (one trailing line break removed) is the secret.
     File(PathBuf),
+    /// Fetched now by the front end's function (a profile's password command).
+    Fetched(SecretFetcher),
 }
 
 /// Why a secret could not be read. It names where the secret was looked for, never the
@@ -79,6 +142,9 @@ pub enum SecretError {
     FileNotUtf8(PathBuf),
     #[error("the secret is empty")]
     Empty,
+    /// The front end's fetcher failed; its words (which name where it looked).
+    #[error("{0}")]
+    Fetch(String),
 }
 
 impl SecretSource {
@@ -104,6 +170,7 @@ impl SecretSource {
                 let text = text.strip_suffix('\n').unwrap_or(text);
                 Zeroizing::new(text.strip_suffix('\r').unwrap_or(text).to_string())
             }
+            SecretSource::Fetched(fetcher) => fetcher.fetch().await?,
         };
         if secret.is_empty() {
             return Err(SecretError::Empty);
@@ -324,5 +391,43 @@ fn accepted(code: Option<u16>, what: &str, want: u16) -> Result<String, Stop> {
         None => Err(Stop::NoCode {
             what: what.to_owned(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_fetched_secret_is_fetched_when_read_and_its_failure_named() {
+        let fetcher = SecretFetcher::new("from the command `pass show work`", || {
+            Ok(Zeroizing::new("s3cret".to_string()))
+        });
+        assert_eq!(
+            format!("{fetcher:?}"),
+            "SecretFetcher(from the command `pass show work`)"
+        );
+        let secret = SecretSource::Fetched(fetcher)
+            .read()
+            .await
+            .expect("fetched");
+        assert_eq!(secret.as_str(), "s3cret");
+
+        let failing = SecretFetcher::new("from the command `false`", || {
+            Err("password-command `false`: failed with exit status 1".into())
+        });
+        let why = SecretSource::Fetched(failing)
+            .read()
+            .await
+            .expect_err("fails");
+        assert_eq!(
+            why.to_string(),
+            "password-command `false`: failed with exit status 1"
+        );
+        let empty = SecretFetcher::new("from nowhere", || Ok(Zeroizing::new(String::new())));
+        assert!(matches!(
+            SecretSource::Fetched(empty).read().await,
+            Err(SecretError::Empty)
+        ));
     }
 }

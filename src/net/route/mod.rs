@@ -6,6 +6,7 @@
 //!
 //! Layer: transport.
 
+pub mod eyeballs;
 pub mod header;
 pub mod socks;
 
@@ -18,7 +19,7 @@ use tokio::net::{TcpSocket, TcpStream};
 
 use crate::event::failure::{IoErrorKind, IoFailure, ProxyFailure};
 
-use super::error::{AttemptFailure, ConnectAttempt, NetError, Phase};
+use super::error::{ConnectAttempt, NetError, Phase};
 use super::target::{AddressFamily, Target};
 
 pub use header::{ProxyHeader, ProxyVersion};
@@ -43,12 +44,28 @@ pub struct RouteTaken {
     pub proxy: Option<(String, SocketAddr)>,
     /// The PROXY header sent, as bytes.
     pub proxy_header: Option<(ProxyVersion, Vec<u8>)>,
+    /// Addresses of the server's name that failed before one connected.
+    pub earlier: Vec<ConnectAttempt>,
+    /// Addresses still being tried when another connected first (dropped).
+    pub abandoned: Vec<SocketAddr>,
 }
 
 impl RouteTaken {
     /// One line per thing the route did, for a person.
     pub fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
+        if !self.earlier.is_empty() || !self.abandoned.is_empty() {
+            let mut tried: Vec<String> = self.earlier.iter().map(ToString::to_string).collect();
+            tried.extend(
+                self.abandoned
+                    .iter()
+                    .map(|a| format!("given up on {a} when another answered first")),
+            );
+            notes.push(format!(
+                "other addresses of the name were tried (Happy Eyeballs, RFC 8305): {}",
+                tried.join("; ")
+            ));
+        }
         if let Some((proxy, addr)) = &self.proxy {
             notes.push(format!(
                 "through SOCKS5 proxy {proxy} at {addr}: the proxy resolved the server's name \
@@ -110,15 +127,15 @@ fn local_failure(addr: IpAddr, error: &io::Error) -> NetError {
     }
 }
 
-/// Resolves `target` and tries each address (of the local address's family, when one is
-/// given) in turn, `wait` each.
+/// Resolves `target` and races its addresses (of the local address's family, when one is
+/// given) with Happy Eyeballs, `wait` each.
 async fn first_accepting(
     target: &Target,
     family: AddressFamily,
     local: Option<IpAddr>,
     resolve_wait: Duration,
     wait: Duration,
-) -> Result<(TcpStream, Vec<ConnectAttempt>), NetError> {
+) -> Result<eyeballs::Won, NetError> {
     let addrs = target.resolve(family, resolve_wait).await?;
     let usable: Vec<SocketAddr> = match local {
         Some(ip) => addrs
@@ -145,29 +162,18 @@ async fn first_accepting(
             },
         });
     }
-    let mut attempts = Vec::new();
-    for addr in usable {
-        let failure = match tokio::time::timeout(wait, tcp_to(addr, local)).await {
-            Ok(Ok(tcp)) => return Ok((tcp, attempts)),
-            // Only a local address is bound.
-            Ok(Err(SocketFailure::Bind(e))) => {
-                return Err(local_failure(local.unwrap_or(addr.ip()), &e));
-            }
-            Ok(Err(SocketFailure::Connect(e))) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                AttemptFailure::Refused
-            }
-            Ok(Err(SocketFailure::Connect(e))) => AttemptFailure::Other {
-                kind: e.kind().into(),
-                message: e.to_string(),
-            },
-            Err(_) => AttemptFailure::TimedOut { after: wait },
-        };
-        attempts.push(ConnectAttempt { addr, failure });
+    match eyeballs::race(&eyeballs::interleave(&usable), local, wait).await {
+        Ok(won) => Ok(won),
+        // Only a local address is bound.
+        Err(eyeballs::RaceFailure::Bind(e)) => Err(local_failure(
+            local.unwrap_or(IpAddr::from([0, 0, 0, 0])),
+            &e,
+        )),
+        Err(eyeballs::RaceFailure::AllFailed(attempts)) => Err(NetError::Connect {
+            target: target.clone(),
+            attempts,
+        }),
     }
-    Err(NetError::Connect {
-        target: target.clone(),
-        attempts,
-    })
 }
 
 impl Route {
@@ -184,7 +190,12 @@ impl Route {
     ) -> Result<Opened, NetError> {
         let mut taken = RouteTaken::default();
         let (mut tcp, failed_attempts) = match &self.socks {
-            None => first_accepting(target, family, self.local_addr, slow_wait, wait).await?,
+            None => {
+                let won = first_accepting(target, family, self.local_addr, slow_wait, wait).await?;
+                taken.earlier = won.failed.clone();
+                taken.abandoned = won.abandoned;
+                (won.tcp, won.failed)
+            }
             Some(proxy) => {
                 let shown = proxy.server.to_string();
                 let to_proxy = first_accepting(
@@ -196,7 +207,7 @@ impl Route {
                 )
                 .await;
                 let tcp = match to_proxy {
-                    Ok((tcp, _)) => tcp,
+                    Ok(won) => won.tcp,
                     Err(NetError::Resolve { .. }) => {
                         return Err(NetError::Proxy {
                             proxy: shown,

@@ -150,12 +150,11 @@ pub async fn run(original: &Transcript, file: &Path, args: &AgainstPlan) -> Exit
     } else {
         TlsMode::StartTlsOptional
     };
-    let mut plan = ConnectPlan::new(
-        target,
-        mode,
-        original.header.options.tls_options(args.ca_file.clone()),
-        args.timeout,
-    );
+    let mut tls = original.header.options.tls_options(args.ca_file.clone());
+    if !args.pin_spki.is_empty() {
+        tls.pin_spki = args.pin_spki.clone();
+    }
+    let mut plan = ConnectPlan::new(target, mode, tls, args.timeout);
     plan.connect.route = (*args.route).clone();
     // Steps go out with `send_raw`, which shows bytes escaped; the recorded display form
     // of the same bytes is kept instead, so both sessions read (and compare) alike.
