@@ -54,6 +54,8 @@ pub async fn run(args: DemoPlan) -> ExitCode {
             lesson: None,
             display: args.display,
             lmtp: false,
+            mx: None,
+            hint_resolver: None,
             auth: Default::default(),
         })
         .await;
@@ -90,6 +92,8 @@ pub async fn run(args: DemoPlan) -> ExitCode {
 
     let probe = ProbePlan {
         connect: demo_connection(addr, handle.ca_pem_path()),
+        mx: None,
+        resolver: Default::default(),
         credentials: Some(Credentials {
             mechanism: Some(Mechanism::Plain),
             user: user.clone(),
@@ -346,6 +350,8 @@ async fn run_lesson(lesson: crate::learn::Lesson, display: crate::app::Display) 
         lesson: Some(lesson),
         display,
         lmtp: false,
+        mx: None,
+        hint_resolver: None,
         auth: Default::default(),
     })
     .await;

@@ -31,8 +31,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("net", &["proto", "event"]),
     // Owns a connection and a session; emits events.
     ("driver", &["proto", "net", "event"]),
-    // DNS with DNSSEC status: MX, addresses, TLSA, TXT; mail routing.
-    ("dns", &["proto", "event"]),
+    // DNS with DNSSEC status: MX, addresses, TLSA, TXT; mail routing, and reaching an MX
+    // host through `net` (`--mx`).
+    ("dns", &["proto", "event", "net"]),
     // Files, explanations and diagnoses: no front end, no terminal, no command line, no
     // driver. `net` only for its plain values (targets, TLS options) and certificate
     // decoding: nothing here opens a connection.
@@ -81,11 +82,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "testkit",
         &["proto", "event", "net", "driver", "transcript", "app"],
     ),
-    // Front ends: each takes its own plan; none imports `cli`.
+    // Front ends: each takes its own plan; none imports `cli`. The explorer uses `check`
+    // for DANE and MTA-STS (F2 in a `--mx` session), so the two never judge differently.
     (
         "probe",
         &[
             "proto",
+            "dns",
             "event",
             "net",
             "driver",
@@ -98,6 +101,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "scan",
         &[
             "proto",
+            "dns",
             "event",
             "net",
             "driver",
@@ -132,6 +136,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "tui",
         &[
             "proto",
+            "dns",
+            "check",
             "event",
             "net",
             "driver",

@@ -25,6 +25,7 @@ mod lesson;
 pub mod lessons;
 pub mod prompt;
 pub mod replay;
+pub mod route;
 #[cfg(any(test, feature = "testkit"))]
 pub mod script;
 pub mod timeline;
@@ -261,6 +262,8 @@ pub struct App {
     lesson: Option<Box<crate::learn::LessonRun>>,
     /// Effects that arose while folding driver events, handed out with the update.
     pending_effects: Vec<Effect>,
+    /// `--mx`: the domain and the MX host the session went to.
+    mail_route: Option<route::MailRoute>,
 }
 
 impl App {
@@ -308,6 +311,7 @@ impl App {
             ladder: crate::transcript::ladder::Ladder::default(),
             lesson: None,
             pending_effects: Vec::new(),
+            mail_route: None,
         }
     }
 

@@ -13,7 +13,9 @@
 //!
 //! Layer: front end — takes a [`CheckPlan`], uses `dns` and `net`.
 
-pub mod connect;
+/// Happy Eyeballs lives in `net`, shared with the `--mx` routing of probe, scan and the
+/// explorer.
+pub use crate::net::eyeballs as connect;
 pub mod dane;
 pub mod mta_sts;
 mod report;
@@ -30,7 +32,7 @@ use crate::dns::{Answer, Dns, Dnssec, ResolverPlan};
 use crate::net::AddressFamily;
 use connect::Attempt;
 use dane::{DaneMatch, TlsaRecord};
-pub use report::{render_json, render_text};
+pub use report::{dane_text, render_json, render_text, sts_summary};
 use session::SessionResult;
 
 /// Exit codes: whether mail can be delivered, and securely.
@@ -288,26 +290,21 @@ async fn addresses(
     (v4, v6)
 }
 
-async fn host_report(
-    plan: &CheckPlan,
-    dns: &Dns,
-    mx: &MxReport,
-    sts: &StsReport,
-    host: MxHost,
-) -> HostReport {
-    let name = host.host.clone();
-    let ((v4, v6), tlsa) = tokio::join!(
-        addresses(dns, &name, plan.family),
-        dns.tlsa(plan.port, &name)
-    );
+/// A host's lookups before any connection: its addresses, the CNAME target, and DANE as far
+/// as DNS decides it.
+struct HostLookups {
+    v4: Answer<IpAddr>,
+    v6: Answer<IpAddr>,
+    canonical: Option<String>,
+    address_status: Dnssec,
+    dane: DaneReport,
+}
+
+async fn host_lookups(plan: &CheckPlan, dns: &Dns, mx_status: Dnssec, name: &str) -> HostLookups {
+    let ((v4, v6), tlsa) =
+        tokio::join!(addresses(dns, name, plan.family), dns.tlsa(plan.port, name));
     let address_status = v4.status.and(v6.status);
     let canonical = v4.aliases.last().or(v6.aliases.last()).cloned();
-    let address_failure = match (&v4.failure, &v6.failure) {
-        (Some(a), Some(b)) => Some(format!("A: {a}; AAAA: {b}")),
-        _ => None,
-    };
-    let mut addrs: Vec<IpAddr> = v6.records.iter().chain(&v4.records).copied().collect();
-    addrs.dedup();
 
     // DANE applies when the route and the host's addresses are secure (RFC 7672 §2.2). A
     // CNAME'd host looks up TLSA at the target first (§2.2.2); hickory followed the chain, so
@@ -323,10 +320,10 @@ async fn host_report(
         }
         _ => tlsa,
     };
-    let route_secure = mx.status == Dnssec::Secure;
+    let route_secure = mx_status == Dnssec::Secure;
     let mut dane = if !route_secure {
         DaneReport::NotApplicable {
-            why: format!("the MX lookup is {}", mx.status),
+            why: format!("the MX lookup is {mx_status}"),
         }
     } else if address_status != Dnssec::Secure {
         DaneReport::NotApplicable {
@@ -342,6 +339,59 @@ async fn host_report(
             records: tlsa.records.iter().map(TlsaRecord::from_rdata).collect(),
         };
     }
+    HostLookups {
+        v4,
+        v6,
+        canonical,
+        address_status,
+        dane,
+    }
+}
+
+/// DANE and MTA-STS for one MX host of `plan.domain` as far as DNS and the policy decide,
+/// before any connection (the explorer's F2 for a `--mx` session): the DANE report (records
+/// still to match against the chain are [`DaneReport::Unmatched`]), the names a DANE-TA
+/// match may check (the host and its CNAME target), and the domain's MTA-STS report.
+pub async fn before_tls(
+    plan: &CheckPlan,
+    dns: &Dns,
+    mx_status: Dnssec,
+    host: &str,
+) -> (DaneReport, Vec<String>, StsReport) {
+    let domain = plan.domain.trim_end_matches('.').to_ascii_lowercase();
+    let (found, sts) = tokio::join!(
+        host_lookups(plan, dns, mx_status, host),
+        mta_sts_report(plan, dns, &domain)
+    );
+    let mut names = vec![host.to_string()];
+    if let Some(target) = found.canonical {
+        names.insert(0, target);
+    }
+    (found.dane, names, sts)
+}
+
+async fn host_report(
+    plan: &CheckPlan,
+    dns: &Dns,
+    mx: &MxReport,
+    sts: &StsReport,
+    host: MxHost,
+) -> HostReport {
+    let name = host.host.clone();
+    let found = host_lookups(plan, dns, mx.status, &name).await;
+    let HostLookups {
+        v4,
+        v6,
+        canonical,
+        address_status,
+        dane,
+    } = found;
+    let address_failure = match (&v4.failure, &v6.failure) {
+        (Some(a), Some(b)) => Some(format!("A: {a}; AAAA: {b}")),
+        _ => None,
+    };
+    let mut addrs: Vec<IpAddr> = v6.records.iter().chain(&v4.records).copied().collect();
+    addrs.dedup();
 
     let sts_pattern = sts
         .policy

@@ -158,7 +158,8 @@ fn host_text(out: &mut String, h: &HostReport, port: u16) {
     let _ = writeln!(out, "  delivery     {}", outcome_text(&h.outcome));
 }
 
-fn dane_text(d: &DaneReport, port: u16) -> String {
+/// One host's DANE result in words (escaped).
+pub fn dane_text(d: &DaneReport, port: u16) -> String {
     let list = |records: &[super::TlsaRecord]| {
         records
             .iter()
@@ -215,6 +216,37 @@ fn outcome_text(o: &HostOutcome) -> String {
         } => "opportunistic TLS (server not authenticated)".into(),
         HostOutcome::Plaintext => "plaintext".into(),
         HostOutcome::Refused { why } => format!("NO delivery to this host: {}", e(why)),
+    }
+}
+
+/// The domain's MTA-STS policy and whether `host` matches its mx patterns, in one sentence
+/// (escaped), for the explorer's certificate view.
+pub fn sts_summary(s: &super::StsReport, host: &str) -> String {
+    let record = match (&s.record, &s.record_error) {
+        (Some(id), _) => format!("record id={} (DNSSEC {})", e(id), s.record_status),
+        (None, Some(err)) => return format!("record problem: {}", e(err)),
+        (None, None) => return "no _mta-sts record: no policy".to_string(),
+    };
+    match (&s.policy, &s.policy_error) {
+        (Some(p), _) => {
+            let matched = match super::mta_sts::matching_pattern(p, host) {
+                Some(pattern) => format!("{} matches the mx pattern {}", e(host), e(pattern)),
+                None if p.mode == super::mta_sts::Mode::Enforce => format!(
+                    "{} matches NONE of the mx patterns ({}): a sender enforcing the policy \
+                     does not deliver here",
+                    e(host),
+                    e(&p.mx.join(", "))
+                ),
+                None => format!(
+                    "{} matches none of the mx patterns ({})",
+                    e(host),
+                    e(&p.mx.join(", "))
+                ),
+            };
+            format!("mode {}, {record}; {matched}", p.mode.name())
+        }
+        (None, Some(err)) => format!("{record}, but the policy is NOT usable: {}", e(err)),
+        (None, None) => record,
     }
 }
 

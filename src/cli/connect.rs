@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::CliError;
+use crate::dns::ResolverPlan;
+use crate::dns::reach::MxPlan;
 use crate::net::{
     ConnectPlan, ProxyHeader, ProxyVersion, Route, Sni, SocksProxy, SpkiPin, Target, TlsMode,
     TlsOptions, TlsVersion, VerifyMode, check_client_identity,
@@ -96,6 +98,10 @@ pub struct ConnectArgs {
     /// expects implicit TLS.
     #[arg(long, value_name = "SECS", default_value_t = crate::net::GREETING_WAIT.as_secs_f64())]
     pub greeting_wait: f64,
+
+    /// `--mx`, the resolver, `-4`/`-6` (boxed, as `route`).
+    #[command(flatten)]
+    pub mx: Box<super::dns::MxArgs>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -141,6 +147,15 @@ impl ConnectArgs {
         }
     }
 
+    /// `--mx`: the mail domain to route to, and the resolver for it (also the one asked
+    /// when a host does not resolve, to say whether it is a mail domain).
+    pub fn mx_plan(&self) -> Result<(Option<MxPlan>, ResolverPlan), CliError> {
+        let timeout = crate::net::bounded_timeout(self.timeout);
+        let mx = self.mx.plan(&self.target, timeout).map_err(CliError::Dns)?;
+        let resolver = self.mx.resolver.plan(timeout).map_err(CliError::Dns)?;
+        Ok((mx, resolver))
+    }
+
     /// The connection these flags ask for. A client certificate and key are read and
     /// checked to belong together here, so a wrong pair stops before connecting.
     pub fn into_plan(self) -> Result<ConnectPlan, CliError> {
@@ -158,6 +173,7 @@ impl ConnectArgs {
         let mut plan = ConnectPlan::new(target, tls_mode, tls, timeout);
         plan.ehlo = self.ehlo;
         plan.connect.route = self.route.route();
+        plan.connect.family = self.mx.family.family();
         // Neither wait outlasts the timeout every other wait has.
         plan.connect.connect_timeout =
             crate::net::bounded_timeout(self.connect_timeout).min(timeout);

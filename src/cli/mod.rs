@@ -31,6 +31,7 @@ pub mod completions;
 pub mod config;
 pub mod connect;
 pub mod demo;
+pub mod dns;
 pub mod explain;
 pub mod learn;
 pub mod man;
@@ -131,11 +132,20 @@ impl Cli {
                 Some(args) => {
                     let exit_code = crate::tui::EXIT_UNUSABLE;
                     // Said first, as the headless command names the target as typed.
-                    if let Some(message) = crate::tui::without_terminal(&args.target) {
+                    let typed = if args.mx.mx {
+                        format!("--mx {}", args.target)
+                    } else {
+                        args.target.clone()
+                    };
+                    if let Some(message) = crate::tui::without_terminal(&typed) {
                         return Err(Refusal { message, exit_code });
                     }
+                    let (mx, resolver) = args.mx_plan().map_err(refuse("smtpx", exit_code))?;
+                    let hint_resolver = mx.is_none().then(|| Box::new(resolver));
                     Plan::Explore(crate::tui::ExplorerPlan {
                         connect: args.into_plan().map_err(refuse("smtpx", exit_code))?,
+                        mx: mx.map(Box::new),
+                        hint_resolver,
                         record: self.record.into_options(),
                         intro: Vec::new(),
                         lesson: None,
@@ -192,6 +202,9 @@ pub enum CliError {
     },
     #[error("profile `{profile}` has no host")]
     ProfileWithoutHost { profile: String },
+    /// `--mx` or `--resolver` cannot be used as given.
+    #[error("{0}")]
+    Dns(String),
 }
 
 /// The plan for a command line (`std::env::args_os()`): clap's parse, a mistyped

@@ -244,6 +244,7 @@ impl ProbeArgs {
     /// The session these flags ask for. The secret is read here (from the environment, a
     /// file or a prompt), so a missing one stops the probe before it connects.
     pub fn into_plan(self) -> Result<ProbePlan, CliError> {
+        let (mx, resolver) = self.connect.mx_plan()?;
         let connect = self.connect.into_plan()?;
         if self.auth.is_some() && self.user.is_none() {
             return Err(CliError::AuthNeedsUser);
@@ -281,6 +282,8 @@ impl ProbeArgs {
         };
         Ok(ProbePlan {
             connect,
+            mx: mx.map(Box::new),
+            resolver: Box::new(resolver),
             credentials,
             allow_insecure_auth: self.allow_insecure_auth,
             from: self.from,

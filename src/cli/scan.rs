@@ -58,6 +58,11 @@ pub struct ScanArgs {
     /// Dozens of connections per port.
     #[arg(long = "tls")]
     pub tls_surface: bool,
+
+    /// `--mx` (every MX host of the domain is scanned, at each address), the resolver,
+    /// `-4`/`-6`.
+    #[command(flatten)]
+    pub mx: super::dns::MxArgs,
 }
 
 impl ScanArgs {
@@ -93,6 +98,7 @@ impl ScanArgs {
             timeout,
         );
         plan.connect.route = self.route.clone().route();
+        plan.connect.family = self.mx.family.family();
         let ehlo = self.ehlo.clone().unwrap_or_else(crate::net::local_hostname);
         if Command::Ehlo(ehlo.clone()).encode().is_err() {
             return Err(CliError::EhloName { name: ehlo });
@@ -108,9 +114,14 @@ impl ScanArgs {
     /// The scan these flags ask for.
     pub fn into_plan(self) -> Result<ScanPlan, CliError> {
         let (host, ports) = self.targets()?;
+        let timeout = crate::net::bounded_timeout(self.timeout);
+        let mx = self.mx.plan(&self.host, timeout).map_err(CliError::Dns)?;
+        let resolver = self.mx.resolver.plan(timeout).map_err(CliError::Dns)?;
         Ok(ScanPlan {
             host,
             ports,
+            mx,
+            resolver,
             config: self.config()?,
             json: self.json,
             tls_surface: self.tls_surface,

@@ -70,6 +70,14 @@ impl SmuggleArgs {
                 .filter(|v| self.variant.iter().any(|name| name == v.name))
                 .collect()
         };
+        // The smuggling test is for a server you run, named directly; `smtpx check DOMAIN`
+        // lists a domain's MX hosts.
+        if self.connect.mx.mx {
+            return Err(
+                "--mx is not for smuggle: name the MX host (smtpx check DOMAIN lists them)"
+                    .to_string(),
+            );
+        }
         let connect = self.connect.into_plan().map_err(|e| e.to_string())?;
         let ehlo = connect.ehlo_name();
         if Command::Ehlo(ehlo.clone()).encode().is_err() {

@@ -9,9 +9,11 @@
 //! A strict validating resolver answers bogus data with SERVFAIL; that is reported as
 //! [`Dnssec::Indeterminate`] with the failure. See docs/DNS.md.
 //!
-//! Layer: transport — uses tokio and hickory; never the UI, app state or the command line.
+//! Layer: transport — uses tokio, hickory and `net` (to reach an MX host); never the UI, app
+//! state or the command line.
 
 pub mod mx;
+pub mod reach;
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};

@@ -74,6 +74,9 @@ pub struct Driver {
     deliveries: Vec<Delivery>,
     /// The replies of the message whose LMTP replies are still coming in.
     lmtp_message: Vec<Delivery>,
+    /// A connection opened before the driver ran (the winner of `--mx` routing), used by
+    /// the next [`Driver::connect`] instead of opening one.
+    handed_over: Option<Connection>,
 }
 
 /// One recipient's reply to the end of an LMTP message
@@ -117,7 +120,22 @@ impl Driver {
             lmtp: false,
             deliveries: Vec::new(),
             lmtp_message: Vec::new(),
+            handed_over: None,
         }
+    }
+
+    /// Takes a connection opened elsewhere (`--mx` routing tried the MX hosts' addresses)
+    /// for the next [`Driver::connect`]. Its address becomes the target, so a reconnect
+    /// goes to the same MX address, and `server_name` (the MX host) becomes the name the
+    /// certificate is verified against unless one was asked for — what a sending MTA
+    /// checks ([RFC 7672 §3.2.2](https://www.rfc-editor.org/rfc/rfc7672#section-3.2.2),
+    /// [RFC 8461 §4.2](https://www.rfc-editor.org/rfc/rfc8461#section-4.2)).
+    pub fn hand_over(&mut self, connection: Connection, server_name: &str) {
+        self.target = connection.target().clone();
+        if self.tls.verify_name.is_none() {
+            self.tls.verify_name = Some(server_name.to_string());
+        }
+        self.handed_over = Some(connection);
     }
 
     /// Speak LMTP ([RFC 2033](https://www.rfc-editor.org/rfc/rfc2033)) from the next
@@ -264,7 +282,16 @@ impl Driver {
             ));
         }
         let started = Instant::now();
-        let result = if implicit_tls {
+        let result = if let Some(connection) = self.handed_over.take() {
+            if implicit_tls {
+                connection
+                    .tls_on_connect(&self.tls)
+                    .await
+                    .map(|(c, info)| (c, Some(info)))
+            } else {
+                Ok((connection, None))
+            }
+        } else if implicit_tls {
             Connection::connect_tls(&self.target, &self.options, &self.tls)
                 .await
                 .map(|(c, info)| (c, Some(info)))

@@ -60,3 +60,41 @@ mod raw_secret_tests {
         assert_eq!(raw_secret_start(b"NOOP\r\n\xff AUTH\r\n", false), Some(6));
     }
 }
+
+#[tokio::test]
+async fn a_handed_over_connection_is_used_and_becomes_the_target() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let accept = tokio::spawn(async move { listener.accept().await.map(|(s, _)| s) });
+    let connection = Connection::connect(
+        &Target::new(addr.ip().to_string(), addr.port()),
+        &ConnectOptions::default(),
+    )
+    .await
+    .expect("connect");
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let sink: EventSink = Box::new(move |e| seen.lock().expect("events").push(e));
+    // A target that does not resolve: the driver must not try it.
+    let mut driver = Driver::new(
+        Target::new("mx.invalid", 25),
+        ConnectOptions::default(),
+        TlsOptions::default(),
+        Duration::from_secs(1),
+        sink,
+    );
+    driver.hand_over(connection, "mx1.example.test");
+    driver.connect(false).await.expect("uses the connection");
+    assert_eq!(driver.peer_addr(), Some(addr));
+    assert_eq!(driver.target().host, "127.0.0.1");
+    assert_eq!(driver.tls.verify_name.as_deref(), Some("mx1.example.test"));
+    let connected = events
+        .lock()
+        .expect("events")
+        .iter()
+        .any(|e| matches!(e, SessionEvent::Connected { peer, .. } if *peer == addr));
+    assert!(connected);
+    drop(accept.await);
+}

@@ -145,7 +145,13 @@ impl Connection {
         tls: &TlsOptions,
     ) -> Result<(Connection, TlsInfo), NetError> {
         let plain = Connection::connect(target, opts).await?;
-        let (conn, info, _) = plain.upgrade(tls, TlsStart::OnConnect).await?;
+        plain.tls_on_connect(tls).await
+    }
+
+    /// Starts TLS on a connection just opened (implicit TLS on a connection made elsewhere,
+    /// such as the winner of a Happy Eyeballs race).
+    pub async fn tls_on_connect(self, tls: &TlsOptions) -> Result<(Connection, TlsInfo), NetError> {
+        let (conn, info, _) = self.upgrade(tls, TlsStart::OnConnect).await?;
         Ok((conn, info))
     }
 

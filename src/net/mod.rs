@@ -20,6 +20,7 @@ pub mod cert;
 pub mod connection;
 pub mod error;
 mod explain;
+pub mod eyeballs;
 pub mod hello;
 pub mod plan;
 pub mod route;

@@ -18,11 +18,13 @@ mod stage;
 mod transaction;
 mod wait;
 
+use crate::dns::ResolverPlan;
+use crate::dns::reach::{Chosen, ReachError, mail_domain_hint, reach};
 use crate::driver::{Driver, DriverError};
-use crate::net::{NetError, TlsMode};
+use crate::net::{NetError, Target, TlsMode};
 use crate::proto::auth::policy;
 use crate::proto::command::Command;
-use crate::transcript::options::{FrontEnd, SessionOptions, session_header};
+use crate::transcript::options::{FrontEnd, MxRoute, SessionOptions, session_header};
 
 pub use plan::{Credentials, EnvelopeParams, MessagePlan, PrintOptions, ProbePlan};
 use source::{MessageSource, SourceError, load_message};
@@ -30,14 +32,60 @@ pub use stage::Stage;
 pub(crate) use transaction::envelope_sender;
 
 /// Runs the probe and returns where it stopped. Events are printed as they happen.
-pub async fn run(plan: ProbePlan) -> Stage {
-    let mut probe = match Probe::new(plan) {
+pub async fn run(mut plan: ProbePlan) -> Stage {
+    // `--mx`: the MX hosts are tried before the session starts, so the transcript's header
+    // names the MX chosen; each step and failure on the way becomes a note of the session.
+    let mut routed = None;
+    if let Some(mx) = plan.mx.clone() {
+        let mut lines = Vec::new();
+        let mut say = |line: String| lines.push(line);
+        match reach(
+            &mx,
+            plan.connect.target.port,
+            &plan.connect.connect,
+            &mut say,
+        )
+        .await
+        {
+            Ok((connection, chosen)) => {
+                plan.connect.target = Target::new(chosen.addr.ip().to_string(), chosen.addr.port());
+                if plan.connect.tls.verify_name.is_none() {
+                    plan.connect.tls.verify_name = Some(chosen.host.clone());
+                }
+                routed = Some((connection, chosen, lines));
+            }
+            Err(error) => {
+                for line in lines {
+                    eprintln!("smtpx probe: {line}");
+                }
+                eprintln!("smtpx probe: {error}");
+                return match error {
+                    ReachError::Setup(_) => Stage::Local,
+                    _ => Stage::Connect,
+                };
+            }
+        }
+    }
+    let chosen = routed.as_ref().map(|(_, chosen, _)| chosen);
+    let mut probe = match Probe::new(plan, chosen) {
         Ok(probe) => probe,
         Err(error) => {
             eprintln!("smtpx probe: {error}");
             return Stage::Local;
         }
     };
+    if let Some((connection, chosen, lines)) = routed {
+        for line in lines {
+            probe.driver.note(line);
+        }
+        probe.driver.note(format!(
+            "connecting to {} at {}: {}",
+            chosen.label(),
+            chosen.addr,
+            chosen.why()
+        ));
+        probe.driver.hand_over(connection, &chosen.host);
+    }
     let stage = probe.session().await;
     probe.finish(stage).await;
     stage
@@ -75,10 +123,13 @@ struct Probe {
     recording: Option<crate::transcript::record::RecorderHandle>,
     /// The transcript keeps AUTH secrets (`--record-secrets`): said where it is named.
     keeps_secrets: bool,
+    /// Asked, when the target does not resolve, whether it is a mail domain (`None` with
+    /// `--mx`, which already routed by MX).
+    hint_resolver: Option<ResolverPlan>,
 }
 
 impl Probe {
-    fn new(plan: ProbePlan) -> Result<Probe, SourceError> {
+    fn new(plan: ProbePlan, chosen: Option<&Chosen>) -> Result<Probe, SourceError> {
         let connect = plan.connect;
         let ehlo_name = connect.ehlo_name();
         let message = if plan.to.is_empty() {
@@ -110,6 +161,11 @@ impl Probe {
                 to: plan.to.clone(),
                 bdat: plan.bdat,
                 quit_after: plan.quit_after.map(|stage| stage.name().to_owned()),
+                mx: chosen.map(|c| MxRoute {
+                    domain: c.domain.clone(),
+                    host: c.host.clone(),
+                    preference: c.preference,
+                }),
                 ..SessionOptions::connection(
                     FrontEnd::Probe,
                     Some(ehlo_name.clone()),
@@ -167,7 +223,21 @@ impl Probe {
             transcript,
             recording,
             keeps_secrets: plan.record.keep_secrets,
+            hint_resolver: plan.mx.is_none().then_some(*plan.resolver),
         })
+    }
+
+    /// A name that does not resolve may be a mail domain given where a host is expected:
+    /// its MX records say so (looked up only now, so a host that resolves costs nothing).
+    async fn explain_mail_domain(&mut self, error: &DriverError) {
+        let (DriverError::Net(NetError::Resolve { host, .. }), Some(resolver)) =
+            (error, &self.hint_resolver)
+        else {
+            return;
+        };
+        if let Some(hint) = mail_domain_hint(host, resolver).await {
+            self.driver.note(hint);
+        }
     }
 
     fn quit_after(&self, step: Stage) -> bool {
@@ -179,6 +249,7 @@ impl Probe {
         // Refused, filtered or TLS met plaintext: the diagnosis follows the failure event.
         if let Err(error) = wait::connect(&mut self.driver, self.mode == TlsMode::Implicit).await {
             self.explain_plaintext_port(&error);
+            self.explain_mail_domain(&error).await;
             self.driver
                 .explain_tls_surface(&error, self.mode == TlsMode::Implicit, &self.ehlo_name)
                 .await;

@@ -10,6 +10,8 @@ use zeroize::Zeroizing;
 
 use super::Stage;
 pub use super::output::PrintOptions;
+use crate::dns::ResolverPlan;
+use crate::dns::reach::MxPlan;
 use crate::net::ConnectPlan;
 use crate::proto::auth::Mechanism;
 use crate::proto::command::{Notify, Param, Ret};
@@ -20,6 +22,12 @@ use crate::transcript::RecordOptions;
 #[derive(Debug)]
 pub struct ProbePlan {
     pub connect: ConnectPlan,
+    /// `--mx`: the target is a mail domain, reached through its MX hosts.
+    /// (Boxed, as the resolver: the plans are part of the command enum, kept small.)
+    pub mx: Option<Box<MxPlan>>,
+    /// The resolver for `--mx`, and for saying whether a target that does not resolve is a
+    /// mail domain.
+    pub resolver: Box<ResolverPlan>,
     /// AUTH, when a user name was given.
     pub credentials: Option<Credentials>,
     /// The user's named opt-in to send credentials where the policy would hold them

@@ -18,10 +18,12 @@
 //! (or the name did not resolve); 21 ports answered, none with SMTP.
 //!
 //! Files: `port.rs` (one port, explored), `report.rs` (the data), `verdict.rs` (the
-//! recommendation), `table.rs` (the human rendering). `--json` prints the report itself.
+//! recommendation), `table.rs` (the human rendering), `mx.rs` (`--mx`: every MX host of a
+//! domain). `--json` prints the report itself.
 //!
 //! Layer: front end — over `net` and `proto`, with the shared [`crate::diagnose`].
 
+mod mx;
 pub mod port;
 pub mod report;
 pub mod table;
@@ -52,6 +54,10 @@ pub struct ScanPlan {
     pub json: bool,
     /// Also probe each TLS port's surface: versions, suites, groups (`--tls`).
     pub tls_surface: bool,
+    /// `--mx`: `host` is a mail domain; every MX host is scanned, at each of its addresses.
+    pub mx: Option<crate::dns::reach::MxPlan>,
+    /// Asked, when `host` does not resolve, whether it is a mail domain.
+    pub resolver: crate::dns::ResolverPlan,
 }
 
 /// Scans every port concurrently and decides the verdict.
@@ -165,6 +171,9 @@ fn across_ports(ports: &[PortReport]) -> Vec<Diagnosis> {
 /// each port finishes (in that order), the details and the verdict once all are done;
 /// otherwise (a pipe, a file, `--json`) the whole report comes at the end, in port order.
 pub async fn run(plan: ScanPlan) -> u8 {
+    if let Some(mx) = &plan.mx {
+        return mx::run(&plan, mx).await;
+    }
     use std::io::IsTerminal;
     let live = !plan.json && std::io::stdout().is_terminal();
     if live {
@@ -181,6 +190,7 @@ pub async fn run(plan: ScanPlan) -> u8 {
     if plan.tls_surface {
         report.tls_surface = tls_surfaces(&plan.host, &report.ports, &plan.config).await;
     }
+    let hint = mail_domain_hint(&plan, &report).await;
     if live {
         crate::out!("{}", table::tail(&report));
     } else if plan.json {
@@ -194,5 +204,32 @@ pub async fn run(plan: ScanPlan) -> u8 {
     } else {
         crate::out!("{}", table::render(&report));
     }
+    if let Some(hint) = hint {
+        eprintln!("smtpx scan: {hint}");
+    }
     report.exit_code()
+}
+
+/// When no port could even be tried and the host's name does not resolve, whether it is a
+/// mail domain given where a host is expected ("… — use --mx"). The name is looked up again
+/// only in that case, so a scan that reached its host costs nothing more.
+async fn mail_domain_hint(plan: &ScanPlan, report: &ScanReport) -> Option<String> {
+    let all_failed = !report.ports.is_empty()
+        && report
+            .ports
+            .iter()
+            .all(|p| matches!(p.reach, Reach::Error { .. }));
+    if !all_failed {
+        return None;
+    }
+    let target = crate::net::Target::new(plan.host.clone(), 25);
+    match target
+        .resolve(plan.config.connect.family, plan.config.timeout)
+        .await
+    {
+        Err(crate::net::NetError::Resolve { .. }) => {
+            crate::dns::reach::mail_domain_hint(&plan.host, &plan.resolver).await
+        }
+        _ => None,
+    }
 }

@@ -41,6 +41,9 @@ pub struct SessionOptions {
     /// Which front end ran the session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub front_end: Option<FrontEnd>,
+    /// `--mx`: the mail domain asked for and the MX host the session went to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mx: Option<MxRoute>,
     /// `--pin-spki` keys (hex SHA-256 of the SubjectPublicKeyInfo); a re-run pins them too.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pin_spki: Vec<String>,
@@ -80,6 +83,17 @@ pub enum FrontEnd {
     /// A name this version does not know.
     #[serde(other)]
     Other,
+}
+
+/// The route a `--mx` session took: the domain and the MX host chosen
+/// ([RFC 5321 §5.1](https://www.rfc-editor.org/rfc/rfc5321#section-5.1)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MxRoute {
+    pub domain: String,
+    pub host: String,
+    /// The MX preference; absent for the implicit MX (the domain had no MX record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preference: Option<u16>,
 }
 
 /// The SNI setting as recorded: a name, or `false` when none was sent.

@@ -21,6 +21,7 @@ mod marker;
 mod recording;
 pub mod replay;
 mod screen;
+mod security;
 pub mod terminal;
 
 use std::io::IsTerminal;
@@ -32,11 +33,15 @@ use tokio::sync::mpsc;
 
 use screen::{Exit, Screen, Wake};
 
+use crate::app::route::MailRoute;
 use crate::app::{Action, App, Effect, Entry};
+use crate::dns::ResolverPlan;
+use crate::dns::reach::{Chosen, MxPlan, reach};
 use crate::driver::task::{self, Intent, Update};
 use crate::driver::{Driver, SessionEvent};
 use crate::net::{ConnectPlan, TlsMode};
 use crate::transcript::RecordOptions;
+use crate::transcript::options::MxRoute;
 use crate::transcript::record::RecorderHandle;
 
 /// What the explorer is asked to open.
@@ -52,6 +57,11 @@ pub struct ExplorerPlan {
     pub display: crate::app::Display,
     /// The server speaks LMTP ([RFC 2033](https://www.rfc-editor.org/rfc/rfc2033)).
     pub lmtp: bool,
+    /// `--mx`: the target is a mail domain, reached through its MX hosts.
+    pub mx: Option<Box<MxPlan>>,
+    /// Asked, when the target does not resolve, whether it is a mail domain (`None`: not
+    /// asked, as with `--mx` and in the demo).
+    pub hint_resolver: Option<Box<ResolverPlan>>,
     /// What the AUTH form (F4) starts with: a profile's user, mechanism, secret source.
     pub auth: crate::app::auth::AuthDefaults,
 }
@@ -80,20 +90,46 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
         lesson,
         display,
         lmtp,
+        mx,
+        hint_resolver,
         auth,
     } = plan;
-    let target = connect.target.clone();
-    if let Some(message) = without_terminal(&target.to_string()) {
+    let mut connect = connect;
+    if let Some(message) = without_terminal(&connect.target.to_string()) {
         eprintln!("{message}");
         return ExitCode::from(EXIT_UNUSABLE);
     }
+    let routed = match &mx {
+        Some(mx) => match route_by_mx(mx, &mut connect).await {
+            Ok(routed) => Some(routed),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let target = connect.target.clone();
+    let port = target.port;
+    let ca_file = connect.tls.ca_file.clone();
     let implicit = connect.tls_mode == TlsMode::Implicit;
     let (update_tx, update_rx) = mpsc::unbounded_channel();
     let (intent_tx, intent_rx) = mpsc::unbounded_channel();
-    let label = format!("{}:{}", target.host, target.port);
+    let label = match &routed {
+        Some(r) => format!(
+            "{} via {}:{}",
+            crate::proto::text::escape_str(&r.chosen.domain),
+            crate::proto::text::escape_str(&r.chosen.host),
+            target.port
+        ),
+        None => format!("{}:{}", target.host, target.port),
+    };
     // Recording is on by default, as in the probe; a transcript that cannot be started is
     // said in the UI and the session goes on unrecorded.
-    let (recorder, record_error) = match record.start(recording::header(&connect)) {
+    let mut header = recording::header(&connect);
+    header.options.mx = routed.as_ref().map(|r| MxRoute {
+        domain: r.chosen.domain.clone(),
+        host: r.chosen.host.clone(),
+        preference: r.chosen.preference,
+    });
+    let (recorder, record_error) = match record.start(header) {
         Ok(recorder) => (recorder.map(|r| r.without_stderr().shared()), None),
         Err(e) => (None, Some(e.to_string())),
     };
@@ -113,6 +149,35 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     let mut driver = Driver::new(target, connect.connect, connect.tls, connect.timeout, sink);
     driver.reveal_secrets(record.keep_secrets);
     driver.lmtp(lmtp);
+    // DANE and MTA-STS for the MX in use, looked up while the session goes on; the hint for
+    // a target that does not resolve.
+    let mut background = security::Background::new(hint_resolver.map(|r| *r));
+    if let (Some(mx), Some(routed)) = (&mx, &routed) {
+        background.look_up_security(mx, &routed.chosen, port, ca_file, connect.timeout);
+    }
+    let mail_route = routed.map(|routed| {
+        for line in routed.lines {
+            driver.note(line);
+        }
+        let chosen = routed.chosen;
+        driver.note(format!(
+            "connecting to {} at {}: {}",
+            chosen.label(),
+            chosen.addr,
+            chosen.why()
+        ));
+        driver.hand_over(routed.connection, &chosen.host);
+        MailRoute {
+            why: chosen.why(),
+            domain: chosen.domain,
+            host: chosen.host,
+            preference: chosen.preference,
+            addr: chosen.addr,
+            dnssec: chosen.status.to_string(),
+            dane: None,
+            mta_sts: None,
+        }
+    });
     let options = task::TaskOptions {
         implicit_tls: implicit,
         greeting_wait,
@@ -120,6 +185,9 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     let network = tokio::spawn(task::run_with(driver, options, intent_rx, update_tx));
 
     let mut app = App::new(label, history::load());
+    if let Some(route) = mail_route {
+        app.set_mail_route(route);
+    }
     app.start_connecting();
     app.set_recording(notes.as_ref().and_then(RecorderHandle::path));
     app.set_recording_secrets(record.keep_secrets);
@@ -145,7 +213,15 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     let Some(mut tui) = screen::open() else {
         return ExitCode::from(3);
     };
-    let exit = event_loop(&mut tui, &mut app, update_rx, &intent_tx, notes.as_ref()).await;
+    let exit = event_loop(
+        &mut tui,
+        &mut app,
+        update_rx,
+        &intent_tx,
+        notes.as_ref(),
+        &mut background,
+    )
+    .await;
     terminal::restore();
     let _ = intent_tx.send(Intent::Quit);
     // The task closes the connection politely (bounded by a second in the transport).
@@ -169,10 +245,51 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
     screen::exit_code(exit)
 }
 
+/// A `--mx` route found before the explorer opens: the connection, the MX chosen, and the
+/// lines said on the way (each becomes a note of the session).
+struct Routed {
+    connection: crate::net::Connection,
+    chosen: Chosen,
+    lines: Vec<String>,
+}
+
+/// Tries the MX hosts of `mx` before the screen opens, saying each step on stderr as it
+/// happens (a slow or black-holed MX is seen waiting), and points `connect` at the address
+/// that accepted, verifying the certificate against the MX host name. On failure (null MX,
+/// no host reachable) says why and gives the exit code.
+async fn route_by_mx(mx: &MxPlan, connect: &mut ConnectPlan) -> Result<Routed, ExitCode> {
+    let mut lines = Vec::new();
+    let mut say = |line: String| {
+        eprintln!("smtpx: {line}");
+        lines.push(line);
+    };
+    match reach(mx, connect.target.port, &connect.connect, &mut say).await {
+        Ok((connection, chosen)) => {
+            connect.target =
+                crate::net::Target::new(chosen.addr.ip().to_string(), chosen.addr.port());
+            if connect.tls.verify_name.is_none() {
+                connect.tls.verify_name = Some(chosen.host.clone());
+            }
+            Ok(Routed {
+                connection,
+                chosen,
+                lines,
+            })
+        }
+        Err(error) => {
+            eprintln!("smtpx: {error}");
+            Err(ExitCode::from(EXIT_UNUSABLE))
+        }
+    }
+}
+
 /// The explorer's own wake-ups, beside the terminal and signals.
 enum Own {
     /// The driver's next update (`None`: the network task ended).
     Update(Option<Update>),
+    /// DANE and MTA-STS for a `--mx` route, or the hint for a target that does not
+    /// resolve, looked up in the background.
+    Background(security::Found),
     /// The one-second status bar clock.
     Tick,
 }
@@ -183,6 +300,7 @@ async fn event_loop(
     mut updates: mpsc::UnboundedReceiver<Update>,
     intents: &mpsc::UnboundedSender<Intent>,
     notes: Option<&RecorderHandle>,
+    background: &mut security::Background,
 ) -> std::io::Result<Exit> {
     let mut screen = Screen::new(tui)?;
     let mut clock = tokio::time::interval(Duration::from_secs(1));
@@ -200,6 +318,7 @@ async fn event_loop(
             tokio::select! {
                 update = updates.recv() => Own::Update(update),
                 _ = clock.tick(), if ticking => Own::Tick,
+                found = background.next() => Own::Background(found),
             }
         };
         let mut effects = Vec::new();
@@ -222,6 +341,9 @@ async fn event_loop(
                     batch.push(more);
                 }
                 for update in batch {
+                    if let Update::Event(event) = &update {
+                        background.observe(event, app);
+                    }
                     match &update {
                         Update::Event(SessionEvent::Connected { .. }) => {
                             connected_at = Some(Instant::now());
@@ -237,6 +359,10 @@ async fn event_loop(
                     // Said on the screen only: the recorder writes nothing to stderr here.
                     app.record_failed(failure);
                 }
+                screen.dirty = true;
+            }
+            Wake::Own(Own::Background(found)) => {
+                background.found(found, app);
                 screen.dirty = true;
             }
             Wake::Own(Own::Tick) => {

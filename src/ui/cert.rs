@@ -84,6 +84,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, at: &CertView) {
             inner,
         ));
     }
+    // A `--mx` session: what DANE and MTA-STS say about this MX (looked up in the background).
+    if let Some(route) = app.mail_route() {
+        let pending = "looking up…".to_string();
+        for (label, text) in [("DANE", &route.dane), ("MTA-STS", &route.mta_sts)] {
+            lines.extend(wrapped::labelled(
+                &format!("{label:>8}: "),
+                bold,
+                text.as_ref().unwrap_or(&pending),
+                Style::default(),
+                inner,
+            ));
+        }
+    }
     // The verdict box grows with wrapped lines (a long rustls detail on a narrow screen).
     let rows = lines.len();
     let top_height = u16::try_from(rows + 2)

@@ -17,6 +17,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Clear, area);
     let mut lines = Vec::new();
     let bold = ratatui::style::Style::default().add_modifier(Modifier::BOLD);
+    if let Some(route) = app.mail_route() {
+        lines.extend(route_lines(app, route, bold));
+    }
     let title = if app.session.tls_active() {
         "Server offers (in TLS)"
     } else {
@@ -103,6 +106,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+/// The route of a `--mx` session: domain → MX, its preference, the MX answer's DNSSEC
+/// status and why this host was chosen.
+fn route_lines<'a>(
+    app: &App,
+    route: &'a crate::app::route::MailRoute,
+    bold: ratatui::style::Style,
+) -> Vec<Line<'a>> {
+    let arrow = if app.ascii() { "->" } else { "→" };
+    let preference = match route.preference {
+        Some(p) => format!(" MX {p}"),
+        None => " implicit MX".to_string(),
+    };
+    vec![
+        Line::styled("Route (--mx)", bold),
+        Line::from(format!(
+            " {} {arrow} {}",
+            escape_str(&route.domain),
+            escape_str(&route.host)
+        )),
+        Line::from(format!("{preference}, DNSSEC {}", route.dnssec)),
+        Line::from(format!(" {}", route.addr)),
+        Line::styled(
+            format!(" {}", escape_str(&route.why)),
+            theme::dim(app.look()),
+        ),
+        Line::from(""),
+    ]
 }
 
 /// `text` without its parenthesised asides: `10 MiB (10485760 octets)` → `10 MiB`.

@@ -3,7 +3,8 @@
 //! attempt every 250 ms while earlier ones are still pending, the first to connect wins, and
 //! every attempt is kept with its outcome.
 //!
-//! Layer: front end (domain check) — uses `net` for the connection itself.
+//! Layer: transport. Shared by `smtpx check` and the `--mx` routing of the commands that
+//! connect to one server.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -12,7 +13,7 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use serde::Serialize;
 
-use crate::net::{AddressFamily, ConnectOptions, Connection, NetError, Target};
+use super::{AddressFamily, ConnectOptions, Connection, NetError, Target};
 
 /// The Connection Attempt Delay of [RFC 8305 §5](https://www.rfc-editor.org/rfc/rfc8305#section-5).
 pub const ATTEMPT_DELAY: Duration = Duration::from_millis(250);
@@ -142,9 +143,9 @@ pub async fn happy_eyeballs(
                 attempts: failed, ..
             }) => match failed.first() {
                 Some(a) => match &a.failure {
-                    crate::net::AttemptFailure::Refused => AttemptOutcome::Refused,
-                    crate::net::AttemptFailure::TimedOut { .. } => AttemptOutcome::TimedOut,
-                    crate::net::AttemptFailure::Other { message, .. } => AttemptOutcome::Failed {
+                    super::AttemptFailure::Refused => AttemptOutcome::Refused,
+                    super::AttemptFailure::TimedOut { .. } => AttemptOutcome::TimedOut,
+                    super::AttemptFailure::Other { message, .. } => AttemptOutcome::Failed {
                         reason: message.clone(),
                     },
                 },
