@@ -15,8 +15,9 @@ use serde::Serialize;
 
 use super::{AddressFamily, ConnectOptions, Connection, NetError, Target};
 
-/// The Connection Attempt Delay of [RFC 8305 §5](https://www.rfc-editor.org/rfc/rfc8305#section-5).
-pub const ATTEMPT_DELAY: Duration = Duration::from_millis(250);
+/// The Connection Attempt Delay of [RFC 8305 §5](https://www.rfc-editor.org/rfc/rfc8305#section-5),
+/// the same as a single connection's race between a name's addresses.
+pub use super::route::eyeballs::ATTEMPT_DELAY;
 
 /// One connection attempt and how it ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,32 +58,15 @@ impl AttemptOutcome {
 /// IPv6 first, then alternating families ([RFC 8305 §4](https://www.rfc-editor.org/rfc/rfc8305#section-4)),
 /// filtered by `family`.
 pub fn interleave(addrs: &[IpAddr], family: AddressFamily) -> Vec<IpAddr> {
-    let allowed = |ip: &&IpAddr| match family {
-        AddressFamily::V4Only => ip.is_ipv4(),
-        AddressFamily::V6Only => ip.is_ipv6(),
-        _ => true,
-    };
-    let v6: Vec<IpAddr> = addrs
+    let allowed: Vec<SocketAddr> = addrs
         .iter()
-        .filter(allowed)
-        .filter(|a| a.is_ipv6())
-        .copied()
+        .map(|ip| SocketAddr::new(*ip, 0))
+        .filter(|addr| family.allows(addr))
         .collect();
-    let v4: Vec<IpAddr> = addrs
-        .iter()
-        .filter(allowed)
-        .filter(|a| a.is_ipv4())
-        .copied()
-        .collect();
-    let mut out = Vec::with_capacity(v6.len() + v4.len());
-    let (mut a, mut b) = (v6.into_iter(), v4.into_iter());
-    loop {
-        match (a.next(), b.next()) {
-            (None, None) => break,
-            (x, y) => out.extend(x.into_iter().chain(y)),
-        }
-    }
-    out
+    super::route::eyeballs::interleave(&allowed)
+        .into_iter()
+        .map(|addr| addr.ip())
+        .collect()
 }
 
 /// Races connections to `addrs` (already in order); returns the winner, if any, and every

@@ -37,7 +37,7 @@ pub enum AddressFamily {
 }
 
 impl AddressFamily {
-    fn allows(self, addr: &SocketAddr) -> bool {
+    pub(super) fn allows(self, addr: &SocketAddr) -> bool {
         match self {
             AddressFamily::Any => true,
             AddressFamily::V4Only => addr.is_ipv4(),
