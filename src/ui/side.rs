@@ -18,7 +18,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let mut lines = Vec::new();
     let bold = ratatui::style::Style::default().add_modifier(Modifier::BOLD);
     if let Some(route) = app.mail_route() {
-        lines.extend(route_lines(app, route, bold));
+        // Inside the left border; rows after the first hang under the line's indent.
+        let width = usize::from(area.width.saturating_sub(1));
+        lines.extend(route_lines(app, route, bold, width));
     }
     let title = if app.session.tls_active() {
         "Server offers (in TLS)"
@@ -110,31 +112,43 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 
 /// The route of a `--mx` session: domain → MX, its preference, the MX answer's DNSSEC
 /// status and why this host was chosen.
-fn route_lines<'a>(
+fn route_lines(
     app: &App,
-    route: &'a crate::app::route::MailRoute,
+    route: &crate::app::route::MailRoute,
     bold: ratatui::style::Style,
-) -> Vec<Line<'a>> {
+    width: usize,
+) -> Vec<Line<'static>> {
     let arrow = if app.ascii() { "->" } else { "→" };
     let preference = match route.preference {
         Some(p) => format!(" MX {p}"),
         None => " implicit MX".to_string(),
     };
-    vec![
-        Line::styled("Route (--mx)", bold),
-        Line::from(format!(
+    let wrapped = |text: String, style: ratatui::style::Style| {
+        crate::wrap::lines(&text, width)
+            .into_iter()
+            .map(move |row| Line::styled(row, style))
+    };
+    let plain = ratatui::style::Style::default();
+    let mut lines = vec![Line::styled("Route (--mx)", bold)];
+    lines.extend(wrapped(
+        format!(
             " {} {arrow} {}",
             escape_str(&route.domain),
             escape_str(&route.host)
-        )),
-        Line::from(format!("{preference}, DNSSEC {}", route.dnssec)),
-        Line::from(format!(" {}", route.addr)),
-        Line::styled(
-            format!(" {}", escape_str(&route.why)),
-            theme::dim(app.look()),
         ),
-        Line::from(""),
-    ]
+        plain,
+    ));
+    lines.extend(wrapped(
+        format!("{preference}, DNSSEC {}", route.dnssec),
+        plain,
+    ));
+    lines.extend(wrapped(format!(" {}", route.addr), plain));
+    lines.extend(wrapped(
+        format!(" {}", escape_str(&route.why)),
+        theme::dim(app.look()),
+    ));
+    lines.push(Line::from(""));
+    lines
 }
 
 /// `text` without its parenthesised asides: `10 MiB (10485760 octets)` → `10 MiB`.
