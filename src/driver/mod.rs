@@ -281,7 +281,6 @@ impl Driver {
                      latency is this connection's own"
             ));
         }
-        let started = Instant::now();
         let result = if let Some(connection) = self.handed_over.take() {
             if implicit_tls {
                 connection
@@ -306,10 +305,12 @@ impl Driver {
         };
         let at = self.at();
         let peer = connection.peer_addr();
+        // The TCP connection's own time (a handed-over one's from where it was opened); an
+        // implicit TLS handshake is timed in its own event.
         self.emit(SessionEvent::Connected {
             at,
             peer,
-            took: started.elapsed(),
+            took: connection.opened_in(),
         });
         for text in connection.route().notes() {
             self.note(text);

@@ -74,6 +74,9 @@ async fn a_handed_over_connection_is_used_and_becomes_the_target() {
     )
     .await
     .expect("connect");
+    let opened_in = connection.opened_in();
+    // Time passes between the routing and the session; it is not the connection's.
+    tokio::time::sleep(Duration::from_millis(50)).await;
     let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = events.clone();
     let sink: EventSink = Box::new(move |e| seen.lock().expect("events").push(e));
@@ -90,11 +93,13 @@ async fn a_handed_over_connection_is_used_and_becomes_the_target() {
     assert_eq!(driver.peer_addr(), Some(addr));
     assert_eq!(driver.target().host, "127.0.0.1");
     assert_eq!(driver.tls.verify_name.as_deref(), Some("mx1.example.test"));
-    let connected = events
-        .lock()
-        .expect("events")
-        .iter()
-        .any(|e| matches!(e, SessionEvent::Connected { peer, .. } if *peer == addr));
-    assert!(connected);
+    let connected = events.lock().expect("events").iter().any(|e| {
+        matches!(e, SessionEvent::Connected { peer, took, .. }
+                if *peer == addr && *took == opened_in)
+    });
+    assert!(
+        connected,
+        "the connection's own time, not the time since routing"
+    );
     drop(accept.await);
 }

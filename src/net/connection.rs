@@ -98,6 +98,8 @@ pub struct Connection {
     failed_attempts: Vec<ConnectAttempt>,
     /// What the route did (proxy, PROXY header), for notes.
     route: RouteTaken,
+    /// From the start of name resolution to the TCP connection.
+    opened_in: Duration,
     closed: bool,
 }
 
@@ -124,6 +126,7 @@ impl Connection {
     /// Resolves `target` and tries each address in turn until one accepts, the way
     /// `opts.route` says (through a proxy, from a local address, after a PROXY header).
     pub async fn connect(target: &Target, opts: &ConnectOptions) -> Result<Connection, NetError> {
+        let started = std::time::Instant::now();
         let opened = opts
             .route
             .open(
@@ -134,7 +137,7 @@ impl Connection {
                 opts.send_timeout,
             )
             .await?;
-        Connection::from_tcp(opened, target, opts)
+        Connection::from_tcp(opened, target, opts, started.elapsed())
     }
 
     /// Connects and starts TLS at once (implicit TLS, [RFC 8314 §3](https://www.rfc-editor.org/rfc/rfc8314#section-3)),
@@ -159,6 +162,7 @@ impl Connection {
         opened: Opened,
         target: &Target,
         opts: &ConnectOptions,
+        opened_in: Duration,
     ) -> Result<Connection, NetError> {
         let Opened {
             tcp,
@@ -181,6 +185,7 @@ impl Connection {
             limits: opts.limits,
             failed_attempts,
             route: taken,
+            opened_in,
             closed: false,
         })
     }
@@ -334,6 +339,7 @@ impl Connection {
             limits,
             failed_attempts,
             route,
+            opened_in,
             closed,
         } = self;
         // Whatever the old reader held was taken by `take_injection`.
@@ -352,6 +358,7 @@ impl Connection {
             limits,
             failed_attempts,
             route,
+            opened_in,
             closed,
         };
         Ok((conn, info, injection))
@@ -430,6 +437,12 @@ impl Connection {
 
     /// Addresses that failed before this connection succeeded (e.g. `::1` refused, then
     /// `127.0.0.1` accepted).
+    /// How long the TCP connection took to open, name resolution included (for a
+    /// connection opened elsewhere and handed on, the time it took there).
+    pub fn opened_in(&self) -> Duration {
+        self.opened_in
+    }
+
     pub fn failed_attempts(&self) -> &[ConnectAttempt] {
         &self.failed_attempts
     }
