@@ -377,6 +377,37 @@ async fn a_pipelined_composed_message_by_data_and_by_bdat_last_is_stored_byte_ex
 }
 
 #[tokio::test]
+async fn pipelined_bdat_in_several_chunks_sends_every_chunk_before_reading_and_is_byte_exact() {
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let mut stored = sandbox.messages();
+    let mut run = Run::start(&sandbox).await;
+    run.line("EHLO me", 250).await;
+    let mut d = draft("you@example.org", &["Hi,", ".a line with a dot", "Grüße"]);
+    d.method = Method::Bdat;
+    d.chunk_size = "40".into();
+    let plan = d.plan(&pipelining()).expect("a plan");
+    assert!(plan.pipelines() && !plan.bdat_in_group());
+    let content = plan.content.clone();
+    let chunks = content.len().div_ceil(40);
+    assert!(chunks > 2, "{} bytes", content.len());
+    run.send(Intent::Transaction(Box::new(plan)));
+    let done = run.until_note("transaction").await;
+    assert!(done.starts_with("transaction done"), "{done}");
+    // MAIL and RCPT in one write, their replies; then every chunk (RFC 3030 §4.2), then
+    // every chunk's reply.
+    let wire = format!("CCSS{}{}", "C".repeat(chunks), "S".repeat(chunks));
+    assert_eq!(after_ehlo(&run.events), wire);
+    let message = tokio::time::timeout(PATIENCE, stored.recv())
+        .await
+        .expect("stored in time")
+        .expect("a stored message");
+    assert_eq!(message.read_content().expect("read the .eml"), content);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_refused_recipient_mid_group_leaves_the_message_to_the_others() {
     let config = SandboxConfig {
         behaviours: Behaviours {

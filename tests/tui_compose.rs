@@ -625,6 +625,32 @@ fn extra_headers_and_pipelining_off_show_in_the_preview_and_the_plan() {
 }
 
 #[test]
+fn bdat_in_several_chunks_is_previewed_as_one_write_after_the_envelope() {
+    let mut s = in_tls("PLAIN");
+    compose_message(&mut s);
+    let c = s.app.composer_mut().expect("open");
+    c.method = smtpx::app::compose::Method::Bdat;
+    c.chunk_size = tui_input::Input::new("16".into());
+    ctrl(&mut s.app, 's');
+    let text = screen(&mut s.app, 120, 40);
+    assert!(text.contains("one write (PIPELINING)"), "{text}");
+    assert!(
+        text.contains("then every BDAT chunk in one write, after the envelope's replies"),
+        "{text}"
+    );
+    let effects = press(&mut s.app, KeyCode::Enter);
+    let [Effect::Intent(Intent::Transaction(plan))] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert!(plan.pipelined);
+    assert!(!plan.bdat_in_group());
+    assert_eq!(
+        plan.method,
+        smtpx::driver::task::SendMethod::Bdat { chunk_size: 16 }
+    );
+}
+
+#[test]
 fn an_extra_header_with_a_line_break_cannot_be_sent() {
     let mut s = in_tls("PLAIN");
     compose_message(&mut s);

@@ -13,7 +13,7 @@
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use super::{Driver, DriverError, SessionEvent};
+use super::{Driver, DriverError, Piece, SessionEvent};
 use crate::event::Shown;
 use crate::proto::command::Command;
 use crate::proto::data::{DotStuffer, Report, bdat_chunks, dot_stuff};
@@ -120,6 +120,37 @@ impl Driver {
             }
         }
         match last_reply {
+            Some(reply) => Ok(reply),
+            // `bdat_chunks` always yields at least `BDAT 0 LAST`.
+            None => self.fail(DriverError::NotConnected),
+        }
+    }
+
+    /// Sends every BDAT chunk of `message` in one write, then reads their replies in order
+    /// ([RFC 3030 §4.2](https://www.rfc-editor.org/rfc/rfc3030#section-4.2): with PIPELINING
+    /// the client need not wait between chunks). Returns the first reply that is not 250, or
+    /// the `LAST` chunk's. Only for a server that advertised PIPELINING.
+    pub async fn send_bdat_pipelined(
+        &mut self,
+        message: &[u8],
+        chunk_size: usize,
+    ) -> Result<Reply, DriverError> {
+        let pieces: Vec<Piece<'_>> = bdat_chunks(message, chunk_size)
+            .map(|(command, chunk)| Piece::Bdat {
+                chunk,
+                last: matches!(command, Command::Bdat { last: true, .. }),
+            })
+            .collect();
+        self.send_pipelined(&pieces).await?;
+        // Every status is read (RFC 2920 §3.1); the first refusal is the answer.
+        let mut answer: Option<Reply> = None;
+        for _ in 0..pieces.len() {
+            let reply = self.read_reply().await?;
+            if answer.as_ref().is_none_or(|a| a.code() == Some(250)) {
+                answer = Some(reply);
+            }
+        }
+        match answer {
             Some(reply) => Ok(reply),
             // `bdat_chunks` always yields at least `BDAT 0 LAST`.
             None => self.fail(DriverError::NotConnected),

@@ -25,9 +25,11 @@ pub enum Piece<'a> {
     /// no recipient accepted ([RFC 2920 §3.1](https://www.rfc-editor.org/rfc/rfc2920#section-3.1):
     /// "if the DATA command was accepted the client SMTP should send a single dot").
     EndMarker,
-    /// `BDAT <size> LAST` and the whole message right after it
+    /// `BDAT <size>` (with `LAST` on the final chunk) and the chunk right after it
     /// ([RFC 3030 §2](https://www.rfc-editor.org/rfc/rfc3030#section-2)), no dot-stuffing.
-    BdatLast(&'a [u8]),
+    /// With PIPELINING, BDAT commands may follow each other without waiting
+    /// ([RFC 3030 §4.2](https://www.rfc-editor.org/rfc/rfc3030#section-4.2)).
+    Bdat { chunk: &'a [u8], last: bool },
 }
 
 /// A piece as it goes out: its wire bytes, how it is shown, what the session learns.
@@ -105,9 +107,12 @@ impl Driver {
                 secret: false,
                 sent: Sent::Message(b".\r\n".to_vec()),
             },
-            Piece::BdatLast(message) => {
+            Piece::Bdat {
+                chunk: message,
+                last,
+            } => {
                 let size = u64::try_from(message.len()).unwrap_or(u64::MAX);
-                let command = Command::Bdat { size, last: true };
+                let command = Command::Bdat { size, last };
                 let mut bytes = match command.encode() {
                     Ok(bytes) => bytes,
                     Err(e) => return self.fail(e.into()),
@@ -119,7 +124,7 @@ impl Driver {
                         .into(),
                     secret: false,
                     sent: Sent::BdatChunk {
-                        last: true,
+                        last,
                         data: message.to_vec(),
                     },
                 }

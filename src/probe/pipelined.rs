@@ -3,6 +3,8 @@
 //!
 //! ```text
 //!  CHUNKING and a small message:  MAIL, RCPT…, BDAT n LAST + message, QUIT   one write
+//!  --bdat, several chunks:         MAIL, RCPT…                                one write
+//!                                 every BDAT chunk                           one write
 //!  otherwise:                     MAIL, RCPT…, DATA                          one write
 //!                                 message + end marker, QUIT                 one write
 //! ```
@@ -35,7 +37,8 @@ enum Content {
     /// ([RFC 3030 §4.2](https://www.rfc-editor.org/rfc/rfc3030#section-4.2)).
     BdatLast(Vec<u8>),
     /// BDAT chunks of at most this many octets, after the envelope's replies (`--bdat`
-    /// with a message larger than one chunk or than [`PIPELINED_BODY_LIMIT`]).
+    /// with a message larger than one chunk or than [`PIPELINED_BODY_LIMIT`]), all in one
+    /// write ([RFC 3030 §4.2](https://www.rfc-editor.org/rfc/rfc3030#section-4.2)).
     BdatChunks(usize),
     /// DATA as the last command of the envelope's write; the message after the 354.
     Data,
@@ -81,7 +84,13 @@ impl Probe {
             // QUIT may be the last command of a group (RFC 2920 §3.1): its 221 comes with the
             // message's reply, and the probe ends one round trip sooner.
             Content::BdatLast(bytes) => {
-                pieces.extend([Piece::BdatLast(bytes), Piece::Command(&Command::Quit)]);
+                pieces.extend([
+                    Piece::Bdat {
+                        chunk: bytes,
+                        last: true,
+                    },
+                    Piece::Command(&Command::Quit),
+                ]);
             }
             // DATA ends a group: its 354 changes what the client may send (RFC 2920 §3.1).
             Content::Data => pieces.push(Piece::Command(&Command::Data)),
@@ -117,7 +126,8 @@ impl Probe {
                     }
                     None => Vec::new(),
                 };
-                let reply = self.driver.send_bdat(&bytes, chunk_size).await;
+                // Every chunk in one write, the replies read after (RFC 3030 §4.2).
+                let reply = self.driver.send_bdat_pipelined(&bytes, chunk_size).await;
                 self.message_stage(reply).await
             }
             Content::Data => self.data_after_envelope(&envelope, message).await,

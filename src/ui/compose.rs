@@ -464,6 +464,15 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Composer, offers: &Offe
                 theme::alarm(app.look()),
             ));
         }
+        SendMethod::Bdat { .. }
+            if pipelined && !plan.as_ref().is_some_and(|p| p.bdat_in_group()) =>
+        {
+            lines.push(Line::styled(
+                "   then every BDAT chunk in one write, after the envelope's replies \
+                 (RFC 3030 §4.2)",
+                theme::dim(app.look()),
+            ));
+        }
         SendMethod::Bdat { .. } => {}
     }
     let param_warnings = draft.param_warnings(app.session.capabilities(), &app.protection());

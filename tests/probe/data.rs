@@ -61,7 +61,10 @@ async fn data_from_stdin_with_bare_lf_is_sent_as_crlf() {
 }
 
 #[tokio::test]
-async fn bdat_sends_chunks_without_dot_stuffing() {
+async fn bdat_sends_chunks_without_dot_stuffing_all_in_one_write_when_pipelining() {
+    // Both chunks arrive before the server answers either: with PIPELINING the client does
+    // not wait between BDAT chunks (RFC 3030 §4.2).
+    let wire = b"BDAT 16\r\nSubject: z\r\n\r\n.dBDAT 9 LAST\r\not\r\nend\r\n";
     let mut steps = greeted(
         &["CHUNKING"],
         [
@@ -69,10 +72,8 @@ async fn bdat_sends_chunks_without_dot_stuffing() {
             Step::send("250 2.1.0 Ok\r\n"),
             Step::expect("RCPT TO:<b@mx.test>"),
             Step::send("250 2.1.5 Ok\r\n"),
-            Step::ReadSome,
-            Step::send("250 2.0.0 chunk ok\r\n"),
-            Step::ReadSome,
-            Step::send("250 2.0.0 Ok: queued\r\n"),
+            Step::ReadExact(wire.len()),
+            Step::send("250 2.0.0 chunk ok\r\n250 2.0.0 Ok: queued\r\n"),
         ],
     );
     steps.extend(quit());
@@ -92,8 +93,30 @@ async fn bdat_sends_chunks_without_dot_stuffing() {
         })
         .flatten()
         .collect();
-    assert_eq!(
-        bytes,
-        b"BDAT 16\r\nSubject: z\r\n\r\n.dBDAT 9 LAST\r\not\r\nend\r\n"
+    assert_eq!(bytes, wire);
+}
+
+#[tokio::test]
+async fn bdat_chunks_with_no_pipeline_are_answered_one_by_one() {
+    let mut steps = greeted(
+        &["CHUNKING"],
+        [
+            Step::expect("MAIL FROM:<a@client.test>"),
+            Step::send("250 2.1.0 Ok\r\n"),
+            Step::expect("RCPT TO:<b@mx.test>"),
+            Step::send("250 2.1.5 Ok\r\n"),
+            Step::ReadExact(b"BDAT 16\r\n".len() + 16),
+            Step::send("250 2.0.0 chunk ok\r\n"),
+            Step::ReadExact(b"BDAT 9 LAST\r\n".len() + 9),
+            Step::send("250 2.0.0 Ok: queued\r\n"),
+        ],
     );
+    steps.extend(quit());
+    let server = ScriptedServer::start(steps).await;
+    let file = message_file(b"Subject: z\r\n\r\n.dot\r\nend\r\n");
+    let mut a = mail_args(&server.addr.to_string());
+    a.extend(args(&["--data", file.path().to_str().expect("utf-8 path")]));
+    a.extend(args(&["--bdat", "--chunk-size", "16", "--no-pipeline"]));
+    let (run, _) = against(server, a).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
 }

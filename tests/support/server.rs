@@ -49,6 +49,9 @@ pub enum Step {
     /// Read whatever arrives next (at least one byte; binary is fine, e.g. a ClientHello)
     /// and report it as [`Event::ReceivedBytes`].
     ReadSome,
+    /// Read exactly this many bytes, however they are split into segments, and report them
+    /// as one [`Event::ReceivedBytes`].
+    ReadExact(usize),
     /// Wait until the client closes (reports [`Event::ClientClosed`]); anything received
     /// before that is reported as [`Event::Received`] lines with an empty `expected`.
     ExpectClose,
@@ -403,6 +406,19 @@ async fn run_script(
                     Ok(true)
                 }
             },
+            Step::ReadExact(n) => match tokio::time::timeout(wait, read_exact(&mut peer, *n)).await
+            {
+                Err(_) => Err(format!("timed out waiting for {n} bytes")),
+                Ok(Err(e)) => Err(e.to_string()),
+                Ok(Ok(None)) => {
+                    let _ = tx.send(Event::ClientClosed);
+                    Ok(false)
+                }
+                Ok(Ok(Some(bytes))) => {
+                    let _ = tx.send(Event::ReceivedBytes(bytes));
+                    Ok(true)
+                }
+            },
             Step::ExpectClose => {
                 match tokio::time::timeout(wait, expect_close(&mut peer, tx)).await {
                     Err(_) => Err("timed out waiting for the client to close".into()),
@@ -473,6 +489,17 @@ async fn read_some(peer: &mut Peer) -> std::io::Result<Option<Vec<u8>>> {
         return Ok(None);
     }
     Ok(Some(std::mem::take(&mut peer.buf)))
+}
+
+/// Exactly `n` bytes; `None` when the client closes first.
+async fn read_exact(peer: &mut Peer, n: usize) -> std::io::Result<Option<Vec<u8>>> {
+    while peer.buf.len() < n {
+        if peer.read_more().await? == 0 {
+            return Ok(None);
+        }
+    }
+    let rest = peer.buf.split_off(n);
+    Ok(Some(std::mem::replace(&mut peer.buf, rest)))
 }
 
 /// DATA body through `CRLF.CRLF` (the terminator may also be the very first line).

@@ -286,7 +286,10 @@ async fn pipelined(driver: &mut Driver, plan: &TransactionPlan) -> Result<String
     let mut pieces: Vec<Piece<'_>> = vec![Piece::Command(&plan.mail)];
     pieces.extend(plan.rcpts.iter().map(Piece::Command));
     if bdat_in_group {
-        pieces.push(Piece::BdatLast(&plan.content));
+        pieces.push(Piece::Bdat {
+            chunk: &plan.content,
+            last: true,
+        });
     } else if plan.method == SendMethod::Data {
         // DATA ends a group: its 354 changes what may follow (RFC 2920 §3.1).
         pieces.push(Piece::Command(&Command::Data));
@@ -335,7 +338,7 @@ async fn pipelined(driver: &mut Driver, plan: &TransactionPlan) -> Result<String
         SendMethod::Bdat { chunk_size } => {
             envelope?;
             let reply = driver
-                .send_bdat(&plan.content, (*chunk_size).max(1))
+                .send_bdat_pipelined(&plan.content, (*chunk_size).max(1))
                 .await?;
             accepted(reply.code(), "the message (BDAT)", 250)
         }
