@@ -33,6 +33,15 @@ pub(crate) use transaction::envelope_sender;
 
 /// Runs the probe and returns where it stopped. Events are printed as they happen.
 pub async fn run(mut plan: ProbePlan) -> Stage {
+    // The message is read first: a file that cannot be read stops the probe before any
+    // connection (with `--mx`, before the MX hosts are tried).
+    let message = match message_of(&plan) {
+        Ok(message) => message,
+        Err(error) => {
+            eprintln!("smtpx probe: {error}");
+            return Stage::Local;
+        }
+    };
     // `--mx`: the MX hosts are tried before the session starts, so the transcript's header
     // names the MX chosen; each step and failure on the way becomes a note of the session.
     let mut routed = None;
@@ -67,7 +76,7 @@ pub async fn run(mut plan: ProbePlan) -> Stage {
         }
     }
     let chosen = routed.as_ref().map(|(_, chosen, _)| chosen);
-    let mut probe = match Probe::new(plan, chosen) {
+    let mut probe = match Probe::new(plan, chosen, message) {
         Ok(probe) => probe,
         Err(error) => {
             eprintln!("smtpx probe: {error}");
@@ -128,20 +137,28 @@ struct Probe {
     hint_resolver: Option<ResolverPlan>,
 }
 
+/// The message to send, read from its source; none without recipients.
+fn message_of(plan: &ProbePlan) -> Result<Option<MessageSource>, SourceError> {
+    if plan.to.is_empty() {
+        return Ok(None);
+    }
+    load_message(
+        &plan.message,
+        plan.from.as_deref(),
+        &plan.to,
+        &plan.connect.ehlo_name(),
+    )
+    .map(Some)
+}
+
 impl Probe {
-    fn new(plan: ProbePlan, chosen: Option<&Chosen>) -> Result<Probe, SourceError> {
+    fn new(
+        plan: ProbePlan,
+        chosen: Option<&Chosen>,
+        message: Option<MessageSource>,
+    ) -> Result<Probe, SourceError> {
         let connect = plan.connect;
         let ehlo_name = connect.ehlo_name();
-        let message = if plan.to.is_empty() {
-            None
-        } else {
-            Some(load_message(
-                &plan.message,
-                plan.from.as_deref(),
-                &plan.to,
-                &ehlo_name,
-            )?)
-        };
         let header = session_header(
             &connect.target,
             connect.tls_mode.into(),

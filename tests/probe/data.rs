@@ -120,3 +120,34 @@ async fn bdat_chunks_with_no_pipeline_are_answered_one_by_one() {
     let (run, _) = against(server, a).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
+
+#[tokio::test]
+async fn an_unreadable_data_file_stops_the_probe_before_any_mx_lookup_or_connection() {
+    // The resolver is a closed port on loopback: reaching it would cost the timeout.
+    let output = run_probe(
+        args(&[
+            "--mx",
+            "example.invalid",
+            "--resolver",
+            "127.0.0.1:9",
+            "--from",
+            "a@client.test",
+            "--to",
+            "b@mx.test",
+            "--data",
+            "/nonexistent/smtpx-message.eml",
+            "--timeout",
+            "30",
+        ]),
+        &[],
+        None,
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("/nonexistent/smtpx-message.eml"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("MX"), "no lookup was made: {stderr}");
+}
