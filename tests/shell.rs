@@ -239,6 +239,15 @@ async fn zsh_completes_profile_names_after_an_at_sign_in_a_real_terminal() {
     tmux.keys(t, &["-l", "smtpx probe @l"]);
     tmux.keys(t, &["Tab"]);
     tmux.wait_for(t, &["ready> smtpx probe @lab"]).await;
+    // The subcommand in the first word, and a subcommand's flag values after it.
+    tmux.keys(t, &["C-u"]);
+    tmux.keys(t, &["-l", "smtpx ser"]);
+    tmux.keys(t, &["Tab"]);
+    tmux.wait_for(t, &["ready> smtpx serve"]).await;
+    tmux.keys(t, &["C-u"]);
+    tmux.keys(t, &["-l", "smtpx probe h --quit-after "]);
+    tmux.keys(t, &["Tab"]);
+    tmux.wait_for(t, &["connect", "greeting", "rcpt"]).await;
     assert!(!home.path().join("pwned").exists());
 }
 

@@ -39,9 +39,13 @@ pub fn script(shell: Shell) -> Vec<u8> {
         Shell::Bash => out.extend_from_slice(BASH_PROFILES.as_bytes()),
         Shell::Fish => out.extend_from_slice(FISH_PROFILES.as_bytes()),
         Shell::Zsh => {
+            let subcommands: Vec<&str> = command
+                .get_subcommands()
+                .map(clap::Command::get_name)
+                .collect();
             if let Some(with_profiles) = String::from_utf8(out.clone())
                 .ok()
-                .and_then(|text| zsh_with_profiles(&text))
+                .and_then(|text| zsh_with_profiles(&text, &subcommands))
             {
                 out = with_profiles.into_bytes();
             }
@@ -55,18 +59,30 @@ pub fn script(shell: Shell) -> Vec<u8> {
 /// `_smtpx` and calls it. clap's function is renamed `_smtpx_clap` and a `_smtpx` that
 /// completes `@…` itself and hands everything else on is put before that call. `None` when
 /// clap_complete's script no longer has the shape expected (a test says so).
-fn zsh_with_profiles(script: &str) -> Option<String> {
+///
+/// clap's zsh script takes the explorer's `HOST` as the first word and looks for the
+/// subcommand in the second, so `smtpx pro<Tab>` would complete files. The wrapper
+/// completes the subcommands in the first word and, when the first word is one, puts a
+/// stand-in host before it for clap's function.
+fn zsh_with_profiles(script: &str, subcommands: &[&str]) -> Option<String> {
     const DEFINITION: &str = "\n_smtpx() {\n";
     const ENTRY: &str = "\nif [ \"$funcstack[1]\" = \"_smtpx\" ]; then\n";
-    if script.matches(DEFINITION).count() != 1 || script.matches(ENTRY).count() != 1 {
+    if script.matches(DEFINITION).count() != 1
+        || script.matches(ENTRY).count() != 1
+        || !script.contains("\n_smtpx_commands() {\n")
+        || !script.contains("case $line[2] in")
+    {
         return None;
     }
     let renamed = script.replacen(DEFINITION, "\n_smtpx_clap() {\n", 1);
-    Some(renamed.replacen(ENTRY, &format!("{ZSH_PROFILES}{ENTRY}"), 1))
+    let wrapper = ZSH_WRAPPER.replace("SUBCOMMANDS", &subcommands.join(" "));
+    Some(renamed.replacen(ENTRY, &format!("{wrapper}{ENTRY}"), 1))
 }
 
-/// Zsh's `_smtpx`: `@…` completes profile names (compadd filters them by the prefix).
-const ZSH_PROFILES: &str = r#"
+/// Zsh's `_smtpx`: `@…` completes profile names (compadd filters them by the prefix); the
+/// first word completes the subcommands; a subcommand's words go to clap's function after a
+/// stand-in host.
+const ZSH_WRAPPER: &str = r#"
 # smtpx @PROFILE: profile names from the config file (smtpx config list --names).
 _smtpx() {
     if [[ $PREFIX == @* ]]; then
@@ -77,6 +93,16 @@ _smtpx() {
         done
         compadd -a names
         return
+    fi
+    local -a subcommands
+    subcommands=(SUBCOMMANDS)
+    if (( CURRENT == 2 )) && [[ $PREFIX != -* ]]; then
+        _smtpx_commands
+        return
+    fi
+    if (( CURRENT > 2 && ${subcommands[(Ie)${words[2]}]} )); then
+        words=("${words[1]}" _ "${words[@]:1}")
+        (( CURRENT += 1 ))
     fi
     _smtpx_clap "$@"
 }
@@ -161,5 +187,11 @@ mod tests {
         let hook = text.find("config list --names").expect("the hook");
         let entry = text.find("if [ \"$funcstack[1]\"").expect("the entry");
         assert!(hook < entry);
+        // The subcommands the wrapper knows are clap's own.
+        assert!(
+            text.contains("subcommands=(probe serve demo learn explain scan"),
+            "{}",
+            &text[hook..entry]
+        );
     }
 }
