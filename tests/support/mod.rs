@@ -55,6 +55,7 @@
 //! `unused_port()` gives a port with nothing listening (for "connection refused").
 #![allow(dead_code, unused_imports)] // each test file uses a different subset
 
+pub mod dns_rig;
 pub mod exim;
 pub mod filtered;
 pub mod pki;
