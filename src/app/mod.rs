@@ -17,6 +17,8 @@
 pub mod auth;
 pub mod cert;
 pub mod compose;
+mod dispatch;
+mod display;
 mod events;
 pub mod help;
 pub mod keymap;
@@ -31,16 +33,17 @@ pub mod script;
 pub mod timeline;
 pub mod transcript;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
+use ratatui::crossterm::event::KeyEvent;
 use tui_input::Input;
 
 use crate::driver::task::{Intent, Update};
 use crate::proto::session::{Session, State};
 
+pub use display::{Display, Look};
 pub use help::{KeyText, Keymap};
 pub use keymap::Binding;
 pub use prompt::{Completion, History};
@@ -169,22 +172,6 @@ pub enum Effect {
     Copy(String),
     /// A lesson (by id) was finished: remember it in the progress file.
     LessonFinished(String),
-}
-
-/// How the explorer is shown, as the command line asked: `--theme`, `--presenter`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Display {
-    pub high_contrast: bool,
-    /// For a projector: high contrast, no side panel, the latest reply's explanation in a
-    /// pane of its own, a blank row between transcript entries.
-    pub presenter: bool,
-}
-
-/// How the views style text: without colour (`NO_COLOR`), or in the high-contrast theme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Look {
-    pub no_color: bool,
-    pub high_contrast: bool,
 }
 
 /// The explorer's state.
@@ -383,188 +370,6 @@ impl App {
         out
     }
 
-    /// The one place state changes.
-    pub fn update(&mut self, action: Action) -> Vec<Effect> {
-        let effects = self.apply(action);
-        self.follow_handshake();
-        effects
-    }
-
-    fn apply(&mut self, action: Action) -> Vec<Effect> {
-        match action {
-            Action::Key(key) => self.on_key(key),
-            Action::Paste(text) if self.overlay_kind() == Some(OverlayKind::AuthForm) => {
-                if let Some(Overlay::Auth(form)) = self.overlay.as_mut() {
-                    form.paste(&text);
-                }
-                Vec::new()
-            }
-            Action::Paste(text) if self.overlay_kind() == Some(OverlayKind::Composer) => {
-                self.paste_into_composer(&text);
-                Vec::new()
-            }
-            Action::WallClock(now) => {
-                self.wall_clock(now);
-                Vec::new()
-            }
-            Action::AttachmentsRead(result) => self.attachments_read(result),
-            Action::Paste(text) if self.replay.is_some() && self.overlay.is_none() => {
-                self.paste_in_replay(&text);
-                Vec::new()
-            }
-            Action::Paste(text) => {
-                // A pasted block is typed, not sent: line breaks become spaces.
-                for c in text.chars() {
-                    let c = if c == '\r' || c == '\n' { ' ' } else { c };
-                    self.input.handle(tui_input::InputRequest::InsertChar(c));
-                }
-                Vec::new()
-            }
-            Action::Wheel(rows) if self.replay.is_some() => {
-                self.replay_wheel(rows);
-                Vec::new()
-            }
-            Action::ReplayTick(now) => {
-                self.replay_tick(now);
-                Vec::new()
-            }
-            Action::ReplayWarmUp(budget) => {
-                self.replay_warm_up(budget);
-                Vec::new()
-            }
-            Action::Click(row) => {
-                self.click(row);
-                Vec::new()
-            }
-            Action::Wheel(rows) => {
-                let width = usize::from(self.viewport.0);
-                if rows > 0 {
-                    self.scroll
-                        .up(&self.entries, width, rows.unsigned_abs() as usize);
-                } else {
-                    self.scroll
-                        .down(&self.entries, width, rows.unsigned_abs() as usize);
-                }
-                Vec::new()
-            }
-            Action::Viewport(width, height) => {
-                self.viewport = (width, height);
-                Vec::new()
-            }
-            Action::HelpBounds(max) => {
-                if let Some(Overlay::Help(help)) = self.overlay.as_mut() {
-                    help.bound(max);
-                }
-                Vec::new()
-            }
-            Action::Driver(update) => {
-                let mut effects = self.on_update(update);
-                effects.extend(std::mem::take(&mut self.pending_effects));
-                effects
-            }
-            Action::Clock(elapsed) => {
-                self.connected_for = self.connected.then_some(elapsed);
-                if !self.connected && self.connecting.is_some() {
-                    self.connecting = Some(elapsed);
-                }
-                Vec::new()
-            }
-            Action::Saved { path, result } if self.cert.pending_save.as_ref() == Some(&path) => {
-                self.chain_saved(path, result)
-            }
-            Action::Saved { path, result } => {
-                match result {
-                    Ok(()) => {
-                        self.push(Entry::local(format!(
-                            "transcript saved to {}",
-                            path.display()
-                        )));
-                        self.saved_to = Some(path);
-                    }
-                    Err(e) => {
-                        let hint = if e.kind() == std::io::ErrorKind::AlreadyExists {
-                            " (/save --overwrite PATH replaces it)"
-                        } else {
-                            ""
-                        };
-                        self.push(Entry::local(format!(
-                            "could not save to {}: {e}{hint}",
-                            path.display()
-                        )))
-                    }
-                }
-                Vec::new()
-            }
-        }
-    }
-
-    /// A key goes to the open overlay's handler, else to the replay's or the prompt's.
-    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        if key.kind != KeyEventKind::Press {
-            return Vec::new();
-        }
-        let Some(overlay) = self.overlay_kind() else {
-            return if self.replay.is_some() {
-                self.replay_key(&key)
-            } else {
-                self.prompt_key(key)
-            };
-        };
-        // The forms and the timeline take every key; the other overlays ignore unbound ones.
-        match overlay {
-            OverlayKind::AuthForm => return self.auth_form_key(key),
-            OverlayKind::Composer => return self.composer_key(key),
-            OverlayKind::Timeline => {
-                return match keymap::find(&timeline::KEYS, &key) {
-                    Some(action) => self.timeline_key(action),
-                    None => Vec::new(),
-                };
-            }
-            OverlayKind::Ladder => {
-                return match keymap::find(&ladder::KEYS, &key) {
-                    Some(action) => self.ladder_key(action),
-                    // In a replay the stepping keys go on working, and the ladder follows.
-                    None if self.replay.is_some() => {
-                        let effects = self.replay_key(&key);
-                        self.refresh_replay_ladder();
-                        effects
-                    }
-                    None => Vec::new(),
-                };
-            }
-            OverlayKind::Help | OverlayKind::Pick | OverlayKind::Certificate => {}
-        }
-        let effects = match overlay {
-            OverlayKind::Help => keymap::find(&help::keys::HELP, &key).map(|a| self.help_key(a)),
-            OverlayKind::Pick => {
-                keymap::find(&transcript::pick::PICK, &key).map(|a| self.pick_key(a))
-            }
-            OverlayKind::Certificate => keymap::find(&cert::KEYS, &key).map(|a| self.cert_key(a)),
-            OverlayKind::AuthForm
-            | OverlayKind::Composer
-            | OverlayKind::Timeline
-            | OverlayKind::Ladder => None,
-        };
-        if effects.is_some() {
-            self.completion = None;
-        }
-        effects.unwrap_or_default()
-    }
-
-    /// Rows a page key scrolls: the transcript area's height less one, at least one.
-    pub(in crate::app) fn page(&self) -> usize {
-        usize::from(self.viewport.1.saturating_sub(1)).max(1)
-    }
-
-    pub(in crate::app) fn toggle_panel(&mut self) {
-        let shown = self.panel.unwrap_or(false);
-        self.panel = Some(!shown);
-    }
-
-    pub(in crate::app) fn quit(&mut self) -> Vec<Effect> {
-        vec![Effect::Intent(Intent::Quit), Effect::Quit]
-    }
-
     /// `host:port` as the person gave it.
     pub fn target(&self) -> &str {
         &self.target
@@ -583,104 +388,6 @@ impl App {
     /// How long the connection attempt under way has lasted, while one is.
     pub fn connecting(&self) -> Option<Duration> {
         self.connecting
-    }
-
-    /// The transcript area (columns, rows) as the views last reported it.
-    pub fn viewport(&self) -> (u16, u16) {
-        self.viewport
-    }
-
-    /// How the terminal draws: without colour (`NO_COLOR`), and with ASCII instead of box
-    /// drawing characters (TERM=linux).
-    pub fn set_look(&mut self, no_color: bool, ascii: bool) {
-        self.no_color = no_color;
-        self.ascii = ascii;
-    }
-
-    pub fn no_color(&self) -> bool {
-        self.no_color
-    }
-
-    /// The high-contrast theme: no dim text, bright colours (`--theme high-contrast`).
-    pub fn set_high_contrast(&mut self, on: bool) {
-        self.high_contrast = on;
-    }
-
-    /// `--theme` and `--presenter`; the presenter's blank rows apply to entries added
-    /// from now on.
-    pub fn set_display(&mut self, display: Display) {
-        self.high_contrast = display.high_contrast || display.presenter;
-        self.presenter = display.presenter;
-        if display.presenter {
-            self.panel = Some(false);
-        }
-    }
-
-    /// Presenter mode (`--presenter`).
-    pub fn presenter(&self) -> bool {
-        self.presenter
-    }
-
-    /// `entries` with a blank row after each in presenter mode.
-    pub(in crate::app) fn spaced(&self, mut entries: Vec<Entry>) -> Vec<Entry> {
-        if self.presenter {
-            for entry in &mut entries {
-                entry.lines.push(String::new());
-            }
-        }
-        entries
-    }
-
-    /// What the views need to pick styles.
-    pub fn look(&self) -> Look {
-        Look {
-            no_color: self.no_color,
-            high_contrast: self.high_contrast,
-        }
-    }
-
-    /// Box drawing characters unavailable: ASCII markers and borders.
-    pub fn ascii(&self) -> bool {
-        self.ascii
-    }
-
-    /// The transcript file being written (none with `--no-record`).
-    pub fn recording(&self) -> Option<&Path> {
-        self.recording.as_deref()
-    }
-
-    pub fn set_recording(&mut self, path: Option<PathBuf>) {
-        self.recording = path;
-    }
-
-    /// Whether the transcript keeps AUTH secrets (`--record-secrets`): the status bar says
-    /// so as long as it is written.
-    pub fn recording_secrets(&self) -> bool {
-        self.recording_secrets
-    }
-
-    pub fn set_recording_secrets(&mut self, secrets: bool) {
-        self.recording_secrets = secrets;
-    }
-
-    /// Why recording stopped or never started.
-    pub fn record_error(&self) -> Option<&str> {
-        self.record_error.as_deref()
-    }
-
-    /// Where `/save` last wrote the transcript.
-    pub fn saved_to(&self) -> Option<&Path> {
-        self.saved_to.as_deref()
-    }
-
-    /// A form-started AUTH exchange under way.
-    pub fn auth_trace(&self) -> Option<&auth::AuthTrace> {
-        self.auth_trace.as_ref()
-    }
-
-    /// The side panel is drawn at this total screen width.
-    pub fn panel_visible(&self, screen_width: u16) -> bool {
-        self.panel.unwrap_or(screen_width >= 100)
     }
 }
 
