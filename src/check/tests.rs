@@ -1,3 +1,4 @@
+use super::host::host_outcome;
 use super::session::{SessionResult, TlsResult};
 use super::*;
 
