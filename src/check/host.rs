@@ -11,8 +11,8 @@ use super::{
     CheckPlan, DaneReport, HostOutcome, HostReport, MxReport, StsReport, dane, mta_sts, session,
 };
 use crate::dns::mx::{MxHost, Route, random_seed, route};
+use crate::dns::reach::host_addresses;
 use crate::dns::{Answer, Dns, Dnssec};
-use crate::net::AddressFamily;
 use crate::net::eyeballs as connect;
 
 pub(super) fn mx_report(domain: &str, mx: &Answer<(u16, String)>) -> MxReport {
@@ -33,47 +33,6 @@ pub(super) fn mx_report(domain: &str, mx: &Answer<(u16, String)>) -> MxReport {
     }
 }
 
-pub(super) async fn addresses(
-    dns: &Dns,
-    host: &str,
-    family: AddressFamily,
-) -> (Answer<IpAddr>, Answer<IpAddr>) {
-    let empty = || Answer {
-        records: Vec::new(),
-        status: Dnssec::Secure,
-        aliases: Vec::new(),
-        failure: None,
-        nxdomain: false,
-    };
-    let (v4, v6) = match family {
-        AddressFamily::V4Only => (dns.ipv4(host).await, empty()),
-        AddressFamily::V6Only => (empty(), dns.ipv6(host).await),
-        AddressFamily::Any => tokio::join!(dns.ipv4(host), dns.ipv6(host)),
-    };
-    // hickory 0.26 judges a "no records" answer reached through a CNAME into another zone
-    // bogus (it looks for the denial in the alias's zone). When the other family's answer
-    // proved the CNAME chain secure, ask the family again at the CNAME target, where the
-    // denial validates on its own, and keep the weaker of the two statuses.
-    let retry = |bad: &Answer<IpAddr>, good: &Answer<IpAddr>| {
-        (bad.status == Dnssec::Bogus && bad.records.is_empty() && bad.aliases.is_empty())
-            .then(|| good.aliases.last().cloned().map(|t| (t, good.status)))
-            .flatten()
-    };
-    if let Some((target, chain)) = retry(&v6, &v4) {
-        let mut again = dns.ipv6(&target).await;
-        again.status = again.status.and(chain);
-        again.aliases = v4.aliases.clone();
-        return (v4, again);
-    }
-    if let Some((target, chain)) = retry(&v4, &v6) {
-        let mut again = dns.ipv4(&target).await;
-        again.status = again.status.and(chain);
-        again.aliases = v6.aliases.clone();
-        return (again, v6);
-    }
-    (v4, v6)
-}
-
 /// A host's lookups before any connection: its addresses, the CNAME target, and DANE as far
 /// as DNS decides it.
 pub(super) struct HostLookups {
@@ -90,8 +49,10 @@ pub(super) async fn host_lookups(
     mx_status: Dnssec,
     name: &str,
 ) -> HostLookups {
-    let ((v4, v6), tlsa) =
-        tokio::join!(addresses(dns, name, plan.family), dns.tlsa(plan.port, name));
+    let ((v4, v6), tlsa) = tokio::join!(
+        host_addresses(dns, name, plan.family),
+        dns.tlsa(plan.port, name)
+    );
     let address_status = v4.status.and(v6.status);
     let canonical = v4.aliases.last().or(v6.aliases.last()).cloned();
 

@@ -3,9 +3,9 @@
 //!
 //! Layer: front end. A child of [`check`](super).
 
-use super::host::addresses;
 use super::{CheckPlan, StsReport, TlsRptReport, mta_sts};
 use crate::dns::Dns;
+use crate::dns::reach::host_addresses;
 use crate::net::AddressFamily;
 use std::net::SocketAddr;
 
@@ -27,7 +27,7 @@ pub(super) async fn mta_sts_report(plan: &CheckPlan, dns: &Dns, domain: &str) ->
         }
     }
     let host = format!("mta-sts.{domain}");
-    let (v4, v6) = addresses(dns, &host, AddressFamily::Any).await;
+    let (v4, v6) = host_addresses(dns, &host, AddressFamily::Any).await;
     let addrs: Vec<SocketAddr> = v4
         .records
         .iter()

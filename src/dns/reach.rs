@@ -14,7 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 use serde::Serialize;
 
 use super::mx::{MxHost, Route, random_seed, route};
-use super::{Dns, DnsSetupError, Dnssec, ResolverPlan};
+use super::{Answer, Dns, DnsSetupError, Dnssec, ResolverPlan};
 use crate::net::eyeballs::{AttemptOutcome, happy_eyeballs, interleave};
 use crate::net::{AddressFamily, ConnectOptions, Connection};
 use crate::proto::text::escape_str;
@@ -286,21 +286,56 @@ async fn mx_route(dns: &Dns, domain: &str) -> Result<(String, Dnssec, Vec<MxHost
     Ok((domain, answer.status, hosts))
 }
 
-/// A host's addresses (AAAA and A, as `family` allows) and the weaker of the two statuses.
-async fn addresses(dns: &Dns, host: &str, family: AddressFamily) -> (Vec<IpAddr>, Dnssec) {
-    let (v4, v6) = match family {
-        AddressFamily::V4Only => (Some(dns.ipv4(host).await), None),
-        AddressFamily::V6Only => (None, Some(dns.ipv6(host).await)),
-        AddressFamily::Any => {
-            let (a, b) = tokio::join!(dns.ipv4(host), dns.ipv6(host));
-            (Some(a), Some(b))
-        }
+/// A host's A and AAAA answers, as `family` allows (the other one empty and secure).
+pub async fn host_addresses(
+    dns: &Dns,
+    host: &str,
+    family: AddressFamily,
+) -> (Answer<IpAddr>, Answer<IpAddr>) {
+    let empty = || Answer {
+        records: Vec::new(),
+        status: Dnssec::Secure,
+        aliases: Vec::new(),
+        failure: None,
+        nxdomain: false,
     };
+    let (v4, v6) = match family {
+        AddressFamily::V4Only => (dns.ipv4(host).await, empty()),
+        AddressFamily::V6Only => (empty(), dns.ipv6(host).await),
+        AddressFamily::Any => tokio::join!(dns.ipv4(host), dns.ipv6(host)),
+    };
+    // hickory 0.26 judges a "no records" answer reached through a CNAME into another zone
+    // bogus (it looks for the denial in the alias's zone). When the other family's answer
+    // proved the CNAME chain secure, ask the family again at the CNAME target, where the
+    // denial validates on its own, and keep the weaker of the two statuses.
+    let retry = |bad: &Answer<IpAddr>, good: &Answer<IpAddr>| {
+        (bad.status == Dnssec::Bogus && bad.records.is_empty() && bad.aliases.is_empty())
+            .then(|| good.aliases.last().cloned().map(|t| (t, good.status)))
+            .flatten()
+    };
+    if let Some((target, chain)) = retry(&v6, &v4) {
+        let mut again = dns.ipv6(&target).await;
+        again.status = again.status.and(chain);
+        again.aliases = v4.aliases.clone();
+        return (v4, again);
+    }
+    if let Some((target, chain)) = retry(&v4, &v6) {
+        let mut again = dns.ipv4(&target).await;
+        again.status = again.status.and(chain);
+        again.aliases = v6.aliases.clone();
+        return (again, v6);
+    }
+    (v4, v6)
+}
+
+/// A host's addresses (AAAA and A, as `family` allows) and the weaker of the statuses of
+/// the answers that hold records or failed to validate with records.
+async fn addresses(dns: &Dns, host: &str, family: AddressFamily) -> (Vec<IpAddr>, Dnssec) {
+    let (v4, v6) = host_addresses(dns, host, family).await;
     let mut status: Option<Dnssec> = None;
     let mut addrs = Vec::new();
-    for answer in [v6, v4].into_iter().flatten() {
-        // A bogus empty answer for one family is hickory judging a denial behind a CNAME
-        // (see `check`); only records that fail validation make the host unusable.
+    for answer in [v6, v4] {
+        // An empty answer says nothing about the addresses a sender would use.
         if answer.records.is_empty() && answer.status == Dnssec::Bogus {
             continue;
         }
