@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::mx::{MxHost, Route, random_seed, route};
 use super::{Answer, Dns, DnsSetupError, Dnssec, ResolverPlan};
 use crate::net::eyeballs::{AttemptOutcome, happy_eyeballs, interleave};
-use crate::net::{AddressFamily, ConnectOptions, Connection};
+use crate::net::{AddressFamily, ConnectOptions, ConnectPlan, Connection, Target};
 use crate::proto::text::escape_str;
 
 /// `--mx`: the target is a mail domain, reached through its MX hosts.
@@ -55,6 +55,27 @@ pub struct Chosen {
 }
 
 impl Chosen {
+    /// Points `plan` at the address that accepted, the certificate to be verified against
+    /// the MX host name unless another name was asked for — what a sending MTA checks
+    /// ([RFC 7672 §3.2.2](https://www.rfc-editor.org/rfc/rfc7672#section-3.2.2),
+    /// [RFC 8461 §4.2](https://www.rfc-editor.org/rfc/rfc8461#section-4.2)).
+    pub fn aim(&self, plan: &mut ConnectPlan) {
+        plan.target = Target::new(self.addr.ip().to_string(), self.addr.port());
+        if plan.tls.verify_name.is_none() {
+            plan.tls.verify_name = Some(self.host.clone());
+        }
+    }
+
+    /// The session's note on where it goes and why.
+    pub fn connecting_note(&self) -> String {
+        format!(
+            "connecting to {} at {}: {}",
+            self.label(),
+            self.addr,
+            self.why()
+        )
+    }
+
     /// The MX as people write it: `mx1.example.test (MX 10)` or `example.test (implicit MX)`.
     pub fn label(&self) -> String {
         host_label(&self.host, self.preference)

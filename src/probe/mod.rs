@@ -21,7 +21,7 @@ mod wait;
 use crate::dns::ResolverPlan;
 use crate::dns::reach::{Chosen, ReachError, mail_domain_hint, reach};
 use crate::driver::{Driver, DriverError};
-use crate::net::{NetError, Target, TlsMode};
+use crate::net::{NetError, TlsMode};
 use crate::proto::auth::policy;
 use crate::proto::command::Command;
 use crate::transcript::options::{FrontEnd, MxRoute, SessionOptions, session_header};
@@ -57,10 +57,7 @@ pub async fn run(mut plan: ProbePlan) -> Stage {
         .await
         {
             Ok((connection, chosen)) => {
-                plan.connect.target = Target::new(chosen.addr.ip().to_string(), chosen.addr.port());
-                if plan.connect.tls.verify_name.is_none() {
-                    plan.connect.tls.verify_name = Some(chosen.host.clone());
-                }
+                chosen.aim(&mut plan.connect);
                 routed = Some((connection, chosen, lines));
             }
             Err(error) => {
@@ -87,12 +84,7 @@ pub async fn run(mut plan: ProbePlan) -> Stage {
         for line in lines {
             probe.driver.note(line);
         }
-        probe.driver.note(format!(
-            "connecting to {} at {}: {}",
-            chosen.label(),
-            chosen.addr,
-            chosen.why()
-        ));
+        probe.driver.note(chosen.connecting_note());
         probe.driver.hand_over(connection, &chosen.host);
     }
     let stage = probe.session().await;

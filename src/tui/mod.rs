@@ -160,12 +160,7 @@ pub async fn run(plan: ExplorerPlan) -> ExitCode {
             driver.note(line);
         }
         let chosen = routed.chosen;
-        driver.note(format!(
-            "connecting to {} at {}: {}",
-            chosen.label(),
-            chosen.addr,
-            chosen.why()
-        ));
+        driver.note(chosen.connecting_note());
         driver.hand_over(routed.connection, &chosen.host);
         MailRoute {
             why: chosen.why(),
@@ -265,11 +260,7 @@ async fn route_by_mx(mx: &MxPlan, connect: &mut ConnectPlan) -> Result<Routed, E
     };
     match reach(mx, connect.target.port, &connect.connect, &mut say).await {
         Ok((connection, chosen)) => {
-            connect.target =
-                crate::net::Target::new(chosen.addr.ip().to_string(), chosen.addr.port());
-            if connect.tls.verify_name.is_none() {
-                connect.tls.verify_name = Some(chosen.host.clone());
-            }
+            chosen.aim(connect);
             Ok(Routed {
                 connection,
                 chosen,
