@@ -5,7 +5,7 @@
 //! [`AuthTrace`] writes each client step decoded beside its (masked) encoded line.
 //!
 //! Layer: app state. Security invariants: the password is held in a [`Zeroizing`] buffer,
-//! never in a `tui_input::Input`, never in the history, never in an [`Entry`]; it leaves
+//! never in a `tui_input::Input`, never in the history, never in an [`Entry`](crate::app::Entry); it leaves
 //! the app only inside the intent, and the form forgets it on submit and on Esc. The token
 //! is read by the task, not here (the app does no I/O).
 //!
